@@ -1,0 +1,20 @@
+//! Pure-Rust core of threadkit. Nothing in this crate knows about napi or V8.
+//!
+//! - [`semaphore`]: the one fair, weighted, closable FIFO semaphore that every
+//!   lock in threadkit is built on (Mutex = 1 permit, RwLock = many readers or
+//!   all permits for a writer), in the style of tokio's `batch_semaphore`.
+//! - [`waiter_queue`]: the O(1)-removal FIFO that holds its waiters.
+//!
+//! The semaphore's state lives in a single 32-bit word that JavaScript also
+//! reads and writes (through a `SharedArrayBuffer`) on its fast path, so the
+//! word layout in [`semaphore::word`] is part of the contract with `lib/`.
+//!
+//! Concurrency is model-checked with loom:
+//! `RUSTFLAGS="--cfg loom" cargo test -p threadkit-core --release --test loom`.
+
+pub mod semaphore;
+mod sync;
+pub mod waiter_queue;
+
+pub use semaphore::{AcquireOutcome, Delivery, OwnedWord, ReleaseError, Semaphore, StateWord, Waiter};
+pub use waiter_queue::{WaiterKey, WaiterQueue};

@@ -1,0 +1,143 @@
+//! loom models of the semaphore core, including the JS fast paths
+//! (`try_acquire` / `try_release` are the exact algorithm of `lib/`).
+//!
+//! Run with: `RUSTFLAGS="--cfg loom" cargo test -p threadkit-core --release --test loom`
+#![cfg(loom)]
+
+use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use loom::sync::{Arc, Notify};
+use loom::thread;
+use threadkit_core::{AcquireOutcome, Delivery, OwnedWord, Semaphore, Waiter};
+
+struct Model {
+    sem: Semaphore<OwnedWord>,
+    granted: Vec<AtomicBool>,
+    closed: Vec<AtomicBool>,
+    wake: Vec<Notify>,
+    holders: AtomicUsize,
+}
+
+impl Model {
+    fn new(max: u32, threads: usize) -> Arc<Self> {
+        Arc::new(Self {
+            sem: Semaphore::new(OwnedWord::new(max), max),
+            granted: (0..threads).map(|_| AtomicBool::new(false)).collect(),
+            closed: (0..threads).map(|_| AtomicBool::new(false)).collect(),
+            wake: (0..threads).map(|_| Notify::new()).collect(),
+            holders: AtomicUsize::new(0),
+        })
+    }
+
+    fn deliver(&self) -> impl FnMut(&Waiter, Delivery) -> bool + '_ {
+        move |w, d| {
+            let flags = if d == Delivery::Granted { &self.granted } else { &self.closed };
+            flags[w.owner as usize].store(true, Ordering::Release);
+            self.wake[w.owner as usize].notify();
+            true
+        }
+    }
+
+    /// Returns false if the semaphore was closed.
+    fn acquire(&self, me: u32, permits: u32) -> bool {
+        match self.sem.try_acquire(permits) {
+            Some(true) => return true,
+            None => return false,
+            Some(false) => {}
+        }
+        match self.sem.acquire(permits, me, 0) {
+            AcquireOutcome::Acquired => true,
+            AcquireOutcome::Closed => false,
+            AcquireOutcome::Queued(_) => loop {
+                if self.granted[me as usize].load(Ordering::Acquire) {
+                    self.granted[me as usize].store(false, Ordering::Relaxed);
+                    return true;
+                }
+                if self.closed[me as usize].load(Ordering::Acquire) {
+                    return false;
+                }
+                self.wake[me as usize].wait();
+            },
+        }
+    }
+
+    fn release(&self, permits: u32) {
+        if !self.sem.try_release(permits).unwrap() {
+            self.sem.release(permits, self.deliver()).unwrap();
+        }
+    }
+
+    fn critical_section(&self, limit: usize) {
+        let now = self.holders.fetch_add(1, Ordering::SeqCst) + 1;
+        assert!(now <= limit, "{now} holders, limit {limit}");
+        self.holders.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn mutex_excludes_and_never_loses_a_wakeup() {
+    // Three threads explode the state space; bound the preemptions as tokio does.
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(3);
+    builder.check(|| {
+        let m = Model::new(1, 3);
+        let threads: Vec<_> = (0..2)
+            .map(|me| {
+                let m = m.clone();
+                thread::spawn(move || {
+                    assert!(m.acquire(me, 1));
+                    m.critical_section(1);
+                    m.release(1);
+                })
+            })
+            .collect();
+        assert!(m.acquire(2, 1));
+        m.critical_section(1);
+        m.release(1);
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(m.sem.available(), 1, "permits conserved");
+        assert_eq!(m.sem.waiting(), 0);
+    });
+}
+
+#[test]
+fn weighted_permits_are_conserved() {
+    loom::model(|| {
+        let m = Model::new(3, 2);
+        let t = {
+            let m = m.clone();
+            thread::spawn(move || {
+                assert!(m.acquire(0, 2));
+                m.release(2);
+            })
+        };
+        assert!(m.acquire(1, 3));
+        m.release(3);
+        t.join().unwrap();
+        assert_eq!(m.sem.available(), 3);
+        assert_eq!(m.sem.waiting(), 0);
+    });
+}
+
+#[test]
+fn close_wakes_every_waiter() {
+    loom::model(|| {
+        let m = Model::new(1, 2);
+        assert!(m.acquire(1, 1));
+        let t = {
+            let m = m.clone();
+            // Either acquires after the release below, or sees the close.
+            thread::spawn(move || {
+                if m.acquire(0, 1) {
+                    m.release(1);
+                }
+            })
+        };
+        m.sem.close(None, m.deliver());
+        m.release(1);
+        t.join().unwrap();
+        assert_eq!(m.sem.available(), 1);
+        assert_eq!(m.sem.waiting(), 0);
+    });
+}

@@ -1,0 +1,466 @@
+//! One record per JS thread (isolate) that loaded threadkit.
+//!
+//! # Waking
+//! The core hands every grant/rejection to a `deliver` callback. If the
+//! waiter belongs to the thread that is calling right now, the wake is written
+//! into that thread's wake buffer (an `Int32Array` over a
+//! `SharedArrayBuffer`) and JS settles the promise as soon as the call
+//! returns: no threadsafe-function hop. Otherwise it is posted to the
+//! owner's mailbox, and the owner's one long-lived threadsafe function is
+//! called if the mailbox was idle; the owner drains the whole mailbox in one
+//! wake-up, in batches.
+//!
+//! # Keeping the loop alive
+//! The threadsafe function is unref'd while the thread has no queued waiter
+//! and ref'd while it has one, so a pending acquire keeps its thread alive and
+//! an idle primitive keeps nothing alive. The count is only touched on the
+//! owning thread.
+//!
+//! # Death
+//! When the env is torn down (worker exit, crash, `terminate()`), the cleanup
+//! hook marks the record dead under the mailbox lock (so no other thread
+//! calls its threadsafe function again), removes its queued waiters, and
+//! releases everything it held: the permits in its ledger and grants that
+//! were posted but never delivered. The threadsafe function's finalizer also
+//! marks it dead, in case Node tears that down first.
+//!
+//! Lock order: `Isolate::local` → core lock → any `Isolate::mailbox`.
+
+use crate::shared_memory::{int32_array, StrongRef};
+use napi::{sys, Env};
+use parking_lot::{Mutex, RwLock};
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::ptr;
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use std::sync::{Arc, LazyLock};
+use threadkit_core::{Delivery, Semaphore, StateWord, Waiter};
+
+/// Wake codes written after each token. Mirrored in `lib/native.js`.
+pub(crate) const WAKE_GRANTED: i32 = 1;
+pub(crate) const WAKE_CLOSED: i32 = 2;
+
+/// A semaphore word that lives in a `SharedArrayBuffer`.
+///
+/// Validity: the buffer is kept alive by a strong reference from every
+/// isolate attached to the core (see [`Attachment`]). The core is removed
+/// from [`CORES`] when the last one detaches, and every access goes through
+/// a core found in [`CORES`] or an attachment, so the pointer is never used
+/// after its buffer may have been freed.
+pub(crate) struct SabWord(*const AtomicI32);
+unsafe impl Send for SabWord {}
+unsafe impl Sync for SabWord {}
+
+impl StateWord for SabWord {
+    fn word(&self) -> &AtomicI32 {
+        unsafe { &*self.0 }
+    }
+}
+
+pub(crate) struct Core {
+    pub id: u32,
+    pub sem: Semaphore<SabWord>,
+    /// Number of isolates attached. Changed only under the [`CORES`] lock.
+    attached: AtomicU32,
+}
+
+impl Core {
+    pub(crate) fn word_ptr(&self) -> *const AtomicI32 {
+        self.sem.state().0
+    }
+}
+
+pub(crate) static CORES: LazyLock<Mutex<HashMap<u32, Arc<Core>>>> = LazyLock::new(Default::default);
+static ISOLATES: LazyLock<RwLock<HashMap<u32, Arc<Isolate>>>> = LazyLock::new(Default::default);
+static NEXT_ISOLATE: AtomicU32 = AtomicU32::new(1);
+
+struct Posted {
+    token: u32,
+    code: i32,
+    core: u32,
+    permits: u32,
+}
+
+struct Mailbox {
+    alive: bool,
+    scheduled: bool,
+    tsfn: sys::napi_threadsafe_function,
+    items: Vec<Posted>,
+}
+
+unsafe impl Send for Mailbox {}
+
+struct Attachment {
+    core: Arc<Core>,
+    slot: usize,
+    state_ref: StrongRef,
+}
+
+/// State touched only on the isolate's own thread.
+pub(crate) struct Local {
+    wake: (*mut AtomicI32, usize),
+    wake_ref: Option<StrongRef>,
+    /// Pairs written into `wake` during the current call.
+    wake_len: usize,
+    ledger: (*mut AtomicI32, usize),
+    ledger_ref: Option<StrongRef>,
+    attachments: HashMap<u32, Attachment>,
+    free_slots: Vec<usize>,
+    next_slot: usize,
+    pending: u32,
+    tsfn: sys::napi_threadsafe_function,
+}
+
+unsafe impl Send for Local {}
+
+pub(crate) struct Isolate {
+    pub id: u32,
+    mailbox: Mutex<Mailbox>,
+    local: Mutex<Local>,
+}
+
+impl Isolate {
+    pub(crate) fn get(id: u32) -> Option<Arc<Isolate>> {
+        ISOLATES.read().get(&id).cloned()
+    }
+
+    pub(crate) fn local(&self) -> parking_lot::MutexGuard<'_, Local> {
+        self.local.lock()
+    }
+
+    /// Posts a wake to this isolate from any thread. `false` if it is dead.
+    fn post(&self, item: Posted) -> bool {
+        let mut mb = self.mailbox.lock();
+        if !mb.alive {
+            return false;
+        }
+        mb.items.push(item);
+        if !mb.scheduled {
+            let status =
+                unsafe { sys::napi_call_threadsafe_function(mb.tsfn, ptr::null_mut(), sys::ThreadsafeFunctionCallMode::nonblocking) };
+            if status != sys::Status::napi_ok {
+                // Closing: the thread is going away.
+                mb.items.pop();
+                mb.alive = false;
+                return false;
+            }
+            mb.scheduled = true;
+        }
+        true
+    }
+}
+
+impl Local {
+    pub(crate) fn core(&self, id: u32) -> Option<Arc<Core>> {
+        self.attachments.get(&id).map(|a| a.core.clone())
+    }
+
+    pub(crate) fn begin_call(&mut self) {
+        self.wake_len = 0;
+    }
+
+    pub(crate) fn wakes_written(&self) -> i32 {
+        self.wake_len as i32
+    }
+
+    pub(crate) fn queued(&mut self, env: &Env) {
+        self.pending += 1;
+        if self.pending == 1 {
+            unsafe { sys::napi_ref_threadsafe_function(env.raw(), self.tsfn) };
+        }
+    }
+
+    pub(crate) fn settled(&mut self, env: &Env) {
+        debug_assert!(self.pending > 0);
+        self.pending = self.pending.saturating_sub(1);
+        if self.pending == 0 {
+            unsafe { sys::napi_unref_threadsafe_function(env.raw(), self.tsfn) };
+        }
+    }
+
+    /// Writes one wake pair; `false` if the buffer is full.
+    fn push_wake(&mut self, token: u32, code: i32) -> bool {
+        let (buf, len) = self.wake;
+        if (self.wake_len + 1) * 2 > len {
+            return false;
+        }
+        unsafe {
+            (*buf.add(self.wake_len * 2)).store(token as i32, Ordering::Relaxed);
+            (*buf.add(self.wake_len * 2 + 1)).store(code, Ordering::Relaxed);
+        }
+        self.wake_len += 1;
+        true
+    }
+
+    fn held(&self, slot: usize) -> u32 {
+        let (buf, len) = self.ledger;
+        if slot >= len {
+            return 0;
+        }
+        unsafe { (*buf.add(slot)).load(Ordering::Relaxed).max(0) as u32 }
+    }
+}
+
+fn wake_code(d: Delivery) -> i32 {
+    match d {
+        Delivery::Granted => WAKE_GRANTED,
+        Delivery::Closed => WAKE_CLOSED,
+    }
+}
+
+/// Delivers to a waiter of another thread (or of a dead one: `false`).
+pub(crate) fn deliver_remote(core: u32, w: &Waiter, d: Delivery) -> bool {
+    match Isolate::get(w.owner) {
+        Some(iso) => iso.post(Posted { token: w.token, code: wake_code(d), core, permits: w.permits }),
+        None => false,
+    }
+}
+
+/// The `deliver` callback for a call made by `me`: its own waiters are woken
+/// through the wake buffer (or its mailbox if the buffer is full), others
+/// through their mailboxes.
+pub(crate) fn deliver_from<'a>(
+    env: &'a Env,
+    me: &'a Isolate,
+    local: &'a mut Local,
+    core: u32,
+) -> impl FnMut(&Waiter, Delivery) -> bool + 'a {
+    move |w, d| {
+        if w.owner != me.id {
+            return deliver_remote(core, w, d);
+        }
+        if local.push_wake(w.token, wake_code(d)) {
+            local.settled(env);
+            true
+        } else {
+            me.post(Posted { token: w.token, code: wake_code(d), core, permits: w.permits })
+        }
+    }
+}
+
+/// Attaches `me` to a core (creating it if this process has none with that
+/// id), keeping its `SharedArrayBuffer` alive. Returns the ledger slot.
+pub(crate) fn attach(env: &Env, me: &Isolate, id: u32, state: sys::napi_value, max: u32) -> Result<usize, i32> {
+    let (ptr, len) = int32_array(env, state).ok_or(crate::status::BAD_ARGUMENT)?;
+    if len < 1 || max == 0 || max > threadkit_core::semaphore::word::MAX_PERMITS {
+        return Err(crate::status::BAD_ARGUMENT);
+    }
+    let mut local = me.local.lock();
+    if let Some(a) = local.attachments.get(&id) {
+        return if a.core.word_ptr() == ptr as *const _ { Ok(a.slot) } else { Err(crate::status::FOREIGN_HANDLE) };
+    }
+    let state_ref = StrongRef::new(env, state).ok_or(crate::status::BAD_ARGUMENT)?;
+    let core = {
+        let mut cores = CORES.lock();
+        let core = cores
+            .entry(id)
+            .or_insert_with(|| {
+                Arc::new(Core { id, sem: Semaphore::new(SabWord(ptr), max), attached: AtomicU32::new(0) })
+            })
+            .clone();
+        if core.word_ptr() != ptr as *const _ || core.sem.max() != max {
+            drop(cores);
+            state_ref.delete(env);
+            return Err(crate::status::FOREIGN_HANDLE);
+        }
+        core.attached.fetch_add(1, Ordering::Relaxed);
+        core
+    };
+    let slot = local.free_slots.pop().unwrap_or_else(|| {
+        local.next_slot += 1;
+        local.next_slot - 1
+    });
+    if slot < local.ledger.1 {
+        unsafe { (*local.ledger.0.add(slot)).store(0, Ordering::Relaxed) };
+    }
+    local.attachments.insert(id, Attachment { core, slot, state_ref });
+    Ok(slot)
+}
+
+/// Detaches `me` from a core: returns what it still held, removes its
+/// waiters, and drops the core when nobody is attached any more.
+pub(crate) fn detach(env: &Env, me: &Isolate, id: u32) -> bool {
+    let mut local = me.local.lock();
+    let Some(att) = local.attachments.remove(&id) else { return false };
+    let held = local.held(att.slot);
+    local.free_slots.push(att.slot);
+    let removed = att.core.sem.remove_owner(me.id, |w, d| deliver_remote(id, w, d));
+    for _ in 0..removed {
+        local.settled(env);
+    }
+    if held > 0 {
+        att.core.sem.release_saturating(held, |w, d| deliver_remote(id, w, d));
+    }
+    drop_attachment(att.core);
+    att.state_ref.delete(env);
+    true
+}
+
+fn drop_attachment(core: Arc<Core>) {
+    let mut cores = CORES.lock();
+    if core.attached.fetch_sub(1, Ordering::Relaxed) == 1 {
+        cores.remove(&core.id);
+    }
+}
+
+/// Registers the calling JS thread. `wake_fn(count)` is called on this thread
+/// with `count` wake pairs in `wake_buf`; `ledger[slot]` is kept by JS as the
+/// permits this thread holds on the core attached at `slot`.
+pub(crate) fn init(env: &Env, wake_fn: sys::napi_value, wake_buf: sys::napi_value, ledger: sys::napi_value) -> Result<u32, i32> {
+    napi::bindgen_prelude::retain_current_module_for_unload_safety();
+    let wake = int32_array(env, wake_buf).filter(|w| w.1 >= 2).ok_or(crate::status::BAD_ARGUMENT)?;
+    let ledger_arr = int32_array(env, ledger).ok_or(crate::status::BAD_ARGUMENT)?;
+    let id = NEXT_ISOLATE.fetch_add(1, Ordering::Relaxed);
+    let iso = Arc::new(Isolate {
+        id,
+        mailbox: Mutex::new(Mailbox { alive: true, scheduled: false, tsfn: ptr::null_mut(), items: Vec::new() }),
+        local: Mutex::new(Local {
+            wake,
+            wake_ref: StrongRef::new(env, wake_buf),
+            wake_len: 0,
+            ledger: ledger_arr,
+            ledger_ref: StrongRef::new(env, ledger),
+            attachments: HashMap::new(),
+            free_slots: Vec::new(),
+            next_slot: 0,
+            pending: 0,
+            tsfn: ptr::null_mut(),
+        }),
+    });
+
+    let mut tsfn = ptr::null_mut();
+    let mut name = ptr::null_mut();
+    let status = unsafe {
+        sys::napi_create_string_utf8(env.raw(), c"threadkit.wake".as_ptr(), 14, &mut name);
+        sys::napi_create_threadsafe_function(
+            env.raw(),
+            wake_fn,
+            ptr::null_mut(),
+            name,
+            0,
+            1,
+            Arc::into_raw(iso.clone()) as *mut c_void,
+            Some(tsfn_finalize),
+            Arc::as_ptr(&iso) as *mut c_void,
+            Some(tsfn_call_js),
+            &mut tsfn,
+        )
+    };
+    if status != sys::Status::napi_ok {
+        return Err(crate::status::BAD_ARGUMENT);
+    }
+    unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn) };
+    iso.mailbox.lock().tsfn = tsfn;
+    iso.local.lock().tsfn = tsfn;
+    ISOLATES.write().insert(id, iso.clone());
+    // Added after the threadsafe function, so it runs before Node's own
+    // teardown of it (cleanup hooks run in reverse order).
+    unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(env_cleanup), Arc::into_raw(iso) as *mut c_void) };
+    Ok(id)
+}
+
+/// Replaces the ledger (JS grew it and copied the old contents).
+pub(crate) fn set_ledger(env: &Env, me: &Isolate, ledger: sys::napi_value) -> Result<(), i32> {
+    let arr = int32_array(env, ledger).ok_or(crate::status::BAD_ARGUMENT)?;
+    let mut local = me.local.lock();
+    if arr.1 < local.ledger.1 {
+        return Err(crate::status::BAD_ARGUMENT);
+    }
+    let new_ref = StrongRef::new(env, ledger).ok_or(crate::status::BAD_ARGUMENT)?;
+    if let Some(old) = local.ledger_ref.replace(new_ref) {
+        old.delete(env);
+    }
+    local.ledger = arr;
+    Ok(())
+}
+
+unsafe extern "C" fn tsfn_finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    let iso = Arc::from_raw(data as *const Isolate);
+    iso.mailbox.lock().alive = false;
+}
+
+/// Runs on the owning thread: drains the mailbox into the wake buffer and
+/// calls JS once per buffer-full.
+unsafe extern "C" fn tsfn_call_js(env: sys::napi_env, js_cb: sys::napi_value, context: *mut c_void, _data: *mut c_void) {
+    if env.is_null() || js_cb.is_null() {
+        return;
+    }
+    let _ = std::panic::catch_unwind(|| {
+        let iso = &*(context as *const Isolate);
+        let env = Env::from_raw(env);
+        let mut items = {
+            let mut mb = iso.mailbox.lock();
+            mb.scheduled = false;
+            std::mem::take(&mut mb.items)
+        };
+        let mut next = 0;
+        while next < items.len() {
+            let count = {
+                let mut local = iso.local.lock();
+                local.begin_call();
+                while next < items.len() && local.push_wake(items[next].token, items[next].code) {
+                    local.settled(&env);
+                    next += 1;
+                }
+                local.wakes_written()
+            };
+            let mut arg = ptr::null_mut();
+            let mut undefined = ptr::null_mut();
+            let mut result = ptr::null_mut();
+            sys::napi_create_int32(env.raw(), count, &mut arg);
+            sys::napi_get_undefined(env.raw(), &mut undefined);
+            if sys::napi_call_function(env.raw(), undefined, js_cb, 1, &arg, &mut result) != sys::Status::napi_ok {
+                // A JS exception in the wake handler is a threadkit bug; let
+                // Node report it instead of swallowing it.
+                let mut exc = ptr::null_mut();
+                if sys::napi_get_and_clear_last_exception(env.raw(), &mut exc) == sys::Status::napi_ok && !exc.is_null() {
+                    sys::napi_fatal_exception(env.raw(), exc);
+                }
+                break;
+            }
+        }
+        items.clear();
+    });
+}
+
+unsafe extern "C" fn env_cleanup(arg: *mut c_void) {
+    let iso = Arc::from_raw(arg as *const Isolate);
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| release_everything(&iso)));
+}
+
+/// The thread is gone: nothing may be delivered to it again, and everything
+/// it held or was about to receive goes back.
+fn release_everything(iso: &Isolate) {
+    let undelivered = {
+        let mut mb = iso.mailbox.lock();
+        mb.alive = false;
+        std::mem::take(&mut mb.items)
+    };
+    ISOLATES.write().remove(&iso.id);
+    let mut local = iso.local.lock();
+    for (id, att) in local.attachments.iter() {
+        let id = *id;
+        att.core.sem.remove_owner(iso.id, |w, d| deliver_remote(id, w, d));
+        let held = local.held(att.slot);
+        if held > 0 {
+            att.core.sem.release_saturating(held, |w, d| deliver_remote(id, w, d));
+        }
+    }
+    for item in undelivered.iter().filter(|p| p.code == WAKE_GRANTED) {
+        if let Some(att) = local.attachments.get(&item.core) {
+            att.core.sem.release_saturating(item.permits, |w, d| deliver_remote(item.core, w, d));
+        }
+    }
+    // The env is going away with its references; only the cores' counts
+    // need dropping.
+    for (_, att) in local.attachments.drain() {
+        drop_attachment(att.core);
+        std::mem::forget(att.state_ref);
+    }
+    if let Some(r) = local.wake_ref.take() {
+        std::mem::forget(r);
+    }
+    if let Some(r) = local.ledger_ref.take() {
+        std::mem::forget(r);
+    }
+}

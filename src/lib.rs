@@ -1,0 +1,28 @@
+#![deny(clippy::all)]
+//! Node binding of threadkit: translation only.
+//!
+//! The engine is `threadkit-core` (pure Rust). This crate turns JS calls into
+//! core calls, and core deliveries into JS wake-ups:
+//! - [`isolate`]: one record per JS thread (main thread or worker) that loaded
+//!   the addon: its wake buffer, its one long-lived threadsafe function, its
+//!   held-permit ledger, and the env cleanup hook that returns what a dying
+//!   thread held.
+//! - [`semaphore`]: the exported functions behind Semaphore, Mutex and RwLock.
+//! - [`shared_memory`]: raw access to `SharedArrayBuffer`-backed typed arrays.
+//!
+//! Hot-path functions are plain exported functions taking numbers (a
+//! `#[napi]` class method costs ~3x a plain function call here). Errors that
+//! JS must turn into typed errors come back as negative status codes.
+
+mod isolate;
+mod semaphore;
+mod shared_memory;
+
+/// Status codes returned to JS (negative numbers). Mirrored in `lib/native.js`.
+pub(crate) mod status {
+    pub const CLOSED: i32 = -1;
+    pub const OVER_RELEASE: i32 = -2;
+    pub const FOREIGN_HANDLE: i32 = -4;
+    pub const BAD_ARGUMENT: i32 = -5;
+    pub const NOT_ATTACHED: i32 = -6;
+}

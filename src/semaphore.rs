@@ -1,0 +1,144 @@
+//! Exported functions behind Semaphore, Mutex and RwLock (all three are the
+//! one core semaphore; see `threadkit_core::semaphore`). JS calls these only
+//! on slow paths: its fast paths work on the shared word directly.
+
+use crate::isolate::{self, deliver_from, Isolate};
+use crate::status;
+use napi::bindgen_prelude::Unknown;
+use napi::{Env, JsValue};
+use napi_derive::napi;
+use std::sync::atomic::{AtomicU32, Ordering};
+use threadkit_core::{AcquireOutcome, ReleaseError};
+
+static NEXT_PRIMITIVE: AtomicU32 = AtomicU32::new(1);
+
+/// Registers the calling JS thread; returns its id (or a negative status).
+#[napi(catch_unwind)]
+pub fn init_isolate(env: Env, wake_fn: Unknown, wake_buf: Unknown, ledger: Unknown) -> i32 {
+    match isolate::init(&env, wake_fn.raw(), wake_buf.raw(), ledger.raw()) {
+        Ok(id) => id as i32,
+        Err(code) => code,
+    }
+}
+
+/// Gives the calling thread a bigger held-permit ledger.
+#[napi(catch_unwind)]
+pub fn set_ledger(env: Env, iso: u32, ledger: Unknown) -> i32 {
+    let Some(me) = Isolate::get(iso) else { return status::NOT_ATTACHED };
+    match isolate::set_ledger(&env, &me, ledger.raw()) {
+        Ok(()) => 0,
+        Err(code) => code,
+    }
+}
+
+/// A process-wide unique id for a new primitive. Ids also give `acquireAll`
+/// its global lock order.
+#[napi]
+pub fn new_primitive_id() -> u32 {
+    NEXT_PRIMITIVE.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Attaches the calling thread to primitive `id` whose state word is
+/// `state[0]`; returns the ledger slot.
+#[napi(catch_unwind)]
+pub fn sem_attach(env: Env, iso: u32, id: u32, state: Unknown, max: u32) -> i32 {
+    let Some(me) = Isolate::get(iso) else { return status::NOT_ATTACHED };
+    match isolate::attach(&env, &me, id, state.raw(), max) {
+        Ok(slot) => slot as i32,
+        Err(code) => code,
+    }
+}
+
+/// Detaches (the last JS object for `id` on this thread was collected).
+#[napi(catch_unwind)]
+pub fn sem_detach(env: Env, iso: u32, id: u32) -> i32 {
+    let Some(me) = Isolate::get(iso) else { return status::NOT_ATTACHED };
+    isolate::detach(&env, &me, id) as i32
+}
+
+/// Slow path of acquire. Returns 1 if acquired now, `2 + key` if queued
+/// (the key is needed to cancel), or a negative status.
+#[napi(catch_unwind)]
+pub fn sem_acquire(env: Env, iso: u32, id: u32, permits: u32, token: u32) -> i32 {
+    let Some(me) = Isolate::get(iso) else { return status::NOT_ATTACHED };
+    let mut local = me.local();
+    let Some(core) = local_core(&local, id) else { return status::NOT_ATTACHED };
+    if permits == 0 || permits > core.sem.max() {
+        return status::BAD_ARGUMENT;
+    }
+    match core.sem.acquire(permits, iso, token) {
+        AcquireOutcome::Acquired => 1,
+        AcquireOutcome::Closed => status::CLOSED,
+        AcquireOutcome::Queued(key) => {
+            local.queued(&env);
+            2 + key as i32
+        }
+    }
+}
+
+/// Slow path of release. Returns how many of this thread's waiters were
+/// woken (their pairs are in the wake buffer), or a negative status.
+#[napi(catch_unwind)]
+pub fn sem_release(env: Env, iso: u32, id: u32, permits: u32) -> i32 {
+    let Some(me) = Isolate::get(iso) else { return status::NOT_ATTACHED };
+    let mut local = me.local();
+    let Some(core) = local_core(&local, id) else { return status::NOT_ATTACHED };
+    local.begin_call();
+    match core.sem.release(permits, deliver_from(&env, &me, &mut local, id)) {
+        Ok(()) => local.wakes_written(),
+        Err(ReleaseError::OverRelease { .. }) => status::OVER_RELEASE,
+    }
+}
+
+/// Cancels a queued waiter. Returns the number of this thread's waiters
+/// woken as a result (>= 0), or `NOT_QUEUED` if the waiter had already been
+/// served (its wake is on the way).
+#[napi(catch_unwind)]
+pub fn sem_cancel(env: Env, iso: u32, id: u32, key: u32, token: u32) -> i32 {
+    const NOT_QUEUED: i32 = -100;
+    let Some(me) = Isolate::get(iso) else { return status::NOT_ATTACHED };
+    let mut local = me.local();
+    let Some(core) = local_core(&local, id) else { return status::NOT_ATTACHED };
+    local.begin_call();
+    let removed = core.sem.cancel(key as usize, iso, token, deliver_from(&env, &me, &mut local, id));
+    if !removed {
+        return NOT_QUEUED;
+    }
+    local.settled(&env);
+    local.wakes_written()
+}
+
+/// Closes; every queued waiter (on any thread) is rejected. Returns how many
+/// of this thread's waiters were woken, or a negative status.
+#[napi(catch_unwind)]
+pub fn sem_close(env: Env, iso: u32, id: u32, reason: Option<String>) -> i32 {
+    let Some(me) = Isolate::get(iso) else { return status::NOT_ATTACHED };
+    let mut local = me.local();
+    let Some(core) = local_core(&local, id) else { return status::NOT_ATTACHED };
+    local.begin_call();
+    core.sem.close(reason, deliver_from(&env, &me, &mut local, id));
+    local.wakes_written()
+}
+
+/// The reason given to `close`, if any.
+#[napi(catch_unwind)]
+pub fn sem_close_reason(iso: u32, id: u32) -> Option<String> {
+    let me = Isolate::get(iso)?;
+    let local = me.local();
+    local_core(&local, id)?.sem.close_reason()
+}
+
+/// Number of queued waiters, on all threads.
+#[napi(catch_unwind)]
+pub fn sem_waiting(iso: u32, id: u32) -> i32 {
+    let Some(me) = Isolate::get(iso) else { return status::NOT_ATTACHED };
+    let local = me.local();
+    match local_core(&local, id) {
+        Some(core) => core.sem.waiting() as i32,
+        None => status::NOT_ATTACHED,
+    }
+}
+
+fn local_core(local: &isolate::Local, id: u32) -> Option<std::sync::Arc<isolate::Core>> {
+    local.core(id)
+}
