@@ -1,0 +1,19 @@
+// ESM entry: the same objects as the CommonJS entry.
+import threadkit from './index.js';
+
+export const {
+  Semaphore,
+  Mutex,
+  RwLock,
+  Permit,
+  AtomicCounter,
+  acquireAll,
+  ThreadkitError,
+  AbortError,
+  TimeoutError,
+  ClosedError,
+  NotHeldError,
+  DeadlockError,
+  InvalidHandleError,
+} = threadkit;
+export default threadkit;

@@ -1,0 +1,74 @@
+'use strict';
+/**
+ * Typed errors. Every rejection and every misuse in threadkit is one of these
+ * (or a plain TypeError/RangeError for a bad argument), with a message that
+ * says what to do.
+ */
+
+class ThreadkitError extends Error {
+  constructor(message, options) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A wait was aborted through its AbortSignal. `cause` is the signal's reason. */
+class AbortError extends ThreadkitError {
+  constructor(message = 'The operation was aborted', options) {
+    super(message, options);
+    this.code = 'ABORT_ERR';
+  }
+}
+
+/** A wait did not finish within its `timeout`. */
+class TimeoutError extends ThreadkitError {
+  constructor(message = 'The operation timed out', options) {
+    super(message, options);
+    this.code = 'ERR_THREADKIT_TIMEOUT';
+  }
+}
+
+/** The primitive was closed; `reason` is what was passed to `close()`. */
+class ClosedError extends ThreadkitError {
+  constructor(message = 'closed', options) {
+    super(message, options);
+    this.code = 'ERR_THREADKIT_CLOSED';
+    this.reason = options?.reason;
+  }
+}
+
+/** A release without a matching acquire on this thread. */
+class NotHeldError extends ThreadkitError {
+  constructor(message, options) {
+    super(message, options);
+    this.code = 'ERR_THREADKIT_NOT_HELD';
+  }
+}
+
+/** Waiters form a cycle; `cycle` names the locks and threads in it. */
+class DeadlockError extends ThreadkitError {
+  constructor(message, options) {
+    super(message, options);
+    this.code = 'ERR_THREADKIT_DEADLOCK';
+    this.cycle = options?.cycle ?? [];
+  }
+}
+
+/** A handle that is not a threadkit handle of the expected kind, or that does not match this process's primitive. */
+class InvalidHandleError extends TypeError {
+  constructor(message, options) {
+    super(message, options);
+    this.name = 'InvalidHandleError';
+    this.code = 'ERR_THREADKIT_INVALID_HANDLE';
+  }
+}
+
+module.exports = {
+  ThreadkitError,
+  AbortError,
+  TimeoutError,
+  ClosedError,
+  NotHeldError,
+  DeadlockError,
+  InvalidHandleError,
+};

@@ -1,0 +1,388 @@
+'use strict';
+/**
+ * FairSemaphore: the JS half of the one semaphore engine behind Semaphore,
+ * Mutex and RwLock (the Rust half is `threadkit_core::semaphore`).
+ *
+ * The state word `state[0]` lives in a SharedArrayBuffer:
+ * `permits << 2 | CLOSED (2) | WAITERS (1)`. Fast paths here are one
+ * compare-and-swap and no native call. They refuse to run while WAITERS or
+ * CLOSED is set, so nobody barges past a queued waiter, and fall back to the
+ * native slow path, which owns the queue (see the Rust module docs for why
+ * this is race-free). The loom models in crates/core/tests/loom.rs check
+ * exactly this algorithm (`try_acquire` / `try_release`).
+ *
+ * `ledger[slot]` counts the permits this thread holds, so they can be given
+ * back if the thread dies.
+ *
+ * Local mode: a primitive whose `handle` has never been taken exists on one
+ * thread only, so its waiters queue in a JS linked list and are woken by a
+ * direct call: no native call at all, even under contention. Taking the
+ * handle switches it to shared mode for good: the queued waiters move, in
+ * order, into the native queue, and from then on every slow path goes
+ * through native code. Instances made with `from(handle)` start shared.
+ */
+
+const { native, isolateId, STATUS, WAKE_CLOSED, waiters, newToken, settleWakes, attach, ledgerBox } = require('./runtime.js');
+const { AbortError, TimeoutError, ClosedError, NotHeldError, InvalidHandleError } = require('./errors.js');
+const { validateInteger, validateWaitOptions } = require('./validate.js');
+
+const WAITERS = 1;
+const CLOSED = 2;
+const SHIFT = 2;
+const MAX_PERMITS = 0x1fffffff; // (2^31 - 1) >> 2
+const HANDLE_TAG = '__threadkit';
+
+class FairSemaphore {
+  /**
+   * @param {string} kind  the public class's name, used in handles and messages
+   * @param {number} max   total permits
+   * @param {object} [handle]  attach to an existing primitive instead of creating one
+   */
+  constructor(kind, max, handle) {
+    this.kind = kind;
+    this.shared = handle !== undefined;
+    /** Local mode only: the waiter list and the close reason. */
+    this.head = null;
+    this.tail = null;
+    this.localWaiting = 0;
+    this.closeReason = undefined;
+    if (handle === undefined) {
+      this.id = native.newPrimitiveId();
+      this.max = max;
+      this.state = new Int32Array(new SharedArrayBuffer(4));
+      this.state[0] = max << SHIFT;
+    } else {
+      this.id = handle.id;
+      this.max = handle.max;
+      this.state = new Int32Array(handle.state);
+    }
+    this.lb = ledgerBox;
+    const slot = attach(this, this.id, this.state, this.max);
+    if (slot < 0) {
+      throw new InvalidHandleError(
+        slot === STATUS.FOREIGN_HANDLE
+          ? `this ${kind} handle does not match the ${kind} with id ${this.id} in this process (was it forged or copied?)`
+          : `could not attach to the ${kind} (status ${slot})`,
+      );
+    }
+    this.slot = slot;
+  }
+
+  /** A plain, cloneable description: send it to a worker and call `from` there. */
+  handle() {
+    if (!this.shared) this.share();
+    return Object.freeze({ [HANDLE_TAG]: this.kind, id: this.id, max: this.max, state: this.state.buffer });
+  }
+
+  static checkHandle(handle, kind) {
+    if (handle === null || typeof handle !== 'object' || handle[HANDLE_TAG] === undefined) {
+      throw new InvalidHandleError(`${kind}.from() needs the \`handle\` of a ${kind}, got ${handle === null ? 'null' : typeof handle}`);
+    }
+    if (handle[HANDLE_TAG] !== kind) {
+      throw new InvalidHandleError(`${kind}.from() was given the handle of a ${handle[HANDLE_TAG]}; use ${handle[HANDLE_TAG]}.from()`);
+    }
+    const ok =
+      Number.isInteger(handle.id) &&
+      handle.id > 0 &&
+      Number.isInteger(handle.max) &&
+      handle.max >= 1 &&
+      handle.max <= MAX_PERMITS &&
+      handle.state instanceof SharedArrayBuffer &&
+      handle.state.byteLength === 4;
+    if (!ok) {
+      throw new InvalidHandleError(`${kind}.from() was given a damaged handle; pass \`${kind.toLowerCase()}.handle\` unchanged (it must keep its SharedArrayBuffer)`);
+    }
+  }
+
+  get available() {
+    return this.state[0] >> SHIFT;
+  }
+
+  get closed() {
+    return (this.state[0] & CLOSED) !== 0;
+  }
+
+  waiting() {
+    if (!this.shared) return this.localWaiting;
+    const n = native.semWaiting(isolateId, this.id);
+    return n < 0 ? 0 : n;
+  }
+
+  held() {
+    return this.lb.arr[this.slot];
+  }
+
+  ledgerAdd(n) {
+    this.lb.arr[this.slot] += n;
+  }
+
+  /**
+   * Takes `n` permits now if no one is queued and enough are free. In local
+   * mode no other thread can see the word, so plain reads and writes do
+   * (an Atomics op costs ~15 ns here, a third of the whole budget); in shared
+   * mode it is one compare-and-swap, retried only if another thread changed
+   * the word in between.
+   */
+  tryAcquire(n) {
+    const st = this.state;
+    let s = st[0];
+    if (!this.shared) {
+      if ((s & (WAITERS | CLOSED)) !== 0 || s >> SHIFT < n) return false;
+      st[0] = s - (n << SHIFT);
+      this.lb.arr[this.slot] += n;
+      return true;
+    }
+    for (;;) {
+      if ((s & (WAITERS | CLOSED)) !== 0 || s >> SHIFT < n) return false;
+      const seen = Atomics.compareExchange(st, 0, s, s - (n << SHIFT));
+      if (seen === s) {
+        this.lb.arr[this.slot] += n;
+        return true;
+      }
+      s = seen;
+    }
+  }
+
+  /**
+   * Resolves (to `value`) once `n` permits are held. `n` must be validated.
+   * Returns a promise; never throws.
+   */
+  acquire(n, options, value) {
+    if (options === undefined && this.tryAcquire(n)) return Promise.resolve(value);
+    return this.acquireSlow(n, options, value);
+  }
+
+  acquireSlow(n, options, value) {
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(new AbortError(`${this.kind} acquire was aborted`, { cause: signal.reason }));
+    if (this.tryAcquire(n)) return Promise.resolve(value);
+    if (!this.shared) return this.enqueueLocal(n, options, value);
+    for (;;) {
+      const token = newToken();
+      const r = native.semAcquire(isolateId, this.id, n, token);
+      if (r === 1) {
+        this.lb.arr[this.slot] += n;
+        return Promise.resolve(value);
+      }
+      if (r === STATUS.CLOSED) return Promise.reject(this.closedError());
+      if (r < 0) return Promise.reject(new Error(`threadkit: ${this.kind} acquire failed (status ${r})`));
+      return new Promise((resolve, reject) => {
+        const w = new Waiter(this, n, r - 2, token, resolve, reject, value);
+        waiters.set(token, w);
+        if (options !== undefined) w.watch(options);
+      });
+    }
+  }
+
+  /** Local mode: queue in JS. */
+  enqueueLocal(n, options, value) {
+    const s = this.state[0];
+    if ((s & CLOSED) !== 0) return Promise.reject(this.closedError());
+    this.state[0] = s | WAITERS;
+    return new Promise((resolve, reject) => {
+      const w = new Waiter(this, n, -1, 0, resolve, reject, value);
+      if (this.tail === null) this.head = w;
+      else {
+        this.tail.next = w;
+        w.prev = this.tail;
+      }
+      this.tail = w;
+      this.localWaiting++;
+      if (options !== undefined) w.watch(options);
+    });
+  }
+
+  unlinkLocal(w) {
+    if (w.prev === null) this.head = w.next;
+    else w.prev.next = w.next;
+    if (w.next === null) this.tail = w.prev;
+    else w.next.prev = w.prev;
+    w.prev = w.next = null;
+    this.localWaiting--;
+  }
+
+  /** Local mode: serve queue heads from `available` free permits; store the word. */
+  serveLocal(available) {
+    let w = this.head;
+    while (w !== null && w.permits <= available) {
+      available -= w.permits;
+      const next = w.next;
+      this.unlinkLocal(w);
+      w.grant();
+      w = next;
+    }
+    this.state[0] = (available << SHIFT) | (this.state[0] & CLOSED) | (this.head === null ? 0 : WAITERS);
+  }
+
+  /** Takes the handle for the first time: move local waiters into the native queue. */
+  share() {
+    this.shared = true;
+    if (this.closeReason !== undefined || this.closed) {
+      native.semClose(isolateId, this.id, this.closeReason);
+    }
+    for (let w = this.head; w !== null; ) {
+      const next = w.next;
+      w.prev = w.next = null;
+      const token = newToken();
+      // WAITERS is set, so native code queues it behind the ones before it.
+      const r = native.semAcquire(isolateId, this.id, w.permits, token);
+      if (r < 2) throw new Error(`threadkit: could not move a waiter to the shared queue (status ${r})`);
+      w.key = r - 2;
+      w.token = token;
+      waiters.set(token, w);
+      w = next;
+    }
+    this.head = this.tail = null;
+    this.localWaiting = 0;
+  }
+
+  /** Gives back `n` permits held by this thread. `n` must be validated. */
+  release(n) {
+    const lg = this.lb.arr;
+    const held = lg[this.slot];
+    if (held < n) this.throwNotHeld(n, held);
+    const st = this.state;
+    let s = st[0];
+    if (!this.shared) {
+      lg[this.slot] = held - n;
+      if ((s & WAITERS) === 0) st[0] = s + (n << SHIFT);
+      else this.serveLocal((s >> SHIFT) + n);
+      return;
+    }
+    while ((s & WAITERS) === 0) {
+      const seen = Atomics.compareExchange(st, 0, s, s + (n << SHIFT));
+      if (seen === s) {
+        lg[this.slot] = held - n;
+        return;
+      }
+      s = seen;
+    }
+    const r = native.semRelease(isolateId, this.id, n);
+    if (r < 0) throw new Error(`threadkit: ${this.kind} release failed (status ${r})`);
+    this.lb.arr[this.slot] -= n;
+    settleWakes(r);
+  }
+
+  throwNotHeld(n, held) {
+    if (this.max === 1) {
+      throw new NotHeldError(
+        this.available === 1
+          ? `${this.kind}.release() was called but the ${this.kind.toLowerCase()} is not locked`
+          : `${this.kind}.release() was called on a thread that does not hold the lock (another thread holds it)`,
+      );
+    }
+    throw new NotHeldError(`cannot release ${n} permit(s) of this ${this.kind}: this thread holds ${held}`);
+  }
+
+  close(reason) {
+    const text = reason === undefined ? undefined : String(reason?.message ?? reason);
+    if (!this.shared) {
+      if (this.closed) return;
+      this.closeReason = text;
+      this.state[0] = (this.state[0] & ~WAITERS) | CLOSED;
+      const error = this.closedError();
+      for (let w = this.head; w !== null; ) {
+        const next = w.next;
+        this.unlinkLocal(w);
+        w.cleanup();
+        w.reject(error);
+        w = next;
+      }
+      return;
+    }
+    const r = native.semClose(isolateId, this.id, text);
+    if (r < 0) throw new Error(`threadkit: ${this.kind} close failed (status ${r})`);
+    settleWakes(r);
+  }
+
+  closedError() {
+    const reason = this.shared ? (native.semCloseReason(isolateId, this.id) ?? undefined) : this.closeReason;
+    return new ClosedError(reason === undefined ? `the ${this.kind} is closed` : `the ${this.kind} is closed: ${reason}`, { reason });
+  }
+}
+
+class Waiter {
+  constructor(engine, permits, key, token, resolve, reject, value) {
+    this.engine = engine;
+    this.permits = permits;
+    this.key = key;
+    this.token = token;
+    this.resolve = resolve;
+    this.reject = reject;
+    this.value = value;
+    this.cancelled = false;
+    /** Set once granted, failed or cancelled. */
+    this.done = false;
+    this.timer = undefined;
+    this.signal = undefined;
+    this.onAbort = undefined;
+    /** Local-mode list links. */
+    this.prev = null;
+    this.next = null;
+  }
+
+  /** Arms the timeout and abort signal of `options`. */
+  watch(options) {
+    const kind = this.engine.kind;
+    const timeout = options.timeout;
+    if (timeout !== undefined && timeout !== Infinity) {
+      this.timer = setTimeout(() => this.cancel(new TimeoutError(`${kind} acquire timed out after ${timeout} ms`)), timeout);
+    }
+    const signal = options.signal;
+    if (signal !== undefined) {
+      this.signal = signal;
+      this.onAbort = () => this.cancel(new AbortError(`${kind} acquire was aborted`, { cause: signal.reason }));
+      signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+
+  cleanup() {
+    this.done = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.signal !== undefined) this.signal.removeEventListener('abort', this.onAbort);
+  }
+
+  grant() {
+    this.cleanup();
+    this.engine.ledgerAdd(this.permits);
+    this.resolve(this.value);
+  }
+
+  fail(code) {
+    this.cleanup();
+    this.reject(code === WAKE_CLOSED ? this.engine.closedError() : new Error(`threadkit: unknown wake code ${code}`));
+  }
+
+  /** Leaves the queue at once (O(1) in the core) and rejects with `error`. */
+  cancel(error) {
+    const e = this.engine;
+    if (this.key === -1) {
+      // Local mode (never moved to the shared queue).
+      if (this.done) return;
+      this.cancelled = true;
+      this.cleanup();
+      const wasHead = this.prev === null;
+      e.unlinkLocal(this);
+      this.reject(error);
+      if (wasHead) e.serveLocal(e.state[0] >> SHIFT);
+      return;
+    }
+    if (this.cancelled || !waiters.has(this.token)) return;
+    this.cleanup();
+    const r = native.semCancel(isolateId, this.engine.id, this.key, this.token);
+    if (r === STATUS.NOT_QUEUED) {
+      // Already served; the wake is on its way and will return the permits.
+      this.cancelled = true;
+    } else {
+      waiters.delete(this.token);
+    }
+    this.reject(error);
+    if (r > 0) settleWakes(r);
+  }
+}
+
+function validatePermits(n, name, max) {
+  return validateInteger(n, name, 1, max);
+}
+
+module.exports = { FairSemaphore, MAX_PERMITS, validatePermits, validateWaitOptions };

@@ -1,0 +1,131 @@
+'use strict';
+/**
+ * The per-thread side of threadkit's native runtime.
+ *
+ * Each JS thread (main or worker) that loads threadkit registers itself with
+ * the addon once, handing over:
+ * - a wake buffer: native code writes `[token, code]` pairs into it, either
+ *   during a call from this thread (its own waiters woken by its own release:
+ *   no thread hop) or from the threadsafe function that drains this thread's
+ *   mailbox when another thread woke them;
+ * - a ledger: `ledger[slot]` is the number of permits this thread holds on
+ *   the primitive attached at `slot`. Native code reads it only when the
+ *   thread dies, to give those permits back.
+ *
+ * Waiter promises are created here, in JS, and their resolvers are kept in
+ * `waiters` (token -> waiter). Native code only decides who is woken.
+ */
+
+const native = require('../native.js');
+
+const STATUS = Object.freeze({
+  CLOSED: -1,
+  OVER_RELEASE: -2,
+  FOREIGN_HANDLE: -4,
+  BAD_ARGUMENT: -5,
+  NOT_ATTACHED: -6,
+  NOT_QUEUED: -100,
+});
+const WAKE_GRANTED = 1;
+const WAKE_CLOSED = 2;
+const WAKE_PAIRS = 1024;
+const TOKEN_LIMIT = 0x7fffffff;
+
+const wakeBuf = new Int32Array(new SharedArrayBuffer(WAKE_PAIRS * 8));
+let ledger = new Int32Array(new SharedArrayBuffer(1024 * 4));
+/** Holds the current ledger; engines keep the box, since growth replaces the array. */
+const ledgerBox = { arr: ledger };
+
+/** token -> waiter ({ engine, permits, key, token, cancelled, grant(), fail(code) }) */
+const waiters = new Map();
+let nextToken = 1;
+
+/** Settles the first `count` wake pairs in the wake buffer. */
+function settleWakes(count) {
+  if (count <= 0) return;
+  // Read everything first: settling a cancelled waiter calls back into native
+  // code, which reuses the buffer.
+  let late = null;
+  for (let i = 0; i < count; i++) {
+    const token = wakeBuf[2 * i];
+    const code = wakeBuf[2 * i + 1];
+    const w = waiters.get(token);
+    if (w === undefined) continue;
+    waiters.delete(token);
+    if (w.cancelled) {
+      // Its promise was already rejected (abort/timeout raced the grant):
+      // give the permits straight back.
+      if (code === WAKE_GRANTED) (late ??= []).push(w);
+      continue;
+    }
+    if (code === WAKE_GRANTED) w.grant();
+    else w.fail(code);
+  }
+  if (late !== null) {
+    for (const w of late) {
+      w.engine.ledgerAdd(w.permits);
+      w.engine.release(w.permits);
+    }
+  }
+}
+
+const isolateId = native.initIsolate(settleWakes, wakeBuf, ledger);
+if (isolateId < 0) throw new Error(`threadkit: could not register this thread with the native addon (status ${isolateId})`);
+
+function newToken() {
+  const t = nextToken;
+  nextToken = nextToken === TOKEN_LIMIT ? 1 : nextToken + 1;
+  return t;
+}
+
+/** Per-thread attachments: primitive id -> { slot, refs }. */
+const attachments = new Map();
+const collector = new FinalizationRegistry((id) => {
+  const a = attachments.get(id);
+  if (a === undefined || --a.refs > 0) return;
+  attachments.delete(id);
+  native.semDetach(isolateId, id);
+});
+
+/**
+ * Attaches this thread to primitive `id` (a state word at `state[0]`) on
+ * behalf of `owner`; returns the ledger slot. Detaches when every owner on
+ * this thread has been collected.
+ */
+function attach(owner, id, state, max) {
+  let a = attachments.get(id);
+  if (a === undefined) {
+    const slot = native.semAttach(isolateId, id, state, max);
+    if (slot < 0) return slot;
+    if (slot >= ledger.length) growLedger(slot);
+    a = { slot, refs: 0 };
+    attachments.set(id, a);
+  }
+  a.refs++;
+  collector.register(owner, id);
+  return a.slot;
+}
+
+function growLedger(slot) {
+  let size = ledger.length * 2;
+  while (size <= slot) size *= 2;
+  const next = new Int32Array(new SharedArrayBuffer(size * 4));
+  next.set(ledger);
+  const r = native.setLedger(isolateId, next);
+  if (r < 0) throw new Error(`threadkit: could not grow the permit ledger (status ${r})`);
+  ledger = next;
+  ledgerBox.arr = next;
+}
+
+module.exports = {
+  native,
+  isolateId,
+  STATUS,
+  WAKE_GRANTED,
+  WAKE_CLOSED,
+  waiters,
+  newToken,
+  settleWakes,
+  attach,
+  ledgerBox,
+};

@@ -1,0 +1,353 @@
+'use strict';
+/**
+ * Semaphore, Mutex and RwLock: thin public layers over the one FairSemaphore
+ * engine (tokio style: a Mutex is a semaphore of 1; an RwLock reader takes 1
+ * permit and a writer takes all of them). All three work within one thread
+ * and across worker_threads: pass `x.handle` to a worker and call
+ * `X.from(handle)` there.
+ */
+
+const { FairSemaphore, MAX_PERMITS, validatePermits, validateWaitOptions } = require('./fair-semaphore.js');
+const { validateFunction } = require('./validate.js');
+
+/** Handed out by acquire(): releases exactly what was acquired, once. */
+class Permit {
+  #engine;
+  #permits;
+  constructor(engine, permits) {
+    this.#engine = engine;
+    this.#permits = permits;
+  }
+
+  /** Number of permits this guard holds (0 after release). */
+  get permits() {
+    return this.#engine === null ? 0 : this.#permits;
+  }
+
+  /** True once released. */
+  get released() {
+    return this.#engine === null;
+  }
+
+  /** Releases what this guard holds. Calling it again does nothing. */
+  release() {
+    const e = this.#engine;
+    if (e === null) return;
+    this.#engine = null;
+    e.release(this.#permits);
+  }
+
+  [Symbol.dispose]() {
+    this.release();
+  }
+}
+
+async function runWith(acquired, fn) {
+  const guard = await acquired;
+  try {
+    return await fn();
+  } finally {
+    guard.release();
+  }
+}
+
+let attaching;
+function fromHandle(Class, kind, handle) {
+  FairSemaphore.checkHandle(handle, kind);
+  attaching = handle;
+  try {
+    return new Class(...Class.argsFromHandle(handle));
+  } finally {
+    attaching = undefined;
+  }
+}
+
+function engineFor(kind, max) {
+  return new FairSemaphore(kind, max, attaching);
+}
+
+/** Engines of public objects, for acquireAll. */
+const engines = new WeakMap();
+
+class Semaphore {
+  #e;
+
+  /** @param {number} permits total permits, an integer from 1 to 536870911 */
+  constructor(permits) {
+    if (attaching === undefined) validatePermits(permits, 'permits', MAX_PERMITS);
+    this.#e = engineFor('Semaphore', permits);
+    engines.set(this, { engine: this.#e, permits: 1 });
+  }
+
+  static argsFromHandle(handle) {
+    return [handle.max];
+  }
+
+  /** Attaches to a Semaphore created elsewhere (usually another thread). */
+  static from(handle) {
+    return fromHandle(Semaphore, 'Semaphore', handle);
+  }
+
+  /** A cloneable handle for `Semaphore.from` (e.g. in `workerData`). */
+  get handle() {
+    return this.#e.handle();
+  }
+
+  /** Permits free right now. */
+  get available() {
+    return this.#e.available;
+  }
+
+  /** Total permits. */
+  get permits() {
+    return this.#e.max;
+  }
+
+  /** Waiters queued on all threads. */
+  get waiting() {
+    return this.#e.waiting();
+  }
+
+  /** True after `close()`. */
+  get closed() {
+    return this.#e.closed;
+  }
+
+  acquire(n = 1, options) {
+    const e = this.#e;
+    if (n !== 1 || options !== undefined) {
+      try {
+        validatePermits(n, 'n', e.max);
+        validateWaitOptions(options);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return e.acquire(n, options, new Permit(e, n));
+  }
+
+  tryAcquire(n = 1) {
+    const e = this.#e;
+    if (n !== 1) validatePermits(n, 'n', e.max);
+    return e.tryAcquire(n) ? new Permit(e, n) : null;
+  }
+
+  release(n = 1) {
+    if (n !== 1) validatePermits(n, 'n', this.#e.max);
+    this.#e.release(n);
+  }
+
+  runExclusive(fn, options) {
+    validateFunction(fn, 'fn');
+    return runWith(this.acquire(1, options), fn);
+  }
+
+  close(reason) {
+    this.#e.close(reason);
+  }
+}
+
+class Mutex {
+  #e;
+
+  constructor() {
+    this.#e = engineFor('Mutex', 1);
+    engines.set(this, { engine: this.#e, permits: 1 });
+  }
+
+  static argsFromHandle() {
+    return [];
+  }
+
+  static from(handle) {
+    return fromHandle(Mutex, 'Mutex', handle);
+  }
+
+  get handle() {
+    return this.#e.handle();
+  }
+
+  get waiting() {
+    return this.#e.waiting();
+  }
+
+  get closed() {
+    return this.#e.closed;
+  }
+
+  acquire(options) {
+    const e = this.#e;
+    if (options !== undefined) {
+      try {
+        validateWaitOptions(options);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return e.acquire(1, options, new Permit(e, 1));
+  }
+
+  tryAcquire() {
+    const e = this.#e;
+    return e.tryAcquire(1) ? new Permit(e, 1) : null;
+  }
+
+  release() {
+    this.#e.release(1);
+  }
+
+  isLocked() {
+    return this.#e.available === 0;
+  }
+
+  async waitForUnlock(options) {
+    const guard = await this.acquire(options);
+    guard.release();
+  }
+
+  runExclusive(fn, options) {
+    validateFunction(fn, 'fn');
+    return runWith(this.acquire(options), fn);
+  }
+
+  close(reason) {
+    this.#e.close(reason);
+  }
+}
+
+class RwLock {
+  #e;
+
+  constructor() {
+    this.#e = engineFor('RwLock', MAX_PERMITS);
+    engines.set(this, { engine: this.#e, permits: MAX_PERMITS });
+  }
+
+  static argsFromHandle() {
+    return [];
+  }
+
+  static from(handle) {
+    return fromHandle(RwLock, 'RwLock', handle);
+  }
+
+  get handle() {
+    return this.#e.handle();
+  }
+
+  get waiting() {
+    return this.#e.waiting();
+  }
+
+  get closed() {
+    return this.#e.closed;
+  }
+
+  /** Number of read locks held on all threads (0 while a writer holds it). */
+  get readers() {
+    const a = this.#e.available;
+    return a === 0 ? 0 : MAX_PERMITS - a;
+  }
+
+  isWriteLocked() {
+    return this.#e.available === 0;
+  }
+
+  #lock(n, options) {
+    const e = this.#e;
+    if (options !== undefined) {
+      try {
+        validateWaitOptions(options);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return e.acquire(n, options, new Permit(e, n));
+  }
+
+  readLock(options) {
+    return this.#lock(1, options);
+  }
+
+  writeLock(options) {
+    return this.#lock(MAX_PERMITS, options);
+  }
+
+  tryReadLock() {
+    return this.#e.tryAcquire(1) ? new Permit(this.#e, 1) : null;
+  }
+
+  tryWriteLock() {
+    return this.#e.tryAcquire(MAX_PERMITS) ? new Permit(this.#e, MAX_PERMITS) : null;
+  }
+
+  runRead(fn, options) {
+    validateFunction(fn, 'fn');
+    return runWith(this.readLock(options), fn);
+  }
+
+  runWrite(fn, options) {
+    validateFunction(fn, 'fn');
+    return runWith(this.writeLock(options), fn);
+  }
+
+  close(reason) {
+    this.#e.close(reason);
+  }
+}
+
+/** Releases a set of guards in reverse order, once. */
+class MultiGuard {
+  #guards;
+  constructor(guards) {
+    this.#guards = guards;
+  }
+
+  get released() {
+    return this.#guards === null;
+  }
+
+  release() {
+    const gs = this.#guards;
+    if (gs === null) return;
+    this.#guards = null;
+    for (let i = gs.length - 1; i >= 0; i--) gs[i].release();
+  }
+
+  [Symbol.dispose]() {
+    this.release();
+  }
+}
+
+/**
+ * Takes several locks in one global order (their creation order, which is
+ * the same on every thread), so that callers naming them in different orders
+ * cannot deadlock. An RwLock is taken for writing; a Semaphore for 1 permit.
+ */
+async function acquireAll(locks, options) {
+  if (!Array.isArray(locks)) throw new TypeError('acquireAll() needs an array of Mutex, Semaphore or RwLock objects');
+  validateWaitOptions(options);
+  const entries = locks.map((lock, i) => {
+    const entry = engines.get(lock);
+    if (entry === undefined) throw new TypeError(`acquireAll(): item ${i} is not a Mutex, Semaphore or RwLock`);
+    return entry;
+  });
+  entries.sort((a, b) => a.engine.id - b.engine.id);
+  for (let i = 1; i < entries.length; i++) {
+    if (entries[i].engine === entries[i - 1].engine) throw new TypeError('acquireAll(): the same lock is listed twice; that would deadlock');
+  }
+  const deadline = options?.timeout === undefined ? undefined : Date.now() + options.timeout;
+  const held = [];
+  try {
+    for (const { engine, permits } of entries) {
+      const opts = deadline === undefined ? options : { signal: options?.signal, timeout: Math.max(0, deadline - Date.now()) };
+      held.push(await engine.acquire(permits, opts, new Permit(engine, permits)));
+    }
+  } catch (err) {
+    for (let i = held.length - 1; i >= 0; i--) held[i].release();
+    throw err;
+  }
+  return new MultiGuard(held);
+}
+
+module.exports = { Semaphore, Mutex, RwLock, Permit, acquireAll, MAX_PERMITS };

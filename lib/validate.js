@@ -1,0 +1,43 @@
+'use strict';
+/** Argument checks with exact messages (piscina style). */
+
+function describe(value) {
+  if (value === null) return 'null';
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  return typeof value;
+}
+
+/** An integer in [min, max]; TypeError for non-numbers, RangeError otherwise. */
+function validateInteger(value, name, min, max) {
+  if (typeof value !== 'number') {
+    throw new TypeError(`${name} must be a number, got ${describe(value)}`);
+  }
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** Checks `{ signal, timeout }` wait options. */
+function validateWaitOptions(options, name = 'options') {
+  if (options === undefined) return;
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`${name} must be an object like { signal, timeout }, got ${describe(options)}`);
+  }
+  const { signal, timeout } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`${name}.signal must be an AbortSignal`);
+  }
+  if (timeout !== undefined) {
+    if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+      throw new RangeError(`${name}.timeout must be a non-negative number of milliseconds, got ${describe(timeout)}`);
+    }
+  }
+}
+
+function validateFunction(fn, name) {
+  if (typeof fn !== 'function') throw new TypeError(`${name} must be a function, got ${describe(fn)}`);
+}
+
+module.exports = { validateInteger, validateWaitOptions, validateFunction, describe };
