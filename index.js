@@ -6,7 +6,7 @@
 
 const { Semaphore, Mutex, RwLock, Permit, acquireAll } = require('./lib/sync.js');
 const { AtomicCounter } = require('./lib/atomic-counter.js');
-const errors = require('./lib/errors.js');
+const { ThreadkitError, AbortError, TimeoutError, ClosedError, NotHeldError, InvalidHandleError } = require('./lib/errors.js');
 
 module.exports = {
   Semaphore,
@@ -15,5 +15,10 @@ module.exports = {
   Permit,
   AtomicCounter,
   acquireAll,
-  ...errors,
+  ThreadkitError,
+  AbortError,
+  TimeoutError,
+  ClosedError,
+  NotHeldError,
+  InvalidHandleError,
 };

@@ -13,7 +13,6 @@ export const {
   TimeoutError,
   ClosedError,
   NotHeldError,
-  DeadlockError,
   InvalidHandleError,
 } = threadkit;
 export default threadkit;

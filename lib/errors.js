@@ -45,15 +45,6 @@ class NotHeldError extends ThreadkitError {
   }
 }
 
-/** Waiters form a cycle; `cycle` names the locks and threads in it. */
-class DeadlockError extends ThreadkitError {
-  constructor(message, options) {
-    super(message, options);
-    this.code = 'ERR_THREADKIT_DEADLOCK';
-    this.cycle = options?.cycle ?? [];
-  }
-}
-
 /** A handle that is not a threadkit handle of the expected kind, or that does not match this process's primitive. */
 class InvalidHandleError extends TypeError {
   constructor(message, options) {
@@ -69,6 +60,5 @@ module.exports = {
   TimeoutError,
   ClosedError,
   NotHeldError,
-  DeadlockError,
   InvalidHandleError,
 };
