@@ -136,8 +136,13 @@ impl Isolate {
         }
         mb.items.push(item);
         if !mb.scheduled {
-            let status =
-                unsafe { sys::napi_call_threadsafe_function(mb.tsfn, ptr::null_mut(), sys::ThreadsafeFunctionCallMode::nonblocking) };
+            let status = unsafe {
+                sys::napi_call_threadsafe_function(
+                    mb.tsfn,
+                    ptr::null_mut(),
+                    sys::ThreadsafeFunctionCallMode::nonblocking,
+                )
+            };
             if status != sys::Status::napi_ok {
                 // Closing: the thread is going away.
                 mb.items.pop();
@@ -211,7 +216,12 @@ fn wake_code(d: Delivery) -> i32 {
 /// Delivers to a waiter of another thread (or of a dead one: `false`).
 pub(crate) fn deliver_remote(core: u32, w: &Waiter, d: Delivery) -> bool {
     match Isolate::get(w.owner) {
-        Some(iso) => iso.post(Posted { token: w.token, code: wake_code(d), core, permits: w.permits }),
+        Some(iso) => iso.post(Posted {
+            token: w.token,
+            code: wake_code(d),
+            core,
+            permits: w.permits,
+        }),
         None => false,
     }
 }
@@ -233,7 +243,12 @@ pub(crate) fn deliver_from<'a>(
             local.settled(env);
             true
         } else {
-            me.post(Posted { token: w.token, code: wake_code(d), core, permits: w.permits })
+            me.post(Posted {
+                token: w.token,
+                code: wake_code(d),
+                core,
+                permits: w.permits,
+            })
         }
     }
 }
@@ -247,7 +262,11 @@ pub(crate) fn attach(env: &Env, me: &Isolate, id: u32, state: sys::napi_value, m
     }
     let mut local = me.local.lock();
     if let Some(a) = local.attachments.get(&id) {
-        return if a.core.word_ptr() == ptr as *const _ { Ok(a.slot) } else { Err(crate::status::FOREIGN_HANDLE) };
+        return if std::ptr::eq(a.core.word_ptr(), ptr) {
+            Ok(a.slot)
+        } else {
+            Err(crate::status::FOREIGN_HANDLE)
+        };
     }
     let state_ref = StrongRef::new(env, state).ok_or(crate::status::BAD_ARGUMENT)?;
     let core = {
@@ -255,10 +274,14 @@ pub(crate) fn attach(env: &Env, me: &Isolate, id: u32, state: sys::napi_value, m
         let core = cores
             .entry(id)
             .or_insert_with(|| {
-                Arc::new(Core { id, sem: Semaphore::new(SabWord(ptr), max), attached: AtomicU32::new(0) })
+                Arc::new(Core {
+                    id,
+                    sem: Semaphore::new(SabWord(ptr), max),
+                    attached: AtomicU32::new(0),
+                })
             })
             .clone();
-        if core.word_ptr() != ptr as *const _ || core.sem.max() != max {
+        if !std::ptr::eq(core.word_ptr(), ptr) || core.sem.max() != max {
             drop(cores);
             state_ref.delete(env);
             return Err(crate::status::FOREIGN_HANDLE);
@@ -281,7 +304,9 @@ pub(crate) fn attach(env: &Env, me: &Isolate, id: u32, state: sys::napi_value, m
 /// waiters, and drops the core when nobody is attached any more.
 pub(crate) fn detach(env: &Env, me: &Isolate, id: u32) -> bool {
     let mut local = me.local.lock();
-    let Some(att) = local.attachments.remove(&id) else { return false };
+    let Some(att) = local.attachments.remove(&id) else {
+        return false;
+    };
     let held = local.held(att.slot);
     local.free_slots.push(att.slot);
     let removed = att.core.sem.remove_owner(me.id, |w, d| deliver_remote(id, w, d));
@@ -306,14 +331,26 @@ fn drop_attachment(core: Arc<Core>) {
 /// Registers the calling JS thread. `wake_fn(count)` is called on this thread
 /// with `count` wake pairs in `wake_buf`; `ledger[slot]` is kept by JS as the
 /// permits this thread holds on the core attached at `slot`.
-pub(crate) fn init(env: &Env, wake_fn: sys::napi_value, wake_buf: sys::napi_value, ledger: sys::napi_value) -> Result<u32, i32> {
+pub(crate) fn init(
+    env: &Env,
+    wake_fn: sys::napi_value,
+    wake_buf: sys::napi_value,
+    ledger: sys::napi_value,
+) -> Result<u32, i32> {
     napi::bindgen_prelude::retain_current_module_for_unload_safety();
-    let wake = int32_array(env, wake_buf).filter(|w| w.1 >= 2).ok_or(crate::status::BAD_ARGUMENT)?;
+    let wake = int32_array(env, wake_buf)
+        .filter(|w| w.1 >= 2)
+        .ok_or(crate::status::BAD_ARGUMENT)?;
     let ledger_arr = int32_array(env, ledger).ok_or(crate::status::BAD_ARGUMENT)?;
     let id = NEXT_ISOLATE.fetch_add(1, Ordering::Relaxed);
     let iso = Arc::new(Isolate {
         id,
-        mailbox: Mutex::new(Mailbox { alive: true, scheduled: false, tsfn: ptr::null_mut(), items: Vec::new() }),
+        mailbox: Mutex::new(Mailbox {
+            alive: true,
+            scheduled: false,
+            tsfn: ptr::null_mut(),
+            items: Vec::new(),
+        }),
         local: Mutex::new(Local {
             wake,
             wake_ref: StrongRef::new(env, wake_buf),
@@ -381,7 +418,12 @@ unsafe extern "C" fn tsfn_finalize(_env: sys::napi_env, data: *mut c_void, _hint
 
 /// Runs on the owning thread: drains the mailbox into the wake buffer and
 /// calls JS once per buffer-full.
-unsafe extern "C" fn tsfn_call_js(env: sys::napi_env, js_cb: sys::napi_value, context: *mut c_void, _data: *mut c_void) {
+unsafe extern "C" fn tsfn_call_js(
+    env: sys::napi_env,
+    js_cb: sys::napi_value,
+    context: *mut c_void,
+    _data: *mut c_void,
+) {
     if env.is_null() || js_cb.is_null() {
         return;
     }
@@ -413,7 +455,8 @@ unsafe extern "C" fn tsfn_call_js(env: sys::napi_env, js_cb: sys::napi_value, co
                 // A JS exception in the wake handler is a threadkit bug; let
                 // Node report it instead of swallowing it.
                 let mut exc = ptr::null_mut();
-                if sys::napi_get_and_clear_last_exception(env.raw(), &mut exc) == sys::Status::napi_ok && !exc.is_null() {
+                if sys::napi_get_and_clear_last_exception(env.raw(), &mut exc) == sys::Status::napi_ok && !exc.is_null()
+                {
                     sys::napi_fatal_exception(env.raw(), exc);
                 }
                 break;
@@ -448,19 +491,16 @@ fn release_everything(iso: &Isolate) {
     }
     for item in undelivered.iter().filter(|p| p.code == WAKE_GRANTED) {
         if let Some(att) = local.attachments.get(&item.core) {
-            att.core.sem.release_saturating(item.permits, |w, d| deliver_remote(item.core, w, d));
+            att.core
+                .sem
+                .release_saturating(item.permits, |w, d| deliver_remote(item.core, w, d));
         }
     }
-    // The env is going away with its references; only the cores' counts
-    // need dropping.
+    // The env is going away and frees its references itself; only the
+    // cores' attachment counts need dropping.
     for (_, att) in local.attachments.drain() {
         drop_attachment(att.core);
-        std::mem::forget(att.state_ref);
     }
-    if let Some(r) = local.wake_ref.take() {
-        std::mem::forget(r);
-    }
-    if let Some(r) = local.ledger_ref.take() {
-        std::mem::forget(r);
-    }
+    local.wake_ref = None;
+    local.ledger_ref = None;
 }

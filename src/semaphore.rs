@@ -24,7 +24,9 @@ pub fn init_isolate(env: Env, wake_fn: Unknown, wake_buf: Unknown, ledger: Unkno
 /// Gives the calling thread a bigger held-permit ledger.
 #[napi(catch_unwind)]
 pub fn set_ledger(env: Env, iso: u32, ledger: Unknown) -> i32 {
-    let Some(me) = Isolate::get(iso) else { return status::NOT_ATTACHED };
+    let Some(me) = Isolate::get(iso) else {
+        return status::NOT_ATTACHED;
+    };
     match isolate::set_ledger(&env, &me, ledger.raw()) {
         Ok(()) => 0,
         Err(code) => code,
@@ -42,7 +44,9 @@ pub fn new_primitive_id() -> u32 {
 /// `state[0]`; returns the ledger slot.
 #[napi(catch_unwind)]
 pub fn sem_attach(env: Env, iso: u32, id: u32, state: Unknown, max: u32) -> i32 {
-    let Some(me) = Isolate::get(iso) else { return status::NOT_ATTACHED };
+    let Some(me) = Isolate::get(iso) else {
+        return status::NOT_ATTACHED;
+    };
     match isolate::attach(&env, &me, id, state.raw(), max) {
         Ok(slot) => slot as i32,
         Err(code) => code,
@@ -52,7 +56,9 @@ pub fn sem_attach(env: Env, iso: u32, id: u32, state: Unknown, max: u32) -> i32 
 /// Detaches (the last JS object for `id` on this thread was collected).
 #[napi(catch_unwind)]
 pub fn sem_detach(env: Env, iso: u32, id: u32) -> i32 {
-    let Some(me) = Isolate::get(iso) else { return status::NOT_ATTACHED };
+    let Some(me) = Isolate::get(iso) else {
+        return status::NOT_ATTACHED;
+    };
     isolate::detach(&env, &me, id) as i32
 }
 
@@ -60,9 +66,13 @@ pub fn sem_detach(env: Env, iso: u32, id: u32) -> i32 {
 /// (the key is needed to cancel), or a negative status.
 #[napi(catch_unwind)]
 pub fn sem_acquire(env: Env, iso: u32, id: u32, permits: u32, token: u32) -> i32 {
-    let Some(me) = Isolate::get(iso) else { return status::NOT_ATTACHED };
+    let Some(me) = Isolate::get(iso) else {
+        return status::NOT_ATTACHED;
+    };
     let mut local = me.local();
-    let Some(core) = local_core(&local, id) else { return status::NOT_ATTACHED };
+    let Some(core) = local_core(&local, id) else {
+        return status::NOT_ATTACHED;
+    };
     if permits == 0 || permits > core.sem.max() {
         return status::BAD_ARGUMENT;
     }
@@ -80,9 +90,13 @@ pub fn sem_acquire(env: Env, iso: u32, id: u32, permits: u32, token: u32) -> i32
 /// woken (their pairs are in the wake buffer), or a negative status.
 #[napi(catch_unwind)]
 pub fn sem_release(env: Env, iso: u32, id: u32, permits: u32) -> i32 {
-    let Some(me) = Isolate::get(iso) else { return status::NOT_ATTACHED };
+    let Some(me) = Isolate::get(iso) else {
+        return status::NOT_ATTACHED;
+    };
     let mut local = me.local();
-    let Some(core) = local_core(&local, id) else { return status::NOT_ATTACHED };
+    let Some(core) = local_core(&local, id) else {
+        return status::NOT_ATTACHED;
+    };
     local.begin_call();
     match core.sem.release(permits, deliver_from(&env, &me, &mut local, id)) {
         Ok(()) => local.wakes_written(),
@@ -96,11 +110,17 @@ pub fn sem_release(env: Env, iso: u32, id: u32, permits: u32) -> i32 {
 #[napi(catch_unwind)]
 pub fn sem_cancel(env: Env, iso: u32, id: u32, key: u32, token: u32) -> i32 {
     const NOT_QUEUED: i32 = -100;
-    let Some(me) = Isolate::get(iso) else { return status::NOT_ATTACHED };
+    let Some(me) = Isolate::get(iso) else {
+        return status::NOT_ATTACHED;
+    };
     let mut local = me.local();
-    let Some(core) = local_core(&local, id) else { return status::NOT_ATTACHED };
+    let Some(core) = local_core(&local, id) else {
+        return status::NOT_ATTACHED;
+    };
     local.begin_call();
-    let removed = core.sem.cancel(key as usize, iso, token, deliver_from(&env, &me, &mut local, id));
+    let removed = core
+        .sem
+        .cancel(key as usize, iso, token, deliver_from(&env, &me, &mut local, id));
     if !removed {
         return NOT_QUEUED;
     }
@@ -112,9 +132,13 @@ pub fn sem_cancel(env: Env, iso: u32, id: u32, key: u32, token: u32) -> i32 {
 /// of this thread's waiters were woken, or a negative status.
 #[napi(catch_unwind)]
 pub fn sem_close(env: Env, iso: u32, id: u32, reason: Option<String>) -> i32 {
-    let Some(me) = Isolate::get(iso) else { return status::NOT_ATTACHED };
+    let Some(me) = Isolate::get(iso) else {
+        return status::NOT_ATTACHED;
+    };
     let mut local = me.local();
-    let Some(core) = local_core(&local, id) else { return status::NOT_ATTACHED };
+    let Some(core) = local_core(&local, id) else {
+        return status::NOT_ATTACHED;
+    };
     local.begin_call();
     core.sem.close(reason, deliver_from(&env, &me, &mut local, id));
     local.wakes_written()
@@ -131,7 +155,9 @@ pub fn sem_close_reason(iso: u32, id: u32) -> Option<String> {
 /// Number of queued waiters, on all threads.
 #[napi(catch_unwind)]
 pub fn sem_waiting(iso: u32, id: u32) -> i32 {
-    let Some(me) = Isolate::get(iso) else { return status::NOT_ATTACHED };
+    let Some(me) = Isolate::get(iso) else {
+        return status::NOT_ATTACHED;
+    };
     let local = me.local();
     match local_core(&local, id) {
         Some(core) => core.sem.waiting() as i32,

@@ -22,7 +22,15 @@ pub(crate) fn int32_array(env: &Env, value: sys::napi_value) -> Option<(*mut Ato
         let mut data = ptr::null_mut();
         let mut buffer = ptr::null_mut();
         let mut offset = 0usize;
-        let status = sys::napi_get_typedarray_info(env.raw(), value, &mut kind, &mut len, &mut data, &mut buffer, &mut offset);
+        let status = sys::napi_get_typedarray_info(
+            env.raw(),
+            value,
+            &mut kind,
+            &mut len,
+            &mut data,
+            &mut buffer,
+            &mut offset,
+        );
         if status != sys::Status::napi_ok || kind != sys::TypedarrayType::int32_array || data.is_null() {
             return None;
         }

@@ -126,8 +126,15 @@ pub struct Semaphore<W: StateWord> {
 impl<W: StateWord> Semaphore<W> {
     /// `state` must already hold a valid word (at most `max` permits).
     pub fn new(state: W, max: u32) -> Self {
-        assert!(max >= 1 && max <= word::MAX_PERMITS, "max permits out of range");
-        Self { state, max, inner: Mutex::new(Inner { queue: WaiterQueue::new(), close_reason: None }) }
+        assert!((1..=word::MAX_PERMITS).contains(&max), "max permits out of range");
+        Self {
+            state,
+            max,
+            inner: Mutex::new(Inner {
+                queue: WaiterQueue::new(),
+                close_reason: None,
+            }),
+        }
     }
 
     pub fn max(&self) -> u32 {
@@ -189,7 +196,11 @@ impl<W: StateWord> Semaphore<W> {
             }
             let available = word::permits(s);
             if available as u64 + permits as u64 > self.max as u64 {
-                return Err(ReleaseError::OverRelease { available, releasing: permits, max: self.max });
+                return Err(ReleaseError::OverRelease {
+                    available,
+                    releasing: permits,
+                    max: self.max,
+                });
             }
             match w.compare_exchange(s, s + word::encode(permits, 0), Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => return Ok(true),
@@ -201,7 +212,7 @@ impl<W: StateWord> Semaphore<W> {
     /// The slow path of acquire: takes the permits if possible, otherwise
     /// queues a waiter. `permits` must be in `1..=max`.
     pub fn acquire(&self, permits: u32, owner: u32, token: u32) -> AcquireOutcome {
-        assert!(permits >= 1 && permits <= self.max, "permits out of range");
+        assert!((1..=self.max).contains(&permits), "permits out of range");
         let mut inner = lock(&self.inner);
         let w = self.word();
         let mut s = w.load(Ordering::Acquire);
@@ -251,7 +262,11 @@ impl<W: StateWord> Semaphore<W> {
             let mut releasing = permits;
             if available as u64 + permits as u64 > self.max as u64 {
                 if !saturate {
-                    return Err(ReleaseError::OverRelease { available, releasing: permits, max: self.max });
+                    return Err(ReleaseError::OverRelease {
+                        available,
+                        releasing: permits,
+                        max: self.max,
+                    });
                 }
                 releasing = self.max - available;
             }
@@ -271,7 +286,13 @@ impl<W: StateWord> Semaphore<W> {
     /// Removes a queued waiter. Returns `false` if it was not queued (it was
     /// already served, or the key is stale), in which case its delivery is
     /// on its way and will arrive.
-    pub fn cancel(&self, key: WaiterKey, owner: u32, token: u32, deliver: impl FnMut(&Waiter, Delivery) -> bool) -> bool {
+    pub fn cancel(
+        &self,
+        key: WaiterKey,
+        owner: u32,
+        token: u32,
+        deliver: impl FnMut(&Waiter, Delivery) -> bool,
+    ) -> bool {
         let mut inner = lock(&self.inner);
         match inner.queue.get(key) {
             Some(w) if w.owner == owner && w.token == token => {}
@@ -386,7 +407,14 @@ mod tests {
     #[test]
     fn over_release_is_an_error() {
         let s = sem(2);
-        assert_eq!(s.release(1, |_, _| true), Err(ReleaseError::OverRelease { available: 2, releasing: 1, max: 2 }));
+        assert_eq!(
+            s.release(1, |_, _| true),
+            Err(ReleaseError::OverRelease {
+                available: 2,
+                releasing: 1,
+                max: 2
+            })
+        );
         assert_eq!(s.available(), 2);
         s.release_saturating(5, |_, _| true);
         assert_eq!(s.available(), 2);
@@ -403,11 +431,17 @@ mod tests {
         // With waiters queued, even a request that would fit must queue.
         assert_eq!(s.try_acquire(1), Some(false));
         s.release(1, recorder(&log)).unwrap();
-        assert!(log.borrow().is_empty(), "1 free permit must not go past the head that needs 3");
+        assert!(
+            log.borrow().is_empty(),
+            "1 free permit must not go past the head that needs 3"
+        );
         s.release(2, recorder(&log)).unwrap();
         assert_eq!(*log.borrow(), vec![(1, Delivery::Granted)]);
         s.release(3, recorder(&log)).unwrap();
-        assert_eq!(*log.borrow(), vec![(1, Delivery::Granted), (2, Delivery::Granted), (3, Delivery::Granted)]);
+        assert_eq!(
+            *log.borrow(),
+            vec![(1, Delivery::Granted), (2, Delivery::Granted), (3, Delivery::Granted)]
+        );
         assert_eq!(s.available(), 1);
         assert_eq!(s.word().load(Ordering::Relaxed) & word::WAITERS, 0);
     }
@@ -435,7 +469,10 @@ mod tests {
         s.release(1, recorder(&log)).unwrap(); // token 1 served, key freed
         let k2 = queued(s.acquire(1, 7, 2)); // slab may reuse the key
         assert_eq!(k, k2);
-        assert!(!s.cancel(k, 7, 1, recorder(&log)), "token mismatch must not remove token 2");
+        assert!(
+            !s.cancel(k, 7, 1, recorder(&log)),
+            "token mismatch must not remove token 2"
+        );
         assert_eq!(s.waiting(), 1);
     }
 

@@ -37,7 +37,11 @@ impl<T> Default for WaiterQueue<T> {
 
 impl<T> WaiterQueue<T> {
     pub fn new() -> Self {
-        Self { nodes: Slab::new(), head: NIL, tail: NIL }
+        Self {
+            nodes: Slab::new(),
+            head: NIL,
+            tail: NIL,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -50,7 +54,11 @@ impl<T> WaiterQueue<T> {
 
     /// Appends `value` at the back and returns its key.
     pub fn push_back(&mut self, value: T) -> WaiterKey {
-        let key = self.nodes.insert(Node { value, prev: self.tail, next: NIL });
+        let key = self.nodes.insert(Node {
+            value,
+            prev: self.tail,
+            next: NIL,
+        });
         if self.tail == NIL {
             self.head = key;
         } else {
@@ -193,6 +201,9 @@ mod tests {
             }
             assert_eq!(q.len(), model.len());
         }
-        assert_eq!(q.iter().copied().collect::<Vec<_>>(), model.iter().map(|m| m.1).collect::<Vec<_>>());
+        assert_eq!(
+            q.iter().copied().collect::<Vec<_>>(),
+            model.iter().map(|m| m.1).collect::<Vec<_>>()
+        );
     }
 }

@@ -30,7 +30,11 @@ impl Model {
 
     fn deliver(&self) -> impl FnMut(&Waiter, Delivery) -> bool + '_ {
         move |w, d| {
-            let flags = if d == Delivery::Granted { &self.granted } else { &self.closed };
+            let flags = if d == Delivery::Granted {
+                &self.granted
+            } else {
+                &self.closed
+            };
             flags[w.owner as usize].store(true, Ordering::Release);
             self.wake[w.owner as usize].notify();
             true
