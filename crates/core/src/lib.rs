@@ -12,6 +12,7 @@
 //! Concurrency is model-checked with loom:
 //! `RUSTFLAGS="--cfg loom" cargo test -p threadkit-core --release --test loom`.
 
+pub mod deadlock;
 pub mod semaphore;
 mod sync;
 pub mod waiter_queue;
