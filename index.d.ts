@@ -239,6 +239,29 @@ export interface MultiGuard extends Disposable {
  */
 export declare function acquireAll(locks: ReadonlyArray<Mutex | Semaphore | RwLock>, options?: WaitOptions): Promise<MultiGuard>;
 
+/**
+ * Turns the opt-in deadlock detector on or off **for the calling thread**
+ * (call it in each thread that should take part). Off by default; while off,
+ * no path pays anything for it.
+ *
+ * What it sees: a lock taken by `runExclusive`, `runRead` or `runWrite` is
+ * held by that callback's async context (a *scope*) until the callback
+ * settles. An acquire that has to queue inside such a context waits on behalf
+ * of those scopes. When the waits form a cycle (on one thread or across
+ * threads) in which every lock is held only by stuck scopes, the acquire that
+ * closes the cycle rejects with {@link DeadlockError} naming it, instead of
+ * hanging forever. Locks held through a guard or the `release()` method form
+ * are outside its view, so cycles through them are not reported.
+ *
+ * @example
+ * setDeadlockDetection(true);
+ * await Promise.all([
+ *   a.runExclusive(() => b.runExclusive(work)),
+ *   b.runExclusive(() => a.runExclusive(work)), // one of these may reject with DeadlockError
+ * ]);
+ */
+export declare function setDeadlockDetection(enabled: boolean): void;
+
 /** Base class of threadkit's own errors. */
 export declare class ThreadkitError extends Error {}
 /** A wait was aborted through its AbortSignal; `cause` is the signal's reason. */
@@ -258,6 +281,12 @@ export declare class ClosedError extends ThreadkitError {
 /** `release` without a matching acquire on this thread. */
 export declare class NotHeldError extends ThreadkitError {
   readonly code: 'ERR_THREADKIT_NOT_HELD';
+}
+/** Scoped waiters formed a cycle (see {@link setDeadlockDetection}); this acquire was rejected to break it. */
+export declare class DeadlockError extends ThreadkitError {
+  readonly code: 'ERR_THREADKIT_DEADLOCK';
+  /** The cycle: each step's primitive (by id) is held by a scope on `threadId` that waits for the next step's primitive. */
+  readonly cycle: ReadonlyArray<{ readonly primitive: number; readonly threadId: number }>;
 }
 /** Not a threadkit handle of the expected kind, or one that does not match this process's primitive. */
 export declare class InvalidHandleError extends TypeError {

@@ -6,7 +6,8 @@
 
 const { Semaphore, Mutex, RwLock, Permit, acquireAll } = require('./lib/sync.js');
 const { AtomicCounter } = require('./lib/atomic-counter.js');
-const { ThreadkitError, AbortError, TimeoutError, ClosedError, NotHeldError, InvalidHandleError } = require('./lib/errors.js');
+const { setDeadlockDetection } = require('./lib/deadlock.js');
+const { ThreadkitError, AbortError, TimeoutError, ClosedError, NotHeldError, DeadlockError, InvalidHandleError } = require('./lib/errors.js');
 
 module.exports = {
   Semaphore,
@@ -15,10 +16,12 @@ module.exports = {
   Permit,
   AtomicCounter,
   acquireAll,
+  setDeadlockDetection,
   ThreadkitError,
   AbortError,
   TimeoutError,
   ClosedError,
   NotHeldError,
+  DeadlockError,
   InvalidHandleError,
 };

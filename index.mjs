@@ -8,11 +8,13 @@ export const {
   Permit,
   AtomicCounter,
   acquireAll,
+  setDeadlockDetection,
   ThreadkitError,
   AbortError,
   TimeoutError,
   ClosedError,
   NotHeldError,
+  DeadlockError,
   InvalidHandleError,
 } = threadkit;
 export default threadkit;

@@ -45,6 +45,15 @@ class NotHeldError extends ThreadkitError {
   }
 }
 
+/** Scoped waiters form a cycle; `cycle` lists `{ primitive, threadId }` steps. */
+class DeadlockError extends ThreadkitError {
+  constructor(message, options) {
+    super(message, options);
+    this.code = 'ERR_THREADKIT_DEADLOCK';
+    this.cycle = options?.cycle ?? [];
+  }
+}
+
 /** A handle that is not a threadkit handle of the expected kind, or that does not match this process's primitive. */
 class InvalidHandleError extends TypeError {
   constructor(message, options) {
@@ -60,5 +69,6 @@ module.exports = {
   TimeoutError,
   ClosedError,
   NotHeldError,
+  DeadlockError,
   InvalidHandleError,
 };

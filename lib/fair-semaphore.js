@@ -28,6 +28,7 @@
 const { native, isolateId, STATUS, WAKE_CLOSED, waiters, newToken, settleWakes, attach, ledgerBox } = require('./runtime.js');
 const { AbortError, TimeoutError, ClosedError, NotHeldError, InvalidHandleError } = require('./errors.js');
 const { validateInteger, validateWaitOptions } = require('./validate.js');
+const { detection, currentScopes, registerWait } = require('./deadlock.js');
 
 const WAITERS = 1;
 const CLOSED = 2;
@@ -174,7 +175,11 @@ class FairSemaphore {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(`${this.kind} acquire was aborted`, { cause: signal.reason }));
     if (this.tryAcquire(n)) return Promise.resolve(value);
-    if (!this.shared) return this.enqueueLocal(n, options, value);
+    const within = detection.enabled ? currentScopes() : undefined;
+    if (!this.shared) {
+      if (within === undefined) return this.enqueueLocal(n, options, value);
+      this.share(); // the detector's graph is native
+    }
     for (;;) {
       const token = newToken();
       const r = native.semAcquire(isolateId, this.id, n, token);
@@ -187,6 +192,11 @@ class FairSemaphore {
       return new Promise((resolve, reject) => {
         const w = new Waiter(this, n, r - 2, token, resolve, reject, value);
         waiters.set(token, w);
+        if (within !== undefined) {
+          const { id, error } = registerWait(this, within);
+          if (error !== undefined) return w.cancel(error);
+          w.ddWait = id;
+        }
         if (options !== undefined) w.watch(options);
       });
     }
@@ -230,6 +240,10 @@ class FairSemaphore {
       w = next;
     }
     this.word = (available << SHIFT) | (this.word & CLOSED) | (this.head === null ? 0 : WAITERS);
+  }
+
+  ensureShared() {
+    if (!this.shared) this.share();
   }
 
   /** Takes the handle for the first time: move local waiters into the native queue. */
@@ -346,6 +360,8 @@ class Waiter {
     /** Local-mode list links. */
     this.prev = null;
     this.next = null;
+    /** Deadlock detector: the id of this wait in the graph, if registered. */
+    this.ddWait = undefined;
   }
 
   /** Arms the timeout and abort signal of `options`. */
@@ -365,6 +381,10 @@ class Waiter {
 
   cleanup() {
     this.done = true;
+    if (this.ddWait !== undefined) {
+      native.ddUnwait(this.ddWait);
+      this.ddWait = undefined;
+    }
     if (this.timer !== undefined) clearTimeout(this.timer);
     if (this.signal !== undefined) this.signal.removeEventListener('abort', this.onAbort);
   }

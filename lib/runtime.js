@@ -17,6 +17,7 @@
  */
 
 const native = require('../native.js');
+const { threadId } = require('node:worker_threads');
 
 const STATUS = Object.freeze({
   CLOSED: -1,
@@ -69,7 +70,7 @@ function settleWakes(count) {
   }
 }
 
-const isolateId = native.initIsolate(settleWakes, wakeBuf, ledger);
+const isolateId = native.initIsolate(settleWakes, wakeBuf, ledger, threadId);
 if (isolateId < 0) throw new Error(`threadkit: could not register this thread with the native addon (status ${isolateId})`);
 
 function newToken() {

@@ -9,6 +9,7 @@
 
 const { FairSemaphore, MAX_PERMITS, validatePermits, validateWaitOptions } = require('./fair-semaphore.js');
 const { validateFunction } = require('./validate.js');
+const { detection, runAsScope } = require('./deadlock.js');
 
 /** Handed out by acquire(): releases exactly what was acquired, once. */
 class Permit {
@@ -48,10 +49,12 @@ class Permit {
 // up to Object.prototype.
 Object.defineProperty(Permit.prototype, 'then', { value: undefined, enumerable: false });
 
-async function runWith(acquired, fn) {
-  const guard = await acquired;
+/** Holds `permits` of `engine` while `fn` runs; a deadlock-detector scope when detection is on. */
+async function runHolding(engine, permits, options, fn) {
+  if (detection.enabled) engine.ensureShared();
+  const guard = await engine.acquire(permits, options, new Permit(engine, permits));
   try {
-    return await fn();
+    return detection.enabled ? await runAsScope(engine, permits, fn) : await fn();
   } finally {
     guard.release();
   }
@@ -145,7 +148,8 @@ class Semaphore {
 
   runExclusive(fn, options) {
     validateFunction(fn, 'fn');
-    return runWith(this.acquire(1, options), fn);
+    validateWaitOptions(options);
+    return runHolding(this.#e, 1, options, fn);
   }
 
   close(reason) {
@@ -213,7 +217,8 @@ class Mutex {
 
   runExclusive(fn, options) {
     validateFunction(fn, 'fn');
-    return runWith(this.acquire(options), fn);
+    validateWaitOptions(options);
+    return runHolding(this.#e, 1, options, fn);
   }
 
   close(reason) {
@@ -289,12 +294,14 @@ class RwLock {
 
   runRead(fn, options) {
     validateFunction(fn, 'fn');
-    return runWith(this.readLock(options), fn);
+    validateWaitOptions(options);
+    return runHolding(this.#e, 1, options, fn);
   }
 
   runWrite(fn, options) {
     validateFunction(fn, 'fn');
-    return runWith(this.writeLock(options), fn);
+    validateWaitOptions(options);
+    return runHolding(this.#e, MAX_PERMITS, options, fn);
   }
 
   close(reason) {

@@ -115,6 +115,8 @@ unsafe impl Send for Local {}
 
 pub(crate) struct Isolate {
     pub id: u32,
+    /// Node's `threadId` of this thread (0 on the main thread), for messages.
+    pub thread_id: u32,
     mailbox: Mutex<Mailbox>,
     local: Mutex<Local>,
 }
@@ -333,6 +335,7 @@ fn drop_attachment(core: Arc<Core>) {
 /// permits this thread holds on the core attached at `slot`.
 pub(crate) fn init(
     env: &Env,
+    thread_id: u32,
     wake_fn: sys::napi_value,
     wake_buf: sys::napi_value,
     ledger: sys::napi_value,
@@ -345,6 +348,7 @@ pub(crate) fn init(
     let id = NEXT_ISOLATE.fetch_add(1, Ordering::Relaxed);
     let iso = Arc::new(Isolate {
         id,
+        thread_id,
         mailbox: Mutex::new(Mailbox {
             alive: true,
             scheduled: false,
@@ -480,6 +484,7 @@ fn release_everything(iso: &Isolate) {
         std::mem::take(&mut mb.items)
     };
     ISOLATES.write().remove(&iso.id);
+    crate::deadlock::remove_thread(iso.id);
     let mut local = iso.local.lock();
     for (id, att) in local.attachments.iter() {
         let id = *id;

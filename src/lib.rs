@@ -10,12 +10,14 @@
 //!   held-permit ledger, and the env cleanup hook that returns what a dying
 //!   thread held.
 //! - [`semaphore`]: the exported functions behind Semaphore, Mutex and RwLock.
+//! - [`deadlock`]: the opt-in deadlock detector's graph.
 //! - [`shared_memory`]: raw access to `SharedArrayBuffer`-backed typed arrays.
 //!
 //! Hot-path functions are plain exported functions taking numbers (a
 //! `#[napi]` class method costs ~3x a plain function call here). Errors that
 //! JS must turn into typed errors come back as negative status codes.
 
+mod deadlock;
 mod isolate;
 mod semaphore;
 mod shared_memory;

@@ -14,8 +14,14 @@ static NEXT_PRIMITIVE: AtomicU32 = AtomicU32::new(1);
 
 /// Registers the calling JS thread; returns its id (or a negative status).
 #[napi(catch_unwind)]
-pub fn init_isolate(env: Env, wake_fn: Unknown, wake_buf: Unknown, ledger: Unknown) -> i32 {
-    match isolate::init(&env, wake_fn.raw(), wake_buf.raw(), ledger.raw()) {
+pub fn init_isolate(env: Env, wake_fn: Unknown, wake_buf: Unknown, ledger: Unknown, thread_id: Option<u32>) -> i32 {
+    match isolate::init(
+        &env,
+        thread_id.unwrap_or(0),
+        wake_fn.raw(),
+        wake_buf.raw(),
+        ledger.raw(),
+    ) {
         Ok(id) => id as i32,
         Err(code) => code,
     }

@@ -34,6 +34,7 @@ struct Scope {
 }
 
 struct Wait {
+    thread: u32,
     primitive: PrimitiveId,
     scopes: Vec<ScopeId>,
 }
@@ -108,6 +109,7 @@ impl WaitForGraph {
     pub fn wait(
         &mut self,
         wait: WaitId,
+        thread: u32,
         primitive: PrimitiveId,
         scopes: &[ScopeId],
         held_total: impl Fn(PrimitiveId) -> u64,
@@ -116,7 +118,14 @@ impl WaitForGraph {
         for s in &scopes {
             self.scopes.get_mut(s).expect("filtered above").waits.insert(wait);
         }
-        self.waits.insert(wait, Wait { primitive, scopes });
+        self.waits.insert(
+            wait,
+            Wait {
+                thread,
+                primitive,
+                scopes,
+            },
+        );
         self.waiting_on.entry(primitive).or_default().insert(wait);
         let frozen = self.frozen(&held_total);
         if !frozen.contains(&primitive) {
@@ -153,6 +162,15 @@ impl WaitForGraph {
             .collect();
         for s in dead {
             self.end_scope(s);
+        }
+        let dead: Vec<WaitId> = self
+            .waits
+            .iter()
+            .filter(|(_, w)| w.thread == thread)
+            .map(|(id, _)| *id)
+            .collect();
+        for w in dead {
+            self.unwait(w);
         }
     }
 
@@ -238,8 +256,8 @@ mod tests {
         g.hold(1, 10, 100, 1); // thread 10, scope 1 holds A
         g.hold(2, 20, 200, 1); // thread 20, scope 2 holds B
         let totals: HashMap<u32, u64> = [(100, 1), (200, 1)].into();
-        assert_eq!(g.wait(1, 200, &[1], |p| totals[&p]), Ok(())); // 1 waits for B
-        let cycle = g.wait(2, 100, &[2], |p| totals[&p]).unwrap_err(); // 2 waits for A: cycle
+        assert_eq!(g.wait(1, 0, 200, &[1], |p| totals[&p]), Ok(())); // 1 waits for B
+        let cycle = g.wait(2, 0, 100, &[2], |p| totals[&p]).unwrap_err(); // 2 waits for A: cycle
         let prims: Vec<_> = cycle.iter().map(|s| s.primitive).collect();
         assert_eq!(prims.len(), 2);
         assert!(prims.contains(&100) && prims.contains(&200));
@@ -254,8 +272,8 @@ mod tests {
         g.hold(1, 10, 100, 1);
         g.hold(2, 20, 200, 1);
         g.hold(3, 30, 300, 1);
-        assert_eq!(g.wait(1, 200, &[1], |_| 1), Ok(()));
-        assert_eq!(g.wait(2, 300, &[2], |_| 1), Ok(())); // scope 3 is not waiting
+        assert_eq!(g.wait(1, 0, 200, &[1], |_| 1), Ok(()));
+        assert_eq!(g.wait(2, 0, 300, &[2], |_| 1), Ok(())); // scope 3 is not waiting
     }
 
     #[test]
@@ -263,9 +281,9 @@ mod tests {
         let mut g = WaitForGraph::new();
         g.hold(1, 10, 100, 1);
         g.hold(2, 20, 200, 1);
-        assert_eq!(g.wait(1, 200, &[1], |_| 1), Ok(()));
+        assert_eq!(g.wait(1, 0, 200, &[1], |_| 1), Ok(()));
         // Semaphore 100 has 2 permits held but scopes account for only 1.
-        assert_eq!(g.wait(2, 100, &[2], |p| if p == 100 { 2 } else { 1 }), Ok(()));
+        assert_eq!(g.wait(2, 0, 100, &[2], |p| if p == 100 { 2 } else { 1 }), Ok(()));
     }
 
     #[test]
@@ -275,10 +293,14 @@ mod tests {
         g.hold(3, 30, 100, 1); // scope 3 holds the other permit of S and waits for nothing
         g.hold(2, 20, 200, 1); // scope 2 holds M and waits for S
         let totals: HashMap<u32, u64> = [(100, 2), (200, 1)].into();
-        assert_eq!(g.wait(1, 200, &[1], |p| totals[&p]), Ok(()));
-        assert_eq!(g.wait(2, 100, &[2], |p| totals[&p]), Ok(()), "scope 3 will release S");
+        assert_eq!(g.wait(1, 0, 200, &[1], |p| totals[&p]), Ok(()));
+        assert_eq!(
+            g.wait(2, 0, 100, &[2], |p| totals[&p]),
+            Ok(()),
+            "scope 3 will release S"
+        );
         // Once scope 3 also waits for M, nothing can move.
-        assert!(g.wait(3, 200, &[3], |p| totals[&p]).is_err());
+        assert!(g.wait(3, 0, 200, &[3], |p| totals[&p]).is_err());
     }
 
     #[test]
@@ -286,9 +308,9 @@ mod tests {
         let mut g = WaitForGraph::new();
         g.hold(1, 10, 100, 1);
         g.hold(2, 20, 200, 1);
-        assert_eq!(g.wait(1, 200, &[1], |_| 1), Ok(()));
+        assert_eq!(g.wait(1, 0, 200, &[1], |_| 1), Ok(()));
         g.end_scope(1);
-        assert_eq!(g.wait(2, 100, &[2], |_| 0), Ok(()));
+        assert_eq!(g.wait(2, 0, 100, &[2], |_| 0), Ok(()));
     }
 
     #[test]
@@ -297,17 +319,15 @@ mod tests {
         g.hold(1, 10, 100, 1); // outer scope on thread 10 holds A
         g.hold(2, 10, 300, 1); // inner scope holds C
         g.hold(5, 20, 200, 1); // thread 20 holds B
-        assert_eq!(g.wait(1, 200, &[1, 2], |_| 1), Ok(())); // inner context waits for B
+        assert_eq!(g.wait(1, 10, 200, &[1, 2], |_| 1), Ok(())); // inner context waits for B
         assert!(
-            g.wait(2, 100, &[5], |_| 1).is_err(),
+            g.wait(2, 0, 100, &[5], |_| 1).is_err(),
             "outer scope is stuck through the inner wait"
         );
         g.remove_thread(10);
-        g.unwait(1);
-        assert_eq!(g.wait(3, 100, &[5], |_| 0), Ok(()));
-        g.unwait(3);
-        g.end_scope(5);
-        assert!(g.is_empty());
+        assert_eq!(g.wait(3, 20, 100, &[5], |_| 0), Ok(()));
+        g.remove_thread(20);
+        assert!(g.is_empty(), "left: {} scopes, {} waits", g.scopes.len(), g.waits.len());
     }
 
     #[test]
@@ -316,9 +336,9 @@ mod tests {
         for (scope, thread, prim) in [(1, 10, 100), (2, 20, 200), (3, 30, 300)] {
             g.hold(scope, thread, prim, 1);
         }
-        assert_eq!(g.wait(1, 200, &[1], |_| 1), Ok(()));
-        assert_eq!(g.wait(2, 300, &[2], |_| 1), Ok(()));
-        let cycle = g.wait(3, 100, &[3], |_| 1).unwrap_err();
+        assert_eq!(g.wait(1, 0, 200, &[1], |_| 1), Ok(()));
+        assert_eq!(g.wait(2, 0, 300, &[2], |_| 1), Ok(()));
+        let cycle = g.wait(3, 0, 100, &[3], |_| 1).unwrap_err();
         let prims: Vec<_> = cycle.iter().map(|s| s.primitive).collect();
         assert_eq!(prims, vec![100, 200, 300]);
         assert_eq!(
