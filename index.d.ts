@@ -21,7 +21,8 @@ export interface WaitOptions {
 }
 
 /**
- * What `acquire` resolves to: holds permits until released. Works with `using`:
+ * What `acquire`, `readLock` and `writeLock` resolve to: holds permits until
+ * released. Works with `using`:
  *
  * @example
  * {
