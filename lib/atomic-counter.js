@@ -7,6 +7,7 @@
 
 const { InvalidHandleError } = require('./errors.js');
 const { validateInteger } = require('./validate.js');
+const { isSharedArrayBuffer } = require('node:util').types;
 
 const TAG = '__threadkit';
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -16,7 +17,7 @@ class AtomicCounter {
 
   /** @param {number} [initial=0] */
   constructor(initial = 0) {
-    if (initial instanceof SharedArrayBuffer) {
+    if (isSharedArrayBuffer(initial)) {
       this.#cell = new BigInt64Array(initial);
       return;
     }
@@ -29,7 +30,7 @@ class AtomicCounter {
     if (handle === null || typeof handle !== 'object' || handle[TAG] !== 'AtomicCounter') {
       throw new InvalidHandleError('AtomicCounter.from() needs the `handle` of an AtomicCounter');
     }
-    if (!(handle.state instanceof SharedArrayBuffer) || handle.state.byteLength !== 8) {
+    if (!isSharedArrayBuffer(handle.state) || handle.state.byteLength !== 8) {
       throw new InvalidHandleError('AtomicCounter.from() was given a damaged handle; pass `counter.handle` unchanged');
     }
     return new AtomicCounter(handle.state);

@@ -28,6 +28,8 @@
 const { native, isolateId, STATUS, WAKE_CLOSED, waiters, newToken, settleWakes, attach, ledgerBox } = require('./runtime.js');
 const { AbortError, TimeoutError, ClosedError, NotHeldError, InvalidHandleError } = require('./errors.js');
 const { validateInteger, validateWaitOptions } = require('./validate.js');
+// Realm-independent: a handle that arrived in a message may come from another realm (a vm context, jest).
+const { isSharedArrayBuffer } = require('node:util').types;
 const { detection, currentScopes, registerWait } = require('./deadlock.js');
 
 const WAITERS = 1;
@@ -101,7 +103,7 @@ class FairSemaphore {
       Number.isInteger(handle.max) &&
       handle.max >= 1 &&
       handle.max <= MAX_PERMITS &&
-      handle.state instanceof SharedArrayBuffer &&
+      isSharedArrayBuffer(handle.state) &&
       handle.state.byteLength === 4;
     if (!ok) {
       throw new InvalidHandleError(`${kind}.from() was given a damaged handle; pass \`${kind.toLowerCase()}.handle\` unchanged (it must keep its SharedArrayBuffer)`);

@@ -95,11 +95,17 @@ const collector = new FinalizationRegistry((id) => {
  */
 function attach(owner, id, state, max) {
   let a = attachments.get(id);
+  if (a !== undefined && a.buffer !== state.buffer) {
+    // Another buffer object for the same id: native code checks that it is
+    // the same shared memory (a copy from another thread) and not a forgery.
+    const slot = native.semAttach(isolateId, id, state, max);
+    if (slot < 0) return slot;
+  }
   if (a === undefined) {
     const slot = native.semAttach(isolateId, id, state, max);
     if (slot < 0) return slot;
     if (slot >= ledger.length) growLedger(slot);
-    a = { slot, refs: 0 };
+    a = { slot, refs: 0, buffer: state.buffer };
     attachments.set(id, a);
   }
   a.refs++;

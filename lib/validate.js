@@ -19,6 +19,17 @@ function validateInteger(value, name, min, max) {
   return value;
 }
 
+/** Duck-typed, so that a signal from another realm (vm context, jest) is accepted. */
+function isAbortSignal(value) {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof value.aborted === 'boolean' &&
+    typeof value.addEventListener === 'function' &&
+    typeof value.removeEventListener === 'function'
+  );
+}
+
 /** Checks `{ signal, timeout }` wait options. */
 function validateWaitOptions(options, name = 'options') {
   if (options === undefined) return;
@@ -26,7 +37,7 @@ function validateWaitOptions(options, name = 'options') {
     throw new TypeError(`${name} must be an object like { signal, timeout }, got ${describe(options)}`);
   }
   const { signal, timeout } = options;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+  if (signal !== undefined && !isAbortSignal(signal)) {
     throw new TypeError(`${name}.signal must be an AbortSignal`);
   }
   if (timeout !== undefined) {
