@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { spawnSync } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as path from 'node:path';
-import { Mutex, Semaphore, RwLock, InvalidHandleError } from '../index';
+import { Mutex, Semaphore, RwLock, AtomicCounter, InvalidHandleError } from '../index';
 
 const fixture = (name: string) => path.join(__dirname, 'fixtures', name);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -177,6 +177,23 @@ describe('across threads', () => {
     expect(m.isLocked()).toBe(true);
     g.release();
     expect(m.isLocked()).toBe(false);
+  });
+
+  test('AtomicCounter is exact under contention from 4 workers and main', async () => {
+    const counter = new AtomicCounter();
+    const root = JSON.stringify(path.resolve(__dirname, '..'));
+    const code = `const { workerData, parentPort } = require('node:worker_threads');
+      const c = require(${root}).AtomicCounter.from(workerData);
+      for (let i = 0; i < 100000; i++) { c.increment(); if (i % 3 === 0) { c.decrement(); c.increment(); } }
+      parentPort.postMessage('done');`;
+    const ws = [0, 1, 2, 3].map(() => {
+      const w = new Worker(code, { eval: true, workerData: counter.handle });
+      workers.push(w);
+      return nextMessage(w);
+    });
+    for (let i = 0; i < 100000; i++) counter.increment();
+    await Promise.all(ws);
+    expect(counter.get()).toBe(500000);
   });
 
   test('AsyncLocalStorage context survives a queued acquire woken by another thread', async () => {
