@@ -99,6 +99,7 @@ describe('deadlock detection', () => {
     const worker = new Worker(path.join(__dirname, 'fixtures', 'deadlock-worker.js'), {
       workerData: { a: a.handle, b: b.handle, flags: flags.buffer },
     });
+    const workerThreadId = worker.threadId; // becomes -1 once the worker has exited
     try {
       const fromWorker = new Promise<Outcome>((resolve, reject) => {
         worker.once('message', resolve);
@@ -121,7 +122,7 @@ describe('deadlock detection', () => {
       expect(outcomes.filter((o) => o.error === 'DeadlockError')).toHaveLength(1);
       expect(outcomes.filter((o) => o.ok !== undefined)).toHaveLength(1);
       const cycle = outcomes.find((o) => o.error)!.cycle!;
-      expect(new Set(cycle.map((s) => s.threadId))).toEqual(new Set([0, worker.threadId]));
+      expect(new Set(cycle.map((s) => s.threadId))).toEqual(new Set([0, workerThreadId]));
     } finally {
       await worker.terminate();
     }
