@@ -169,14 +169,14 @@ class FairSemaphore {
    * Returns a promise; never throws.
    */
   acquire(n, options, value) {
-    if (options === undefined && this.tryAcquire(n)) return Promise.resolve(value);
-    return this.acquireSlow(n, options, value);
-  }
-
-  acquireSlow(n, options, value) {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(`${this.kind} acquire was aborted`, { cause: signal.reason }));
     if (this.tryAcquire(n)) return Promise.resolve(value);
+    return this.acquireSlow(n, options, value);
+  }
+
+  /** After the fast path failed: queue (locally or natively). */
+  acquireSlow(n, options, value) {
     const within = detection.enabled ? currentScopes() : undefined;
     if (!this.shared) {
       if (within === undefined) return this.enqueueLocal(n, options, value);
@@ -197,7 +197,7 @@ class FairSemaphore {
         if (within !== undefined) {
           const { id, error } = registerWait(this, within);
           if (error !== undefined) return w.cancel(error);
-          w.ddWait = id;
+          w.extras().ddWait = id;
         }
         if (options !== undefined) w.watch(options);
       });
@@ -356,14 +356,19 @@ class Waiter {
     this.cancelled = false;
     /** Set once granted, failed or cancelled. */
     this.done = false;
-    this.timer = undefined;
-    this.signal = undefined;
-    this.onAbort = undefined;
     /** Local-mode list links. */
     this.prev = null;
     this.next = null;
-    /** Deadlock detector: the id of this wait in the graph, if registered. */
-    this.ddWait = undefined;
+    /**
+     * Only for waiters with a timeout, a signal or a deadlock-detector entry:
+     * `{ timer, signal, onAbort, ddWait }`. Kept out of line so that the
+     * common waiter stays small (many of them sit in a contended queue).
+     */
+    this.extra = null;
+  }
+
+  extras() {
+    return (this.extra ??= { timer: undefined, signal: undefined, onAbort: undefined, ddWait: undefined });
   }
 
   /** Arms the timeout and abort signal of `options`. */
@@ -371,24 +376,27 @@ class Waiter {
     const kind = this.engine.kind;
     const timeout = options.timeout;
     if (timeout !== undefined && timeout !== Infinity) {
-      this.timer = setTimeout(() => this.cancel(new TimeoutError(`${kind} acquire timed out after ${timeout} ms`)), timeout);
+      this.extras().timer = setTimeout(() => this.cancel(new TimeoutError(`${kind} acquire timed out after ${timeout} ms`)), timeout);
     }
     const signal = options.signal;
     if (signal !== undefined) {
-      this.signal = signal;
-      this.onAbort = () => this.cancel(new AbortError(`${kind} acquire was aborted`, { cause: signal.reason }));
-      signal.addEventListener('abort', this.onAbort, { once: true });
+      const x = this.extras();
+      x.signal = signal;
+      x.onAbort = () => this.cancel(new AbortError(`${kind} acquire was aborted`, { cause: signal.reason }));
+      signal.addEventListener('abort', x.onAbort, { once: true });
     }
   }
 
   cleanup() {
     this.done = true;
-    if (this.ddWait !== undefined) {
-      native.ddUnwait(this.ddWait);
-      this.ddWait = undefined;
+    const x = this.extra;
+    if (x === null) return;
+    if (x.ddWait !== undefined) {
+      native.ddUnwait(x.ddWait);
+      x.ddWait = undefined;
     }
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    if (this.signal !== undefined) this.signal.removeEventListener('abort', this.onAbort);
+    if (x.timer !== undefined) clearTimeout(x.timer);
+    if (x.signal !== undefined) x.signal.removeEventListener('abort', x.onAbort);
   }
 
   grant() {
