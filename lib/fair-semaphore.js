@@ -68,16 +68,16 @@ class FairSemaphore {
     this.word = 0;
     this.heldLocal = 0;
     this.state = new Int32Array(handle.state);
-    this.slot = this.attachNative();
+    this.slot = this.attachNative(false);
   }
 
-  attachNative() {
-    const slot = attach(this, this.id, this.state, this.max);
+  attachNative(creating) {
+    const slot = attach(this, this.id, this.state, this.max, creating);
     if (slot < 0) {
       const kind = this.kind;
       throw new InvalidHandleError(
         slot === STATUS.FOREIGN_HANDLE
-          ? `this ${kind} handle does not match the ${kind} with id ${this.id} in this process (was it forged or copied?)`
+          ? `this ${kind} handle does not match a shared ${kind} with id ${this.id} in this process (was it forged, or copied from another process?)`
           : `could not attach to the ${kind} (status ${slot})`,
       );
     }
@@ -100,6 +100,7 @@ class FairSemaphore {
     const ok =
       Number.isInteger(handle.id) &&
       handle.id > 0 &&
+      handle.id <= 0xffffffff &&
       Number.isInteger(handle.max) &&
       handle.max >= 1 &&
       handle.max <= MAX_PERMITS &&
@@ -131,11 +132,6 @@ class FairSemaphore {
 
   held() {
     return this.shared ? this.lb.arr[this.slot] : this.heldLocal;
-  }
-
-  ledgerAdd(n) {
-    if (this.shared) this.lb.arr[this.slot] += n;
-    else this.heldLocal += n;
   }
 
   /**
@@ -185,10 +181,7 @@ class FairSemaphore {
     for (;;) {
       const token = newToken();
       const r = native.semAcquire(isolateId, this.id, n, token);
-      if (r === 1) {
-        this.lb.arr[this.slot] += n;
-        return Promise.resolve(value);
-      }
+      if (r === 1) return Promise.resolve(value); // native code counted it in the ledger
       if (r === STATUS.CLOSED) return Promise.reject(this.closedError());
       if (r < 0) return Promise.reject(new Error(`threadkit: ${this.kind} acquire failed (status ${r})`));
       return new Promise((resolve, reject) => {
@@ -253,7 +246,7 @@ class FairSemaphore {
     this.state = new Int32Array(new SharedArrayBuffer(4));
     // CLOSED is set through native code below, so that it keeps the reason.
     this.state[0] = this.word & ~CLOSED;
-    this.slot = this.attachNative();
+    this.slot = this.attachNative(true);
     this.lb.arr[this.slot] = this.heldLocal;
     this.heldLocal = 0;
     this.shared = true;
@@ -300,9 +293,8 @@ class FairSemaphore {
       }
       s = seen;
     }
-    const r = native.semRelease(isolateId, this.id, n);
+    const r = native.semRelease(isolateId, this.id, n); // debits the ledger
     if (r < 0) throw new Error(`threadkit: ${this.kind} release failed (status ${r})`);
-    this.lb.arr[this.slot] -= n;
     settleWakes(r);
   }
 
@@ -401,7 +393,8 @@ class Waiter {
 
   grant() {
     this.cleanup();
-    this.engine.ledgerAdd(this.permits);
+    // A shared waiter's permits were counted in the ledger by native code.
+    if (this.key === -1) this.engine.heldLocal += this.permits;
     this.resolve(this.value);
   }
 

@@ -9,8 +9,10 @@
  *   no thread hop) or from the threadsafe function that drains this thread's
  *   mailbox when another thread woke them;
  * - a ledger: `ledger[slot]` is the number of permits this thread holds on
- *   the primitive attached at `slot`. Native code reads it only when the
- *   thread dies, to give those permits back.
+ *   the primitive attached at `slot`. JS counts what its fast paths take and
+ *   give back; native code counts what its slow paths hand over or take
+ *   back (before JS hears of it, so a thread terminated mid-wake loses
+ *   nothing), and reads it when the thread dies, to give those permits back.
  *
  * Waiter promises are created here, in JS, and their resolvers are kept in
  * `waiters` (token -> waiter). Native code only decides who is woken.
@@ -55,7 +57,8 @@ function settleWakes(count) {
     waiters.delete(token);
     if (w.cancelled) {
       // Its promise was already rejected (abort/timeout raced the grant):
-      // give the permits straight back.
+      // give the permits straight back (native code already counted them as
+      // held by this thread).
       if (code === WAKE_GRANTED) (late ??= []).push(w);
       continue;
     }
@@ -63,10 +66,7 @@ function settleWakes(count) {
     else w.fail(code);
   }
   if (late !== null) {
-    for (const w of late) {
-      w.engine.ledgerAdd(w.permits);
-      w.engine.release(w.permits);
-    }
+    for (const w of late) w.engine.release(w.permits);
   }
 }
 
@@ -93,16 +93,16 @@ const collector = new FinalizationRegistry((id) => {
  * behalf of `owner`; returns the ledger slot. Detaches when every owner on
  * this thread has been collected.
  */
-function attach(owner, id, state, max) {
+function attach(owner, id, state, max, creating) {
   let a = attachments.get(id);
   if (a !== undefined && a.buffer !== state.buffer) {
     // Another buffer object for the same id: native code checks that it is
     // the same shared memory (a copy from another thread) and not a forgery.
-    const slot = native.semAttach(isolateId, id, state, max);
+    const slot = native.semAttach(isolateId, id, state, max, false);
     if (slot < 0) return slot;
   }
   if (a === undefined) {
-    const slot = native.semAttach(isolateId, id, state, max);
+    const slot = native.semAttach(isolateId, id, state, max, creating);
     if (slot < 0) return slot;
     if (slot >= ledger.length) growLedger(slot);
     a = { slot, refs: 0, buffer: state.buffer };

@@ -199,6 +199,28 @@ impl Local {
         true
     }
 
+    /// Adds `permits` to this thread's ledger entry for `core`. Native code
+    /// counts every permit it hands to this thread itself, before JS hears of
+    /// it, so that a thread terminated at any moment gives back exactly what
+    /// it was given.
+    pub(crate) fn credit(&mut self, core: u32, permits: u32) {
+        self.adjust(core, permits as i32);
+    }
+
+    pub(crate) fn debit(&mut self, core: u32, permits: u32) {
+        self.adjust(core, -(permits as i32));
+    }
+
+    fn adjust(&mut self, core: u32, delta: i32) {
+        let Some(slot) = self.attachments.get(&core).map(|a| a.slot) else {
+            return;
+        };
+        let (buf, len) = self.ledger;
+        if slot < len {
+            unsafe { (*buf.add(slot)).fetch_add(delta, Ordering::Relaxed) };
+        }
+    }
+
     fn held(&self, slot: usize) -> u32 {
         let (buf, len) = self.ledger;
         if slot >= len {
@@ -243,6 +265,9 @@ pub(crate) fn deliver_from<'a>(
         }
         if local.push_wake(w.token, wake_code(d)) {
             local.settled(env);
+            if d == Delivery::Granted {
+                local.credit(core, w.permits);
+            }
             true
         } else {
             me.post(Posted {
@@ -257,7 +282,37 @@ pub(crate) fn deliver_from<'a>(
 
 /// Attaches `me` to a core (creating it if this process has none with that
 /// id), keeping its `SharedArrayBuffer` alive. Returns the ledger slot.
-pub(crate) fn attach(env: &Env, me: &Isolate, id: u32, state: sys::napi_value, max: u32) -> Result<usize, i32> {
+/// Ids whose creator has shared them (taken their handle) at least once. A
+/// handle naming any other id is a forgery: its primitive either does not
+/// exist or still lives only in its creator's JS (local mode). One bit per id.
+static SHARED_EVER: LazyLock<Mutex<Vec<u64>>> = LazyLock::new(Default::default);
+
+fn mark_shared(id: u32) {
+    let mut bits = SHARED_EVER.lock();
+    let word = id as usize / 64;
+    if bits.len() <= word {
+        bits.resize(word + 1, 0);
+    }
+    bits[word] |= 1 << (id % 64);
+}
+
+fn was_shared(id: u32) -> bool {
+    SHARED_EVER
+        .lock()
+        .get(id as usize / 64)
+        .is_some_and(|w| w & (1 << (id % 64)) != 0)
+}
+
+/// `creating` is true only for the creator's first share; other attaches must
+/// name an id that was shared before.
+pub(crate) fn attach(
+    env: &Env,
+    me: &Isolate,
+    id: u32,
+    state: sys::napi_value,
+    max: u32,
+    creating: bool,
+) -> Result<usize, i32> {
     let (ptr, len) = int32_array(env, state).ok_or(crate::status::BAD_ARGUMENT)?;
     if len < 1 || max == 0 || max > threadkit_core::semaphore::word::MAX_PERMITS {
         return Err(crate::status::BAD_ARGUMENT);
@@ -270,9 +325,20 @@ pub(crate) fn attach(env: &Env, me: &Isolate, id: u32, state: sys::napi_value, m
             Err(crate::status::FOREIGN_HANDLE)
         };
     }
+    if creating {
+        mark_shared(id);
+    } else if !was_shared(id) {
+        return Err(crate::status::FOREIGN_HANDLE);
+    }
     let state_ref = StrongRef::new(env, state).ok_or(crate::status::BAD_ARGUMENT)?;
     let core = {
         let mut cores = CORES.lock();
+        if creating && cores.contains_key(&id) {
+            // Impossible unless ids were reused; refuse rather than alias.
+            drop(cores);
+            state_ref.delete(env);
+            return Err(crate::status::FOREIGN_HANDLE);
+        }
         let core = cores
             .entry(id)
             .or_insert_with(|| {
@@ -446,6 +512,9 @@ unsafe extern "C" fn tsfn_call_js(
                 local.begin_call();
                 while next < items.len() && local.push_wake(items[next].token, items[next].code) {
                     local.settled(&env);
+                    if items[next].code == WAKE_GRANTED {
+                        local.credit(items[next].core, items[next].permits);
+                    }
                     next += 1;
                 }
                 local.wakes_written()

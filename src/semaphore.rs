@@ -49,11 +49,11 @@ pub fn new_primitive_id() -> u32 {
 /// Attaches the calling thread to primitive `id` whose state word is
 /// `state[0]`; returns the ledger slot.
 #[napi(catch_unwind)]
-pub fn sem_attach(env: Env, iso: u32, id: u32, state: Unknown, max: u32) -> i32 {
+pub fn sem_attach(env: Env, iso: u32, id: u32, state: Unknown, max: u32, creating: bool) -> i32 {
     let Some(me) = Isolate::get(iso) else {
         return status::NOT_ATTACHED;
     };
-    match isolate::attach(&env, &me, id, state.raw(), max) {
+    match isolate::attach(&env, &me, id, state.raw(), max, creating) {
         Ok(slot) => slot as i32,
         Err(code) => code,
     }
@@ -68,8 +68,9 @@ pub fn sem_detach(env: Env, iso: u32, id: u32) -> i32 {
     isolate::detach(&env, &me, id) as i32
 }
 
-/// Slow path of acquire. Returns 1 if acquired now, `2 + key` if queued
-/// (the key is needed to cancel), or a negative status.
+/// Slow path of acquire. Returns 1 if acquired now (already counted in the
+/// ledger), `2 + key` if queued (the key is needed to cancel), or a negative
+/// status.
 #[napi(catch_unwind)]
 pub fn sem_acquire(env: Env, iso: u32, id: u32, permits: u32, token: u32) -> i32 {
     let Some(me) = Isolate::get(iso) else {
@@ -83,7 +84,10 @@ pub fn sem_acquire(env: Env, iso: u32, id: u32, permits: u32, token: u32) -> i32
         return status::BAD_ARGUMENT;
     }
     match core.sem.acquire(permits, iso, token) {
-        AcquireOutcome::Acquired => 1,
+        AcquireOutcome::Acquired => {
+            local.credit(id, permits);
+            1
+        }
         AcquireOutcome::Closed => status::CLOSED,
         AcquireOutcome::Queued(key) => {
             local.queued(&env);
@@ -92,8 +96,9 @@ pub fn sem_acquire(env: Env, iso: u32, id: u32, permits: u32, token: u32) -> i32
     }
 }
 
-/// Slow path of release. Returns how many of this thread's waiters were
-/// woken (their pairs are in the wake buffer), or a negative status.
+/// Slow path of release (the ledger is debited here). Returns how many of
+/// this thread's waiters were woken (their pairs are in the wake buffer), or
+/// a negative status.
 #[napi(catch_unwind)]
 pub fn sem_release(env: Env, iso: u32, id: u32, permits: u32) -> i32 {
     let Some(me) = Isolate::get(iso) else {
@@ -104,8 +109,12 @@ pub fn sem_release(env: Env, iso: u32, id: u32, permits: u32) -> i32 {
         return status::NOT_ATTACHED;
     };
     local.begin_call();
-    match core.sem.release(permits, deliver_from(&env, &me, &mut local, id)) {
-        Ok(()) => local.wakes_written(),
+    let result = core.sem.release(permits, deliver_from(&env, &me, &mut local, id));
+    match result {
+        Ok(()) => {
+            local.debit(id, permits);
+            local.wakes_written()
+        }
         Err(ReleaseError::OverRelease { .. }) => status::OVER_RELEASE,
     }
 }

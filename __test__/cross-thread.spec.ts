@@ -1,0 +1,524 @@
+// Cross-thread behaviour, with real worker_threads (fixtures in ./fixtures).
+import { Worker } from 'node:worker_threads';
+import { spawnSync } from 'node:child_process';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Mutex, Semaphore, RwLock, Permit, InvalidHandleError, TimeoutError } from '../index';
+import { Workers, nextMessage, messageWhere, exitOf, until, sleep, settle, root, track, within } from './helpers';
+
+const workers = new Workers();
+afterEach(() => workers.stopAll());
+
+type StressResult = { done: boolean; firstViolation?: string; firstError?: string };
+
+describe('stress: main + 3 workers on one Mutex, one Semaphore(3) and one RwLock', () => {
+  test('invariants hold throughout and everything is released at the end', async () => {
+    const mutex = new Mutex();
+    const sem = new Semaphore(3);
+    const rw = new RwLock();
+    const counters = new Int32Array(new SharedArrayBuffer(16 * 4));
+    const iterations = 400;
+    const data = { mutex: mutex.handle, sem: sem.handle, rw: rw.handle, counters: counters.buffer, iterations };
+    const ws = [0, 1, 2].map(() => workers.start('stress-participant.js', data));
+    const done = ws.map((w) => nextMessage<StressResult>(w, 50_000));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const participant = require('./fixtures/stress-participant.js');
+    await within(participant.run({ mutex, sem, rw, counters: counters.buffer, iterations }), 50_000, 'main participant');
+    const results = await Promise.all(done);
+    for (const r of results) {
+      expect(r.firstError).toBeUndefined();
+      expect(r.firstViolation).toBeUndefined();
+      expect(r.done).toBe(true);
+    }
+    expect(participant.run.firstError).toBeUndefined();
+    expect(participant.run.firstViolation).toBeUndefined();
+    expect(Atomics.load(counters, 4)).toBe(0); // violations
+    expect(Atomics.load(counters, 7)).toBe(0); // unexpected errors
+    expect(Atomics.load(counters, 5)).toBe(4 * iterations);
+    // nobody is inside anything
+    expect(Array.from(counters.slice(0, 4))).toEqual([0, 0, 0, 0]);
+    // late grants to cancelled waiters travel through the wake path; give them a moment
+    await until(() => sem.available === 3 && !mutex.isLocked() && !rw.isWriteLocked() && rw.readers === 0, 'everything to be released', 10_000);
+    expect(mutex.isLocked()).toBe(false);
+    expect(sem.available).toBe(3);
+    expect(rw.readers).toBe(0);
+    expect(rw.isWriteLocked()).toBe(false);
+    expect(mutex.waiting + sem.waiting + rw.waiting).toBe(0);
+    // and it is all still usable, from here and with every permit
+    (await sem.acquire(3, { timeout: 10_000 })).release();
+    (await rw.writeLock({ timeout: 10_000 })).release();
+    (await mutex.acquire({ timeout: 10_000 })).release();
+  });
+});
+
+describe('FIFO across threads', () => {
+  test('grant order equals queue order, with main queued in between workers', async () => {
+    const mutex = new Mutex();
+    const order = new Int32Array(new SharedArrayBuffer(16 * 4));
+    const hold = await mutex.acquire();
+    const done: Promise<unknown>[] = [];
+    const expected: number[] = [];
+    let queued = 0;
+    for (let me = 1; me <= 7; me++) {
+      if (me === 3 || me === 6) {
+        // main queues its own waiter between the workers
+        done.push(
+          mutex.acquire({ timeout: 20_000 }).then((g) => {
+            const at = Atomics.add(order, 0, 1);
+            Atomics.store(order, 1 + at, 100 + me);
+            g.release();
+          }),
+        );
+        expected.push(100 + me);
+      } else {
+        const w = workers.start('fifo-queuer.js', { mutex: mutex.handle, order: order.buffer, me });
+        done.push(messageWhere(w, (m) => m !== 'queued'));
+        expected.push(me);
+      }
+      queued++;
+      await until(() => mutex.waiting === queued, `waiter ${me} to queue`);
+    }
+    expect(Atomics.load(order, 0)).toBe(0); // nobody got past the holder
+    hold.release();
+    const results = await Promise.all(done);
+    expect(results.filter((r) => r !== undefined)).toEqual(['done', 'done', 'done', 'done', 'done']);
+    expect(Array.from(order.slice(1, 1 + expected.length))).toEqual(expected);
+    expect(mutex.isLocked()).toBe(false);
+    expect(mutex.waiting).toBe(0);
+  });
+});
+
+describe('a worker that dies while holding', () => {
+  test.each(['exit', 'throw', 'terminate'])('(%s) gives back its mutex, permits and read lock; queued acquires resolve', async (how) => {
+    const mutex = new Mutex();
+    const sem = new Semaphore(3);
+    const rw = new RwLock();
+    const w = workers.start('dying-holder.js', { mutex: mutex.handle, sem: sem.handle, rw: rw.handle, how });
+    const exited = exitOf(w);
+    expect(await nextMessage(w)).toBe('holding');
+    expect(mutex.isLocked()).toBe(true);
+    expect(sem.available).toBe(1);
+    expect(rw.readers).toBe(1);
+    await until(() => mutex.waiting === 1, "the worker's own second waiter to queue");
+    // main queues behind the dying worker on all three
+    const m = mutex.acquire({ timeout: 10_000 });
+    const s = sem.acquire(3, { timeout: 10_000 });
+    const r = rw.writeLock({ timeout: 10_000 });
+    expect(mutex.waiting).toBe(2);
+    expect(sem.waiting).toBe(1);
+    expect(rw.waiting).toBe(1);
+    if (how === 'terminate') await w.terminate();
+    else w.postMessage('die');
+    const [gm, gs, gr] = await Promise.all([m, s, r]);
+    expect(await exited).not.toBe(0);
+    // main got everything; the dead worker's second waiter was removed, not served
+    expect(mutex.isLocked()).toBe(true);
+    expect(mutex.waiting).toBe(0);
+    expect(sem.available).toBe(0);
+    expect(rw.isWriteLocked()).toBe(true);
+    gm.release();
+    gs.release();
+    gr.release();
+    expect(mutex.isLocked()).toBe(false);
+    expect(sem.available).toBe(3);
+    expect(rw.readers).toBe(0);
+    expect(rw.isWriteLocked()).toBe(false);
+  });
+
+  test('without anyone queued, the permits come back and can be taken afterwards', async () => {
+    const mutex = new Mutex();
+    const sem = new Semaphore(3);
+    const rw = new RwLock();
+    const w = workers.start('dying-holder.js', { mutex: mutex.handle, sem: sem.handle, rw: rw.handle, how: 'terminate' });
+    expect(await nextMessage(w)).toBe('holding');
+    await w.terminate();
+    await until(() => sem.available === 3 && !mutex.isLocked() && rw.readers === 0, 'the dead worker to be cleaned up', 10_000);
+    expect(mutex.waiting).toBe(0);
+    const g = mutex.tryAcquire();
+    expect(g).not.toBeNull();
+    g!.release();
+    (await sem.acquire(3, { timeout: 10_000 })).release();
+  });
+});
+
+describe('a worker with a queued waiter that dies', () => {
+  test('does not swallow the lock', async () => {
+    const mutex = new Mutex();
+    const hold = await mutex.acquire();
+    const w = workers.start('dying-holder.js', { mutex: mutex.handle, queueOnly: true });
+    expect(await nextMessage(w)).toBe('queued');
+    await until(() => mutex.waiting === 1, 'the worker to queue');
+    await w.terminate();
+    await until(() => mutex.waiting === 0, 'the dead waiter to leave the queue', 10_000);
+    hold.release();
+    expect(mutex.isLocked()).toBe(false);
+    // main can take it ...
+    (await mutex.acquire({ timeout: 10_000 })).release();
+    // ... and so can another worker
+    const order = new Int32Array(new SharedArrayBuffer(8 * 4));
+    const w2 = workers.start('fifo-queuer.js', { mutex: mutex.handle, order: order.buffer, me: 9 });
+    expect(await messageWhere(w2, (m) => m !== 'queued')).toBe('done');
+    expect(order[1]).toBe(9);
+    expect(mutex.isLocked()).toBe(false);
+  });
+
+  // Node emits a worker's 'exit' (which resolves terminate()) only after the
+  // worker's environment has been torn down, cleanup hooks included. So once
+  // `await w.terminate()` returns, whatever the dead worker held or was about
+  // to receive must already be back: the checks below need no waiting.
+  //
+  // Regression test (was a library bug, fixed by counting grants in the ledger
+  // natively before JS hears of them): a grant posted
+  // to a worker's mailbox is lost when the worker is terminated while the
+  // mailbox is being drained. tsfn_call_js (src/isolate.rs) takes the items
+  // out of the mailbox, then napi_call_function fails (napi_pending_exception:
+  // the isolate is terminating), and the items are dropped: JS never counted
+  // them in the ledger, and release_everything no longer finds them in the
+  // mailbox. The lock stays taken forever.
+  test('a grant handed to a waiter whose worker is then terminated is not lost', async () => {
+    const mutex = new Mutex();
+    for (let round = 0; round < 12; round++) {
+      const hold = mutex.tryAcquire();
+      expect(hold).not.toBeNull();
+      const w = workers.start('dying-holder.js', { mutex: mutex.handle, queueOnly: true });
+      expect(await nextMessage(w)).toBe('queued');
+      await until(() => mutex.waiting === 1, 'the worker to queue');
+      if (round % 2 === 0) {
+        // Hand the lock to the worker's waiter, then kill the worker before (or while) it is told.
+        hold!.release();
+        await w.terminate();
+      } else {
+        // Start killing the worker, and hand it the lock at a random moment meanwhile.
+        const t = w.terminate();
+        await sleep(Math.random() * 3);
+        hold!.release();
+        await t;
+      }
+      expect(mutex.waiting).toBe(0);
+      expect({ round, locked: mutex.isLocked() }).toEqual({ round, locked: false }); // the dead worker's grant came back
+    }
+  });
+});
+
+describe('workers terminated at random moments under contention', () => {
+  // Regression test (was a library bug): same cause as
+  // 'a grant handed to a waiter whose worker is then terminated is not lost'.
+  test('never leak a lock or a permit', async () => {
+    const mutex = new Mutex();
+    const sem = new Semaphore(3);
+    const rw = new RwLock();
+    const data = { mutex: mutex.handle, sem: sem.handle, rw: rw.handle };
+    for (let round = 0; round < 8; round++) {
+      const ws = [0, 1, 2].map(() => workers.start('churn-worker.js', data));
+      await Promise.all(ws.map((w) => nextMessage(w)));
+      // main contends too, with try* only: it never waits, so no wake to
+      // main can still be in flight when the workers are gone
+      const stop = { now: false };
+      let mainTook = 0;
+      const mainLoop = (async () => {
+        while (!stop.now) {
+          const n = 1 + Math.floor(Math.random() * 3);
+          const gs = [mutex.tryAcquire(), sem.tryAcquire(n), Math.random() < 0.5 ? rw.tryReadLock() : rw.tryWriteLock()];
+          mainTook += gs.filter(Boolean).length;
+          await new Promise((r) => setImmediate(r));
+          gs.forEach((g) => g?.release());
+        }
+      })();
+      // everyone is killed at a random moment
+      await Promise.all(
+        ws.map(async (w) => {
+          await sleep(Math.random() * 30);
+          await w.terminate();
+        }),
+      );
+      stop.now = true;
+      await mainLoop;
+      // every worker's cleanup has run (see above): everything must be free now
+      expect({ round, mutexLocked: mutex.isLocked(), semAvailable: sem.available, readers: rw.readers, writeLocked: rw.isWriteLocked() }).toEqual({
+        round,
+        mutexLocked: false,
+        semAvailable: 3,
+        readers: 0,
+        writeLocked: false,
+      });
+      expect(mutex.waiting + sem.waiting + rw.waiting).toBe(0);
+      void mainTook;
+    }
+  });
+});
+
+describe('liveness', () => {
+  test.each(['mutex', 'sem', 'rw'])('a pending acquire (%s) keeps a worker alive until another thread releases', async (kind) => {
+    const prim = kind === 'mutex' ? new Mutex() : kind === 'sem' ? new Semaphore(2) : new RwLock();
+    const held: Permit =
+      prim instanceof Mutex ? await prim.acquire() : prim instanceof Semaphore ? await prim.acquire(2) : await prim.readLock();
+    const w = workers.start('keepalive-waiter.js', { kind, handle: prim.handle });
+    const events: string[] = [];
+    w.on('message', (m) => events.push(String(m)));
+    const exited = exitOf(w);
+    w.on('exit', (code) => events.push(`exit ${code}`));
+    await until(() => prim.waiting === 1, 'the worker to queue');
+    // The worker has nothing else to do: only its waiter keeps it alive.
+    await sleep(300);
+    expect(events).toEqual(['queued']);
+    held.release();
+    expect(await exited).toBe(0);
+    expect(events).toEqual(['queued', 'acquired', 'exit 0']);
+    expect(prim.waiting).toBe(0);
+  });
+
+  test('a worker whose only waiter timed out exits by itself, while main still holds', async () => {
+    const mutex = new Mutex();
+    const hold = await mutex.acquire();
+    const w = workers.start('keepalive-waiter.js', { kind: 'mutex', handle: mutex.handle, timeout: 50 });
+    const messages: unknown[] = [];
+    w.on('message', (m) => messages.push(m));
+    expect(await exitOf(w, 20_000)).toBe(0);
+    expect(messages).toEqual(['queued', 'rejected: TimeoutError']);
+    expect(mutex.waiting).toBe(0);
+    expect(mutex.isLocked()).toBe(true);
+    hold.release();
+    expect(mutex.isLocked()).toBe(false);
+  });
+
+  test('primitives nobody waits on keep nothing alive: a process that used them exits by itself', () => {
+    const code = `
+      const { Worker } = require('node:worker_threads');
+      const tk = require(${JSON.stringify(root)});
+      const m = new tk.Mutex(), s = new tk.Semaphore(3), rw = new tk.RwLock();
+      const handles = [m.handle, s.handle, rw.handle];
+      (async () => {
+        (await m.acquire()).release();
+        (await s.acquire(3)).release();
+        (await rw.readLock()).release();
+        (await rw.writeLock()).release();
+        // queued and woken by a release on this thread
+        const g = await m.acquire();
+        const q = m.acquire();
+        g.release();
+        (await q).release();
+        // queued, then timed out / aborted / closed
+        const h = await m.acquire();
+        await m.acquire({ timeout: 5 }).catch(() => {});
+        const ac = new AbortController();
+        const a = m.acquire({ signal: ac.signal }).catch(() => {});
+        ac.abort();
+        await a;
+        h.release();
+        const s2 = new tk.Semaphore(1); void s2.handle;
+        const h2 = await s2.acquire();
+        const c = s2.acquire().catch(() => {});
+        s2.close('bye');
+        await c;
+        h2.release();
+        // queued here and woken by another thread
+        const w = new Worker(\`
+          const { workerData, parentPort } = require('node:worker_threads');
+          const tk = require(${JSON.stringify(root)});
+          const m = tk.Mutex.from(workerData);
+          m.acquire().then((g) => {
+            parentPort.postMessage('held');
+            parentPort.once('message', () => { g.release(); parentPort.close(); });
+          });\`, { eval: true, workerData: m.handle });
+        await new Promise((r) => w.once('message', r));
+        const remote = m.acquire();
+        w.postMessage('release');
+        (await remote).release();
+        await new Promise((r) => w.once('exit', r));
+        console.log('ok', handles.length, m.isLocked(), s.available, rw.readers);
+      })();`;
+    const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.error).toBeUndefined();
+    expect(r.signal).toBeNull(); // not killed by the spawnSync timeout
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('ok 3 false 3 0');
+    expect(r.status).toBe(0);
+  });
+});
+
+describe('handles', () => {
+  test('a handle of another kind gives InvalidHandleError naming the right class', () => {
+    const sem = new Semaphore(2);
+    const rw = new RwLock();
+    const m = new Mutex();
+    expect(() => Mutex.from(sem.handle as never)).toThrow(InvalidHandleError);
+    expect(() => Mutex.from(sem.handle as never)).toThrow(/Semaphore/);
+    expect(() => Semaphore.from(m.handle as never)).toThrow(InvalidHandleError);
+    expect(() => RwLock.from(m.handle as never)).toThrow(InvalidHandleError);
+    expect(() => Mutex.from(rw.handle as never)).toThrow(InvalidHandleError);
+    const err = (() => {
+      try {
+        Mutex.from(sem.handle as never);
+      } catch (e) {
+        return e as InvalidHandleError;
+      }
+    })();
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err!.code).toBe('ERR_THREADKIT_INVALID_HANDLE');
+  });
+
+  test.each([
+    ['{}', {}],
+    ['null', null],
+    ['42', 42],
+    ['undefined', undefined],
+    ['a string', 'Mutex'],
+    ['a tag only', { __threadkit: 'Mutex' }],
+    ['a plain ArrayBuffer state', { __threadkit: 'Mutex', id: 1, max: 1, state: new ArrayBuffer(4) }],
+    ['a negative id', { __threadkit: 'Mutex', id: -1, max: 1, state: new SharedArrayBuffer(4) }],
+    ['a wrong-size buffer', { __threadkit: 'Mutex', id: 1, max: 1, state: new SharedArrayBuffer(16) }],
+  ])('Mutex.from(%s) gives InvalidHandleError', (_name, junk) => {
+    expect(() => Mutex.from(junk as never)).toThrow(InvalidHandleError);
+  });
+
+  test('a forged id of a live primitive with a different SharedArrayBuffer gives InvalidHandleError', () => {
+    const mutex = new Mutex();
+    const h = mutex.handle;
+    const forged = { __threadkit: 'Mutex' as const, id: h.id, max: h.max, state: new SharedArrayBuffer(4) };
+    expect(() => Mutex.from(forged)).toThrow(InvalidHandleError);
+    // ... and the real one still works
+    const again = Mutex.from(h);
+    const g = again.tryAcquire();
+    expect(g).not.toBeNull();
+    expect(mutex.isLocked()).toBe(true);
+    g!.release();
+    // a semaphore's id with the right kind tag but different memory
+    const sem = new Semaphore(3);
+    const sh = sem.handle;
+    expect(() => Semaphore.from({ __threadkit: 'Semaphore', id: sh.id, max: sh.max, state: new SharedArrayBuffer(4) })).toThrow(InvalidHandleError);
+    // the id of one primitive with the memory of another
+    expect(() => Mutex.from({ __threadkit: 'Mutex', id: h.id, max: 1, state: new Mutex().handle.state })).toThrow(InvalidHandleError);
+  });
+
+  // Regression test (was a library bug, fixed by refusing ids never shared by
+  // their creator): a primitive whose handle was never taken
+  // (local mode) has an id but no native core, so a forged handle with that
+  // id and any SharedArrayBuffer is accepted: FairSemaphore.attachNative ->
+  // isolate::attach creates a new core for the id. The forged "mutex" is
+  // locked forever (a zeroed word = 0 permits), and worse, the genuine
+  // primitive can no longer be shared: its `.handle` getter now throws
+  // InvalidHandleError ("does not match the Mutex with id N").
+  test('a forged handle with the id of a primitive that has not been shared yet is rejected and breaks nothing', () => {
+    const genuine = new Mutex(); // local mode: its handle is never taken before the forgery
+    const neighbour = new Mutex();
+    const forgedId = neighbour.handle.id - 1; // ids are handed out in creation order
+    expect(() => Mutex.from({ __threadkit: 'Mutex', id: forgedId, max: 1, state: new SharedArrayBuffer(4) })).toThrow(InvalidHandleError);
+    const h = genuine.handle; // the genuine one must still be shareable ...
+    expect(h.id).toBe(forgedId); // (and it was the one whose id was forged)
+    const again = Mutex.from(h); // ... and usable
+    const g = again.tryAcquire();
+    expect(g).not.toBeNull();
+    expect(genuine.isLocked()).toBe(true);
+    g!.release();
+  });
+
+  // Regression test (was a library bug): FairSemaphore.checkHandle accepted any
+  // positive integer id, but the native side takes it as a u32, so id
+  // 2**32 + k silently aliases primitive k (here it attaches to the same
+  // shared word under a different id; acquireAll would then order it
+  // differently on different threads). Ids above 0xFFFFFFFF should be
+  // rejected as a damaged handle.
+  test('an id outside the native id range is rejected, not wrapped onto another primitive', () => {
+    const m = new Mutex();
+    const h = m.handle;
+    expect(() => Mutex.from({ ...h, id: h.id + 2 ** 32 })).toThrow(InvalidHandleError);
+  });
+
+  test('a forged handle is rejected in a worker too, and does not disturb the real primitive', async () => {
+    const mutex = new Mutex();
+    const h = mutex.handle;
+    const w = workers.eval(
+      `const { workerData, parentPort } = require('node:worker_threads');
+       const tk = require(${JSON.stringify(root)});
+       const out = [];
+       try { tk.Mutex.from(workerData.real); out.push('real ok'); } catch (e) { out.push('real ' + e.name); }
+       try { tk.Mutex.from(workerData.forged); out.push('forged ok'); } catch (e) { out.push('forged ' + e.name); }
+       parentPort.postMessage(out);`,
+      { real: h, forged: { __threadkit: 'Mutex', id: h.id, max: 1, state: new SharedArrayBuffer(4) } },
+    );
+    expect(await nextMessage(w)).toEqual(['real ok', 'forged InvalidHandleError']);
+    (await mutex.acquire({ timeout: 10_000 })).release();
+  });
+
+  test('a handle whose creator worker has exited still works in another thread', async () => {
+    const w = workers.start('handle-creator.js', {});
+    const exited = exitOf(w);
+    const { mutex: mh, sem: sh } = await nextMessage<{ mutex: Mutex['handle']; sem: Semaphore['handle'] }>(w);
+    expect(await exited).toBe(0);
+    const m = Mutex.from(mh);
+    const g = await m.acquire({ timeout: 10_000 });
+    expect(m.isLocked()).toBe(true);
+    g.release();
+    expect(m.isLocked()).toBe(false);
+    const s = Semaphore.from(sh);
+    expect(s.permits).toBe(4);
+    (await s.acquire(4, { timeout: 10_000 })).release();
+    // and from a second worker
+    const order = new Int32Array(new SharedArrayBuffer(8 * 4));
+    const w2 = workers.start('fifo-queuer.js', { mutex: mh, order: order.buffer, me: 5 });
+    expect(await messageWhere(w2, (x) => x !== 'queued')).toBe('done');
+    expect(order[1]).toBe(5);
+  });
+
+  test('a creator that exits while holding releases what it held', async () => {
+    const w = workers.start('handle-creator.js', { hold: true });
+    const exited = exitOf(w);
+    const { mutex: mh, sem: sh } = await nextMessage<{ mutex: Mutex['handle']; sem: Semaphore['handle'] }>(w);
+    await exited;
+    const m = Mutex.from(mh);
+    const s = Semaphore.from(sh);
+    const g = await m.acquire({ timeout: 10_000 });
+    const p = await s.acquire(4, { timeout: 10_000 });
+    g.release();
+    p.release();
+    expect(s.available).toBe(4);
+  });
+});
+
+describe('AsyncLocalStorage across threads', () => {
+  test('the context survives a queued acquire that another thread wakes', async () => {
+    const als = new AsyncLocalStorage<string>();
+    const mutex = new Mutex();
+    const sem = new Semaphore(3);
+    const rw = new RwLock();
+    const w = workers.start('dying-holder.js', { mutex: mutex.handle, sem: sem.handle, rw: rw.handle, how: 'terminate' });
+    expect(await nextMessage(w)).toBe('holding');
+    const seen = Promise.all(
+      ['req-1', 'req-2'].map((id) =>
+        als.run(id, async () => {
+          const g = await mutex.acquire({ timeout: 10_000 });
+          const inside = als.getStore();
+          await settle(1);
+          g.release();
+          return inside;
+        }),
+      ),
+    );
+    const s = als.run('sem-req', async () => {
+      const g = await sem.acquire(2, { timeout: 10_000 });
+      g.release();
+      return als.getStore();
+    });
+    await until(() => mutex.waiting === 3 && sem.waiting === 1, 'main to queue');
+    await w.terminate(); // the wake comes from the dead worker's cleanup
+    expect(await seen).toEqual(['req-1', 'req-2']);
+    expect(await s).toBe('sem-req');
+  });
+});
+
+test('a timed-out waiter on main does not receive a grant from another thread later', async () => {
+  const mutex = new Mutex();
+  const w = workers.start('dying-holder.js', { mutex: mutex.handle, sem: new Semaphore(3).handle, rw: new RwLock().handle, how: 'terminate' });
+  expect(await nextMessage(w)).toBe('holding');
+  const timedOut = mutex.acquire({ timeout: 20 });
+  const next = track(mutex.acquire({ timeout: 10_000 }));
+  await expect(timedOut).rejects.toBeInstanceOf(TimeoutError);
+  await w.terminate();
+  await until(() => next.settled, 'the next waiter to be granted', 10_000);
+  expect(next.fulfilled).toBe(true);
+  expect(mutex.waiting).toBe(0);
+  (next.value as Permit).release();
+  expect(mutex.isLocked()).toBe(false);
+});
+
+// Keep TS from complaining about an unused import in some configurations.
+void Worker;
