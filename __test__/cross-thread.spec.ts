@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import { spawnSync } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Mutex, Semaphore, RwLock, Permit, InvalidHandleError, TimeoutError } from '../index';
+import { Mutex, Semaphore, RwLock, Permit, InvalidHandleError, TimeoutError, NotHeldError } from '../index';
 import { Workers, nextMessage, messageWhere, exitOf, until, sleep, settle, root, track, within } from './helpers';
 
 const workers = new Workers();
@@ -503,6 +503,40 @@ describe('AsyncLocalStorage across threads', () => {
     expect(await seen).toEqual(['req-1', 'req-2']);
     expect(await s).toBe('sem-req');
   });
+});
+
+test('a timeout that loses the race to a grant from another thread gives the permit back', async () => {
+  // Main's waiter is granted by a worker's release while main's event loop
+  // is blocked past the waiter's timeout. When the loop resumes, the timer
+  // runs first and rejects the waiter; the grant arrives after that. The
+  // late grant must be handed back, or the mutex stays locked forever.
+  const mutex = new Mutex();
+  for (let round = 0; round < 3; round++) {
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const w = workers.start('releaser.js', { mutex: mutex.handle, flag: flag.buffer });
+    expect(await nextMessage(w)).toBe('holding');
+    const started = Date.now();
+    const p = mutex.acquire({ timeout: 20 });
+    const outcome = p.then(
+      (g) => (g.release(), 'granted'),
+      (e) => e.name,
+    );
+    expect(mutex.waiting).toBe(1);
+    w.postMessage('release');
+    // Block this thread until the worker has released (which grants our
+    // waiter) and our timeout is overdue.
+    const giveUp = Date.now() + 20_000;
+    while ((Atomics.load(flag, 0) === 0 || Date.now() - started < 40) && Date.now() < giveUp);
+    expect(Atomics.load(flag, 0)).toBe(1);
+    // Either outcome is allowed; the lock must come back in both cases.
+    expect(['TimeoutError', 'granted']).toContain(await outcome);
+    await until(() => !mutex.isLocked(), 'the late grant to be handed back', 10_000);
+    expect(mutex.waiting).toBe(0);
+    expect(() => mutex.release()).toThrow(NotHeldError); // main's ledger is back to 0
+    const g = mutex.tryAcquire();
+    expect(g).not.toBeNull();
+    g!.release();
+  }
 });
 
 test('a timed-out waiter on main does not receive a grant from another thread later', async () => {
