@@ -63,7 +63,40 @@ class InvalidHandleError extends TypeError {
   }
 }
 
+/** `WorkerPool.execute` when the pool's queue already holds `maxQueue` tasks. */
+class QueueFullError extends ThreadkitError {
+  constructor(message, options) {
+    super(message, options);
+    this.code = 'ERR_THREADKIT_QUEUE_FULL';
+  }
+}
+
+/**
+ * The worker running the task died (uncaught error, `process.exit`, out of
+ * memory) or could not start. `cause` is what killed it; `exitCode` is the
+ * worker's exit code when known.
+ */
+class WorkerCrashedError extends ThreadkitError {
+  constructor(message, options) {
+    super(message, options);
+    this.code = 'ERR_THREADKIT_WORKER_CRASHED';
+    this.exitCode = options?.exitCode;
+  }
+}
+
+/** A value that cannot be structured-cloned (a function, a symbol, ...) was given to cross threads. */
+class DataCloneError extends TypeError {
+  constructor(message, options) {
+    super(message, options);
+    this.name = 'DataCloneError';
+    this.code = 'ERR_THREADKIT_DATA_CLONE';
+  }
+}
+
 module.exports = {
+  QueueFullError,
+  WorkerCrashedError,
+  DataCloneError,
   ThreadkitError,
   AbortError,
   TimeoutError,

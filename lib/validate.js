@@ -51,4 +51,4 @@ function validateFunction(fn, name) {
   if (typeof fn !== 'function') throw new TypeError(`${name} must be a function, got ${describe(fn)}`);
 }
 
-module.exports = { validateInteger, validateWaitOptions, validateFunction, describe };
+module.exports = { validateInteger, validateWaitOptions, validateFunction, describe, isAbortSignal };

@@ -19,6 +19,8 @@
 
 mod deadlock;
 mod isolate;
+mod node_env;
+mod pool;
 mod semaphore;
 mod shared_memory;
 

@@ -12,12 +12,24 @@ use std::sync::atomic::AtomicI32;
 
 /// The data pointer and length of an `Int32Array`, or `None` if `value` is not one.
 pub(crate) fn int32_array(env: &Env, value: sys::napi_value) -> Option<(*mut AtomicI32, usize)> {
+    typed_array(env, value, sys::TypedarrayType::int32_array).map(|(p, len)| (p as *mut AtomicI32, len))
+}
+
+/// The data pointer and element count of a typed array of `kind` (over an
+/// `ArrayBuffer` or a `SharedArrayBuffer`), or `None` if `value` is not one.
+/// The pointer is valid while `value` is reachable and not detached, that is
+/// for the duration of the current call.
+pub(crate) fn typed_array(
+    env: &Env,
+    value: sys::napi_value,
+    kind: sys::napi_typedarray_type,
+) -> Option<(*mut u8, usize)> {
     let mut is_typed = false;
     unsafe {
         if sys::napi_is_typedarray(env.raw(), value, &mut is_typed) != sys::Status::napi_ok || !is_typed {
             return None;
         }
-        let mut kind = 0;
+        let mut actual = 0;
         let mut len = 0usize;
         let mut data = ptr::null_mut();
         let mut buffer = ptr::null_mut();
@@ -25,17 +37,37 @@ pub(crate) fn int32_array(env: &Env, value: sys::napi_value) -> Option<(*mut Ato
         let status = sys::napi_get_typedarray_info(
             env.raw(),
             value,
-            &mut kind,
+            &mut actual,
             &mut len,
             &mut data,
             &mut buffer,
             &mut offset,
         );
-        if status != sys::Status::napi_ok || kind != sys::TypedarrayType::int32_array || data.is_null() {
+        if status != sys::Status::napi_ok || actual != kind || (data.is_null() && len > 0) {
             return None;
         }
-        Some((data as *mut AtomicI32, len))
+        Some((data as *mut u8, len))
     }
+}
+
+/// A `Uint8Array` as a byte slice, valid for the current call.
+pub(crate) unsafe fn bytes<'a>(env: &Env, value: sys::napi_value) -> Option<&'a mut [u8]> {
+    let (p, len) = typed_array(env, value, sys::TypedarrayType::uint8_array)?;
+    Some(if len == 0 {
+        &mut []
+    } else {
+        std::slice::from_raw_parts_mut(p, len)
+    })
+}
+
+/// A `Float64Array` as a slice, valid for the current call.
+pub(crate) unsafe fn f64s<'a>(env: &Env, value: sys::napi_value) -> Option<&'a mut [f64]> {
+    let (p, len) = typed_array(env, value, sys::TypedarrayType::float64_array)?;
+    Some(if len == 0 {
+        &mut []
+    } else {
+        std::slice::from_raw_parts_mut(p as *mut f64, len)
+    })
 }
 
 /// A strong reference to a JS value, owned by one env. Deleted explicitly

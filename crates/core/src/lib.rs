@@ -4,6 +4,8 @@
 //!   lock in threadkit is built on (Mutex = 1 permit, RwLock = many readers or
 //!   all permits for a writer), in the style of tokio's `batch_semaphore`.
 //! - [`waiter_queue`]: the O(1)-removal FIFO that holds its waiters.
+//! - [`task_queue`]: the worker pool's priority queue, running-task records
+//!   and completion queue.
 //!
 //! The semaphore's state lives in a single 32-bit word that JavaScript also
 //! reads and writes (through a `SharedArrayBuffer`) on its fast path, so the
@@ -15,6 +17,7 @@
 pub mod deadlock;
 pub mod semaphore;
 mod sync;
+pub mod task_queue;
 pub mod waiter_queue;
 
 pub use semaphore::{AcquireOutcome, Delivery, OwnedWord, ReleaseError, Semaphore, StateWord, Waiter};

@@ -1,0 +1,531 @@
+'use strict';
+/**
+ * WorkerPool: runs a worker script's task function on real OS threads.
+ *
+ * Data flow (see src/pool.rs and crates/core/src/task_queue.rs):
+ *   execute() -> encode -> native priority queue -> doorbell (Atomics.notify)
+ *   worker: poolTake -> run -> poolComplete -> native completion queue
+ *   native: wakes this thread once per batch -> #drain() settles promises.
+ * Workers pull from the queue themselves, so dispatch goes on while this
+ * thread is blocked; a native watchdog thread stops workers whose task ran
+ * past its timeout, also while this thread is blocked.
+ *
+ * Every task promise settles exactly once: with the worker's result, with a
+ * TimeoutError (watchdog), a WorkerCrashedError (its worker died), an
+ * AbortError (its signal), or a ClosedError (terminate()).
+ */
+
+const { Worker, MessageChannel } = require('node:worker_threads');
+const { EventEmitter } = require('node:events');
+const path = require('node:path');
+const fs = require('node:fs');
+const { fileURLToPath } = require('node:url');
+const native = require('../../native.js');
+const { encode, decode } = require('./codec.js');
+const { Samples } = require('./samples.js');
+const { isAbortSignal, describe } = require('../validate.js');
+const { AbortError, TimeoutError, ClosedError, QueueFullError, WorkerCrashedError } = require('../errors.js');
+
+const BOOTSTRAP = path.join(__dirname, 'worker.js');
+const MAX_WORKERS = 1024;
+const META_STRIDE = 7;
+const OUTCOME_FULFILLED = 0;
+const OUTCOME_REJECTED = 1;
+const SEQ = 0;
+const SLEEPERS = 1;
+const TERMINATE_WAIT_MS = 5000;
+
+function isPositiveInt(n) {
+  return Number.isInteger(n) && n >= 1;
+}
+
+function checkCount(value, what, { min = 0, max = MAX_WORKERS } = {}) {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${what} must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkMs(value, what, { allowZero = true } = {}) {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new RangeError(`${what} must be a ${allowZero ? 'non-negative' : 'positive'} number of milliseconds, got ${String(value)}`);
+  }
+  return value;
+}
+
+function resolveScript(script) {
+  if (script instanceof URL) script = fileURLToPath(script);
+  if (typeof script !== 'string' || script.length === 0) {
+    throw new TypeError(`workerScript must be a file path or file: URL, got ${script === '' ? 'an empty string' : typeof script}`);
+  }
+  if (script.startsWith('file:')) script = fileURLToPath(script);
+  const abs = path.resolve(script);
+  let stat;
+  try {
+    stat = fs.statSync(abs);
+  } catch {
+    const err = new TypeError(`worker script not found: ${abs}`);
+    err.code = 'ERR_THREADKIT_SCRIPT_NOT_FOUND';
+    throw err;
+  }
+  if (!stat.isFile()) throw new TypeError(`worker script is not a file: ${abs}`);
+  return abs;
+}
+
+function normalizeOptions(sizeOrOptions) {
+  if (typeof sizeOrOptions === 'number') {
+    checkCount(sizeOrOptions, 'poolSize', { min: 1 });
+    sizeOrOptions = { minWorkers: sizeOrOptions, maxWorkers: sizeOrOptions };
+  }
+  if (sizeOrOptions === undefined) sizeOrOptions = {};
+  if (sizeOrOptions === null || typeof sizeOrOptions !== 'object') {
+    throw new TypeError(`the second argument must be a pool size or an options object, got ${sizeOrOptions === null ? 'null' : typeof sizeOrOptions}`);
+  }
+  const o = sizeOrOptions;
+  const maxWorkers = o.maxWorkers === undefined ? Math.max(o.minWorkers ?? 1, native.availableParallelism()) : checkCount(o.maxWorkers, 'maxWorkers', { min: 1 });
+  const minWorkers = o.minWorkers === undefined ? Math.min(maxWorkers, Math.max(1, Math.ceil(maxWorkers / 2))) : checkCount(o.minWorkers, 'minWorkers');
+  if (minWorkers > maxWorkers) throw new RangeError(`minWorkers (${minWorkers}) must not be greater than maxWorkers (${maxWorkers})`);
+  const maxQueue = o.maxQueue === undefined || o.maxQueue === Infinity ? Infinity : checkCount(o.maxQueue, 'maxQueue', { max: 2 ** 31 - 1 });
+  const out = {
+    minWorkers,
+    maxWorkers,
+    idleTimeout: o.idleTimeout === undefined ? 10_000 : checkMs(o.idleTimeout, 'idleTimeout'),
+    maxQueue,
+    taskTimeout: o.taskTimeout === undefined ? 0 : checkMs(o.taskTimeout, 'taskTimeout', { allowZero: false }),
+    abortGrace: o.abortGrace === undefined ? 1000 : checkMs(o.abortGrace, 'abortGrace'),
+    name: o.name === undefined ? 'threadkit' : String(o.name),
+    workerData: o.workerData,
+    resourceLimits: o.resourceLimits,
+    env: o.env,
+    execArgv: o.execArgv,
+  };
+  if (o.execArgv !== undefined && (!Array.isArray(o.execArgv) || !o.execArgv.every((a) => typeof a === 'string'))) {
+    throw new TypeError('execArgv must be an array of strings');
+  }
+  if (o.resourceLimits !== undefined && (o.resourceLimits === null || typeof o.resourceLimits !== 'object')) {
+    throw new TypeError('resourceLimits must be an object');
+  }
+  return out;
+}
+
+class WorkerRecord {
+  constructor(worker, slot, port) {
+    this.worker = worker;
+    this.slot = slot;
+    this.port = port;
+    this.threadId = worker.threadId;
+    this.ready = false;
+    this.lastError = null;
+    this.startedAt = performance.now();
+  }
+}
+
+class TaskRecord {
+  constructor(resolve, reject) {
+    this.resolve = resolve;
+    this.reject = reject;
+    this.signal = undefined;
+    this.onAbort = undefined;
+  }
+  forget() {
+    if (this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
+  }
+}
+
+class WorkerPool extends EventEmitter {
+  #id;
+  #script;
+  #opts;
+  #state = 'open';
+  #workers = new Map();
+  #tasks = new Map();
+  #nextTask = 1;
+  #nextSlot = 0;
+  #bell = new Int32Array(new SharedArrayBuffer(8));
+  #meta = new Float64Array(META_STRIDE * 512);
+  #scratch = Buffer.allocUnsafeSlow(256 * 1024);
+  #refd = false;
+  #backlog = false;
+  #startupError = null;
+  #roomWaiters = [];
+  #idleWaiters = [];
+  #idleTimer = null;
+  #lastActivity = performance.now();
+  #terminated = null;
+  #createdAt = performance.now();
+  #workerTimeClosed = 0;
+  #busyTime = 0;
+  #submitted = 0;
+  #completed = 0;
+  #failed = 0;
+  #waitTimes = new Samples();
+  #runTimes = new Samples();
+
+  /**
+   * @param {string | URL} workerScript
+   * @param {number | object} [sizeOrOptions]
+   */
+  constructor(workerScript, sizeOrOptions) {
+    super();
+    this.#script = resolveScript(workerScript);
+    this.#opts = normalizeOptions(sizeOrOptions);
+    const id = native.poolCreate(() => this.#drain());
+    if (id < 0) throw new Error(`threadkit: could not create the native pool (status ${id})`);
+    this.#id = id;
+    for (let i = 0; i < this.#opts.minWorkers; i++) this.#spawn();
+  }
+
+  /** Number of live workers (starting or running). */
+  get size() {
+    return this.#workers.size;
+  }
+
+  /** Tasks waiting for a worker. */
+  get queueSize() {
+    return native.poolCounts(this.#id)[0];
+  }
+
+  /** Tasks submitted and not settled yet (queued or running). */
+  get pending() {
+    return this.#tasks.size;
+  }
+
+  /**
+   * Runs the worker script's task function with `data` on a worker.
+   * @returns {Promise<any>}
+   */
+  execute(data, options) {
+    if (this.#state !== 'open') {
+      return Promise.reject(new ClosedError(`WorkerPool has been ${this.#state === 'closing' ? 'closed' : 'terminated'}; execute() is no longer accepted`, { reason: this.#state }));
+    }
+    let priority = 0;
+    let timeout = this.#opts.taskTimeout;
+    let nameId = 0;
+    let signal;
+    if (options !== undefined) {
+      if (options === null || typeof options !== 'object') return Promise.reject(new TypeError('execute options must be an object'));
+      try {
+        if (options.priority !== undefined) {
+          priority = options.priority;
+          if (!Number.isInteger(priority) || priority < -(2 ** 31) || priority > 2 ** 31 - 1) throw new RangeError(`priority must be a 32-bit integer, got ${String(priority)}`);
+        }
+        if (options.timeout !== undefined) timeout = checkMs(options.timeout, 'timeout', { allowZero: false });
+        if (options.name !== undefined) {
+          if (typeof options.name !== 'string' || options.name === '') throw new TypeError('name must be a non-empty string naming an exported function');
+          nameId = native.poolNameId(this.#id, options.name);
+        }
+        if (options.transfer !== undefined && !Array.isArray(options.transfer)) throw new TypeError('transfer must be an array');
+        signal = options.signal;
+        if (signal !== undefined && !isAbortSignal(signal)) throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (signal?.aborted) return Promise.reject(new AbortError('The task was aborted before it was queued', { cause: signal.reason }));
+    }
+    if (this.#opts.maxQueue !== Infinity && this.queueSize >= this.#opts.maxQueue) {
+      return Promise.reject(new QueueFullError(`the WorkerPool queue is full (maxQueue ${this.#opts.maxQueue}); wait with waitForRoom() or listen for 'drain'`));
+    }
+    let bytes;
+    try {
+      bytes = encode(data, 'task data');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const id = this.#nextTask++;
+    let rec;
+    const promise = new Promise((resolve, reject) => {
+      rec = new TaskRecord(resolve, reject);
+    });
+    const queued = native.poolSubmit(this.#id, id, priority, nameId, bytes, timeout);
+    if (queued < 0) return Promise.reject(new Error(`threadkit: the native pool refused the task (status ${queued})`));
+    this.#tasks.set(id, rec);
+    this.#submitted++;
+    if (signal) {
+      rec.signal = signal;
+      rec.onAbort = () => this.#abort(id, signal.reason);
+      signal.addEventListener('abort', rec.onAbort, { once: true });
+    }
+    const bell = this.#bell;
+    Atomics.add(bell, SEQ, 1);
+    const sleepers = Atomics.load(bell, SLEEPERS);
+    if (sleepers > 0) Atomics.notify(bell, SEQ, 1);
+    else if (queued > 0) this.#grow();
+    if (queued > 0) this.#backlog = true;
+    if (!this.#refd) {
+      this.#refd = true;
+      native.poolRef(this.#id, true);
+    }
+    return promise;
+  }
+
+  /** Runs `execute` for every item; results in input order. */
+  map(items, options) {
+    if (items === null || items === undefined || typeof items[Symbol.iterator] !== 'function') {
+      return Promise.reject(new TypeError(`map() needs an iterable of task data, got ${items === null ? 'null' : typeof items}`));
+    }
+    return Promise.all(Array.from(items, (item) => this.execute(item, options)));
+  }
+
+  /** Resolves when the queue has room for another task (always at once if maxQueue is Infinity). */
+  waitForRoom() {
+    if (this.#state !== 'open') return Promise.reject(new ClosedError('WorkerPool is not open', { reason: this.#state }));
+    if (this.#opts.maxQueue === Infinity || this.queueSize < this.#opts.maxQueue) return Promise.resolve();
+    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+  }
+
+  /** Resolves when no task is queued or running. */
+  onIdle() {
+    if (this.#tasks.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Counters, percentiles and utilisation since the pool was created. */
+  getMetrics() {
+    const [queued, running] = native.poolCounts(this.#id);
+    const now = performance.now();
+    let alive = this.#workerTimeClosed;
+    for (const w of this.#workers.values()) alive += now - w.startedAt;
+    return {
+      workers: this.#workers.size,
+      idleWorkers: Math.min(this.#workers.size, Atomics.load(this.#bell, SLEEPERS)),
+      runningTasks: running,
+      queueSize: queued,
+      tasksSubmitted: this.#submitted,
+      tasksCompleted: this.#completed,
+      tasksFailed: this.#failed,
+      waitTime: this.#waitTimes.summary(),
+      runTime: this.#runTimes.summary(),
+      utilization: alive > 0 ? Math.min(1, this.#busyTime / alive) : 0,
+      uptime: now - this.#createdAt,
+    };
+  }
+
+  /** Finishes queued and running work, then stops. After `timeout` ms, terminates instead. */
+  close(options = {}) {
+    if (options === null || typeof options !== 'object') return Promise.reject(new TypeError('close options must be an object'));
+    let timeout = Infinity;
+    try {
+      if (options.timeout !== undefined && options.timeout !== Infinity) timeout = checkMs(options.timeout, 'timeout');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (this.#state === 'terminated') return this.#terminated;
+    this.#state = 'closing';
+    for (const r of this.#roomWaiters.splice(0)) r();
+    const idle = this.onIdle();
+    if (timeout === Infinity) return idle.then(() => this.terminate());
+    let timer;
+    const expired = new Promise((resolve) => {
+      timer = setTimeout(resolve, timeout);
+    });
+    return Promise.race([idle, expired]).then(() => {
+      clearTimeout(timer);
+      return this.terminate();
+    });
+  }
+
+  /** Stops every worker now; every unsettled task rejects with ClosedError. Always resolves. */
+  terminate() {
+    if (this.#terminated) return this.#terminated;
+    this.#state = 'terminated';
+    clearInterval(this.#idleTimer);
+    this.#drain();
+    native.poolClear(this.#id);
+    const err = () => new ClosedError('WorkerPool was terminated before the task finished', { reason: 'terminated' });
+    for (const rec of this.#tasks.values()) {
+      rec.forget();
+      rec.reject(err());
+    }
+    this.#tasks.clear();
+    for (const r of this.#roomWaiters.splice(0)) r();
+    this.#settleIdle();
+    const stops = [...this.#workers.values()].map((w) => {
+      let timer;
+      const giveUp = new Promise((resolve) => {
+        timer = setTimeout(resolve, TERMINATE_WAIT_MS).unref();
+      });
+      return Promise.race([w.worker.terminate().catch(() => {}), giveUp]).finally(() => clearTimeout(timer));
+    });
+    this.#terminated = Promise.all(stops).then(() => {
+      if (this.#refd) native.poolRef(this.#id, false);
+      native.poolDestroy(this.#id);
+    });
+    return this.#terminated;
+  }
+
+  // -------------------------------------------------------------------------
+
+  #grow() {
+    if (this.#state === 'terminated') return;
+    let starting = 0;
+    for (const w of this.#workers.values()) if (!w.ready) starting++;
+    if (this.#workers.size < this.#opts.maxWorkers && starting === 0) this.#spawn();
+    else if (this.#startupError && this.#workers.size === 0) this.#spawn();
+  }
+
+  #spawn() {
+    this.#startupError = null;
+    const slot = this.#nextSlot++;
+    const { port1, port2 } = new MessageChannel();
+    const o = this.#opts;
+    const worker = new Worker(BOOTSTRAP, {
+      workerData: { internal: { pool: this.#id, slot, bell: this.#bell.buffer, script: this.#script, control: port2 }, user: o.workerData },
+      transferList: [port2],
+      execArgv: o.execArgv,
+      env: o.env,
+      resourceLimits: o.resourceLimits,
+    });
+    worker.unref();
+    const rec = new WorkerRecord(worker, slot, port1);
+    this.#workers.set(slot, rec);
+    port1.on('message', (m) => {
+      if (m && m.type === 'ready') rec.ready = true;
+    });
+    port1.unref();
+    worker.on('error', (e) => {
+      rec.lastError = e;
+      if (rec.ready && this.listenerCount('error') > 0) this.emit('error', e);
+    });
+    worker.on('exit', (code) => this.#onExit(rec, code));
+    this.emit('workerCreate', { threadId: rec.threadId, slot });
+    if (this.#workers.size > o.minWorkers) this.#watchIdle();
+  }
+
+  #onExit(rec, code) {
+    this.#workers.delete(rec.slot);
+    this.#workerTimeClosed += performance.now() - rec.startedAt;
+    rec.port.close();
+    this.#drain();
+    const lost = native.poolWorkerGone(this.#id, rec.slot);
+    const cause = rec.lastError ?? new Error(`the worker exited with code ${code}`);
+    if (lost >= 0) {
+      const what = rec.ready ? 'the worker running this task died' : 'the worker failed to start';
+      this.#settle(lost, false, new WorkerCrashedError(`${what}: ${cause.message ?? cause}`, { cause, exitCode: code }));
+    }
+    this.emit('workerExit', { threadId: rec.threadId, slot: rec.slot, code });
+    if (this.#state === 'terminated') return;
+    if (!rec.ready && this.#state === 'open') {
+      // Start-up failure: fail what is queued, and wait for new work before
+      // trying again (no respawn storm).
+      this.#startupError = cause;
+      for (const id of native.poolClear(this.#id)) {
+        this.#settle(id, false, new WorkerCrashedError(`the worker failed to start: ${cause.message ?? cause}`, { cause, exitCode: code }));
+      }
+      if (this.#workers.size === 0) return;
+    }
+    if (this.#startupError) return;
+    const [queued] = native.poolCounts(this.#id);
+    if (this.#workers.size < this.#opts.minWorkers || (queued > 0 && this.#workers.size < this.#opts.maxWorkers)) this.#spawn();
+  }
+
+  #watchIdle() {
+    if (this.#idleTimer) return;
+    const every = Math.max(50, Math.min(1000, this.#opts.idleTimeout / 2));
+    this.#idleTimer = setInterval(() => {
+      if (this.#workers.size <= this.#opts.minWorkers) {
+        clearInterval(this.#idleTimer);
+        this.#idleTimer = null;
+        return;
+      }
+      if (performance.now() - this.#lastActivity < this.#opts.idleTimeout) return;
+      for (const w of this.#workers.values()) {
+        if (this.#workers.size <= this.#opts.minWorkers) break;
+        if (w.ready && native.poolRetire(this.#id, w.slot)) {
+          Atomics.add(this.#bell, SEQ, 1);
+          Atomics.notify(this.#bell, SEQ);
+          break;
+        }
+      }
+    }, every);
+    this.#idleTimer.unref();
+  }
+
+  #abort(id, reason) {
+    const rec = this.#tasks.get(id);
+    if (!rec) return;
+    if (native.poolCancel(this.#id, id)) {
+      this.#settle(id, false, new AbortError('The task was aborted while queued', { cause: reason }));
+      return;
+    }
+    this.#settle(id, false, new AbortError('The task was aborted while running', { cause: reason }));
+    for (const w of this.#workers.values()) {
+      if (native.poolRunningTask(this.#id, w.slot) !== id) continue;
+      w.port.postMessage({ type: 'abort', id, reason: String(reason?.message ?? reason ?? 'aborted') });
+      setTimeout(() => {
+        if (this.#workers.has(w.slot) && native.poolRunningTask(this.#id, w.slot) === id) w.worker.terminate();
+      }, this.#opts.abortGrace).unref();
+      break;
+    }
+  }
+
+  #settle(id, ok, value) {
+    const rec = this.#tasks.get(id);
+    if (!rec) return;
+    this.#tasks.delete(id);
+    rec.forget();
+    if (ok) {
+      this.#completed++;
+      rec.resolve(value);
+    } else {
+      this.#failed++;
+      rec.reject(value);
+    }
+    if (this.#tasks.size === 0) this.#settleIdle();
+  }
+
+  #settleIdle() {
+    if (this.#refd) {
+      this.#refd = false;
+      native.poolRef(this.#id, false);
+    }
+    for (const r of this.#idleWaiters.splice(0)) r();
+  }
+
+  #drain() {
+    if (this.#terminated && this.#tasks.size === 0) return;
+    const meta = this.#meta;
+    let any = false;
+    for (;;) {
+      const n = native.poolDrain(this.#id, meta, this.#scratch);
+      if (n <= -10) {
+        this.#scratch = Buffer.allocUnsafeSlow(-(n + 10) * 2);
+        continue;
+      }
+      if (n <= 0) break;
+      any = true;
+      for (let i = 0; i < n; i++) {
+        const m = i * META_STRIDE;
+        const id = meta[m];
+        const outcome = meta[m + 1];
+        this.#waitTimes.add(meta[m + 2] / 1000);
+        this.#runTimes.add(meta[m + 3] / 1000);
+        this.#busyTime += meta[m + 3] / 1000;
+        if (!this.#tasks.has(id)) continue;
+        if (outcome === OUTCOME_FULFILLED || outcome === OUTCOME_REJECTED) {
+          let value;
+          try {
+            value = decode(this.#scratch, meta[m + 4], meta[m + 4] + meta[m + 5]);
+          } catch (e) {
+            this.#settle(id, false, e);
+            continue;
+          }
+          this.#settle(id, outcome === OUTCOME_FULFILLED, value);
+        } else {
+          this.#settle(id, false, new TimeoutError(`the task ran longer than its timeout; its worker was stopped and will be replaced`));
+        }
+      }
+    }
+    if (!any) return;
+    this.#lastActivity = performance.now();
+    if (this.#backlog || this.#roomWaiters.length > 0) {
+      const [queued] = native.poolCounts(this.#id);
+      if (this.#roomWaiters.length > 0 && queued < this.#opts.maxQueue) for (const r of this.#roomWaiters.splice(0)) r();
+      if (this.#backlog && queued === 0) {
+        this.#backlog = false;
+        this.emit('drain');
+      }
+    }
+  }
+}
+
+module.exports = { WorkerPool, isPositiveInt };

@@ -1,0 +1,232 @@
+'use strict';
+/**
+ * The code that runs inside every WorkerPool worker.
+ *
+ * It loads the user's script, then pulls tasks from the pool's native queue
+ * itself (no hop through the main thread), runs them one at a time, and hands
+ * results back to the native completion queue.
+ *
+ * - When the queue is empty it waits with `Atomics.waitAsync` on the pool's
+ *   doorbell, so its event loop stays free for timers and I/O.
+ * - After an async task it goes back to the queue when the task settles.
+ * - It yields to its event loop every few milliseconds even when the queue
+ *   never empties, so abort messages and the user's timers still run.
+ * - The control port carries abort requests (and keeps the thread alive
+ *   while it waits for work).
+ *
+ * Script forms: a function as the default export or `module.exports`, named
+ * exported functions (picked with `execute(data, { name })`), or the seed
+ * documents' form: the script listens on `parentPort` for `{ taskId, data }`
+ * and replies `{ taskId, data }` or `{ taskId, error }`. For that form the
+ * worker emits each task on `parentPort` and catches the reply in
+ * `parentPort.postMessage`, so the script runs unchanged.
+ */
+
+const wt = require('node:worker_threads');
+const { pathToFileURL } = require('node:url');
+const native = require('../../native.js');
+const { encode, decode } = require('./codec.js');
+
+const { internal, user } = wt.workerData;
+wt.workerData = user;
+require('node:module').syncBuiltinESMExports();
+
+const { pool, slot, bell, script, control } = internal;
+const doorbell = new Int32Array(bell); // [sequence, sleepers]
+const SEQ = 0;
+const SLEEPERS = 1;
+const EMPTY = -1;
+const YIELD_EVERY_MS = 4;
+
+const meta = new Float64Array(2);
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+let mod = null;
+const fnCache = new Map();
+let seedMode = false;
+/** Seed-form tasks in flight: taskId -> settle(reply). */
+const seedReplies = new Map();
+/** The task running now: { id, controller } (controller made on demand). */
+let current = null;
+
+/** The second argument of every task function. */
+class TaskContext {
+  #task;
+  constructor(task) {
+    this.#task = task;
+  }
+  /** Aborted when the caller aborts the task; stop soon after. */
+  get signal() {
+    const t = this.#task;
+    t.controller ??= new AbortController();
+    if (t.abortReason !== undefined) t.controller.abort(t.abortReason);
+    return t.controller.signal;
+  }
+}
+
+control.on('message', (msg) => {
+  if (msg && msg.type === 'abort' && current && current.id === msg.id) {
+    current.abortReason = msg.reason ?? new Error('aborted');
+    current.controller?.abort(current.abortReason);
+  }
+});
+
+function patchParentPort() {
+  const port = wt.parentPort;
+  const post = port.postMessage.bind(port);
+  port.postMessage = function postMessage(msg, transfer) {
+    if (msg !== null && typeof msg === 'object' && seedReplies.has(msg.taskId)) {
+      const settle = seedReplies.get(msg.taskId);
+      seedReplies.delete(msg.taskId);
+      settle(msg);
+      return;
+    }
+    return post(msg, transfer);
+  };
+}
+
+function seedTask(data) {
+  const taskId = current.id;
+  return new Promise((resolve, reject) => {
+    seedReplies.set(taskId, (msg) => {
+      if ('error' in msg && msg.error !== undefined) reject(msg.error);
+      else resolve(msg.data);
+    });
+    wt.parentPort.emit('message', { taskId, data });
+  });
+}
+
+function isFunction(f) {
+  return typeof f === 'function';
+}
+
+function defaultFunction() {
+  if (isFunction(mod.default)) return mod.default;
+  if (mod.default && isFunction(mod.default.default)) return mod.default.default; // transpiled ESM in CJS
+  if (seedMode) return seedTask;
+  return null;
+}
+
+function fnFor(nameId) {
+  let fn = fnCache.get(nameId);
+  if (fn) return fn;
+  if (nameId === 0) {
+    fn = defaultFunction();
+  } else {
+    const name = native.poolNameOf(pool, nameId);
+    fn = name !== null && isFunction(mod[name]) ? mod[name] : name !== null && mod.default && isFunction(mod.default[name]) ? mod.default[name] : null;
+    if (!fn) throw new TypeError(`worker script ${script} has no exported function named "${name}"`);
+  }
+  fnCache.set(nameId, fn);
+  return fn;
+}
+
+function complete(id, rejected, value) {
+  let bytes;
+  try {
+    bytes = encode(value, rejected ? 'the task error' : 'the task result');
+  } catch (e) {
+    rejected = true;
+    bytes = encode(e);
+  }
+  native.poolComplete(pool, slot, id, rejected, bytes);
+}
+
+/** Runs one task; returns a promise if it is async. */
+function run(id, nameId, len) {
+  const task = { id, controller: undefined, abortReason: undefined };
+  current = task;
+  let result;
+  try {
+    const data = decode(scratch, 0, len);
+    result = fnFor(nameId)(data, new TaskContext(task));
+  } catch (e) {
+    current = null;
+    complete(id, true, e);
+    return undefined;
+  }
+  if (result !== null && (typeof result === 'object' || typeof result === 'function') && isFunction(result.then)) {
+    return Promise.resolve(result).then(
+      (v) => {
+        current = null;
+        complete(id, false, v);
+      },
+      (e) => {
+        current = null;
+        complete(id, true, e);
+      },
+    );
+  }
+  current = null;
+  complete(id, false, result);
+  return undefined;
+}
+
+function take() {
+  let n = native.poolTake(pool, slot, meta, scratch);
+  if (n > scratch.length) {
+    scratch = Buffer.allocUnsafeSlow(n);
+    native.poolTakeRest(pool, slot, scratch);
+  }
+  return n;
+}
+
+function loop() {
+  const started = Date.now();
+  for (let i = 0; ; i++) {
+    const n = take();
+    if (n === EMPTY) return sleep();
+    if (n < 0) return leave();
+    const pending = run(meta[0], meta[1], n);
+    if (pending) return void pending.then(loop);
+    if ((i & 15) === 15 && Date.now() - started >= YIELD_EVERY_MS) return void setImmediate(loop);
+  }
+}
+
+function sleep() {
+  Atomics.add(doorbell, SLEEPERS, 1);
+  const seen = Atomics.load(doorbell, SEQ);
+  // Work pushed before we announced ourselves would not ring for us.
+  const n = take();
+  if (n !== EMPTY) {
+    Atomics.sub(doorbell, SLEEPERS, 1);
+    if (n < 0) return leave();
+    const pending = run(meta[0], meta[1], n);
+    return pending ? void pending.then(loop) : loop();
+  }
+  const w = Atomics.waitAsync(doorbell, SEQ, seen);
+  const wake = () => {
+    Atomics.sub(doorbell, SLEEPERS, 1);
+    loop();
+  };
+  if (w.async) w.value.then(wake);
+  else wake();
+}
+
+function leave() {
+  control.close();
+  process.exit(0);
+}
+
+async function start() {
+  patchParentPort();
+  mod = await import(pathToFileURL(script).href);
+  seedMode = !isFunction(mod.default) && wt.parentPort.listenerCount('message') > 0;
+  if (!defaultFunction() && !Object.values(mod).some(isFunction) && !(mod.default && Object.values(mod.default).some(isFunction))) {
+    throw new TypeError(
+      `worker script ${script} exports no task function: export a function (module.exports = fn, or export default fn), named functions, or listen on parentPort for { taskId, data } messages`,
+    );
+  }
+  if (!native.poolWorkerRegister(pool, slot)) {
+    // The pool was terminated while this worker started.
+    return leave();
+  }
+  control.postMessage({ type: 'ready' });
+  loop();
+}
+
+start().catch((e) => {
+  // Reaches the pool as the worker's 'error' event: a start-up failure.
+  setImmediate(() => {
+    throw e;
+  });
+});

@@ -1,0 +1,490 @@
+//! Exported functions behind `WorkerPool` (see `threadkit_core::task_queue`).
+//!
+//! - The owner (the thread that created the pool) pushes serialized tasks
+//!   with `poolSubmit`. Workers pull them with `poolTake` and hand results
+//!   back with `poolComplete`, with no hop through the owner, so dispatch
+//!   goes on while the owner's event loop is blocked.
+//! - Completions are drained by the owner with `poolDrain` into a buffer it
+//!   provides. The owner is woken through one threadsafe function per pool,
+//!   once per batch.
+//! - A watchdog thread (one per process) ends tasks whose deadline passed
+//!   and stops their worker with `node::Stop` (see [`crate::node_env`]),
+//!   which works while the owner is blocked. A worker's env pointer is only
+//!   used under the lock its env cleanup hook takes, so it is never used
+//!   after the env is gone.
+//!
+//! Payloads cross as `Uint8Array`s; task ids are JS numbers (integers below
+//! 2^53). Negative return values are status codes.
+
+use crate::node_env;
+use crate::shared_memory::{bytes, f64s};
+use napi::bindgen_prelude::Unknown;
+use napi::{sys, Env, JsValue};
+use napi_derive::napi;
+use parking_lot::{Condvar, Mutex, RwLock};
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::ptr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, LazyLock};
+use std::time::{Duration, Instant};
+use threadkit_core::task_queue::{CompleteResult, Next, Task, TaskQueue};
+
+const UNKNOWN_POOL: i32 = -3;
+const EMPTY: i32 = -1;
+const RETIRE: i32 = -2;
+/// Doubles per completion in `poolDrain`'s meta array.
+const META_STRIDE: usize = 7;
+
+struct Waker {
+    tsfn: sys::napi_threadsafe_function,
+    alive: bool,
+}
+unsafe impl Send for Waker {}
+
+struct Pool {
+    queue: TaskQueue,
+    waker: Mutex<Waker>,
+    /// slot → the worker's `node::Environment`, while its env is alive.
+    workers: Mutex<HashMap<u32, usize>>,
+    /// Payloads too big for the caller's scratch buffer, kept for the retry.
+    oversize_take: Mutex<HashMap<u32, Vec<u8>>>,
+    oversize_done: Mutex<Option<threadkit_core::task_queue::Completion>>,
+    /// Names of exported task functions; a task's `name` is an index + 1.
+    names: Mutex<Vec<String>>,
+}
+
+impl Pool {
+    fn wake_owner(&self) {
+        let w = self.waker.lock();
+        if w.alive {
+            unsafe {
+                sys::napi_call_threadsafe_function(
+                    w.tsfn,
+                    ptr::null_mut(),
+                    sys::ThreadsafeFunctionCallMode::nonblocking,
+                );
+            }
+        }
+    }
+}
+
+static POOLS: LazyLock<RwLock<HashMap<u32, Arc<Pool>>>> = LazyLock::new(Default::default);
+static NEXT_POOL: AtomicU32 = AtomicU32::new(1);
+
+fn pool(id: u32) -> Option<Arc<Pool>> {
+    POOLS.read().get(&id).cloned()
+}
+
+fn task_id(id: f64) -> Option<u64> {
+    (id.fract() == 0.0 && (0.0..9_007_199_254_740_992.0).contains(&id)).then_some(id as u64)
+}
+
+/// The number of CPUs this process may use (num_cpus), the default pool size.
+#[napi]
+pub fn available_parallelism() -> u32 {
+    num_cpus::get().max(1) as u32
+}
+
+/// Creates a pool owned by the calling thread; `on_wake()` is called on that
+/// thread when completions are ready. Returns the pool id.
+#[napi(catch_unwind)]
+pub fn pool_create(env: Env, on_wake: Unknown) -> i32 {
+    napi::bindgen_prelude::retain_current_module_for_unload_safety();
+    let id = NEXT_POOL.fetch_add(1, Ordering::Relaxed);
+    let p = Arc::new(Pool {
+        queue: TaskQueue::new(),
+        waker: Mutex::new(Waker {
+            tsfn: ptr::null_mut(),
+            alive: false,
+        }),
+        workers: Mutex::default(),
+        oversize_take: Mutex::default(),
+        oversize_done: Mutex::default(),
+        names: Mutex::default(),
+    });
+    let mut tsfn = ptr::null_mut();
+    let mut name = ptr::null_mut();
+    let status = unsafe {
+        sys::napi_create_string_utf8(env.raw(), c"threadkit.pool".as_ptr(), 14, &mut name);
+        sys::napi_create_threadsafe_function(
+            env.raw(),
+            on_wake.raw(),
+            ptr::null_mut(),
+            name,
+            0,
+            1,
+            Arc::into_raw(p.clone()) as *mut c_void,
+            Some(waker_finalize),
+            ptr::null_mut(),
+            Some(waker_call_js),
+            &mut tsfn,
+        )
+    };
+    if status != sys::Status::napi_ok {
+        return crate::status::BAD_ARGUMENT;
+    }
+    unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn) };
+    *p.waker.lock() = Waker { tsfn, alive: true };
+    POOLS.write().insert(id, p);
+    id as i32
+}
+
+unsafe extern "C" fn waker_finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    let p = Arc::from_raw(data as *const Pool);
+    p.waker.lock().alive = false;
+}
+
+unsafe extern "C" fn waker_call_js(env: sys::napi_env, js_cb: sys::napi_value, _ctx: *mut c_void, _data: *mut c_void) {
+    if env.is_null() || js_cb.is_null() {
+        return;
+    }
+    let mut undefined = ptr::null_mut();
+    let mut result = ptr::null_mut();
+    sys::napi_get_undefined(env, &mut undefined);
+    if sys::napi_call_function(env, undefined, js_cb, 0, ptr::null(), &mut result) != sys::Status::napi_ok {
+        let mut exc = ptr::null_mut();
+        if sys::napi_get_and_clear_last_exception(env, &mut exc) == sys::Status::napi_ok && !exc.is_null() {
+            sys::napi_fatal_exception(env, exc);
+        }
+    }
+}
+
+/// Keeps the owner's event loop alive (`on`) or not, by ref'ing its
+/// threadsafe function. The owner refs it while tasks are outstanding.
+#[napi(catch_unwind)]
+pub fn pool_ref(env: Env, pool_id: u32, on: bool) -> bool {
+    let Some(p) = pool(pool_id) else { return false };
+    let w = p.waker.lock();
+    if !w.alive {
+        return false;
+    }
+    unsafe {
+        if on {
+            sys::napi_ref_threadsafe_function(env.raw(), w.tsfn);
+        } else {
+            sys::napi_unref_threadsafe_function(env.raw(), w.tsfn);
+        }
+    }
+    true
+}
+
+/// Forgets the pool. Queued tasks are dropped; workers that still call in
+/// get `UNKNOWN_POOL` and leave.
+#[napi(catch_unwind)]
+pub fn pool_destroy(pool_id: u32) -> bool {
+    let Some(p) = POOLS.write().remove(&pool_id) else {
+        return false;
+    };
+    let mut w = p.waker.lock();
+    if w.alive {
+        w.alive = false;
+        unsafe { sys::napi_release_threadsafe_function(w.tsfn, sys::ThreadsafeFunctionReleaseMode::release) };
+    }
+    true
+}
+
+/// Queues a task. `timeout_ms <= 0` means no deadline. Returns the queue
+/// length, or a negative status (unknown pool, bad id, duplicate id).
+#[napi(catch_unwind)]
+pub fn pool_submit(
+    env: Env,
+    pool_id: u32,
+    id: f64,
+    priority: i32,
+    name: u32,
+    payload: Unknown,
+    timeout_ms: f64,
+) -> i32 {
+    let Some(p) = pool(pool_id) else { return UNKNOWN_POOL };
+    let (Some(id), Some(data)) = (task_id(id), unsafe { bytes(&env, payload.raw()) }) else {
+        return crate::status::BAD_ARGUMENT;
+    };
+    let timeout = (timeout_ms > 0.0 && timeout_ms.is_finite()).then(|| Duration::from_secs_f64(timeout_ms / 1000.0));
+    let task = Task {
+        id,
+        priority,
+        name,
+        payload: data.to_vec(),
+        timeout,
+        submitted: Instant::now(),
+    };
+    match p.queue.push(task) {
+        Some(len) => len.min(i32::MAX as usize) as i32,
+        None => crate::status::BAD_ARGUMENT,
+    }
+}
+
+/// The number that stands for exported function `name` in tasks (from 1;
+/// 0 is the default export), or 0 if the pool is gone.
+#[napi(catch_unwind)]
+pub fn pool_name_id(pool_id: u32, name: String) -> u32 {
+    let Some(p) = pool(pool_id) else { return 0 };
+    let mut names = p.names.lock();
+    let index = names.iter().position(|n| *n == name).unwrap_or_else(|| {
+        names.push(name);
+        names.len() - 1
+    });
+    index as u32 + 1
+}
+
+/// The exported function name that `id` stands for.
+#[napi(catch_unwind)]
+pub fn pool_name_of(pool_id: u32, id: u32) -> Option<String> {
+    let p = pool(pool_id)?;
+    let names = p.names.lock();
+    names.get((id as usize).checked_sub(1)?).cloned()
+}
+
+/// Removes a queued task; false if it is running, done or unknown.
+#[napi(catch_unwind)]
+pub fn pool_cancel(pool_id: u32, id: f64) -> bool {
+    match (pool(pool_id), task_id(id)) {
+        (Some(p), Some(id)) => p.queue.cancel(id),
+        _ => false,
+    }
+}
+
+/// Removes every queued task; returns their ids.
+#[napi(catch_unwind)]
+pub fn pool_clear(pool_id: u32) -> Vec<f64> {
+    pool(pool_id).map_or_else(Vec::new, |p| p.queue.clear().into_iter().map(|id| id as f64).collect())
+}
+
+/// `[queued, running]`.
+#[napi(catch_unwind)]
+pub fn pool_counts(pool_id: u32) -> Vec<u32> {
+    pool(pool_id).map_or_else(|| vec![0, 0], |p| vec![p.queue.len() as u32, p.queue.running() as u32])
+}
+
+/// The task worker `slot` runs now, or -1.
+#[napi(catch_unwind)]
+pub fn pool_running_task(pool_id: u32, slot: u32) -> f64 {
+    pool(pool_id)
+        .and_then(|p| p.queue.running_task(slot))
+        .map_or(-1.0, |id| id as f64)
+}
+
+/// Asks idle worker `slot` to leave; false if it is busy or work is queued.
+#[napi(catch_unwind)]
+pub fn pool_retire(pool_id: u32, slot: u32) -> bool {
+    pool(pool_id).is_some_and(|p| p.queue.retire(slot))
+}
+
+/// Worker side: registers the calling worker thread as `slot`, so the
+/// watchdog can stop it. Its env cleanup hook unregisters it.
+#[napi(catch_unwind)]
+pub fn pool_worker_register(env: Env, pool_id: u32, slot: u32) -> bool {
+    let Some(p) = pool(pool_id) else { return false };
+    let node_env = node_env::current();
+    if node_env.is_null() {
+        return false;
+    }
+    p.workers.lock().insert(slot, node_env as usize);
+    let data = Box::into_raw(Box::new((pool_id, slot)));
+    unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(worker_cleanup), data as *mut c_void) };
+    true
+}
+
+unsafe extern "C" fn worker_cleanup(arg: *mut c_void) {
+    let (pool_id, slot) = *Box::from_raw(arg as *mut (u32, u32));
+    if let Some(p) = pool(pool_id) {
+        p.workers.lock().remove(&slot);
+    }
+}
+
+/// Owner side: worker `slot` died. Returns the task it was running (now
+/// written off; the owner rejects it with the cause), or -1.
+#[napi(catch_unwind)]
+pub fn pool_worker_gone(pool_id: u32, slot: u32) -> f64 {
+    let Some(p) = pool(pool_id) else { return -1.0 };
+    p.workers.lock().remove(&slot);
+    p.oversize_take.lock().remove(&slot);
+    p.queue.worker_gone(slot).map_or(-1.0, |id| id as f64)
+}
+
+/// Worker side: takes the next task. Returns the payload length and writes
+/// `[id, name]` into `meta`, and the payload into `scratch` if it fits; if it
+/// does not, call `poolTakeRest` with a buffer of that length. Returns -1 if
+/// nothing is queued, -2 if this worker should leave, -3 if the pool is gone.
+#[napi(catch_unwind)]
+pub fn pool_take(env: Env, pool_id: u32, slot: u32, meta: Unknown, scratch: Unknown) -> i32 {
+    let Some(p) = pool(pool_id) else { return UNKNOWN_POOL };
+    let (Some(meta), Some(scratch)) = (unsafe { f64s(&env, meta.raw()) }, unsafe { bytes(&env, scratch.raw()) }) else {
+        return crate::status::BAD_ARGUMENT;
+    };
+    if meta.len() < 2 {
+        return crate::status::BAD_ARGUMENT;
+    }
+    match p.queue.take(slot, Instant::now()) {
+        Next::Empty => EMPTY,
+        Next::Retire => RETIRE,
+        Next::Run(t) => {
+            if let Some(deadline) = t.deadline {
+                watchdog().due(deadline);
+            }
+            meta[0] = t.id as f64;
+            meta[1] = t.name as f64;
+            let len = t.payload.len();
+            if len <= scratch.len() {
+                scratch[..len].copy_from_slice(&t.payload);
+            } else {
+                p.oversize_take.lock().insert(slot, t.payload);
+            }
+            len.min(i32::MAX as usize) as i32
+        }
+    }
+}
+
+/// Worker side: copies the payload that did not fit `poolTake`'s scratch.
+#[napi(catch_unwind)]
+pub fn pool_take_rest(env: Env, pool_id: u32, slot: u32, scratch: Unknown) -> i32 {
+    let Some(p) = pool(pool_id) else { return UNKNOWN_POOL };
+    let Some(scratch) = (unsafe { bytes(&env, scratch.raw()) }) else {
+        return crate::status::BAD_ARGUMENT;
+    };
+    let mut held = p.oversize_take.lock();
+    match held.get(&slot) {
+        Some(payload) if payload.len() <= scratch.len() => {
+            let len = payload.len();
+            scratch[..len].copy_from_slice(payload);
+            held.remove(&slot);
+            len as i32
+        }
+        _ => crate::status::BAD_ARGUMENT,
+    }
+}
+
+/// Worker side: the result of task `id` (serialized). False if the task had
+/// already been settled another way (it timed out).
+#[napi(catch_unwind)]
+pub fn pool_complete(env: Env, pool_id: u32, slot: u32, id: f64, rejected: bool, payload: Unknown) -> bool {
+    let Some(p) = pool(pool_id) else { return false };
+    let (Some(id), Some(data)) = (task_id(id), unsafe { bytes(&env, payload.raw()) }) else {
+        return false;
+    };
+    match p.queue.complete(slot, id, rejected, data.to_vec(), Instant::now()) {
+        CompleteResult::Accepted { wake } => {
+            if wake {
+                p.wake_owner();
+            }
+            true
+        }
+        CompleteResult::Stale => false,
+    }
+}
+
+/// Owner side: moves settled tasks into `meta` (7 doubles each: id, outcome,
+/// wait µs, run µs, payload offset, payload length, worker slot) and their
+/// payloads into `scratch`, back to back. Returns how many were written; if
+/// the first one does not fit `scratch`, returns `-(needed length) - 10`.
+#[napi(catch_unwind)]
+pub fn pool_drain(env: Env, pool_id: u32, meta: Unknown, scratch: Unknown) -> i32 {
+    let Some(p) = pool(pool_id) else { return UNKNOWN_POOL };
+    let (Some(meta), Some(scratch)) = (unsafe { f64s(&env, meta.raw()) }, unsafe { bytes(&env, scratch.raw()) }) else {
+        return crate::status::BAD_ARGUMENT;
+    };
+    let mut held = p.oversize_done.lock();
+    if held.is_none() {
+        p.queue.begin_drain();
+    }
+    let mut count = 0usize;
+    let mut offset = 0usize;
+    while (count + 1) * META_STRIDE <= meta.len() {
+        let Some(c) = held.take().or_else(|| p.queue.next_completion()) else {
+            break;
+        };
+        let len = c.payload.len();
+        if offset + len > scratch.len() {
+            let needed = len;
+            *held = Some(c);
+            if count == 0 {
+                return -(needed.min(i32::MAX as usize - 20) as i32) - 10;
+            }
+            break;
+        }
+        scratch[offset..offset + len].copy_from_slice(&c.payload);
+        let m = &mut meta[count * META_STRIDE..(count + 1) * META_STRIDE];
+        m[0] = c.id as f64;
+        m[1] = c.outcome as u8 as f64;
+        m[2] = c.wait.as_secs_f64() * 1e6;
+        m[3] = c.run.as_secs_f64() * 1e6;
+        m[4] = offset as f64;
+        m[5] = len as f64;
+        m[6] = c.worker as f64;
+        offset += len;
+        count += 1;
+    }
+    count as i32
+}
+
+// ---------------------------------------------------------------------------
+// Watchdog
+
+struct Watchdog {
+    /// The earliest deadline it has been told about (None = none known).
+    next: Mutex<Option<Instant>>,
+    cv: Condvar,
+}
+
+impl Watchdog {
+    fn due(&self, deadline: Instant) {
+        let mut next = self.next.lock();
+        if next.is_none_or(|n| deadline < n) {
+            *next = Some(deadline);
+            self.cv.notify_one();
+        }
+    }
+}
+
+fn watchdog() -> &'static Watchdog {
+    static W: LazyLock<&'static Watchdog> = LazyLock::new(|| {
+        let w: &'static Watchdog = Box::leak(Box::new(Watchdog {
+            next: Mutex::new(None),
+            cv: Condvar::new(),
+        }));
+        std::thread::Builder::new()
+            .name("threadkit-watchdog".into())
+            .spawn(move || watchdog_loop(w))
+            .expect("spawn the threadkit watchdog thread");
+        w
+    });
+    &W
+}
+
+fn watchdog_loop(w: &'static Watchdog) {
+    loop {
+        {
+            let mut next = w.next.lock();
+            match *next {
+                None => w.cv.wait(&mut next),
+                Some(at) if at > Instant::now() => {
+                    w.cv.wait_until(&mut next, at);
+                }
+                Some(_) => {}
+            }
+            *next = None;
+        }
+        let now = Instant::now();
+        let pools: Vec<Arc<Pool>> = POOLS.read().values().cloned().collect();
+        for p in pools {
+            let (expired, wake) = p.queue.expire(now);
+            if !expired.is_empty() {
+                let workers = p.workers.lock();
+                for (slot, _) in &expired {
+                    if let Some(&env) = workers.get(slot) {
+                        // Safe: the env's cleanup hook removes it from
+                        // `workers` under this lock before the env is freed.
+                        unsafe { node_env::stop(env as *mut c_void) };
+                    }
+                }
+            }
+            if wake {
+                p.wake_owner();
+            }
+            if let Some(d) = p.queue.next_deadline() {
+                w.due(d);
+            }
+        }
+    }
+}
