@@ -263,6 +263,177 @@ export declare function acquireAll(locks: ReadonlyArray<Mutex | Semaphore | RwLo
  */
 export declare function setDeadlockDetection(enabled: boolean): void;
 
+/** Options of {@link WorkerPool}'s constructor. Every field is optional. */
+export interface WorkerPoolOptions {
+  /** Workers kept even when idle. Default: half of `maxWorkers`, rounded up. */
+  minWorkers?: number;
+  /** Most workers at once (1 to 1024). Default: the number of CPUs this process may use (num_cpus). */
+  maxWorkers?: number;
+  /** An idle worker above `minWorkers` exits after this many ms without work. Default 10000. */
+  idleTimeout?: number;
+  /** Most tasks waiting in the queue; `execute` beyond it rejects with {@link QueueFullError}. Default Infinity. */
+  maxQueue?: number;
+  /** A name for the pool (shown in errors and metrics). */
+  name?: string;
+  /** Given to each worker as `require('node:worker_threads').workerData` (structured-cloned). */
+  workerData?: unknown;
+  /** Passed to each `Worker` (heap limits). A worker that runs out of memory rejects its task with {@link WorkerCrashedError} and is replaced. */
+  resourceLimits?: import('node:worker_threads').ResourceLimits;
+  /** Passed to each `Worker`: its `process.env`. */
+  env?: NodeJS.Dict<string> | typeof import('node:worker_threads').SHARE_ENV;
+  /** Passed to each `Worker`, e.g. `['--import', 'tsx']` to run a TypeScript worker script. */
+  execArgv?: string[];
+  /** Default run-time limit (ms) of every task; see {@link ExecuteOptions.timeout}. Default: none. */
+  taskTimeout?: number;
+  /** After an abort, how long (ms) a running task may take to stop by itself before its worker is terminated. Default 1000. */
+  abortGrace?: number;
+}
+
+/** Options of {@link WorkerPool.execute}. */
+export interface ExecuteOptions {
+  /** Lower numbers run first; FIFO within one priority. A 32-bit integer. Default 0. */
+  priority?: number;
+  /**
+   * Abort the task. A queued task leaves the queue at once; a running task's
+   * `signal` (see {@link TaskContext}) is aborted, and if it has not finished
+   * within `abortGrace` ms its worker is terminated and replaced. Either way
+   * the promise rejects with {@link AbortError} at once.
+   */
+  signal?: AbortSignal;
+  /**
+   * Longest run time in ms, counted from when a worker starts the task. A
+   * native watchdog thread stops the worker when it passes (even if the task
+   * is stuck in a synchronous loop and the main thread is blocked); the task
+   * rejects with {@link TimeoutError} and the worker is replaced.
+   */
+  timeout?: number;
+  /**
+   * ArrayBuffers (or MessagePorts) to move to the worker without copying.
+   * Such a task is handed straight to the least busy worker rather than
+   * through the priority queue.
+   */
+  transfer?: ReadonlyArray<ArrayBuffer | import('node:worker_threads').MessagePort>;
+  /** Call this named export of the worker script instead of the default export. */
+  name?: string;
+}
+
+/** The second argument of every task function, inside the worker. */
+export interface TaskContext {
+  /** Aborted when the caller aborts this task: stop soon after (the worker is terminated after `abortGrace`). */
+  readonly signal: AbortSignal;
+}
+
+/** A task function as a worker script exports it. */
+export type TaskFunction<T = any, R = any> = (data: T, context: TaskContext) => R | Promise<R>;
+
+/** Duration percentiles in milliseconds. */
+export interface DurationSummary {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** What {@link WorkerPool.getMetrics} returns. */
+export interface WorkerPoolMetrics {
+  /** Live workers (starting or ready). */
+  readonly workers: number;
+  /** Workers waiting for work. */
+  readonly idleWorkers: number;
+  /** Tasks being run. */
+  readonly runningTasks: number;
+  /** Tasks waiting in the queue. */
+  readonly queueSize: number;
+  readonly tasksSubmitted: number;
+  /** Tasks that resolved. */
+  readonly tasksCompleted: number;
+  /** Tasks that rejected (thrown, timed out, crashed, aborted or terminated). */
+  readonly tasksFailed: number;
+  /** Time from submission to start, over the latest 4096 tasks (max: all time). */
+  readonly waitTime: DurationSummary;
+  /** Run time, over the latest 4096 tasks (max: all time). */
+  readonly runTime: DurationSummary;
+  /** Busy time / worker-alive time since the pool was created, 0 to 1. */
+  readonly utilization: number;
+  /** ms since the pool was created. */
+  readonly uptime: number;
+}
+
+/**
+ * Runs CPU-bound work on a pool of worker threads, off the event loop.
+ *
+ * The worker script exports the task function (`module.exports = fn`,
+ * `export default fn`, or named exports picked with `name`), sync or async.
+ * The seed form also runs unchanged: a script that listens on `parentPort` for
+ * `{ taskId, data }` and replies `{ taskId, data }` or `{ taskId, error }`.
+ *
+ * Task data and results are structured-cloned (`node:v8`), with fast paths
+ * for numbers, strings and booleans. A worker that crashes rejects only its
+ * own task with {@link WorkerCrashedError} and is replaced. An idle pool does
+ * not keep the process alive; pending tasks do.
+ *
+ * Events: `'workerCreate'` and `'workerExit'` (`{ threadId, slot, code? }`),
+ * `'error'` (an uncaught error in a running worker; only emitted when someone
+ * listens), `'drain'` (the queue became empty).
+ *
+ * @example
+ * // worker.js: module.exports = (n) => fib(n);
+ * const pool = new WorkerPool(require.resolve('./worker.js'), 4);
+ * const results = await pool.map([30, 31, 32]);
+ * await pool.close();
+ */
+export declare class WorkerPool<TData = any, TResult = any> {
+  /**
+   * @param workerScript path (resolved against the current directory) or `file:` URL of the worker script.
+   * @param sizeOrOptions a fixed pool size (1 to 1024), or {@link WorkerPoolOptions}.
+   * @throws {TypeError} if the script is not a string/URL or does not exist.
+   * @throws {RangeError} for a size of 0, -1, NaN, 1.5 or 1e9, or `minWorkers > maxWorkers`.
+   */
+  constructor(workerScript: string | URL, sizeOrOptions?: number | WorkerPoolOptions);
+  /** Live workers. */
+  readonly size: number;
+  /** Tasks waiting for a worker. */
+  readonly queueSize: number;
+  /** Tasks not settled yet (queued or running). */
+  readonly pending: number;
+  /**
+   * Runs the task function with `data` on a worker.
+   * Rejects with {@link QueueFullError} when `maxQueue` tasks are waiting,
+   * {@link DataCloneError} if `data` cannot be cloned, {@link TimeoutError},
+   * {@link AbortError}, {@link WorkerCrashedError}, {@link ClosedError} after
+   * `close()`/`terminate()`, or with what the task threw.
+   * @example
+   * const hash = await pool.execute(buf, { transfer: [buf], priority: -1, timeout: 5000 });
+   */
+  execute<T = TResult>(data?: TData, options?: ExecuteOptions): Promise<T>;
+  /**
+   * Runs `execute` for every item; resolves to the results in input order, or
+   * rejects with the first error.
+   * @example
+   * const squares = await pool.map([1, 2, 3], { name: 'square' });
+   */
+  map<T = TResult>(items: Iterable<TData>, options?: ExecuteOptions): Promise<T[]>;
+  /** Resolves when the queue has room (below `maxQueue`): backpressure for producers. */
+  waitForRoom(): Promise<void>;
+  /** Resolves when no task is queued or running. */
+  onIdle(): Promise<void>;
+  /** Counters, wait/run percentiles and utilisation. */
+  getMetrics(): WorkerPoolMetrics;
+  /**
+   * Graceful shutdown: refuses new tasks, finishes the queued and running
+   * ones, then stops the workers. After `timeout` ms it terminates instead.
+   */
+  close(options?: { timeout?: number }): Promise<void>;
+  /** Stops every worker now. Every unsettled task rejects with {@link ClosedError}. Always resolves. */
+  terminate(): Promise<void>;
+  on(event: 'workerCreate', listener: (info: { threadId: number; slot: number }) => void): this;
+  on(event: 'workerExit', listener: (info: { threadId: number; slot: number; code: number }) => void): this;
+  on(event: 'error', listener: (error: unknown) => void): this;
+  on(event: 'drain', listener: () => void): this;
+  once(event: 'workerCreate' | 'workerExit' | 'error' | 'drain', listener: (...args: any[]) => void): this;
+  off(event: 'workerCreate' | 'workerExit' | 'error' | 'drain', listener: (...args: any[]) => void): this;
+}
+
 /** Base class of threadkit's own errors. */
 export declare class ThreadkitError extends Error {}
 /** A wait was aborted through its AbortSignal; `cause` is the signal's reason. */
@@ -292,4 +463,22 @@ export declare class DeadlockError extends ThreadkitError {
 /** Not a threadkit handle of the expected kind, or one that does not match this process's primitive. */
 export declare class InvalidHandleError extends TypeError {
   readonly code: 'ERR_THREADKIT_INVALID_HANDLE';
+}
+/** {@link WorkerPool.execute} while the queue holds `maxQueue` tasks. */
+export declare class QueueFullError extends ThreadkitError {
+  readonly code: 'ERR_THREADKIT_QUEUE_FULL';
+}
+/**
+ * The worker running the task died (uncaught error, `process.exit`, out of
+ * memory) or could not start (bad script, throw at import time). `cause` is
+ * what killed it.
+ */
+export declare class WorkerCrashedError extends ThreadkitError {
+  readonly code: 'ERR_THREADKIT_WORKER_CRASHED';
+  /** The worker's exit code, when known. */
+  readonly exitCode: number | undefined;
+}
+/** A value that cannot be structured-cloned (a function, a symbol, ...) was given to cross threads. */
+export declare class DataCloneError extends TypeError {
+  readonly code: 'ERR_THREADKIT_DATA_CLONE';
 }

@@ -7,7 +7,8 @@
 const { Semaphore, Mutex, RwLock, Permit, acquireAll } = require('./lib/sync.js');
 const { AtomicCounter } = require('./lib/atomic-counter.js');
 const { setDeadlockDetection } = require('./lib/deadlock.js');
-const { ThreadkitError, AbortError, TimeoutError, ClosedError, NotHeldError, DeadlockError, InvalidHandleError } = require('./lib/errors.js');
+const { WorkerPool } = require('./lib/pool/worker-pool.js');
+const { ThreadkitError, AbortError, TimeoutError, ClosedError, NotHeldError, DeadlockError, InvalidHandleError, QueueFullError, WorkerCrashedError, DataCloneError } = require('./lib/errors.js');
 
 module.exports = {
   Semaphore,
@@ -17,6 +18,7 @@ module.exports = {
   AtomicCounter,
   acquireAll,
   setDeadlockDetection,
+  WorkerPool,
   ThreadkitError,
   AbortError,
   TimeoutError,
@@ -24,4 +26,7 @@ module.exports = {
   NotHeldError,
   DeadlockError,
   InvalidHandleError,
+  QueueFullError,
+  WorkerCrashedError,
+  DataCloneError,
 };

@@ -9,6 +9,7 @@ export const {
   AtomicCounter,
   acquireAll,
   setDeadlockDetection,
+  WorkerPool,
   ThreadkitError,
   AbortError,
   TimeoutError,
@@ -16,5 +17,8 @@ export const {
   NotHeldError,
   DeadlockError,
   InvalidHandleError,
+  QueueFullError,
+  WorkerCrashedError,
+  DataCloneError,
 } = threadkit;
 export default threadkit;

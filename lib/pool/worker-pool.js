@@ -24,7 +24,7 @@ const native = require('../../native.js');
 const { encode, decode } = require('./codec.js');
 const { Samples } = require('./samples.js');
 const { isAbortSignal, describe } = require('../validate.js');
-const { AbortError, TimeoutError, ClosedError, QueueFullError, WorkerCrashedError } = require('../errors.js');
+const { AbortError, TimeoutError, ClosedError, QueueFullError, WorkerCrashedError, DataCloneError } = require('../errors.js');
 
 const BOOTSTRAP = path.join(__dirname, 'worker.js');
 const MAX_WORKERS = 1024;
@@ -35,9 +35,6 @@ const SEQ = 0;
 const SLEEPERS = 1;
 const TERMINATE_WAIT_MS = 5000;
 
-function isPositiveInt(n) {
-  return Number.isInteger(n) && n >= 1;
-}
 
 function checkCount(value, what, { min = 0, max = MAX_WORKERS } = {}) {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -115,6 +112,8 @@ class WorkerRecord {
     this.port = port;
     this.threadId = worker.threadId;
     this.ready = false;
+    /** Ids of tasks handed to this worker directly (transfer lists). */
+    this.direct = new Set();
     this.lastError = null;
     this.startedAt = performance.now();
   }
@@ -126,6 +125,8 @@ class TaskRecord {
     this.reject = reject;
     this.signal = undefined;
     this.onAbort = undefined;
+    /** The worker a direct (transfer) task was handed to. */
+    this.worker = undefined;
   }
   forget() {
     if (this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
@@ -222,6 +223,7 @@ class WorkerPool extends EventEmitter {
       }
       if (signal?.aborted) return Promise.reject(new AbortError('The task was aborted before it was queued', { cause: signal.reason }));
     }
+    if (options?.transfer !== undefined && options.transfer.length > 0) return this.#executeDirect(data, options.transfer, nameId, timeout, signal);
     if (this.#opts.maxQueue !== Infinity && this.queueSize >= this.#opts.maxQueue) {
       return Promise.reject(new QueueFullError(`the WorkerPool queue is full (maxQueue ${this.#opts.maxQueue}); wait with waitForRoom() or listen for 'drain'`));
     }
@@ -232,12 +234,48 @@ class WorkerPool extends EventEmitter {
       return Promise.reject(e);
     }
     const id = this.#nextTask++;
+    const queued = native.poolSubmit(this.#id, id, priority, nameId, bytes, timeout);
+    if (queued < 0) return Promise.reject(new Error(`threadkit: the native pool refused the task (status ${queued})`));
+    const promise = this.#track(id, signal);
+    const bell = this.#bell;
+    Atomics.add(bell, SEQ, 1);
+    const sleepers = Atomics.load(bell, SLEEPERS);
+    if (sleepers > 0) Atomics.notify(bell, SEQ, 1);
+    else if (queued > 0) this.#grow();
+    if (queued > 0) this.#backlog = true;
+    return promise;
+  }
+
+  /**
+   * A task with a transfer list goes straight to one worker over its control
+   * port: postMessage is the only way to move an ArrayBuffer's memory to
+   * another thread without copying. It is tracked natively from the moment
+   * the worker starts it, so timeouts, crashes and aborts work the same.
+   */
+  #executeDirect(data, transfer, nameId, timeout, signal) {
+    let target = null;
+    for (const w of this.#workers.values()) {
+      const load = w.direct.size + (native.poolRunningTask(this.#id, w.slot) >= 0 ? 1 : 0);
+      if (target === null || load < target.load) target = { w, load };
+    }
+    const w = target ? target.w : this.#spawn();
+    const id = this.#nextTask++;
+    try {
+      w.port.postMessage({ type: 'task', id, nameId, data, timeout, sentAt: Date.now() }, transfer);
+    } catch (e) {
+      return Promise.reject(new DataCloneError(`task data cannot be sent to a worker: ${e.message}`, { cause: e }));
+    }
+    const promise = this.#track(id, signal);
+    this.#tasks.get(id).worker = w;
+    w.direct.add(id);
+    return promise;
+  }
+
+  #track(id, signal) {
     let rec;
     const promise = new Promise((resolve, reject) => {
       rec = new TaskRecord(resolve, reject);
     });
-    const queued = native.poolSubmit(this.#id, id, priority, nameId, bytes, timeout);
-    if (queued < 0) return Promise.reject(new Error(`threadkit: the native pool refused the task (status ${queued})`));
     this.#tasks.set(id, rec);
     this.#submitted++;
     if (signal) {
@@ -245,12 +283,6 @@ class WorkerPool extends EventEmitter {
       rec.onAbort = () => this.#abort(id, signal.reason);
       signal.addEventListener('abort', rec.onAbort, { once: true });
     }
-    const bell = this.#bell;
-    Atomics.add(bell, SEQ, 1);
-    const sleepers = Atomics.load(bell, SLEEPERS);
-    if (sleepers > 0) Atomics.notify(bell, SEQ, 1);
-    else if (queued > 0) this.#grow();
-    if (queued > 0) this.#backlog = true;
     if (!this.#refd) {
       this.#refd = true;
       native.poolRef(this.#id, true);
@@ -389,6 +421,7 @@ class WorkerPool extends EventEmitter {
     worker.on('exit', (code) => this.#onExit(rec, code));
     this.emit('workerCreate', { threadId: rec.threadId, slot });
     if (this.#workers.size > o.minWorkers) this.#watchIdle();
+    return rec;
   }
 
   #onExit(rec, code) {
@@ -401,6 +434,9 @@ class WorkerPool extends EventEmitter {
     if (lost >= 0) {
       const what = rec.ready ? 'the worker running this task died' : 'the worker failed to start';
       this.#settle(lost, false, new WorkerCrashedError(`${what}: ${cause.message ?? cause}`, { cause, exitCode: code }));
+    }
+    for (const id of rec.direct) {
+      this.#settle(id, false, new WorkerCrashedError(`the worker this task was handed to died before finishing it: ${cause.message ?? cause}`, { cause, exitCode: code }));
     }
     this.emit('workerExit', { threadId: rec.threadId, slot: rec.slot, code });
     if (this.#state === 'terminated') return;
@@ -448,6 +484,10 @@ class WorkerPool extends EventEmitter {
       return;
     }
     this.#settle(id, false, new AbortError('The task was aborted while running', { cause: reason }));
+    if (rec.worker && rec.worker.direct.delete(id) && native.poolRunningTask(this.#id, rec.worker.slot) !== id) {
+      rec.worker.port.postMessage({ type: 'abort', id }); // not started yet: the worker drops it
+      return;
+    }
     for (const w of this.#workers.values()) {
       if (native.poolRunningTask(this.#id, w.slot) !== id) continue;
       w.port.postMessage({ type: 'abort', id, reason: String(reason?.message ?? reason ?? 'aborted') });
@@ -500,7 +540,9 @@ class WorkerPool extends EventEmitter {
         this.#waitTimes.add(meta[m + 2] / 1000);
         this.#runTimes.add(meta[m + 3] / 1000);
         this.#busyTime += meta[m + 3] / 1000;
-        if (!this.#tasks.has(id)) continue;
+        const rec = this.#tasks.get(id);
+        if (rec === undefined) continue;
+        if (rec.worker) rec.worker.direct.delete(id);
         if (outcome === OUTCOME_FULFILLED || outcome === OUTCOME_REJECTED) {
           let value;
           try {
@@ -528,4 +570,4 @@ class WorkerPool extends EventEmitter {
   }
 }
 
-module.exports = { WorkerPool, isPositiveInt };
+module.exports = { WorkerPool };

@@ -37,6 +37,7 @@ const SEQ = 0;
 const SLEEPERS = 1;
 const EMPTY = -1;
 const YIELD_EVERY_MS = 4;
+const SPIN_WAIT_MS = 0.25;
 
 const meta = new Float64Array(2);
 let scratch = Buffer.allocUnsafeSlow(64 * 1024);
@@ -63,10 +64,25 @@ class TaskContext {
   }
 }
 
+/** Tasks handed to this worker directly (they carried a transfer list). */
+const direct = [];
+/** 'running' while the loop runs or a task is in flight; 'asleep' while waiting for the doorbell. */
+let state = 'running';
+let sleepGeneration = 0;
+
 control.on('message', (msg) => {
-  if (msg && msg.type === 'abort' && current && current.id === msg.id) {
-    current.abortReason = msg.reason ?? new Error('aborted');
-    current.controller?.abort(current.abortReason);
+  if (msg === null || typeof msg !== 'object') return;
+  if (msg.type === 'task') {
+    direct.push(msg);
+    if (state === 'asleep') wakeUp();
+  } else if (msg.type === 'abort') {
+    if (current && current.id === msg.id) {
+      current.abortReason = new Error(msg.reason ?? 'aborted');
+      current.controller?.abort(current.abortReason);
+    } else {
+      const i = direct.findIndex((t) => t.id === msg.id);
+      if (i >= 0) direct.splice(i, 1);
+    }
   }
 });
 
@@ -131,13 +147,13 @@ function complete(id, rejected, value) {
   native.poolComplete(pool, slot, id, rejected, bytes);
 }
 
-/** Runs one task; returns a promise if it is async. */
-function run(id, nameId, len) {
+/** Runs one task; returns a promise if it is async. `len` < 0: `data` is already decoded. */
+function run(id, nameId, len, data) {
   const task = { id, controller: undefined, abortReason: undefined };
   current = task;
   let result;
   try {
-    const data = decode(scratch, 0, len);
+    if (len >= 0) data = decode(scratch, 0, len);
     result = fnFor(nameId)(data, new TaskContext(task));
   } catch (e) {
     current = null;
@@ -161,6 +177,16 @@ function run(id, nameId, len) {
   return undefined;
 }
 
+/** Starts the next directly handed task if there is one; returns its pending promise, `null` if it ran synchronously, or `undefined` if there was none. */
+function runDirect() {
+  while (direct.length > 0) {
+    const t = direct.shift();
+    if (!native.poolBegin(pool, slot, t.id, t.timeout, Date.now() - t.sentAt)) continue;
+    return run(t.id, t.nameId, -1, t.data) ?? null;
+  }
+  return undefined;
+}
+
 function take() {
   let n = native.poolTake(pool, slot, meta, scratch);
   if (n > scratch.length) {
@@ -173,6 +199,11 @@ function take() {
 function loop() {
   const started = Date.now();
   for (let i = 0; ; i++) {
+    if (direct.length > 0) {
+      const pending = runDirect();
+      if (pending) return void pending.then(loop);
+      continue;
+    }
     const n = take();
     if (n === EMPTY) return sleep();
     if (n < 0) return leave();
@@ -193,13 +224,32 @@ function sleep() {
     const pending = run(meta[0], meta[1], n);
     return pending ? void pending.then(loop) : loop();
   }
-  const w = Atomics.waitAsync(doorbell, SEQ, seen);
-  const wake = () => {
+  // A short blocking wait first: the next task of a caller that awaits each
+  // result arrives a few tens of microseconds after the last one finished,
+  // and a futex wake-up is much quicker than an event-loop wake-up. Blocking
+  // this thread's loop for at most SPIN_WAIT_MS is harmless.
+  if (Atomics.wait(doorbell, SEQ, seen, SPIN_WAIT_MS) !== 'timed-out') {
     Atomics.sub(doorbell, SLEEPERS, 1);
-    loop();
-  };
-  if (w.async) w.value.then(wake);
-  else wake();
+    return loop();
+  }
+  const w = Atomics.waitAsync(doorbell, SEQ, seen);
+  if (!w.async) {
+    Atomics.sub(doorbell, SLEEPERS, 1);
+    return loop();
+  }
+  state = 'asleep';
+  const generation = ++sleepGeneration;
+  w.value.then(() => {
+    if (state === 'asleep' && generation === sleepGeneration) wakeUp();
+  });
+}
+
+/** Leaves the asynchronous sleep (doorbell or a direct task); exactly once per sleep. */
+function wakeUp() {
+  state = 'running';
+  sleepGeneration++;
+  Atomics.sub(doorbell, SLEEPERS, 1);
+  loop();
 }
 
 function leave() {
