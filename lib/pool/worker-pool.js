@@ -411,7 +411,11 @@ class WorkerPool extends EventEmitter {
     const rec = new WorkerRecord(worker, slot, port1);
     this.#workers.set(slot, rec);
     port1.on('message', (m) => {
-      if (m && m.type === 'ready') rec.ready = true;
+      if (m && m.type === 'ready') {
+        rec.ready = true;
+        // Still a backlog: keep growing, one starting worker at a time.
+        if (this.#state !== 'terminated' && this.#workers.size < this.#opts.maxWorkers && native.poolCounts(this.#id)[0] > 0) this.#spawn();
+      }
     });
     port1.unref();
     worker.on('error', (e) => {
