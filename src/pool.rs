@@ -50,6 +50,8 @@ struct Pool {
     /// Payloads too big for the caller's scratch buffer, kept for the retry.
     oversize_take: Mutex<HashMap<u32, Vec<u8>>>,
     oversize_done: Mutex<Option<threadkit_core::task_queue::Completion>>,
+    /// Slots whose worker got as far as registering (it loaded the script).
+    registered: Mutex<std::collections::HashSet<u32>>,
     /// Names of exported task functions; a task's `name` is an index + 1.
     names: Mutex<Vec<String>>,
 }
@@ -102,6 +104,7 @@ pub fn pool_create(env: Env, on_wake: Unknown) -> i32 {
         oversize_take: Mutex::default(),
         oversize_done: Mutex::default(),
         names: Mutex::default(),
+        registered: Mutex::default(),
     });
     let mut tsfn = ptr::null_mut();
     let mut name = ptr::null_mut();
@@ -281,6 +284,7 @@ pub fn pool_worker_register(env: Env, pool_id: u32, slot: u32) -> bool {
         return false;
     }
     p.workers.lock().insert(slot, node_env as usize);
+    p.registered.lock().insert(slot);
     let data = Box::into_raw(Box::new((pool_id, slot)));
     unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(worker_cleanup), data as *mut c_void) };
     true
@@ -293,14 +297,19 @@ unsafe extern "C" fn worker_cleanup(arg: *mut c_void) {
     }
 }
 
-/// Owner side: worker `slot` died. Returns the task it was running (now
-/// written off; the owner rejects it with the cause), or -1.
+/// Owner side: worker `slot` died. Returns `[task, started]`: the task it
+/// was running (now written off; the owner rejects it with the cause) or
+/// -1, and 1 if the worker had started (registered) or 0 if it died while
+/// starting. Native state is the source of truth here: the worker's "ready"
+/// message may arrive after its exit event.
 #[napi(catch_unwind)]
-pub fn pool_worker_gone(pool_id: u32, slot: u32) -> f64 {
-    let Some(p) = pool(pool_id) else { return -1.0 };
+pub fn pool_worker_gone(pool_id: u32, slot: u32) -> Vec<f64> {
+    let Some(p) = pool(pool_id) else { return vec![-1.0, 0.0] };
     p.workers.lock().remove(&slot);
     p.oversize_take.lock().remove(&slot);
-    p.queue.worker_gone(slot).map_or(-1.0, |id| id as f64)
+    let started = p.registered.lock().remove(&slot);
+    let task = p.queue.worker_gone(slot).map_or(-1.0, |id| id as f64);
+    vec![task, if started { 1.0 } else { 0.0 }]
 }
 
 /// Worker side: takes the next task. Returns the payload length and writes
@@ -334,6 +343,26 @@ pub fn pool_take(env: Env, pool_id: u32, slot: u32, meta: Unknown, scratch: Unkn
             len.min(i32::MAX as usize) as i32
         }
     }
+}
+
+/// Worker side: records that this worker started task `id`, which was
+/// handed to it directly (tasks with a transfer list). `timeout_ms <= 0`
+/// means no deadline; `queued_ms` is how long it waited before.
+#[napi(catch_unwind)]
+pub fn pool_begin(pool_id: u32, slot: u32, id: f64, timeout_ms: f64, queued_ms: f64) -> bool {
+    let (Some(p), Some(id)) = (pool(pool_id), task_id(id)) else {
+        return false;
+    };
+    let timeout = (timeout_ms > 0.0 && timeout_ms.is_finite()).then(|| Duration::from_secs_f64(timeout_ms / 1000.0));
+    let now = Instant::now();
+    let waited = Duration::from_secs_f64((queued_ms.max(0.0) / 1000.0).min(1e9));
+    let started = p
+        .queue
+        .begin(slot, id, timeout, now.checked_sub(waited).unwrap_or(now), now);
+    if let (true, Some(t)) = (started, timeout) {
+        watchdog().due(now + t);
+    }
+    started
 }
 
 /// Worker side: copies the payload that did not fit `poolTake`'s scratch.

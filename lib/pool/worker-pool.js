@@ -433,10 +433,11 @@ class WorkerPool extends EventEmitter {
     this.#workerTimeClosed += performance.now() - rec.startedAt;
     rec.port.close();
     this.#drain();
-    const lost = native.poolWorkerGone(this.#id, rec.slot);
+    const [lost, started] = native.poolWorkerGone(this.#id, rec.slot);
+    if (started) rec.ready = true;
     const cause = rec.lastError ?? new Error(`the worker exited with code ${code}`);
     if (lost >= 0) {
-      const what = rec.ready ? 'the worker running this task died' : 'the worker failed to start';
+      const what = 'the worker running this task died';
       this.#settle(lost, false, new WorkerCrashedError(`${what}: ${cause.message ?? cause}`, { cause, exitCode: code }));
     }
     for (const id of rec.direct) {

@@ -1,0 +1,147 @@
+// WorkerPool under faults: timeouts (also while the main thread is blocked),
+// crashes, out-of-memory, 10k tasks with injected crashes, and loading the
+// addon in hundreds of short-lived pools.
+import fs from 'node:fs';
+import { WorkerPool, TimeoutError, WorkerCrashedError } from '../index';
+import { fixture, until } from './helpers';
+
+const tasks = fixture('pool/tasks.js');
+const pools: WorkerPool[] = [];
+function pool(script: string, opts?: any): WorkerPool {
+  const p = new WorkerPool(script, opts);
+  pools.push(p);
+  return p;
+}
+const shared = (ints: number) => new Int32Array(new SharedArrayBuffer(ints * 4));
+
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.terminate()));
+});
+
+/** Waits (blocking this thread, no event loop) until `view[i]` stops changing for `quietMs`. */
+function blockUntilStill(view: Int32Array, i: number, quietMs: number, giveUpMs: number): boolean {
+  const giveUp = Date.now() + giveUpMs;
+  let last = Atomics.load(view, i);
+  let since = Date.now();
+  while (Date.now() < giveUp) {
+    const now = Atomics.load(view, i);
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) {
+      return true;
+    }
+  }
+  return false;
+}
+
+describe('timeouts', () => {
+  test('a task stuck in a synchronous loop is stopped, rejects with TimeoutError, and its worker is replaced', async () => {
+    const view = shared(4);
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, workerData: { sab: view.buffer } });
+    const exits: number[] = [];
+    p.on('workerExit', (w) => exits.push(w.threadId));
+    const e = await p.execute(1, { name: 'spin', timeout: 100 }).catch((x) => x);
+    expect(e).toBeInstanceOf(TimeoutError);
+    await until(() => exits.length === 1, 'the stuck worker to exit');
+    await expect(p.execute(6, { name: 'double' })).resolves.toBe(12);
+  });
+
+  test('taskTimeout is the default for every task; a per-task timeout overrides it', async () => {
+    const view = shared(4);
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, taskTimeout: 80, workerData: { sab: view.buffer } });
+    await expect(p.execute(1, { name: 'spin' })).rejects.toBeInstanceOf(TimeoutError);
+    await expect(p.execute(150, { name: 'later', timeout: 5000 })).resolves.toBe(150);
+  });
+
+  test('the watchdog stops a stuck worker while the main thread is blocked', async () => {
+    const view = shared(4);
+    const p = pool(tasks, { minWorkers: 2, maxWorkers: 2, workerData: { sab: view.buffer } });
+    await p.map([1, 2], { name: 'double' });
+    const stuck = p.execute(1, { name: 'spin', timeout: 100 }).catch((x) => x);
+    const others = Array.from({ length: 20 }, () => p.execute(2, { name: 'count' }));
+    // Block this thread until the spin has started, then until its counter
+    // stops moving: only the native watchdog can stop it now.
+    const giveUp = Date.now() + 20_000;
+    while (Atomics.load(view, 1) === 0 && Date.now() < giveUp);
+    expect(Atomics.load(view, 1)).toBeGreaterThan(0);
+    expect(blockUntilStill(view, 1, 200, 20_000)).toBe(true);
+    // Meanwhile the other worker kept taking tasks.
+    while (Atomics.load(view, 2) < 20 && Date.now() < giveUp);
+    expect(Atomics.load(view, 2)).toBe(20);
+    expect(await stuck).toBeInstanceOf(TimeoutError);
+    await Promise.all(others);
+  });
+});
+
+describe('crash recovery', () => {
+  test.each([
+    ['process.exit', 'exit', 3, /exited with code 3/],
+    ['an uncaught error', 'uncaught', 0, /uncaught in the worker/],
+  ])('a worker that dies by %s rejects only its task with WorkerCrashedError and is replaced', async (_, name, arg, cause) => {
+    const p = pool(tasks, 2);
+    const others = Array.from({ length: 30 }, (__, i) => p.execute(i, { name: 'double' }));
+    const e = await p.execute(arg, { name }).catch((x) => x);
+    expect(e).toBeInstanceOf(WorkerCrashedError);
+    expect(e.message).toMatch(cause);
+    expect(e.cause).toBeDefined();
+    await expect(Promise.all(others)).resolves.toEqual(Array.from({ length: 30 }, (__, i) => i * 2));
+    await until(() => p.size === 2, 'the worker to be replaced');
+    await expect(p.execute(5, { name: 'double' })).resolves.toBe(10);
+  });
+
+  test('a worker that runs out of memory (resourceLimits) rejects its task and is replaced', async () => {
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 } });
+    const e = await p.execute(0, { name: 'oom' }).catch((x) => x);
+    expect(e).toBeInstanceOf(WorkerCrashedError);
+    expect(String(e.cause?.code ?? e.message)).toMatch(/ERR_WORKER_OUT_OF_MEMORY|out of memory/i);
+    await expect(p.execute(21, { name: 'double' })).resolves.toBe(42);
+  });
+
+  test('10k tasks with injected crashes: every task settles, only the crashed ones reject, none lost', async () => {
+    const p = pool(fixture('pool/faulty.js'), 2);
+    const n = 10_000;
+    const results = await Promise.allSettled(Array.from({ length: n }, (_, i) => p.execute(i)));
+    let crashed = 0;
+    results.forEach((r, i) => {
+      if (i % 199 === 17) {
+        expect(r.status).toBe('rejected');
+        expect((r as PromiseRejectedResult).reason).toBeInstanceOf(WorkerCrashedError);
+        crashed++;
+      } else {
+        expect(r).toEqual({ status: 'fulfilled', value: i * 2 });
+      }
+    });
+    expect(crashed).toBe(Math.ceil((n - 17) / 199));
+    const m = p.getMetrics();
+    expect(m.tasksCompleted + m.tasksFailed).toBe(n);
+    expect(m.tasksFailed).toBe(crashed);
+  });
+});
+
+describe('loading the addon in many workers', () => {
+  function threadCount(): number {
+    return fs.readdirSync('/proc/self/task').length;
+  }
+
+  const linux = process.platform === 'linux' ? test : test.skip;
+  linux('creating and terminating 200 pools leaks no threads and little memory', async () => {
+    const run = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const p = new WorkerPool(tasks, 1);
+        await expect(p.execute(i, { name: 'double' })).resolves.toBe(i * 2);
+        await p.terminate();
+      }
+    };
+    await run(20); // warm up: the watchdog thread, V8 code caches, the heap
+    global.gc?.();
+    const threadsBefore = threadCount();
+    const rssBefore = process.memoryUsage().rss;
+    await run(200);
+    global.gc?.();
+    await until(() => threadCount() <= threadsBefore, 'worker threads to be gone', 10_000);
+    const growthMb = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
+    // A leaked worker (isolate + heap) costs ~10 MB; 200 of them would be ~2 GB.
+    expect(growthMb).toBeLessThan(150);
+  });
+});
