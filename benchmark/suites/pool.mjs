@@ -1,0 +1,228 @@
+/**
+ * Suite `pool`: WorkerPool against piscina (the goal peer), tinypool and
+ * workerpool, each with as many workers as this machine has CPUs.
+ *
+ * P1 throughput of tiny echo tasks (all submitted at once, then awaited),
+ * P2 sequential round trip of one tiny task, P3 CPU-bound speed-up
+ * (fib(31) x 16 against the same work inline), P4 the main thread's largest
+ * event-loop gap while P3 runs, and M1 the RSS of a process holding N idle
+ * workers (child processes, so nothing else is in the heap).
+ *
+ * Every implementation's results are checked (echo returns what was sent,
+ * fib returns fib(n)), so a broken pool cannot post a good figure.
+ */
+
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { interleaved, compareRow, describe, describeRows, median } from '../lib/harness.mjs';
+
+const require = createRequire(import.meta.url);
+const { WorkerPool } = require('../../index.js');
+const { Piscina } = require('piscina');
+const { Tinypool } = require('tinypool');
+const workerpool = require('workerpool');
+
+const workersDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'workers');
+const script = path.join(workersDir, 'pool-tasks.cjs');
+const threads = Math.max(1, (await import('node:os')).availableParallelism());
+const { fib } = require(script);
+
+function logged(ctx, rows) {
+  describeRows(rows).forEach(ctx.log);
+  return rows;
+}
+
+/** The four pools, each with `run(x)` and `fib(n)` returning promises, and `stop()`. */
+function makePools() {
+  const tk = new WorkerPool(script, threads);
+  const pi = new Piscina({ filename: script, minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+  const ti = new Tinypool({ filename: script, minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+  const wp = workerpool.pool(path.join(workersDir, 'pool-tasks-workerpool.cjs'), { minWorkers: threads, maxWorkers: threads, workerType: 'thread' });
+  return [
+    { name: 'threadkit WorkerPool', run: (x) => tk.execute(x), fib: (n) => tk.execute(n, { name: 'fib' }), stop: () => tk.terminate() },
+    { name: 'piscina', run: (x) => pi.run(x), fib: (n) => pi.run(n, { name: 'fib' }), stop: () => pi.destroy() },
+    { name: 'tinypool', run: (x) => ti.run(x), fib: (n) => ti.run(n, { name: 'fib' }), stop: () => ti.destroy() },
+    { name: 'workerpool', run: (x) => wp.exec('echo', [x]), fib: (n) => wp.exec('fib', [n]), stop: () => wp.terminate(true) },
+  ];
+}
+
+async function withPools(fn) {
+  const pools = makePools();
+  try {
+    // Warm up: every worker started and every code path compiled.
+    for (const p of pools) await Promise.all(Array.from({ length: 200 }, (_, i) => p.run(i)));
+    return await fn(pools);
+  } finally {
+    await Promise.all(pools.map((p) => p.stop()));
+  }
+}
+
+function checkEcho(name, got, want) {
+  if (got !== want) throw new Error(`${name}: echo returned ${got}, expected ${want}`);
+}
+
+// ------------------------------------------------------------------ P1
+
+async function runP1(ctx) {
+  return withPools(async (pools) => {
+    const impls = pools.map((p) => ({
+      name: p.name,
+      run: async (n) => {
+        const out = await Promise.all(Array.from({ length: n }, (_, i) => p.run(i)));
+        for (let i = 0; i < n; i += 997) checkEcho(p.name, out[i], i);
+        return out.length;
+      },
+    }));
+    const res = await interleaved({ impls, rounds: ctx.rounds, roundMs: 600, startN: 20_000, multipleOf: 1000, gcBetween: ctx.gcBetween, log: ctx.log });
+    describe(res, 'ops').forEach(ctx.log);
+    const [tk, pi, ti, wp] = res;
+    return logged(ctx, [
+      compareRow({ id: 'P1', what: `throughput, tiny echo tasks (${threads} workers)`, tk, peer: pi, peerName: 'piscina', unit: 'ops', goal: 2 }),
+      compareRow({ id: 'P1', what: 'throughput, tiny echo tasks', tk, peer: ti, peerName: 'tinypool', unit: 'ops' }),
+      compareRow({ id: 'P1', what: 'throughput, tiny echo tasks', tk, peer: wp, peerName: 'workerpool', unit: 'ops' }),
+    ]);
+  });
+}
+
+// ------------------------------------------------------------------ P2
+
+async function runP2(ctx) {
+  return withPools(async (pools) => {
+    const impls = pools.map((p) => ({
+      name: p.name,
+      run: async (n) => {
+        for (let i = 0; i < n; i++) checkEcho(p.name, await p.run(i), i);
+        return n;
+      },
+    }));
+    const res = await interleaved({ impls, kind: 'latency', rounds: ctx.rounds, roundMs: 300, startN: 500, gcBetween: ctx.gcBetween, log: ctx.log });
+    describe(res, 'us').forEach(ctx.log);
+    const [tk, pi, ti, wp] = res;
+    return logged(ctx, [
+      compareRow({ id: 'P2', what: 'sequential round trip, one tiny task', tk, peer: pi, peerName: 'piscina', unit: 'us', goal: 2, note: 'goal "≤ 0.5× piscina\'s round trip" is a ratio (piscina µs / threadkit µs) of at least 2.' }),
+      compareRow({ id: 'P2', what: 'sequential round trip, one tiny task', tk, peer: ti, peerName: 'tinypool', unit: 'us' }),
+      compareRow({ id: 'P2', what: 'sequential round trip, one tiny task', tk, peer: wp, peerName: 'workerpool', unit: 'us' }),
+    ]);
+  });
+}
+
+// ------------------------------------------------------------------ P3 + P4
+
+const FIB_N = 31;
+const FIB_TASKS = 16;
+
+/** Largest gap between 1 ms interval ticks of this thread while `fn` runs. */
+async function maxLoopGap(fn) {
+  let last = performance.now();
+  let max = 0;
+  const timer = setInterval(() => {
+    const t = performance.now();
+    max = Math.max(max, t - last);
+    last = t;
+  }, 1);
+  try {
+    const out = await fn();
+    const t = performance.now();
+    max = Math.max(max, t - last);
+    return { out, gap: max };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function runP3(ctx) {
+  const want = fib(FIB_N);
+  return withPools(async (pools) => {
+    const gaps = new Map();
+    const impls = [
+      {
+        name: 'inline (main thread)',
+        run: async (n) => {
+          for (let i = 0; i < n; i++) if (fib(FIB_N) !== want) throw new Error('inline fib is wrong');
+          return n;
+        },
+      },
+      ...pools.map((p) => ({
+        name: p.name,
+        run: async (n) => {
+          const { out, gap } = await maxLoopGap(() => Promise.all(Array.from({ length: n }, () => p.fib(FIB_N))));
+          if (out.some((v) => v !== want)) throw new Error(`${p.name}: fib(${FIB_N}) is wrong`);
+          gaps.set(p.name, [...(gaps.get(p.name) ?? []), gap]);
+          return out.length;
+        },
+      })),
+    ];
+    const res = await interleaved({ impls, rounds: Math.max(3, Math.ceil(ctx.rounds / 2)), roundMs: 400, startN: FIB_TASKS, multipleOf: FIB_TASKS, gcBetween: ctx.gcBetween, log: ctx.log });
+    describe(res, 'ops').forEach(ctx.log);
+    const [inline, tk, pi, ti, wp] = res;
+    const speedup = (r) => (r.error ? NaN : r.median / inline.median);
+    ctx.log(`speed-up over inline: ${[tk, pi, ti, wp].map((r) => `${r.name} ${speedup(r).toFixed(2)}×`).join(', ')}`);
+    for (const [name, g] of gaps) ctx.log(`max event-loop gap of the main thread while ${name} ran: ${Math.max(...g).toFixed(1)} ms (median of samples ${median(g).toFixed(1)} ms)`);
+    const tkGap = Math.max(...(gaps.get(tk.name) ?? [NaN]));
+    const piGap = Math.max(...(gaps.get(pi.name) ?? [NaN]));
+    return logged(ctx, [
+      compareRow({
+        id: 'P3',
+        what: `CPU-bound speed-up, fib(${FIB_N}) x ${FIB_TASKS} vs inline`,
+        tk,
+        peer: pi,
+        peerName: 'piscina',
+        unit: 'ops',
+        goal: 0.97,
+        note: `speed-up over inline: threadkit ${speedup(tk).toFixed(2)}×, piscina ${speedup(pi).toFixed(2)}×, tinypool ${speedup(ti).toFixed(2)}×, workerpool ${speedup(wp).toFixed(2)}× (${threads} CPUs). The ratio of the speed-ups is the ratio of the throughputs.`,
+      }),
+      {
+        case: 'P4 main-loop max gap while P3 runs',
+        peer: 'piscina',
+        peerFigure: `${piGap.toFixed(1)} ms`,
+        tkFigure: `${tkGap.toFixed(1)} ms`,
+        ratio: `${(piGap / tkGap).toFixed(2)}×`,
+        basis: 'peer/tk ms',
+        goal: 'tk ≤ 5 ms',
+        met: tkGap <= 5 ? 'yes' : 'NO',
+      },
+    ]);
+  });
+}
+
+// ------------------------------------------------------------------ M1
+
+function rssOf(which, n) {
+  const out = execFileSync(process.execPath, ['--expose-gc', path.join(workersDir, 'pool-rss.cjs'), which, String(n)], { encoding: 'utf8', timeout: 60_000 });
+  return Number(out.trim());
+}
+
+async function runM1(ctx) {
+  const n = Math.max(4, threads);
+  const samples = { threadkit: [], piscina: [], none: [] };
+  for (let round = 0; round < 3; round++) {
+    for (const which of ['threadkit', 'piscina', 'none']) samples[which].push(rssOf(which, n));
+  }
+  const mb = (x) => `${(x / 2 ** 20).toFixed(1)} MB`;
+  const tk = median(samples.threadkit);
+  const pi = median(samples.piscina);
+  const base = median(samples.none);
+  ctx.log(`RSS with ${n} idle workers (median of 3 child processes): threadkit ${mb(tk)}, piscina ${mb(pi)}, a process with no pool ${mb(base)}`);
+  ctx.log(`per worker above the empty process: threadkit ${mb((tk - base) / n)}, piscina ${mb((pi - base) / n)}`);
+  return [
+    {
+      case: `M1 RSS with ${n} idle workers`,
+      peer: 'piscina',
+      peerFigure: mb(pi),
+      tkFigure: mb(tk),
+      ratio: `${(pi / tk).toFixed(2)}×`,
+      basis: 'peer/tk RSS',
+      goal: '≥ 1.00×',
+      met: pi / tk >= 1 ? 'yes' : 'NO',
+    },
+  ];
+}
+
+export const cases = [
+  { id: 'P1', title: 'throughput of tiny tasks', run: runP1 },
+  { id: 'P2', title: 'sequential round trip', run: runP2 },
+  { id: 'P3', title: 'CPU-bound speed-up and main-loop gap (P4)', run: runP3 },
+  { id: 'M1', title: 'RSS with idle workers', run: runM1 },
+];

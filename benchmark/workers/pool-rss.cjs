@@ -1,0 +1,41 @@
+'use strict';
+// Child process for the pool suite's memory row: starts one pool of N idle
+// workers (threadkit or piscina), makes sure every worker is up, lets things
+// settle, and prints the process RSS in bytes.
+const path = require('node:path');
+
+const [which, nArg] = process.argv.slice(2);
+const n = Number(nArg);
+const script = path.join(__dirname, 'pool-tasks.cjs');
+
+async function main() {
+  let run;
+  let stop;
+  if (which === 'threadkit') {
+    const { WorkerPool } = require('../../index.js');
+    const pool = new WorkerPool(script, n);
+    run = (x) => pool.execute(x, { name: 'fib' });
+    stop = () => pool.terminate();
+  } else if (which === 'piscina') {
+    const { Piscina } = require('piscina');
+    const pool = new Piscina({ filename: script, minThreads: n, maxThreads: n, idleTimeout: 60_000 });
+    run = (x) => pool.run(x, { name: 'fib' });
+    stop = () => pool.destroy();
+  } else if (which === 'none') {
+    run = async () => 0;
+    stop = async () => {};
+  } else {
+    throw new Error(`unknown pool ${which}`);
+  }
+  // Enough concurrent work that every worker is started and has run a task.
+  await Promise.all(Array.from({ length: n * 4 }, () => run(22)));
+  await new Promise((r) => setTimeout(r, 1000));
+  global.gc?.();
+  await new Promise((r) => setTimeout(r, 200));
+  process.stdout.write(`${process.memoryUsage().rss}\n`);
+  await stop();
+}
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
