@@ -35,6 +35,16 @@ describe('the seed API', () => {
     await expect(p.terminate()).resolves.toBeUndefined();
   });
 
+  test('numbers, strings and other values round-trip exactly (fast paths and structured clone)', async () => {
+    const p = pool(tasks, 1);
+    const values = [0, -0, 1, -5, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), 1.5, NaN, Infinity, 2 ** 53, '', 'héllo ☃', true, false, null, undefined, 10n, new Date(5), new Map([[1, { a: 2 }]]), new Uint8Array([1, 2])];
+    const back = await p.map(values);
+    back.forEach((v, i) => {
+      if (typeof values[i] === 'object' && values[i] !== null) expect(v).toEqual(values[i]);
+      else expect(Object.is(v, values[i])).toBe(true);
+    });
+  });
+
   test('map keeps input order even when later items finish first', async () => {
     const p = pool(tasks, 3);
     const delays = [60, 5, 30, 1, 45, 10];

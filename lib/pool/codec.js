@@ -2,7 +2,7 @@
 /**
  * How task data and results cross threads through the native queue.
  *
- * One tag byte, then the value. Numbers, strings, booleans, null and
+ * One tag byte, then the value. Numbers (int32 or double), strings, booleans, null and
  * undefined have fast paths (no `v8.serialize`, whose per-call overhead is
  * ~4 µs here). Everything else is `v8.serialize`, which is Node's structured
  * clone: the same rules as `postMessage`. Errors keep their class, message
@@ -16,7 +16,7 @@
 const v8 = require('node:v8');
 const { DataCloneError } = require('../errors.js');
 
-const T = Object.freeze({ V8: 0, NUMBER: 1, STRING: 2, UNDEFINED: 3, NULL: 4, TRUE: 5, FALSE: 6, ERROR: 7 });
+const T = Object.freeze({ V8: 0, NUMBER: 1, STRING: 2, UNDEFINED: 3, NULL: 4, TRUE: 5, FALSE: 6, ERROR: 7, INT32: 8 });
 
 let out = Buffer.allocUnsafeSlow(64 * 1024);
 
@@ -43,6 +43,15 @@ function serialize(value, what) {
 function encode(value, what = 'value') {
   switch (typeof value) {
     case 'number':
+      // Integers travel as int32 so the receiver gets a small integer, as
+      // structured clone gives it: code specialised by V8 on a double
+      // (30.0 from readDoubleLE) ran fib(30) 1.6x slower than on 30.
+      if ((value | 0) === value && !Object.is(value, -0)) {
+        room(5);
+        out[0] = T.INT32;
+        out.writeInt32LE(value, 1);
+        return out.subarray(0, 5);
+      }
       room(9);
       out[0] = T.NUMBER;
       out.writeDoubleLE(value, 1);
@@ -95,6 +104,8 @@ function encodeError(err) {
 /** Decodes bytes `buf[start, end)` (a Buffer). */
 function decode(buf, start, end) {
   switch (buf[start]) {
+    case T.INT32:
+      return buf.readInt32LE(start + 1);
     case T.NUMBER:
       return buf.readDoubleLE(start + 1);
     case T.STRING:

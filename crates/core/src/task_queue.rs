@@ -226,6 +226,26 @@ impl TaskQueue {
         })
     }
 
+    /// Records that `worker` started task `id` that did not come through the
+    /// queue (it was handed to the worker directly). False if the worker is
+    /// already running a task.
+    pub fn begin(&self, worker: u32, id: u64, timeout: Option<Duration>, submitted: Instant, now: Instant) -> bool {
+        let mut g = self.lock();
+        if g.running.contains_key(&worker) {
+            return false;
+        }
+        g.running.insert(
+            worker,
+            Running {
+                id,
+                started: now,
+                wait: now.saturating_duration_since(submitted),
+                deadline: timeout.map(|t| now + t),
+            },
+        );
+        true
+    }
+
     /// Asks `worker` to leave the next time it asks for work, unless it is
     /// running a task now or work is queued (then it is still needed).
     pub fn retire(&self, worker: u32) -> bool {
@@ -449,6 +469,22 @@ mod tests {
         assert_eq!(
             q.complete(0, id, false, vec![], Instant::now()),
             CompleteResult::Accepted { wake: true }
+        );
+    }
+
+    #[test]
+    fn a_directly_handed_task_is_tracked_like_a_queued_one() {
+        let q = TaskQueue::new();
+        let now = Instant::now();
+        assert!(q.begin(4, 77, Some(Duration::from_millis(1)), now, now));
+        assert!(!q.begin(4, 78, None, now, now), "one task at a time");
+        assert_eq!(q.running_task(4), Some(77));
+        let (expired, _) = q.expire(now + Duration::from_secs(1));
+        assert_eq!(expired, vec![(4, 77)]);
+        assert!(q.begin(4, 79, None, now, now));
+        assert_eq!(
+            q.complete(4, 79, false, vec![], now),
+            CompleteResult::Accepted { wake: false }
         );
     }
 
