@@ -285,6 +285,12 @@ export interface WorkerPoolOptions {
   execArgv?: string[];
   /** Default run-time limit (ms) of every task; see {@link ExecuteOptions.timeout}. Default: none. */
   taskTimeout?: number;
+  /**
+   * Lower the workers' scheduling priority by this many nice levels (0 to 19;
+   * Linux only, ignored elsewhere), so the main thread wins the CPU when both
+   * want it. Default 0.
+   */
+  niceIncrement?: number;
   /** After an abort, how long (ms) a running task may take to stop by itself before its worker is terminated. Default 1000. */
   abortGrace?: number;
 }

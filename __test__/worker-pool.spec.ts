@@ -106,6 +106,15 @@ describe('worker script forms', () => {
     await expect(p.execute(0, { name: 'execArgv' })).resolves.toContain('--no-deprecation');
   });
 
+  (process.platform === 'linux' ? test : test.skip)('niceIncrement lowers the workers\' scheduling priority, not the main thread\'s', async () => {
+    const os = await import('node:os');
+    const mine = os.getPriority();
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, niceIncrement: 3 });
+    await expect(p.execute(0, { name: 'nice' })).resolves.toBe(Math.min(19, mine + 3));
+    expect(os.getPriority()).toBe(mine);
+    expect(() => new WorkerPool(tasks, { niceIncrement: -1 })).toThrow(RangeError);
+  });
+
   test('a worker uses a threadkit Mutex handed to it in workerData', async () => {
     const mutex = new Mutex();
     const sab = new SharedArrayBuffer(12);

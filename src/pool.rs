@@ -297,6 +297,35 @@ unsafe extern "C" fn worker_cleanup(arg: *mut c_void) {
     }
 }
 
+/// Worker side: lowers the calling thread's scheduling priority by
+/// `increment` nice levels (Linux; elsewhere it does nothing and returns
+/// false), so the main thread wins the CPU when both want it.
+#[napi(catch_unwind)]
+pub fn pool_nice_current_thread(increment: i32) -> bool {
+    nice_current_thread(increment)
+}
+
+#[cfg(target_os = "linux")]
+fn nice_current_thread(increment: i32) -> bool {
+    extern "C" {
+        fn gettid() -> i32;
+        fn getpriority(which: i32, who: u32) -> i32;
+        fn setpriority(which: i32, who: u32, prio: i32) -> i32;
+    }
+    const PRIO_PROCESS: i32 = 0;
+    // On Linux, PRIO_PROCESS with a thread id sets that thread's nice value.
+    unsafe {
+        let tid = gettid() as u32;
+        let now = getpriority(PRIO_PROCESS, tid);
+        setpriority(PRIO_PROCESS, tid, (now + increment).clamp(-20, 19)) == 0
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn nice_current_thread(_increment: i32) -> bool {
+    false
+}
+
 /// Owner side: worker `slot` died. Returns `[task, started]`: the task it
 /// was running (now written off; the owner rejects it with the cause) or
 /// -1, and 1 if the worker had started (registered) or 0 if it died while

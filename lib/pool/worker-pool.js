@@ -90,6 +90,7 @@ function normalizeOptions(sizeOrOptions) {
     maxQueue,
     taskTimeout: o.taskTimeout === undefined ? 0 : checkMs(o.taskTimeout, 'taskTimeout', { allowZero: false }),
     abortGrace: o.abortGrace === undefined ? 1000 : checkMs(o.abortGrace, 'abortGrace'),
+    niceIncrement: o.niceIncrement === undefined ? 0 : checkCount(o.niceIncrement, 'niceIncrement', { max: 19 }),
     name: o.name === undefined ? 'threadkit' : String(o.name),
     workerData: o.workerData,
     resourceLimits: o.resourceLimits,
@@ -401,7 +402,7 @@ class WorkerPool extends EventEmitter {
     const { port1, port2 } = new MessageChannel();
     const o = this.#opts;
     const worker = new Worker(BOOTSTRAP, {
-      workerData: { internal: { pool: this.#id, slot, bell: this.#bell.buffer, script: this.#script, control: port2 }, user: o.workerData },
+      workerData: { internal: { pool: this.#id, slot, bell: this.#bell.buffer, script: this.#script, control: port2, niceIncrement: o.niceIncrement }, user: o.workerData },
       transferList: [port2],
       execArgv: o.execArgv,
       env: o.env,

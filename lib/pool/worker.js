@@ -31,7 +31,8 @@ const { internal, user } = wt.workerData;
 wt.workerData = user;
 require('node:module').syncBuiltinESMExports();
 
-const { pool, slot, bell, script, control } = internal;
+const { pool, slot, bell, script, control, niceIncrement } = internal;
+if (niceIncrement > 0) native.poolNiceCurrentThread(niceIncrement);
 const doorbell = new Int32Array(bell); // [sequence, sleepers]
 const SEQ = 0;
 const SLEEPERS = 1;
