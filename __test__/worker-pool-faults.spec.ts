@@ -90,6 +90,15 @@ describe('crash recovery', () => {
     await expect(p.execute(5, { name: 'double' })).resolves.toBe(10);
   });
 
+  test("an uncaught error in a worker is emitted as 'error' when someone listens", async () => {
+    const p = pool(tasks, 1);
+    const errors: any[] = [];
+    p.on('error', (e) => errors.push(e));
+    await expect(p.execute(0, { name: 'uncaught' })).rejects.toBeInstanceOf(WorkerCrashedError);
+    await until(() => errors.length === 1, "the 'error' event");
+    expect(errors[0].message).toBe('uncaught in the worker');
+  });
+
   test('a worker that runs out of memory (resourceLimits) rejects its task and is replaced', async () => {
     const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 } });
     const e = await p.execute(0, { name: 'oom' }).catch((x) => x);

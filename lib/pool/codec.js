@@ -18,7 +18,7 @@ const { DataCloneError } = require('../errors.js');
 
 const T = Object.freeze({ V8: 0, NUMBER: 1, STRING: 2, UNDEFINED: 3, NULL: 4, TRUE: 5, FALSE: 6, ERROR: 7, INT32: 8 });
 
-let out = Buffer.allocUnsafeSlow(64 * 1024);
+let out = Buffer.allocUnsafeSlow(16 * 1024);
 
 function room(n) {
   if (out.length < n) out = Buffer.allocUnsafeSlow(Math.max(n, out.length * 2));

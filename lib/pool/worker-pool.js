@@ -145,7 +145,7 @@ class WorkerPool extends EventEmitter {
   #nextSlot = 0;
   #bell = new Int32Array(new SharedArrayBuffer(8));
   #meta = new Float64Array(META_STRIDE * 512);
-  #scratch = Buffer.allocUnsafeSlow(256 * 1024);
+  #scratch = Buffer.allocUnsafeSlow(64 * 1024);
   #refd = false;
   #backlog = false;
   #startupError = null;

@@ -43,7 +43,7 @@ const SPIN_WAIT_MS = 0.25;
 const SPIN_US = 30;
 
 const meta = new Float64Array(2);
-let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+let scratch = Buffer.allocUnsafeSlow(16 * 1024);
 let mod = null;
 const fnCache = new Map();
 let seedMode = false;
