@@ -13,8 +13,13 @@
  * view is only valid until the next `encode` (native code copies it).
  */
 
-const v8 = require('node:v8');
-const { DataCloneError } = require('../errors.js');
+// Loaded on first use: workers whose tasks only pass numbers and strings
+// never load them (less memory per idle worker).
+let v8Module = null;
+const v8 = {
+  serialize: (v) => (v8Module ??= require('node:v8')).serialize(v),
+  deserialize: (b) => (v8Module ??= require('node:v8')).deserialize(b),
+};
 
 const T = Object.freeze({ V8: 0, NUMBER: 1, STRING: 2, UNDEFINED: 3, NULL: 4, TRUE: 5, FALSE: 6, ERROR: 7, INT32: 8 });
 
@@ -35,6 +40,7 @@ function serialize(value, what) {
   try {
     return v8.serialize(value);
   } catch (e) {
+    const { DataCloneError } = require('../errors.js');
     throw new DataCloneError(`${what} cannot be cloned to another thread: ${e.message} Only structured-cloneable values (no functions, symbols or class instances with native state) can be passed.`, { cause: e });
   }
 }
