@@ -269,11 +269,11 @@ export interface WorkerPoolOptions {
   minWorkers?: number;
   /** Most workers at once (1 to 1024). Default: the number of CPUs this process may use (num_cpus). */
   maxWorkers?: number;
-  /** An idle worker above `minWorkers` exits after this many ms without work. Default 10000. */
+  /** A worker above `minWorkers` exits after this many ms without finishing a task. Default 10000. */
   idleTimeout?: number;
-  /** Most tasks waiting in the queue; `execute` beyond it rejects with {@link QueueFullError}. Default Infinity. */
+  /** Most tasks waiting in the queue (1 or more); `execute` beyond it rejects with {@link QueueFullError}. Default Infinity. */
   maxQueue?: number;
-  /** A name for the pool (shown in errors and metrics). */
+  /** A label for the pool, returned as `getMetrics().name`. Default `'threadkit'`. */
   name?: string;
   /** Given to each worker as `require('node:worker_threads').workerData` (structured-cloned). */
   workerData?: unknown;
@@ -283,7 +283,7 @@ export interface WorkerPoolOptions {
   env?: NodeJS.Dict<string> | typeof import('node:worker_threads').SHARE_ENV;
   /** Passed to each `Worker`, e.g. `['--import', 'tsx']` to run a TypeScript worker script. */
   execArgv?: string[];
-  /** Default run-time limit (ms) of every task; see {@link ExecuteOptions.timeout}. Default: none. */
+  /** Default run-time limit (ms, up to 2^31-1) of every task; see {@link ExecuteOptions.timeout}. Default: none. */
   taskTimeout?: number;
   /**
    * Lower the workers' scheduling priority by this many nice levels (0 to 19;
@@ -307,7 +307,7 @@ export interface ExecuteOptions {
    */
   signal?: AbortSignal;
   /**
-   * Longest run time in ms, counted from when a worker starts the task. A
+   * Longest run time in ms (up to 2^31-1), counted from when a worker takes the task. A
    * native watchdog thread stops the worker when it passes (even if the task
    * is stuck in a synchronous loop and the main thread is blocked); the task
    * rejects with {@link TimeoutError} and the worker is replaced.
@@ -315,8 +315,9 @@ export interface ExecuteOptions {
   timeout?: number;
   /**
    * ArrayBuffers (or MessagePorts) to move to the worker without copying.
-   * Such a task is handed straight to the least busy worker rather than
-   * through the priority queue.
+   * They are detached from the caller at once; the memory moves (by
+   * postMessage) when a worker takes the task from the queue. Priority,
+   * `maxQueue`, timeouts and crash handling apply as to any task.
    */
   transfer?: ReadonlyArray<ArrayBuffer | import('node:worker_threads').MessagePort>;
   /** Call this named export of the worker script instead of the default export. */
@@ -342,6 +343,8 @@ export interface DurationSummary {
 
 /** What {@link WorkerPool.getMetrics} returns. */
 export interface WorkerPoolMetrics {
+  /** The pool's `name` option. */
+  readonly name: string;
   /** Live workers (starting or ready). */
   readonly workers: number;
   /** Workers waiting for work. */
@@ -374,7 +377,9 @@ export interface WorkerPoolMetrics {
  * `{ taskId, data }` and replies `{ taskId, data }` or `{ taskId, error }`.
  *
  * Task data and results are structured-cloned (`node:v8`), with fast paths
- * for numbers, strings and booleans. A worker that crashes rejects only its
+ * for numbers, strings and booleans. Task data may also hold
+ * SharedArrayBuffers (shared, not copied) and transferred ArrayBuffers and
+ * MessagePorts (it then travels by postMessage); results may not. A worker that crashes rejects only its
  * own task with {@link WorkerCrashedError} and is replaced. An idle pool does
  * not keep the process alive; pending tasks do.
  *

@@ -47,6 +47,20 @@ describe('timeouts', () => {
     await expect(p.execute(6, { name: 'double' })).resolves.toBe(12);
   });
 
+  test('a timed-out worker takes no new task while it is being stopped (the next task is never collateral damage)', async () => {
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: 1 });
+    let collateral = 0;
+    for (let i = 0; i < 60; i++) {
+      // The busy task ends right around its deadline, so expiry races completion.
+      const a = p.execute(5 + (Math.random() - 0.5) * 0.4, { name: 'busy', timeout: 5 }).catch(() => {});
+      const b = p.execute(7).catch((e) => e);
+      await a;
+      const rb = await b;
+      if (rb !== 7) collateral++;
+    }
+    expect(collateral).toBe(0);
+  });
+
   test('taskTimeout is the default for every task; a per-task timeout overrides it', async () => {
     const view = shared(4);
     const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, taskTimeout: 80, workerData: { sab: view.buffer } });

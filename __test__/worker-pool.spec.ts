@@ -228,6 +228,19 @@ describe('abort', () => {
     ac.abort(new Error('changed my mind'));
     await expect(doomed).rejects.toBeInstanceOf(AbortError);
     expect(p.queueSize).toBe(1);
+    // Room and 'drain' also follow a queue that empties by aborts.
+    const ac2 = new AbortController();
+    const p2 = pool(tasks, { minWorkers: 1, maxWorkers: 1, maxQueue: 1, workerData: { sab: view.buffer } });
+    const gate2 = p2.execute(2, { name: 'gate' });
+    await until(() => p2.getMetrics().runningTasks === 1, 'the second gate task to start');
+    const filler = p2.execute(1, { signal: ac2.signal }).catch((e) => e);
+    const room = p2.waitForRoom();
+    const drained = new Promise<void>((r) => p2.once('drain', r));
+    ac2.abort();
+    await Promise.all([room, drained]);
+    expect(await filler).toBeInstanceOf(AbortError);
+    Atomics.store(view, 2, 1);
+    await gate2;
     Atomics.store(view, 3, 1);
     await expect(Promise.all([gate, kept])).resolves.toEqual([3, 2]);
   });
@@ -281,6 +294,47 @@ describe('transfer', () => {
       }),
     );
     expect(many.map((r: any) => r.bytes)).toEqual(Array.from({ length: 10 }, (_, i) => 100 + i));
+  });
+});
+
+describe('direct tasks (transfer lists, shared memory)', () => {
+  test('a SharedArrayBuffer in the task data reaches the worker (the same memory)', async () => {
+    const p = pool(tasks, 1);
+    const sab = new SharedArrayBuffer(16);
+    new Int32Array(sab).set([1, 2, 3, 4]);
+    await expect(p.execute(sab, { name: 'sumShared' })).resolves.toBe(10);
+  });
+
+  test('transfer tasks keep priority order and count against maxQueue', async () => {
+    const view = shared(64);
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, maxQueue: 3, workerData: { sab: view.buffer } });
+    const gate = p.execute(63, { name: 'gate' });
+    await until(() => p.getMetrics().runningTasks === 1, 'the gate task to start');
+    const order = [
+      [1, 5],
+      [2, -1],
+      [3, 0],
+    ].map(([id, priority]) => {
+      const b = new ArrayBuffer(4);
+      return p.execute(id, { name: 'record', priority, transfer: [b] });
+    });
+    const b = new ArrayBuffer(4);
+    await expect(p.execute(9, { transfer: [b] })).rejects.toBeInstanceOf(QueueFullError);
+    Atomics.store(view, 63, 1);
+    await Promise.all([gate, ...order]);
+    expect(Array.from(view.slice(1, 4))).toEqual([2, 3, 1]);
+  });
+
+  test('an aborted transfer task that a worker took but has not started is stopped', async () => {
+    const view = shared(4);
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, abortGrace: 50, workerData: { sab: view.buffer } });
+    const ac = new AbortController();
+    const buf = new ArrayBuffer(8);
+    const run = p.execute(1, { name: 'spin', transfer: [buf], signal: ac.signal });
+    await until(() => p.getMetrics().runningTasks === 1, 'the task to be taken');
+    ac.abort();
+    await expect(run).rejects.toBeInstanceOf(AbortError);
+    await expect(p.execute(5, { name: 'double' })).resolves.toBe(10);
   });
 });
 
@@ -389,6 +443,29 @@ describe('bad input', () => {
     await expect(p.map(42 as any)).rejects.toThrow(TypeError);
   });
 
+  test.each([
+    ['maxQueue: 0', { maxQueue: 0 }],
+    ['taskTimeout beyond 2^31-1 ms', { taskTimeout: 1e22 }],
+    ['env that is not an object', { env: 'x' }],
+    ['execArgv that is not an array of strings', { execArgv: [1] }],
+  ])('option %s is a typed error at construction', (_, opts) => {
+    expect(() => new WorkerPool(tasks, opts as any)).toThrow(/maxQueue|taskTimeout|env|execArgv/);
+  });
+
+  test('a timeout beyond 2^31-1 ms is a RangeError, and nothing is queued', async () => {
+    const p = pool(tasks, 1);
+    await expect(p.execute(1, { timeout: 1e22 })).rejects.toThrow(RangeError);
+    expect(p.pending).toBe(0);
+    await expect(p.execute(2, { name: 'double' })).resolves.toBe(4);
+  });
+
+  test('a Worker that cannot be created (bad execArgv) fails at construction, or rejects the task if the pool starts empty', async () => {
+    expect(() => new WorkerPool(tasks, { minWorkers: 1, maxWorkers: 1, execArgv: ['--no-such-flag'] })).toThrow(/execArgv/);
+    const p = pool(tasks, { minWorkers: 0, maxWorkers: 1, execArgv: ['--no-such-flag'] });
+    await expect(p.execute(1)).rejects.toBeInstanceOf(WorkerCrashedError);
+    expect(p.pending).toBe(0);
+  });
+
   test('execute after terminate is a ClosedError', async () => {
     const p = pool(tasks, 1);
     await p.terminate();
@@ -397,6 +474,25 @@ describe('bad input', () => {
 });
 
 describe('start-up failures', () => {
+  test('one auto-scaled worker failing to start does not fail the queue a healthy worker serves', async () => {
+    const sab = new SharedArrayBuffer(4);
+    const p = pool(fixture('pool/flaky-start.js'), { minWorkers: 1, maxWorkers: 2, workerData: { sab } });
+    await expect(p.execute(1)).resolves.toBe(1);
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => p.execute(20)));
+    expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(Atomics.load(new Int32Array(sab), 0)).toBeGreaterThanOrEqual(2);
+  });
+
+  test('close() while workers fail to start settles every task and resolves (no respawn loop)', async () => {
+    const p = pool(fixture('pool/throws-at-import.js'), 2);
+    let created = 0;
+    p.on('workerCreate', () => created++);
+    const tasksDone = Promise.allSettled([p.execute(1), p.execute(2)]);
+    await p.close();
+    for (const r of await tasksDone) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(WorkerCrashedError);
+    expect(created).toBe(0);
+  });
+
   test.each([
     ['a syntax error', 'syntax-error.js', /Unexpected token/],
     ['no task function', 'no-function.js', /exports no task function/],

@@ -203,7 +203,10 @@ pub fn pool_submit(
     let (Some(id), Some(data)) = (task_id(id), unsafe { bytes(&env, payload.raw()) }) else {
         return crate::status::BAD_ARGUMENT;
     };
-    let timeout = (timeout_ms > 0.0 && timeout_ms.is_finite()).then(|| Duration::from_secs_f64(timeout_ms / 1000.0));
+    // Too large for a Duration, or for an Instant (checked later): no deadline.
+    let timeout = (timeout_ms > 0.0)
+        .then(|| Duration::try_from_secs_f64(timeout_ms / 1000.0).ok())
+        .flatten();
     let task = Task {
         id,
         priority,
@@ -285,16 +288,32 @@ pub fn pool_worker_register(env: Env, pool_id: u32, slot: u32) -> bool {
     }
     p.workers.lock().insert(slot, node_env as usize);
     p.registered.lock().insert(slot);
-    let data = Box::into_raw(Box::new((pool_id, slot)));
+    // The hook holds the pool itself, not its id: after pool_destroy the id
+    // is gone from POOLS, but the watchdog may still hold the pool and must
+    // never see this env once it is freed.
+    let data = Box::into_raw(Box::new((p, slot)));
     unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(worker_cleanup), data as *mut c_void) };
     true
 }
 
 unsafe extern "C" fn worker_cleanup(arg: *mut c_void) {
-    let (pool_id, slot) = *Box::from_raw(arg as *mut (u32, u32));
-    if let Some(p) = pool(pool_id) {
-        p.workers.lock().remove(&slot);
-    }
+    let (p, slot) = *Box::from_raw(arg as *mut (Arc<Pool>, u32));
+    p.workers.lock().remove(&slot);
+}
+
+/// Started workers (registered, not gone) that are not running a task and
+/// not being stopped: the ones that will take queued work by themselves.
+#[napi(catch_unwind)]
+pub fn pool_idle(pool_id: u32) -> u32 {
+    let Some(p) = pool(pool_id) else { return 0 };
+    let registered: Vec<u32> = p.registered.lock().iter().copied().collect();
+    p.queue.idle_among(registered.into_iter()) as u32
+}
+
+/// True while worker `slot` is started (it registered) and not gone.
+#[napi(catch_unwind)]
+pub fn pool_worker_started(pool_id: u32, slot: u32) -> bool {
+    pool(pool_id).is_some_and(|p| p.registered.lock().contains(&slot))
 }
 
 /// Worker side: lowers the calling thread's scheduling priority by
@@ -372,26 +391,6 @@ pub fn pool_take(env: Env, pool_id: u32, slot: u32, meta: Unknown, scratch: Unkn
             len.min(i32::MAX as usize) as i32
         }
     }
-}
-
-/// Worker side: records that this worker started task `id`, which was
-/// handed to it directly (tasks with a transfer list). `timeout_ms <= 0`
-/// means no deadline; `queued_ms` is how long it waited before.
-#[napi(catch_unwind)]
-pub fn pool_begin(pool_id: u32, slot: u32, id: f64, timeout_ms: f64, queued_ms: f64) -> bool {
-    let (Some(p), Some(id)) = (pool(pool_id), task_id(id)) else {
-        return false;
-    };
-    let timeout = (timeout_ms > 0.0 && timeout_ms.is_finite()).then(|| Duration::from_secs_f64(timeout_ms / 1000.0));
-    let now = Instant::now();
-    let waited = Duration::from_secs_f64((queued_ms.max(0.0) / 1000.0).min(1e9));
-    let started = p
-        .queue
-        .begin(slot, id, timeout, now.checked_sub(waited).unwrap_or(now), now);
-    if let (true, Some(t)) = (started, timeout) {
-        watchdog().due(now + t);
-    }
-    started
 }
 
 /// Worker side: copies the payload that did not fit `poolTake`'s scratch.

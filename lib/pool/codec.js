@@ -21,12 +21,25 @@ const v8 = {
   deserialize: (b) => (v8Module ??= require('node:v8')).deserialize(b),
 };
 
-const T = Object.freeze({ V8: 0, NUMBER: 1, STRING: 2, UNDEFINED: 3, NULL: 4, TRUE: 5, FALSE: 6, ERROR: 7, INT32: 8 });
+const T = Object.freeze({ V8: 0, NUMBER: 1, STRING: 2, UNDEFINED: 3, NULL: 4, TRUE: 5, FALSE: 6, ERROR: 7, INT32: 8, DIRECT: 9 });
+const DEFAULT_SIZE = 16 * 1024;
 
 let out = Buffer.allocUnsafeSlow(16 * 1024);
 
 function room(n) {
   if (out.length < n) out = Buffer.allocUnsafeSlow(Math.max(n, out.length * 2));
+  // Give back the memory of an earlier huge value.
+  else if (n <= DEFAULT_SIZE && out.length > 64 * DEFAULT_SIZE) out = Buffer.allocUnsafeSlow(DEFAULT_SIZE);
+}
+
+/** The one-byte payload of a task whose data the main thread keeps (sent by postMessage when a worker takes it). */
+const DIRECT_LEN = 1;
+function encodeDirect() {
+  out[0] = T.DIRECT;
+  return out.subarray(0, 1);
+}
+function isDirect(buf) {
+  return buf[0] === T.DIRECT;
 }
 
 function tagged(tag, body) {
@@ -41,7 +54,8 @@ function serialize(value, what) {
     return v8.serialize(value);
   } catch (e) {
     const { DataCloneError } = require('../errors.js');
-    throw new DataCloneError(`${what} cannot be cloned to another thread: ${e.message} Only structured-cloneable values (no functions, symbols or class instances with native state) can be passed.`, { cause: e });
+    const why = String(e.message).length > 160 ? `${String(e.message).slice(0, 160)}...` : e.message;
+    throw new DataCloneError(`${what} cannot be cloned to another thread: ${why} Only structured-cloneable values (no functions, symbols or class instances with native state) can be passed.`, { cause: e });
   }
 }
 
@@ -133,4 +147,4 @@ function decode(buf, start, end) {
   }
 }
 
-module.exports = { encode, decode };
+module.exports = { encode, decode, encodeDirect, isDirect, DIRECT_LEN };

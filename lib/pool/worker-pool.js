@@ -13,15 +13,22 @@
  * Every task promise settles exactly once: with the worker's result, with a
  * TimeoutError (watchdog), a WorkerCrashedError (its worker died), an
  * AbortError (its signal), or a ClosedError (terminate()).
+ *
+ * Direct tasks: data that only postMessage can carry (a transfer list, or
+ * SharedArrayBuffers and ports) stays on this thread; the queue holds a
+ * one-byte placeholder with the task's priority, and the worker that takes
+ * it asks for the data over its control port. So such tasks keep priority,
+ * maxQueue, timeouts and crash handling, and the memory moves only when a
+ * worker is ready for it.
  */
 
-const { Worker, MessageChannel } = require('node:worker_threads');
+const { Worker, MessageChannel, SHARE_ENV } = require('node:worker_threads');
 const { EventEmitter } = require('node:events');
 const path = require('node:path');
 const fs = require('node:fs');
 const { fileURLToPath } = require('node:url');
 const native = require('../../native.js');
-const { encode, decode } = require('./codec.js');
+const { encode, encodeDirect, decode } = require('./codec.js');
 const { Samples } = require('./samples.js');
 const { isAbortSignal, describe } = require('../validate.js');
 const { AbortError, TimeoutError, ClosedError, QueueFullError, WorkerCrashedError, DataCloneError } = require('../errors.js');
@@ -32,8 +39,10 @@ const META_STRIDE = 7;
 const OUTCOME_FULFILLED = 0;
 const OUTCOME_REJECTED = 1;
 const SEQ = 0;
-const SLEEPERS = 1;
 const TERMINATE_WAIT_MS = 5000;
+/** Longest timeout accepted, as for setTimeout (~24.8 days). */
+const MAX_MS = 2 ** 31 - 1;
+const SCRATCH_SIZE = 64 * 1024;
 
 
 function checkCount(value, what, { min = 0, max = MAX_WORKERS } = {}) {
@@ -44,8 +53,8 @@ function checkCount(value, what, { min = 0, max = MAX_WORKERS } = {}) {
 }
 
 function checkMs(value, what, { allowZero = true } = {}) {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new RangeError(`${what} must be a ${allowZero ? 'non-negative' : 'positive'} number of milliseconds, got ${String(value)}`);
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!allowZero && value === 0) || value > MAX_MS) {
+    throw new RangeError(`${what} must be a ${allowZero ? 'non-negative' : 'positive'} number of milliseconds up to ${MAX_MS}, got ${String(value)}`);
   }
   return value;
 }
@@ -82,7 +91,7 @@ function normalizeOptions(sizeOrOptions) {
   const maxWorkers = o.maxWorkers === undefined ? Math.max(o.minWorkers ?? 1, native.availableParallelism()) : checkCount(o.maxWorkers, 'maxWorkers', { min: 1 });
   const minWorkers = o.minWorkers === undefined ? Math.min(maxWorkers, Math.max(1, Math.ceil(maxWorkers / 2))) : checkCount(o.minWorkers, 'minWorkers');
   if (minWorkers > maxWorkers) throw new RangeError(`minWorkers (${minWorkers}) must not be greater than maxWorkers (${maxWorkers})`);
-  const maxQueue = o.maxQueue === undefined || o.maxQueue === Infinity ? Infinity : checkCount(o.maxQueue, 'maxQueue', { max: 2 ** 31 - 1 });
+  const maxQueue = o.maxQueue === undefined || o.maxQueue === Infinity ? Infinity : checkCount(o.maxQueue, 'maxQueue', { min: 1, max: 2 ** 31 - 1 });
   const out = {
     minWorkers,
     maxWorkers,
@@ -103,6 +112,9 @@ function normalizeOptions(sizeOrOptions) {
   if (o.resourceLimits !== undefined && (o.resourceLimits === null || typeof o.resourceLimits !== 'object')) {
     throw new TypeError('resourceLimits must be an object');
   }
+  if (o.env !== undefined && o.env !== SHARE_ENV && (o.env === null || typeof o.env !== 'object')) {
+    throw new TypeError('env must be an object of strings or worker_threads.SHARE_ENV');
+  }
   return out;
 }
 
@@ -113,10 +125,11 @@ class WorkerRecord {
     this.port = port;
     this.threadId = worker.threadId;
     this.ready = false;
-    /** Ids of tasks handed to this worker directly (transfer lists). */
-    this.direct = new Set();
+    /** Asked to leave (idle) or being stopped: not counted as capacity. */
+    this.leaving = false;
     this.lastError = null;
     this.startedAt = performance.now();
+    this.lastActive = this.startedAt;
   }
 }
 
@@ -126,8 +139,6 @@ class TaskRecord {
     this.reject = reject;
     this.signal = undefined;
     this.onAbort = undefined;
-    /** The worker a direct (transfer) task was handed to. */
-    this.worker = undefined;
   }
   forget() {
     if (this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
@@ -141,18 +152,19 @@ class WorkerPool extends EventEmitter {
   #state = 'open';
   #workers = new Map();
   #tasks = new Map();
+  /** Direct tasks' data, until a worker asks for it: id -> { data, transfer }. */
+  #direct = new Map();
   #nextTask = 1;
   #nextSlot = 0;
-  #bell = new Int32Array(new SharedArrayBuffer(8));
+  #bell = new Int32Array(new SharedArrayBuffer(4));
   #meta = new Float64Array(META_STRIDE * 512);
-  #scratch = Buffer.allocUnsafeSlow(64 * 1024);
+  #scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
   #refd = false;
   #backlog = false;
   #startupError = null;
   #roomWaiters = [];
   #idleWaiters = [];
   #idleTimer = null;
-  #lastActivity = performance.now();
   #terminated = null;
   #createdAt = performance.now();
   #workerTimeClosed = 0;
@@ -174,7 +186,15 @@ class WorkerPool extends EventEmitter {
     const id = native.poolCreate(() => this.#drain());
     if (id < 0) throw new Error(`threadkit: could not create the native pool (status ${id})`);
     this.#id = id;
-    for (let i = 0; i < this.#opts.minWorkers; i++) this.#spawn();
+    for (let i = 0; i < this.#opts.minWorkers; i++) {
+      const err = this.#spawn();
+      if (err) {
+        // Bad execArgv, env or workerData: say so now, and leave nothing behind.
+        for (const w of this.#workers.values()) w.worker.terminate();
+        native.poolDestroy(id);
+        throw err;
+      }
+    }
   }
 
   /** Number of live workers (starting or running). */
@@ -204,6 +224,7 @@ class WorkerPool extends EventEmitter {
     let timeout = this.#opts.taskTimeout;
     let nameId = 0;
     let signal;
+    let transfer;
     if (options !== undefined) {
       if (options === null || typeof options !== 'object') return Promise.reject(new TypeError('execute options must be an object'));
       try {
@@ -216,7 +237,10 @@ class WorkerPool extends EventEmitter {
           if (typeof options.name !== 'string' || options.name === '') throw new TypeError('name must be a non-empty string naming an exported function');
           nameId = native.poolNameId(this.#id, options.name);
         }
-        if (options.transfer !== undefined && !Array.isArray(options.transfer)) throw new TypeError('transfer must be an array');
+        if (options.transfer !== undefined) {
+          if (!Array.isArray(options.transfer)) throw new TypeError('transfer must be an array of ArrayBuffers or MessagePorts');
+          if (options.transfer.length > 0) transfer = options.transfer;
+        }
         signal = options.signal;
         if (signal !== undefined && !isAbortSignal(signal)) throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);
       } catch (e) {
@@ -224,52 +248,56 @@ class WorkerPool extends EventEmitter {
       }
       if (signal?.aborted) return Promise.reject(new AbortError('The task was aborted before it was queued', { cause: signal.reason }));
     }
-    if (options?.transfer !== undefined && options.transfer.length > 0) return this.#executeDirect(data, options.transfer, nameId, timeout, signal);
     if (this.#opts.maxQueue !== Infinity && this.queueSize >= this.#opts.maxQueue) {
       return Promise.reject(new QueueFullError(`the WorkerPool queue is full (maxQueue ${this.#opts.maxQueue}); wait with waitForRoom() or listen for 'drain'`));
     }
     let bytes;
+    let direct;
     try {
-      bytes = encode(data, 'task data');
+      if (transfer === undefined) {
+        try {
+          bytes = encode(data, 'task data');
+        } catch (e) {
+          // v8.serialize refuses SharedArrayBuffers and ports; postMessage takes them.
+          if (!(e instanceof DataCloneError)) throw e;
+          direct = this.#hold(data, [], e);
+        }
+      } else {
+        direct = this.#hold(data, transfer, null);
+      }
     } catch (e) {
       return Promise.reject(e);
     }
+    if (direct) bytes = encodeDirect();
     const id = this.#nextTask++;
     const queued = native.poolSubmit(this.#id, id, priority, nameId, bytes, timeout);
     if (queued < 0) return Promise.reject(new Error(`threadkit: the native pool refused the task (status ${queued})`));
+    if (direct) this.#direct.set(id, direct);
     const promise = this.#track(id, signal);
     const bell = this.#bell;
     Atomics.add(bell, SEQ, 1);
-    const sleepers = Atomics.load(bell, SLEEPERS);
-    if (sleepers > 0) Atomics.notify(bell, SEQ, 1);
-    else if (queued > 0) this.#grow();
-    if (queued > 0) this.#backlog = true;
+    Atomics.notify(bell, SEQ, 1);
+    if (queued > 0) {
+      this.#backlog = true;
+      if (queued > native.poolIdle(this.#id)) this.#grow();
+    }
     return promise;
   }
 
   /**
-   * A task with a transfer list goes straight to one worker over its control
-   * port: postMessage is the only way to move an ArrayBuffer's memory to
-   * another thread without copying. It is tracked natively from the moment
-   * the worker starts it, so timeouts, crashes and aborts work the same.
+   * Takes the data of a direct task off the caller: transferables are moved
+   * now (the caller's buffers are detached at once, as with postMessage), and
+   * anything that cannot be cloned fails here, synchronously.
    */
-  #executeDirect(data, transfer, nameId, timeout, signal) {
-    let target = null;
-    for (const w of this.#workers.values()) {
-      const load = w.direct.size + (native.poolRunningTask(this.#id, w.slot) >= 0 ? 1 : 0);
-      if (target === null || load < target.load) target = { w, load };
-    }
-    const w = target ? target.w : this.#spawn();
-    const id = this.#nextTask++;
+  #hold(data, transfer, encodeError) {
     try {
-      w.port.postMessage({ type: 'task', id, nameId, data, timeout, sentAt: Date.now() }, transfer);
+      const moved = structuredClone({ data, transfer }, { transfer });
+      return { data: moved.data, transfer: moved.transfer };
     } catch (e) {
-      return Promise.reject(new DataCloneError(`task data cannot be sent to a worker: ${e.message}`, { cause: e }));
+      if (encodeError) throw encodeError;
+      const why = String(e.message).slice(0, 160);
+      throw new DataCloneError(`task data or its transfer list cannot be sent to a worker: ${why}`, { cause: e });
     }
-    const promise = this.#track(id, signal);
-    this.#tasks.get(id).worker = w;
-    w.direct.add(id);
-    return promise;
   }
 
   #track(id, signal) {
@@ -319,8 +347,9 @@ class WorkerPool extends EventEmitter {
     let alive = this.#workerTimeClosed;
     for (const w of this.#workers.values()) alive += now - w.startedAt;
     return {
+      name: this.#opts.name,
       workers: this.#workers.size,
-      idleWorkers: Math.min(this.#workers.size, Atomics.load(this.#bell, SLEEPERS)),
+      idleWorkers: native.poolIdle(this.#id),
       runningTasks: running,
       queueSize: queued,
       tasksSubmitted: this.#submitted,
@@ -364,12 +393,10 @@ class WorkerPool extends EventEmitter {
     clearInterval(this.#idleTimer);
     this.#drain();
     native.poolClear(this.#id);
-    const err = () => new ClosedError('WorkerPool was terminated before the task finished', { reason: 'terminated' });
-    for (const rec of this.#tasks.values()) {
-      rec.forget();
-      rec.reject(err());
+    for (const id of [...this.#tasks.keys()]) {
+      this.#settle(id, false, new ClosedError('WorkerPool was terminated before the task finished', { reason: 'terminated' }));
     }
-    this.#tasks.clear();
+    this.#direct.clear();
     for (const r of this.#roomWaiters.splice(0)) r();
     this.#settleIdle();
     const stops = [...this.#workers.values()].map((w) => {
@@ -388,36 +415,46 @@ class WorkerPool extends EventEmitter {
 
   // -------------------------------------------------------------------------
 
+  /** Workers that count as capacity (not leaving). */
+  #capacity() {
+    let n = 0;
+    for (const w of this.#workers.values()) if (!w.leaving) n++;
+    return n;
+  }
+
   #grow() {
     if (this.#state === 'terminated') return;
     let starting = 0;
-    for (const w of this.#workers.values()) if (!w.ready) starting++;
-    if (this.#workers.size < this.#opts.maxWorkers && starting === 0) this.#spawn();
-    else if (this.#startupError && this.#workers.size === 0) this.#spawn();
+    for (const w of this.#workers.values()) if (!w.ready && !w.leaving) starting++;
+    if (starting === 0 && (this.#capacity() < this.#opts.maxWorkers || (this.#startupError && this.#workers.size === 0))) {
+      const err = this.#spawn();
+      if (err) this.#startupFailed(err, undefined);
+    }
   }
 
+  /** Starts a worker. Returns the error if the Worker could not even be created (bad execArgv, env, workerData). */
   #spawn() {
-    this.#startupError = null;
     const slot = this.#nextSlot++;
     const { port1, port2 } = new MessageChannel();
     const o = this.#opts;
-    const worker = new Worker(BOOTSTRAP, {
-      workerData: { internal: { pool: this.#id, slot, bell: this.#bell.buffer, script: this.#script, control: port2, niceIncrement: o.niceIncrement }, user: o.workerData },
-      transferList: [port2],
-      execArgv: o.execArgv,
-      env: o.env,
-      resourceLimits: o.resourceLimits,
-    });
+    let worker;
+    try {
+      worker = new Worker(BOOTSTRAP, {
+        workerData: { internal: { pool: this.#id, slot, bell: this.#bell.buffer, script: this.#script, control: port2, niceIncrement: o.niceIncrement }, user: o.workerData },
+        transferList: [port2],
+        execArgv: o.execArgv,
+        env: o.env,
+        resourceLimits: o.resourceLimits,
+      });
+    } catch (e) {
+      port1.close();
+      return e;
+    }
+    this.#startupError = null;
     worker.unref();
     const rec = new WorkerRecord(worker, slot, port1);
     this.#workers.set(slot, rec);
-    port1.on('message', (m) => {
-      if (m && m.type === 'ready') {
-        rec.ready = true;
-        // Still a backlog: keep growing, one starting worker at a time.
-        if (this.#state !== 'terminated' && this.#workers.size < this.#opts.maxWorkers && native.poolCounts(this.#id)[0] > 0) this.#spawn();
-      }
-    });
+    port1.on('message', (m) => this.#onControl(rec, m));
     port1.unref();
     worker.on('error', (e) => {
       rec.lastError = e;
@@ -426,7 +463,29 @@ class WorkerPool extends EventEmitter {
     worker.on('exit', (code) => this.#onExit(rec, code));
     this.emit('workerCreate', { threadId: rec.threadId, slot });
     if (this.#workers.size > o.minWorkers) this.#watchIdle();
-    return rec;
+    return null;
+  }
+
+  #onControl(rec, m) {
+    if (m === null || typeof m !== 'object') return;
+    if (m.type === 'ready') {
+      rec.ready = true;
+      // Still a backlog: keep growing, one starting worker at a time.
+      if (this.#state !== 'terminated' && native.poolCounts(this.#id)[0] > native.poolIdle(this.#id)) this.#grow();
+    } else if (m.type === 'fetch') {
+      const held = this.#direct.get(m.id);
+      this.#direct.delete(m.id);
+      if (held === undefined || !this.#tasks.has(m.id)) {
+        rec.port.postMessage({ type: 'payload', id: m.id, gone: true });
+        return;
+      }
+      try {
+        rec.port.postMessage({ type: 'payload', id: m.id, data: held.data }, held.transfer);
+      } catch (e) {
+        rec.port.postMessage({ type: 'payload', id: m.id, gone: true });
+        this.#settle(m.id, false, new DataCloneError(`task data cannot be sent to a worker: ${String(e.message).slice(0, 160)}`, { cause: e }));
+      }
+    }
   }
 
   #onExit(rec, code) {
@@ -435,48 +494,64 @@ class WorkerPool extends EventEmitter {
     rec.port.close();
     this.#drain();
     const [lost, started] = native.poolWorkerGone(this.#id, rec.slot);
-    if (started) rec.ready = true;
     const cause = rec.lastError ?? new Error(`the worker exited with code ${code}`);
     if (lost >= 0) {
-      const what = 'the worker running this task died';
-      this.#settle(lost, false, new WorkerCrashedError(`${what}: ${cause.message ?? cause}`, { cause, exitCode: code }));
-    }
-    for (const id of rec.direct) {
-      this.#settle(id, false, new WorkerCrashedError(`the worker this task was handed to died before finishing it: ${cause.message ?? cause}`, { cause, exitCode: code }));
+      this.#settle(lost, false, new WorkerCrashedError(`the worker running this task died: ${cause.message ?? cause}`, { cause, exitCode: code }));
     }
     this.emit('workerExit', { threadId: rec.threadId, slot: rec.slot, code });
     if (this.#state === 'terminated') return;
-    if (!rec.ready && this.#state === 'open') {
-      // Start-up failure: fail what is queued, and wait for new work before
-      // trying again (no respawn storm).
-      this.#startupError = cause;
-      for (const id of native.poolClear(this.#id)) {
-        this.#settle(id, false, new WorkerCrashedError(`the worker failed to start: ${cause.message ?? cause}`, { cause, exitCode: code }));
-      }
-      if (this.#workers.size === 0) return;
+    if (!started) {
+      this.#startupFailed(cause, code);
+      return;
     }
     if (this.#startupError) return;
     const [queued] = native.poolCounts(this.#id);
-    if (this.#workers.size < this.#opts.minWorkers || (queued > 0 && this.#workers.size < this.#opts.maxWorkers)) this.#spawn();
+    const capacity = this.#capacity();
+    if (capacity < this.#opts.minWorkers || (queued > 0 && capacity < this.#opts.maxWorkers)) {
+      const err = this.#spawn();
+      if (err) this.#startupFailed(err, undefined);
+    }
+  }
+
+  /**
+   * A worker could not start (bad script, throw at import time, no task
+   * function, or the Worker could not be created). If no started worker is
+   * left to serve the queue, fail what is queued with that cause, and do not
+   * respawn until new work arrives (no respawn storm).
+   */
+  #startupFailed(cause, code) {
+    this.#startupError = cause;
+    for (const w of this.#workers.values()) if (!w.leaving && native.poolWorkerStarted(this.#id, w.slot)) return;
+    for (const id of native.poolClear(this.#id)) {
+      this.#settle(id, false, new WorkerCrashedError(`the worker failed to start: ${cause?.message ?? cause}`, { cause, exitCode: code }));
+    }
+    this.#checkRoom();
   }
 
   #watchIdle() {
     if (this.#idleTimer) return;
-    const every = Math.max(50, Math.min(1000, this.#opts.idleTimeout / 2));
+    const every = Math.max(20, Math.min(1000, this.#opts.idleTimeout / 2));
     this.#idleTimer = setInterval(() => {
-      if (this.#workers.size <= this.#opts.minWorkers) {
+      let capacity = this.#capacity();
+      if (capacity <= this.#opts.minWorkers) {
         clearInterval(this.#idleTimer);
         this.#idleTimer = null;
         return;
       }
-      if (performance.now() - this.#lastActivity < this.#opts.idleTimeout) return;
+      const now = performance.now();
+      let retired = false;
       for (const w of this.#workers.values()) {
-        if (this.#workers.size <= this.#opts.minWorkers) break;
-        if (w.ready && native.poolRetire(this.#id, w.slot)) {
-          Atomics.add(this.#bell, SEQ, 1);
-          Atomics.notify(this.#bell, SEQ);
-          break;
+        if (capacity <= this.#opts.minWorkers) break;
+        if (w.leaving || !w.ready || now - w.lastActive < this.#opts.idleTimeout) continue;
+        if (native.poolRetire(this.#id, w.slot)) {
+          w.leaving = true;
+          capacity--;
+          retired = true;
         }
+      }
+      if (retired) {
+        Atomics.add(this.#bell, SEQ, 1);
+        Atomics.notify(this.#bell, SEQ);
       }
     }, every);
     this.#idleTimer.unref();
@@ -487,18 +562,18 @@ class WorkerPool extends EventEmitter {
     if (!rec) return;
     if (native.poolCancel(this.#id, id)) {
       this.#settle(id, false, new AbortError('The task was aborted while queued', { cause: reason }));
+      this.#checkRoom();
       return;
     }
     this.#settle(id, false, new AbortError('The task was aborted while running', { cause: reason }));
-    if (rec.worker && rec.worker.direct.delete(id) && native.poolRunningTask(this.#id, rec.worker.slot) !== id) {
-      rec.worker.port.postMessage({ type: 'abort', id }); // not started yet: the worker drops it
-      return;
-    }
     for (const w of this.#workers.values()) {
       if (native.poolRunningTask(this.#id, w.slot) !== id) continue;
       w.port.postMessage({ type: 'abort', id, reason: String(reason?.message ?? reason ?? 'aborted') });
       setTimeout(() => {
-        if (this.#workers.has(w.slot) && native.poolRunningTask(this.#id, w.slot) === id) w.worker.terminate();
+        if (this.#workers.has(w.slot) && native.poolRunningTask(this.#id, w.slot) === id) {
+          w.leaving = true;
+          w.worker.terminate();
+        }
       }, this.#opts.abortGrace).unref();
       break;
     }
@@ -508,6 +583,7 @@ class WorkerPool extends EventEmitter {
     const rec = this.#tasks.get(id);
     if (!rec) return;
     this.#tasks.delete(id);
+    this.#direct.delete(id);
     rec.forget();
     if (ok) {
       this.#completed++;
@@ -527,6 +603,17 @@ class WorkerPool extends EventEmitter {
     for (const r of this.#idleWaiters.splice(0)) r();
   }
 
+  /** Wakes room waiters and emits 'drain' once the queue has shrunk. */
+  #checkRoom() {
+    if (!this.#backlog && this.#roomWaiters.length === 0) return;
+    const [queued] = native.poolCounts(this.#id);
+    if (this.#roomWaiters.length > 0 && queued < this.#opts.maxQueue) for (const r of this.#roomWaiters.splice(0)) r();
+    if (this.#backlog && queued === 0) {
+      this.#backlog = false;
+      this.emit('drain');
+    }
+  }
+
   #drain() {
     if (this.#terminated && this.#tasks.size === 0) return;
     const meta = this.#meta;
@@ -539,6 +626,7 @@ class WorkerPool extends EventEmitter {
       }
       if (n <= 0) break;
       any = true;
+      const now = performance.now();
       for (let i = 0; i < n; i++) {
         const m = i * META_STRIDE;
         const id = meta[m];
@@ -546,9 +634,9 @@ class WorkerPool extends EventEmitter {
         this.#waitTimes.add(meta[m + 2] / 1000);
         this.#runTimes.add(meta[m + 3] / 1000);
         this.#busyTime += meta[m + 3] / 1000;
-        const rec = this.#tasks.get(id);
-        if (rec === undefined) continue;
-        if (rec.worker) rec.worker.direct.delete(id);
+        const w = this.#workers.get(meta[m + 6]);
+        if (w) w.lastActive = now;
+        if (!this.#tasks.has(id)) continue;
         if (outcome === OUTCOME_FULFILLED || outcome === OUTCOME_REJECTED) {
           let value;
           try {
@@ -559,20 +647,15 @@ class WorkerPool extends EventEmitter {
           }
           this.#settle(id, outcome === OUTCOME_FULFILLED, value);
         } else {
+          if (w) w.leaving = true; // the watchdog is stopping it
           this.#settle(id, false, new TimeoutError(`the task ran longer than its timeout; its worker was stopped and will be replaced`));
         }
       }
     }
     if (!any) return;
-    this.#lastActivity = performance.now();
-    if (this.#backlog || this.#roomWaiters.length > 0) {
-      const [queued] = native.poolCounts(this.#id);
-      if (this.#roomWaiters.length > 0 && queued < this.#opts.maxQueue) for (const r of this.#roomWaiters.splice(0)) r();
-      if (this.#backlog && queued === 0) {
-        this.#backlog = false;
-        this.emit('drain');
-      }
-    }
+    // Give back the memory of an earlier huge result.
+    if (this.#scratch.length > 64 * SCRATCH_SIZE) this.#scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
+    this.#checkRoom();
   }
 }
 

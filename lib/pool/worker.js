@@ -12,8 +12,10 @@
  * - After an async task it goes back to the queue when the task settles.
  * - It yields to its event loop every few milliseconds even when the queue
  *   never empties, so abort messages and the user's timers still run.
- * - The control port carries abort requests (and keeps the thread alive
- *   while it waits for work).
+ * - The control port carries abort requests and the data of direct tasks
+ *   (those with a transfer list: only postMessage can move memory between
+ *   threads), which the worker asks for when it takes such a task from the
+ *   queue. It also keeps the thread alive while it waits for work.
  *
  * Script forms: a function as the default export or `module.exports`, named
  * exported functions (picked with `execute(data, { name })`), or the seed
@@ -26,7 +28,7 @@
 const wt = require('node:worker_threads');
 const { pathToFileURL } = require('node:url');
 const native = require('../../native.js');
-const { encode, decode } = require('./codec.js');
+const { encode, decode, isDirect, DIRECT_LEN } = require('./codec.js');
 
 const { internal, user } = wt.workerData;
 wt.workerData = user;
@@ -34,16 +36,15 @@ require('node:module').syncBuiltinESMExports();
 
 const { pool, slot, bell, script, control, niceIncrement } = internal;
 if (niceIncrement > 0) native.poolNiceCurrentThread(niceIncrement);
-const doorbell = new Int32Array(bell); // [sequence, sleepers]
+const doorbell = new Int32Array(bell); // [sequence]
 const SEQ = 0;
-const SLEEPERS = 1;
 const EMPTY = -1;
 const YIELD_EVERY_MS = 4;
 const SPIN_WAIT_MS = 0.25;
 const SPIN_US = 30;
 
 const meta = new Float64Array(2);
-let scratch = Buffer.allocUnsafeSlow(16 * 1024);
+let scratch = Buffer.allocUnsafeSlow(16 * 1024); // see SCRATCH_SIZE
 let mod = null;
 const fnCache = new Map();
 let seedMode = false;
@@ -67,25 +68,18 @@ class TaskContext {
   }
 }
 
-/** Tasks handed to this worker directly (they carried a transfer list). */
-const direct = [];
-/** 'running' while the loop runs or a task is in flight; 'asleep' while waiting for the doorbell. */
-let state = 'running';
-let sleepGeneration = 0;
+/** Direct tasks whose data was asked of the main thread: id -> resolve(message). */
+const fetching = new Map();
 
 control.on('message', (msg) => {
   if (msg === null || typeof msg !== 'object') return;
-  if (msg.type === 'task') {
-    direct.push(msg);
-    if (state === 'asleep') wakeUp();
-  } else if (msg.type === 'abort') {
-    if (current && current.id === msg.id) {
-      current.abortReason = new Error(msg.reason ?? 'aborted');
-      current.controller?.abort(current.abortReason);
-    } else {
-      const i = direct.findIndex((t) => t.id === msg.id);
-      if (i >= 0) direct.splice(i, 1);
-    }
+  if (msg.type === 'payload') {
+    const resolve = fetching.get(msg.id);
+    fetching.delete(msg.id);
+    resolve?.(msg);
+  } else if (msg.type === 'abort' && current && current.id === msg.id) {
+    current.abortReason = new Error(msg.reason ?? 'aborted');
+    current.controller?.abort(current.abortReason);
   }
 });
 
@@ -135,6 +129,9 @@ function fnFor(nameId) {
     fn = name !== null && isFunction(mod[name]) ? mod[name] : name !== null && mod.default && isFunction(mod.default[name]) ? mod.default[name] : null;
     if (!fn) throw new TypeError(`worker script ${script} has no exported function named "${name}"`);
   }
+  if (!fn) {
+    throw new TypeError(`worker script ${script} has no default task function (module.exports = fn or export default fn); call execute(data, { name }) to pick a named export`);
+  }
   fnCache.set(nameId, fn);
   return fn;
 }
@@ -150,8 +147,30 @@ function complete(id, rejected, value) {
   native.poolComplete(pool, slot, id, rejected, bytes);
 }
 
+/**
+ * A direct task (its data is held by the main thread: it has a transfer
+ * list, or holds SharedArrayBuffers or ports that only postMessage can
+ * carry): this worker took it from the queue, so it asks for the data now.
+ */
+function fetchAndRun(id, nameId) {
+  current = { id, controller: undefined, abortReason: undefined };
+  return new Promise((resolve) => {
+    fetching.set(id, resolve);
+    control.postMessage({ type: 'fetch', id });
+  }).then((msg) => {
+    if (msg.gone) {
+      // Settled meanwhile (aborted, or the pool is going away): just clear the record.
+      current = null;
+      native.poolComplete(pool, slot, id, true, encode(undefined));
+      return undefined;
+    }
+    return run(id, nameId, -1, msg.data);
+  });
+}
+
 /** Runs one task; returns a promise if it is async. `len` < 0: `data` is already decoded. */
 function run(id, nameId, len, data) {
+  if (len === DIRECT_LEN && isDirect(scratch)) return fetchAndRun(id, nameId);
   const task = { id, controller: undefined, abortReason: undefined };
   current = task;
   let result;
@@ -180,21 +199,18 @@ function run(id, nameId, len, data) {
   return undefined;
 }
 
-/** Starts the next directly handed task if there is one; returns its pending promise, `null` if it ran synchronously, or `undefined` if there was none. */
-function runDirect() {
-  while (direct.length > 0) {
-    const t = direct.shift();
-    if (!native.poolBegin(pool, slot, t.id, t.timeout, Date.now() - t.sentAt)) continue;
-    return run(t.id, t.nameId, -1, t.data) ?? null;
-  }
-  return undefined;
-}
+const SCRATCH_SIZE = 16 * 1024;
 
 function take() {
   let n = native.poolTake(pool, slot, meta, scratch);
   if (n > scratch.length) {
     scratch = Buffer.allocUnsafeSlow(n);
     native.poolTakeRest(pool, slot, scratch);
+  } else if (n >= 0 && n <= SCRATCH_SIZE && scratch.length > 64 * SCRATCH_SIZE) {
+    // Give back the memory of an earlier huge payload.
+    const small = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
+    scratch.copy(small, 0, 0, n);
+    scratch = small;
   }
   return n;
 }
@@ -202,11 +218,6 @@ function take() {
 function loop() {
   const started = Date.now();
   for (let i = 0; ; i++) {
-    if (direct.length > 0) {
-      const pending = runDirect();
-      if (pending) return void pending.then(loop);
-      continue;
-    }
     const n = take();
     if (n === EMPTY) return sleep();
     if (n < 0) return leave();
@@ -217,12 +228,10 @@ function loop() {
 }
 
 function sleep() {
-  Atomics.add(doorbell, SLEEPERS, 1);
   const seen = Atomics.load(doorbell, SEQ);
-  // Work pushed before we announced ourselves would not ring for us.
+  // Work pushed before we read the sequence would not ring for us.
   const n = take();
   if (n !== EMPTY) {
-    Atomics.sub(doorbell, SLEEPERS, 1);
     if (n < 0) return leave();
     const pending = run(meta[0], meta[1], n);
     return pending ? void pending.then(loop) : loop();
@@ -236,28 +245,10 @@ function sleep() {
   // The spin costs at most SPIN_US of CPU each time the queue runs dry.
   const spinUntil = performance.now() + SPIN_US / 1000;
   while (Atomics.load(doorbell, SEQ) === seen && performance.now() < spinUntil);
-  if (Atomics.wait(doorbell, SEQ, seen, SPIN_WAIT_MS) !== 'timed-out') {
-    Atomics.sub(doorbell, SLEEPERS, 1);
-    return loop();
-  }
+  if (Atomics.wait(doorbell, SEQ, seen, SPIN_WAIT_MS) !== 'timed-out') return loop();
   const w = Atomics.waitAsync(doorbell, SEQ, seen);
-  if (!w.async) {
-    Atomics.sub(doorbell, SLEEPERS, 1);
-    return loop();
-  }
-  state = 'asleep';
-  const generation = ++sleepGeneration;
-  w.value.then(() => {
-    if (state === 'asleep' && generation === sleepGeneration) wakeUp();
-  });
-}
-
-/** Leaves the asynchronous sleep (doorbell or a direct task); exactly once per sleep. */
-function wakeUp() {
-  state = 'running';
-  sleepGeneration++;
-  Atomics.sub(doorbell, SLEEPERS, 1);
-  loop();
+  if (!w.async) return loop();
+  w.value.then(loop);
 }
 
 function leave() {

@@ -103,6 +103,9 @@ struct Inner {
     running: HashMap<u32, Running>,
     /// Workers told to leave the next time they ask for work.
     retiring: Vec<u32>,
+    /// Workers whose task timed out: they are being stopped, and get no
+    /// more work (a task handed to one now would die with it).
+    stopping: Vec<u32>,
 }
 
 /// What a worker should do after asking for work.
@@ -188,6 +191,15 @@ impl TaskQueue {
         self.lock().running.len()
     }
 
+    /// Workers in `workers` that are not running a task and not being
+    /// stopped: the ones that can take work now or very soon.
+    pub fn idle_among(&self, workers: impl Iterator<Item = u32>) -> usize {
+        let g = self.lock();
+        workers
+            .filter(|w| !g.running.contains_key(w) && !g.stopping.contains(w))
+            .count()
+    }
+
     /// The task `worker` is running, if any.
     pub fn running_task(&self, worker: u32) -> Option<u64> {
         self.lock().running.get(&worker).map(|r| r.id)
@@ -197,9 +209,15 @@ impl TaskQueue {
     /// records nothing new: it must complete first (it gets `Empty`).
     pub fn take(&self, worker: u32, now: Instant) -> Next {
         let mut g = self.lock();
+        if g.stopping.contains(&worker) {
+            return Next::Retire;
+        }
         if let Some(i) = g.retiring.iter().position(|&w| w == worker) {
             g.retiring.swap_remove(i);
-            return Next::Retire;
+            // Work queued after the retirement was decided: still needed.
+            if g.queued.is_empty() {
+                return Next::Retire;
+            }
         }
         if g.running.contains_key(&worker) {
             return Next::Empty;
@@ -208,7 +226,7 @@ impl TaskQueue {
             return Next::Empty;
         };
         g.keys.remove(&task.id);
-        let deadline = task.timeout.map(|t| now + t);
+        let deadline = task.timeout.and_then(|t| now.checked_add(t));
         g.running.insert(
             worker,
             Running {
@@ -224,26 +242,6 @@ impl TaskQueue {
             payload: task.payload,
             deadline,
         })
-    }
-
-    /// Records that `worker` started task `id` that did not come through the
-    /// queue (it was handed to the worker directly). False if the worker is
-    /// already running a task.
-    pub fn begin(&self, worker: u32, id: u64, timeout: Option<Duration>, submitted: Instant, now: Instant) -> bool {
-        let mut g = self.lock();
-        if g.running.contains_key(&worker) {
-            return false;
-        }
-        g.running.insert(
-            worker,
-            Running {
-                id,
-                started: now,
-                wait: now.saturating_duration_since(submitted),
-                deadline: timeout.map(|t| now + t),
-            },
-        );
-        true
     }
 
     /// Asks `worker` to leave the next time it asks for work, unless it is
@@ -294,6 +292,7 @@ impl TaskQueue {
     pub fn worker_gone(&self, worker: u32) -> Option<u64> {
         let mut g = self.lock();
         g.retiring.retain(|&w| w != worker);
+        g.stopping.retain(|&w| w != worker);
         g.running.remove(&worker).map(|r| r.id)
     }
 
@@ -309,6 +308,7 @@ impl TaskQueue {
                 .filter(|(_, r)| r.deadline.is_some_and(|d| d <= now))
                 .map(|(w, _)| *w)
                 .collect();
+            g.stopping.extend(workers.iter().copied());
             workers
                 .into_iter()
                 .map(|w| (w, g.running.remove(&w).unwrap()))
@@ -438,9 +438,13 @@ mod tests {
         let (expired, wake) = q.expire(start + Duration::from_secs(1));
         assert_eq!(expired, vec![(0, 1)]);
         assert!(wake);
-        // The late result of the timed-out task is dropped.
+        // The late result of the timed-out task is dropped, and the worker
+        // being stopped gets no new task (it would die with the worker).
         assert_eq!(q.complete(0, 1, false, vec![], Instant::now()), CompleteResult::Stale);
+        q.push(task(3, 0));
+        assert!(matches!(q.take(0, Instant::now()), Next::Retire));
         assert_eq!(q.worker_gone(0), None);
+        assert!(q.cancel(3));
         // Worker 1 dies: its task is written off once.
         assert_eq!(q.worker_gone(1), Some(2));
         assert_eq!(q.complete(1, 2, false, vec![], Instant::now()), CompleteResult::Stale);
@@ -473,22 +477,6 @@ mod tests {
     }
 
     #[test]
-    fn a_directly_handed_task_is_tracked_like_a_queued_one() {
-        let q = TaskQueue::new();
-        let now = Instant::now();
-        assert!(q.begin(4, 77, Some(Duration::from_millis(1)), now, now));
-        assert!(!q.begin(4, 78, None, now, now), "one task at a time");
-        assert_eq!(q.running_task(4), Some(77));
-        let (expired, _) = q.expire(now + Duration::from_secs(1));
-        assert_eq!(expired, vec![(4, 77)]);
-        assert!(q.begin(4, 79, None, now, now));
-        assert_eq!(
-            q.complete(4, 79, false, vec![], now),
-            CompleteResult::Accepted { wake: false }
-        );
-    }
-
-    #[test]
     fn retire_only_idle_workers_with_nothing_queued() {
         let q = TaskQueue::new();
         q.push(task(1, 0));
@@ -498,6 +486,40 @@ mod tests {
         assert!(q.retire(1));
         assert!(matches!(q.take(1, Instant::now()), Next::Retire));
         assert!(matches!(q.take(1, Instant::now()), Next::Empty));
+        // Work queued after the decision cancels the retirement.
+        assert!(q.retire(2));
+        q.push(task(5, 0));
+        assert_eq!(take_id(&q, 2), Some(5));
+    }
+
+    #[test]
+    fn a_huge_timeout_means_no_deadline_instead_of_a_panic() {
+        let q = TaskQueue::new();
+        let mut t = task(1, 0);
+        t.timeout = Some(Duration::MAX);
+        q.push(t);
+        assert_eq!(take_id(&q, 0), Some(1));
+        assert_eq!(q.next_deadline(), None);
+    }
+
+    #[test]
+    fn idle_among_counts_workers_free_for_work() {
+        let q = TaskQueue::new();
+        q.push(task(1, 0));
+        q.push(task(2, 0));
+        let mut t = task(3, 0);
+        t.timeout = Some(Duration::ZERO);
+        q.push(t);
+        assert_eq!(take_id(&q, 0), Some(1));
+        assert_eq!(q.idle_among([0, 1, 2].into_iter()), 2);
+        take_id(&q, 1);
+        take_id(&q, 2);
+        q.expire(Instant::now() + Duration::from_secs(1));
+        assert_eq!(
+            q.idle_among([0, 1, 2].into_iter()),
+            0,
+            "1 runs, 0 and 2 run or are being stopped"
+        );
     }
 
     #[test]
