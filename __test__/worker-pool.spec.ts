@@ -115,6 +115,11 @@ describe('worker script forms', () => {
     expect(() => new WorkerPool(tasks, { niceIncrement: -1 })).toThrow(RangeError);
   });
 
+  test('execArgv --import runs in every worker before the script (the way a TypeScript loader is given)', async () => {
+    const p = pool(tasks, { minWorkers: 2, maxWorkers: 2, execArgv: ['--import', pathToFileURL(fixture('pool/preload.mjs')).href] });
+    await expect(p.map([0, 0, 0, 0], { name: 'preloaded' })).resolves.toEqual(['yes', 'yes', 'yes', 'yes']);
+  });
+
   test('a worker uses a threadkit Mutex handed to it in workerData', async () => {
     const mutex = new Mutex();
     const sab = new SharedArrayBuffer(12);
