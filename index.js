@@ -7,6 +7,7 @@
 const { Semaphore, Mutex, RwLock, Permit, acquireAll } = require('./lib/sync.js');
 const { AtomicCounter } = require('./lib/atomic-counter.js');
 const { setDeadlockDetection } = require('./lib/deadlock.js');
+const { PromisePool, PoolClearedError } = require('./lib/promise-pool.js');
 const { ThreadkitError, AbortError, TimeoutError, ClosedError, NotHeldError, DeadlockError, InvalidHandleError } = require('./lib/errors.js');
 
 module.exports = {
@@ -24,4 +25,6 @@ module.exports = {
   NotHeldError,
   DeadlockError,
   InvalidHandleError,
+  PromisePool,
+  PoolClearedError,
 };

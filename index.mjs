@@ -16,5 +16,7 @@ export const {
   NotHeldError,
   DeadlockError,
   InvalidHandleError,
+  PromisePool,
+  PoolClearedError,
 } = threadkit;
 export default threadkit;
