@@ -285,12 +285,7 @@ class PromisePool {
   clear() {
     if (this.#pending === 0) return;
     const error = new PoolClearedError();
-    for (let t = this.#head; t !== null; ) {
-      const next = t.next;
-      this.#unlink(t);
-      t.fail(error);
-      t = next;
-    }
+    for (const task of this.#takeAll()) task.fail(error);
     this.#checkIdle();
   }
 
@@ -300,13 +295,19 @@ class PromisePool {
   async #run(task) {
     const sem = this.#sem;
     for (;;) {
+      let ok = true;
+      let value;
       try {
         const scope = task.scope;
-        task.done(await (scope === null ? task.start() : scope.runInAsyncScope(task.start, task)));
+        value = await (scope === null ? task.start() : scope.runInAsyncScope(task.start, task));
       } catch (error) {
-        task.fail(error);
+        ok = false;
+        value = error;
       }
+      // Before settling: a map may queue its next item from `done`, and should find the permit free.
       if (sem !== null) sem.release();
+      if (ok) task.done(value);
+      else task.fail(value);
       task = this.#head;
       if (task === null || this.#active > this.#concurrency || !this.#takePermit()) break;
       this.#unlink(task);
@@ -355,15 +356,21 @@ class PromisePool {
       (error) => {
         // The semaphore was closed: nothing pending can ever start.
         this.#acquiring = false;
-        for (let t = this.#head; t !== null; ) {
-          const next = t.next;
-          this.#unlink(t);
-          t.fail(error);
-          t = next;
-        }
+        for (const task of this.#takeAll()) task.fail(error);
         this.#checkIdle();
       },
     );
+  }
+
+  /** Empties the queue and returns its tasks, unlinked, in order (so that failing them may re-enter the pool). */
+  #takeAll() {
+    const tasks = [];
+    while (this.#head !== null) {
+      const task = this.#head;
+      this.#unlink(task);
+      tasks.push(task);
+    }
+    return tasks;
   }
 
   #push(task) {
