@@ -648,7 +648,8 @@ describe('limit = a Semaphore, on one thread', () => {
     const ps = Array.from({ length: 50 }, (_, i) =>
       pool.add(
         wrap(i, async () => {
-          if (sem.available !== 4 - m.now) violations++;
+          // every running task holds a permit (a task whose body just ended may hold one a moment longer)
+          if (sem.available > 4 - m.now) violations++;
           await randomPause();
           return i;
         }),
