@@ -441,21 +441,30 @@ describe('map', () => {
   });
 
   test('stopOnError: false runs every item and rejects with an AggregateError of all errors in input order', async () => {
-    const pool = new PromisePool(3);
+    const pool = new PromisePool(Infinity);
     const started: number[] = [];
-    const e = await rejectionOf(
-      pool.map(Array.from({ length: 12 }, (_, i) => i), async (i) => {
+    const gates = Array.from({ length: 12 }, () => gate());
+    const p = pool.map(
+      Array.from({ length: 12 }, (_, i) => i),
+      async (i) => {
         started.push(i);
-        // later items fail sooner, so completion order differs from input order
-        await sleep(12 - i);
+        await gates[i].promise;
         if (i % 4 === 1) throw new Error(`e${i}`);
         return i;
-      }, { stopOnError: false }),
+      },
+      { stopOnError: false },
     );
+    const failure = rejectionOf(p);
+    // settle them in reverse order, so that failures arrive as e9, e5, e1
+    for (let i = 11; i >= 0; i--) {
+      gates[i].open();
+      await settle(1);
+    }
+    const e = await failure;
     expect(e).toBeInstanceOf(AggregateError);
     expect((e as AggregateError).errors.map((x: Error) => x.message)).toEqual(['e1', 'e5', 'e9']);
     expect((e as AggregateError).message).toMatch(/3 of 12/);
-    expect(started.sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    expect(started).toEqual(Array.from({ length: 12 }, (_, i) => i));
   });
 
   test('stopOnError: false with no failure resolves normally', async () => {
