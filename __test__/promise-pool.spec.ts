@@ -467,6 +467,16 @@ describe('map', () => {
     expect(started).toEqual(Array.from({ length: 12 }, (_, i) => i));
   });
 
+  test('items pushed onto the array while the map runs are not mapped', async () => {
+    const pool = new PromisePool(1);
+    const items = [1, 2, 3];
+    const r = await pool.map(items, async (x) => {
+      items.push(x + 10);
+      return x;
+    });
+    expect(r).toEqual([1, 2, 3]);
+  });
+
   test('stopOnError: false with no failure resolves normally', async () => {
     const pool = new PromisePool(2);
     expect(await pool.map([3, 2, 1], async (x) => x, { stopOnError: false })).toEqual([3, 2, 1]);

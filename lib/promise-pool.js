@@ -424,7 +424,9 @@ class PromisePool {
 class MapRun {
   constructor(pool, items, fn, stopOnError, outerSignal, limit, resolve, reject) {
     this.pool = pool;
+    /** An array given to map is used as is (no copy); only the items it had at the call are mapped. */
     this.items = items;
+    this.count = items.length;
     this.fn = fn;
     this.stopOnError = stopOnError;
     this.outerSignal = outerSignal;
@@ -451,11 +453,11 @@ class MapRun {
       this.onOuterAbort = () => this.stop(abortError(outer, 'PromisePool map'));
       outer.addEventListener('abort', this.onOuterAbort, { once: true });
     }
-    this.feed(Math.min(this.limit, this.items.length));
+    this.feed(Math.min(this.limit, this.count));
   }
 
   feed(count) {
-    for (let i = 0; i < count && this.nextIndex < this.items.length && !this.finished; i++) {
+    for (let i = 0; i < count && this.nextIndex < this.count && !this.finished; i++) {
       const task = new MapTask(this, this.nextIndex++);
       this.tasks.push(task);
       PromisePool.enqueue(this.pool, task);
@@ -476,7 +478,7 @@ class MapRun {
     this.detach();
     if (this.errors === null) return this.resolve(this.results);
     const errors = this.errors.sort((a, b) => a.index - b.index).map((e) => e.error);
-    this.reject(new AggregateError(errors, `${errors.length} of ${this.items.length} PromisePool map items failed`));
+    this.reject(new AggregateError(errors, `${errors.length} of ${this.count} PromisePool map items failed`));
   }
 
   /** Gives up: rejects the map, drops its items that have not started, and aborts the signal its running items got. */
