@@ -493,3 +493,204 @@ export declare class WorkerCrashedError extends ThreadkitError {
 export declare class DataCloneError extends TypeError {
   readonly code: 'ERR_THREADKIT_DATA_CLONE';
 }
+
+// ---------------------------------------------------------------- PromisePool
+
+/** Options of {@link PromisePool.add}. */
+export interface PoolTaskOptions {
+  /**
+   * Cancels the task. While it waits in the queue, an abort removes it at
+   * once (O(1)) and its promise rejects with {@link AbortError} (`cause` is
+   * the signal's reason); `fn` is never called. Once it runs, the pool cannot
+   * stop it: `fn` receives this signal as its argument and should stop
+   * itself (pass it to `fetch`, check `signal.aborted`...).
+   *
+   * @example
+   * const ac = new AbortController();
+   * const p = pool.add((signal) => fetch(url, { signal }), { signal: ac.signal });
+   * ac.abort(); // p rejects: with AbortError if it was still queued, or as fetch does
+   */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link PromisePool.map}. */
+export interface PoolMapOptions {
+  /**
+   * `true` (the default): the first failure rejects the map with that error,
+   * no further item starts, and the `signal` passed to running items aborts.
+   * `false`: every item runs and settles; if any failed, the map rejects with
+   * an `AggregateError` whose `errors` are the failures in input order.
+   *
+   * @example
+   * const r = await pool.map(urls, get, { stopOnError: false }).catch((e: AggregateError) => e.errors);
+   */
+  stopOnError?: boolean;
+  /**
+   * Gives up the whole map: it rejects with {@link AbortError}, items not
+   * started yet never start, and the signal passed to running items aborts.
+   *
+   * @example
+   * await pool.map(files, upload, { signal: AbortSignal.timeout(60_000) });
+   */
+  signal?: AbortSignal;
+  /**
+   * At most this many items of this map run at once (a positive integer or
+   * Infinity; default Infinity), on top of the pool's own limit. Items are
+   * handed to the pool only as earlier ones finish, so a small map
+   * concurrency leaves room in the pool for other work.
+   *
+   * @example
+   * await pool.map(rows, insert, { concurrency: 2 }); // 2 of these at once, even if the pool allows 10
+   */
+  concurrency?: number;
+}
+
+/** Options of the {@link PromisePool} constructor. */
+export interface PromisePoolOptions {
+  /**
+   * The local limit: at most this many tasks of this pool run at once (a
+   * positive integer or Infinity). With `limit` it is an extra cap on top of
+   * the shared one, default Infinity; without `limit` it is required.
+   *
+   * @example
+   * new PromisePool({ concurrency: 4 });
+   */
+  concurrency?: number;
+  /**
+   * A shared limit: each running task holds one permit of this Semaphore, so
+   * every pool (on any thread) that uses it stays within its permits in total.
+   * Give the Semaphore itself, or its `handle` (the pool attaches with
+   * {@link Semaphore.from}, e.g. in a worker that got the handle in
+   * `workerData`).
+   *
+   * @example
+   * // main.js
+   * const budget = new Semaphore(20);
+   * new Worker('./worker.js', { workerData: { budget: budget.handle } });
+   * const pool = new PromisePool(budget);
+   * // worker.js: this thread and main together never run more than 20 tasks
+   * const pool = new PromisePool({ limit: workerData.budget });
+   */
+  limit?: Semaphore | PrimitiveHandle<'Semaphore'>;
+}
+
+/**
+ * Runs async functions with at most `concurrency` of them in flight; the
+ * others wait in a FIFO queue. The limit is a number, or one {@link Semaphore}
+ * shared with other pools and other threads (each running task holds one
+ * permit).
+ *
+ * A task starts at once (synchronously, inside `add`) when there is room,
+ * else when an earlier one settles. It runs in the async context
+ * (`AsyncLocalStorage`) of the `add` or `map` call. A synchronous throw in
+ * `fn` becomes a rejection. Bad arguments throw `TypeError` or `RangeError`
+ * synchronously. No promise is ever left pending: a task is settled by its
+ * own function, by its signal, by {@link PromisePool.clear}, or (shared mode)
+ * by the Semaphore being closed ({@link ClosedError}).
+ *
+ * @example
+ * const pool = new PromisePool(10);
+ * const page = await pool.add(() => fetch(url));                 // one task
+ * const sizes = await pool.map(files, (f) => stat(f).then((s) => s.size)); // in input order
+ * await pool.onIdle();
+ */
+export declare class PromisePool {
+  /**
+   * @param concurrency at most this many tasks run at once: a positive integer or Infinity.
+   * @throws {RangeError} for 0, negative, fractional or NaN numbers; {@link TypeError} for non-numbers.
+   * @example
+   * const pool = new PromisePool(10);
+   */
+  constructor(concurrency: number);
+  /**
+   * Each running task holds one permit of `limit` (see {@link PromisePoolOptions.limit}).
+   * @example
+   * const pool = new PromisePool(new Semaphore(20));
+   */
+  constructor(limit: Semaphore);
+  /**
+   * @throws {TypeError} for unknown option names, or if neither `concurrency` nor `limit` is given;
+   *   {@link InvalidHandleError} for a `limit` that is not a valid Semaphore handle.
+   * @example
+   * const pool = new PromisePool({ limit: workerData.budget, concurrency: 4 });
+   */
+  constructor(options: PromisePoolOptions);
+
+  /**
+   * Tasks of this pool running now.
+   * @example
+   * if (pool.activeCount === pool.concurrency) console.log('busy');
+   */
+  readonly activeCount: number;
+  /**
+   * Tasks of this pool waiting to start (map items count once handed to the pool).
+   * @example
+   * if (pool.pendingCount > 1000) throw new Error('backlog too long');
+   */
+  readonly pendingCount: number;
+  /**
+   * The shared Semaphore of a pool built with one, else `null`.
+   * @example
+   * pool.limit?.available; // permits free on all threads
+   */
+  readonly limit: Semaphore | null;
+  /**
+   * The local limit. Settable at any time: raising it starts waiting tasks at
+   * once; lowering it starts nothing new until fewer than the new value run
+   * (running tasks are not interrupted). In shared mode it is a cap on top of
+   * the Semaphore (default Infinity): both must have room for a task to start.
+   * @throws {RangeError} / {@link TypeError} on set, for a value that is not a positive integer or Infinity (the old value stays).
+   * @example
+   * pool.concurrency = 2;  // back off
+   * pool.concurrency = 20; // pending tasks start now
+   */
+  concurrency: number;
+
+  /**
+   * Runs `fn` when there is room and resolves or rejects with its result.
+   * `fn` is called with no argument, or with `options.signal` when one is
+   * given (so that a running task can stop cooperatively).
+   * @throws {TypeError} (synchronously) if `fn` is not a function or `options` is malformed.
+   * @example
+   * const user = await pool.add(() => db.getUser(id));
+   * const res = await pool.add((signal) => fetch(url, { signal }), { signal: AbortSignal.timeout(5000) });
+   */
+  add<T>(fn: (signal: AbortSignal | undefined) => T | PromiseLike<T>, options?: PoolTaskOptions): Promise<Awaited<T>>;
+
+  /**
+   * Runs `fn(item, index, signal)` for every item, through the pool, and
+   * resolves to the results in input order. `signal` aborts when the map
+   * gives up (see {@link PoolMapOptions}). An empty iterable resolves to `[]`.
+   * @throws {TypeError} (synchronously) if `items` is not iterable, `fn` is not a function, or an option is malformed;
+   *   {@link RangeError} for a bad `options.concurrency`.
+   * @example
+   * const pages = await pool.map(urls, (url, i, signal) => fetch(url, { signal }).then((r) => r.text()));
+   */
+  map<Item, R>(items: Iterable<Item>, fn: (item: Item, index: number, signal: AbortSignal) => R | PromiseLike<R>, options?: PoolMapOptions): Promise<Awaited<R>[]>;
+
+  /**
+   * Resolves once no task of this pool runs or waits (at once if none does).
+   * @example
+   * for (const job of jobs) pool.add(() => run(job)).catch(log);
+   * await pool.onIdle();
+   */
+  onIdle(): Promise<void>;
+
+  /**
+   * Removes every waiting task: each rejects with {@link PoolClearedError}
+   * (a map that had items waiting rejects too). Running tasks go on. The
+   * pool stays usable.
+   * @example
+   * process.once('SIGTERM', () => pool.clear());
+   */
+  clear(): void;
+}
+
+/**
+ * A waiting task was removed by {@link PromisePool.clear} before it started.
+ * @example
+ * pool.add(job).catch((e) => { if (!(e instanceof PoolClearedError)) throw e; });
+ */
+export declare class PoolClearedError extends ThreadkitError {
+  readonly code: 'ERR_THREADKIT_POOL_CLEARED';
+}

@@ -9,6 +9,7 @@ const { AtomicCounter } = require('./lib/atomic-counter.js');
 const { setDeadlockDetection } = require('./lib/deadlock.js');
 const { WorkerPool } = require('./lib/pool/worker-pool.js');
 const { ThreadkitError, AbortError, TimeoutError, ClosedError, NotHeldError, DeadlockError, InvalidHandleError, QueueFullError, WorkerCrashedError, DataCloneError } = require('./lib/errors.js');
+const { PromisePool, PoolClearedError } = require('./lib/promise-pool.js');
 
 module.exports = {
   Semaphore,
@@ -29,4 +30,6 @@ module.exports = {
   QueueFullError,
   WorkerCrashedError,
   DataCloneError,
+  PromisePool,
+  PoolClearedError,
 };

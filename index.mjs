@@ -20,5 +20,7 @@ export const {
   QueueFullError,
   WorkerCrashedError,
   DataCloneError,
+  PromisePool,
+  PoolClearedError,
 } = threadkit;
 export default threadkit;
