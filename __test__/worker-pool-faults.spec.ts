@@ -4,19 +4,9 @@
 import fs from 'node:fs';
 import { WorkerPool, TimeoutError, WorkerCrashedError } from '../index';
 import { fixture, until } from './helpers';
+import { tasks, shared, poolFactory } from './pool-helpers';
 
-const tasks = fixture('pool/tasks.js');
-const pools: WorkerPool[] = [];
-function pool(script: string, opts?: any): WorkerPool {
-  const p = new WorkerPool(script, opts);
-  pools.push(p);
-  return p;
-}
-const shared = (ints: number) => new Int32Array(new SharedArrayBuffer(ints * 4));
-
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((p) => p.terminate()));
-});
+const pool = poolFactory();
 
 /** Waits (blocking this thread, no event loop) until `view[i]` stops changing for `quietMs`. */
 function blockUntilStill(view: Int32Array, i: number, quietMs: number, giveUpMs: number): boolean {

@@ -12,19 +12,9 @@ import {
   WorkerCrashedError,
 } from '../index';
 import { fixture, sleep, until, randomPause } from './helpers';
+import { tasks, shared, poolFactory } from './pool-helpers';
 
-const tasks = fixture('pool/tasks.js');
-const pools: WorkerPool[] = [];
-function pool(script: string | URL, opts?: any): WorkerPool {
-  const p = new WorkerPool(script, opts);
-  pools.push(p);
-  return p;
-}
-const shared = (ints: number) => new Int32Array(new SharedArrayBuffer(ints * 4));
-
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((p) => p.terminate()));
-});
+const pool = poolFactory();
 
 describe('the seed API', () => {
   test('new WorkerPool(script, size), execute, terminate', async () => {

@@ -1,0 +1,22 @@
+// Shared set-up of the WorkerPool specs.
+import { WorkerPool } from '../index';
+import { fixture } from './helpers';
+
+/** The task functions of fixtures/pool/tasks.js. */
+export const tasks = fixture('pool/tasks.js');
+
+/** An Int32Array over a new SharedArrayBuffer of `ints` elements. */
+export const shared = (ints: number) => new Int32Array(new SharedArrayBuffer(ints * 4));
+
+/** Creates pools that are terminated after each test of the calling spec file. */
+export function poolFactory() {
+  const pools: WorkerPool[] = [];
+  afterEach(async () => {
+    await Promise.all(pools.splice(0).map((p) => p.terminate()));
+  });
+  return (script: string | URL, opts?: any): WorkerPool => {
+    const p = new WorkerPool(script, opts);
+    pools.push(p);
+    return p;
+  };
+}
