@@ -3,6 +3,8 @@
 //! - [`semaphore`]: the one fair, weighted, closable FIFO semaphore that every
 //!   lock in threadkit is built on (Mutex = 1 permit, RwLock = many readers or
 //!   all permits for a writer), in the style of tokio's `batch_semaphore`.
+//! - [`channel`]: the MPMC channel core (Go semantics, select groups, task
+//!   counting) behind shared `Channel` and `AsyncQueue`.
 //! - [`waiter_queue`]: the O(1)-removal FIFO that holds its waiters.
 //!
 //! The semaphore's state lives in a single 32-bit word that JavaScript also
@@ -12,6 +14,7 @@
 //! Concurrency is model-checked with loom:
 //! `RUSTFLAGS="--cfg loom" cargo test -p threadkit-core --release --test loom`.
 
+pub mod channel;
 pub mod deadlock;
 pub mod semaphore;
 mod sync;

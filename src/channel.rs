@@ -1,0 +1,300 @@
+//! Exported functions behind shared-mode `Channel` and `AsyncQueue` (see
+//! `threadkit_core::channel` for the semantics and `lib/channel-shared.js`
+//! for the JS side). Values are opaque bytes (serialized in JS).
+//!
+//! Every waiter is woken through its thread's mailbox (`isolate::post_wake`),
+//! also when the waker is on the same thread: a channel call therefore never
+//! writes into the caller's wake buffer, and JS never has to settle wakes
+//! after a channel call. Wake codes: 1 done, 2 closed, 3 dropped (a select
+//! waiter whose select completed elsewhere).
+//!
+//! Lifetime: a channel core lives while at least one thread is attached
+//! (`chanOpen`); a thread detaches when its last JS object for the channel
+//! is collected, or when it dies. A handle whose channel is gone is refused.
+
+use crate::isolate::{self, Isolate};
+use crate::status;
+use napi::bindgen_prelude::{Buffer, Either};
+use napi::Env;
+use napi_derive::napi;
+use parking_lot::Mutex;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, LazyLock};
+use threadkit_core::channel::{Channel, Group, RecvOutcome, SendOutcome, Side, Waiter, Wake, UNBOUNDED};
+
+const WAKE_DONE: i32 = 1;
+const WAKE_CLOSED: i32 = 2;
+const WAKE_DROPPED: i32 = 3;
+/// A try-operation found the channel full (send) or empty (receive).
+const WOULD_BLOCK: i32 = -7;
+/// The select this operation belongs to already completed through another case.
+const GROUP_FIRED: i32 = -8;
+/// `taskDone` with nothing unfinished.
+const NOTHING_UNFINISHED: i32 = -9;
+/// Cancel: the waiter was already served or dropped; its wake is on the way.
+const NOT_QUEUED: i32 = -100;
+
+struct Entry {
+    chan: Channel<Vec<u8>>,
+    /// Isolates attached.
+    attached: Mutex<HashSet<u32>>,
+}
+
+static CHANNELS: LazyLock<Mutex<HashMap<u32, Arc<Entry>>>> = LazyLock::new(Default::default);
+static GROUPS: LazyLock<Mutex<HashMap<u32, Arc<Group>>>> = LazyLock::new(Default::default);
+static NEXT_GROUP: AtomicU32 = AtomicU32::new(1);
+
+fn code(w: Wake) -> i32 {
+    match w {
+        Wake::Done => WAKE_DONE,
+        Wake::Closed => WAKE_CLOSED,
+        Wake::Dropped => WAKE_DROPPED,
+    }
+}
+
+fn deliver(id: u32) -> impl FnMut(&Waiter, Wake) -> bool {
+    move |w, k| isolate::post_wake(w.owner, w.token, code(k), id)
+}
+
+/// The channel `id`, if the calling isolate is attached to it.
+fn entry(iso: u32, id: u32) -> Option<Arc<Entry>> {
+    let e = CHANNELS.lock().get(&id).cloned()?;
+    let attached = e.attached.lock().contains(&iso);
+    attached.then_some(e)
+}
+
+fn group(gid: u32) -> Result<Option<Arc<Group>>, i32> {
+    if gid == 0 {
+        return Ok(None);
+    }
+    GROUPS.lock().get(&gid).cloned().map(Some).ok_or(status::BAD_ARGUMENT)
+}
+
+/// Creates (`creating`) or attaches to channel `id` with capacity `cap`
+/// (-1 = unbounded). `unfinished` and `closed` carry over the state of a
+/// channel that was local until now. Returns 0 or a negative status.
+#[napi(catch_unwind)]
+pub fn chan_open(iso: u32, id: u32, cap: i64, creating: bool, unfinished: Option<f64>) -> i32 {
+    if Isolate::get(iso).is_none() {
+        return status::NOT_ATTACHED;
+    }
+    let cap = if cap < 0 { UNBOUNDED } else { cap as usize };
+    let mut all = CHANNELS.lock();
+    let e = if creating {
+        if all.contains_key(&id) {
+            return status::FOREIGN_HANDLE;
+        }
+        let e = Arc::new(Entry {
+            chan: Channel::new(cap, unfinished.unwrap_or(0.0) as u64),
+            attached: Mutex::new(HashSet::new()),
+        });
+        all.insert(id, e.clone());
+        e
+    } else {
+        match all.get(&id) {
+            Some(e) if e.chan.capacity() == cap => e.clone(),
+            _ => return status::FOREIGN_HANDLE,
+        }
+    };
+    e.attached.lock().insert(iso);
+    0
+}
+
+/// Detaches the calling thread (its last JS object for `id` was collected).
+#[napi(catch_unwind)]
+pub fn chan_detach(iso: u32, id: u32) -> i32 {
+    let mut all = CHANNELS.lock();
+    let Some(e) = all.get(&id).cloned() else {
+        return status::NOT_ATTACHED;
+    };
+    let empty = {
+        let mut a = e.attached.lock();
+        a.remove(&iso);
+        a.is_empty()
+    };
+    if empty {
+        all.remove(&id);
+    }
+    0
+}
+
+/// A thread died: remove its waiters and return the values parked for it.
+pub(crate) fn remove_thread(iso: u32) {
+    let entries: Vec<(u32, Arc<Entry>)> = CHANNELS.lock().iter().map(|(k, v)| (*k, v.clone())).collect();
+    for (id, e) in entries {
+        if !e.attached.lock().contains(&iso) {
+            continue;
+        }
+        e.chan.remove_owner(iso, deliver(id));
+        let empty = {
+            let mut a = e.attached.lock();
+            a.remove(&iso);
+            a.is_empty()
+        };
+        if empty {
+            CHANNELS.lock().remove(&id);
+        }
+    }
+}
+
+fn queued(env: &Env, iso: u32) {
+    if let Some(me) = Isolate::get(iso) {
+        me.local().queued(env);
+    }
+}
+
+fn settled(env: &Env, iso: u32) {
+    if let Some(me) = Isolate::get(iso) {
+        me.local().settled(env);
+    }
+}
+
+/// Sends the serialized `value`. `token` 0 makes it a try-send. Returns 0
+/// (sent), `2 + key` (queued), or a negative status.
+#[napi(catch_unwind)]
+pub fn chan_send(env: Env, iso: u32, id: u32, value: Buffer, token: u32, gid: u32) -> i32 {
+    let Some(e) = entry(iso, id) else {
+        return status::NOT_ATTACHED;
+    };
+    let group = match group(gid) {
+        Ok(g) => g,
+        Err(s) => return s,
+    };
+    // A try (token 0) never queues and belongs to no select (a select polls
+    // before its group has any waiter).
+    let waiter = (token != 0).then(|| Waiter::new(iso, token, group));
+    let outcome = e.chan.send(value.to_vec(), waiter, deliver(id));
+    match outcome {
+        SendOutcome::Sent => 0,
+        SendOutcome::Queued(key) => {
+            queued(&env, iso);
+            2 + key as i32
+        }
+        SendOutcome::Full => WOULD_BLOCK,
+        SendOutcome::Closed => status::CLOSED,
+        SendOutcome::GroupFired => GROUP_FIRED,
+    }
+}
+
+/// Receives. `token` 0 makes it a try-receive. Returns the value's bytes, or
+/// `2 + key` (queued), or a negative status (`CLOSED` once closed and drained).
+#[napi(catch_unwind)]
+pub fn chan_recv(env: Env, iso: u32, id: u32, token: u32, gid: u32) -> Either<Buffer, i32> {
+    let Some(e) = entry(iso, id) else {
+        return Either::B(status::NOT_ATTACHED);
+    };
+    let group = match group(gid) {
+        Ok(g) => g,
+        Err(s) => return Either::B(s),
+    };
+    let waiter = (token != 0).then(|| Waiter::new(iso, token, group));
+    match e.chan.recv(waiter, deliver(id)) {
+        RecvOutcome::Value(v) => Either::A(v.into()),
+        RecvOutcome::Queued(key) => {
+            queued(&env, iso);
+            Either::B(2 + key as i32)
+        }
+        RecvOutcome::Empty => Either::B(WOULD_BLOCK),
+        RecvOutcome::Closed => Either::B(status::CLOSED),
+        RecvOutcome::GroupFired => Either::B(GROUP_FIRED),
+    }
+}
+
+/// The value parked for this thread's woken receiver `token`.
+#[napi(catch_unwind)]
+pub fn chan_claim(iso: u32, id: u32, token: u32) -> Option<Buffer> {
+    let e = entry(iso, id)?;
+    e.chan.claim(iso, token).map(Buffer::from)
+}
+
+/// Cancels a queued waiter (`side`: 0 send, 1 receive, 2 join). Returns 1 if
+/// removed, `NOT_QUEUED` if it was already served (its wake is on the way).
+#[napi(catch_unwind)]
+pub fn chan_cancel(env: Env, iso: u32, id: u32, side: u32, key: u32, token: u32) -> i32 {
+    let Some(e) = entry(iso, id) else {
+        return status::NOT_ATTACHED;
+    };
+    let side = match side {
+        0 => Side::Send,
+        1 => Side::Receive,
+        _ => Side::Join,
+    };
+    if e.chan.cancel(side, key as usize, iso, token) {
+        settled(&env, iso);
+        1
+    } else {
+        NOT_QUEUED
+    }
+}
+
+/// Closes. Returns 1 if this call closed it, 0 if it was closed already.
+#[napi(catch_unwind)]
+pub fn chan_close(iso: u32, id: u32) -> i32 {
+    match entry(iso, id) {
+        Some(e) => e.chan.close(deliver(id)) as i32,
+        None => status::NOT_ATTACHED,
+    }
+}
+
+/// `[buffered values, closed (0/1)]` packed as `len * 2 + closed`, or a negative status.
+#[napi(catch_unwind)]
+pub fn chan_state(iso: u32, id: u32) -> f64 {
+    match entry(iso, id) {
+        Some(e) => (e.chan.len() as f64) * 2.0 + if e.chan.is_closed() { 1.0 } else { 0.0 },
+        None => status::NOT_ATTACHED as f64,
+    }
+}
+
+/// Values accepted and not yet marked done.
+#[napi(catch_unwind)]
+pub fn chan_unfinished(iso: u32, id: u32) -> f64 {
+    match entry(iso, id) {
+        Some(e) => e.chan.unfinished() as f64,
+        None => status::NOT_ATTACHED as f64,
+    }
+}
+
+/// Marks one value done. Returns the count left, or a negative status.
+#[napi(catch_unwind)]
+pub fn chan_task_done(iso: u32, id: u32) -> f64 {
+    match entry(iso, id) {
+        Some(e) => match e.chan.task_done(deliver(id)) {
+            Some(left) => left as f64,
+            None => NOTHING_UNFINISHED as f64,
+        },
+        None => status::NOT_ATTACHED as f64,
+    }
+}
+
+/// Waits until nothing is unfinished: 0 if that is already so, else `2 + key`.
+#[napi(catch_unwind)]
+pub fn chan_join(env: Env, iso: u32, id: u32, token: u32) -> i32 {
+    let Some(e) = entry(iso, id) else {
+        return status::NOT_ATTACHED;
+    };
+    match e.chan.join(Waiter::new(iso, token, None)) {
+        None => 0,
+        Some(key) => {
+            queued(&env, iso);
+            2 + key as i32
+        }
+    }
+}
+
+/// A new select group (its waiters complete at most once).
+#[napi(catch_unwind)]
+pub fn chan_group_new() -> u32 {
+    let mut id = NEXT_GROUP.fetch_add(1, Ordering::Relaxed);
+    if id == 0 {
+        id = NEXT_GROUP.fetch_add(1, Ordering::Relaxed);
+    }
+    GROUPS.lock().insert(id, Group::new());
+    id
+}
+
+/// Forgets a select group id (its queued waiters keep the group alive).
+#[napi(catch_unwind)]
+pub fn chan_group_end(gid: u32) {
+    GROUPS.lock().remove(&gid);
+}
