@@ -7,7 +7,10 @@
 const { Semaphore, Mutex, RwLock, Permit, acquireAll } = require('./lib/sync.js');
 const { AtomicCounter } = require('./lib/atomic-counter.js');
 const { setDeadlockDetection } = require('./lib/deadlock.js');
-const { ThreadkitError, AbortError, TimeoutError, ClosedError, NotHeldError, DeadlockError, InvalidHandleError } = require('./lib/errors.js');
+const { Channel } = require('./lib/channel.js');
+const { select } = require('./lib/select.js');
+const { AsyncQueue } = require('./lib/async-queue.js');
+const { ThreadkitError, AbortError, TimeoutError, ClosedError, NotHeldError, DeadlockError, InvalidHandleError, DataCloneError } = require('./lib/errors.js');
 
 module.exports = {
   Semaphore,
@@ -17,6 +20,9 @@ module.exports = {
   AtomicCounter,
   acquireAll,
   setDeadlockDetection,
+  Channel,
+  select,
+  AsyncQueue,
   ThreadkitError,
   AbortError,
   TimeoutError,
@@ -24,4 +30,5 @@ module.exports = {
   NotHeldError,
   DeadlockError,
   InvalidHandleError,
+  DataCloneError,
 };

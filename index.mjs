@@ -9,6 +9,9 @@ export const {
   AtomicCounter,
   acquireAll,
   setDeadlockDetection,
+  Channel,
+  select,
+  AsyncQueue,
   ThreadkitError,
   AbortError,
   TimeoutError,
@@ -16,5 +19,6 @@ export const {
   NotHeldError,
   DeadlockError,
   InvalidHandleError,
+  DataCloneError,
 } = threadkit;
 export default threadkit;

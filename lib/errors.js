@@ -63,8 +63,21 @@ class InvalidHandleError extends TypeError {
   }
 }
 
+/**
+ * A value could not be cloned (structured clone) to cross threads, e.g. a
+ * function, a class instance with private state, or a native object. `cause`
+ * is the serializer's error.
+ */
+class DataCloneError extends ThreadkitError {
+  constructor(message, options) {
+    super(message, options);
+    this.code = 'ERR_THREADKIT_DATA_CLONE';
+  }
+}
+
 module.exports = {
   ThreadkitError,
+  DataCloneError,
   AbortError,
   TimeoutError,
   ClosedError,
