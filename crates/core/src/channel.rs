@@ -100,6 +100,10 @@ fn fire(own: Option<&Group>, other: Option<&Group>, commit: impl FnOnce() -> boo
     Ok(())
 }
 
+fn same_group(a: Option<&Group>, b: Option<&Group>) -> bool {
+    matches!((a, b), (Some(a), Some(b)) if std::ptr::eq(a, b))
+}
+
 /// A queued sender, receiver or joiner.
 #[derive(Clone, Debug)]
 pub struct Waiter {
@@ -226,12 +230,22 @@ impl<V> Channel<V> {
         mut deliver: impl FnMut(&Waiter, Wake) -> bool,
     ) -> SendOutcome {
         let mut g = lock(&self.inner);
+        let own = waiter.as_ref().and_then(|w| w.group.clone());
         if g.closed {
+            // A select's send case completes (by failing) only if its select
+            // has not completed otherwise.
+            if fire(own.as_deref(), None, || true).is_err() {
+                return SendOutcome::GroupFired;
+            }
             return SendOutcome::Closed;
         }
-        let own = waiter.as_ref().and_then(|w| w.group.clone());
         let mut value = Some(value);
         while let Some(r) = g.receivers.front().cloned() {
+            if same_group(own.as_deref(), r.group.as_deref()) {
+                // A select's send case never pairs with its own receive case
+                // (as in Go); it waits behind it instead.
+                break;
+            }
             let key = r.key();
             g.handed.insert(key, value.take().expect("value present"));
             let res = fire(own.as_deref(), r.group.as_deref(), || deliver(&r, Wake::Done));
@@ -287,6 +301,9 @@ impl<V> Channel<V> {
         // would not be empty).
         while let Some((s, _)) = g.senders.front() {
             let s = s.clone();
+            if same_group(own.as_deref(), s.group.as_deref()) {
+                break;
+            }
             match fire(own.as_deref(), s.group.as_deref(), || deliver(&s, Wake::Done)) {
                 Ok(()) => {
                     let (_, v) = g.senders.pop_front().expect("front");
@@ -591,6 +608,20 @@ mod tests {
         assert!(!g2.is_fired());
         assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(4));
         assert!(g2.is_fired());
+    }
+
+    #[test]
+    fn a_select_never_pairs_with_itself() {
+        let log = Log::default();
+        let c: Channel<u32> = Channel::new(0, 0);
+        let g = Group::new();
+        queued(c.recv(Some(Waiter::new(1, 1, Some(g.clone()))), rec(&log)));
+        assert!(matches!(
+            c.send(5, Some(Waiter::new(1, 2, Some(g.clone()))), rec(&log)),
+            SendOutcome::Queued(_)
+        ));
+        assert!(!g.is_fired());
+        assert!(log.borrow().is_empty());
     }
 
     #[test]
