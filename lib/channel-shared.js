@@ -26,13 +26,15 @@
 const { native, isolateId, waiters, newToken } = require('./runtime.js');
 const { ClosedError } = require('./errors.js');
 const { Waiter, DONE, EMPTY, RESOLVED, SEND, RECV, JOIN, abortError } = require('./channel-waiter.js');
-const { encode, decode } = require('./value-codec.js');
+const { decode, encodeInto, decodeFrom, scratch } = require('./value-codec.js');
 
 const CLOSED = -1;
 const WOULD_BLOCK = -7;
 const GROUP_FIRED = -8;
 const NOTHING_UNFINISHED = -9;
 const REMOVED = 1;
+const TOO_BIG = -11;
+const QUEUED_BASE = -1000000;
 
 /** Per-thread attachments: channel id -> number of live cores on this thread. */
 const attachments = new Map();
@@ -88,36 +90,35 @@ class SharedCore {
   }
 
   trySend(value) {
-    const r = native.chanSend(isolateId, this.id, encode(value), 0, 0);
+    const n = encodeInto(value);
+    const r = native.chanSendRaw(isolateId, this.id, scratch(), n, 0, 0);
     if (r === 0) return true;
     if (r === WOULD_BLOCK) return false;
     throw this.statusError(r);
   }
 
   tryReceive() {
-    const r = native.chanRecv(isolateId, this.id, 0, 0);
-    if (typeof r !== 'number') return decode(r);
+    const b = scratch();
+    const r = native.chanRecvRaw(isolateId, this.id, b, 0, 0);
+    if (r >= 0) return decodeFrom(b, r);
+    if (r === TOO_BIG) return decode(native.chanClaim(isolateId, this.id, 0));
     if (r === WOULD_BLOCK) return EMPTY;
     if (r === CLOSED) return DONE;
     throw this.statusError(r);
   }
 
   send(value, options) {
-    let bytes;
-    try {
-      bytes = encode(value);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.sendBytes(bytes, options);
-  }
-
-  sendBytes(bytes, options) {
     if (options !== undefined && options.signal !== undefined && options.signal.aborted) {
       return Promise.reject(abortError(this.what, SEND, options.signal));
     }
+    let n;
+    try {
+      n = encodeInto(value);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const token = newToken();
-    const r = native.chanSend(isolateId, this.id, bytes, token, 0);
+    const r = native.chanSendRaw(isolateId, this.id, scratch(), n, token, 0);
     if (r === 0) return RESOLVED;
     if (r >= 2) return this.park(SEND, r - 2, token, options, false);
     return Promise.reject(this.statusError(r));
@@ -128,16 +129,17 @@ class SharedCore {
       return Promise.reject(abortError(this.what, RECV, options.signal));
     }
     const token = newToken();
-    const r = native.chanRecv(isolateId, this.id, token, 0);
-    if (typeof r !== 'number') {
+    const b = scratch();
+    const r = native.chanRecvRaw(isolateId, this.id, b, token, 0);
+    if (r >= 0 || r === TOO_BIG) {
       try {
-        return Promise.resolve(decode(r));
+        return Promise.resolve(r >= 0 ? decodeFrom(b, r) : decode(native.chanClaim(isolateId, this.id, token)));
       } catch (err) {
         return Promise.reject(err);
       }
     }
+    if (r <= QUEUED_BASE) return this.park(RECV, QUEUED_BASE - r, token, options, raw);
     if (r === CLOSED) return Promise.resolve(raw ? DONE : undefined);
-    if (r >= 2) return this.park(RECV, r - 2, token, options, raw);
     return Promise.reject(this.statusError(r));
   }
 
@@ -159,11 +161,13 @@ class SharedCore {
 
   /** A woken receiver takes the value parked for it. */
   claimInto(w) {
-    const bytes = native.chanClaim(isolateId, this.id, w.token);
-    if (bytes === null) return w.failWith(new Error('threadkit: a channel value was lost (no parked value for this receiver)'));
+    const b = scratch();
+    const r = native.chanClaimRaw(isolateId, this.id, w.token, b);
     let v;
     try {
-      v = decode(bytes);
+      if (r >= 0) v = decodeFrom(b, r);
+      else if (r === TOO_BIG) v = decode(native.chanClaim(isolateId, this.id, w.token));
+      else return w.failWith(new Error('threadkit: a channel value was lost (no parked value for this receiver)'));
     } catch (err) {
       return w.failWith(err);
     }

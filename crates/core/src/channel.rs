@@ -336,6 +336,12 @@ impl<V> Channel<V> {
         }
     }
 
+    /// Parks `value` for `(owner, token)` (a value taken that the binding
+    /// could not hand out at once); it counts as handed to that thread.
+    pub fn park(&self, owner: u32, token: u32, value: V) {
+        lock(&self.inner).handed.insert((owner, token), value);
+    }
+
     /// The value parked for a woken receiver.
     pub fn claim(&self, owner: u32, token: u32) -> Option<V> {
         lock(&self.inner).handed.remove(&(owner, token))
