@@ -355,9 +355,9 @@ describe('Channel across threads', () => {
     expect(seen).toEqual(Array.from({ length: 300 }, (_, i) => i));
   });
 
-  test('stress: main + 3 workers send and receive on one bounded channel; every value exactly once, per-sender order kept', async () => {
+  test.each([3, 64])('stress: main + 3 workers send and receive on one channel of %p; every value exactly once, per-sender order kept', async (capacity) => {
     const count = 400;
-    const ch = new Channel<{ from: number; seq: number }>(3);
+    const ch = new Channel<{ from: number; seq: number }>(capacity);
     const ws = [1, 2, 3].map((from) => workers.start('channel-participant.js', { channel: ch.handle, from, count, receive: true }));
     const results = ws.map((w) => messageWhere<{ received?: unknown[]; error?: string }>(w, (m) => 'received' in m || 'error' in m, 60_000));
     const sent = ws.map((w) => messageWhere(w, (m: { sent?: boolean }) => m.sent === true, 60_000));

@@ -26,7 +26,7 @@
 const { native, isolateId, waiters, newToken } = require('./runtime.js');
 const { ClosedError } = require('./errors.js');
 const { Waiter, DONE, EMPTY, RESOLVED, SEND, RECV, JOIN, abortError } = require('./channel-waiter.js');
-const { decode, encodeInto, decodeFrom, scratch } = require('./value-codec.js');
+const { decode, encodeInto, decodeAt, scratch } = require('./value-codec.js');
 
 const CLOSED = -1;
 const WOULD_BLOCK = -7;
@@ -35,6 +35,20 @@ const NOTHING_UNFINISHED = -9;
 const REMOVED = 1;
 const TOO_BIG = -11;
 const QUEUED_BASE = -1000000;
+/** Head word layout (crates/core/src/seq_buffer.rs). */
+const SENDERS_WAITING = 1;
+const RETURNED = 2;
+const SEQ_MASK = (1 << 29) - 1;
+/** Copies fetched per native receive, for later takes without a native call. */
+const BATCH = 64;
+const HEADER = 12;
+
+/** receiveNative's answer when the receiver was queued (never a user value). */
+class Queued {
+  constructor(key) {
+    this.key = key;
+  }
+}
 
 /** Per-thread attachments: channel id -> number of live cores on this thread. */
 const attachments = new Map();
@@ -55,12 +69,19 @@ class SharedCore {
    * @param {number} [unfinished]  carried over from the local core
    * @returns the status of chanOpen through `this.status` (0 = ok)
    */
-  constructor(id, cap, what, creating, unfinished) {
+  constructor(id, cap, what, creating, unfinished, state) {
     this.id = id;
     this.cap = cap;
     this.what = what;
     this.shared = true;
-    this.status = native.chanOpen(isolateId, id, cap === Infinity ? -1 : cap, creating, unfinished ?? 0);
+    this.state = state;
+    /** The buffer's head word: `seq << 2 | RETURNED | SENDERS_WAITING`. */
+    this.word = new Int32Array(state);
+    /** Copies of buffered values `{ bytes, offs, seq, count }` (see takeCopy). */
+    this.inbox = null;
+    this.expiry = false;
+    this.syncing = false;
+    this.status = native.chanOpen(isolateId, id, cap === Infinity ? -1 : cap, creating, unfinished ?? 0, this.word);
     if (this.status !== 0) return;
     attachments.set(id, (attachments.get(id) ?? 0) + 1);
     collector.register(this, id);
@@ -98,13 +119,86 @@ class SharedCore {
   }
 
   tryReceive() {
+    const v = this.takeCopy();
+    if (v !== EMPTY) return v;
+    return this.receiveNative(0, undefined);
+  }
+
+  /**
+   * Takes the oldest value without a native call, if this thread holds a
+   * copy of it (fetched in an earlier batch): one compare-and-swap of the
+   * head word decides, so a value is taken once even if other threads race
+   * for it (see crates/core/src/seq_buffer.rs). EMPTY if not possible.
+   */
+  takeCopy() {
+    const inbox = this.inbox;
+    if (inbox === null) return EMPTY;
+    const word = this.word;
+    for (;;) {
+      const s = Atomics.load(word, 0);
+      if ((s & RETURNED) !== 0) break;
+      const h = s >>> 2;
+      const i = (h - inbox.seq) & SEQ_MASK;
+      if (i >= inbox.count) break;
+      if (Atomics.compareExchange(word, 0, s, (((h + 1) & SEQ_MASK) << 2) | (s & 3)) === s) {
+        if ((s & SENDERS_WAITING) !== 0) this.scheduleSync();
+        return decodeAt(inbox.bytes, inbox.offs[2 * i], inbox.offs[2 * i + 1]);
+      }
+    }
+    this.inbox = null;
+    return EMPTY;
+  }
+
+  /** Queued senders move into freed slots when native code runs: make it run soon. */
+  scheduleSync() {
+    if (this.syncing) return;
+    this.syncing = true;
+    setImmediate(() => {
+      this.syncing = false;
+      native.chanSync(isolateId, this.id);
+    });
+  }
+
+  /**
+   * A native receive (token 0: a try). Returns the value, EMPTY, DONE, or
+   * a Queued; keeps the copies that come with it.
+   */
+  receiveNative(token, gid) {
     const b = scratch();
-    const r = native.chanRecvRaw(isolateId, this.id, b, 0, 0);
-    if (r >= 0) return decodeFrom(b, r);
-    if (r === TOO_BIG) return decode(native.chanClaim(isolateId, this.id, 0));
+    const r = native.chanRecvBatch(isolateId, this.id, b, token, gid ?? 0, this.cap === 0 ? 0 : BATCH);
+    if (r >= 0) {
+      const first = b.readUInt32LE(0);
+      const count = b.readUInt32LE(4);
+      if (count > 0) this.keepCopies(b, HEADER + first, r, count, b.readUInt32LE(8));
+      return decodeAt(b, HEADER, HEADER + first);
+    }
+    if (r === TOO_BIG) return decode(native.chanClaim(isolateId, this.id, token));
     if (r === WOULD_BLOCK) return EMPTY;
     if (r === CLOSED) return DONE;
+    if (r <= QUEUED_BASE) return new Queued(QUEUED_BASE - r);
     throw this.statusError(r);
+  }
+
+  keepCopies(b, from, to, count, seq) {
+    const bytes = Buffer.from(b.subarray(from, to));
+    const offs = new Int32Array(2 * count);
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+      const len = bytes.readUInt32LE(at);
+      offs[2 * i] = at + 4;
+      offs[2 * i + 1] = at + 4 + len;
+      at += 4 + len;
+    }
+    this.inbox = { bytes, offs, seq, count };
+    if (!this.expiry) {
+      // Copies are only good while their numbers are recent: drop them at
+      // the end of this turn of the event loop.
+      this.expiry = true;
+      setImmediate(() => {
+        this.expiry = false;
+        this.inbox = null;
+      });
+    }
   }
 
   send(value, options) {
@@ -128,19 +222,17 @@ class SharedCore {
     if (options !== undefined && options.signal !== undefined && options.signal.aborted) {
       return Promise.reject(abortError(this.what, RECV, options.signal));
     }
+    let v = this.takeCopy();
+    if (v !== EMPTY) return Promise.resolve(v);
     const token = newToken();
-    const b = scratch();
-    const r = native.chanRecvRaw(isolateId, this.id, b, token, 0);
-    if (r >= 0 || r === TOO_BIG) {
-      try {
-        return Promise.resolve(r >= 0 ? decodeFrom(b, r) : decode(native.chanClaim(isolateId, this.id, token)));
-      } catch (err) {
-        return Promise.reject(err);
-      }
+    try {
+      v = this.receiveNative(token, 0);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    if (r <= QUEUED_BASE) return this.park(RECV, QUEUED_BASE - r, token, options, raw);
-    if (r === CLOSED) return Promise.resolve(raw ? DONE : undefined);
-    return Promise.reject(this.statusError(r));
+    if (v === DONE) return Promise.resolve(raw ? DONE : undefined);
+    if (v instanceof Queued) return this.park(RECV, v.key, token, options, raw);
+    return Promise.resolve(v);
   }
 
   park(side, key, token, options, raw) {
@@ -165,7 +257,7 @@ class SharedCore {
     const r = native.chanClaimRaw(isolateId, this.id, w.token, b);
     let v;
     try {
-      if (r >= 0) v = decodeFrom(b, r);
+      if (r >= 0) v = decodeAt(b, 0, r);
       else if (r === TOO_BIG) v = decode(native.chanClaim(isolateId, this.id, w.token));
       else return w.failWith(new Error('threadkit: a channel value was lost (no parked value for this receiver)'));
     } catch (err) {

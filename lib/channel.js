@@ -27,6 +27,8 @@ const { DONE, EMPTY, SEND, RECV } = require('./channel-waiter.js');
 const { encode } = require('./value-codec.js');
 const { DataCloneError, InvalidHandleError } = require('./errors.js');
 const { validateWaitOptions, describe } = require('./validate.js');
+// Realm-independent: a handle that arrived in a message may come from another realm (a vm context, jest).
+const { isSharedArrayBuffer } = require('node:util').types;
 
 const HANDLE_TAG = '__threadkit';
 const MAX_CAPACITY = 0x7fffffff;
@@ -64,7 +66,7 @@ class ChannelBase {
         for (const g of groups) restartSelect(g);
       }
       const cap = this.#core.cap;
-      this.#handle = Object.freeze({ [HANDLE_TAG]: this.kind, id: this.#core.id, capacity: cap });
+      this.#handle = Object.freeze({ [HANDLE_TAG]: this.kind, id: this.#core.id, capacity: cap, state: this.#core.state });
     }
     return this.#handle;
   }
@@ -82,11 +84,16 @@ class ChannelBase {
     if (handle[HANDLE_TAG] !== kind) {
       throw new InvalidHandleError(`${kind}.from() was given the handle of a ${handle[HANDLE_TAG]}; use ${handle[HANDLE_TAG]}.from()`);
     }
-    const { id, capacity } = handle;
+    const { id, capacity, state } = handle;
     const ok =
-      Number.isInteger(id) && id > 0 && id <= 0xffffffff && (capacity === Infinity || (Number.isInteger(capacity) && capacity >= 0 && capacity <= MAX_CAPACITY));
-    if (!ok) throw new InvalidHandleError(`${kind}.from() was given a damaged handle; pass \`handle\` unchanged`);
-    const core = new SharedCore(id, capacity, what, false);
+      Number.isInteger(id) &&
+      id > 0 &&
+      id <= 0xffffffff &&
+      (capacity === Infinity || (Number.isInteger(capacity) && capacity >= 0 && capacity <= MAX_CAPACITY)) &&
+      isSharedArrayBuffer(state) &&
+      state.byteLength === 4;
+    if (!ok) throw new InvalidHandleError(`${kind}.from() was given a damaged handle; pass \`handle\` unchanged (it must keep its SharedArrayBuffer)`);
+    const core = new SharedCore(id, capacity, what, false, 0, state);
     if (core.status !== 0) {
       throw new InvalidHandleError(
         core.status === FOREIGN_HANDLE
@@ -115,7 +122,7 @@ function share(local, id, groups) {
     });
   }
   // chanSend below counts the buffered values again.
-  const shared = new SharedCore(id, local.cap, local.what, true, local.unfinished - bytes.length);
+  const shared = new SharedCore(id, local.cap, local.what, true, local.unfinished - bytes.length, new SharedArrayBuffer(4));
   if (shared.status !== 0) throw new Error(`threadkit: could not share the ${local.what} (status ${shared.status})`);
   for (const b of bytes) {
     const r = native.chanSend(isolateId, id, b, 0, 0);

@@ -119,13 +119,13 @@ function encodeInto(value) {
   return s.length;
 }
 
-/** Decodes the value in `b[0..len)`. */
-function decodeFrom(b, len) {
-  const tag = b[0];
-  if (tag === NUMBER) return b.readDoubleLE(1);
-  if (tag === STRING) return b.utf8Slice(1, len);
-  if (tag === JSON_TAG) return JSON.parse(b.utf8Slice(1, len));
-  return v8.deserialize(b.subarray(0, len));
+/** Decodes the value in `b[start..end)`. */
+function decodeAt(b, start, end) {
+  const tag = b[start];
+  if (tag === NUMBER) return b.readDoubleLE(start + 1);
+  if (tag === STRING) return b.utf8Slice(start + 1, end);
+  if (tag === JSON_TAG) return JSON.parse(b.utf8Slice(start + 1, end));
+  return v8.deserialize(b.subarray(start, end));
 }
 
 /** A copy of the encoding of `value`, as its own Buffer (rare paths: select, migration). */
@@ -135,7 +135,7 @@ function encode(value) {
 }
 
 function decode(b) {
-  return decodeFrom(b, b.length);
+  return decodeAt(b, 0, b.length);
 }
 
-module.exports = { encode, decode, encodeInto, decodeFrom, scratch };
+module.exports = { encode, decode, encodeInto, decodeAt, scratch };

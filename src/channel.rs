@@ -13,15 +13,18 @@
 //! is collected, or when it dies. A handle whose channel is gone is refused.
 
 use crate::isolate::{self, Isolate};
+use crate::shared_memory::{int32_array, StrongRef};
 use crate::status;
 use napi::bindgen_prelude::{Buffer, Either, Unknown};
 use napi::{Env, JsValue};
 use napi_derive::napi;
 use parking_lot::{Mutex, RwLock};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::sync::atomic::AtomicI32;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock};
 use threadkit_core::channel::{Channel, Group, RecvOutcome, SendOutcome, Side, Waiter, Wake, UNBOUNDED};
+use threadkit_core::StateWord;
 
 const WAKE_DONE: i32 = 1;
 const WAKE_CLOSED: i32 = 2;
@@ -35,10 +38,23 @@ const NOTHING_UNFINISHED: i32 = -9;
 /// Cancel: the waiter was already served or dropped; its wake is on the way.
 const NOT_QUEUED: i32 = -100;
 
+/// The channel's head word, in a `SharedArrayBuffer` that every attached
+/// isolate keeps alive with a strong reference (see `Entry::attached`); the
+/// entry is dropped when the last one detaches.
+struct ChanWord(*const AtomicI32);
+unsafe impl Send for ChanWord {}
+unsafe impl Sync for ChanWord {}
+
+impl StateWord for ChanWord {
+    fn word(&self) -> &AtomicI32 {
+        unsafe { &*self.0 }
+    }
+}
+
 struct Entry {
-    chan: Channel<Vec<u8>>,
-    /// Isolates attached.
-    attached: Mutex<HashSet<u32>>,
+    chan: Channel<Vec<u8>, ChanWord>,
+    /// Isolates attached, each with its reference to the head word's buffer.
+    attached: Mutex<HashMap<u32, StrongRef>>,
 }
 
 static CHANNELS: LazyLock<RwLock<HashMap<u32, Arc<Entry>>>> = LazyLock::new(Default::default);
@@ -60,7 +76,7 @@ fn deliver(id: u32) -> impl FnMut(&Waiter, Wake) -> bool {
 /// The channel `id`, if the calling isolate is attached to it.
 fn entry(iso: u32, id: u32) -> Option<Arc<Entry>> {
     let e = CHANNELS.read().get(&id).cloned()?;
-    let attached = e.attached.lock().contains(&iso);
+    let attached = e.attached.lock().contains_key(&iso);
     attached.then_some(e)
 }
 
@@ -72,12 +88,19 @@ fn group(gid: u32) -> Result<Option<Arc<Group>>, i32> {
 }
 
 /// Creates (`creating`) or attaches to channel `id` with capacity `cap`
-/// (-1 = unbounded). `unfinished` and `closed` carry over the state of a
-/// channel that was local until now. Returns 0 or a negative status.
+/// (-1 = unbounded) and head word `state[0]` (an `Int32Array` over a
+/// `SharedArrayBuffer`). `unfinished` carries over the count of a queue
+/// that was local until now. Returns 0 or a negative status.
 #[napi(catch_unwind)]
-pub fn chan_open(iso: u32, id: u32, cap: i64, creating: bool, unfinished: Option<f64>) -> i32 {
+pub fn chan_open(env: Env, iso: u32, id: u32, cap: i64, creating: bool, unfinished: f64, state: Unknown) -> i32 {
     if Isolate::get(iso).is_none() {
         return status::NOT_ATTACHED;
+    }
+    let Some((ptr, len)) = int32_array(&env, state.raw()) else {
+        return status::BAD_ARGUMENT;
+    };
+    if len < 1 {
+        return status::BAD_ARGUMENT;
     }
     let cap = if cap < 0 { UNBOUNDED } else { cap as usize };
     let mut all = CHANNELS.write();
@@ -86,31 +109,38 @@ pub fn chan_open(iso: u32, id: u32, cap: i64, creating: bool, unfinished: Option
             return status::FOREIGN_HANDLE;
         }
         let e = Arc::new(Entry {
-            chan: Channel::new(cap, unfinished.unwrap_or(0.0) as u64),
-            attached: Mutex::new(HashSet::new()),
+            chan: Channel::with_word(cap, unfinished.max(0.0) as u64, ChanWord(ptr)),
+            attached: Mutex::new(HashMap::new()),
         });
         all.insert(id, e.clone());
         e
     } else {
         match all.get(&id) {
-            Some(e) if e.chan.capacity() == cap => e.clone(),
+            Some(e) if e.chan.capacity() == cap && std::ptr::eq(e.chan.word().0, ptr) => e.clone(),
             _ => return status::FOREIGN_HANDLE,
         }
     };
-    e.attached.lock().insert(iso);
+    if let std::collections::hash_map::Entry::Vacant(slot) = e.attached.lock().entry(iso) {
+        let Some(r) = StrongRef::new(&env, state.raw()) else {
+            return status::BAD_ARGUMENT;
+        };
+        slot.insert(r);
+    }
     0
 }
 
 /// Detaches the calling thread (its last JS object for `id` was collected).
 #[napi(catch_unwind)]
-pub fn chan_detach(iso: u32, id: u32) -> i32 {
+pub fn chan_detach(env: Env, iso: u32, id: u32) -> i32 {
     let mut all = CHANNELS.write();
     let Some(e) = all.get(&id).cloned() else {
         return status::NOT_ATTACHED;
     };
     let empty = {
         let mut a = e.attached.lock();
-        a.remove(&iso);
+        if let Some(r) = a.remove(&iso) {
+            r.delete(&env);
+        }
         a.is_empty()
     };
     if empty {
@@ -123,12 +153,13 @@ pub fn chan_detach(iso: u32, id: u32) -> i32 {
 pub(crate) fn remove_thread(iso: u32) {
     let entries: Vec<(u32, Arc<Entry>)> = CHANNELS.read().iter().map(|(k, v)| (*k, v.clone())).collect();
     for (id, e) in entries {
-        if !e.attached.lock().contains(&iso) {
+        if !e.attached.lock().contains_key(&iso) {
             continue;
         }
         e.chan.remove_owner(iso, deliver(id));
         let empty = {
             let mut a = e.attached.lock();
+            // The env is going away and frees its references itself.
             a.remove(&iso);
             a.is_empty()
         };
@@ -241,7 +272,11 @@ pub fn chan_close(iso: u32, id: u32) -> i32 {
 #[napi(catch_unwind)]
 pub fn chan_state(iso: u32, id: u32) -> f64 {
     match entry(iso, id) {
-        Some(e) => (e.chan.len() as f64) * 2.0 + if e.chan.is_closed() { 1.0 } else { 0.0 },
+        Some(e) => {
+            // Let queued senders into slots that JS receivers freed, first.
+            e.chan.sync(deliver(id));
+            (e.chan.len() as f64) * 2.0 + if e.chan.is_closed() { 1.0 } else { 0.0 }
+        }
         None => status::NOT_ATTACHED as f64,
     }
 }
@@ -424,4 +459,80 @@ pub fn chan_claim_raw(env: Env, iso: u32, id: u32, token: u32, scratch: Unknown)
         Some(v) => hand_out(&e, iso, token, v, buf),
         None => status::NOT_ATTACHED,
     }
+}
+
+/// Lets queued senders into slots freed by receivers that took values by
+/// themselves (JS fast path; see `threadkit_core::seq_buffer`).
+#[napi(catch_unwind)]
+pub fn chan_sync(iso: u32, id: u32) -> i32 {
+    match entry(iso, id) {
+        Some(e) => {
+            e.chan.sync(deliver(id));
+            0
+        }
+        None => status::NOT_ATTACHED,
+    }
+}
+
+/// Header of a batch written by `chan_recv_batch`: `[first value's length,
+/// number of copies, number of the first copy]` as u32 (little endian).
+const BATCH_HEADER: usize = 12;
+
+/// Like `chan_recv_raw`, but on success also copies up to `max` of the
+/// values still buffered after the one received, with the number of the
+/// first, so that this thread can take them later with a compare-and-swap
+/// on the head word, without a native call. Layout in `scratch`: the header,
+/// the received value, then `[u32 length][bytes]` per copy. Returns the
+/// bytes used, `TOO_BIG` (the value is parked), `QUEUED_BASE - key`, or a
+/// negative status.
+#[napi(catch_unwind)]
+pub fn chan_recv_batch(env: Env, iso: u32, id: u32, scratch: Unknown, token: u32, gid: u32, max: u32) -> i32 {
+    let Some(e) = entry(iso, id) else {
+        return status::NOT_ATTACHED;
+    };
+    let Some((ptr, cap)) = uint8_array(&env, scratch.raw()) else {
+        return status::BAD_ARGUMENT;
+    };
+    if cap < BATCH_HEADER || cap > i32::MAX as usize {
+        return status::BAD_ARGUMENT;
+    }
+    let group = match group(gid) {
+        Ok(g) => g,
+        Err(s) => return s,
+    };
+    let waiter = (token != 0).then(|| Waiter::new(iso, token, group));
+    let v = match e.chan.recv(waiter, deliver(id)) {
+        RecvOutcome::Value(v) => v,
+        RecvOutcome::Queued(key) => {
+            queued(&env, iso);
+            return QUEUED_BASE - key as i32;
+        }
+        RecvOutcome::Empty => return WOULD_BLOCK,
+        RecvOutcome::Closed => return status::CLOSED,
+        RecvOutcome::GroupFired => return GROUP_FIRED,
+    };
+    if BATCH_HEADER + v.len() > cap {
+        e.chan.park(iso, token, v);
+        return TOO_BIG;
+    }
+    let out = unsafe { std::slice::from_raw_parts_mut(ptr, cap) };
+    out[BATCH_HEADER..BATCH_HEADER + v.len()].copy_from_slice(&v);
+    let mut at = BATCH_HEADER + v.len();
+    let (first, copies) = if max == 0 {
+        (0, 0)
+    } else {
+        e.chan.peek(max as usize, |c| {
+            if at + 4 + c.len() > cap {
+                return false;
+            }
+            out[at..at + 4].copy_from_slice(&(c.len() as u32).to_le_bytes());
+            out[at + 4..at + 4 + c.len()].copy_from_slice(c);
+            at += 4 + c.len();
+            true
+        })
+    };
+    out[0..4].copy_from_slice(&(v.len() as u32).to_le_bytes());
+    out[4..8].copy_from_slice(&(copies as u32).to_le_bytes());
+    out[8..12].copy_from_slice(&first.to_le_bytes());
+    at as i32
 }

@@ -41,9 +41,11 @@
 //! elsewhere is stale: it is dropped with a [`Wake::Dropped`] so its thread
 //! can forget it.
 
+use crate::semaphore::{OwnedWord, StateWord};
+use crate::seq_buffer::SeqBuffer;
 use crate::sync::{lock, Mutex};
 use crate::waiter_queue::{WaiterKey, WaiterQueue};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -169,7 +171,7 @@ pub enum Side {
 }
 
 struct Inner<V> {
-    buf: VecDeque<V>,
+    buf: SeqBuffer<V>,
     senders: WaiterQueue<(Waiter, V)>,
     receivers: WaiterQueue<Waiter>,
     joiners: WaiterQueue<Waiter>,
@@ -179,18 +181,29 @@ struct Inner<V> {
 }
 
 /// See the module docs.
-pub struct Channel<V> {
+pub struct Channel<V, W: StateWord = OwnedWord> {
     cap: usize,
+    /// The buffer's head word (see [`crate::seq_buffer`]), shared with JS.
+    word: W,
     inner: Mutex<Inner<V>>,
 }
 
-impl<V> Channel<V> {
-    /// `unfinished` carries over the count of a queue that was local before.
+impl<V> Channel<V, OwnedWord> {
+    /// A channel whose head word only Rust sees (tests).
     pub fn new(cap: usize, unfinished: u64) -> Self {
+        Self::with_word(cap, unfinished, OwnedWord::new(0))
+    }
+}
+
+impl<V, W: StateWord> Channel<V, W> {
+    /// `unfinished` carries over the count of a queue that was local before;
+    /// `word` must hold 0.
+    pub fn with_word(cap: usize, unfinished: u64, word: W) -> Self {
         Self {
             cap,
+            word,
             inner: Mutex::new(Inner {
-                buf: VecDeque::new(),
+                buf: SeqBuffer::new(),
                 senders: WaiterQueue::new(),
                 receivers: WaiterQueue::new(),
                 joiners: WaiterQueue::new(),
@@ -205,9 +218,24 @@ impl<V> Channel<V> {
         self.cap
     }
 
+    pub fn word(&self) -> &W {
+        &self.word
+    }
+
+    fn w(&self) -> &crate::sync::AtomicI32 {
+        self.word.word()
+    }
+
+    /// Buffered values not taken yet, after dropping those JS took.
+    fn buffered(&self, g: &mut Inner<V>) -> usize {
+        g.buf.collect(self.w());
+        g.buf.len()
+    }
+
     /// Buffered values (not counting values parked for woken receivers).
     pub fn len(&self) -> usize {
-        lock(&self.inner).buf.len()
+        let mut g = lock(&self.inner);
+        self.buffered(&mut g)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -267,11 +295,11 @@ impl<V> Channel<V> {
             }
         }
         let value = value.expect("value present");
-        if g.buf.len() < self.cap {
+        if self.buffered(&mut g) < self.cap {
             if fire(own.as_deref(), None, || true).is_err() {
                 return SendOutcome::GroupFired;
             }
-            g.buf.push_back(value);
+            g.buf.push(value);
             g.unfinished += 1;
             return SendOutcome::Sent;
         }
@@ -280,7 +308,11 @@ impl<V> Channel<V> {
         }
         match waiter {
             None => SendOutcome::Full,
-            Some(w) => SendOutcome::Queued(g.senders.push_back((w, value))),
+            Some(w) => {
+                let key = g.senders.push_back((w, value));
+                g.buf.publish(self.w(), true);
+                SendOutcome::Queued(key)
+            }
         }
     }
 
@@ -288,11 +320,13 @@ impl<V> Channel<V> {
     pub fn recv(&self, waiter: Option<Waiter>, mut deliver: impl FnMut(&Waiter, Wake) -> bool) -> RecvOutcome<V> {
         let mut g = lock(&self.inner);
         let own = waiter.as_ref().and_then(|w| w.group.clone());
-        if !g.buf.is_empty() {
+        if let Some(v) = g.buf.pop(self.w()) {
             if fire(own.as_deref(), None, || true).is_err() {
+                // Another case of this select won: the value goes back first in line.
+                g.buf.push_returned(v);
+                g.buf.publish(self.w(), !g.senders.is_empty());
                 return RecvOutcome::GroupFired;
             }
-            let v = g.buf.pop_front().expect("not empty");
             self.refill(&mut g, &mut deliver);
             return RecvOutcome::Value(v);
         }
@@ -347,16 +381,45 @@ impl<V> Channel<V> {
         lock(&self.inner).handed.remove(&(owner, token))
     }
 
+    /// Lets queued senders into the slots freed by receivers that took
+    /// values by themselves (JS fast path).
+    pub fn sync(&self, mut deliver: impl FnMut(&Waiter, Wake) -> bool) {
+        let mut g = lock(&self.inner);
+        self.refill(&mut g, &mut deliver);
+    }
+
+    /// Calls `f` on copies-to-be of the untaken values, oldest first, while
+    /// it returns true and at most `max` times; returns the number of the
+    /// first one and how many `f` accepted.
+    pub fn peek(&self, max: usize, mut f: impl FnMut(&V) -> bool) -> (u32, usize) {
+        let mut g = lock(&self.inner);
+        g.buf.collect(self.w());
+        let (first, values) = g.buf.peek();
+        let mut n = 0;
+        for v in values.take(max) {
+            if !f(v) {
+                break;
+            }
+            n += 1;
+        }
+        (first, n)
+    }
+
     /// Moves queued senders' values into free buffer slots.
     fn refill(&self, g: &mut Inner<V>, deliver: &mut impl FnMut(&Waiter, Wake) -> bool) {
-        while g.buf.len() < self.cap {
+        self.refill_inner(g, deliver);
+        g.buf.publish(self.w(), !g.senders.is_empty());
+    }
+
+    fn refill_inner(&self, g: &mut Inner<V>, deliver: &mut impl FnMut(&Waiter, Wake) -> bool) {
+        while self.buffered(g) < self.cap {
             let Some((s, _)) = g.senders.front() else { break };
             let s = s.clone();
             let res = fire(None, s.group.as_deref(), || deliver(&s, Wake::Done));
             let (_, v) = g.senders.pop_front().expect("front");
             match res {
                 Ok(()) => {
-                    g.buf.push_back(v);
+                    g.buf.push(v);
                     g.unfinished += 1;
                 }
                 Err(FireError::Other) => {
@@ -369,16 +432,16 @@ impl<V> Channel<V> {
 
     /// Hands buffered values to queued receivers (after a value came back).
     fn pump(&self, g: &mut Inner<V>, deliver: &mut impl FnMut(&Waiter, Wake) -> bool) {
-        while !g.buf.is_empty() {
-            let Some(r) = g.receivers.pop_front() else { break };
+        while !g.receivers.is_empty() {
+            let Some(v) = g.buf.pop(self.w()) else { break };
+            let r = g.receivers.pop_front().expect("not empty");
             let key = r.key();
-            let v = g.buf.pop_front().expect("not empty");
             g.handed.insert(key, v);
             match fire(None, r.group.as_deref(), || deliver(&r, Wake::Done)) {
                 Ok(()) => {}
                 Err(e) => {
                     let v = g.handed.remove(&key).expect("parked");
-                    g.buf.push_front(v);
+                    g.buf.push_returned(v);
                     if e == FireError::Other {
                         deliver(&r, Wake::Dropped);
                     }
@@ -405,6 +468,7 @@ impl<V> Channel<V> {
                 deliver(&s, Wake::Dropped);
             }
         }
+        g.buf.publish(self.w(), false);
         true
     }
 
@@ -416,7 +480,9 @@ impl<V> Channel<V> {
         match side {
             Side::Send => {
                 if g.senders.get(key).is_some_and(|(w, _)| matches(w)) {
-                    return g.senders.remove(key).is_some();
+                    g.senders.remove(key);
+                    g.buf.publish(self.w(), !g.senders.is_empty());
+                    return true;
                 }
             }
             Side::Receive => {
@@ -471,7 +537,7 @@ impl<V> Channel<V> {
         keys.sort_unstable();
         for k in keys.into_iter().rev() {
             let v = g.handed.remove(&k).expect("parked");
-            g.buf.push_front(v);
+            g.buf.push_returned(v);
         }
         self.pump(&mut g, &mut deliver);
         removed

@@ -5,6 +5,8 @@
 //!   all permits for a writer), in the style of tokio's `batch_semaphore`.
 //! - [`channel`]: the MPMC channel core (Go semantics, select groups, task
 //!   counting) behind shared `Channel` and `AsyncQueue`.
+//! - [`seq_buffer`]: a channel's buffer, whose values JS receivers can take
+//!   with a compare-and-swap on a shared head word (no native call).
 //! - [`waiter_queue`]: the O(1)-removal FIFO that holds its waiters.
 //!
 //! The semaphore's state lives in a single 32-bit word that JavaScript also
@@ -17,6 +19,7 @@
 pub mod channel;
 pub mod deadlock;
 pub mod semaphore;
+pub mod seq_buffer;
 mod sync;
 pub mod waiter_queue;
 
