@@ -42,6 +42,10 @@ const SEQ_MASK = (1 << 29) - 1;
 /** Copies fetched per native receive, for later takes without a native call. */
 const BATCH = 64;
 const HEADER = 12;
+/** Outbox: slots reserved per native call, and its size (see sendFast). */
+const CREDITS = 64;
+const OUTBOX_BYTES = 64 * 1024;
+const OUTBOX_DATA = 8;
 
 /** receiveNative's answer when the receiver was queued (never a user value). */
 class Queued {
@@ -81,6 +85,17 @@ class SharedCore {
     this.inbox = null;
     this.expiry = false;
     this.syncing = false;
+    /**
+     * Outbox (Channel with a buffer only): sends batched on this thread into
+     * reserved slots; see sendFast. `out` is `{ u8, count }` over a
+     * SharedArrayBuffer that native code reads on flush, detach or death.
+     */
+    this.batching = what === 'Channel' && cap > 0;
+    this.out = null;
+    this.outCount = 0;
+    this.outUsed = OUTBOX_DATA;
+    this.credits = 0;
+    this.flushing = false;
     this.status = native.chanOpen(isolateId, id, cap === Infinity ? -1 : cap, creating, unfinished ?? 0, this.word);
     if (this.status !== 0) return;
     attachments.set(id, (attachments.get(id) ?? 0) + 1);
@@ -88,6 +103,7 @@ class SharedCore {
   }
 
   get length() {
+    this.flushOut();
     const s = native.chanState(isolateId, this.id);
     return s < 0 ? 0 : Math.floor(s / 2);
   }
@@ -112,6 +128,8 @@ class SharedCore {
 
   trySend(value) {
     const n = encodeInto(value);
+    if (this.batching && this.sendFast(n)) return true;
+    this.flushOut();
     const r = native.chanSendRaw(isolateId, this.id, scratch(), n, 0, 0);
     if (r === 0) return true;
     if (r === WOULD_BLOCK) return false;
@@ -149,6 +167,62 @@ class SharedCore {
     return EMPTY;
   }
 
+  /**
+   * Sends the value encoded in the scratch buffer (`n` bytes) without a
+   * native call, if this thread holds a reserved slot: the value is
+   * appended to this thread's outbox (shared memory) and counted there last,
+   * so a thread terminated at any point leaves either a whole value (which
+   * native code delivers) or none (and then that send never resolved).
+   * The outbox goes into the channel when native code is next called from
+   * this thread, and at the end of the current event-loop turn. Returns
+   * false if no slot could be reserved (full, or senders queued): the caller
+   * takes the native path. Throws ClosedError once closed.
+   */
+  sendFast(n) {
+    if (n + 4 > OUTBOX_BYTES - OUTBOX_DATA) return false;
+    if (this.credits === 0 || this.outUsed + 4 + n > OUTBOX_BYTES) {
+      if (this.out === null) this.makeOutbox();
+      const r = native.chanFlush(isolateId, this.id, CREDITS);
+      this.outCount = 0;
+      this.outUsed = OUTBOX_DATA;
+      if (r === CLOSED) throw this.closedError();
+      this.credits = r > 0 ? r : 0;
+      if (this.credits === 0) return false;
+    }
+    const out = this.out;
+    const at = this.outUsed;
+    out.u8.writeUInt32LE(n, at);
+    out.u8.set(scratch().subarray(0, n), at + 4);
+    this.outUsed = at + 4 + n;
+    this.credits--;
+    Atomics.store(out.count, 0, ++this.outCount);
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(() => {
+        this.flushing = false;
+        this.flushOut();
+      });
+    }
+    return true;
+  }
+
+  makeOutbox() {
+    const sab = new SharedArrayBuffer(OUTBOX_BYTES);
+    const u8 = Buffer.from(sab);
+    const r = native.chanOutbox(isolateId, this.id, u8);
+    if (r !== 0) throw this.statusError(r);
+    this.out = { u8, count: new Int32Array(sab, 0, 1) };
+  }
+
+  /** Moves the outbox into the channel and gives back unused reserved slots. */
+  flushOut() {
+    if (this.outCount === 0 && this.credits === 0) return;
+    native.chanFlush(isolateId, this.id, 0);
+    this.outCount = 0;
+    this.outUsed = OUTBOX_DATA;
+    this.credits = 0;
+  }
+
   /** Queued senders move into freed slots when native code runs: make it run soon. */
   scheduleSync() {
     if (this.syncing) return;
@@ -164,6 +238,7 @@ class SharedCore {
    * a Queued; keeps the copies that come with it.
    */
   receiveNative(token, gid) {
+    this.flushOut();
     const b = scratch();
     const r = native.chanRecvBatch(isolateId, this.id, b, token, gid ?? 0, this.cap === 0 ? 0 : BATCH);
     if (r >= 0) {
@@ -211,6 +286,12 @@ class SharedCore {
     } catch (err) {
       return Promise.reject(err);
     }
+    try {
+      if (this.batching && this.sendFast(n)) return RESOLVED;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.flushOut();
     const token = newToken();
     const r = native.chanSendRaw(isolateId, this.id, scratch(), n, token, 0);
     if (r === 0) return RESOLVED;
@@ -272,6 +353,7 @@ class SharedCore {
    * or 'done' (completed now: `w` has been settled).
    */
   register(w, gid, bytes) {
+    this.flushOut();
     const token = newToken();
     const r = w.side === SEND ? native.chanSend(isolateId, this.id, bytes, token, gid) : native.chanRecv(isolateId, this.id, token, gid);
     if (typeof r !== 'number') {
@@ -321,6 +403,7 @@ class SharedCore {
   }
 
   close() {
+    this.flushOut();
     return native.chanClose(isolateId, this.id) === 1;
   }
 

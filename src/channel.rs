@@ -53,8 +53,78 @@ impl StateWord for ChanWord {
 
 struct Entry {
     chan: Channel<Vec<u8>, ChanWord>,
-    /// Isolates attached, each with its reference to the head word's buffer.
-    attached: Mutex<HashMap<u32, StrongRef>>,
+    /// Isolates attached.
+    attached: Mutex<HashMap<u32, Attached>>,
+}
+
+/// One attached isolate.
+struct Attached {
+    /// Keeps the head word's buffer alive.
+    state_ref: StrongRef,
+    /// Where this thread batches the values it sends (see `chan_outbox`).
+    outbox: Option<Outbox>,
+    /// Slots reserved for this thread's outbox.
+    credits: usize,
+}
+
+/// A `SharedArrayBuffer` (as a `Uint8Array`) in which the owning thread's JS
+/// appends sent values without a native call: bytes 0..4 hold the number of
+/// committed values (an `Int32`, stored last, after the value's bytes), then
+/// from byte 8 each value as `[u32 length][bytes]`. Native code reads it when
+/// that thread flushes, detaches or dies, so a value whose send resolved is
+/// never lost, even if the thread is terminated before it flushed.
+struct Outbox {
+    ptr: *mut u8,
+    len: usize,
+    buf_ref: StrongRef,
+}
+
+unsafe impl Send for Outbox {}
+
+const OUTBOX_DATA: usize = 8;
+
+impl Outbox {
+    /// The committed values, oldest first; resets the count.
+    fn take(&self) -> Vec<Vec<u8>> {
+        let count_word = unsafe { &*(self.ptr as *const AtomicI32) };
+        let count = count_word.load(std::sync::atomic::Ordering::Acquire).max(0) as usize;
+        let data = unsafe { std::slice::from_raw_parts(self.ptr, self.len) };
+        let mut out = Vec::with_capacity(count);
+        let mut at = OUTBOX_DATA;
+        for _ in 0..count {
+            if at + 4 > self.len {
+                break;
+            }
+            let n = u32::from_le_bytes(data[at..at + 4].try_into().expect("4 bytes")) as usize;
+            if at + 4 + n > self.len {
+                break;
+            }
+            out.push(data[at + 4..at + 4 + n].to_vec());
+            at += 4 + n;
+        }
+        count_word.store(0, std::sync::atomic::Ordering::Release);
+        out
+    }
+}
+
+/// Moves `iso`'s committed outbox values into the channel and gives back
+/// the slots it reserved but did not use. Returns false if not attached.
+fn flush(e: &Entry, id: u32, iso: u32) -> bool {
+    let (values, credits) = {
+        let mut a = e.attached.lock();
+        let Some(at) = a.get_mut(&iso) else {
+            return false;
+        };
+        let values = at.outbox.as_ref().map(Outbox::take).unwrap_or_default();
+        let credits = std::mem::take(&mut at.credits);
+        (values, credits)
+    };
+    let unused = credits.saturating_sub(values.len());
+    for v in values.into_iter().take(credits) {
+        e.chan.push_reserved(v, deliver(id));
+    }
+    e.chan.release_reserved(unused, deliver(id));
+    true
 }
 
 static CHANNELS: LazyLock<RwLock<HashMap<u32, Arc<Entry>>>> = LazyLock::new(Default::default);
@@ -121,10 +191,14 @@ pub fn chan_open(env: Env, iso: u32, id: u32, cap: i64, creating: bool, unfinish
         }
     };
     if let std::collections::hash_map::Entry::Vacant(slot) = e.attached.lock().entry(iso) {
-        let Some(r) = StrongRef::new(&env, state.raw()) else {
+        let Some(state_ref) = StrongRef::new(&env, state.raw()) else {
             return status::BAD_ARGUMENT;
         };
-        slot.insert(r);
+        slot.insert(Attached {
+            state_ref,
+            outbox: None,
+            credits: 0,
+        });
     }
     0
 }
@@ -136,10 +210,14 @@ pub fn chan_detach(env: Env, iso: u32, id: u32) -> i32 {
     let Some(e) = all.get(&id).cloned() else {
         return status::NOT_ATTACHED;
     };
+    flush(&e, id, iso);
     let empty = {
         let mut a = e.attached.lock();
-        if let Some(r) = a.remove(&iso) {
-            r.delete(&env);
+        if let Some(at) = a.remove(&iso) {
+            at.state_ref.delete(&env);
+            if let Some(o) = at.outbox {
+                o.buf_ref.delete(&env);
+            }
         }
         a.is_empty()
     };
@@ -156,6 +234,8 @@ pub(crate) fn remove_thread(iso: u32) {
         if !e.attached.lock().contains_key(&iso) {
             continue;
         }
+        // Values whose send resolved on the dead thread are still delivered.
+        flush(&e, id, iso);
         e.chan.remove_owner(iso, deliver(id));
         let empty = {
             let mut a = e.attached.lock();
@@ -535,4 +615,55 @@ pub fn chan_recv_batch(env: Env, iso: u32, id: u32, scratch: Unknown, token: u32
     out[4..8].copy_from_slice(&(copies as u32).to_le_bytes());
     out[8..12].copy_from_slice(&first.to_le_bytes());
     at as i32
+}
+
+/// Registers the calling thread's outbox for channel `id` (a `Uint8Array`
+/// over a `SharedArrayBuffer`; see [`Outbox`]).
+#[napi(catch_unwind)]
+pub fn chan_outbox(env: Env, iso: u32, id: u32, buf: Unknown) -> i32 {
+    let Some(e) = entry(iso, id) else {
+        return status::NOT_ATTACHED;
+    };
+    let Some((ptr, len)) = uint8_array(&env, buf.raw()) else {
+        return status::BAD_ARGUMENT;
+    };
+    if len < OUTBOX_DATA || !(ptr as usize).is_multiple_of(4) {
+        return status::BAD_ARGUMENT;
+    }
+    let Some(buf_ref) = StrongRef::new(&env, buf.raw()) else {
+        return status::BAD_ARGUMENT;
+    };
+    flush(&e, id, iso);
+    let mut a = e.attached.lock();
+    let Some(at) = a.get_mut(&iso) else {
+        buf_ref.delete(&env);
+        return status::NOT_ATTACHED;
+    };
+    if let Some(old) = at.outbox.replace(Outbox { ptr, len, buf_ref }) {
+        old.buf_ref.delete(&env);
+    }
+    0
+}
+
+/// Flushes the calling thread's outbox (and gives back unused reserved
+/// slots), then reserves up to `want` slots for it. Returns the number
+/// reserved, or `CLOSED`.
+#[napi(catch_unwind)]
+pub fn chan_flush(iso: u32, id: u32, want: u32) -> i32 {
+    let Some(e) = entry(iso, id) else {
+        return status::NOT_ATTACHED;
+    };
+    flush(&e, id, iso);
+    if want == 0 {
+        return 0;
+    }
+    match e.chan.reserve(want as usize) {
+        None => status::CLOSED,
+        Some(granted) => {
+            if let Some(at) = e.attached.lock().get_mut(&iso) {
+                at.credits = granted;
+            }
+            granted as i32
+        }
+    }
 }

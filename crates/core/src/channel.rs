@@ -176,6 +176,9 @@ struct Inner<V> {
     receivers: WaiterQueue<Waiter>,
     joiners: WaiterQueue<Waiter>,
     handed: HashMap<(u32, u32), V>,
+    /// Slots promised to senders that batch values on their own thread
+    /// ([`Channel::reserve`]); they count as occupied.
+    reserved: usize,
     closed: bool,
     unfinished: u64,
 }
@@ -208,6 +211,7 @@ impl<V, W: StateWord> Channel<V, W> {
                 receivers: WaiterQueue::new(),
                 joiners: WaiterQueue::new(),
                 handed: HashMap::new(),
+                reserved: 0,
                 closed: false,
                 unfinished,
             }),
@@ -295,7 +299,7 @@ impl<V, W: StateWord> Channel<V, W> {
             }
         }
         let value = value.expect("value present");
-        if self.buffered(&mut g) < self.cap {
+        if self.buffered(&mut g) + g.reserved < self.cap {
             if fire(own.as_deref(), None, || true).is_err() {
                 return SendOutcome::GroupFired;
             }
@@ -355,7 +359,8 @@ impl<V, W: StateWord> Channel<V, W> {
                 }
             }
         }
-        if g.closed {
+        // Values sent before the close may still arrive through reserved slots.
+        if g.closed && g.reserved == 0 {
             if fire(own.as_deref(), None, || true).is_err() {
                 return RecvOutcome::GroupFired;
             }
@@ -412,7 +417,7 @@ impl<V, W: StateWord> Channel<V, W> {
     }
 
     fn refill_inner(&self, g: &mut Inner<V>, deliver: &mut impl FnMut(&Waiter, Wake) -> bool) {
-        while self.buffered(g) < self.cap {
+        while self.buffered(g) + g.reserved < self.cap {
             let Some((s, _)) = g.senders.front() else { break };
             let s = s.clone();
             let res = fire(None, s.group.as_deref(), || deliver(&s, Wake::Done));
@@ -451,6 +456,59 @@ impl<V, W: StateWord> Channel<V, W> {
         self.refill(g, deliver);
     }
 
+    /// Promises up to `want` slots to a sender that will fill them later with
+    /// [`push_reserved`](Self::push_reserved) (values it batches on its own
+    /// thread). None while other senders are queued (no barging), none for a
+    /// rendezvous channel. `None` if closed.
+    pub fn reserve(&self, want: usize) -> Option<usize> {
+        let mut g = lock(&self.inner);
+        if g.closed {
+            return None;
+        }
+        if !g.senders.is_empty() {
+            return Some(0);
+        }
+        let used = self.buffered(&mut g) + g.reserved;
+        let grant = want.min(self.cap.saturating_sub(used));
+        g.reserved += grant;
+        Some(grant)
+    }
+
+    /// Fills one reserved slot with `value` (accepted even after a close: its
+    /// send completed before). Hands it to a queued receiver if there is one.
+    pub fn push_reserved(&self, value: V, mut deliver: impl FnMut(&Waiter, Wake) -> bool) {
+        let mut g = lock(&self.inner);
+        debug_assert!(g.reserved > 0);
+        g.reserved = g.reserved.saturating_sub(1);
+        g.unfinished += 1;
+        g.buf.push(value);
+        self.pump(&mut g, &mut deliver);
+        self.settle_closed(&mut g, &mut deliver);
+    }
+
+    /// Gives back `n` reserved slots that were not used.
+    pub fn release_reserved(&self, n: usize, mut deliver: impl FnMut(&Waiter, Wake) -> bool) {
+        if n == 0 {
+            return;
+        }
+        let mut g = lock(&self.inner);
+        g.reserved = g.reserved.saturating_sub(n);
+        self.refill(&mut g, &mut deliver);
+        self.settle_closed(&mut g, &mut deliver);
+    }
+
+    /// Closed, drained, and nothing reserved: queued receivers get `Closed`.
+    fn settle_closed(&self, g: &mut Inner<V>, deliver: &mut impl FnMut(&Waiter, Wake) -> bool) {
+        if !g.closed || g.reserved > 0 || self.buffered(g) > 0 {
+            return;
+        }
+        while let Some(r) = g.receivers.pop_front() {
+            if fire(None, r.group.as_deref(), || deliver(&r, Wake::Closed)) == Err(FireError::Other) {
+                deliver(&r, Wake::Dropped);
+            }
+        }
+    }
+
     /// Closes. Returns `false` if it was already closed.
     pub fn close(&self, mut deliver: impl FnMut(&Waiter, Wake) -> bool) -> bool {
         let mut g = lock(&self.inner);
@@ -458,9 +516,12 @@ impl<V, W: StateWord> Channel<V, W> {
             return false;
         }
         g.closed = true;
-        while let Some(r) = g.receivers.pop_front() {
-            if fire(None, r.group.as_deref(), || deliver(&r, Wake::Closed)) == Err(FireError::Other) {
-                deliver(&r, Wake::Dropped);
+        // Receivers wait (for values in reserved slots) while any are reserved.
+        if g.reserved == 0 {
+            while let Some(r) = g.receivers.pop_front() {
+                if fire(None, r.group.as_deref(), || deliver(&r, Wake::Closed)) == Err(FireError::Other) {
+                    deliver(&r, Wake::Dropped);
+                }
             }
         }
         while let Some((s, _)) = g.senders.pop_front() {
@@ -694,6 +755,30 @@ mod tests {
         ));
         assert!(!g.is_fired());
         assert!(log.borrow().is_empty());
+    }
+
+    #[test]
+    fn reserved_slots_count_as_occupied_and_survive_close() {
+        let log = Log::default();
+        let c = Channel::new(3, 0);
+        assert_eq!(c.reserve(2), Some(2));
+        assert_eq!(c.reserve(5), Some(1));
+        assert_eq!(c.send(9, None, rec(&log)), SendOutcome::Full);
+        let k = queued(c.recv(w(1, 1), rec(&log)));
+        c.close(rec(&log));
+        assert!(log.borrow().is_empty(), "a receiver waits while slots are reserved");
+        c.push_reserved(1, rec(&log));
+        assert_eq!(*log.borrow(), vec![(1, 1, Wake::Done)]);
+        assert_eq!(c.claim(1, 1), Some(1));
+        assert!(!c.cancel(Side::Receive, k, 1, 1));
+        queued(c.recv(w(1, 2), rec(&log)));
+        c.push_reserved(2, rec(&log));
+        assert_eq!(c.claim(1, 2), Some(2));
+        queued(c.recv(w(1, 3), rec(&log)));
+        c.release_reserved(1, rec(&log));
+        assert_eq!(log.borrow()[2], (1, 3, Wake::Closed));
+        assert_eq!(c.unfinished(), 2);
+        assert_eq!(c.reserve(1), None);
     }
 
     #[test]
