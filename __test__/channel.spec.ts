@@ -449,6 +449,29 @@ describe('Channel across threads', () => {
     expect(ch.length).toBe(0);
   });
 
+  test('values whose send resolved are delivered even if the sending thread is terminated right after', async () => {
+    const ch = new Channel<number>(100);
+    const w = workers.start('channel-blocked.js', { channel: ch.handle, op: 'send-then-spin', count: 50 });
+    expect(await nextMessage(w)).toBe('sent');
+    const exited = exitOf(w);
+    await w.terminate();
+    await exited;
+    const got: number[] = [];
+    for (let i = 0; i < 50; i++) got.push((await within(ch.receive(), 10_000, `value ${i}`)) as number);
+    expect(got).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(ch.tryReceive().ok).toBe(false);
+  });
+
+  test('a receiver waits after close while another thread still has values on the way', async () => {
+    const ch = new Channel<number>(10);
+    const w = workers.start('channel-blocked.js', { channel: ch.handle, op: 'send-then-spin', count: 3 });
+    expect(await nextMessage(w)).toBe('sent');
+    ch.close();
+    const first = ch.receive();
+    await w.terminate();
+    expect([await first, await ch.receive(), await ch.receive(), await ch.receive()]).toEqual([0, 1, 2, undefined]);
+  });
+
   test('close from main wakes receivers blocked on workers', async () => {
     const ch = new Channel<{ from: number; seq: number }>();
     const w = workers.start('channel-participant.js', { channel: ch.handle, from: -1, count: 0, receive: true });
