@@ -358,6 +358,11 @@ export type TryReceiveResult<T> =
  *   thread dies before taking it goes to the next receiver.
  * - A shared channel lives while at least one thread that uses it is alive and
  *   holds it; pass the handle to a worker while the creator still holds it.
+ * - Across threads, a buffered `send` may resolve before other threads can
+ *   see the value: values are batched per thread and reach the channel at the
+ *   latest at the end of the sender's current event-loop turn (also if that
+ *   thread is terminated). Order and exactly-once delivery are not affected;
+ *   after `close()`, receivers wait for such values before they see the end.
  *
  * @example
  * const ch = new Channel<number>(16);
