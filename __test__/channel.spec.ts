@@ -472,6 +472,48 @@ describe('Channel across threads', () => {
     expect([await first, await ch.receive(), await ch.receive(), await ch.receive()]).toEqual([0, 1, 2, undefined]);
   });
 
+  test('select across threads runs exactly one case: every value sent through a select arrives once, on the channel it reported', async () => {
+    const a = new Channel<{ from: number; seq: number }>(2);
+    const b = new Channel<{ from: number; seq: number }>();
+    const count = 150;
+    const ws = [1, 2].map((from) => workers.start('select-sender.js', { a: a.handle, b: b.handle, from, count }));
+    const reports = ws.map((w) => messageWhere<{ counts: number[] }>(w, (m) => 'counts' in m, 60_000));
+    const got: { ch: number; v: { from: number; seq: number } }[] = [];
+    // main receives from both, sometimes through a select of its own
+    while (got.length < 2 * count) {
+      if (Math.random() < 0.5) {
+        const r = await within(select([{ receive: a }, { receive: b }]), 20_000, 'select receive');
+        got.push({ ch: r.index, v: r.value! });
+      } else {
+        const [ch, i] = Math.random() < 0.5 ? [a, 0] : [b, 1];
+        const r = ch.tryReceive();
+        if (r.ok) got.push({ ch: i, v: r.value });
+        else await sleep(0);
+      }
+    }
+    const counts = (await Promise.all(reports)).map((r) => r.counts);
+    const keys = got.map((g) => `${g.v.from}:${g.v.seq}`);
+    expect(new Set(keys).size).toBe(2 * count);
+    for (const from of [1, 2]) {
+      const mine = got.filter((g) => g.v.from === from);
+      expect([mine.filter((g) => g.ch === 0).length, mine.filter((g) => g.ch === 1).length]).toEqual(counts[from - 1]);
+    }
+    expect(a.tryReceive().ok || b.tryReceive().ok).toBe(false);
+  });
+
+  test('a handle whose channel is gone (every thread that used it exited) is refused with a clear error', async () => {
+    const w = workers.eval(
+      `const { parentPort } = require('node:worker_threads');
+       const { Channel } = require(${JSON.stringify(require.resolve('../index.js'))});
+       const ch = new Channel(1);
+       parentPort.postMessage(ch.handle);`,
+    );
+    const handle = await nextMessage<ReturnType<() => Channel<number>['handle']>>(w);
+    await exitOf(w);
+    expect(() => Channel.from(handle)).toThrow(InvalidHandleError);
+    expect(() => Channel.from(handle)).toThrow(/does not match a live shared Channel/);
+  });
+
   test('close from main wakes receivers blocked on workers', async () => {
     const ch = new Channel<{ from: number; seq: number }>();
     const w = workers.start('channel-participant.js', { channel: ch.handle, from: -1, count: 0, receive: true });
