@@ -48,7 +48,7 @@
 const { native, isolateId, waiters, newToken } = require('./runtime.js');
 const { ClosedError } = require('./errors.js');
 const { Waiter, DONE, EMPTY, RESOLVED, SEND, RECV, JOIN, abortError } = require('./channel-waiter.js');
-const { decode, encodeInto, decodeAt, scratch } = require('./value-codec.js');
+const { decode, encodeInto, encodeTo, decodeAt, scratch } = require('./value-codec.js');
 
 const CLOSED = -1;
 const WOULD_BLOCK = -7;
@@ -149,8 +149,8 @@ class SharedCore {
   }
 
   trySend(value) {
+    if (this.batching && this.sendFast(value)) return true;
     const n = encodeInto(value);
-    if (this.batching && this.sendFast(n)) return true;
     this.flushOut();
     const r = native.chanSendRaw(isolateId, this.id, scratch(), n, 0, 0);
     if (r === 0) return true;
@@ -190,9 +190,9 @@ class SharedCore {
   }
 
   /**
-   * Sends the value encoded in the scratch buffer (`n` bytes) without a
-   * native call, if this thread holds a reserved slot: the value is
-   * appended to this thread's outbox (shared memory) and counted there last,
+   * Sends `value` without a native call, if this thread holds a reserved
+   * slot: the value is encoded straight into this thread's outbox (shared
+   * memory) and counted there last,
    * so a thread terminated at any point leaves either a whole value (which
    * native code delivers) or none (and then that send never resolved).
    * The outbox goes into the channel when native code is next called from
@@ -200,21 +200,18 @@ class SharedCore {
    * false if no slot could be reserved (full, or senders queued): the caller
    * takes the native path. Throws ClosedError once closed.
    */
-  sendFast(n) {
-    if (n + 4 > OUTBOX_BYTES - OUTBOX_DATA) return false;
-    if (this.credits === 0 || this.outUsed + 4 + n > OUTBOX_BYTES) {
-      if (this.out === null) this.makeOutbox();
-      const r = native.chanFlush(isolateId, this.id, CREDITS);
-      this.outCount = 0;
-      this.outUsed = OUTBOX_DATA;
-      if (r === CLOSED) throw this.closedError();
-      this.credits = r > 0 ? r : 0;
-      if (this.credits === 0) return false;
+  sendFast(value) {
+    if (this.credits === 0 && !this.takeCredits()) return false;
+    let at = this.outUsed;
+    let n = encodeTo(value, this.out.u8, at + 4);
+    if (n < 0) {
+      if (at === OUTBOX_DATA || !this.takeCredits()) return false; // too big, or no slot
+      at = this.outUsed;
+      n = encodeTo(value, this.out.u8, at + 4);
+      if (n < 0) return false;
     }
     const out = this.out;
-    const at = this.outUsed;
     out.u8.writeUInt32LE(n, at);
-    out.u8.set(scratch().subarray(0, n), at + 4);
     this.outUsed = at + 4 + n;
     this.credits--;
     Atomics.store(out.count, 0, ++this.outCount);
@@ -226,6 +223,20 @@ class SharedCore {
       });
     }
     return true;
+  }
+
+  /** Flushes the outbox and reserves new slots; false if none. Throws ClosedError. */
+  takeCredits() {
+    if (this.out === null) this.makeOutbox();
+    const r = native.chanFlush(isolateId, this.id, CREDITS);
+    this.outCount = 0;
+    this.outUsed = OUTBOX_DATA;
+    if (r === CLOSED) {
+      this.credits = 0;
+      throw this.closedError();
+    }
+    this.credits = r > 0 ? r : 0;
+    return this.credits > 0;
   }
 
   makeOutbox() {
@@ -304,12 +315,8 @@ class SharedCore {
     }
     let n;
     try {
+      if (this.batching && this.sendFast(value)) return RESOLVED;
       n = encodeInto(value);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    try {
-      if (this.batching && this.sendFast(n)) return RESOLVED;
     } catch (err) {
       return Promise.reject(err);
     }

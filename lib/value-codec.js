@@ -127,6 +127,59 @@ function encodeInto(value) {
   return s.length;
 }
 
+/** Writes a short string as ASCII; -1 (nothing usable written) if it is not ASCII. */
+function writeAscii(str, t, at) {
+  const n = str.length;
+  for (let i = 0; i < n; i++) {
+    const c = str.charCodeAt(i);
+    if (c > 127) return -1;
+    t[at + i] = c;
+  }
+  return n;
+}
+
+/** UTF-8 of `str` at `t[at..]`; the caller checked that `str.length * 3` bytes fit. */
+function writeUtf8(str, t, at) {
+  if (str.length <= 64) {
+    const n = writeAscii(str, t, at);
+    if (n >= 0) return n;
+  }
+  return t.utf8Write(str, at);
+}
+
+/**
+ * Encodes `value` straight into `t` at `at` (the sender's outbox); returns
+ * its length, or -1 if it does not fit in `t.length - at` bytes. Throws
+ * DataCloneError.
+ */
+function encodeTo(value, t, at) {
+  const room = t.length - at;
+  if (typeof value === 'number') {
+    if (room < 9) return -1;
+    t[at] = NUMBER;
+    t.writeDoubleLE(value, at + 1);
+    return 9;
+  }
+  if (typeof value === 'string' && value.length <= 16384 && value.isWellFormed()) {
+    if (1 + value.length * 3 > room) return -1;
+    t[at] = STRING;
+    return 1 + writeUtf8(value, t, at + 1);
+  }
+  if (typeof value === 'object' && value !== null && plain(value)) {
+    const json = JSON.stringify(value);
+    if (json.length <= 16384) {
+      if (1 + json.length * 3 > room) return -1;
+      const n = writeUtf8(json, t, at + 1);
+      t[at] = n === json.length ? ASCII_JSON : JSON_TAG;
+      return 1 + n;
+    }
+  }
+  const s = serialize(value);
+  if (s.length > room) return -1;
+  t.set(s, at);
+  return s.length;
+}
+
 /** Decodes the value in `b[start..end)`. */
 function decodeAt(b, start, end) {
   const tag = b[start];
@@ -147,4 +200,4 @@ function decode(b) {
   return decodeAt(b, 0, b.length);
 }
 
-module.exports = { encode, decode, encodeInto, decodeAt, scratch };
+module.exports = { encode, decode, encodeInto, encodeTo, decodeAt, scratch };
