@@ -514,6 +514,17 @@ describe('Channel across threads', () => {
     expect(() => Channel.from(handle)).toThrow(/does not match a live shared Channel/);
   });
 
+  test('slots reserved by a thread whose send failed are given back (close still ends the stream)', async () => {
+    const ch = new Channel<number>(8);
+    const w = workers.start('channel-blocked.js', { channel: ch.handle, op: 'bad-send-then-idle' });
+    expect(await nextMessage(w)).toBe('DataCloneError');
+    await sleep(20);
+    for (let i = 0; i < 8; i++) expect(ch.trySend(i)).toBe(true); // all 8 slots are free again
+    ch.close();
+    for (let i = 0; i < 8; i++) expect(await ch.receive()).toBe(i);
+    expect(await within(ch.receive(), 10_000, 'end of stream')).toBeUndefined();
+  });
+
   test('close from main wakes receivers blocked on workers', async () => {
     const ch = new Channel<{ from: number; seq: number }>();
     const w = workers.start('channel-participant.js', { channel: ch.handle, from: -1, count: 0, receive: true });

@@ -215,14 +215,17 @@ class SharedCore {
     this.outUsed = at + 4 + n;
     this.credits--;
     Atomics.store(out.count, 0, ++this.outCount);
-    if (!this.flushing) {
-      this.flushing = true;
-      setImmediate(() => {
-        this.flushing = false;
-        this.flushOut();
-      });
-    }
     return true;
+  }
+
+  /** The outbox and unused slots go back at the end of this turn at the latest. */
+  scheduleFlush() {
+    if (this.flushing) return;
+    this.flushing = true;
+    setImmediate(() => {
+      this.flushing = false;
+      this.flushOut();
+    });
   }
 
   /** Flushes the outbox and reserves new slots; false if none. Throws ClosedError. */
@@ -236,6 +239,7 @@ class SharedCore {
       throw this.closedError();
     }
     this.credits = r > 0 ? r : 0;
+    if (this.credits > 0) this.scheduleFlush();
     return this.credits > 0;
   }
 
