@@ -6,7 +6,9 @@
  * fixed overhead, so common values take exact fast paths:
  * - 1: a number (float64);
  * - 2: a well-formed string (UTF-8);
- * - 3 (4 if the JSON is ASCII): "plain data": plain objects and arrays (no holes, no extra array
+ * - 5: a flat record, a plain object of numbers, strings, booleans, null
+ *   and undefined (record-codec.js);
+ * - 3 (4 if the JSON is ASCII): other "plain data": plain objects and arrays (no holes, no extra array
  *   properties, no shared or cyclic references) of finite numbers other
  *   than -0, well-formed strings, booleans and null, as JSON. For exactly
  *   this subset JSON round-trips to the same result as structured clone;
@@ -20,6 +22,7 @@
 
 const v8 = require('node:v8');
 const { DataCloneError } = require('./errors.js');
+const { RECORD, encodeRecord, decodeRecord, writeAscii } = require('./record-codec.js');
 
 const NUMBER = 1;
 const STRING = 2;
@@ -102,38 +105,10 @@ function serialize(value) {
 
 /** Encodes `value` into the scratch buffer; returns its length. Throws DataCloneError. */
 function encodeInto(value) {
-  let b = buf;
-  if (typeof value === 'number') {
-    b[0] = NUMBER;
-    b.writeDoubleLE(value, 1);
-    return 9;
-  }
-  if (typeof value === 'string' && value.length <= 16384 && value.isWellFormed()) {
-    b = ensure(1 + value.length * 3);
-    b[0] = STRING;
-    return 1 + b.utf8Write(value, 1);
-  }
-  if (typeof value === 'object' && value !== null && plain(value)) {
-    const json = JSON.stringify(value);
-    if (json.length <= 16384) {
-      b = ensure(1 + json.length * 3);
-      const n = b.utf8Write(json, 1);
-      b[0] = n === json.length ? ASCII_JSON : JSON_TAG;
-      return 1 + n;
-    }
-  }
-  const s = serialize(value);
-  ensure(s.length).set(s, 0);
-  return s.length;
-}
-
-/** Writes a short string as ASCII; -1 (nothing usable written) if it is not ASCII. */
-function writeAscii(str, t, at) {
-  const n = str.length;
-  for (let i = 0; i < n; i++) {
-    const c = str.charCodeAt(i);
-    if (c > 127) return -1;
-    t[at + i] = c;
+  let n = encodeTo(value, buf, 0);
+  while (n === -1) {
+    ensure(buf.length * 2);
+    n = encodeTo(value, buf, 0);
   }
   return n;
 }
@@ -165,9 +140,13 @@ function encodeTo(value, t, at) {
     t[at] = STRING;
     return 1 + writeUtf8(value, t, at + 1);
   }
-  if (typeof value === 'object' && value !== null && plain(value)) {
-    const json = JSON.stringify(value);
-    if (json.length <= 16384) {
+  if (typeof value === 'object' && value !== null) {
+    if (Object.getPrototypeOf(value) === Object.prototype) {
+      const n = encodeRecord(value, t, at);
+      if (n !== -2) return n;
+    }
+    const json = plain(value) ? JSON.stringify(value) : undefined;
+    if (json !== undefined && json.length <= 16384) {
       if (1 + json.length * 3 > room) return -1;
       const n = writeUtf8(json, t, at + 1);
       t[at] = n === json.length ? ASCII_JSON : JSON_TAG;
@@ -185,6 +164,7 @@ function decodeAt(b, start, end) {
   const tag = b[start];
   if (tag === NUMBER) return b.readDoubleLE(start + 1);
   if (tag === STRING) return b.utf8Slice(start + 1, end);
+  if (tag === RECORD) return decodeRecord(b, start, end);
   if (tag === ASCII_JSON) return JSON.parse(b.latin1Slice(start + 1, end));
   if (tag === JSON_TAG) return JSON.parse(b.utf8Slice(start + 1, end));
   return v8.deserialize(b.subarray(start, end));
