@@ -421,11 +421,11 @@ pub fn chan_group_end(gid: u32) {
 // straight out of it), instead of creating a `Buffer` per value: a Buffer
 // argument plus an external Buffer result cost ~2 µs per value here.
 
-/// Returned by `chan_recv_raw`/`chan_claim_raw` when the value does not fit
+/// Returned by `chan_recv_batch`/`chan_claim_raw` when the value does not fit
 /// in the scratch buffer: it is parked under `(thread, token)`; take it with
 /// `chan_claim`.
 const TOO_BIG: i32 = -11;
-/// `chan_recv_raw` queued the receiver: the result is `QUEUED_BASE - key`.
+/// `chan_recv_batch` queued the receiver: the result is `QUEUED_BASE - key`.
 const QUEUED_BASE: i32 = -1_000_000;
 
 /// Data pointer and length of a `Uint8Array` (or Buffer).
@@ -498,33 +498,6 @@ pub fn chan_send_raw(env: Env, iso: u32, id: u32, scratch: Unknown, len: u32, to
     }
 }
 
-/// `chan_recv` into `scratch`: returns the value's length (>= 0), `TOO_BIG`,
-/// `QUEUED_BASE - key` (queued), or a negative status.
-#[napi(catch_unwind)]
-pub fn chan_recv_raw(env: Env, iso: u32, id: u32, scratch: Unknown, token: u32, gid: u32) -> i32 {
-    let Some(e) = entry(iso, id) else {
-        return status::NOT_ATTACHED;
-    };
-    let Some(buf) = uint8_array(&env, scratch.raw()) else {
-        return status::BAD_ARGUMENT;
-    };
-    let group = match group(gid) {
-        Ok(g) => g,
-        Err(s) => return s,
-    };
-    let waiter = (token != 0).then(|| Waiter::new(iso, token, group));
-    match e.chan.recv(waiter, deliver(id)) {
-        RecvOutcome::Value(v) => hand_out(&e, iso, token, v, buf),
-        RecvOutcome::Queued(key) => {
-            queued(&env, iso);
-            QUEUED_BASE - key as i32
-        }
-        RecvOutcome::Empty => WOULD_BLOCK,
-        RecvOutcome::Closed => status::CLOSED,
-        RecvOutcome::GroupFired => GROUP_FIRED,
-    }
-}
-
 /// `chan_claim` into `scratch`: the length, `TOO_BIG`, or `NOT_ATTACHED` if
 /// nothing is parked for `token`.
 #[napi(catch_unwind)]
@@ -558,7 +531,7 @@ pub fn chan_sync(iso: u32, id: u32) -> i32 {
 /// number of copies, number of the first copy]` as u32 (little endian).
 const BATCH_HEADER: usize = 12;
 
-/// Like `chan_recv_raw`, but on success also copies up to `max` of the
+/// `chan_recv` into `scratch`, and on success it also copies up to `max` of the
 /// values still buffered after the one received, with the number of the
 /// first, so that this thread can take them later with a compare-and-swap
 /// on the head word, without a native call. Layout in `scratch`: the header,
