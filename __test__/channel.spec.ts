@@ -420,6 +420,34 @@ describe('Channel across threads', () => {
     expect(ch.length).toBe(0);
   });
 
+  test('high rate: 3 worker senders and 2 receivers (main + worker) at full speed; exactly once, per-sender order kept', async () => {
+    const count = 5000;
+    const ch = new Channel<{ from: number; seq: number }>(64);
+    const senders = [1, 2, 3].map((from) => workers.start('channel-participant.js', { channel: ch.handle, from, count, receive: false, fast: true }));
+    const receiver = workers.start('channel-participant.js', { channel: ch.handle, from: -1, count: 0, receive: true, fast: true });
+    const fromWorker = messageWhere<{ received?: { from: number; seq: number }[]; error?: string }>(receiver, (m) => 'received' in m || 'error' in m, 60_000);
+    const sent = Promise.all(senders.map((w) => messageWhere(w, (m: { sent?: boolean }) => m.sent === true, 60_000)));
+    const mine: { from: number; seq: number }[] = [];
+    const consumer = (async () => {
+      for await (const v of ch) mine.push(v);
+    })();
+    await sent;
+    ch.close();
+    await consumer;
+    const other = await fromWorker;
+    expect(other.error).toBeUndefined();
+    for (const list of [mine, other.received!]) {
+      const last = new Map<number, number>();
+      for (const v of list) {
+        expect(v.seq).toBeGreaterThan(last.get(v.from) ?? -1);
+        last.set(v.from, v.seq);
+      }
+    }
+    const all = [...mine, ...other.received!].map((v) => `${v.from}:${v.seq}`);
+    expect(all.length).toBe(3 * count);
+    expect(new Set(all).size).toBe(3 * count);
+  });
+
   test('rendezvous across threads: the worker send resolves when main receives', async () => {
     const ch = new Channel<{ from: number; seq: number }>();
     const w = workers.start('channel-participant.js', { channel: ch.handle, from: 7, count: 20, receive: false });
