@@ -320,6 +320,8 @@ export interface ChannelHandle<Kind extends 'Channel' | 'AsyncQueue' = 'Channel'
   readonly id: number;
   /** The buffer size (`Infinity` for an unbounded AsyncQueue). */
   readonly capacity: number;
+  /** The buffer's shared head word (receivers take values with a compare-and-swap on it). */
+  readonly state: SharedArrayBuffer;
 }
 
 /**

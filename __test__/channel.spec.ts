@@ -365,10 +365,12 @@ describe('Channel bad input', () => {
   test('from() refuses what is not a live Channel handle', () => {
     expect(() => Channel.from(null as never)).toThrow(InvalidHandleError);
     expect(() => Channel.from({ __threadkit: 'Mutex' } as never)).toThrow(/Mutex.from/);
-    expect(() => Channel.from({ __threadkit: 'Channel', id: -3, capacity: 1 } as never)).toThrow(/damaged/);
-    expect(() => Channel.from({ __threadkit: 'Channel', id: 999999, capacity: 1 } as never)).toThrow(InvalidHandleError);
+    expect(() => Channel.from({ __threadkit: 'Channel', id: -3, capacity: 1, state: new SharedArrayBuffer(4) } as never)).toThrow(/damaged/);
+    expect(() => Channel.from({ __threadkit: 'Channel', id: 999999, capacity: 1, state: new SharedArrayBuffer(4) } as never)).toThrow(InvalidHandleError);
     const real = new Channel(2).handle;
     expect(() => Channel.from({ ...real, capacity: 3 })).toThrow(InvalidHandleError);
+    expect(() => Channel.from({ ...real, state: new SharedArrayBuffer(4) })).toThrow(/does not match a live shared Channel/);
+    expect(() => Channel.from({ ...real, state: new ArrayBuffer(4) as never })).toThrow(/damaged/);
     expect(Channel.from(real).capacity).toBe(2);
   });
 });
