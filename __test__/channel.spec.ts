@@ -527,6 +527,16 @@ describe('Channel across threads', () => {
     expect(ch.tryReceive().ok).toBe(false);
   });
 
+  test('the same, with two Channel objects for one channel on the sending thread', async () => {
+    const ch = new Channel<number>(100);
+    const w = workers.start('channel-blocked.js', { channel: ch.handle, op: 'send-twice-then-spin', count: 40 });
+    expect(await nextMessage(w)).toBe('sent');
+    await w.terminate();
+    const got: number[] = [];
+    for (let i = 0; i < 40; i++) got.push((await within(ch.receive(), 10_000, `value ${i}`)) as number);
+    expect(got).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+
   test('a receiver waits after close while another thread still has values on the way', async () => {
     const ch = new Channel<number>(10);
     const w = workers.start('channel-blocked.js', { channel: ch.handle, op: 'send-then-spin', count: 3 });

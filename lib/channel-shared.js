@@ -48,7 +48,8 @@
 const { native, isolateId, waiters, newToken } = require('./runtime.js');
 const { ClosedError } = require('./errors.js');
 const { Waiter, DONE, EMPTY, RESOLVED, SEND, RECV, JOIN, abortError } = require('./channel-waiter.js');
-const { decode, encodeInto, encodeTo, decodeAt, scratch } = require('./value-codec.js');
+const { decode, encodeInto, decodeAt, scratch } = require('./value-codec.js');
+const { outboxFor, forgetOutbox } = require('./channel-outbox.js');
 
 const CLOSED = -1;
 const WOULD_BLOCK = -7;
@@ -64,10 +65,6 @@ const SEQ_MASK = (1 << 29) - 1;
 /** Copies fetched per native receive, for later takes without a native call. */
 const BATCH = 64;
 const HEADER = 12;
-/** Outbox: slots reserved per native call, and its size (see sendFast). */
-const CREDITS = 64;
-const OUTBOX_BYTES = 64 * 1024;
-const OUTBOX_DATA = 8;
 
 /** receiveNative's answer when the receiver was queued (never a user value). */
 class Queued {
@@ -83,7 +80,8 @@ const collector = new FinalizationRegistry((id) => {
   if (n > 0) attachments.set(id, n);
   else {
     attachments.delete(id);
-    native.chanDetach(isolateId, id);
+    forgetOutbox(id);
+    native.chanDetach(isolateId, id); // flushes what the outbox committed
   }
 });
 
@@ -107,19 +105,12 @@ class SharedCore {
     this.inbox = null;
     this.expiry = false;
     this.syncing = false;
-    /**
-     * Outbox (Channel with a buffer only): sends batched on this thread into
-     * reserved slots; see sendFast. `out` is `{ u8, count }` over a
-     * SharedArrayBuffer that native code reads on flush, detach or death.
-     */
-    this.batching = what === 'Channel' && cap > 0;
-    this.out = null;
-    this.outCount = 0;
-    this.outUsed = OUTBOX_DATA;
-    this.credits = 0;
-    this.flushing = false;
+    /** Channel with a buffer only: this thread's outbox (channel-outbox.js). */
+    this.outbox = null;
+    this.closedError = this.closedError.bind(this);
     this.status = native.chanOpen(isolateId, id, cap === Infinity ? -1 : cap, creating, unfinished ?? 0, this.word);
     if (this.status !== 0) return;
+    if (what === 'Channel' && cap > 0) this.outbox = outboxFor(id);
     attachments.set(id, (attachments.get(id) ?? 0) + 1);
     collector.register(this, id);
   }
@@ -149,7 +140,7 @@ class SharedCore {
   }
 
   trySend(value) {
-    if (this.batching && this.sendFast(value)) return true;
+    if (this.outbox !== null && this.outbox.send(value, this.closedError)) return true;
     const n = encodeInto(value);
     this.flushOut();
     const r = native.chanSendRaw(isolateId, this.id, scratch(), n, 0, 0);
@@ -189,75 +180,9 @@ class SharedCore {
     return EMPTY;
   }
 
-  /**
-   * Sends `value` without a native call, if this thread holds a reserved
-   * slot: the value is encoded straight into this thread's outbox (shared
-   * memory) and counted there last,
-   * so a thread terminated at any point leaves either a whole value (which
-   * native code delivers) or none (and then that send never resolved).
-   * The outbox goes into the channel when native code is next called from
-   * this thread, and at the end of the current event-loop turn. Returns
-   * false if no slot could be reserved (full, or senders queued): the caller
-   * takes the native path. Throws ClosedError once closed.
-   */
-  sendFast(value) {
-    if (this.credits === 0 && !this.takeCredits()) return false;
-    let at = this.outUsed;
-    let n = encodeTo(value, this.out.u8, at + 4);
-    if (n < 0) {
-      if (at === OUTBOX_DATA || !this.takeCredits()) return false; // too big, or no slot
-      at = this.outUsed;
-      n = encodeTo(value, this.out.u8, at + 4);
-      if (n < 0) return false;
-    }
-    const out = this.out;
-    out.u8.writeUInt32LE(n, at);
-    this.outUsed = at + 4 + n;
-    this.credits--;
-    Atomics.store(out.count, 0, ++this.outCount);
-    return true;
-  }
-
-  /** The outbox and unused slots go back at the end of this turn at the latest. */
-  scheduleFlush() {
-    if (this.flushing) return;
-    this.flushing = true;
-    setImmediate(() => {
-      this.flushing = false;
-      this.flushOut();
-    });
-  }
-
-  /** Flushes the outbox and reserves new slots; false if none. Throws ClosedError. */
-  takeCredits() {
-    if (this.out === null) this.makeOutbox();
-    const r = native.chanFlush(isolateId, this.id, CREDITS);
-    this.outCount = 0;
-    this.outUsed = OUTBOX_DATA;
-    if (r === CLOSED) {
-      this.credits = 0;
-      throw this.closedError();
-    }
-    this.credits = r > 0 ? r : 0;
-    if (this.credits > 0) this.scheduleFlush();
-    return this.credits > 0;
-  }
-
-  makeOutbox() {
-    const sab = new SharedArrayBuffer(OUTBOX_BYTES);
-    const u8 = Buffer.from(sab);
-    const r = native.chanOutbox(isolateId, this.id, u8);
-    if (r !== 0) throw this.statusError(r);
-    this.out = { u8, count: new Int32Array(sab, 0, 1) };
-  }
-
-  /** Moves the outbox into the channel and gives back unused reserved slots. */
+  /** Moves this thread's outbox into the channel (before any other native call: program order). */
   flushOut() {
-    if (this.outCount === 0 && this.credits === 0) return;
-    native.chanFlush(isolateId, this.id, 0);
-    this.outCount = 0;
-    this.outUsed = OUTBOX_DATA;
-    this.credits = 0;
+    if (this.outbox !== null) this.outbox.flush();
   }
 
   /** Queued senders move into freed slots when native code runs: make it run soon. */
@@ -319,7 +244,7 @@ class SharedCore {
     }
     let n;
     try {
-      if (this.batching && this.sendFast(value)) return RESOLVED;
+      if (this.outbox !== null && this.outbox.send(value, this.closedError)) return RESOLVED;
       n = encodeInto(value);
     } catch (err) {
       return Promise.reject(err);
