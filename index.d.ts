@@ -494,7 +494,12 @@ export interface SelectResult<T = unknown> {
   readonly ok: boolean;
 }
 
-/** Options of {@link select}. */
+/**
+ * Options of {@link select}: `signal` and `timeout` as for every wait, plus `default`.
+ * @example
+ * await select([{ receive: ch }], { default: true });   // never waits
+ * await select([{ receive: ch }], { timeout: 100 });    // TimeoutError after 100 ms
+ */
 export interface SelectOptions extends WaitOptions {
   /** If true and no case is ready now, resolve at once with `{ index: -1 }` (Go's `default:`). */
   default?: boolean;
@@ -522,7 +527,11 @@ export interface SelectOptions extends WaitOptions {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- cases may carry different types; name the result's type with `select<T>(...)`.
 export declare function select<T = any>(cases: ReadonlyArray<SelectCase<any>>, options?: SelectOptions): Promise<SelectResult<T>>;
 
-/** Options of the {@link AsyncQueue} constructor. */
+/**
+ * Options of the {@link AsyncQueue} constructor.
+ * @example
+ * new AsyncQueue({ maxSize: 100 }); // put waits while 100 items are queued
+ */
 export interface AsyncQueueOptions {
   /** At most this many items wait in the queue (`put` waits while full): an integer ≥ 1, or `Infinity` (the default). */
   maxSize?: number;
