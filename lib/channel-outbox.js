@@ -91,6 +91,13 @@ class Outbox {
     this.credits = 0;
   }
 
+  /** Native code just flushed the committed values and kept the unused slots (chanRecvBatch). */
+  flushedKeepingSlots() {
+    this.credits -= Math.min(this.credits, this.committed);
+    this.committed = 0;
+    this.used = DATA;
+  }
+
   scheduleFlush() {
     if (this.flushing) return;
     this.flushing = true;

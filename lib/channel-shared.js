@@ -200,9 +200,10 @@ class SharedCore {
    * a Queued; keeps the copies that come with it.
    */
   receiveNative(token, gid) {
-    this.flushOut();
     const b = scratch();
+    // Native code flushes this thread's outbox first (keeping its slots).
     const r = native.chanRecvBatch(isolateId, this.id, b, token, gid ?? 0, this.cap === 0 ? 0 : BATCH);
+    if (this.outbox !== null) this.outbox.flushedKeepingSlots();
     if (r >= 0) {
       const first = b.readUInt32LE(0);
       const count = b.readUInt32LE(4);

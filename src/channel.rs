@@ -110,13 +110,26 @@ impl Outbox {
 /// Moves `iso`'s committed outbox values into the channel and gives back
 /// the slots it reserved but did not use. Returns false if not attached.
 fn flush(e: &Entry, id: u32, iso: u32) -> bool {
+    flush_inner(e, id, iso, false)
+}
+
+/// `keep`: the unused reserved slots stay with the thread (a flush before
+/// one of its own receives, so that a producer and a consumer on one thread
+/// do not give slots back and reserve them again for every value).
+fn flush_inner(e: &Entry, id: u32, iso: u32, keep: bool) -> bool {
     let (values, credits) = {
         let mut a = e.attached.lock();
         let Some(at) = a.get_mut(&iso) else {
             return false;
         };
         let values = at.outbox.as_ref().map(Outbox::take).unwrap_or_default();
-        let credits = std::mem::take(&mut at.credits);
+        let credits = if keep {
+            let used = values.len().min(at.credits);
+            at.credits -= used;
+            used
+        } else {
+            std::mem::take(&mut at.credits)
+        };
         (values, credits)
     };
     let unused = credits.saturating_sub(values.len());
@@ -531,6 +544,7 @@ pub fn chan_sync(iso: u32, id: u32) -> i32 {
 /// number of copies, number of the first copy]` as u32 (little endian).
 const BATCH_HEADER: usize = 12;
 
+/// Flushes this thread's outbox (keeping its reserved slots), then
 /// `chan_recv` into `scratch`, and on success it also copies up to `max` of the
 /// values still buffered after the one received, with the number of the
 /// first, so that this thread can take them later with a compare-and-swap
@@ -543,6 +557,8 @@ pub fn chan_recv_batch(env: Env, iso: u32, id: u32, scratch: Unknown, token: u32
     let Some(e) = entry(iso, id) else {
         return status::NOT_ATTACHED;
     };
+    // This thread's own sends go in first (program order); it keeps its slots.
+    flush_inner(&e, id, iso, true);
     let Some((ptr, cap)) = uint8_array(&env, scratch.raw()) else {
         return status::BAD_ARGUMENT;
     };
