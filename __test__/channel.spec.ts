@@ -324,6 +324,24 @@ describe('Channel values and modes', () => {
     expect(ch.handle.id).toBeGreaterThan(0);
   });
 
+  test('shared, one thread: sends, a receive, then close: the stream ends (no slot stays reserved)', async () => {
+    const ch = new Channel<number>(4);
+    void ch.handle;
+    await ch.send(1);
+    await ch.send(2);
+    expect(await ch.receive()).toBe(1);
+    ch.close();
+    expect(await ch.receive()).toBe(2);
+    expect(await within(ch.receive(), 5_000, 'end of stream')).toBeUndefined();
+    const again = new Channel<number>(4);
+    void again.handle;
+    await again.send(1);
+    expect(await again.receive()).toBe(1);
+    await settle(); // end of turn: unused slots go back
+    for (let i = 0; i < 4; i++) expect(again.trySend(i)).toBe(true);
+    expect(again.trySend(4)).toBe(false);
+  });
+
   test('a closed local channel stays closed once shared, keeping its buffered values', async () => {
     const ch = new Channel<number>(2);
     await ch.send(1);
@@ -583,8 +601,9 @@ describe('Channel across threads', () => {
        const ch = new Channel(1);
        parentPort.postMessage(ch.handle);`,
     );
+    const exited = exitOf(w); // listen first: 'exit' can follow the message in the same tick
     const handle = await nextMessage<ReturnType<() => Channel<number>['handle']>>(w);
-    await exitOf(w);
+    await exited;
     expect(() => Channel.from(handle)).toThrow(InvalidHandleError);
     expect(() => Channel.from(handle)).toThrow(/does not match a live shared Channel/);
   });

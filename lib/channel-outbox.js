@@ -93,7 +93,7 @@ class Outbox {
 
   /** Native code just flushed the committed values and kept the unused slots (chanRecvBatch). */
   flushedKeepingSlots() {
-    this.credits -= Math.min(this.credits, this.committed);
+    // `credits` already went down by one per committed value.
     this.committed = 0;
     this.used = DATA;
   }
