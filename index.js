@@ -10,6 +10,9 @@ const { setDeadlockDetection } = require('./lib/deadlock.js');
 const { WorkerPool } = require('./lib/pool/worker-pool.js');
 const { ThreadkitError, AbortError, TimeoutError, ClosedError, NotHeldError, DeadlockError, InvalidHandleError, QueueFullError, WorkerCrashedError, DataCloneError } = require('./lib/errors.js');
 const { PromisePool, PoolClearedError } = require('./lib/promise-pool.js');
+const { Channel } = require('./lib/channel.js');
+const { select } = require('./lib/select.js');
+const { AsyncQueue } = require('./lib/async-queue.js');
 
 module.exports = {
   Semaphore,
@@ -20,6 +23,9 @@ module.exports = {
   acquireAll,
   setDeadlockDetection,
   WorkerPool,
+  Channel,
+  select,
+  AsyncQueue,
   ThreadkitError,
   AbortError,
   TimeoutError,

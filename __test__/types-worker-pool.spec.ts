@@ -31,7 +31,8 @@ test('WorkerPool typings', async () => {
   assertType<Equals<typeof e.code, 'ERR_THREADKIT_QUEUE_FULL'>>(true);
   expect(e).toBeInstanceOf(ThreadkitError);
   expect(new WorkerCrashedError('x')).toBeInstanceOf(ThreadkitError);
-  expect(new DataCloneError('x')).toBeInstanceOf(TypeError);
+  expect(new DataCloneError('x')).toBeInstanceOf(ThreadkitError);
   await expect(r).resolves.toBe(1);
+  await expect(many).resolves.toEqual([1, 2]);
   await pool.terminate();
 });

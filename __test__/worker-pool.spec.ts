@@ -10,6 +10,7 @@ import {
   QueueFullError,
   DataCloneError,
   WorkerCrashedError,
+  ThreadkitError,
 } from '../index';
 import { fixture, sleep, until, randomPause } from './helpers';
 import { tasks, shared, poolFactory } from './pool-helpers';
@@ -424,7 +425,7 @@ describe('bad input', () => {
     const p = pool(tasks, 1);
     const e = await p.execute(data).catch((x) => x);
     expect(e).toBeInstanceOf(DataCloneError);
-    expect(e).toBeInstanceOf(TypeError);
+    expect(e).toBeInstanceOf(ThreadkitError);
     expect(e.message).toMatch(/cannot be cloned/);
   });
 

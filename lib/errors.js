@@ -84,20 +84,23 @@ class WorkerCrashedError extends ThreadkitError {
   }
 }
 
-/** A value that cannot be structured-cloned (a function, a symbol, ...) was given to cross threads. */
-class DataCloneError extends TypeError {
+/**
+ * A value could not be cloned (structured clone) to cross threads, e.g. a
+ * function, a symbol, a class instance with private state, or a native
+ * object. `cause` is the serializer's error.
+ */
+class DataCloneError extends ThreadkitError {
   constructor(message, options) {
     super(message, options);
-    this.name = 'DataCloneError';
     this.code = 'ERR_THREADKIT_DATA_CLONE';
   }
 }
 
 module.exports = {
+  ThreadkitError,
   QueueFullError,
   WorkerCrashedError,
   DataCloneError,
-  ThreadkitError,
   AbortError,
   TimeoutError,
   ClosedError,

@@ -250,6 +250,21 @@ pub(crate) fn deliver_remote(core: u32, w: &Waiter, d: Delivery) -> bool {
     }
 }
 
+/// Posts a wake `(token, code)` to thread `owner` through its mailbox (also
+/// for the calling thread). `false` if that thread is gone. Used by the
+/// channel core, whose waiters are always woken this way.
+pub(crate) fn post_wake(owner: u32, token: u32, code: i32, core: u32) -> bool {
+    match Isolate::get(owner) {
+        Some(iso) => iso.post(Posted {
+            token,
+            code,
+            core,
+            permits: 0,
+        }),
+        None => false,
+    }
+}
+
 /// The `deliver` callback for a call made by `me`: its own waiters are woken
 /// through the wake buffer (or its mailbox if the buffer is full), others
 /// through their mailboxes.
@@ -554,6 +569,7 @@ fn release_everything(iso: &Isolate) {
     };
     ISOLATES.write().remove(&iso.id);
     crate::deadlock::remove_thread(iso.id);
+    crate::channel::remove_thread(iso.id);
     let mut local = iso.local.lock();
     for (id, att) in local.attachments.iter() {
         let id = *id;

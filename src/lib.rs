@@ -17,6 +17,7 @@
 //! `#[napi]` class method costs ~3x a plain function call here). Errors that
 //! JS must turn into typed errors come back as negative status codes.
 
+mod channel;
 mod deadlock;
 mod isolate;
 mod node_env;

@@ -3,6 +3,10 @@
 //! - [`semaphore`]: the one fair, weighted, closable FIFO semaphore that every
 //!   lock in threadkit is built on (Mutex = 1 permit, RwLock = many readers or
 //!   all permits for a writer), in the style of tokio's `batch_semaphore`.
+//! - [`channel`]: the MPMC channel core (Go semantics, select groups, task
+//!   counting) behind shared `Channel` and `AsyncQueue`.
+//! - [`seq_buffer`]: a channel's buffer, whose values JS receivers can take
+//!   with a compare-and-swap on a shared head word (no native call).
 //! - [`waiter_queue`]: the O(1)-removal FIFO that holds its waiters.
 //! - [`task_queue`]: the worker pool's priority queue, running-task records
 //!   and completion queue.
@@ -14,8 +18,10 @@
 //! Concurrency is model-checked with loom:
 //! `RUSTFLAGS="--cfg loom" cargo test -p threadkit-core --release --test loom`.
 
+pub mod channel;
 pub mod deadlock;
 pub mod semaphore;
+pub mod seq_buffer;
 mod sync;
 pub mod task_queue;
 pub mod waiter_queue;

@@ -145,3 +145,72 @@ fn close_wakes_every_waiter() {
         assert_eq!(m.sem.waiting(), 0);
     });
 }
+
+/// The channel buffer's futex split (`seq_buffer`): a JS receiver takes the
+/// value at the head with a CAS on the shared word (it holds copies of the
+/// values, here value == number), while native code pops under the channel
+/// lock with the same CAS. Every value must be taken exactly once, and each
+/// taker must see values in increasing order.
+#[test]
+fn channel_values_are_taken_once_by_js_cas_or_native_pop() {
+    use threadkit_core::seq_buffer::{head, SeqBuffer};
+    use threadkit_core::StateWord;
+
+    loom::model(|| {
+        let word = Arc::new(OwnedWord::new(0));
+        let buf = Arc::new(loom::sync::Mutex::new(SeqBuffer::new()));
+        {
+            let mut b = buf.lock().unwrap();
+            for v in 0..3u32 {
+                b.push(v);
+            }
+        }
+        let js = {
+            let word = word.clone();
+            thread::spawn(move || {
+                let w = word.word();
+                let mut got = Vec::new();
+                for _ in 0..2 {
+                    let s = w.load(Ordering::Acquire);
+                    let h = head::seq(s);
+                    if h >= 3 || s & head::RETURNED != 0 {
+                        break;
+                    }
+                    if w.compare_exchange(s, head::advanced(s), Ordering::AcqRel, Ordering::Acquire)
+                        .is_ok()
+                    {
+                        got.push(h);
+                    }
+                }
+                got
+            })
+        };
+        let native: Vec<u32> = {
+            let mut g = buf.lock().unwrap();
+            let mut out = Vec::new();
+            while out.len() < 2 {
+                match g.pop(word.word()) {
+                    Some(v) => out.push(v),
+                    None => break,
+                }
+            }
+            out
+        };
+        let from_js = js.join().unwrap();
+        let mut rest = Vec::new();
+        {
+            let mut g = buf.lock().unwrap();
+            while let Some(v) = g.pop(word.word()) {
+                rest.push(v);
+            }
+            g.collect(word.word());
+            assert!(g.is_empty());
+        }
+        for list in [&from_js, &native, &rest] {
+            assert!(list.windows(2).all(|p| p[0] < p[1]), "out of order: {list:?}");
+        }
+        let mut all: Vec<u32> = from_js.iter().chain(&native).chain(&rest).copied().collect();
+        all.sort_unstable();
+        assert_eq!(all, vec![0, 1, 2], "js {from_js:?} native {native:?} rest {rest:?}");
+    });
+}

@@ -1,0 +1,239 @@
+/**
+ * Suite `channel`: Channel throughput against the messaging Node has built in.
+ *
+ * - C1: a worker streams values to the main thread. threadkit: a shared
+ *   bounded Channel (the worker awaits each send; main awaits each receive).
+ *   Peer: the worker's `parentPort.postMessage` (unbounded: no backpressure).
+ *   Both check that every value arrives, in order.
+ * - C1 memory: the same streams while main does not receive for a while:
+ *   the channel's memory stays bounded (the sender waits), postMessage's
+ *   queue grows with everything sent.
+ * - C2: producer and consumer tasks on one thread through a buffered Channel
+ *   against a MessageChannel.
+ */
+
+import { createRequire } from 'node:module';
+import { Worker, MessageChannel } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { interleaved, compareRow, describe, describeRows, withTimeout, fullGc } from '../lib/harness.mjs';
+
+const require = createRequire(import.meta.url);
+const { Channel } = require('../../index.js');
+
+const workersDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'workers');
+const C1_BUFFER = 256;
+const C2_BUFFER = 64;
+
+function logged(ctx, rows) {
+  describeRows(rows).forEach(ctx.log);
+  return rows;
+}
+
+/** A worker that takes `{ n, kind }` commands and answers 'done'. */
+function startWorker(file, workerData) {
+  const w = new Worker(path.join(workersDir, file), { workerData });
+  const control = [];
+  const waiting = [];
+  let onData = null;
+  let failure = null;
+  w.on('message', (m) => {
+    if (m !== null && typeof m === 'object' && typeof m.type === 'string') {
+      if (waiting.length) waiting.shift().resolve(m);
+      else control.push(m);
+    } else if (onData !== null) onData(m);
+  });
+  const fail = (err) => {
+    failure = err;
+    while (waiting.length) waiting.shift().reject(err);
+  };
+  w.on('error', fail);
+  w.on('exit', (code) => fail(new Error(`worker ${file} exited (code ${code})`)));
+  return {
+    setOnData: (f) => (onData = f),
+    post: (m) => w.postMessage(m),
+    async expect(type, ms = 60_000) {
+      const next = control.length
+        ? Promise.resolve(control.shift())
+        : failure
+          ? Promise.reject(failure)
+          : new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+      const m = await withTimeout(next, ms, `worker ${file} (waiting for "${type}")`);
+      if (m.type === 'error') throw new Error(`worker ${file}: ${m.message}`);
+      if (m.type !== type) throw new Error(`worker ${file} sent "${m.type}" instead of "${type}"`);
+      return m;
+    },
+    stop: () => w.terminate(),
+  };
+}
+
+const valueOf = (kind, v) => (kind === 'number' ? v : v.i);
+
+function tkStream(kind) {
+  const ch = new Channel(C1_BUFFER);
+  const w = startWorker('stream-channel.cjs', { channel: ch.handle });
+  return {
+    name: `threadkit Channel(${C1_BUFFER})`,
+    w,
+    run: async (n) => {
+      w.post({ n, kind });
+      let bad = 0;
+      for (let i = 0; i < n; i++) {
+        const v = await ch.receive();
+        if (valueOf(kind, v) !== i) bad++;
+      }
+      await w.expect('done');
+      if (bad) throw new Error(`${bad} values out of order or wrong`);
+      return n;
+    },
+    verify: () => (ch.length === 0 ? null : `${ch.length} values left in the channel`),
+  };
+}
+
+function pmStream(kind) {
+  const w = startWorker('stream-postmessage.cjs', {});
+  return {
+    name: 'worker postMessage',
+    w,
+    run: (n) =>
+      new Promise((resolve, reject) => {
+        let got = 0;
+        let bad = 0;
+        w.setOnData((v) => {
+          if (valueOf(kind, v) !== got) bad++;
+          if (++got === n) {
+            w.setOnData(null);
+            w.expect('done').then(() => (bad ? reject(new Error(`${bad} values out of order`)) : resolve(n)), reject);
+          }
+        });
+        w.post({ n, kind });
+      }),
+  };
+}
+
+async function runStream(ctx, kind, goal) {
+  const impls = [tkStream(kind), pmStream(kind)];
+  try {
+    for (const impl of impls) await impl.w.expect('started');
+    const res = await interleaved({ impls, rounds: ctx.rounds, roundMs: 250, startN: 2000, gcBetween: ctx.gcBetween, log: ctx.log });
+    describe(res, 'ops').forEach(ctx.log);
+    const what = kind === 'number' ? 'worker → main stream, numbers' : 'worker → main stream, small objects';
+    return logged(ctx, [compareRow({ id: 'C1', what, tk: res[0], peer: res[1], peerName: 'postMessage', unit: 'ops', goal })]);
+  } finally {
+    await Promise.all(impls.map((i) => i.w.stop()));
+  }
+}
+
+/**
+ * The worker sends `n` values of ~1 KB while main does not receive for
+ * `pauseMs`; returns main's RSS growth at the end of the pause (after a gc).
+ */
+async function memoryGrowth(file, pauseMs, n) {
+  const ch = new Channel(C1_BUFFER);
+  const w = startWorker(file, { channel: ch.handle });
+  try {
+    await w.expect('started');
+    let got = 0;
+    let receiving = false;
+    w.setOnData(() => {
+      if (receiving) got++;
+    });
+    await fullGc();
+    const before = process.memoryUsage().rss;
+    w.post({ n, kind: 'object', size: 1000 });
+    await new Promise((r) => setTimeout(r, pauseMs));
+    await fullGc();
+    const during = process.memoryUsage().rss;
+    receiving = true;
+    if (file === 'stream-channel.cjs') for (let i = 0; i < n; i++) await ch.receive();
+    await w.expect('done');
+    return during - before;
+  } finally {
+    await w.stop();
+  }
+}
+
+async function runMemory(ctx) {
+  const MB = 2 ** 20;
+  const n = 100_000;
+  const tk = await memoryGrowth('stream-channel.cjs', 1500, n);
+  const pm = await memoryGrowth('stream-postmessage.cjs', 1500, n);
+  const fmt = (x) => `RSS ${x >= 0 ? '+' : ''}${(x / MB).toFixed(1)} MB`;
+  ctx.log(`slow receiver (main does not receive for 1.5 s while the worker sends ${n} values of ~1 KB): threadkit ${fmt(tk)}, postMessage ${fmt(pm)}`);
+  return [
+    {
+      case: 'C1 memory: receiver pauses 1.5 s (100k × 1 KB sent)',
+      peer: 'postMessage',
+      peerFigure: fmt(pm),
+      tkFigure: fmt(tk),
+      ratio: '—',
+      basis: '—',
+      goal: 'bounded (≤ 10 MB)',
+      met: tk <= 10 * MB ? 'yes' : 'NO',
+      note: `main's RSS after a forced gc at the end of the pause, against before; the Channel holds at most ${C1_BUFFER} values, so its sender waits.`,
+    },
+  ];
+}
+
+// ------------------------------------------------------------------ C2
+
+function tkLocal(shared) {
+  const ch = new Channel(C2_BUFFER);
+  if (shared) void ch.handle;
+  return {
+    name: shared ? `threadkit Channel(${C2_BUFFER}), shared mode` : `threadkit Channel(${C2_BUFFER})`,
+    run: async (n) => {
+      const producer = (async () => {
+        for (let i = 0; i < n; i++) await ch.send({ i });
+      })();
+      let bad = 0;
+      let got = 0;
+      for (let i = 0; i < n; i++) {
+        if ((await ch.receive()).i !== i) bad++;
+        got++;
+      }
+      await producer;
+      if (bad) throw new Error(`${bad} values out of order`);
+      return got;
+    },
+    verify: () => (ch.length === 0 ? null : `${ch.length} values left`),
+  };
+}
+
+function messageChannel() {
+  return {
+    name: 'MessageChannel',
+    run: (n) =>
+      new Promise((resolve, reject) => {
+        const { port1, port2 } = new MessageChannel();
+        let got = 0;
+        let bad = 0;
+        port2.on('message', (m) => {
+          if (m.i !== got) bad++;
+          if (++got === n) {
+            port1.close();
+            if (bad) reject(new Error(`${bad} values out of order`));
+            else resolve(got);
+          }
+        });
+        for (let i = 0; i < n; i++) port1.postMessage({ i });
+      }),
+  };
+}
+
+async function runC2(ctx) {
+  const impls = [tkLocal(false), messageChannel(), tkLocal(true)];
+  const res = await interleaved({ impls, rounds: ctx.rounds, roundMs: 250, startN: 2000, gcBetween: ctx.gcBetween, log: ctx.log });
+  describe(res, 'ops').forEach(ctx.log);
+  return logged(ctx, [
+    compareRow({ id: 'C2', what: 'same-thread send/receive, buffered', tk: res[0], peer: res[1], peerName: 'MessageChannel', unit: 'ops', goal: 5 }),
+    compareRow({ id: 'C2', what: 'same, channel in shared mode', tk: res[2], peer: res[1], peerName: 'MessageChannel', unit: 'ops' }),
+  ]);
+}
+
+export const cases = [
+  { id: 'C1', title: 'worker → main stream (small objects)', run: (ctx) => runStream(ctx, 'object', 2) },
+  { id: 'C1n', title: 'worker → main stream (numbers)', run: (ctx) => runStream(ctx, 'number', null) },
+  { id: 'C1m', title: 'memory with a slow receiver', run: runMemory },
+  { id: 'C2', title: 'same-thread buffered send/receive', run: runC2 },
+];

@@ -1,0 +1,189 @@
+//! The buffered values of a shared channel, numbered so that receivers can
+//! take them **without a native call**.
+//!
+//! # Contract
+//! Each buffered value has a sequence number (mod 2^29); the value at the
+//! front has number `head`, which lives in a 32-bit word that JavaScript
+//! also sees (a `SharedArrayBuffer`): `head << 2 | RETURNED | SENDERS_WAITING`.
+//! Taking the front value is one compare-and-swap of that word from `head`
+//! to `head + 1`, by whoever wins it: native code (under the channel lock,
+//! through [`SeqBuffer::pop`]) or a JS receiver that holds a copy of the
+//! value numbered `head` (fetched earlier in a batch). So every value is
+//! taken exactly once, in order, even while several threads race for it.
+//!
+//! Values stay here until the head has passed them; native code drops them
+//! lazily ([`SeqBuffer::collect`]). A JS receiver that takes a value while
+//! `SENDERS_WAITING` is set must soon let native code run `collect` (a
+//! "sync" call), so that queued senders move into the freed slots.
+//!
+//! Values that come back (from a receiver whose thread died before taking a
+//! value handed to it) go to a separate `returned` list that is served
+//! first; while it is not empty `RETURNED` is set and JS must not take
+//! values by itself (their numbers would no longer be the oldest).
+//!
+//! This is the futex split of the semaphore engine, applied to a queue:
+//! the uncontended take is a CAS in user space; native code plays the
+//! kernel for everything that waits or wakes.
+
+use crate::sync::{AtomicI32, Ordering};
+use std::collections::VecDeque;
+
+/// Layout of the head word. Mirrored in `lib/channel-shared.js`.
+pub mod head {
+    /// Senders are queued: a JS take must be followed by a sync call.
+    pub const SENDERS_WAITING: i32 = 1;
+    /// Returned values are served first: JS must not take by itself.
+    pub const RETURNED: i32 = 2;
+    pub const SHIFT: u32 = 2;
+    pub const SEQ_MASK: u32 = (1 << 29) - 1;
+
+    pub fn seq(word: i32) -> u32 {
+        (word >> SHIFT) as u32 & SEQ_MASK
+    }
+
+    /// `word` with its sequence number advanced by one (flags kept).
+    pub fn advanced(word: i32) -> i32 {
+        ((((seq(word) + 1) & SEQ_MASK) << SHIFT) as i32) | (word & 3)
+    }
+}
+
+pub struct SeqBuffer<V> {
+    /// Values numbered `base`, `base + 1`, ...; those below the head word's
+    /// number are already taken.
+    items: VecDeque<V>,
+    base: u32,
+    returned: VecDeque<V>,
+}
+
+impl<V> Default for SeqBuffer<V> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<V> SeqBuffer<V> {
+    pub fn new() -> Self {
+        Self {
+            items: VecDeque::new(),
+            base: 0,
+            returned: VecDeque::new(),
+        }
+    }
+
+    /// Drops the values that receivers took by themselves.
+    pub fn collect(&mut self, word: &AtomicI32) {
+        let h = head::seq(word.load(Ordering::Acquire));
+        let taken = (h.wrapping_sub(self.base) & head::SEQ_MASK) as usize;
+        let taken = taken.min(self.items.len());
+        self.items.drain(..taken);
+        self.base = (self.base + taken as u32) & head::SEQ_MASK;
+    }
+
+    /// Values not taken yet. Call [`collect`](Self::collect) first.
+    pub fn len(&self) -> usize {
+        self.items.len() + self.returned.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn push(&mut self, v: V) {
+        self.items.push_back(v);
+    }
+
+    /// Takes the oldest value (returned values first).
+    pub fn pop(&mut self, word: &AtomicI32) -> Option<V> {
+        if let Some(v) = self.returned.pop_front() {
+            return Some(v);
+        }
+        loop {
+            self.collect(word);
+            if self.items.is_empty() {
+                return None;
+            }
+            let s = word.load(Ordering::Acquire);
+            if head::seq(s) != self.base {
+                continue; // taken by JS just now
+            }
+            if word
+                .compare_exchange(s, head::advanced(s), Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                self.base = (self.base + 1) & head::SEQ_MASK;
+                return self.items.pop_front();
+            }
+        }
+    }
+
+    /// Puts a value back in front of everything else.
+    pub fn push_returned(&mut self, v: V) {
+        self.returned.push_front(v);
+    }
+
+    /// The number of the oldest untaken value, and the values from it on
+    /// (for a JS receiver's batch of copies). Empty while values are returned.
+    pub fn peek(&self) -> (u32, impl Iterator<Item = &V> + '_) {
+        let n = if self.returned.is_empty() { self.items.len() } else { 0 };
+        (self.base, self.items.iter().take(n))
+    }
+
+    /// Stores the flags in the word (keeping the number, which JS may move).
+    pub fn publish(&self, word: &AtomicI32, senders_waiting: bool) {
+        let flags = if senders_waiting { head::SENDERS_WAITING } else { 0 }
+            | if self.returned.is_empty() { 0 } else { head::RETURNED };
+        let mut s = word.load(Ordering::Acquire);
+        while s & 3 != flags {
+            match word.compare_exchange(s, (s & !3) | flags, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return,
+                Err(actual) => s = actual,
+            }
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn js_and_native_takes_share_one_order() {
+        let word = AtomicI32::new(0);
+        let mut b = SeqBuffer::new();
+        for v in 0..5 {
+            b.push(v);
+        }
+        assert_eq!(b.pop(&word), Some(0));
+        // A JS receiver takes #1 with a CAS.
+        let s = word.load(Ordering::Acquire);
+        assert_eq!(head::seq(s), 1);
+        word.store(head::advanced(s), Ordering::Release);
+        assert_eq!(b.pop(&word), Some(2));
+        b.collect(&word);
+        assert_eq!(b.len(), 2);
+        let (first, rest) = b.peek();
+        assert_eq!(first, 3);
+        assert_eq!(rest.copied().collect::<Vec<_>>(), vec![3, 4]);
+        b.push_returned(9);
+        b.publish(&word, true);
+        assert_eq!(word.load(Ordering::Acquire) & 3, head::RETURNED | head::SENDERS_WAITING);
+        assert_eq!(b.peek().1.count(), 0);
+        assert_eq!(b.pop(&word), Some(9));
+        b.publish(&word, false);
+        assert_eq!(word.load(Ordering::Acquire) & 3, 0);
+        assert_eq!(b.pop(&word), Some(3));
+    }
+
+    #[test]
+    fn numbers_wrap() {
+        let word = AtomicI32::new(((head::SEQ_MASK) << head::SHIFT) as i32);
+        let mut b = SeqBuffer::new();
+        b.base = head::SEQ_MASK;
+        b.push('a');
+        b.push('b');
+        assert_eq!(b.pop(&word), Some('a'));
+        assert_eq!(head::seq(word.load(Ordering::Acquire)), 0);
+        assert_eq!(b.pop(&word), Some('b'));
+        assert_eq!(b.pop(&word), None);
+    }
+}

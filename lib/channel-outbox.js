@@ -1,0 +1,125 @@
+'use strict';
+/**
+ * The send fast path of a shared Channel: one Outbox per (thread, channel),
+ * shared by every object for that channel on the thread (native code keeps
+ * one outbox and one count of reserved slots per thread and channel).
+ *
+ * Slots are reserved in bulk (`chanFlush(id, CREDITS)`); while this thread
+ * holds one, a send encodes its value straight into the outbox, a
+ * SharedArrayBuffer that native code can read, and resolves at once. The
+ * value is counted there last (`count`, an Int32 stored after the bytes), so
+ * a thread terminated at any moment leaves either a whole value, which native
+ * code delivers, or none, and then that send had not resolved. The outbox
+ * goes into the channel on this thread's next native call for the channel
+ * (every such call flushes first, which keeps program order), and at the end
+ * of the current event-loop turn at the latest, when unused slots are given
+ * back too.
+ *
+ * Layout: bytes 0..4 the committed count, from byte 8 `[u32 length][bytes]`
+ * per value (see `Outbox` in src/channel.rs).
+ */
+
+const { native, isolateId } = require('./runtime.js');
+const { encodeTo } = require('./value-codec.js');
+
+const CLOSED = -1;
+const CREDITS = 64;
+const OUTBOX_BYTES = 64 * 1024;
+const DATA = 8;
+
+class Outbox {
+  constructor(id) {
+    this.id = id;
+    this.u8 = null;
+    this.count = null;
+    this.committed = 0;
+    this.used = DATA;
+    this.credits = 0;
+    this.flushing = false;
+  }
+
+  /**
+   * Sends `value` into a reserved slot. Returns false if no slot could be
+   * reserved (full, or senders queued) or the value is too big: the caller
+   * takes the native path. Throws ClosedError (via `closedError`) once
+   * closed, and DataCloneError.
+   */
+  send(value, closedError) {
+    if (this.credits === 0 && !this.reserve(closedError)) return false;
+    let at = this.used;
+    let n = encodeTo(value, this.u8, at + 4);
+    if (n < 0) {
+      if (at === DATA || !this.reserve(closedError)) return false; // too big, or no slot
+      at = this.used;
+      n = encodeTo(value, this.u8, at + 4);
+      if (n < 0) return false;
+    }
+    this.u8.writeUInt32LE(n, at);
+    this.used = at + 4 + n;
+    this.credits--;
+    Atomics.store(this.count, 0, ++this.committed);
+    return true;
+  }
+
+  /** Flushes, then reserves new slots; false if none. */
+  reserve(closedError) {
+    if (this.u8 === null) this.create();
+    const r = native.chanFlush(isolateId, this.id, CREDITS);
+    this.committed = 0;
+    this.used = DATA;
+    this.credits = r > 0 ? r : 0;
+    if (r === CLOSED) throw closedError();
+    if (this.credits > 0) this.scheduleFlush();
+    return this.credits > 0;
+  }
+
+  create() {
+    const sab = new SharedArrayBuffer(OUTBOX_BYTES);
+    const u8 = Buffer.from(sab);
+    const r = native.chanOutbox(isolateId, this.id, u8);
+    if (r !== 0) throw new Error(`threadkit: could not set up a channel outbox (status ${r})`);
+    this.u8 = u8;
+    this.count = new Int32Array(sab, 0, 1);
+  }
+
+  /** Moves the committed values into the channel and gives back unused slots. */
+  flush() {
+    if (this.committed === 0 && this.credits === 0) return;
+    native.chanFlush(isolateId, this.id, 0);
+    this.committed = 0;
+    this.used = DATA;
+    this.credits = 0;
+  }
+
+  /** Native code just flushed the committed values and kept the unused slots (chanRecvBatch). */
+  flushedKeepingSlots() {
+    // `credits` already went down by one per committed value.
+    this.committed = 0;
+    this.used = DATA;
+  }
+
+  scheduleFlush() {
+    if (this.flushing) return;
+    this.flushing = true;
+    setImmediate(() => {
+      this.flushing = false;
+      this.flush();
+    });
+  }
+}
+
+/** channel id -> this thread's Outbox. */
+const outboxes = new Map();
+
+function outboxFor(id) {
+  let o = outboxes.get(id);
+  if (o === undefined) outboxes.set(id, (o = new Outbox(id)));
+  return o;
+}
+
+/** This thread detached from channel `id` (native code flushed it). */
+function forgetOutbox(id) {
+  outboxes.delete(id);
+}
+
+module.exports = { outboxFor, forgetOutbox };

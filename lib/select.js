@@ -1,0 +1,217 @@
+'use strict';
+/**
+ * select: wait on several channel operations and run exactly one (Go's
+ * `select`).
+ *
+ * 1. Poll: try every case once, in a random order (so that when several are
+ *    ready, each is picked with equal chance, as in Go). The first that
+ *    completes is the result. With `default: true`, if none is ready the
+ *    select completes at once with index -1.
+ * 2. Wait: queue one waiter per case, all in one group. The first waiter to
+ *    complete wins and the others are taken out of their queues.
+ *    - Local channels: everything is synchronous on this thread, so the
+ *      group settles in the same call that serves the winner, which unlinks
+ *      the losers at once.
+ *    - Shared channels: the waiters carry a native select group that fires
+ *      at most once (see the Rust channel core), so a second case can never
+ *      complete, not even on another thread at the same moment; a losing
+ *      waiter that was already dropped natively is discarded when its wake
+ *      arrives. No value is taken by a loser, so none has to be given back.
+ *    If any case's channel is shared, the others are shared too (their
+ *    handle is taken), so that one group covers all of them.
+ */
+
+const { native } = require('./runtime.js');
+const { ChannelBase, setSelectRestarter } = require('./channel.js');
+const { Waiter, DONE, EMPTY, SEND, RECV } = require('./channel-waiter.js');
+const { encode } = require('./value-codec.js');
+const { AbortError, TimeoutError } = require('./errors.js');
+const { validateWaitOptions } = require('./validate.js');
+
+class SelectGroup {
+  constructor(cases, resolve, reject) {
+    this.cases = cases;
+    this.resolve = resolve;
+    this.reject = reject;
+    this.waiters = [];
+    this.settled = false;
+    this.timer = undefined;
+    this.signal = undefined;
+    this.onAbort = undefined;
+  }
+
+  win(w, x) {
+    if (this.settled) return;
+    this.settled = true;
+    this.finish(w);
+    this.resolve(result(w.index, w.side, x));
+  }
+
+  lose(error) {
+    if (this.settled) return;
+    this.settled = true;
+    this.finish(null);
+    this.reject(error);
+  }
+
+  finish(winner) {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.signal !== undefined) this.signal.removeEventListener('abort', this.onAbort);
+    for (const w of this.waiters) if (w !== winner) w.core.unregister(w);
+  }
+
+  /** Timeout or abort: give up unless a case already won (its wake is on the way). */
+  cancel(error) {
+    if (this.settled) return;
+    for (const w of this.waiters) w.core.unregister(w);
+    if (this.waiters.some((w) => !w.settled)) return;
+    this.settled = true;
+    this.finish(null);
+    this.reject(error);
+  }
+}
+
+function result(index, side, x) {
+  if (side === SEND) return { index, value: undefined, ok: true };
+  return x === DONE ? { index, value: undefined, ok: false } : { index, value: x, ok: true };
+}
+
+function shuffled(n) {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  return order;
+}
+
+function checkCases(cases) {
+  if (!Array.isArray(cases) || cases.length === 0) {
+    throw new TypeError('select() needs a non-empty array of cases like { receive: channel } or { send: channel, value }');
+  }
+  const isChannel = (c) => c instanceof ChannelBase && c.kind === 'Channel';
+  cases.forEach((c, i) => {
+    const ok = c !== null && typeof c === 'object' && (isChannel(c.receive) !== isChannel(c.send));
+    if (!ok) throw new TypeError(`select() case ${i} must be { receive: channel } or { send: channel, value }`);
+  });
+}
+
+/** Tries the cases once in `order`; a result, or null if none is ready. */
+function poll(cases, order) {
+  for (const i of order) {
+    const c = cases[i];
+    if (c.receive !== undefined) {
+      const x = ChannelBase.coreOf(c.receive).tryReceive();
+      if (x !== EMPTY) return result(i, RECV, x);
+    } else if (ChannelBase.coreOf(c.send).trySend(c.value)) return result(i, SEND);
+  }
+  return null;
+}
+
+/** Queues one waiter per case (phase 2). */
+function register(group, order) {
+  const { cases } = group;
+  group.waiters = [];
+  const channel = (c) => c.receive ?? c.send;
+  if (!cases.every((c) => ChannelBase.coreOf(channel(c)).shared)) {
+    if (cases.some((c) => ChannelBase.coreOf(channel(c)).shared)) cases.forEach((c) => channel(c).ensureShared());
+  }
+  const shared = ChannelBase.coreOf(channel(cases[0])).shared;
+  if (!shared) {
+    for (const i of order) {
+      const c = cases[i];
+      const core = ChannelBase.coreOf(channel(c));
+      const w = new Waiter(core, c.receive !== undefined ? RECV : SEND, c.value, null, null, true);
+      w.group = group;
+      w.index = i;
+      core.register(w);
+      group.waiters.push(w);
+    }
+    return;
+  }
+  const bytes = cases.map((c) => (c.send !== undefined ? encode(c.value) : undefined));
+  const gid = native.chanGroupNew();
+  try {
+    for (const i of order) {
+      const c = cases[i];
+      const core = ChannelBase.coreOf(channel(c));
+      const w = new Waiter(core, c.receive !== undefined ? RECV : SEND, undefined, null, null, true);
+      w.group = group;
+      w.index = i;
+      group.waiters.push(w);
+      const status = core.register(w, gid, bytes[i]);
+      if (status === 'done') return; // the group settled and unregistered the others
+      if (status === 'fired') {
+        // Another case won on another thread; its wake is on the way.
+        for (const other of group.waiters) other.core.unregister(other);
+        return;
+      }
+    }
+  } finally {
+    native.chanGroupEnd(gid);
+  }
+}
+
+/** A blocked select whose local channel is being shared: re-register everything. */
+function restart(group) {
+  if (group.settled) return;
+  for (const w of group.waiters) w.core.unregister(w);
+  const order = shuffled(group.cases.length);
+  try {
+    const r = poll(group.cases, order);
+    if (r !== null) {
+      group.settled = true;
+      group.finish(null);
+      group.resolve(r);
+      return;
+    }
+    register(group, order);
+  } catch (err) {
+    group.lose(err);
+  }
+}
+setSelectRestarter(restart);
+
+/** See index.d.ts. */
+function select(cases, options) {
+  try {
+    checkCases(cases);
+    if (options !== undefined) {
+      validateWaitOptions(options);
+      if (options.default !== undefined && typeof options.default !== 'boolean') {
+        throw new TypeError('options.default must be a boolean');
+      }
+    }
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(new AbortError('select was aborted', { cause: signal.reason }));
+    const order = shuffled(cases.length);
+    const r = poll(cases, order);
+    if (r !== null) return Promise.resolve(r);
+    if (options?.default === true) return Promise.resolve({ index: -1, value: undefined, ok: false });
+    return new Promise((resolve, reject) => {
+      const group = new SelectGroup(cases, resolve, reject);
+      try {
+        register(group, order);
+      } catch (err) {
+        group.lose(err);
+        return;
+      }
+      if (group.settled) return;
+      const timeout = options?.timeout;
+      if (timeout !== undefined && timeout !== Infinity) {
+        group.timer = setTimeout(() => group.cancel(new TimeoutError(`select timed out after ${timeout} ms`)), timeout);
+      }
+      if (signal !== undefined) {
+        group.signal = signal;
+        group.onAbort = () => group.cancel(new AbortError('select was aborted', { cause: signal.reason }));
+        signal.addEventListener('abort', group.onAbort, { once: true });
+      }
+    });
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+module.exports = { select };
