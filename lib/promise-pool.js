@@ -60,9 +60,10 @@ function captureResolvers(resolve, reject) {
 }
 
 /**
- * A task from `add`. Kept small, since a long queue holds many: no reject
- * function (a failure resolves the promise with a rejected one), and the
- * signal's state out of line. `scope` is set only while it waits.
+ * A task from `add` that starts at once (QueuedTask is the one that waits).
+ * Kept small, since a long queue holds many: no reject function (a failure
+ * resolves the promise with a rejected one), and the signal's state out of
+ * line. `scope` is the AsyncResource to call `fn` in, or null for "here".
  */
 class Task {
   constructor(fn, resolve, extra) {
@@ -173,6 +174,9 @@ function semaphoreFrom(limit) {
   if (limit !== null && typeof limit === 'object' && limit.__threadkit !== undefined) return Semaphore.from(limit);
   throw new TypeError(`options.limit must be a threadkit Semaphore or its \`handle\`, got ${describe(limit)}`);
 }
+
+let enqueue;
+let drop;
 
 class PromisePool {
   #concurrency;
@@ -418,18 +422,18 @@ class PromisePool {
     for (const resolve of resolvers) resolve();
   }
 
-  /** For MapRun: queue an item (in the map's context), or drop the ones not started yet. */
-  static enqueue(pool, task) {
-    pool.#push(task);
-    pool.#pump();
-  }
-
-  /** Removes `tasks` that are still queued. */
-  static drop(pool, tasks) {
-    for (const task of tasks) {
-      if (task.prev !== null || pool.#head === task) pool.#unlink(task);
-    }
-    pool.#checkIdle();
+  static {
+    // For MapRun, without making them public: queue an item; remove the ones still queued.
+    enqueue = (pool, task) => {
+      pool.#push(task);
+      pool.#pump();
+    };
+    drop = (pool, tasks) => {
+      for (const task of tasks) {
+        if (task.prev !== null || pool.#head === task) pool.#unlink(task);
+      }
+      pool.#checkIdle();
+    };
   }
 }
 
@@ -446,10 +450,10 @@ class MapRun {
     this.limit = limit;
     this.resolve = resolve;
     this.reject = reject;
-    this.results = new Array(items.length);
+    this.results = new Array(this.count);
     this.errors = null;
     this.nextIndex = 0;
-    this.left = items.length;
+    this.left = this.count;
     /** Every task made so far, to drop the unstarted ones on stop. */
     this.tasks = [];
     this.finished = false;
@@ -473,7 +477,7 @@ class MapRun {
     for (let i = 0; i < count && this.nextIndex < this.count && !this.finished; i++) {
       const task = new MapTask(this, this.nextIndex++);
       this.tasks.push(task);
-      PromisePool.enqueue(this.pool, task);
+      enqueue(this.pool, task);
     }
   }
 
@@ -499,7 +503,7 @@ class MapRun {
     if (this.finished) return;
     this.finished = true;
     this.detach();
-    PromisePool.drop(this.pool, this.tasks);
+    drop(this.pool, this.tasks);
     this.reject(error);
     this.controller.abort(error);
   }
