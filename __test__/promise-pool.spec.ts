@@ -634,7 +634,9 @@ describe('bad input', () => {
   });
 
   test('a limit that looks like a handle but is not one throws InvalidHandleError', () => {
-    expect(() => new PromisePool({ limit: { __threadkit: 'Mutex', id: 1, max: 1, state: new SharedArrayBuffer(4) } as never })).toThrow(InvalidHandleError);
+    const mutexHandle = { __threadkit: 'Mutex', id: 1, max: 1, state: new SharedArrayBuffer(4) };
+    expect(() => new PromisePool({ limit: mutexHandle } as never)).toThrow(InvalidHandleError);
+    expect(() => new PromisePool(mutexHandle as never)).toThrow(InvalidHandleError);
   });
 
   test('add: a non-function or malformed options throw TypeError synchronously; nothing is queued', () => {
@@ -678,7 +680,8 @@ describe('bad input', () => {
 describe('limit = a Semaphore, on one thread', () => {
   test.each([
     ['Semaphore', (s: Semaphore) => s],
-    ['handle', (s: Semaphore) => ({ limit: s.handle })],
+    ['{ limit: handle }', (s: Semaphore) => ({ limit: s.handle })],
+    ['handle', (s: Semaphore) => s.handle],
   ])('each running task holds one permit (%s); the limit is reached, never passed; all permits come back', async (_name, arg) => {
     const sem = new Semaphore(4);
     const pool = new PromisePool(arg(sem) as never);

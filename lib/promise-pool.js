@@ -196,9 +196,9 @@ class PromisePool {
     if (typeof limit === 'number') {
       this.#concurrency = checkConcurrency(limit, 'concurrency');
       this.#sem = null;
-    } else if (limit instanceof Semaphore) {
+    } else if (limit instanceof Semaphore || (limit !== null && typeof limit === 'object' && limit.__threadkit !== undefined)) {
       this.#concurrency = Infinity;
-      this.#sem = limit;
+      this.#sem = semaphoreFrom(limit);
     } else if (limit !== null && typeof limit === 'object') {
       checkOptions(limit, 'options', ['concurrency', 'limit']);
       if (limit.limit === undefined && limit.concurrency === undefined) {
@@ -207,7 +207,7 @@ class PromisePool {
       this.#concurrency = limit.concurrency === undefined ? Infinity : checkConcurrency(limit.concurrency, 'options.concurrency');
       this.#sem = limit.limit === undefined ? null : semaphoreFrom(limit.limit);
     } else {
-      throw new TypeError(`new PromisePool() needs a concurrency (a positive integer or Infinity), a Semaphore, or { concurrency, limit }, got ${describe(limit)}`);
+      throw new TypeError(`new PromisePool() needs a concurrency (a positive integer or Infinity), a Semaphore or its handle, or { concurrency, limit }, got ${describe(limit)}`);
     }
   }
 
