@@ -12,7 +12,7 @@
  *   next pending task itself. So a finished task hands its slot on without a
  *   new promise, closure or microtask of ours; the only promise per `add` is
  *   the one it returns (map items have none: they write into the map's
- *   result array).
+ *   result array; see promise-pool-map.js).
  * - A task that finds a free slot starts synchronously, inside `add`, in the
  *   caller's async context. A task that has to queue records that context:
  *   the queued task object *is* an `AsyncResource` (one object, not two),
@@ -42,7 +42,8 @@
 
 const { AsyncResource } = require('node:async_hooks');
 const { Semaphore } = require('./sync.js');
-const { ThreadkitError, AbortError } = require('./errors.js');
+const { ThreadkitError } = require('./errors.js');
+const { MapRun, abortError } = require('./promise-pool-map.js');
 const { validateFunction, describe } = require('./validate.js');
 
 /** `clear()` removed a pending task before it started. */
@@ -118,31 +119,6 @@ class SignalExtra {
   }
 }
 
-/** One item of a `map`; reports to its MapRun instead of owning a promise. */
-class MapTask {
-  constructor(run, index) {
-    this.prev = null;
-    this.next = null;
-    this.scope = run.scope;
-    this.extra = null;
-    this.run = run;
-    this.index = index;
-  }
-
-  start() {
-    const r = this.run;
-    return r.fn(r.items[this.index], this.index, r.signal);
-  }
-
-  done(value) {
-    this.run.settled(this.index, true, value);
-  }
-
-  fail(error) {
-    this.run.settled(this.index, false, error);
-  }
-}
-
 function checkConcurrency(value, name) {
   if (value === Infinity || (Number.isInteger(value) && value > 0)) return value;
   const Err = typeof value === 'number' ? RangeError : TypeError;
@@ -164,10 +140,6 @@ function checkOptions(options, name, allowed) {
   for (const key of Object.keys(options)) {
     if (!allowed.includes(key)) throw new TypeError(`${name}.${key} is not an option; use ${allowed.join(', ')}`);
   }
-}
-
-function abortError(signal, what) {
-  return new AbortError(`${what} was aborted`, { cause: signal.reason });
 }
 
 /** Attaches to a shared limit given as a Semaphore or its handle. */
@@ -288,7 +260,7 @@ class PromisePool {
     if (signal?.aborted) return Promise.reject(abortError(signal, 'PromisePool map'));
     if (list.length === 0) return Promise.resolve([]);
     const promise = new Promise(captureResolvers);
-    new MapRun(this, list, fn, stopOnError, signal, limit, nextResolve, nextReject).begin();
+    new MapRun(this, enqueue, drop, list, fn, stopOnError, signal, limit, nextResolve, nextReject).begin();
     return promise;
   }
 
@@ -436,83 +408,6 @@ class PromisePool {
       }
       pool.#checkIdle();
     };
-  }
-}
-
-/** The state of one `map` call: results in input order, a window of at most `limit` items in the pool. */
-class MapRun {
-  constructor(pool, items, fn, stopOnError, outerSignal, limit, resolve, reject) {
-    this.pool = pool;
-    /** An array given to map is used as is (no copy); only the items it had at the call are mapped. */
-    this.items = items;
-    this.count = items.length;
-    this.fn = fn;
-    this.stopOnError = stopOnError;
-    this.outerSignal = outerSignal;
-    this.limit = limit;
-    this.resolve = resolve;
-    this.reject = reject;
-    this.results = new Array(this.count);
-    this.errors = null;
-    this.nextIndex = 0;
-    this.left = this.count;
-    /** Every task made so far, to drop the unstarted ones on stop. */
-    this.tasks = [];
-    this.finished = false;
-    this.scope = new AsyncResource('PromisePoolMap');
-    // Passed to every call of fn: aborts when the map gives up (first error with stopOnError, or outer abort).
-    this.controller = new AbortController();
-    this.signal = this.controller.signal;
-    this.onOuterAbort = null;
-  }
-
-  begin() {
-    const outer = this.outerSignal;
-    if (outer !== undefined) {
-      this.onOuterAbort = () => this.stop(abortError(outer, 'PromisePool map'));
-      outer.addEventListener('abort', this.onOuterAbort, { once: true });
-    }
-    this.feed(Math.min(this.limit, this.count));
-  }
-
-  feed(count) {
-    for (let i = 0; i < count && this.nextIndex < this.count && !this.finished; i++) {
-      const task = new MapTask(this, this.nextIndex++);
-      this.tasks.push(task);
-      enqueue(this.pool, task);
-    }
-  }
-
-  settled(index, ok, value) {
-    if (this.finished) return;
-    if (ok) this.results[index] = value;
-    else if (this.stopOnError) return this.stop(value);
-    else (this.errors ??= []).push({ index, error: value });
-    if (--this.left === 0) return this.end();
-    if (this.limit !== Infinity) this.feed(1);
-  }
-
-  end() {
-    this.finished = true;
-    this.detach();
-    if (this.errors === null) return this.resolve(this.results);
-    const errors = this.errors.sort((a, b) => a.index - b.index).map((e) => e.error);
-    this.reject(new AggregateError(errors, `${errors.length} of ${this.count} PromisePool map items failed`));
-  }
-
-  /** Gives up: rejects the map, drops its items that have not started, and aborts the signal its running items got. */
-  stop(error) {
-    if (this.finished) return;
-    this.finished = true;
-    this.detach();
-    drop(this.pool, this.tasks);
-    this.reject(error);
-    this.controller.abort(error);
-  }
-
-  detach() {
-    if (this.onOuterAbort !== null) this.outerSignal.removeEventListener('abort', this.onOuterAbort);
-    this.onOuterAbort = null;
   }
 }
 
