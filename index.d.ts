@@ -599,11 +599,14 @@ export declare class PromisePool {
    */
   constructor(concurrency: number);
   /**
-   * Each running task holds one permit of `limit` (see {@link PromisePoolOptions.limit}).
+   * Each running task holds one permit of `limit`, a Semaphore or its handle
+   * (see {@link PromisePoolOptions.limit}).
+   * @throws {InvalidHandleError} for a handle that is not a valid Semaphore handle.
    * @example
    * const pool = new PromisePool(new Semaphore(20));
+   * const inWorker = new PromisePool(workerData.budget); // a handle
    */
-  constructor(limit: Semaphore);
+  constructor(limit: Semaphore | PrimitiveHandle<'Semaphore'>);
   /**
    * @throws {TypeError} for unknown option names, or if neither `concurrency` nor `limit` is given;
    *   {@link InvalidHandleError} for a `limit` that is not a valid Semaphore handle.

@@ -440,6 +440,28 @@ describe('map', () => {
     expect(pool.pendingCount).toBe(0);
   });
 
+  test('items that fail after a map gave up cause no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const pool = new PromisePool(4);
+      const g = gate();
+      const p = pool.map([0, 1, 2, 3, 4, 5], async (i) => {
+        if (i === 0) throw new Error('first');
+        await g.promise;
+        throw new Error(`later ${i}`);
+      });
+      expect(((await rejectionOf(p)) as Error).message).toBe('first');
+      g.open();
+      await pool.onIdle();
+      await sleep(10);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   test('stopOnError: false runs every item and rejects with an AggregateError of all errors in input order', async () => {
     const pool = new PromisePool(Infinity);
     const started: number[] = [];
@@ -612,7 +634,9 @@ describe('bad input', () => {
   });
 
   test('a limit that looks like a handle but is not one throws InvalidHandleError', () => {
-    expect(() => new PromisePool({ limit: { __threadkit: 'Mutex', id: 1, max: 1, state: new SharedArrayBuffer(4) } as never })).toThrow(InvalidHandleError);
+    const mutexHandle = { __threadkit: 'Mutex', id: 1, max: 1, state: new SharedArrayBuffer(4) };
+    expect(() => new PromisePool({ limit: mutexHandle } as never)).toThrow(InvalidHandleError);
+    expect(() => new PromisePool(mutexHandle as never)).toThrow(InvalidHandleError);
   });
 
   test('add: a non-function or malformed options throw TypeError synchronously; nothing is queued', () => {
@@ -656,7 +680,8 @@ describe('bad input', () => {
 describe('limit = a Semaphore, on one thread', () => {
   test.each([
     ['Semaphore', (s: Semaphore) => s],
-    ['handle', (s: Semaphore) => ({ limit: s.handle })],
+    ['{ limit: handle }', (s: Semaphore) => ({ limit: s.handle })],
+    ['handle', (s: Semaphore) => s.handle],
   ])('each running task holds one permit (%s); the limit is reached, never passed; all permits come back', async (_name, arg) => {
     const sem = new Semaphore(4);
     const pool = new PromisePool(arg(sem) as never);
@@ -718,6 +743,24 @@ describe('limit = a Semaphore, on one thread', () => {
     await settle();
     expect(p.value).toBe('ran');
     expect(sem.available).toBe(1);
+  });
+
+  test('a task aborted while the pool waits for a permit leaves no permit behind', async () => {
+    const sem = new Semaphore(1);
+    const held = await sem.acquire();
+    const pool = new PromisePool(sem);
+    const ac = new AbortController();
+    const fn = jest.fn();
+    const p = pool.add(fn, { signal: ac.signal });
+    await settle();
+    expect(pool.pendingCount).toBe(1);
+    ac.abort();
+    expect(await rejectionOf(p)).toBeInstanceOf(AbortError);
+    held.release(); // the pool's queued acquire gets this permit, finds nothing to run, and gives it back
+    await until(() => sem.available === 1, 'the permit to come back', 5000);
+    expect(fn).not.toHaveBeenCalled();
+    expect(pool.activeCount + pool.pendingCount).toBe(0);
+    expect(await pool.add(() => 'still works')).toBe('still works');
   });
 
   test('closing the Semaphore rejects the waiting tasks with ClosedError', async () => {

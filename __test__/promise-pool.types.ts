@@ -10,6 +10,7 @@ declare const sem: Semaphore;
 const pool = new PromisePool(10);
 new PromisePool(Infinity);
 new PromisePool(sem);
+new PromisePool(sem.handle);
 new PromisePool({ limit: sem.handle, concurrency: 4 });
 new PromisePool({ limit: sem });
 new PromisePool({ concurrency: 2 });
