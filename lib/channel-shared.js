@@ -104,6 +104,7 @@ class SharedCore {
     /** Copies of buffered values `{ bytes, offs, seq, count }` (see takeCopy). */
     this.inbox = null;
     this.expiry = false;
+    this.syncing = false;
     /** Channel with a buffer only: this thread's outbox (channel-outbox.js). */
     this.outbox = null;
     this.closedError = this.closedError.bind(this);
@@ -171,10 +172,7 @@ class SharedCore {
       const i = (h - inbox.seq) & SEQ_MASK;
       if (i >= inbox.count) break;
       if (Atomics.compareExchange(word, 0, s, (((h + 1) & SEQ_MASK) << 2) | (s & 3)) === s) {
-        // A sender waits for a slot: let it in now (one native call per
-        // blocked episode: the flag clears once no sender is queued), so it
-        // produces again while this thread goes on taking its copies.
-        if ((s & SENDERS_WAITING) !== 0) native.chanSync(isolateId, this.id);
+        if ((s & SENDERS_WAITING) !== 0) this.scheduleSync();
         return decodeAt(inbox.bytes, inbox.offs[2 * i], inbox.offs[2 * i + 1]);
       }
     }
@@ -185,6 +183,16 @@ class SharedCore {
   /** Moves this thread's outbox into the channel (before any other native call: program order). */
   flushOut() {
     if (this.outbox !== null) this.outbox.flush();
+  }
+
+  /** Queued senders move into freed slots when native code runs: make it run soon. */
+  scheduleSync() {
+    if (this.syncing) return;
+    this.syncing = true;
+    setImmediate(() => {
+      this.syncing = false;
+      native.chanSync(isolateId, this.id);
+    });
   }
 
   /**

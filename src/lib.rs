@@ -18,6 +18,7 @@
 //! JS must turn into typed errors come back as negative status codes.
 
 mod channel;
+mod channel_fast;
 mod deadlock;
 mod isolate;
 mod node_env;
