@@ -12,6 +12,10 @@
 //! - [`semaphore`]: the exported functions behind Semaphore, Mutex and RwLock.
 //! - [`deadlock`]: the opt-in deadlock detector's graph.
 //! - [`shared_memory`]: raw access to `SharedArrayBuffer`-backed typed arrays.
+//! - [`pool`]: the WorkerPool's native task queue, completion queue and
+//!   watchdog; [`node_env`]: stopping a worker's env from the watchdog thread.
+//! - [`channel`] and [`channel_fast`]: the exported functions behind Channel,
+//!   select and AsyncQueue once shared (see `threadkit_core::channel`).
 //!
 //! Hot-path functions are plain exported functions taking numbers (a
 //! `#[napi]` class method costs ~3x a plain function call here). Errors that
