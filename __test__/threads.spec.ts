@@ -170,8 +170,10 @@ describe('across threads', () => {
       { eval: true },
     );
     workers.push(w);
+    // Listen for 'exit' before awaiting the message: both can come in one tick.
+    const exited = new Promise((r) => w.once('exit', r));
     const handle = (await nextMessage(w)) as ReturnType<() => Mutex['handle']>;
-    await new Promise((r) => w.once('exit', r));
+    await exited;
     const m = Mutex.from(handle);
     const g = await m.acquire({ timeout: 1000 });
     expect(m.isLocked()).toBe(true);
