@@ -22,7 +22,7 @@
 
 const v8 = require('node:v8');
 const { DataCloneError } = require('./errors.js');
-const { RECORD, encodeRecord, decodeRecord, writeAscii } = require('./record-codec.js');
+const { RECORD, encodeRecord, decodeRecord, writeAscii, smallIntOrDouble } = require('./record-codec.js');
 
 const NUMBER = 1;
 const STRING = 2;
@@ -162,7 +162,7 @@ function encodeTo(value, t, at) {
 /** Decodes the value in `b[start..end)`. */
 function decodeAt(b, start, end) {
   const tag = b[start];
-  if (tag === NUMBER) return b.readDoubleLE(start + 1);
+  if (tag === NUMBER) return smallIntOrDouble(b.readDoubleLE(start + 1));
   if (tag === STRING) return b.utf8Slice(start + 1, end);
   if (tag === RECORD) return decodeRecord(b, start, end);
   if (tag === ASCII_JSON) return JSON.parse(b.latin1Slice(start + 1, end));
