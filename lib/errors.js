@@ -96,8 +96,17 @@ class DataCloneError extends ThreadkitError {
   }
 }
 
+/** `PromisePool.clear()` removed a pending task before it started. */
+class PoolClearedError extends ThreadkitError {
+  constructor(message = 'the task was removed from the PromisePool by clear() before it started', options) {
+    super(message, options);
+    this.code = 'ERR_THREADKIT_POOL_CLEARED';
+  }
+}
+
 module.exports = {
   ThreadkitError,
+  PoolClearedError,
   QueueFullError,
   WorkerCrashedError,
   DataCloneError,

@@ -42,17 +42,9 @@
 
 const { AsyncResource } = require('node:async_hooks');
 const { Semaphore } = require('./sync.js');
-const { ThreadkitError } = require('./errors.js');
+const { PoolClearedError } = require('./errors.js');
 const { MapRun, abortError } = require('./promise-pool-map.js');
 const { validateFunction, describe } = require('./validate.js');
-
-/** `clear()` removed a pending task before it started. */
-class PoolClearedError extends ThreadkitError {
-  constructor(message = 'the task was removed from the PromisePool by clear() before it started', options) {
-    super(message, options);
-    this.code = 'ERR_THREADKIT_POOL_CLEARED';
-  }
-}
 
 // One executor for every promise: no closure per `add`.
 let nextResolve;
@@ -411,4 +403,4 @@ class PromisePool {
   }
 }
 
-module.exports = { PromisePool, PoolClearedError };
+module.exports = { PromisePool };
