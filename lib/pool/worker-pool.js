@@ -34,6 +34,8 @@ const { isAbortSignal, describe } = require('../validate.js');
 const { AbortError, TimeoutError, ClosedError, QueueFullError, WorkerCrashedError, DataCloneError } = require('../errors.js');
 
 const BOOTSTRAP = path.join(__dirname, 'worker.js');
+/** The addon file native.js loaded, for workers to load directly (null if not found). */
+const ADDON = Object.keys(require.cache).find((k) => k.endsWith('.node') && path.basename(k).startsWith('threadkit.')) ?? null;
 const MAX_WORKERS = 1024;
 const META_STRIDE = 7;
 const OUTCOME_FULFILLED = 0;
@@ -440,7 +442,7 @@ class WorkerPool extends EventEmitter {
     let worker;
     try {
       worker = new Worker(BOOTSTRAP, {
-        workerData: { internal: { pool: this.#id, slot, bell: this.#bell.buffer, script: this.#script, control: port2, niceIncrement: o.niceIncrement }, user: o.workerData },
+        workerData: { internal: { pool: this.#id, slot, bell: this.#bell.buffer, script: this.#script, control: port2, niceIncrement: o.niceIncrement, addon: ADDON }, user: o.workerData },
         transferList: [port2],
         execArgv: o.execArgv,
         env: o.env,
