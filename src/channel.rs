@@ -220,10 +220,16 @@ pub fn chan_send(env: Env, iso: u32, id: u32, value: Buffer, token: u32, gid: u3
     // before its group has any waiter).
     let waiter = (token != 0).then(|| Waiter::new(iso, token, group));
     let outcome = e.chan.send(value.to_vec(), waiter, deliver(id));
+    send_status(&env, iso, outcome)
+}
+
+/// A send's outcome as returned to JS: 0 sent, `2 + key` queued (the
+/// thread's loop is kept alive for it), or a negative status.
+pub(crate) fn send_status(env: &Env, iso: u32, outcome: SendOutcome) -> i32 {
     match outcome {
         SendOutcome::Sent => 0,
         SendOutcome::Queued(key) => {
-            queued(&env, iso);
+            queued(env, iso);
             2 + key as i32
         }
         SendOutcome::Full => WOULD_BLOCK,

@@ -6,14 +6,14 @@
 //! outbox in shared memory that native code flushes, also when the thread
 //! dies.
 
-use crate::channel::{deliver, entry, group, queued, Entry, GROUP_FIRED, WOULD_BLOCK};
+use crate::channel::{deliver, entry, group, queued, send_status, Entry, GROUP_FIRED, WOULD_BLOCK};
 use crate::shared_memory::StrongRef;
 use crate::status;
 use napi::bindgen_prelude::Unknown;
 use napi::{Env, JsValue};
 use napi_derive::napi;
 use std::sync::atomic::AtomicI32;
-use threadkit_core::channel::{RecvOutcome, SendOutcome, Waiter};
+use threadkit_core::channel::{RecvOutcome, Waiter};
 
 /// A `SharedArrayBuffer` (as a `Uint8Array`) in which the owning thread's JS
 /// appends sent values without a native call: bytes 0..4 hold the number of
@@ -156,16 +156,7 @@ pub fn chan_send_raw(env: Env, iso: u32, id: u32, scratch: Unknown, len: u32, to
     };
     let value = unsafe { std::slice::from_raw_parts(ptr, len as usize) }.to_vec();
     let waiter = (token != 0).then(|| Waiter::new(iso, token, group));
-    match e.chan.send(value, waiter, deliver(id)) {
-        SendOutcome::Sent => 0,
-        SendOutcome::Queued(key) => {
-            queued(&env, iso);
-            2 + key as i32
-        }
-        SendOutcome::Full => WOULD_BLOCK,
-        SendOutcome::Closed => status::CLOSED,
-        SendOutcome::GroupFired => GROUP_FIRED,
-    }
+    send_status(&env, iso, e.chan.send(value, waiter, deliver(id)))
 }
 
 /// `chan_claim` into `scratch`: the length, `TOO_BIG`, or `NOT_ATTACHED` if

@@ -22,103 +22,26 @@
  * worker is ready for it.
  */
 
-const { Worker, MessageChannel, SHARE_ENV } = require('node:worker_threads');
+const { Worker, MessageChannel } = require('node:worker_threads');
 const { EventEmitter } = require('node:events');
 const path = require('node:path');
-const fs = require('node:fs');
-const { fileURLToPath } = require('node:url');
 const native = require('../../native.js');
 const { encode, encodeDirect, decode } = require('./codec.js');
 const { Samples } = require('./samples.js');
+const { resolveScript, normalizeOptions, checkMs } = require('./options.js');
 const { isAbortSignal, describe } = require('../validate.js');
 const { AbortError, TimeoutError, ClosedError, QueueFullError, WorkerCrashedError, DataCloneError } = require('../errors.js');
 
 const BOOTSTRAP = path.join(__dirname, 'worker.js');
 /** The addon file native.js loaded, for workers to load directly (null if not found). */
 const ADDON = Object.keys(require.cache).find((k) => k.endsWith('.node') && path.basename(k).startsWith('threadkit.')) ?? null;
-const MAX_WORKERS = 1024;
 const META_STRIDE = 7;
 const OUTCOME_FULFILLED = 0;
 const OUTCOME_REJECTED = 1;
 const SEQ = 0;
 const TERMINATE_WAIT_MS = 5000;
-/** Longest timeout accepted, as for setTimeout (~24.8 days). */
-const MAX_MS = 2 ** 31 - 1;
 const SCRATCH_SIZE = 64 * 1024;
 
-
-function checkCount(value, what, { min = 0, max = MAX_WORKERS } = {}) {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${what} must be an integer from ${min} to ${max}, got ${String(value)}`);
-  }
-  return value;
-}
-
-function checkMs(value, what, { allowZero = true } = {}) {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!allowZero && value === 0) || value > MAX_MS) {
-    throw new RangeError(`${what} must be a ${allowZero ? 'non-negative' : 'positive'} number of milliseconds up to ${MAX_MS}, got ${String(value)}`);
-  }
-  return value;
-}
-
-function resolveScript(script) {
-  if (script instanceof URL) script = fileURLToPath(script);
-  if (typeof script !== 'string' || script.length === 0) {
-    throw new TypeError(`workerScript must be a file path or file: URL, got ${script === '' ? 'an empty string' : typeof script}`);
-  }
-  if (script.startsWith('file:')) script = fileURLToPath(script);
-  const abs = path.resolve(script);
-  let stat;
-  try {
-    stat = fs.statSync(abs);
-  } catch {
-    const err = new TypeError(`worker script not found: ${abs}`);
-    err.code = 'ERR_THREADKIT_SCRIPT_NOT_FOUND';
-    throw err;
-  }
-  if (!stat.isFile()) throw new TypeError(`worker script is not a file: ${abs}`);
-  return abs;
-}
-
-function normalizeOptions(sizeOrOptions) {
-  if (typeof sizeOrOptions === 'number') {
-    checkCount(sizeOrOptions, 'poolSize', { min: 1 });
-    sizeOrOptions = { minWorkers: sizeOrOptions, maxWorkers: sizeOrOptions };
-  }
-  if (sizeOrOptions === undefined) sizeOrOptions = {};
-  if (sizeOrOptions === null || typeof sizeOrOptions !== 'object') {
-    throw new TypeError(`the second argument must be a pool size or an options object, got ${sizeOrOptions === null ? 'null' : typeof sizeOrOptions}`);
-  }
-  const o = sizeOrOptions;
-  const maxWorkers = o.maxWorkers === undefined ? Math.max(o.minWorkers ?? 1, native.availableParallelism()) : checkCount(o.maxWorkers, 'maxWorkers', { min: 1 });
-  const minWorkers = o.minWorkers === undefined ? Math.min(maxWorkers, Math.max(1, Math.ceil(maxWorkers / 2))) : checkCount(o.minWorkers, 'minWorkers');
-  if (minWorkers > maxWorkers) throw new RangeError(`minWorkers (${minWorkers}) must not be greater than maxWorkers (${maxWorkers})`);
-  const maxQueue = o.maxQueue === undefined || o.maxQueue === Infinity ? Infinity : checkCount(o.maxQueue, 'maxQueue', { min: 1, max: 2 ** 31 - 1 });
-  const out = {
-    minWorkers,
-    maxWorkers,
-    idleTimeout: o.idleTimeout === undefined ? 10_000 : checkMs(o.idleTimeout, 'idleTimeout'),
-    maxQueue,
-    taskTimeout: o.taskTimeout === undefined ? 0 : checkMs(o.taskTimeout, 'taskTimeout', { allowZero: false }),
-    abortGrace: o.abortGrace === undefined ? 1000 : checkMs(o.abortGrace, 'abortGrace'),
-    niceIncrement: o.niceIncrement === undefined ? 0 : checkCount(o.niceIncrement, 'niceIncrement', { max: 19 }),
-    name: o.name === undefined ? 'threadkit' : String(o.name),
-    workerData: o.workerData,
-    resourceLimits: o.resourceLimits,
-    env: o.env,
-    execArgv: o.execArgv,
-  };
-  if (o.execArgv !== undefined && (!Array.isArray(o.execArgv) || !o.execArgv.every((a) => typeof a === 'string'))) {
-    throw new TypeError('execArgv must be an array of strings');
-  }
-  if (o.resourceLimits !== undefined && (o.resourceLimits === null || typeof o.resourceLimits !== 'object')) {
-    throw new TypeError('resourceLimits must be an object');
-  }
-  if (o.env !== undefined && o.env !== SHARE_ENV && (o.env === null || typeof o.env !== 'object')) {
-    throw new TypeError('env must be an object of strings or worker_threads.SHARE_ENV');
-  }
-  return out;
-}
 
 class WorkerRecord {
   constructor(worker, slot, port) {
@@ -281,7 +204,8 @@ class WorkerPool extends EventEmitter {
     Atomics.notify(bell, SEQ, 1);
     if (queued > 0) {
       this.#backlog = true;
-      if (queued > native.poolIdle(this.#id)) this.#grow();
+      // Only ask for the idle count (a native call) while the pool can still grow.
+      if (this.#workers.size < this.#opts.maxWorkers && queued > native.poolIdle(this.#id)) this.#grow();
     }
     return promise;
   }

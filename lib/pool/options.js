@@ -1,0 +1,90 @@
+'use strict';
+/**
+ * WorkerPool's arguments: the worker script path and the options, checked
+ * with exact messages (a RangeError or TypeError that says what to pass).
+ */
+
+const { SHARE_ENV } = require('node:worker_threads');
+const path = require('node:path');
+const fs = require('node:fs');
+const { fileURLToPath } = require('node:url');
+const native = require('../../native.js');
+
+const MAX_WORKERS = 1024;
+/** Longest timeout accepted, as for setTimeout (~24.8 days). */
+const MAX_MS = 2 ** 31 - 1;
+
+function checkCount(value, what, { min = 0, max = MAX_WORKERS } = {}) {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${what} must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkMs(value, what, { allowZero = true } = {}) {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!allowZero && value === 0) || value > MAX_MS) {
+    throw new RangeError(`${what} must be a ${allowZero ? 'non-negative' : 'positive'} number of milliseconds up to ${MAX_MS}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function resolveScript(script) {
+  if (script instanceof URL) script = fileURLToPath(script);
+  if (typeof script !== 'string' || script.length === 0) {
+    throw new TypeError(`workerScript must be a file path or file: URL, got ${script === '' ? 'an empty string' : typeof script}`);
+  }
+  if (script.startsWith('file:')) script = fileURLToPath(script);
+  const abs = path.resolve(script);
+  let stat;
+  try {
+    stat = fs.statSync(abs);
+  } catch {
+    const err = new TypeError(`worker script not found: ${abs}`);
+    err.code = 'ERR_THREADKIT_SCRIPT_NOT_FOUND';
+    throw err;
+  }
+  if (!stat.isFile()) throw new TypeError(`worker script is not a file: ${abs}`);
+  return abs;
+}
+
+function normalizeOptions(sizeOrOptions) {
+  if (typeof sizeOrOptions === 'number') {
+    checkCount(sizeOrOptions, 'poolSize', { min: 1 });
+    sizeOrOptions = { minWorkers: sizeOrOptions, maxWorkers: sizeOrOptions };
+  }
+  if (sizeOrOptions === undefined) sizeOrOptions = {};
+  if (sizeOrOptions === null || typeof sizeOrOptions !== 'object') {
+    throw new TypeError(`the second argument must be a pool size or an options object, got ${sizeOrOptions === null ? 'null' : typeof sizeOrOptions}`);
+  }
+  const o = sizeOrOptions;
+  const maxWorkers = o.maxWorkers === undefined ? Math.max(o.minWorkers ?? 1, native.availableParallelism()) : checkCount(o.maxWorkers, 'maxWorkers', { min: 1 });
+  const minWorkers = o.minWorkers === undefined ? Math.min(maxWorkers, Math.max(1, Math.ceil(maxWorkers / 2))) : checkCount(o.minWorkers, 'minWorkers');
+  if (minWorkers > maxWorkers) throw new RangeError(`minWorkers (${minWorkers}) must not be greater than maxWorkers (${maxWorkers})`);
+  const maxQueue = o.maxQueue === undefined || o.maxQueue === Infinity ? Infinity : checkCount(o.maxQueue, 'maxQueue', { min: 1, max: 2 ** 31 - 1 });
+  const out = {
+    minWorkers,
+    maxWorkers,
+    idleTimeout: o.idleTimeout === undefined ? 10_000 : checkMs(o.idleTimeout, 'idleTimeout'),
+    maxQueue,
+    taskTimeout: o.taskTimeout === undefined ? 0 : checkMs(o.taskTimeout, 'taskTimeout', { allowZero: false }),
+    abortGrace: o.abortGrace === undefined ? 1000 : checkMs(o.abortGrace, 'abortGrace'),
+    niceIncrement: o.niceIncrement === undefined ? 0 : checkCount(o.niceIncrement, 'niceIncrement', { max: 19 }),
+    name: o.name === undefined ? 'threadkit' : String(o.name),
+    workerData: o.workerData,
+    resourceLimits: o.resourceLimits,
+    env: o.env,
+    execArgv: o.execArgv,
+  };
+  if (o.execArgv !== undefined && (!Array.isArray(o.execArgv) || !o.execArgv.every((a) => typeof a === 'string'))) {
+    throw new TypeError('execArgv must be an array of strings');
+  }
+  if (o.resourceLimits !== undefined && (o.resourceLimits === null || typeof o.resourceLimits !== 'object')) {
+    throw new TypeError('resourceLimits must be an object');
+  }
+  if (o.env !== undefined && o.env !== SHARE_ENV && (o.env === null || typeof o.env !== 'object')) {
+    throw new TypeError('env must be an object of strings or worker_threads.SHARE_ENV');
+  }
+  return out;
+}
+
+module.exports = { resolveScript, normalizeOptions, checkMs };
