@@ -27,6 +27,7 @@
 //! Lock order: `Isolate::local` → core lock → any `Isolate::mailbox`.
 
 use crate::shared_memory::{int32_array, StrongRef};
+use crate::spin;
 use napi::{sys, Env};
 use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
@@ -119,6 +120,8 @@ pub(crate) struct Isolate {
     pub thread_id: u32,
     mailbox: Mutex<Mailbox>,
     local: Mutex<Local>,
+    /// Bumped when a wake-up is scheduled for this thread (see `spin`).
+    signal: Option<Arc<spin::Signal>>,
 }
 
 impl Isolate {
@@ -152,6 +155,9 @@ impl Isolate {
                 return false;
             }
             mb.scheduled = true;
+            if let Some(s) = &self.signal {
+                s.posted();
+            }
         }
         true
     }
@@ -174,6 +180,7 @@ impl Local {
         self.pending += 1;
         if self.pending == 1 {
             unsafe { sys::napi_ref_threadsafe_function(env.raw(), self.tsfn) };
+            spin::want(true);
         }
     }
 
@@ -182,6 +189,7 @@ impl Local {
         self.pending = self.pending.saturating_sub(1);
         if self.pending == 0 {
             unsafe { sys::napi_unref_threadsafe_function(env.raw(), self.tsfn) };
+            spin::want(false);
         }
     }
 
@@ -448,6 +456,7 @@ pub(crate) fn init(
             pending: 0,
             tsfn: ptr::null_mut(),
         }),
+        signal: spin::signal(env),
     });
 
     let mut tsfn = ptr::null_mut();
@@ -517,7 +526,12 @@ unsafe extern "C" fn tsfn_call_js(
         let env = Env::from_raw(env);
         let mut items = {
             let mut mb = iso.mailbox.lock();
-            mb.scheduled = false;
+            if mb.scheduled {
+                mb.scheduled = false;
+                if let Some(s) = &iso.signal {
+                    s.drained();
+                }
+            }
             std::mem::take(&mut mb.items)
         };
         let mut next = 0;

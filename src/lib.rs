@@ -16,6 +16,8 @@
 //!   watchdog; [`node_env`]: stopping a worker's env from the watchdog thread.
 //! - [`channel`] and [`channel_fast`]: the exported functions behind Channel,
 //!   select and AsyncQueue once shared (see `threadkit_core::channel`).
+//! - [`spin`]: a short adaptive spin before a thread's event loop sleeps
+//!   while another thread is about to wake it.
 //!
 //! Hot-path functions are plain exported functions taking numbers (a
 //! `#[napi]` class method costs ~3x a plain function call here). Errors that
@@ -29,6 +31,7 @@ mod node_env;
 mod pool;
 mod semaphore;
 mod shared_memory;
+mod spin;
 
 /// Status codes returned to JS (negative numbers). Mirrored in `lib/native.js`.
 pub(crate) mod status {

@@ -16,8 +16,8 @@
 //! Payloads cross as `Uint8Array`s; task ids are JS numbers (integers below
 //! 2^53). Negative return values are status codes.
 
-use crate::node_env;
 use crate::shared_memory::{bytes, f64s};
+use crate::{node_env, spin};
 use napi::bindgen_prelude::Unknown;
 use napi::{sys, Env, JsValue};
 use napi_derive::napi;
@@ -39,12 +39,16 @@ const META_STRIDE: usize = 7;
 struct Waker {
     tsfn: sys::napi_threadsafe_function,
     alive: bool,
+    /// The owner has tasks outstanding (the threadsafe function is ref'd).
+    reffed: bool,
 }
 unsafe impl Send for Waker {}
 
 struct Pool {
     queue: TaskQueue,
     waker: Mutex<Waker>,
+    /// The owner thread's spin signal (see `spin`).
+    signal: Option<Arc<spin::Signal>>,
     /// slot → the worker's `node::Environment`, while its env is alive.
     workers: Mutex<HashMap<u32, usize>>,
     /// Payloads too big for the caller's scratch buffer, kept for the retry.
@@ -60,12 +64,15 @@ impl Pool {
     fn wake_owner(&self) {
         let w = self.waker.lock();
         if w.alive {
-            unsafe {
+            let status = unsafe {
                 sys::napi_call_threadsafe_function(
                     w.tsfn,
                     ptr::null_mut(),
                     sys::ThreadsafeFunctionCallMode::nonblocking,
-                );
+                )
+            };
+            if let (sys::Status::napi_ok, Some(s)) = (status, &self.signal) {
+                s.posted();
             }
         }
     }
@@ -99,7 +106,9 @@ pub fn pool_create(env: Env, on_wake: Unknown) -> i32 {
         waker: Mutex::new(Waker {
             tsfn: ptr::null_mut(),
             alive: false,
+            reffed: false,
         }),
+        signal: spin::signal(&env),
         workers: Mutex::default(),
         oversize_take: Mutex::default(),
         oversize_done: Mutex::default(),
@@ -119,7 +128,7 @@ pub fn pool_create(env: Env, on_wake: Unknown) -> i32 {
             1,
             Arc::into_raw(p.clone()) as *mut c_void,
             Some(waker_finalize),
-            ptr::null_mut(),
+            Arc::as_ptr(&p) as *mut c_void,
             Some(waker_call_js),
             &mut tsfn,
         )
@@ -128,7 +137,11 @@ pub fn pool_create(env: Env, on_wake: Unknown) -> i32 {
         return crate::status::BAD_ARGUMENT;
     }
     unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn) };
-    *p.waker.lock() = Waker { tsfn, alive: true };
+    *p.waker.lock() = Waker {
+        tsfn,
+        alive: true,
+        reffed: false,
+    };
     POOLS.write().insert(id, p);
     id as i32
 }
@@ -138,7 +151,11 @@ unsafe extern "C" fn waker_finalize(_env: sys::napi_env, data: *mut c_void, _hin
     p.waker.lock().alive = false;
 }
 
-unsafe extern "C" fn waker_call_js(env: sys::napi_env, js_cb: sys::napi_value, _ctx: *mut c_void, _data: *mut c_void) {
+unsafe extern "C" fn waker_call_js(env: sys::napi_env, js_cb: sys::napi_value, ctx: *mut c_void, _data: *mut c_void) {
+    // `ctx` is the pool: the threadsafe function holds a strong count of it.
+    if let Some(s) = &(*(ctx as *const Pool)).signal {
+        s.drained();
+    }
     if env.is_null() || js_cb.is_null() {
         return;
     }
@@ -158,9 +175,13 @@ unsafe extern "C" fn waker_call_js(env: sys::napi_env, js_cb: sys::napi_value, _
 #[napi(catch_unwind)]
 pub fn pool_ref(env: Env, pool_id: u32, on: bool) -> bool {
     let Some(p) = pool(pool_id) else { return false };
-    let w = p.waker.lock();
+    let mut w = p.waker.lock();
     if !w.alive {
         return false;
+    }
+    if w.reffed != on {
+        w.reffed = on;
+        spin::want(on);
     }
     unsafe {
         if on {
@@ -180,6 +201,10 @@ pub fn pool_destroy(pool_id: u32) -> bool {
         return false;
     };
     let mut w = p.waker.lock();
+    if w.reffed {
+        w.reffed = false;
+        spin::want(false);
+    }
     if w.alive {
         w.alive = false;
         unsafe { sys::napi_release_threadsafe_function(w.tsfn, sys::ThreadsafeFunctionReleaseMode::release) };

@@ -1,0 +1,314 @@
+//! Spin briefly before a thread's event loop sleeps, while that thread waits
+//! for a wake-up from another thread.
+//!
+//! Every cross-thread wake-up in threadkit (a lock or permits handed over, a
+//! channel value, a pool completion) reaches its thread through a threadsafe
+//! function, i.e. a `uv_async_send`. When the receiving thread is asleep in
+//! `epoll_wait`, the kernel has to wake it, and on this machine that is most
+//! of a hand-off's latency. `Atomics.waitAsync` pays the same cost. A thread
+//! that is still running when the wake-up is posted pays almost none: its
+//! poll returns at once.
+//!
+//! So each JS thread that loads the addon gets one libuv *prepare* handle
+//! (prepare callbacks run just before the loop polls for I/O). It is active
+//! only while the thread has something outstanding that another thread will
+//! wake (a queued waiter, an unfinished pool task). Then, if the loop is
+//! about to block, the callback spins for a short while, watching
+//! [`Signal`], the counter that posters bump when they schedule a wake-up
+//! for this thread. It never delays ready work: it does not spin when the
+//! loop would not block, or past the next timer.
+//!
+//! The budget adapts (the classic adaptive mutex): it is back to
+//! [`MAX_SPIN`] whenever a spin catches a wake-up, and halves when a spin
+//! times out. Below [`MIN_SPIN`] spinning stops, and a full spin is tried
+//! again only after [`COOLDOWN`] sleeps. A thread whose waits are long (a
+//! lock held for milliseconds) therefore stops spinning after a few misses:
+//! about 100 µs of spinning, then one spin per `COOLDOWN` sleeps.
+//!
+//! libuv's functions are exported by the node binary to addons; they are
+//! resolved when the addon loads, like `node_env`'s. The handle's memory is
+//! sized with `uv_handle_size` and freed from its close callback, which runs
+//! before the loop is closed: the handle is closed from an async cleanup hook,
+//! which Node waits for.
+
+use napi::{sys, Env};
+use std::cell::{Cell, RefCell};
+use std::ffi::{c_int, c_void};
+use std::ptr;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// `UV_PREPARE` in libuv's `uv_handle_type`.
+const UV_PREPARE: c_int = 9;
+/// The longest spin before one sleep.
+const MAX_SPIN: Duration = Duration::from_micros(50);
+/// Shorter budgets are not worth spinning for.
+const MIN_SPIN: Duration = Duration::from_micros(3);
+/// Sleeps without spinning after the budget fell below `MIN_SPIN`.
+const COOLDOWN: u32 = 64;
+
+extern "C" {
+    fn uv_handle_size(kind: c_int) -> usize;
+    fn uv_prepare_init(lp: *mut sys::uv_loop_s, handle: *mut c_void) -> c_int;
+    fn uv_prepare_start(handle: *mut c_void, cb: unsafe extern "C" fn(*mut c_void)) -> c_int;
+    fn uv_prepare_stop(handle: *mut c_void) -> c_int;
+    fn uv_unref(handle: *mut c_void);
+    fn uv_close(handle: *mut c_void, cb: unsafe extern "C" fn(*mut c_void));
+    fn uv_backend_timeout(lp: *const sys::uv_loop_s) -> c_int;
+}
+
+/// Wake-ups scheduled for one thread and not yet run there. Shared with the
+/// threads that post them.
+#[derive(Default)]
+pub(crate) struct Signal {
+    ready: AtomicI32,
+}
+
+impl Signal {
+    /// A poster scheduled a wake-up (its threadsafe-function call succeeded).
+    pub(crate) fn posted(&self) {
+        self.ready.fetch_add(1, Ordering::Release);
+    }
+
+    /// The owning thread is running a scheduled wake-up.
+    pub(crate) fn drained(&self) {
+        self.ready.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire) > 0
+    }
+}
+
+/// One thread's spinner. Touched only on that thread.
+struct Spinner {
+    lp: *mut sys::uv_loop_s,
+    handle: *mut c_void,
+    signal: Arc<Signal>,
+    /// Outstanding things another thread will wake (see [`want`]).
+    interest: Cell<u32>,
+    budget: Cell<Budget>,
+}
+
+/// The adaptive spin budget (pure logic, unit-tested below).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Budget {
+    spin: Duration,
+    cooldown: u32,
+}
+
+impl Budget {
+    const FULL: Budget = Budget {
+        spin: MAX_SPIN,
+        cooldown: 0,
+    };
+
+    /// How long to spin before this sleep, if at all.
+    fn start(&mut self) -> Option<Duration> {
+        if self.spin >= MIN_SPIN {
+            return Some(self.spin);
+        }
+        if self.cooldown > 0 {
+            self.cooldown -= 1;
+            return None;
+        }
+        self.spin = MAX_SPIN;
+        Some(MAX_SPIN)
+    }
+
+    /// A spin caught its wake-up.
+    fn caught(&mut self) {
+        *self = Budget::FULL;
+    }
+
+    /// A spin of `budget` timed out.
+    fn missed(&mut self, budget: Duration) {
+        self.spin = budget / 2;
+        if self.spin < MIN_SPIN {
+            self.cooldown = COOLDOWN;
+        }
+    }
+}
+
+/// What the close callback frees.
+struct Closing {
+    mem: *mut [u64],
+    remove: sys::napi_async_cleanup_hook_handle,
+}
+
+thread_local! {
+    static SPINNER: RefCell<Option<Spinner>> = const { RefCell::new(None) };
+}
+
+/// The calling thread's [`Signal`], setting up its spinner on first use.
+/// `None` if libuv refused (then wake-ups work as before, without spinning).
+pub(crate) fn signal(env: &Env) -> Option<Arc<Signal>> {
+    if let Some(s) = SPINNER.with(|c| c.borrow().as_ref().map(|s| s.signal.clone())) {
+        return Some(s);
+    }
+    let spinner = unsafe { setup(env)? };
+    let signal = spinner.signal.clone();
+    SPINNER.with(|c| *c.borrow_mut() = Some(spinner));
+    Some(signal)
+}
+
+unsafe fn setup(env: &Env) -> Option<Spinner> {
+    let mut lp = ptr::null_mut();
+    if sys::napi_get_uv_event_loop(env.raw(), &mut lp) != sys::Status::napi_ok || lp.is_null() {
+        return None;
+    }
+    let words = uv_handle_size(UV_PREPARE).div_ceil(8);
+    if words == 0 {
+        return None;
+    }
+    let mem: *mut [u64] = Box::into_raw(vec![0u64; words].into_boxed_slice());
+    let handle = mem as *mut u64 as *mut c_void;
+    if uv_prepare_init(lp, handle) != 0 {
+        drop(Box::from_raw(mem));
+        return None;
+    }
+    uv_unref(handle);
+    let closing = Box::into_raw(Box::new(Closing {
+        mem,
+        remove: ptr::null_mut(),
+    }));
+    // `data` is the first field of every uv handle.
+    *(handle as *mut *mut c_void) = closing as *mut c_void;
+    if sys::napi_add_async_cleanup_hook(
+        env.raw(),
+        Some(on_cleanup),
+        closing as *mut c_void,
+        &mut (*closing).remove,
+    ) != sys::Status::napi_ok
+    {
+        // Without the hook the handle could outlive the loop: close it now.
+        uv_close(handle, on_closed);
+        return None;
+    }
+    Some(Spinner {
+        lp,
+        handle,
+        signal: Arc::new(Signal::default()),
+        interest: Cell::new(0),
+        budget: Cell::new(Budget::FULL),
+    })
+}
+
+/// The calling thread now waits (`true`) for one more thing another thread
+/// will wake, or for one fewer (`false`). Calls must pair up.
+pub(crate) fn want(on: bool) {
+    SPINNER.with(|c| {
+        let c = c.borrow();
+        let Some(s) = c.as_ref() else { return };
+        let n = s.interest.get();
+        let next = if on { n + 1 } else { n.saturating_sub(1) };
+        s.interest.set(next);
+        unsafe {
+            if n == 0 && next > 0 {
+                uv_prepare_start(s.handle, on_prepare);
+            } else if n > 0 && next == 0 {
+                uv_prepare_stop(s.handle);
+            }
+        }
+    });
+}
+
+unsafe extern "C" fn on_prepare(_handle: *mut c_void) {
+    SPINNER.with(|c| {
+        if let Some(s) = c.borrow().as_ref() {
+            s.before_sleep();
+        }
+    });
+}
+
+impl Spinner {
+    fn before_sleep(&self) {
+        if self.signal.is_ready() {
+            return;
+        }
+        let mut b = self.budget.get();
+        let Some(budget) = b.start() else {
+            self.budget.set(b);
+            return;
+        };
+        let timeout = unsafe { uv_backend_timeout(self.lp) };
+        if timeout == 0 {
+            return; // the loop will not block
+        }
+        let limit = if timeout > 0 {
+            budget.min(Duration::from_millis(timeout as u64))
+        } else {
+            budget
+        };
+        let start = Instant::now();
+        loop {
+            for _ in 0..64 {
+                if self.signal.is_ready() {
+                    b.caught();
+                    self.budget.set(b);
+                    return;
+                }
+                std::hint::spin_loop();
+            }
+            if start.elapsed() >= limit {
+                break;
+            }
+        }
+        b.missed(budget);
+        self.budget.set(b);
+    }
+}
+
+unsafe extern "C" fn on_cleanup(_remove: sys::napi_async_cleanup_hook_handle, arg: *mut c_void) {
+    let closing = arg as *mut Closing;
+    SPINNER.with(|c| c.borrow_mut().take());
+    let handle = (*closing).mem as *mut u64 as *mut c_void;
+    uv_prepare_stop(handle);
+    uv_close(handle, on_closed);
+}
+
+unsafe extern "C" fn on_closed(handle: *mut c_void) {
+    let closing = Box::from_raw(*(handle as *mut *mut Closing));
+    let remove = closing.remove;
+    drop(Box::from_raw(closing.mem));
+    if !remove.is_null() {
+        sys::napi_remove_async_cleanup_hook(remove);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_halves_on_misses_then_cools_down_and_retries_in_full() {
+        let mut b = Budget::FULL;
+        let mut spun = Duration::ZERO;
+        let mut spins = 0;
+        while let Some(d) = b.start() {
+            spun += d;
+            spins += 1;
+            b.missed(d);
+        }
+        // 50 + 25 + 12.5 + 6.25 + 3.125 µs, then no more.
+        assert_eq!(spins, 5);
+        assert!(spun < Duration::from_micros(100), "{spun:?}");
+        for _ in 1..COOLDOWN {
+            assert_eq!(b.start(), None);
+        }
+        assert_eq!(b.start(), Some(MAX_SPIN));
+    }
+
+    #[test]
+    fn a_caught_wake_up_restores_the_full_budget() {
+        let mut b = Budget::FULL;
+        let d = b.start().unwrap();
+        b.missed(d);
+        let d = b.start().unwrap();
+        assert_eq!(d, MAX_SPIN / 2);
+        b.caught();
+        assert_eq!(b, Budget::FULL);
+        assert_eq!(b.start(), Some(MAX_SPIN));
+    }
+}
