@@ -37,6 +37,8 @@ const CLOSED = 2;
 const SHIFT = 2;
 const MAX_PERMITS = 0x1fffffff; // (2^31 - 1) >> 2
 const HANDLE_TAG = '__threadkit';
+/** `word` in shared mode, where the real word is `state[0]`: its WAITERS and CLOSED bits fail every local fast path. */
+const SHARED_WORD = -1;
 
 class FairSemaphore {
   /**
@@ -65,7 +67,7 @@ class FairSemaphore {
     }
     this.id = handle.id;
     this.max = handle.max;
-    this.word = 0;
+    this.word = SHARED_WORD;
     this.heldLocal = 0;
     this.state = new Int32Array(handle.state);
     this.slot = this.attachNative(false);
@@ -165,6 +167,15 @@ class FairSemaphore {
    * Returns a promise; never throws.
    */
   acquire(n, options, value) {
+    if (options === undefined) {
+      // Local mode's fast path first (`word` is -1 in shared mode, so this fails there).
+      const w = this.word;
+      if ((w & (WAITERS | CLOSED)) === 0 && w >> SHIFT >= n) {
+        this.word = w - (n << SHIFT);
+        this.heldLocal += n;
+        return Promise.resolve(value);
+      }
+    }
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(`${this.kind} acquire was aborted`, { cause: signal.reason }));
     if (this.tryAcquire(n)) return Promise.resolve(value);
@@ -250,7 +261,9 @@ class FairSemaphore {
     this.lb.arr[this.slot] = this.heldLocal;
     this.heldLocal = 0;
     this.shared = true;
-    if ((this.word & CLOSED) !== 0) {
+    const closed = (this.word & CLOSED) !== 0;
+    this.word = SHARED_WORD;
+    if (closed) {
       native.semClose(isolateId, this.id, this.closeReason);
     }
     for (let w = this.head; w !== null; ) {
