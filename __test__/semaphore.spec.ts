@@ -491,3 +491,26 @@ test('taking the handle while waiters are queued keeps their order and their gua
   rest.forEach((g) => g.release());
   expect(s.available).toBe(2);
 });
+
+test('waiters with a timeout or a signal keep them when the handle is taken while they are queued', async () => {
+  const s = new Semaphore(1);
+  const hold = await s.acquire();
+  const ac = new AbortController();
+  const aborted = s.acquire(1, { signal: ac.signal });
+  const timed = s.acquire(1, { timeout: 30 });
+  const watchedButServed = s.acquire(1, { timeout: 60_000, signal: new AbortController().signal });
+  await settle();
+  expect(s.waiting).toBe(3);
+  void s.handle; // the three waiters move to the shared queue with their timer and listener
+  ac.abort();
+  await expect(aborted).rejects.toBeInstanceOf(AbortError);
+  expect(s.waiting).toBe(2);
+  await expect(timed).rejects.toBeInstanceOf(TimeoutError);
+  expect(s.waiting).toBe(1);
+  hold.release();
+  const g = await watchedButServed; // its 60 s timer is cleared on grant, or jest would report an open handle
+  expect(s.available).toBe(0);
+  g.release();
+  expect(s.available).toBe(1);
+  expect(s.waiting).toBe(0);
+});

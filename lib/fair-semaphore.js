@@ -40,6 +40,46 @@ const HANDLE_TAG = '__threadkit';
 /** `word` in shared mode, where the real word is `state[0]`: its WAITERS and CLOSED bits fail every local fast path. */
 const SHARED_WORD = -1;
 
+/** The guard that acquire() resolves to: releases exactly what was acquired, once. */
+class Permit {
+  #engine;
+  #permits;
+  constructor(engine, permits) {
+    this.#engine = engine;
+    this.#permits = permits;
+  }
+
+  /** Number of permits this guard holds (0 after release). */
+  get permits() {
+    return this.#engine === null ? 0 : this.#permits;
+  }
+
+  /** True once released. */
+  get released() {
+    return this.#engine === null;
+  }
+
+  /** Releases what this guard holds. Calling it again does nothing. */
+  release() {
+    const e = this.#engine;
+    if (e === null) return;
+    this.#engine = null;
+    e.release(this.#permits);
+  }
+
+  [Symbol.dispose]() {
+    this.release();
+  }
+}
+
+// Resolving a promise with an object looks up its `then`. Answering that
+// lookup on the guard's own prototype (with a non-callable value, so a guard
+// is not a thenable) is cheaper than a miss that walks up to
+// Object.prototype. (A plain object literal would be cheaper still, but V8
+// pretenures literal allocation sites after a full GC, which made it 4x
+// slower from then on.)
+Object.defineProperty(Permit.prototype, 'then', { value: undefined, enumerable: false });
+
 class FairSemaphore {
   /**
    * @param {string} kind  the public class's name, used in handles and messages
@@ -163,40 +203,40 @@ class FairSemaphore {
   }
 
   /**
-   * Resolves (to `value`) once `n` permits are held. `n` must be validated.
-   * Returns a promise; never throws.
+   * Resolves to a {@link Permit} for `n` permits once they are held. `n`
+   * must be validated. Returns a promise; never throws.
    */
-  acquire(n, options, value) {
+  acquire(n, options) {
     if (options === undefined) {
       // Local mode's fast path first (`word` is -1 in shared mode, so this fails there).
       const w = this.word;
       if ((w & (WAITERS | CLOSED)) === 0 && w >> SHIFT >= n) {
         this.word = w - (n << SHIFT);
         this.heldLocal += n;
-        return Promise.resolve(value);
+        return Promise.resolve(new Permit(this, n));
       }
     }
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(`${this.kind} acquire was aborted`, { cause: signal.reason }));
-    if (this.tryAcquire(n)) return Promise.resolve(value);
-    return this.acquireSlow(n, options, value);
+    if (this.tryAcquire(n)) return Promise.resolve(new Permit(this, n));
+    return this.acquireSlow(n, options);
   }
 
   /** After the fast path failed: queue (locally or natively). */
-  acquireSlow(n, options, value) {
+  acquireSlow(n, options) {
     const within = detection.enabled ? currentScopes() : undefined;
     if (!this.shared) {
-      if (within === undefined) return this.enqueueLocal(n, options, value);
+      if (within === undefined) return this.enqueueLocal(n, options);
       this.share(); // the detector's graph is native
     }
     for (;;) {
       const token = newToken();
       const r = native.semAcquire(isolateId, this.id, n, token);
-      if (r === 1) return Promise.resolve(value); // native code counted it in the ledger
+      if (r === 1) return Promise.resolve(new Permit(this, n)); // native code counted it in the ledger
       if (r === STATUS.CLOSED) return Promise.reject(this.closedError());
       if (r < 0) return Promise.reject(new Error(`threadkit: ${this.kind} acquire failed (status ${r})`));
       return new Promise((resolve, reject) => {
-        const w = new Waiter(this, n, r - 2, token, resolve, reject, value);
+        const w = new Waiter(this, n, r - 2, token, resolve, reject);
         waiters.set(token, w);
         if (within !== undefined) {
           const { id, error } = registerWait(this, within);
@@ -209,21 +249,34 @@ class FairSemaphore {
   }
 
   /** Local mode: queue in JS. */
-  enqueueLocal(n, options, value) {
+  enqueueLocal(n, options) {
     const w0 = this.word;
     if ((w0 & CLOSED) !== 0) return Promise.reject(this.closedError());
     this.word = w0 | WAITERS;
     return new Promise((resolve, reject) => {
-      const w = new Waiter(this, n, -1, 0, resolve, reject, value);
-      if (this.tail === null) this.head = w;
+      const w = new LocalWaiter(n, resolve, reject);
+      const tail = this.tail;
+      if (tail === null) this.head = w;
       else {
-        this.tail.next = w;
-        w.prev = this.tail;
+        tail.next = w;
+        w.prev = tail;
       }
       this.tail = w;
       this.localWaiting++;
-      if (options !== undefined) w.watch(options);
+      if (options !== undefined) watch(this, w, options, (error) => this.cancelLocal(w, error));
     });
+  }
+
+  /** Local mode: `w` leaves the queue at once and rejects with `error`. */
+  cancelLocal(w, error) {
+    const x = w.extra;
+    if (x.moved !== undefined) return x.moved.cancel(error); // the waiter moved to the shared queue
+    if (x.done) return;
+    cleanupExtra(x);
+    const wasHead = w.prev === null;
+    this.unlinkLocal(w);
+    w.reject(error);
+    if (wasHead) this.serveLocal(this.word >> SHIFT);
   }
 
   unlinkLocal(w) {
@@ -239,10 +292,13 @@ class FairSemaphore {
   serveLocal(available) {
     let w = this.head;
     while (w !== null && w.permits <= available) {
-      available -= w.permits;
+      const n = w.permits;
+      available -= n;
       const next = w.next;
       this.unlinkLocal(w);
-      w.grant();
+      if (w.extra !== null) cleanupExtra(w.extra);
+      this.heldLocal += n;
+      w.resolve(new Permit(this, n));
       w = next;
     }
     this.word = (available << SHIFT) | (this.word & CLOSED) | (this.head === null ? 0 : WAITERS);
@@ -273,9 +329,13 @@ class FairSemaphore {
       // WAITERS is set, so native code queues it behind the ones before it.
       const r = native.semAcquire(isolateId, this.id, w.permits, token);
       if (r < 2) throw new Error(`threadkit: could not move a waiter to the shared queue (status ${r})`);
-      w.key = r - 2;
-      w.token = token;
-      waiters.set(token, w);
+      const moved = new Waiter(this, w.permits, r - 2, token, w.resolve, w.reject);
+      if (w.extra !== null) {
+        // Its timer and abort listener now cancel the shared waiter.
+        moved.extra = w.extra;
+        w.extra.moved = moved;
+      }
+      waiters.set(token, moved);
       w = next;
     }
     this.head = this.tail = null;
@@ -332,7 +392,7 @@ class FairSemaphore {
       for (let w = this.head; w !== null; ) {
         const next = w.next;
         this.unlinkLocal(w);
-        w.cleanup();
+        if (w.extra !== null) cleanupExtra(w.extra);
         w.reject(error);
         w = next;
       }
@@ -349,66 +409,90 @@ class FairSemaphore {
   }
 }
 
+/**
+ * A waiter queued in local mode: as small as possible, since a contended
+ * lock keeps one per waiting task (the `S2` benchmark moved ~10% with the
+ * waiter's size). Its engine is the list it is in.
+ */
+class LocalWaiter {
+  constructor(permits, resolve, reject) {
+    this.permits = permits;
+    this.resolve = resolve;
+    this.reject = reject;
+    this.prev = null;
+    this.next = null;
+    /** Only for waiters with a timeout or a signal: see `newExtra`. */
+    this.extra = null;
+  }
+}
+
+/**
+ * Out-of-line state of a waiter with a timeout, an abort signal or a
+ * deadlock-detector entry. `moved` is the shared waiter that a local one
+ * became when its primitive was shared; `done` is set once it is settled.
+ */
+function newExtra() {
+  return { timer: undefined, signal: undefined, onAbort: undefined, ddWait: undefined, moved: undefined, done: false };
+}
+
+/** Arms the timeout and abort signal of `options` for waiter `w`; `cancel(error)` is called when one fires. */
+function watch(engine, w, options, cancel) {
+  const kind = engine.kind;
+  const timeout = options.timeout;
+  if (timeout !== undefined && timeout !== Infinity) {
+    (w.extra ??= newExtra()).timer = setTimeout(() => cancel(new TimeoutError(`${kind} acquire timed out after ${timeout} ms`)), timeout);
+  }
+  const signal = options.signal;
+  if (signal !== undefined) {
+    const x = (w.extra ??= newExtra());
+    x.signal = signal;
+    x.onAbort = () => cancel(new AbortError(`${kind} acquire was aborted`, { cause: signal.reason }));
+    signal.addEventListener('abort', x.onAbort, { once: true });
+  }
+}
+
+function cleanupExtra(x) {
+  x.done = true;
+  if (x.ddWait !== undefined) {
+    native.ddUnwait(x.ddWait);
+    x.ddWait = undefined;
+  }
+  if (x.timer !== undefined) clearTimeout(x.timer);
+  if (x.signal !== undefined) x.signal.removeEventListener('abort', x.onAbort);
+}
+
+/** A waiter in the native (shared) queue, found again through its token when native code wakes it. */
 class Waiter {
-  constructor(engine, permits, key, token, resolve, reject, value) {
+  constructor(engine, permits, key, token, resolve, reject) {
     this.engine = engine;
     this.permits = permits;
     this.key = key;
     this.token = token;
     this.resolve = resolve;
     this.reject = reject;
-    this.value = value;
     this.cancelled = false;
     /** Set once granted, failed or cancelled. */
     this.done = false;
-    /** Local-mode list links. */
-    this.prev = null;
-    this.next = null;
-    /**
-     * Only for waiters with a timeout, a signal or a deadlock-detector entry:
-     * `{ timer, signal, onAbort, ddWait }`. Kept out of line so that the
-     * common waiter stays small (many of them sit in a contended queue).
-     */
     this.extra = null;
   }
 
   extras() {
-    return (this.extra ??= { timer: undefined, signal: undefined, onAbort: undefined, ddWait: undefined });
+    return (this.extra ??= newExtra());
   }
 
-  /** Arms the timeout and abort signal of `options`. */
   watch(options) {
-    const kind = this.engine.kind;
-    const timeout = options.timeout;
-    if (timeout !== undefined && timeout !== Infinity) {
-      this.extras().timer = setTimeout(() => this.cancel(new TimeoutError(`${kind} acquire timed out after ${timeout} ms`)), timeout);
-    }
-    const signal = options.signal;
-    if (signal !== undefined) {
-      const x = this.extras();
-      x.signal = signal;
-      x.onAbort = () => this.cancel(new AbortError(`${kind} acquire was aborted`, { cause: signal.reason }));
-      signal.addEventListener('abort', x.onAbort, { once: true });
-    }
+    watch(this.engine, this, options, (error) => this.cancel(error));
   }
 
   cleanup() {
     this.done = true;
-    const x = this.extra;
-    if (x === null) return;
-    if (x.ddWait !== undefined) {
-      native.ddUnwait(x.ddWait);
-      x.ddWait = undefined;
-    }
-    if (x.timer !== undefined) clearTimeout(x.timer);
-    if (x.signal !== undefined) x.signal.removeEventListener('abort', x.onAbort);
+    if (this.extra !== null) cleanupExtra(this.extra);
   }
 
+  /** Native code has already counted the permits in this thread's ledger. */
   grant() {
     this.cleanup();
-    // A shared waiter's permits were counted in the ledger by native code.
-    if (this.key === -1) this.engine.heldLocal += this.permits;
-    this.resolve(this.value);
+    this.resolve(new Permit(this.engine, this.permits));
   }
 
   fail(code) {
@@ -418,18 +502,6 @@ class Waiter {
 
   /** Leaves the queue at once (O(1) in the core) and rejects with `error`. */
   cancel(error) {
-    const e = this.engine;
-    if (this.key === -1) {
-      // Local mode (never moved to the shared queue).
-      if (this.done) return;
-      this.cancelled = true;
-      this.cleanup();
-      const wasHead = this.prev === null;
-      e.unlinkLocal(this);
-      this.reject(error);
-      if (wasHead) e.serveLocal(e.word >> SHIFT);
-      return;
-    }
     if (this.cancelled || !waiters.has(this.token)) return;
     this.cleanup();
     const r = native.semCancel(isolateId, this.engine.id, this.key, this.token);
@@ -448,4 +520,4 @@ function validatePermits(n, name, max) {
   return validateInteger(n, name, 1, max);
 }
 
-module.exports = { FairSemaphore, MAX_PERMITS, validatePermits, validateWaitOptions };
+module.exports = { FairSemaphore, Permit, MAX_PERMITS, validatePermits, validateWaitOptions };

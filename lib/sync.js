@@ -7,58 +7,14 @@
  * `X.from(handle)` there.
  */
 
-const { FairSemaphore, MAX_PERMITS, validatePermits, validateWaitOptions } = require('./fair-semaphore.js');
+const { FairSemaphore, Permit, MAX_PERMITS, validatePermits, validateWaitOptions } = require('./fair-semaphore.js');
 const { validateFunction } = require('./validate.js');
 const { detection, runAsScope } = require('./deadlock.js');
-
-/** The guard that acquire() resolves to: releases exactly what was acquired, once. */
-class Permit {
-  #engine;
-  #permits;
-  constructor(engine, permits) {
-    this.#engine = engine;
-    this.#permits = permits;
-  }
-
-  /** Number of permits this guard holds (0 after release). */
-  get permits() {
-    return this.#engine === null ? 0 : this.#permits;
-  }
-
-  /** True once released. */
-  get released() {
-    return this.#engine === null;
-  }
-
-  /** Releases what this guard holds. Calling it again does nothing. */
-  release() {
-    const e = this.#engine;
-    if (e === null) return;
-    this.#engine = null;
-    e.release(this.#permits);
-  }
-
-  [Symbol.dispose]() {
-    this.release();
-  }
-}
-
-// Resolving a promise with an object looks up its `then`. Answering that
-// lookup on the guard's own prototype (with a non-callable value, so a guard
-// is not a thenable) is cheaper than a miss that walks up to
-// Object.prototype. (A plain object literal would be cheaper still, but V8
-// pretenures literal allocation sites after a full GC, which made it 4x
-// slower from then on.)
-Object.defineProperty(Permit.prototype, 'then', { value: undefined, enumerable: false });
-
-function newPermit(engine, permits) {
-  return new Permit(engine, permits);
-}
 
 /** Holds `permits` of `engine` while `fn` runs; a deadlock-detector scope when detection is on. */
 async function runHolding(engine, permits, options, fn) {
   if (detection.enabled) engine.ensureShared();
-  const guard = await engine.acquire(permits, options, newPermit(engine, permits));
+  const guard = await engine.acquire(permits, options);
   try {
     return detection.enabled ? await runAsScope(engine, permits, fn) : await fn();
   } finally {
@@ -138,13 +94,13 @@ class Semaphore {
         return Promise.reject(err);
       }
     }
-    return e.acquire(n, options, newPermit(e, n));
+    return e.acquire(n, options);
   }
 
   tryAcquire(n = 1) {
     const e = this.#e;
     if (n !== 1) validatePermits(n, 'n', e.max);
-    return e.tryAcquire(n) ? newPermit(e, n) : null;
+    return e.tryAcquire(n) ? new Permit(e, n) : null;
   }
 
   release(n = 1) {
@@ -200,12 +156,12 @@ class Mutex {
         return Promise.reject(err);
       }
     }
-    return e.acquire(1, options, newPermit(e, 1));
+    return e.acquire(1, options);
   }
 
   tryAcquire() {
     const e = this.#e;
-    return e.tryAcquire(1) ? newPermit(e, 1) : null;
+    return e.tryAcquire(1) ? new Permit(e, 1) : null;
   }
 
   release() {
@@ -279,7 +235,7 @@ class RwLock {
         return Promise.reject(err);
       }
     }
-    return e.acquire(n, options, newPermit(e, n));
+    return e.acquire(n, options);
   }
 
   readLock(options) {
@@ -291,11 +247,11 @@ class RwLock {
   }
 
   tryReadLock() {
-    return this.#e.tryAcquire(1) ? newPermit(this.#e, 1) : null;
+    return this.#e.tryAcquire(1) ? new Permit(this.#e, 1) : null;
   }
 
   tryWriteLock() {
-    return this.#e.tryAcquire(MAX_PERMITS) ? newPermit(this.#e, MAX_PERMITS) : null;
+    return this.#e.tryAcquire(MAX_PERMITS) ? new Permit(this.#e, MAX_PERMITS) : null;
   }
 
   runRead(fn, options) {
@@ -360,7 +316,7 @@ async function acquireAll(locks, options) {
   try {
     for (const { engine, permits } of entries) {
       const opts = deadline === undefined ? options : { signal: options?.signal, timeout: Math.max(0, deadline - Date.now()) };
-      held.push(await engine.acquire(permits, opts, newPermit(engine, permits)));
+      held.push(await engine.acquire(permits, opts));
     }
   } catch (err) {
     for (let i = held.length - 1; i >= 0; i--) held[i].release();
