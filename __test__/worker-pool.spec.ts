@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import {
   WorkerPool,
   Mutex,
@@ -61,6 +62,48 @@ describe('worker script forms', () => {
     const p = pool(pathToFileURL(fixture('pool/esm-tasks.mjs')), 1);
     await expect(p.execute(7)).resolves.toBe(49);
     await expect(p.execute('ann', { name: 'greet' })).resolves.toBe('hello ann');
+  });
+
+  test('a .js script in a "type": "module" package loads as ESM', async () => {
+    const p = pool(fixture('pool/esm-package/tasks.js'), { minWorkers: 1, maxWorkers: 1, workerData: { tag: 'esm-js' } });
+    await expect(p.execute(1)).resolves.toBe(2);
+    await expect(p.execute(0, { name: 'format' })).resolves.toBe('esm');
+    await expect(p.execute(0, { name: 'tag' })).resolves.toBe('esm-js');
+  });
+
+  test('an ESM script imports the user\'s workerData from node:worker_threads', async () => {
+    const p = pool(fixture('pool/esm-worker-data.mjs'), { minWorkers: 1, maxWorkers: 1, workerData: { tag: 'via-esm' } });
+    await expect(p.execute(0, { name: 'tag' })).resolves.toBe('via-esm');
+  });
+
+  test('a CommonJS script that imports node:worker_threads later sees the user\'s workerData', async () => {
+    const p = pool(fixture('pool/module-list.js'), { minWorkers: 1, maxWorkers: 1, workerData: { tag: 'late-import' } });
+    await expect(p.execute(0, { name: 'workerDataViaImport' })).resolves.toBe('late-import');
+  });
+
+  test('with a preload that imported node:worker_threads first, scripts still see the user\'s workerData', async () => {
+    const execArgv = ['--import', pathToFileURL(fixture('pool/preload-worker-threads.mjs')).href];
+    const esm = pool(fixture('pool/esm-worker-data.mjs'), { minWorkers: 1, maxWorkers: 1, workerData: { tag: 'after-preload' }, execArgv });
+    await expect(esm.execute(0, { name: 'tag' })).resolves.toBe('after-preload');
+    const cjs = pool(fixture('pool/module-list.js'), { minWorkers: 1, maxWorkers: 1, workerData: { tag: 'cjs-after-preload' }, execArgv });
+    await expect(cjs.execute(0, { name: 'workerDataViaImport' })).resolves.toBe('cjs-after-preload');
+  });
+
+  test('a pool worker running a CommonJS script loads no builtin module that a plain Worker running it does not (memory per worker)', async () => {
+    const script = fixture('pool/module-list.js');
+    const plain = new Worker(script, { env: { ...process.env, TK_PLAIN_WORKER: '1' } });
+    const plainList: string[] = await new Promise((resolve, reject) => {
+      plain.once('message', (m) => resolve(JSON.parse(m)));
+      plain.once('error', reject);
+      plain.postMessage('go');
+    });
+    await plain.terminate();
+    const p = pool(script, 1);
+    await p.execute(0);
+    // Ask again once the worker has been idle (it has waited for work in between).
+    await until(() => p.getMetrics().runningTasks === 0 && p.queueSize === 0, 'the worker to be idle');
+    const poolList: string[] = JSON.parse(await p.execute(0));
+    expect(poolList.filter((m) => !plainList.includes(m))).toEqual([]);
   });
 
   test('the seed form (parentPort { taskId, data } messages) runs unchanged', async () => {

@@ -26,7 +26,8 @@
  */
 
 const wt = require('node:worker_threads');
-const { pathToFileURL } = require('node:url');
+const fs = require('node:fs');
+const path = require('node:path');
 const wtInternal = require('node:worker_threads').workerData.internal;
 // The addon file the main thread loaded, required directly: napi-rs' loader
 // (native.js) probes the platform on every load, which costs each worker
@@ -36,7 +37,12 @@ const { encode, decode, isDirect, DIRECT_LEN } = require('./codec.js');
 
 const { internal, user } = wt.workerData;
 wt.workerData = user;
-require('node:module').syncBuiltinESMExports();
+// `import { workerData } from 'node:worker_threads'` reads a facade that Node
+// builds on the first ESM import of the module, from the values at that
+// moment. Only a preload (--import) can have built it before the line above;
+// otherwise it does not exist yet and will see `user`. node:module is not
+// loaded when it is not needed (memory per worker).
+if (esmHooksGiven()) require('node:module').syncBuiltinESMExports();
 
 const { pool, slot, bell, script, control, niceIncrement } = internal;
 if (niceIncrement > 0) native.poolNiceCurrentThread(niceIncrement);
@@ -46,6 +52,7 @@ const EMPTY = -1;
 const YIELD_EVERY_MS = 4;
 const SPIN_WAIT_MS = 0.25;
 const SPIN_US = 30;
+const SPIN_NS = BigInt(SPIN_US * 1000);
 
 const meta = new Float64Array(2);
 let scratch = Buffer.allocUnsafeSlow(16 * 1024); // see SCRATCH_SIZE
@@ -247,8 +254,10 @@ function sleep() {
   // SPIN_WAIT_MS (a futex wake-up is much quicker than an event-loop one),
   // then Atomics.waitAsync, which leaves this thread's event loop free.
   // The spin costs at most SPIN_US of CPU each time the queue runs dry.
-  const spinUntil = performance.now() + SPIN_US / 1000;
-  while (Atomics.load(doorbell, SEQ) === seen && performance.now() < spinUntil);
+  // process.hrtime, not performance.now: the `performance` global loads
+  // perf_hooks (~120 KB of heap and external memory in every worker).
+  const spinUntil = process.hrtime.bigint() + SPIN_NS;
+  while (Atomics.load(doorbell, SEQ) === seen && process.hrtime.bigint() < spinUntil);
   if (Atomics.wait(doorbell, SEQ, seen, SPIN_WAIT_MS) !== 'timed-out') return loop();
   const w = Atomics.waitAsync(doorbell, SEQ, seen);
   if (!w.async) return loop();
@@ -260,9 +269,65 @@ function leave() {
   process.exit(0);
 }
 
+/**
+ * Whether the worker runs with ESM loader hooks or preloads, or with flags
+ * that change which files are ESM (in execArgv or NODE_OPTIONS).
+ */
+function esmHooksGiven() {
+  const flag = /^--(?:import|loader|experimental-loader|experimental-default-type|experimental-detect-module)(?:=|$)/;
+  const nodeOptions = process.env.NODE_OPTIONS;
+  return process.execArgv.some((a) => flag.test(a)) || (typeof nodeOptions === 'string' && nodeOptions.split(/\s+/).some((a) => flag.test(a)));
+}
+
+/** Whether Node treats `file` as CommonJS: `.cjs`, or `.js` whose nearest package.json does not say "type": "module". */
+function isCommonJS(file) {
+  if (file.endsWith('.cjs')) return true;
+  if (!file.endsWith('.js')) return false;
+  for (let dir = path.dirname(file); ; ) {
+    let text = null;
+    try {
+      text = fs.readFileSync(path.join(dir, 'package.json'), 'utf8');
+    } catch {
+      // none here: look further up
+    }
+    if (text !== null) {
+      try {
+        return JSON.parse(text).type !== 'module';
+      } catch {
+        return false; // let import() report the broken package.json
+      }
+    }
+    const up = path.dirname(dir);
+    if (up === dir || path.basename(dir) === 'node_modules') return true;
+    dir = up;
+  }
+}
+
+/**
+ * Loads the user's script, as a module namespace (`{ default, ...named }`).
+ *
+ * CommonJS goes through require(): import() would start Node's ESM loader in
+ * every worker, about 170 KB of heap and 160 KB of external memory each
+ * (measured on Node 20), for nothing a CommonJS script needs. ESM, other
+ * extensions (a TypeScript loader's .ts) and any script when ESM loader hooks
+ * or preloads are given go through import(), so those hooks apply. A `.js`
+ * file that Node itself decides is ESM (syntax detection on newer Node)
+ * throws one of the two codes below before it runs, and goes to import().
+ */
+async function loadScript() {
+  if (!esmHooksGiven() && isCommonJS(script)) {
+    try {
+      return { default: require(script) };
+    } catch (e) {
+      if (e?.code !== 'ERR_REQUIRE_ESM' && e?.code !== 'ERR_REQUIRE_ASYNC_MODULE') throw e;
+    }
+  }
+  return import(require('node:url').pathToFileURL(script).href);
+}
+
 async function start() {
   patchParentPort();
-  mod = await import(pathToFileURL(script).href);
+  mod = await loadScript();
   seedMode = !isFunction(mod.default) && wt.parentPort.listenerCount('message') > 0;
   if (!defaultFunction() && !Object.values(mod).some(isFunction) && !(mod.default && Object.values(mod.default).some(isFunction))) {
     throw new TypeError(
