@@ -24,6 +24,27 @@ describe('module formats', () => {
     expect(r.status).toBe(0);
   });
 
+  test('CommonJS exports load their modules on first use: a WorkerPool-only program loads no sync, channel or PromisePool code', () => {
+    const r = runNode([
+      '-e',
+      `const tk = require(${JSON.stringify(root)});
+       const loaded = (f) => Object.keys(require.cache).some((k) => k.endsWith(require('path').join('lib', f)));
+       const out = [];
+       out.push(Object.keys(tk).length, loaded('sync.js'), loaded('pool/worker-pool.js'));
+       const WP = tk.WorkerPool;
+       out.push(typeof WP, loaded('pool/worker-pool.js'), loaded('sync.js'), loaded('channel.js'), loaded('promise-pool.js'), WP === tk.WorkerPool);
+       const M = tk.Mutex;
+       out.push(loaded('sync.js'), M === tk.Mutex, M === require(${JSON.stringify(path.join(root, 'lib', 'sync.js'))}).Mutex);
+       // Exports stay assignable (as mocks do), before and after their first use.
+       tk.Channel = 'stub'; tk.Mutex = 'stub2';
+       out.push(tk.Channel, tk.Mutex, loaded('channel.js'));
+       console.log(JSON.stringify(out));`,
+    ]);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual([23, false, false, 'function', true, false, false, false, true, true, true, true, 'stub', 'stub2', false]);
+    expect(r.status).toBe(0);
+  });
+
   test('ESM import works with named and default exports, sharing one instance with CJS', () => {
     const r = runNode([
       '--input-type=module',

@@ -3,22 +3,38 @@
  * The latest N duration samples (ms) in a ring, for percentile metrics.
  * Percentiles are computed on demand by sorting a copy, which is fine for
  * a metrics call and keeps `add` at two stores.
+ *
+ * The ring starts small and doubles while it fills, up to `capacity`: a pool
+ * that runs few tasks does not hold 2 x 32 KB of zeroed samples.
  */
+const INITIAL = 64;
+
 class Samples {
   #ring;
+  #capacity;
   #next = 0;
   #count = 0;
   #max = 0;
 
   constructor(capacity = 4096) {
-    this.#ring = new Float64Array(capacity);
+    this.#capacity = capacity;
+    this.#ring = new Float64Array(Math.min(INITIAL, capacity));
   }
 
   add(ms) {
+    if (this.#count === this.#ring.length && this.#count < this.#capacity) this.#grow();
     this.#ring[this.#next] = ms;
     this.#next = (this.#next + 1) % this.#ring.length;
     if (this.#count < this.#ring.length) this.#count++;
     if (ms > this.#max) this.#max = ms;
+  }
+
+  /** Full but below capacity: it has not wrapped, so the samples are in order. */
+  #grow() {
+    const bigger = new Float64Array(Math.min(this.#ring.length * 2, this.#capacity));
+    bigger.set(this.#ring);
+    this.#next = this.#ring.length;
+    this.#ring = bigger;
   }
 
   /** `{ p50, p90, p99, max }` in ms over the latest samples (max over all time); zeros when empty. */

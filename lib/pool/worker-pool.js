@@ -36,11 +36,21 @@ const BOOTSTRAP = path.join(__dirname, 'worker.js');
 /** The addon file native.js loaded, for workers to load directly (null if not found). */
 const ADDON = Object.keys(require.cache).find((k) => k.endsWith('.node') && path.basename(k).startsWith('threadkit.')) ?? null;
 const META_STRIDE = 7;
+/** Completions taken per poolDrain call (it loops until the queue is empty). */
+const DRAIN_BATCH = 64;
 const OUTCOME_FULFILLED = 0;
 const OUTCOME_REJECTED = 1;
 const SEQ = 0;
 const TERMINATE_WAIT_MS = 5000;
-const SCRATCH_SIZE = 64 * 1024;
+const SCRATCH_SIZE = 16 * 1024;
+
+/**
+ * Milliseconds on a monotonic clock. Not performance.now(): the
+ * `performance` global loads perf_hooks, which a program may not need.
+ */
+function clockMs() {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
 
 
 class WorkerRecord {
@@ -53,7 +63,7 @@ class WorkerRecord {
     /** Asked to leave (idle) or being stopped: not counted as capacity. */
     this.leaving = false;
     this.lastError = null;
-    this.startedAt = performance.now();
+    this.startedAt = clockMs();
     this.lastActive = this.startedAt;
   }
 }
@@ -82,7 +92,7 @@ class WorkerPool extends EventEmitter {
   #nextTask = 1;
   #nextSlot = 0;
   #bell = new Int32Array(new SharedArrayBuffer(4));
-  #meta = new Float64Array(META_STRIDE * 512);
+  #meta = new Float64Array(META_STRIDE * DRAIN_BATCH);
   #scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
   #refd = false;
   #backlog = false;
@@ -91,7 +101,7 @@ class WorkerPool extends EventEmitter {
   #idleWaiters = [];
   #idleTimer = null;
   #terminated = null;
-  #createdAt = performance.now();
+  #createdAt = clockMs();
   #workerTimeClosed = 0;
   #busyTime = 0;
   #submitted = 0;
@@ -269,7 +279,7 @@ class WorkerPool extends EventEmitter {
   /** Counters, percentiles and utilisation since the pool was created. */
   getMetrics() {
     const [queued, running] = native.poolCounts(this.#id);
-    const now = performance.now();
+    const now = clockMs();
     let alive = this.#workerTimeClosed;
     for (const w of this.#workers.values()) alive += now - w.startedAt;
     return {
@@ -416,7 +426,7 @@ class WorkerPool extends EventEmitter {
 
   #onExit(rec, code) {
     this.#workers.delete(rec.slot);
-    this.#workerTimeClosed += performance.now() - rec.startedAt;
+    this.#workerTimeClosed += clockMs() - rec.startedAt;
     rec.port.close();
     this.#drain();
     const [lost, started] = native.poolWorkerGone(this.#id, rec.slot);
@@ -464,7 +474,7 @@ class WorkerPool extends EventEmitter {
         this.#idleTimer = null;
         return;
       }
-      const now = performance.now();
+      const now = clockMs();
       let retired = false;
       for (const w of this.#workers.values()) {
         if (capacity <= this.#opts.minWorkers) break;
@@ -552,7 +562,7 @@ class WorkerPool extends EventEmitter {
       }
       if (n <= 0) break;
       any = true;
-      const now = performance.now();
+      const now = clockMs();
       for (let i = 0; i < n; i++) {
         const m = i * META_STRIDE;
         const id = meta[m];
