@@ -216,14 +216,17 @@ class FairSemaphore {
         return Promise.resolve(new Permit(this, n));
       }
     }
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(new AbortError(`${this.kind} acquire was aborted`, { cause: signal.reason }));
-    if (this.tryAcquire(n)) return Promise.resolve(new Permit(this, n));
     return this.acquireSlow(n, options);
   }
 
-  /** After the fast path failed: queue (locally or natively). */
+  /**
+   * Everything but local mode's uncontended path, kept out of `acquire` so
+   * that `acquire` stays small enough for V8 to inline into its callers.
+   */
   acquireSlow(n, options) {
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(new AbortError(`${this.kind} acquire was aborted`, { cause: signal.reason }));
+    if (this.tryAcquire(n)) return Promise.resolve(new Permit(this, n));
     const within = detection.enabled ? currentScopes() : undefined;
     if (!this.shared) {
       if (within === undefined) return this.enqueueLocal(n, options);
@@ -353,6 +356,11 @@ class FairSemaphore {
       else this.serveLocal((w >> SHIFT) + n);
       return;
     }
+    this.releaseShared(n);
+  }
+
+  /** `release` in shared mode (kept apart so that `release` stays small enough to inline). */
+  releaseShared(n) {
     const lg = this.lb.arr;
     const held = lg[this.slot];
     if (held < n) this.throwNotHeld(n, held);
