@@ -318,6 +318,38 @@ describe('per-task signal', () => {
     await pool.onIdle();
   });
 
+  test('many aborted tasks mixed with plain ones: the rest start in FIFO order, and the queue stays usable', async () => {
+    const pool = new PromisePool(1);
+    const g = gate();
+    const started: number[] = [];
+    const first = pool.add(() => g.promise);
+    const ps: Promise<void>[] = [];
+    const kept: number[] = [];
+    const toAbort: AbortController[] = [];
+    for (let i = 0; i < 300; i++) {
+      const body = async () => void started.push(i);
+      if (i % 3 === 0) {
+        ps.push(pool.add(body)); // plain tasks between the ones with a signal
+        kept.push(i);
+      } else {
+        const ac = new AbortController();
+        ps.push(pool.add(body, { signal: ac.signal }));
+        if (i % 4 === 0) kept.push(i);
+        else toAbort.push(ac);
+      }
+    }
+    toAbort.forEach((ac) => ac.abort()); // enough dead entries to compact the queue
+    expect(pool.pendingCount).toBe(kept.length);
+    const late = pool.add(async () => void started.push(300));
+    g.open();
+    await first;
+    await late;
+    await Promise.allSettled(ps);
+    expect(started).toEqual([...kept, 300]);
+    await pool.onIdle();
+    expect(pool.pendingCount).toBe(0);
+  });
+
   test('aborting the last pending task makes the pool idle', async () => {
     const pool = new PromisePool(1);
     const g = gate();
@@ -600,6 +632,32 @@ describe('async context (AsyncLocalStorage)', () => {
     const c = als.run('C', () => pool.add(() => als.getStore()));
     g.open();
     expect(await Promise.all([a, b, c])).toEqual(['A', undefined, 'C']);
+  });
+
+  test('a task added while no async hook was on sees no store, even if it starts inside a context set up later', () => {
+    // In a fresh process, so that no AsyncLocalStorage or hook is on when the tasks are added.
+    const r = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const { PromisePool } = require(${JSON.stringify(root)});
+         const { AsyncLocalStorage } = require('node:async_hooks');
+         const als = new AsyncLocalStorage(); // not enabled before its first run()
+         const pool = new PromisePool(1);
+         let open;
+         const first = pool.add(() => new Promise((r) => (open = r)));
+         const seen = [];
+         const b = pool.add(() => { seen.push(String(als.getStore())); als.enterWith('set by b'); });
+         const c = pool.add(async () => { await null; seen.push(String(als.getStore())); });
+         als.run('request', () => { pool.concurrency = 3; }); // b and c start here, inside 'request'
+         const d = als.run('d', () => pool.add(async () => { await null; seen.push(String(als.getStore())); }));
+         open();
+         Promise.all([first, b, c, d]).then(() => console.log(seen.join(' ')));`,
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('undefined undefined d');
   });
 
   test('map items run in the context of the map call', async () => {

@@ -17,13 +17,14 @@ function abortError(signal, what) {
   return new AbortError(`${what} was aborted`, { cause: signal.reason });
 }
 
-/** One item of a `map`; reports to its MapRun instead of owning a promise. */
+/**
+ * One item of a `map`; reports to its MapRun instead of owning a promise.
+ * Its shape is the pool's SignalTask's: `state` (0 queued, 1 started, 2
+ * dead: dropped while queued), start/done/fail, detach.
+ */
 class MapTask {
   constructor(run, index) {
-    this.prev = null;
-    this.next = null;
-    this.scope = run.scope;
-    this.extra = null;
+    this.state = 0;
     this.run = run;
     this.index = index;
   }
@@ -40,6 +41,8 @@ class MapTask {
   fail(error) {
     this.run.settled(this.index, false, error);
   }
+
+  detach() {}
 }
 
 /** The state of one `map` call: results in input order, a window of at most `limit` items in the pool. */
@@ -85,7 +88,7 @@ class MapRun {
     for (let i = 0; i < count && this.nextIndex < this.count && !this.finished; i++) {
       const task = new MapTask(this, this.nextIndex++);
       this.tasks.push(task);
-      this.enqueue(this.pool, task);
+      this.enqueue(this.pool, task, this.scope);
     }
   }
 

@@ -6,41 +6,58 @@
  * its permits.
  *
  * Implementation details
- * - Pending tasks wait in a doubly linked list (the task is its own node):
- *   O(1) push, pop and removal of an aborted task. Never `Array#shift`.
+ * - Where Q1's time goes (1M tasks added at once, concurrency 10): nearly all
+ *   of it is the garbage collector, and what it costs is the number of
+ *   objects each waiting task keeps alive, more than their bytes. The
+ *   promise `add` returns and its resolve function (with the function's
+ *   context: 3 objects, 160 bytes) cannot be avoided. Everything else can:
+ *   a waiting plain task is three slots of a ring buffer (fn, resolve,
+ *   scope), with no task object. Measured (min of 3 processes each) against
+ *   a copy that kept one small AsyncResource more per task (40 bytes), the
+ *   pool without it needed 1.4-1.8x less time; the linked list of task
+ *   objects (AsyncResources themselves) this replaces cost more still.
+ *   Still, a bare-bones ring pool (no context, no abort, no shared mode)
+ *   runs Q1 ~1.2x faster than this one in the same process; the probes
+ *   and branches below are the price of the semantics.
+ * - The queue is a ring buffer of 3-slot entries that doubles when full and
+ *   shrinks back once empty: O(1) push and pop, never `Array#shift`. A task
+ *   with a signal (and a map item) is one object in the first slot; it can
+ *   leave the queue at once (O(1)): it is marked dead and skipped when it
+ *   reaches the head. Dead entries are compacted away once they outnumber
+ *   the live ones, so aborting many tasks behind a long one cannot grow the
+ *   queue without bound.
  * - A *runner* is one async loop: it runs a task, awaits it, then takes the
  *   next pending task itself. So a finished task hands its slot on without a
  *   new promise, closure or microtask of ours; the only promise per `add` is
  *   the one it returns (map items have none: they write into the map's
  *   result array; see promise-pool-map.js).
- * - A task that finds a free slot starts synchronously, inside `add`, in the
- *   caller's async context. A task that has to queue records that context:
- *   the queued task object *is* an `AsyncResource` (one object, not two),
- *   and its runner calls `fn` through `runInAsyncScope`. Measured with 1M
- *   queued tasks: ~0.2 µs per task in isolation, ~5% of Q1 end to end;
- *   `AsyncResource.bind` (a bound function plus defineProperty per task) and
- *   p-limit's promise-per-task "start gate" cost far more. Skipping the
- *   capture when no AsyncLocalStorage is active was not worth it: there is
- *   no public, version-proof way to tell (Node 22+ may carry the context
- *   without async hooks), and it saved at most ~5-10%. A map records one
- *   context for all of its items.
- * - Where Q1's time goes (1M tasks queued at once): mostly the garbage
- *   collector, since every waiting task keeps its promise, resolve function
- *   and task object alive (~340 bytes; p-limit ~770). A ring buffer instead
- *   of the linked list measured the same, so the list stays (it removes an
- *   aborted task without leaving a hole). A bare-bones pool (two arrays, no
- *   context capture, no abort, no shared mode) measured 3.8x p-limit in a
- *   run where this one measured 3.0x: the 4x goal is out of reach of pool
- *   bookkeeping alone. Of that 25% gap, ~14% is the task object (fn and
- *   resolve in parallel arrays instead) and ~8% the AsyncResource, in one
- *   decomposition run.
+ * - Async context. A task that finds a free slot starts synchronously, inside
+ *   `add`, in the caller's context. A task that has to wait records the
+ *   context of its `add` in an `AsyncResource` and its runner calls it
+ *   through `runInAsyncScope`, but only when there is a context to record.
+ *   With the async_hooks-based AsyncLocalStorage (Node 20 and 22; 24 with
+ *   --no-async-context-frame) a context exists only while some async hook
+ *   with an `init` callback is enabled (every AsyncLocalStorage in use
+ *   enables one), and then Node tags every new promise with its async id,
+ *   so the promise `add` creates anyway tells, for the price of one property
+ *   read, whether a resource is needed. Without one, the task records
+ *   nothing (`scope` null) and, when it starts, runs where its runner is,
+ *   unless hooks have been enabled in the meantime (a probe promise tells):
+ *   then it runs in a fresh resource made inside a resource created while no
+ *   hook was on, so it sees no store, exactly as a resource recorded at its
+ *   `add` would have shown it, and a store it sets with `enterWith` stays
+ *   its own. Whether promises really are tagged is tested once, on first
+ *   use, by enabling an empty hook for a moment; if the test fails, or if
+ *   AsyncLocalStorage is not the async_hooks-based one (AsyncContextFrame,
+ *   the default from Node 24 on), every waiting task records a resource, as
+ *   before. A map records one context for all of its items.
  * - Local mode makes no native call. Shared mode asks the semaphore for a
  *   permit with `tryAcquire` (one compare-and-swap) before each start; when
  *   none is free, the pool keeps exactly one `acquire` queued (FIFO with the
  *   other threads' waiters) and starts the head task when it is granted.
  */
 
-const { AsyncResource } = require('node:async_hooks');
+const { AsyncResource, AsyncLocalStorage, createHook } = require('node:async_hooks');
 const { Semaphore } = require('./sync.js');
 const { PoolClearedError } = require('./errors.js');
 const { MapRun, abortError } = require('./promise-pool-map.js');
@@ -54,25 +71,80 @@ function captureResolvers(resolve, reject) {
   nextReject = reject;
 }
 
+function noop() {}
+
+/** The async context of a waiting task's `add` call. */
+class Scope extends AsyncResource {
+  constructor() {
+    super('PromisePoolTask');
+  }
+}
+
+/** In a runner: the task was started by `add` itself, in its caller's context. */
+const HERE = Symbol('here');
+
 /**
- * A task from `add` that starts at once (QueuedTask is the one that waits).
- * Kept small, since a long queue holds many: no reject function (a failure
- * resolves the promise with a rejected one), and the signal's state out of
- * line. `scope` is the AsyncResource to call `fn` in, or null for "here".
+ * The symbol under which Node's async_hooks tag a promise with its async id
+ * while an init hook is enabled, once `hooksProbe()` has found it usable;
+ * null while unknown, false if it cannot be relied on (then every waiting
+ * task records its context).
  */
-class Task {
-  constructor(fn, resolve, extra) {
-    this.prev = null;
-    this.next = null;
+let asyncIdKey = null;
+/** An AsyncResource made while no hook was enabled: it holds no store. */
+let bareScope = null;
+
+function findAsyncIdKey() {
+  try {
+    // Only the async_hooks-based AsyncLocalStorage keeps its stores on async resources.
+    if (typeof AsyncLocalStorage.prototype._propagate !== 'function') return false;
+    const key = Object.getOwnPropertySymbols(new AsyncResource('PromisePoolProbe')).find((s) => s.description === 'async_id_symbol');
+    if (key === undefined) return false;
+    if (new Promise(noop)[key] !== undefined) return key; // a hook is on already, and promises are tagged
+    const hook = createHook({ init: noop }).enable();
+    const tagged = new Promise(noop)[key] !== undefined;
+    hook.disable();
+    return tagged ? key : false;
+  } catch {
+    return false;
+  }
+}
+
+/** The scope a task that waits must record, given the promise its `add` just made: null if none is needed. */
+function scopeFor(promise) {
+  if (asyncIdKey === null) asyncIdKey = findAsyncIdKey();
+  if (asyncIdKey === false || promise[asyncIdKey] !== undefined) return new Scope();
+  bareScope ??= new AsyncResource('PromisePoolTask');
+  return null;
+}
+
+function newBareScope() {
+  return new Scope();
+}
+
+/** For a task that recorded no scope, at its start: null if still no hook is on, else a fresh resource with no store. */
+function scopeAtStart() {
+  if (new Promise(noop)[asyncIdKey] === undefined) return null;
+  return bareScope.runInAsyncScope(newBareScope);
+}
+
+/**
+ * A task from `add` with a signal. A plain task needs no object (its fn,
+ * resolve function and scope sit in the queue); this one does, so that an
+ * abort can mark it dead where it waits. `state`: QUEUED, then STARTED or
+ * DEAD. Map items (MapTask) have the same shape.
+ */
+class SignalTask {
+  constructor(fn, resolve, signal) {
+    this.state = QUEUED;
     this.scope = null;
-    this.extra = extra;
     this.fn = fn;
     this.resolve = resolve;
+    this.signal = signal;
+    this.onAbort = null;
   }
 
   start() {
-    const x = this.extra;
-    return x === null ? this.fn() : this.fn(x.signal);
+    return this.fn(this.signal);
   }
 
   done(value) {
@@ -82,34 +154,22 @@ class Task {
   fail(error) {
     this.resolve(Promise.reject(error));
   }
-}
 
-/**
- * A task that has to wait: it is also the AsyncResource that records the
- * caller's async context (one object instead of two per waiting task).
- */
-class QueuedTask extends AsyncResource {
-  constructor(fn, resolve, extra) {
-    super('PromisePoolTask');
-    this.prev = null;
-    this.next = null;
-    this.scope = this;
-    this.extra = extra;
-    this.fn = fn;
-    this.resolve = resolve;
+  /** Leaves the queue: drops the abort listener. */
+  detach() {
+    if (this.onAbort !== null) {
+      this.signal.removeEventListener('abort', this.onAbort);
+      this.onAbort = null;
+    }
   }
 }
-QueuedTask.prototype.start = Task.prototype.start;
-QueuedTask.prototype.done = Task.prototype.done;
-QueuedTask.prototype.fail = Task.prototype.fail;
 
-/** `{ signal, onAbort }` of a task given a signal. */
-class SignalExtra {
-  constructor(signal) {
-    this.signal = signal;
-    this.onAbort = null;
-  }
-}
+const QUEUED = 0;
+const STARTED = 1;
+const DEAD = 2;
+
+/** Initial ring capacity in entries (a power of two); it shrinks back to this once empty. */
+const RING_MIN = 16;
 
 function checkConcurrency(value, name) {
   if (value === Infinity || (Number.isInteger(value) && value > 0)) return value;
@@ -144,13 +204,41 @@ function semaphoreFrom(limit) {
 let enqueue;
 let drop;
 
+/** What `#take()` took: the first slot (fn, SignalTask or MapTask), resolve (plain tasks only) and scope. */
+let takenX;
+let takenResolve;
+let takenScope;
+
+/** Settles a task that will not run. */
+function failEntry(x, resolve, error) {
+  if (typeof x === 'function') resolve(Promise.reject(error));
+  else x.fail(error);
+}
+
+/** A ring bigger than this (in entries) is replaced by a small one once it is empty. */
+const RING_SHRINK = 1024;
+
 class PromisePool {
   #concurrency;
   #sem;
   #active = 0;
+  /** Tasks waiting (live entries of the ring). */
   #pending = 0;
-  #head = null;
-  #tail = null;
+  /**
+   * The queue: a ring of 3-slot entries [x, resolve, scope]. x is the fn of a
+   * plain task (resolve: its promise's resolve function), or a SignalTask or
+   * MapTask (resolve: null). scope: the Scope to run it in, or null if its
+   * `add` had no context to record (see scopeFor).
+   */
+  #ring = new Array(RING_MIN * 3);
+  /** Capacity - 1, in entries. */
+  #mask = RING_MIN - 1;
+  /** Index of the first entry. */
+  #head = 0;
+  /** Entries in the ring, dead ones included. */
+  #len = 0;
+  /** Dead entries (aborted or dropped tasks still in the ring). */
+  #dead = 0;
   /** Shared mode: an `acquire` of ours is queued on the semaphore. */
   #acquiring = false;
   #idleResolvers = null;
@@ -203,31 +291,40 @@ class PromisePool {
   }
 
   add(fn, options) {
-    validateFunction(fn, 'fn');
-    let signal;
-    if (options !== undefined) {
-      checkOptions(options, 'options', ['signal']);
-      signal = checkSignal(options, 'options');
-      if (signal?.aborted) return Promise.reject(abortError(signal, 'PromisePool task'));
-    }
+    if (typeof fn !== 'function') validateFunction(fn, 'fn');
+    if (options !== undefined) return this.#addWithOptions(fn, options);
     const promise = new Promise(captureResolvers);
-    const extra = signal === undefined ? null : new SignalExtra(signal);
-    if (this.#head === null && this.#active < this.#concurrency && this.#takePermit()) {
+    if (this.#pending === 0 && this.#active < this.#concurrency && this.#takePermit()) {
       this.#active++;
-      this.#run(new Task(fn, nextResolve, extra));
+      this.#run(fn, nextResolve, HERE);
       return promise;
     }
-    const task = new QueuedTask(fn, nextResolve, extra);
-    if (extra !== null) {
-      extra.onAbort = () => {
-        this.#unlink(task);
-        task.fail(abortError(signal, 'PromisePool task'));
-        this.#checkIdle();
-      };
-      signal.addEventListener('abort', extra.onAbort, { once: true });
+    this.#push(fn, nextResolve, scopeFor(promise));
+    if (this.#active < this.#concurrency) this.#pump();
+    return promise;
+  }
+
+  #addWithOptions(fn, options) {
+    checkOptions(options, 'options', ['signal']);
+    const signal = checkSignal(options, 'options');
+    if (signal === undefined) return this.add(fn);
+    if (signal.aborted) return Promise.reject(abortError(signal, 'PromisePool task'));
+    const promise = new Promise(captureResolvers);
+    const task = new SignalTask(fn, nextResolve, signal);
+    if (this.#pending === 0 && this.#active < this.#concurrency && this.#takePermit()) {
+      task.state = STARTED;
+      this.#active++;
+      this.#run(task, null, HERE);
+      return promise;
     }
-    this.#push(task);
-    this.#pump();
+    task.onAbort = () => {
+      this.#remove(task);
+      task.fail(abortError(signal, 'PromisePool task'));
+      this.#checkIdle();
+    };
+    signal.addEventListener('abort', task.onAbort, { once: true });
+    this.#push(task, null, scopeFor(promise));
+    if (this.#active < this.#concurrency) this.#pump();
     return promise;
   }
 
@@ -268,49 +365,57 @@ class PromisePool {
   clear() {
     if (this.#pending === 0) return;
     const error = new PoolClearedError();
-    for (const task of this.#takeAll()) task.fail(error);
+    const taken = this.#takeAll();
+    for (let i = 0; i < taken.length; i += 2) failEntry(taken[i], taken[i + 1], error);
     this.#checkIdle();
   }
 
   // ------------------------------------------------------------ internals
 
-  /** Runs `task` (a slot and, in shared mode, a permit are already taken), then pending tasks after it. */
-  async #run(task) {
+  /**
+   * Runs a task whose slot (and, in shared mode, permit) is taken, then the
+   * pending tasks after it. `scope`: HERE (started by `add`, in its caller's
+   * context), a Scope, or null (its `add` had no context to record).
+   */
+  async #run(x, resolve, scope) {
     const sem = this.#sem;
     for (;;) {
       let ok = true;
       let value;
       try {
-        const scope = task.scope;
-        value = await (scope === null ? task.start() : scope.runInAsyncScope(task.start, task));
+        if (scope === null) scope = scopeAtStart();
+        if (typeof x === 'function') value = await (scope === null || scope === HERE ? x() : scope.runInAsyncScope(x));
+        else value = await (scope === null || scope === HERE ? x.start() : scope.runInAsyncScope(x.start, x));
       } catch (error) {
         ok = false;
         value = error;
       }
       // Before settling: a map may queue its next item from `done`, and should find the permit free.
       if (sem !== null) sem.release();
-      if (ok) task.done(value);
-      else task.fail(value);
-      task = this.#head;
-      if (task === null || this.#active > this.#concurrency || !this.#takePermit()) break;
-      this.#unlink(task);
+      if (typeof x === 'function') resolve(ok ? value : Promise.reject(value));
+      else if (ok) x.done(value);
+      else x.fail(value);
+      if (this.#pending === 0 || this.#active > this.#concurrency || !this.#takePermit()) break;
+      this.#take();
+      x = takenX;
+      resolve = takenResolve;
+      scope = takenScope;
     }
     this.#active--;
-    if (this.#head !== null) this.#pump();
+    if (this.#pending !== 0) this.#pump();
     else this.#checkIdle();
   }
 
   /** Starts pending tasks while there are free slots (and permits). */
   #pump() {
-    while (this.#head !== null && this.#active < this.#concurrency) {
+    while (this.#pending !== 0 && this.#active < this.#concurrency) {
       if (!this.#takePermit()) {
         this.#waitForPermit();
         return;
       }
-      const task = this.#head;
-      this.#unlink(task);
+      this.#take();
       this.#active++;
-      this.#run(task);
+      this.#run(takenX, takenResolve, takenScope);
     }
   }
 
@@ -326,59 +431,129 @@ class PromisePool {
     this.#sem.acquire().then(
       () => {
         this.#acquiring = false;
-        const task = this.#head;
-        if (task === null || this.#active >= this.#concurrency) {
+        if (this.#pending === 0 || this.#active >= this.#concurrency) {
           this.#sem.release();
           return;
         }
-        this.#unlink(task);
+        this.#take();
         this.#active++;
-        this.#run(task);
+        this.#run(takenX, takenResolve, takenScope);
         this.#pump();
       },
       (error) => {
         // The semaphore was closed: nothing pending can ever start.
         this.#acquiring = false;
-        for (const task of this.#takeAll()) task.fail(error);
+        const taken = this.#takeAll();
+        for (let i = 0; i < taken.length; i += 2) failEntry(taken[i], taken[i + 1], error);
         this.#checkIdle();
       },
     );
   }
 
-  /** Empties the queue and returns its tasks, unlinked, in order (so that failing them may re-enter the pool). */
-  #takeAll() {
-    const tasks = [];
-    while (this.#head !== null) {
-      const task = this.#head;
-      this.#unlink(task);
-      tasks.push(task);
-    }
-    return tasks;
-  }
-
-  #push(task) {
-    if (this.#tail === null) this.#head = task;
-    else {
-      this.#tail.next = task;
-      task.prev = this.#tail;
-    }
-    this.#tail = task;
+  #push(x, resolve, scope) {
+    if (this.#len > this.#mask) this.#grow();
+    const q = this.#ring;
+    const i = ((this.#head + this.#len) & this.#mask) * 3;
+    q[i] = x;
+    q[i + 1] = resolve;
+    q[i + 2] = scope;
+    this.#len++;
     this.#pending++;
   }
 
-  /** Removes a pending task from the queue (O(1)) and drops its abort listener. */
-  #unlink(task) {
-    if (task.prev === null) this.#head = task.next;
-    else task.prev.next = task.next;
-    if (task.next === null) this.#tail = task.prev;
-    else task.next.prev = task.prev;
-    task.prev = task.next = null;
-    this.#pending--;
-    const x = task.extra;
-    if (x !== null && x.onAbort !== null) {
-      x.signal.removeEventListener('abort', x.onAbort);
-      x.onAbort = null;
+  /** Takes the first live entry out of the queue (there must be one) into takenX, takenResolve, takenScope. */
+  #take() {
+    const q = this.#ring;
+    const mask = this.#mask;
+    for (;;) {
+      const i = this.#head * 3;
+      const x = q[i];
+      takenResolve = q[i + 1];
+      takenScope = q[i + 2];
+      q[i] = q[i + 1] = q[i + 2] = undefined;
+      this.#head = (this.#head + 1) & mask;
+      this.#len--;
+      if (typeof x !== 'function') {
+        if (x.state === DEAD) {
+          this.#dead--;
+          continue;
+        }
+        x.state = STARTED;
+        x.detach();
+      }
+      takenX = x;
+      if (--this.#pending === 0) this.#reset();
+      return;
     }
+  }
+
+  /** Marks a queued SignalTask or MapTask dead (it stays in the ring until it reaches the head) and drops its abort listener. */
+  #remove(task) {
+    task.detach();
+    task.state = DEAD;
+    this.#dead++;
+    if (--this.#pending === 0) this.#reset();
+    else if (this.#dead > 32 && this.#dead > this.#pending) this.#compact();
+  }
+
+  /** Empties the queue and returns its live entries, in order, as [x, resolve, x, resolve, ...]. */
+  #takeAll() {
+    const taken = [];
+    while (this.#pending !== 0) {
+      this.#take();
+      if (typeof takenX !== 'function') takenX.state = DEAD;
+      taken.push(takenX, takenResolve);
+    }
+    return taken;
+  }
+
+  /** Doubles the ring, its entries moved to the front in order. */
+  #grow() {
+    const old = this.#ring;
+    const mask = this.#mask;
+    const size = (mask + 1) * 2;
+    const q = new Array(size * 3);
+    for (let k = 0, j = this.#head; k < this.#len; k++, j = (j + 1) & mask) {
+      q[k * 3] = old[j * 3];
+      q[k * 3 + 1] = old[j * 3 + 1];
+      q[k * 3 + 2] = old[j * 3 + 2];
+    }
+    this.#ring = q;
+    this.#mask = size - 1;
+    this.#head = 0;
+  }
+
+  /** Drops the dead entries, keeping the order of the live ones. */
+  #compact() {
+    const old = this.#ring;
+    const mask = this.#mask;
+    const q = new Array(old.length);
+    let n = 0;
+    for (let k = 0, j = this.#head; k < this.#len; k++, j = (j + 1) & mask) {
+      const x = old[j * 3];
+      if (typeof x !== 'function' && x.state === DEAD) continue;
+      q[n * 3] = x;
+      q[n * 3 + 1] = old[j * 3 + 1];
+      q[n * 3 + 2] = old[j * 3 + 2];
+      n++;
+    }
+    this.#ring = q;
+    this.#head = 0;
+    this.#len = n;
+    this.#dead = 0;
+  }
+
+  /** Nothing live is queued: drop the dead entries, and a big ring. */
+  #reset() {
+    if (this.#mask >= RING_SHRINK) {
+      this.#ring = new Array(RING_MIN * 3);
+      this.#mask = RING_MIN - 1;
+    } else {
+      this.#ring.fill(undefined);
+    }
+    this.#head = 0;
+    this.#len = 0;
+    this.#dead = 0;
   }
 
   #checkIdle() {
@@ -390,13 +565,13 @@ class PromisePool {
 
   static {
     // For MapRun, without making them public: queue an item; remove the ones still queued.
-    enqueue = (pool, task) => {
-      pool.#push(task);
-      pool.#pump();
+    enqueue = (pool, task, scope) => {
+      pool.#push(task, null, scope);
+      if (pool.#active < pool.#concurrency) pool.#pump();
     };
     drop = (pool, tasks) => {
       for (const task of tasks) {
-        if (task.prev !== null || pool.#head === task) pool.#unlink(task);
+        if (task.state === QUEUED) pool.#remove(task);
       }
       pool.#checkIdle();
     };
