@@ -21,7 +21,7 @@ use crate::{node_env, spin};
 use napi::bindgen_prelude::Unknown;
 use napi::{sys, Env, JsValue};
 use napi_derive::napi;
-use parking_lot::{Condvar, Mutex, RwLock};
+use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::ptr;
@@ -29,6 +29,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 use threadkit_core::task_queue::{CompleteResult, Next, Task, TaskQueue};
+use watchdog::watchdog;
+
+mod watchdog;
 
 const UNKNOWN_POOL: i32 = -3;
 const EMPTY: i32 = -1;
@@ -498,75 +501,4 @@ pub fn pool_drain(env: Env, pool_id: u32, meta: Unknown, scratch: Unknown) -> i3
         count += 1;
     }
     count as i32
-}
-
-// ---------------------------------------------------------------------------
-// Watchdog
-
-struct Watchdog {
-    /// The earliest deadline it has been told about (None = none known).
-    next: Mutex<Option<Instant>>,
-    cv: Condvar,
-}
-
-impl Watchdog {
-    fn due(&self, deadline: Instant) {
-        let mut next = self.next.lock();
-        if next.is_none_or(|n| deadline < n) {
-            *next = Some(deadline);
-            self.cv.notify_one();
-        }
-    }
-}
-
-fn watchdog() -> &'static Watchdog {
-    static W: LazyLock<&'static Watchdog> = LazyLock::new(|| {
-        let w: &'static Watchdog = Box::leak(Box::new(Watchdog {
-            next: Mutex::new(None),
-            cv: Condvar::new(),
-        }));
-        std::thread::Builder::new()
-            .name("threadkit-watchdog".into())
-            .spawn(move || watchdog_loop(w))
-            .expect("spawn the threadkit watchdog thread");
-        w
-    });
-    &W
-}
-
-fn watchdog_loop(w: &'static Watchdog) {
-    loop {
-        {
-            let mut next = w.next.lock();
-            match *next {
-                None => w.cv.wait(&mut next),
-                Some(at) if at > Instant::now() => {
-                    w.cv.wait_until(&mut next, at);
-                }
-                Some(_) => {}
-            }
-            *next = None;
-        }
-        let now = Instant::now();
-        let pools: Vec<Arc<Pool>> = POOLS.read().values().cloned().collect();
-        for p in pools {
-            let (expired, wake) = p.queue.expire(now);
-            if !expired.is_empty() {
-                let workers = p.workers.lock();
-                for (slot, _) in &expired {
-                    if let Some(&env) = workers.get(slot) {
-                        // Safe: the env's cleanup hook removes it from
-                        // `workers` under this lock before the env is freed.
-                        unsafe { node_env::stop(env as *mut c_void) };
-                    }
-                }
-            }
-            if wake {
-                p.wake_owner();
-            }
-            if let Some(d) = p.queue.next_deadline() {
-                w.due(d);
-            }
-        }
-    }
 }
