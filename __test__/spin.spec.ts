@@ -7,6 +7,8 @@
  * not grow when the machine is slow or busy.
  */
 import path from 'node:path';
+import { availableParallelism } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { Mutex, WorkerPool } from '../index';
 import { Workers, fixture, nextMessage, root } from './helpers';
 
@@ -57,4 +59,28 @@ test('waiting for a long pool task does not spin through the wait', async () => 
   } finally {
     await pool.terminate();
   }
+});
+
+/** Runs the 300-hand-off ping-pong fixture in a child process; its spin counters. */
+function pingPongSpinStats(env: Record<string, string>) {
+  const base = { ...process.env };
+  delete base.THREADKIT_SPIN_MAX_US;
+  const r = spawnSync(process.execPath, [fixture('spin-pingpong.js')], { env: { ...base, ...env }, encoding: 'utf8', timeout: 60_000 });
+  expect(r.status).toBe(0);
+  const [spins, caught, fullUs] = JSON.parse(r.stdout) as number[];
+  return { spins, caught, fullUs };
+}
+
+test('hand-offs between threads spin before sleeping, unless THREADKIT_SPIN_MAX_US=0', () => {
+  const on = pingPongSpinStats({});
+  expect(on.fullUs).toBe(50);
+  // One CPU: never spin (the thread that will wake us needs the core).
+  if (availableParallelism() > 1) expect(on.spins).toBeGreaterThan(0);
+  else expect(on.spins).toBe(0);
+  expect(on.caught).toBeLessThanOrEqual(on.spins);
+
+  for (const off of ['0', 'off']) {
+    expect(pingPongSpinStats({ THREADKIT_SPIN_MAX_US: off })).toEqual({ spins: 0, caught: 0, fullUs: 0 });
+  }
+  expect(pingPongSpinStats({ THREADKIT_SPIN_MAX_US: '20' }).fullUs).toBe(20);
 });

@@ -25,6 +25,11 @@
 //! lock held for milliseconds) therefore stops spinning after a few misses:
 //! about 100 µs of spinning, then one spin per `COOLDOWN` sleeps.
 //!
+//! `THREADKIT_SPIN_MAX_US` sets the full budget for the process (whole
+//! microseconds, at most 1000; `0` or `off` turns spinning off), and
+//! `spinStats()` (a native export, not public API) counts the spins and
+//! those that paid.
+//!
 //! At most one thread per CPU but one spins at any moment (none on a
 //! single-CPU machine), so spinning never takes the last core from the
 //! thread that will do the waking.
@@ -39,14 +44,16 @@ use napi::{sys, Env};
 use std::cell::{Cell, RefCell};
 use std::ffi::{c_int, c_void};
 use std::ptr;
-use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
 /// `UV_PREPARE` in libuv's `uv_handle_type`.
 const UV_PREPARE: c_int = 9;
-/// The longest spin before one sleep.
+/// The longest spin before one sleep, unless `THREADKIT_SPIN_MAX_US` says otherwise.
 const MAX_SPIN: Duration = Duration::from_micros(50);
+/// The most `THREADKIT_SPIN_MAX_US` may ask for.
+const MAX_SPIN_LIMIT_US: u64 = 1000;
 /// Shorter budgets are not worth spinning for.
 const MIN_SPIN: Duration = Duration::from_micros(3);
 /// Sleeps without spinning after the budget fell below `MIN_SPIN`.
@@ -103,13 +110,15 @@ struct Budget {
 }
 
 impl Budget {
-    const FULL: Budget = Budget {
-        spin: MAX_SPIN,
-        cooldown: 0,
-    };
+    fn full(max: Duration) -> Budget {
+        Budget { spin: max, cooldown: 0 }
+    }
 
-    /// How long to spin before this sleep, if at all.
-    fn start(&mut self) -> Option<Duration> {
+    /// How long to spin before this sleep, if at all (`max`: the full budget).
+    fn start(&mut self, max: Duration) -> Option<Duration> {
+        if max < MIN_SPIN {
+            return None;
+        }
         if self.spin >= MIN_SPIN {
             return Some(self.spin);
         }
@@ -117,13 +126,13 @@ impl Budget {
             self.cooldown -= 1;
             return None;
         }
-        self.spin = MAX_SPIN;
-        Some(MAX_SPIN)
+        self.spin = max;
+        Some(max)
     }
 
     /// A spin caught its wake-up.
-    fn caught(&mut self) {
-        *self = Budget::FULL;
+    fn caught(&mut self, max: Duration) {
+        *self = Budget::full(max);
     }
 
     /// A spin of `budget` timed out.
@@ -144,6 +153,35 @@ struct Closing {
 /// Threads spinning right now, process-wide, and the most allowed.
 static SPINNING: AtomicUsize = AtomicUsize::new(0);
 static MAX_SPINNING: LazyLock<usize> = LazyLock::new(|| num_cpus::get().saturating_sub(1));
+/// The full budget: `THREADKIT_SPIN_MAX_US` (whole microseconds, at most
+/// 1000; `0` or `off` turns spinning off), or [`MAX_SPIN`].
+static FULL_SPIN: LazyLock<Duration> =
+    LazyLock::new(|| spin_from_env(std::env::var("THREADKIT_SPIN_MAX_US").ok().as_deref()));
+/// Spins started and spins that caught their wake-up, process-wide (for `spinStats`).
+static SPINS: AtomicU64 = AtomicU64::new(0);
+static CAUGHT: AtomicU64 = AtomicU64::new(0);
+
+fn spin_from_env(value: Option<&str>) -> Duration {
+    let Some(v) = value.map(str::trim) else { return MAX_SPIN };
+    if ["off", "false", "no"].contains(&v.to_ascii_lowercase().as_str()) {
+        return Duration::ZERO;
+    }
+    match v.parse::<u64>() {
+        Ok(us) => Duration::from_micros(us.min(MAX_SPIN_LIMIT_US)),
+        Err(_) => MAX_SPIN,
+    }
+}
+
+/// `[spins started, spins that caught their wake-up, full budget in µs]`,
+/// process-wide: how much spinning this process did, and whether it paid.
+#[napi_derive::napi]
+pub fn spin_stats() -> Vec<f64> {
+    vec![
+        SPINS.load(Ordering::Relaxed) as f64,
+        CAUGHT.load(Ordering::Relaxed) as f64,
+        FULL_SPIN.as_micros() as f64,
+    ]
+}
 
 thread_local! {
     static SPINNER: RefCell<Option<Spinner>> = const { RefCell::new(None) };
@@ -199,7 +237,7 @@ unsafe fn setup(env: &Env) -> Option<Spinner> {
         handle,
         signal: Arc::new(Signal::default()),
         interest: Cell::new(0),
-        budget: Cell::new(Budget::FULL),
+        budget: Cell::new(Budget::full(*FULL_SPIN)),
     })
 }
 
@@ -236,7 +274,8 @@ impl Spinner {
             return;
         }
         let mut b = self.budget.get();
-        let Some(budget) = b.start() else {
+        let max = *FULL_SPIN;
+        let Some(budget) = b.start(max) else {
             self.budget.set(b);
             return;
         };
@@ -258,8 +297,10 @@ impl Spinner {
         }
         let caught = self.spin(limit);
         SPINNING.fetch_sub(1, Ordering::AcqRel);
+        SPINS.fetch_add(1, Ordering::Relaxed);
         if caught {
-            b.caught();
+            CAUGHT.fetch_add(1, Ordering::Relaxed);
+            b.caught(max);
         } else {
             b.missed(budget);
         }
@@ -309,10 +350,10 @@ mod tests {
 
     #[test]
     fn budget_halves_on_misses_then_cools_down_and_retries_in_full() {
-        let mut b = Budget::FULL;
+        let mut b = Budget::full(MAX_SPIN);
         let mut spun = Duration::ZERO;
         let mut spins = 0;
-        while let Some(d) = b.start() {
+        while let Some(d) = b.start(MAX_SPIN) {
             spun += d;
             spins += 1;
             b.missed(d);
@@ -321,20 +362,32 @@ mod tests {
         assert_eq!(spins, 5);
         assert!(spun < Duration::from_micros(100), "{spun:?}");
         for _ in 1..COOLDOWN {
-            assert_eq!(b.start(), None);
+            assert_eq!(b.start(MAX_SPIN), None);
         }
-        assert_eq!(b.start(), Some(MAX_SPIN));
+        assert_eq!(b.start(MAX_SPIN), Some(MAX_SPIN));
     }
 
     #[test]
     fn a_caught_wake_up_restores_the_full_budget() {
-        let mut b = Budget::FULL;
-        let d = b.start().unwrap();
+        let mut b = Budget::full(MAX_SPIN);
+        let d = b.start(MAX_SPIN).unwrap();
         b.missed(d);
-        let d = b.start().unwrap();
+        let d = b.start(MAX_SPIN).unwrap();
         assert_eq!(d, MAX_SPIN / 2);
-        b.caught();
-        assert_eq!(b, Budget::FULL);
-        assert_eq!(b.start(), Some(MAX_SPIN));
+        b.caught(MAX_SPIN);
+        assert_eq!(b, Budget::full(MAX_SPIN));
+        assert_eq!(b.start(MAX_SPIN), Some(MAX_SPIN));
+    }
+
+    #[test]
+    fn the_environment_sets_the_full_budget() {
+        assert_eq!(spin_from_env(None), MAX_SPIN);
+        assert_eq!(spin_from_env(Some("0")), Duration::ZERO);
+        assert_eq!(spin_from_env(Some(" 20 ")), Duration::from_micros(20));
+        assert_eq!(spin_from_env(Some("999999")), Duration::from_micros(MAX_SPIN_LIMIT_US));
+        assert_eq!(spin_from_env(Some("off")), Duration::ZERO);
+        assert_eq!(spin_from_env(Some("lots")), MAX_SPIN, "not a number: the default");
+        let mut b = Budget::full(Duration::ZERO);
+        assert_eq!(b.start(Duration::ZERO), None, "0 turns spinning off");
     }
 }
