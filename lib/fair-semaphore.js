@@ -25,12 +25,14 @@
  * `from(handle)` start shared.
  */
 
-const { native, isolateId, STATUS, WAKE_CLOSED, waiters, newToken, settleWakes, attach, ledgerBox } = require('./runtime.js');
-const { AbortError, TimeoutError, ClosedError, NotHeldError, InvalidHandleError } = require('./errors.js');
+const { native, isolateId, STATUS, waiters, newToken, settleWakes, attach, ledgerBox } = require('./runtime.js');
+const { AbortError, ClosedError, NotHeldError, InvalidHandleError } = require('./errors.js');
 const { validateInteger, validateWaitOptions } = require('./validate.js');
 // Realm-independent: a handle that arrived in a message may come from another realm (a vm context, jest).
 const { isSharedArrayBuffer } = require('node:util').types;
 const { detection, currentScopes, registerWait } = require('./deadlock.js');
+const { Permit } = require('./permit.js');
+const { LocalWaiter, Waiter, watch, cleanupExtra } = require('./semaphore-waiters.js');
 
 const WAITERS = 1;
 const CLOSED = 2;
@@ -39,46 +41,6 @@ const MAX_PERMITS = 0x1fffffff; // (2^31 - 1) >> 2
 const HANDLE_TAG = '__threadkit';
 /** `word` in shared mode, where the real word is `state[0]`: its WAITERS and CLOSED bits fail every local fast path. */
 const SHARED_WORD = -1;
-
-/** The guard that acquire() resolves to: releases exactly what was acquired, once. */
-class Permit {
-  #engine;
-  #permits;
-  constructor(engine, permits) {
-    this.#engine = engine;
-    this.#permits = permits;
-  }
-
-  /** Number of permits this guard holds (0 after release). */
-  get permits() {
-    return this.#engine === null ? 0 : this.#permits;
-  }
-
-  /** True once released. */
-  get released() {
-    return this.#engine === null;
-  }
-
-  /** Releases what this guard holds. Calling it again does nothing. */
-  release() {
-    const e = this.#engine;
-    if (e === null) return;
-    this.#engine = null;
-    e.release(this.#permits);
-  }
-
-  [Symbol.dispose]() {
-    this.release();
-  }
-}
-
-// Resolving a promise with an object looks up its `then`. Answering that
-// lookup on the guard's own prototype (with a non-callable value, so a guard
-// is not a thenable) is cheaper than a miss that walks up to
-// Object.prototype. (A plain object literal would be cheaper still, but V8
-// pretenures literal allocation sites after a full GC, which made it 4x
-// slower from then on.)
-Object.defineProperty(Permit.prototype, 'then', { value: undefined, enumerable: false });
 
 class FairSemaphore {
   /**
@@ -182,13 +144,8 @@ class FairSemaphore {
    * the word in between.
    */
   tryAcquire(n) {
-    if (!this.shared) {
-      const w = this.word;
-      if ((w & (WAITERS | CLOSED)) !== 0 || w >> SHIFT < n) return false;
-      this.word = w - (n << SHIFT);
-      this.heldLocal += n;
-      return true;
-    }
+    if (this.takeLocal(n)) return true;
+    if (!this.shared) return false;
     const st = this.state;
     let s = Atomics.load(st, 0);
     for (;;) {
@@ -207,16 +164,20 @@ class FairSemaphore {
    * must be validated. Returns a promise; never throws.
    */
   acquire(n, options) {
-    if (options === undefined) {
-      // Local mode's fast path first (`word` is -1 in shared mode, so this fails there).
-      const w = this.word;
-      if ((w & (WAITERS | CLOSED)) === 0 && w >> SHIFT >= n) {
-        this.word = w - (n << SHIFT);
-        this.heldLocal += n;
-        return Promise.resolve(new Permit(this, n));
-      }
-    }
+    if (options === undefined && this.takeLocal(n)) return Promise.resolve(new Permit(this, n));
     return this.acquireSlow(n, options);
+  }
+
+  /**
+   * Local mode's uncontended path: takes `n` permits if they are free and
+   * nobody waits. Always false in shared mode, where `word` is SHARED_WORD.
+   */
+  takeLocal(n) {
+    const w = this.word;
+    if ((w & (WAITERS | CLOSED)) !== 0 || w >> SHIFT < n) return false;
+    this.word = w - (n << SHIFT);
+    this.heldLocal += n;
+    return true;
   }
 
   /**
@@ -226,7 +187,7 @@ class FairSemaphore {
   acquireSlow(n, options) {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(`${this.kind} acquire was aborted`, { cause: signal.reason }));
-    if (this.tryAcquire(n)) return Promise.resolve(new Permit(this, n));
+    if (this.tryAcquire(n)) return Promise.resolve(new Permit(this, n)); // with options, or shared
     const within = detection.enabled ? currentScopes() : undefined;
     if (!this.shared) {
       if (within === undefined) return this.enqueueLocal(n, options);
@@ -417,115 +378,8 @@ class FairSemaphore {
   }
 }
 
-/**
- * A waiter queued in local mode: as small as possible, since a contended
- * lock keeps one per waiting task (the `S2` benchmark moved ~10% with the
- * waiter's size). Its engine is the list it is in.
- */
-class LocalWaiter {
-  constructor(permits, resolve, reject) {
-    this.permits = permits;
-    this.resolve = resolve;
-    this.reject = reject;
-    this.prev = null;
-    this.next = null;
-    /** Only for waiters with a timeout or a signal: see `newExtra`. */
-    this.extra = null;
-  }
-}
-
-/**
- * Out-of-line state of a waiter with a timeout, an abort signal or a
- * deadlock-detector entry. `moved` is the shared waiter that a local one
- * became when its primitive was shared; `done` is set once it is settled.
- */
-function newExtra() {
-  return { timer: undefined, signal: undefined, onAbort: undefined, ddWait: undefined, moved: undefined, done: false };
-}
-
-/** Arms the timeout and abort signal of `options` for waiter `w`; `cancel(error)` is called when one fires. */
-function watch(engine, w, options, cancel) {
-  const kind = engine.kind;
-  const timeout = options.timeout;
-  if (timeout !== undefined && timeout !== Infinity) {
-    (w.extra ??= newExtra()).timer = setTimeout(() => cancel(new TimeoutError(`${kind} acquire timed out after ${timeout} ms`)), timeout);
-  }
-  const signal = options.signal;
-  if (signal !== undefined) {
-    const x = (w.extra ??= newExtra());
-    x.signal = signal;
-    x.onAbort = () => cancel(new AbortError(`${kind} acquire was aborted`, { cause: signal.reason }));
-    signal.addEventListener('abort', x.onAbort, { once: true });
-  }
-}
-
-function cleanupExtra(x) {
-  x.done = true;
-  if (x.ddWait !== undefined) {
-    native.ddUnwait(x.ddWait);
-    x.ddWait = undefined;
-  }
-  if (x.timer !== undefined) clearTimeout(x.timer);
-  if (x.signal !== undefined) x.signal.removeEventListener('abort', x.onAbort);
-}
-
-/** A waiter in the native (shared) queue, found again through its token when native code wakes it. */
-class Waiter {
-  constructor(engine, permits, key, token, resolve, reject) {
-    this.engine = engine;
-    this.permits = permits;
-    this.key = key;
-    this.token = token;
-    this.resolve = resolve;
-    this.reject = reject;
-    this.cancelled = false;
-    /** Set once granted, failed or cancelled. */
-    this.done = false;
-    this.extra = null;
-  }
-
-  extras() {
-    return (this.extra ??= newExtra());
-  }
-
-  watch(options) {
-    watch(this.engine, this, options, (error) => this.cancel(error));
-  }
-
-  cleanup() {
-    this.done = true;
-    if (this.extra !== null) cleanupExtra(this.extra);
-  }
-
-  /** Native code has already counted the permits in this thread's ledger. */
-  grant() {
-    this.cleanup();
-    this.resolve(new Permit(this.engine, this.permits));
-  }
-
-  fail(code) {
-    this.cleanup();
-    this.reject(code === WAKE_CLOSED ? this.engine.closedError() : new Error(`threadkit: unknown wake code ${code}`));
-  }
-
-  /** Leaves the queue at once (O(1) in the core) and rejects with `error`. */
-  cancel(error) {
-    if (this.cancelled || !waiters.has(this.token)) return;
-    this.cleanup();
-    const r = native.semCancel(isolateId, this.engine.id, this.key, this.token);
-    if (r === STATUS.NOT_QUEUED) {
-      // Already served; the wake is on its way and will return the permits.
-      this.cancelled = true;
-    } else {
-      waiters.delete(this.token);
-    }
-    this.reject(error);
-    if (r > 0) settleWakes(r);
-  }
-}
-
 function validatePermits(n, name, max) {
   return validateInteger(n, name, 1, max);
 }
 
-module.exports = { FairSemaphore, Permit, MAX_PERMITS, validatePermits, validateWaitOptions };
+module.exports = { FairSemaphore, MAX_PERMITS, validatePermits, validateWaitOptions };

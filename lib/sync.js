@@ -7,7 +7,8 @@
  * `X.from(handle)` there.
  */
 
-const { FairSemaphore, Permit, MAX_PERMITS, validatePermits, validateWaitOptions } = require('./fair-semaphore.js');
+const { FairSemaphore, MAX_PERMITS, validatePermits, validateWaitOptions } = require('./fair-semaphore.js');
+const { Permit } = require('./permit.js');
 const { validateFunction } = require('./validate.js');
 const { detection, runAsScope } = require('./deadlock.js');
 

@@ -1,0 +1,119 @@
+'use strict';
+/**
+ * The waiters of the semaphore engine (lib/fair-semaphore.js): LocalWaiter
+ * in the engine's JS list (local mode), Waiter in the native queue (shared
+ * mode), and the out-of-line timeout/abort state both share.
+ */
+
+const { native, isolateId, STATUS, WAKE_CLOSED, waiters, settleWakes } = require('./runtime.js');
+const { AbortError, TimeoutError } = require('./errors.js');
+const { Permit } = require('./permit.js');
+
+/**
+ * A waiter queued in local mode: as small as possible, since a contended
+ * lock keeps one per waiting task (in a model of S2, a 7-field waiter ran
+ * ~10% slower than a 4-field one). Its engine is the list it is in.
+ */
+class LocalWaiter {
+  constructor(permits, resolve, reject) {
+    this.permits = permits;
+    this.resolve = resolve;
+    this.reject = reject;
+    this.prev = null;
+    this.next = null;
+    /** Only for waiters with a timeout or a signal: see `newExtra`. */
+    this.extra = null;
+  }
+}
+
+/**
+ * Out-of-line state of a waiter with a timeout, an abort signal or a
+ * deadlock-detector entry. `moved` is the shared waiter that a local one
+ * became when its primitive was shared; `done` is set once it is settled.
+ */
+function newExtra() {
+  return { timer: undefined, signal: undefined, onAbort: undefined, ddWait: undefined, moved: undefined, done: false };
+}
+
+/** Arms the timeout and abort signal of `options` for waiter `w`; `cancel(error)` is called when one fires. */
+function watch(engine, w, options, cancel) {
+  const kind = engine.kind;
+  const timeout = options.timeout;
+  if (timeout !== undefined && timeout !== Infinity) {
+    (w.extra ??= newExtra()).timer = setTimeout(() => cancel(new TimeoutError(`${kind} acquire timed out after ${timeout} ms`)), timeout);
+  }
+  const signal = options.signal;
+  if (signal !== undefined) {
+    const x = (w.extra ??= newExtra());
+    x.signal = signal;
+    x.onAbort = () => cancel(new AbortError(`${kind} acquire was aborted`, { cause: signal.reason }));
+    signal.addEventListener('abort', x.onAbort, { once: true });
+  }
+}
+
+function cleanupExtra(x) {
+  x.done = true;
+  if (x.ddWait !== undefined) {
+    native.ddUnwait(x.ddWait);
+    x.ddWait = undefined;
+  }
+  if (x.timer !== undefined) clearTimeout(x.timer);
+  if (x.signal !== undefined) x.signal.removeEventListener('abort', x.onAbort);
+}
+
+/** A waiter in the native (shared) queue, found again through its token when native code wakes it. */
+class Waiter {
+  constructor(engine, permits, key, token, resolve, reject) {
+    this.engine = engine;
+    this.permits = permits;
+    this.key = key;
+    this.token = token;
+    this.resolve = resolve;
+    this.reject = reject;
+    this.cancelled = false;
+    /** Set once granted, failed or cancelled. */
+    this.done = false;
+    this.extra = null;
+  }
+
+  extras() {
+    return (this.extra ??= newExtra());
+  }
+
+  watch(options) {
+    watch(this.engine, this, options, (error) => this.cancel(error));
+  }
+
+  cleanup() {
+    this.done = true;
+    if (this.extra !== null) cleanupExtra(this.extra);
+  }
+
+  /** Native code has already counted the permits in this thread's ledger. */
+  grant() {
+    this.cleanup();
+    this.resolve(new Permit(this.engine, this.permits));
+  }
+
+  fail(code) {
+    this.cleanup();
+    this.reject(code === WAKE_CLOSED ? this.engine.closedError() : new Error(`threadkit: unknown wake code ${code}`));
+  }
+
+  /** Leaves the queue at once (O(1) in the core) and rejects with `error`. */
+  cancel(error) {
+    if (this.cancelled || !waiters.has(this.token)) return;
+    this.cleanup();
+    const r = native.semCancel(isolateId, this.engine.id, this.key, this.token);
+    if (r === STATUS.NOT_QUEUED) {
+      // Already served; the wake is on its way and will return the permits.
+      this.cancelled = true;
+    } else {
+      waiters.delete(this.token);
+    }
+    this.reject(error);
+    if (r > 0) settleWakes(r);
+  }
+}
+
+module.exports = { LocalWaiter, Waiter, watch, cleanupExtra };
