@@ -319,11 +319,15 @@ describe('liveness', () => {
             parentPort.postMessage('held');
             parentPort.once('message', () => { g.release(); parentPort.close(); });
           });\`, { eval: true, workerData: m.handle });
+        // Listen first: the worker's 'exit' can be handled before the wake-up
+        // its release posted here (both arrive in one loop iteration, and Node
+        // runs the worker's exit first), so listening later can miss it.
+        const exited = new Promise((r) => w.once('exit', r));
         await new Promise((r) => w.once('message', r));
         const remote = m.acquire();
         w.postMessage('release');
         (await remote).release();
-        await new Promise((r) => w.once('exit', r));
+        await exited;
         console.log('ok', handles.length, m.isLocked(), s.available, rw.readers);
       })();`;
     const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 20_000 });
