@@ -145,6 +145,45 @@ describe('add', () => {
     expect(r[99_999]).toBe(100_000);
   });
 
+  test('100k queued tasks that throw synchronously all reject, in order, without a stack overflow', async () => {
+    const pool = new PromisePool(2);
+    const g = gate();
+    const held = [pool.add(() => g.promise), pool.add(() => g.promise)];
+    const ps: Promise<never>[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      ps.push(
+        pool.add(() => {
+          throw new Error(`e${i}`);
+        }),
+      );
+    }
+    g.open();
+    await Promise.all(held);
+    const results = await within(Promise.allSettled(ps), 30_000, '100k throwing tasks');
+    expect(results.every((r, i) => r.status === 'rejected' && (r.reason as Error).message === `e${i}`)).toBe(true);
+    expect(pool.activeCount + pool.pendingCount).toBe(0);
+  });
+
+  test('a task may return a plain value, a thenable, or a thenable that throws', async () => {
+    const pool = new PromisePool(1);
+    const boom = new Error('then threw');
+    const values = pool.add(() => 5 as unknown as Promise<number>);
+    const thenable = pool.add(() => ({ then: (resolve: (v: number) => void) => setTimeout(() => resolve(7), 5) }) as unknown as Promise<number>);
+    const bad = pool.add(
+      () =>
+        ({
+          then: () => {
+            throw boom;
+          },
+        }) as unknown as Promise<number>,
+    );
+    const last = pool.add(async () => 9);
+    expect(await values).toBe(5);
+    expect(await thenable).toBe(7);
+    expect(await rejectionOf(bad)).toBe(boom);
+    expect(await last).toBe(9);
+  });
+
   test('a task may add more tasks to its own pool', async () => {
     const pool = new PromisePool(2);
     const order: string[] = [];

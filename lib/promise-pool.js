@@ -16,21 +16,24 @@
  *   a copy that kept one small AsyncResource more per task (40 bytes), the
  *   pool without it needed 1.4-1.8x less time; the linked list of task
  *   objects (AsyncResources themselves) this replaces cost more still.
- *   Still, a bare-bones ring pool (no context, no abort, no shared mode)
- *   runs Q1 ~1.2x faster than this one in the same process; the probes
- *   and branches below are the price of the semantics.
- * - The queue is a ring buffer of 3-slot entries that doubles when full and
- *   shrinks back once empty: O(1) push and pop, never `Array#shift`. A task
- *   with a signal (and a map item) is one object in the first slot; it can
- *   leave the queue at once (O(1)): it is marked dead and skipped when it
- *   reaches the head. Dead entries are compacted away once they outnumber
- *   the live ones, so aborting many tasks behind a long one cannot grow the
- *   queue without bound.
- * - A *runner* is one async loop: it runs a task, awaits it, then takes the
- *   next pending task itself. So a finished task hands its slot on without a
- *   new promise, closure or microtask of ours; the only promise per `add` is
- *   the one it returns (map items have none: they write into the map's
- *   result array; see promise-pool-map.js).
+ * - The queue is a ring buffer of 3-slot entries that doubles when full
+ *   (with native copies) and shrinks back once empty: O(1) push and pop,
+ *   never `Array#shift`. A task with a signal (and a map item) is one
+ *   object in the first slot; it can leave the queue at once (O(1)): it is
+ *   marked dead and skipped when it reaches the head. Dead entries are
+ *   compacted away once they outnumber the live ones, so aborting many
+ *   tasks behind a long one cannot grow the queue without bound.
+ * - A *runner* is one object with two handlers, made once and reused: it
+ *   calls a task, subscribes its handlers to the result with the internal
+ *   `then` (what `await` does), and when they are called it settles the
+ *   task's promise and takes the next pending task itself. So a finished
+ *   task hands its slot on without a new closure or microtask of ours; the
+ *   only promises per task are the one `add` returns and the one `then`
+ *   returns (map items have no promise of their own: they write into the
+ *   map's result array; see promise-pool-map.js). An `await` in an async
+ *   loop did the same job but allocated a context and two closures per
+ *   await: the pool ran Q1 ~1.2x slower with it. A task that throws
+ *   synchronously is settled in the runner's loop, not by recursion.
  * - Async context. A task that finds a free slot starts synchronously, inside
  *   `add`, in the caller's context. A task that has to wait records the
  *   context of its `add` in an `AsyncResource` and its runner calls it
@@ -123,7 +126,7 @@ function newBareScope() {
 
 /** For a task that recorded no scope, at its start: null if still no hook is on, else a fresh resource with no store. */
 function scopeAtStart() {
-  if (new Promise(noop)[asyncIdKey] === undefined) return null;
+  if (Promise.resolve()[asyncIdKey] === undefined) return null;
   return bareScope.runInAsyncScope(newBareScope);
 }
 
@@ -215,6 +218,26 @@ function failEntry(x, resolve, error) {
   else x.fail(error);
 }
 
+/**
+ * Runs one task at a time: it calls the task, and its two handlers (made
+ * once per runner) settle the task's promise and take the next pending task.
+ */
+class Runner {
+  constructor() {
+    /** The running task's fn, SignalTask or MapTask; null while idle. */
+    this.x = null;
+    /** A plain task's resolve function. */
+    this.resolve = null;
+    this.ok = null;
+    this.fail = null;
+  }
+}
+
+/** Idle runners a pool keeps for reuse. */
+const IDLE_RUNNERS_KEPT = 64;
+
+const promiseThen = Promise.prototype.then;
+
 /** A ring bigger than this (in entries) is replaced by a small one once it is empty. */
 const RING_SHRINK = 1024;
 
@@ -242,6 +265,8 @@ class PromisePool {
   /** Shared mode: an `acquire` of ours is queued on the semaphore. */
   #acquiring = false;
   #idleResolvers = null;
+  /** Runners with no task, kept for reuse (at most IDLE_RUNNERS_KEPT). */
+  #idleRunners = [];
 
   /**
    * @param {number | Semaphore | { concurrency?: number, limit?: Semaphore | object }} limit
@@ -295,8 +320,7 @@ class PromisePool {
     if (options !== undefined) return this.#addWithOptions(fn, options);
     const promise = new Promise(captureResolvers);
     if (this.#pending === 0 && this.#active < this.#concurrency && this.#takePermit()) {
-      this.#active++;
-      this.#run(fn, nextResolve, HERE);
+      this.#start(fn, nextResolve, HERE);
       return promise;
     }
     this.#push(fn, nextResolve, scopeFor(promise));
@@ -313,8 +337,7 @@ class PromisePool {
     const task = new SignalTask(fn, nextResolve, signal);
     if (this.#pending === 0 && this.#active < this.#concurrency && this.#takePermit()) {
       task.state = STARTED;
-      this.#active++;
-      this.#run(task, null, HERE);
+      this.#start(task, null, HERE);
       return promise;
     }
     task.onAbort = () => {
@@ -373,35 +396,72 @@ class PromisePool {
   // ------------------------------------------------------------ internals
 
   /**
-   * Runs a task whose slot (and, in shared mode, permit) is taken, then the
-   * pending tasks after it. `scope`: HERE (started by `add`, in its caller's
-   * context), a Scope, or null (its `add` had no context to record).
+   * Starts a task whose slot (and, in shared mode, permit) is taken, on an
+   * idle runner. `scope`: HERE (started by `add`, in its caller's context),
+   * a Scope, or null (its `add` had no context to record).
    */
-  async #run(x, resolve, scope) {
-    const sem = this.#sem;
-    for (;;) {
-      let ok = true;
-      let value;
-      try {
-        if (scope === null) scope = scopeAtStart();
-        if (typeof x === 'function') value = await (scope === null || scope === HERE ? x() : scope.runInAsyncScope(x));
-        else value = await (scope === null || scope === HERE ? x.start() : scope.runInAsyncScope(x.start, x));
-      } catch (error) {
-        ok = false;
-        value = error;
-      }
-      // Before settling: a map may queue its next item from `done`, and should find the permit free.
-      if (sem !== null) sem.release();
-      if (typeof x === 'function') resolve(ok ? value : Promise.reject(value));
-      else if (ok) x.done(value);
-      else x.fail(value);
-      if (this.#pending === 0 || this.#active > this.#concurrency || !this.#takePermit()) break;
+  #start(x, resolve, scope) {
+    this.#active++;
+    const r = this.#idleRunners.pop() ?? this.#newRunner();
+    if (!this.#launch(r, x, resolve, scope)) this.#next(r);
+  }
+
+  #newRunner() {
+    const r = new Runner();
+    r.ok = (value) => {
+      this.#finish(r, true, value);
+      this.#next(r);
+    };
+    r.fail = (error) => {
+      this.#finish(r, false, error);
+      this.#next(r);
+    };
+    return r;
+  }
+
+  /**
+   * Calls the task and subscribes its runner to the outcome: true. If it
+   * throws synchronously (or its result cannot be subscribed to), it is
+   * settled at once: false.
+   */
+  #launch(r, x, resolve, scope) {
+    r.x = x;
+    r.resolve = resolve;
+    try {
+      if (scope === null) scope = scopeAtStart();
+      let result;
+      if (typeof x === 'function') result = scope === null || scope === HERE ? x() : scope.runInAsyncScope(x);
+      else result = scope === null || scope === HERE ? x.start() : scope.runInAsyncScope(x.start, x);
+      // What `await result` does, minus the await's own context and closures.
+      promiseThen.call(Promise.resolve(result), r.ok, r.fail);
+      return true;
+    } catch (error) {
+      this.#finish(r, false, error);
+      return false;
+    }
+  }
+
+  /** Settles runner r's task (after giving back its permit). */
+  #finish(r, ok, value) {
+    const x = r.x;
+    const resolve = r.resolve;
+    r.x = null;
+    r.resolve = null;
+    // Before settling: a map may queue its next item from `done`, and should find the permit free.
+    if (this.#sem !== null) this.#sem.release();
+    if (typeof x === 'function') resolve(ok ? value : Promise.reject(value));
+    else if (ok) x.done(value);
+    else x.fail(value);
+  }
+
+  /** Runner r's task is settled: it runs the next pending task itself, or goes idle. */
+  #next(r) {
+    while (this.#pending !== 0 && this.#active <= this.#concurrency && this.#takePermit()) {
       this.#take();
-      x = takenX;
-      resolve = takenResolve;
-      scope = takenScope;
+      if (this.#launch(r, takenX, takenResolve, takenScope)) return;
     }
     this.#active--;
+    if (this.#idleRunners.length < IDLE_RUNNERS_KEPT) this.#idleRunners.push(r);
     if (this.#pending !== 0) this.#pump();
     else this.#checkIdle();
   }
@@ -414,8 +474,7 @@ class PromisePool {
         return;
       }
       this.#take();
-      this.#active++;
-      this.#run(takenX, takenResolve, takenScope);
+      this.#start(takenX, takenResolve, takenScope);
     }
   }
 
@@ -436,8 +495,7 @@ class PromisePool {
           return;
         }
         this.#take();
-        this.#active++;
-        this.#run(takenX, takenResolve, takenScope);
+        this.#start(takenX, takenResolve, takenScope);
         this.#pump();
       },
       (error) => {
@@ -510,14 +568,11 @@ class PromisePool {
   /** Doubles the ring, its entries moved to the front in order. */
   #grow() {
     const old = this.#ring;
-    const mask = this.#mask;
-    const size = (mask + 1) * 2;
-    const q = new Array(size * 3);
-    for (let k = 0, j = this.#head; k < this.#len; k++, j = (j + 1) & mask) {
-      q[k * 3] = old[j * 3];
-      q[k * 3 + 1] = old[j * 3 + 1];
-      q[k * 3 + 2] = old[j * 3 + 2];
-    }
+    const size = (this.#mask + 1) * 2;
+    const h = this.#head * 3;
+    // Native copies (memcpy) rather than a loop over 3-slot entries.
+    const q = h === 0 ? old : old.slice(h).concat(old.slice(0, h));
+    q.length = size * 3;
     this.#ring = q;
     this.#mask = size - 1;
     this.#head = 0;
