@@ -1,4 +1,5 @@
 import { Mutex, Permit, NotHeldError, TimeoutError, AbortError, ClosedError } from '../index';
+import { inspect } from 'node:util';
 import { modes, settle, track, randomPause, sleep, until } from './helpers';
 
 describe.each(modes)('Mutex (%s mode)', (_mode, prep) => {
@@ -18,6 +19,42 @@ describe.each(modes)('Mutex (%s mode)', (_mode, prep) => {
       expect(m.isLocked()).toBe(true);
     }
     expect(m.isLocked()).toBe(false);
+  });
+
+  test('guards from every path are Permits, not thenables, and release what they hold', async () => {
+    const m = prep(new Mutex());
+    const fast = await m.acquire(); // free: granted at once
+    const queued = m.acquire(); // queued, granted by the release below
+    const timed = m.acquire({ timeout: 10_000 }); // queued with options
+    fast.release();
+    const q = await queued;
+    q.release();
+    const t = await timed;
+    for (const g of [fast, q, t]) {
+      expect(g).toBeInstanceOf(Permit);
+      expect(typeof (g as unknown as { then?: unknown }).then).not.toBe('function');
+      expect(Object.keys(g)).toEqual([]);
+    }
+    expect(t.released).toBe(false);
+    expect(t.permits).toBe(1);
+    t.release();
+    expect(t.released).toBe(true);
+    expect(t.permits).toBe(0);
+    expect(m.isLocked()).toBe(false);
+  });
+
+  test('a Permit cannot be made or used outside acquire/tryAcquire', () => {
+    const P = Permit as unknown as new () => unknown;
+    expect(() => new P()).toThrow(TypeError);
+    expect(() => Permit.prototype.release.call({})).toThrow(/not a Permit/);
+    expect(() => Object.getOwnPropertyDescriptor(Permit.prototype, 'permits')!.get!.call({})).toThrow(/not a Permit/);
+  });
+
+  test('a Permit prints its state, not its internals', async () => {
+    const g = await prep(new Mutex()).acquire();
+    expect(inspect(g)).toBe('Permit { permits: 1, released: false }');
+    g.release();
+    expect(inspect(g)).toBe('Permit { permits: 0, released: true }');
   });
 
   test('method form: acquire then mutex.release()', async () => {

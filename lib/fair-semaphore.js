@@ -31,7 +31,7 @@ const { validateInteger, validateWaitOptions } = require('./validate.js');
 // Realm-independent: a handle that arrived in a message may come from another realm (a vm context, jest).
 const { isSharedArrayBuffer } = require('node:util').types;
 const { detection, currentScopes, registerWait } = require('./deadlock.js');
-const { Permit } = require('./permit.js');
+const { newPermit, newResolvedPermit, grantedPermit } = require('./permit.js');
 const { LocalWaiter, Waiter, watch, cleanupExtra } = require('./semaphore-waiters.js');
 
 const WAITERS = 1;
@@ -164,7 +164,7 @@ class FairSemaphore {
    * must be validated. Returns a promise; never throws.
    */
   acquire(n, options) {
-    if (options === undefined && this.takeLocal(n)) return Promise.resolve(new Permit(this, n));
+    if (options === undefined && this.takeLocal(n)) return grantedPermit(this, n);
     return this.acquireSlow(n, options);
   }
 
@@ -187,7 +187,7 @@ class FairSemaphore {
   acquireSlow(n, options) {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(`${this.kind} acquire was aborted`, { cause: signal.reason }));
-    if (this.tryAcquire(n)) return Promise.resolve(new Permit(this, n)); // with options, or shared
+    if (this.tryAcquire(n)) return grantedPermit(this, n); // with options, or shared
     const within = detection.enabled ? currentScopes() : undefined;
     if (!this.shared) {
       if (within === undefined) return this.enqueueLocal(n, options);
@@ -196,7 +196,7 @@ class FairSemaphore {
     for (;;) {
       const token = newToken();
       const r = native.semAcquire(isolateId, this.id, n, token);
-      if (r === 1) return Promise.resolve(new Permit(this, n)); // native code counted it in the ledger
+      if (r === 1) return grantedPermit(this, n); // native code counted it in the ledger
       if (r === STATUS.CLOSED) return Promise.reject(this.closedError());
       if (r < 0) return Promise.reject(new Error(`threadkit: ${this.kind} acquire failed (status ${r})`));
       return new Promise((resolve, reject) => {
@@ -262,7 +262,7 @@ class FairSemaphore {
       this.unlinkLocal(w);
       if (w.extra !== null) cleanupExtra(w.extra);
       this.heldLocal += n;
-      w.resolve(new Permit(this, n));
+      w.resolve(newResolvedPermit(this, n));
       w = next;
     }
     this.word = (available << SHIFT) | (this.word & CLOSED) | (this.head === null ? 0 : WAITERS);

@@ -1,43 +1,80 @@
 'use strict';
 
+const ENGINE = Symbol('engine');
+const PERMITS = Symbol('permits');
+
 /** The guard that acquire() resolves to: releases exactly what was acquired, once. */
 class Permit {
-  #engine;
-  #permits;
-  constructor(engine, permits) {
-    this.#engine = engine;
-    this.#permits = permits;
+  constructor() {
+    throw new TypeError('a Permit is made by acquire() or tryAcquire(); it cannot be constructed directly');
   }
 
   /** Number of permits this guard holds (0 after release). */
   get permits() {
-    return this.#engine === null ? 0 : this.#permits;
+    return engineOf(this) === null ? 0 : this[PERMITS];
   }
 
   /** True once released. */
   get released() {
-    return this.#engine === null;
+    return engineOf(this) === null;
   }
 
   /** Releases what this guard holds. Calling it again does nothing. */
   release() {
-    const e = this.#engine;
+    const e = engineOf(this);
     if (e === null) return;
-    this.#engine = null;
-    e.release(this.#permits);
+    this[ENGINE] = null;
+    e.release(this[PERMITS]);
   }
 
   [Symbol.dispose]() {
     this.release();
   }
+
+  /** For console.log: the state, not the internals. */
+  [Symbol.for('nodejs.util.inspect.custom')]() {
+    return `Permit { permits: ${this.permits}, released: ${this.released} }`;
+  }
 }
 
-// Resolving a promise with an object looks up its `then`. Answering that
-// lookup on the guard's own prototype (with a non-callable value, so a guard
-// is not a thenable) is cheaper than a miss that walks up to
-// Object.prototype. (A plain object literal would be cheaper still, but V8
-// pretenures literal allocation sites after a full GC, which made it 4x
-// slower from then on.)
-Object.defineProperty(Permit.prototype, 'then', { value: undefined, enumerable: false });
+function engineOf(permit) {
+  const e = permit[ENGINE];
+  if (e === undefined) throw new TypeError('not a Permit: use the guard that acquire() or tryAcquire() gave');
+  return e;
+}
 
-module.exports = { Permit };
+/** A Permit for `n` permits of `engine`, held now. */
+function newPermit(engine, n) {
+  const p = Object.create(Permit.prototype);
+  p[ENGINE] = engine;
+  p[PERMITS] = n;
+  return p;
+}
+
+/**
+ * The prototype of permits that settle a promise through its resolve
+ * function (queued acquires): resolving looks up `then` at run time, and
+ * finding it here (not callable, so a permit is still no thenable) is
+ * cheaper than a miss that walks up to Object.prototype.
+ */
+const resolvedProto = Object.create(Permit.prototype, { then: { value: undefined } });
+
+/** A Permit for `n` permits of `engine`, held now, for a promise's resolve function. */
+function newResolvedPermit(engine, n) {
+  const p = Object.create(resolvedProto);
+  p[ENGINE] = engine;
+  p[PERMITS] = n;
+  return p;
+}
+
+/**
+ * A promise fulfilled with a new Permit. An async function's `return` of an
+ * object whose map TurboFan knows, with no `then` anywhere on its prototype
+ * chain, is compiled to a plain fulfil; `Promise.resolve(permit)` always
+ * looks `then` up at run time.
+ */
+async function grantedPermit(engine, n) {
+  return newPermit(engine, n);
+}
+
+module.exports = { Permit, newPermit, newResolvedPermit, grantedPermit };

@@ -7,7 +7,7 @@
 
 const { native, isolateId, STATUS, WAKE_CLOSED, waiters, settleWakes } = require('./runtime.js');
 const { AbortError, TimeoutError } = require('./errors.js');
-const { Permit } = require('./permit.js');
+const { newResolvedPermit } = require('./permit.js');
 
 /**
  * A waiter queued in local mode: as small as possible, since a contended
@@ -92,7 +92,7 @@ class Waiter {
   /** Native code has already counted the permits in this thread's ledger. */
   grant() {
     this.cleanup();
-    this.resolve(new Permit(this.engine, this.permits));
+    this.resolve(newResolvedPermit(this.engine, this.permits));
   }
 
   fail(code) {

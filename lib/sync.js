@@ -8,7 +8,7 @@
  */
 
 const { FairSemaphore, MAX_PERMITS, validatePermits, validateWaitOptions } = require('./fair-semaphore.js');
-const { Permit } = require('./permit.js');
+const { Permit, newPermit } = require('./permit.js');
 const { validateFunction } = require('./validate.js');
 const { detection, runAsScope } = require('./deadlock.js');
 
@@ -101,7 +101,7 @@ class Semaphore {
   tryAcquire(n = 1) {
     const e = this.#e;
     if (n !== 1) validatePermits(n, 'n', e.max);
-    return e.tryAcquire(n) ? new Permit(e, n) : null;
+    return e.tryAcquire(n) ? newPermit(e, n) : null;
   }
 
   release(n = 1) {
@@ -162,7 +162,7 @@ class Mutex {
 
   tryAcquire() {
     const e = this.#e;
-    return e.tryAcquire(1) ? new Permit(e, 1) : null;
+    return e.tryAcquire(1) ? newPermit(e, 1) : null;
   }
 
   release() {
@@ -248,11 +248,11 @@ class RwLock {
   }
 
   tryReadLock() {
-    return this.#e.tryAcquire(1) ? new Permit(this.#e, 1) : null;
+    return this.#e.tryAcquire(1) ? newPermit(this.#e, 1) : null;
   }
 
   tryWriteLock() {
-    return this.#e.tryAcquire(MAX_PERMITS) ? new Permit(this.#e, MAX_PERMITS) : null;
+    return this.#e.tryAcquire(MAX_PERMITS) ? newPermit(this.#e, MAX_PERMITS) : null;
   }
 
   runRead(fn, options) {
