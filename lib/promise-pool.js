@@ -34,37 +34,19 @@
  *   loop did the same job but allocated a context and two closures per
  *   await: the pool ran Q1 ~1.2x slower with it. A task that throws
  *   synchronously is settled in the runner's loop, not by recursion.
- * - Async context. A task that finds a free slot starts synchronously, inside
- *   `add`, in the caller's context. A task that has to wait records the
- *   context of its `add` in an `AsyncResource` and its runner calls it
- *   through `runInAsyncScope`, but only when there is a context to record.
- *   With the async_hooks-based AsyncLocalStorage (Node 20 and 22; 24 with
- *   --no-async-context-frame) a context exists only while some async hook
- *   with an `init` callback is enabled (every AsyncLocalStorage in use
- *   enables one), and then Node tags every new promise with its async id,
- *   so the promise `add` creates anyway tells, for the price of one property
- *   read, whether a resource is needed. Without one, the task records
- *   nothing (`scope` null) and, when it starts, runs where its runner is,
- *   unless hooks have been enabled in the meantime (a probe promise tells):
- *   then it runs in a fresh resource made inside a resource created while no
- *   hook was on, so it sees no store, exactly as a resource recorded at its
- *   `add` would have shown it, and a store it sets with `enterWith` stays
- *   its own. Whether promises really are tagged is tested once, on first
- *   use, by enabling an empty hook for a moment; if the test fails, or if
- *   AsyncLocalStorage is not the async_hooks-based one (AsyncContextFrame,
- *   the default from Node 24 on), every waiting task records a resource, as
- *   before. A map records one context for all of its items.
+ * - Async context: see promise-pool-context.js. A task that finds a free
+ *   slot starts synchronously, inside `add`, in the caller's context.
  * - Local mode makes no native call. Shared mode asks the semaphore for a
  *   permit with `tryAcquire` (one compare-and-swap) before each start; when
  *   none is free, the pool keeps exactly one `acquire` queued (FIFO with the
  *   other threads' waiters) and starts the head task when it is granted.
  */
 
-const { AsyncResource, AsyncLocalStorage, createHook } = require('node:async_hooks');
 const { Semaphore } = require('./sync.js');
 const { PoolClearedError } = require('./errors.js');
 const { MapRun, abortError } = require('./promise-pool-map.js');
-const { validateFunction, describe } = require('./validate.js');
+const { HERE, scopeFor, scopeAtStart } = require('./promise-pool-context.js');
+const { validateFunction, validateOptionKeys, isAbortSignal, describe } = require('./validate.js');
 
 // One executor for every promise: no closure per `add`.
 let nextResolve;
@@ -72,62 +54,6 @@ let nextReject;
 function captureResolvers(resolve, reject) {
   nextResolve = resolve;
   nextReject = reject;
-}
-
-function noop() {}
-
-/** The async context of a waiting task's `add` call. */
-class Scope extends AsyncResource {
-  constructor() {
-    super('PromisePoolTask');
-  }
-}
-
-/** In a runner: the task was started by `add` itself, in its caller's context. */
-const HERE = Symbol('here');
-
-/**
- * The symbol under which Node's async_hooks tag a promise with its async id
- * while an init hook is enabled, once `hooksProbe()` has found it usable;
- * null while unknown, false if it cannot be relied on (then every waiting
- * task records its context).
- */
-let asyncIdKey = null;
-/** An AsyncResource made while no hook was enabled: it holds no store. */
-let bareScope = null;
-
-function findAsyncIdKey() {
-  try {
-    // Only the async_hooks-based AsyncLocalStorage keeps its stores on async resources.
-    if (typeof AsyncLocalStorage.prototype._propagate !== 'function') return false;
-    const key = Object.getOwnPropertySymbols(new AsyncResource('PromisePoolProbe')).find((s) => s.description === 'async_id_symbol');
-    if (key === undefined) return false;
-    if (new Promise(noop)[key] !== undefined) return key; // a hook is on already, and promises are tagged
-    const hook = createHook({ init: noop }).enable();
-    const tagged = new Promise(noop)[key] !== undefined;
-    hook.disable();
-    return tagged ? key : false;
-  } catch {
-    return false;
-  }
-}
-
-/** The scope a task that waits must record, given the promise its `add` just made: null if none is needed. */
-function scopeFor(promise) {
-  if (asyncIdKey === null) asyncIdKey = findAsyncIdKey();
-  if (asyncIdKey === false || promise[asyncIdKey] !== undefined) return new Scope();
-  bareScope ??= new AsyncResource('PromisePoolTask');
-  return null;
-}
-
-function newBareScope() {
-  return new Scope();
-}
-
-/** For a task that recorded no scope, at its start: null if still no hook is on, else a fresh resource with no store. */
-function scopeAtStart() {
-  if (Promise.resolve()[asyncIdKey] === undefined) return null;
-  return bareScope.runInAsyncScope(newBareScope);
 }
 
 /**
@@ -182,19 +108,8 @@ function checkConcurrency(value, name) {
 
 function checkSignal(options, name) {
   const signal = options.signal;
-  if (signal !== undefined && !(signal !== null && typeof signal === 'object' && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function')) {
-    throw new TypeError(`${name}.signal must be an AbortSignal, got ${describe(signal)}`);
-  }
+  if (signal !== undefined && !isAbortSignal(signal)) throw new TypeError(`${name}.signal must be an AbortSignal, got ${describe(signal)}`);
   return signal;
-}
-
-function checkOptions(options, name, allowed) {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`${name} must be an object like { ${allowed.join(', ')} }, got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw new TypeError(`${name}.${key} is not an option; use ${allowed.join(', ')}`);
-  }
 }
 
 /** Attaches to a shared limit given as a Semaphore or its handle. */
@@ -279,7 +194,7 @@ class PromisePool {
       this.#concurrency = Infinity;
       this.#sem = semaphoreFrom(limit);
     } else if (limit !== null && typeof limit === 'object') {
-      checkOptions(limit, 'options', ['concurrency', 'limit']);
+      validateOptionKeys(limit, 'options', ['concurrency', 'limit']);
       if (limit.limit === undefined && limit.concurrency === undefined) {
         throw new TypeError('new PromisePool(options) needs options.concurrency (a positive integer or Infinity) or options.limit (a Semaphore or its handle)');
       }
@@ -329,7 +244,7 @@ class PromisePool {
   }
 
   #addWithOptions(fn, options) {
-    checkOptions(options, 'options', ['signal']);
+    validateOptionKeys(options, 'options', ['signal']);
     const signal = checkSignal(options, 'options');
     if (signal === undefined) return this.add(fn);
     if (signal.aborted) return Promise.reject(abortError(signal, 'PromisePool task'));
@@ -360,7 +275,7 @@ class PromisePool {
     let signal;
     let limit = Infinity;
     if (options !== undefined) {
-      checkOptions(options, 'options', ['stopOnError', 'signal', 'concurrency']);
+      validateOptionKeys(options, 'options', ['stopOnError', 'signal', 'concurrency']);
       if (options.stopOnError !== undefined) {
         if (typeof options.stopOnError !== 'boolean') throw new TypeError(`options.stopOnError must be a boolean, got ${describe(options.stopOnError)}`);
         stopOnError = options.stopOnError;

@@ -47,8 +47,18 @@ function validateWaitOptions(options, name = 'options') {
   }
 }
 
+/** Checks that `options` is an object whose keys are all in `allowed`. */
+function validateOptionKeys(options, name, allowed) {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`${name} must be an object like { ${allowed.join(', ')} }, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) throw new TypeError(`${name}.${key} is not an option; use ${allowed.join(', ')}`);
+  }
+}
+
 function validateFunction(fn, name) {
   if (typeof fn !== 'function') throw new TypeError(`${name} must be a function, got ${describe(fn)}`);
 }
 
-module.exports = { validateInteger, validateWaitOptions, validateFunction, describe, isAbortSignal };
+module.exports = { validateInteger, validateWaitOptions, validateOptionKeys, validateFunction, describe, isAbortSignal };

@@ -1,0 +1,87 @@
+'use strict';
+/**
+ * The async context a waiting PromisePool task runs in.
+ *
+ * A task that finds a free slot starts synchronously, inside `add`, in the
+ * caller's context. A task that has to wait records the context of its `add`
+ * in an `AsyncResource` and its runner calls it through `runInAsyncScope`,
+ * but only when there is a context to record. With the async_hooks-based
+ * AsyncLocalStorage (Node 20 and 22; 24 with --no-async-context-frame) a
+ * context exists only while some async hook with an `init` callback is
+ * enabled (every AsyncLocalStorage in use enables one), and then Node tags
+ * every new promise with its async id, so the promise `add` creates anyway
+ * tells, for the price of one property read, whether a resource is needed.
+ * Without one, the task records nothing (`scope` null) and, when it starts,
+ * runs where its runner is, unless hooks have been enabled in the meantime
+ * (a probe promise tells): then it runs in a fresh resource made inside a
+ * resource created while no hook was on, so it sees no store, exactly as a
+ * resource recorded at its `add` would have shown it, and a store it sets
+ * with `enterWith` stays its own. Whether promises really are tagged is
+ * tested once, on first use, by enabling an empty hook for a moment; if the
+ * test fails, or if AsyncLocalStorage is not the async_hooks-based one
+ * (AsyncContextFrame, the default from Node 24 on), every waiting task
+ * records a resource. Node turns promise tagging off again only at the next
+ * microtask after the probe's hook is disabled, so the adds of the
+ * synchronous run that made the first probe record a resource each:
+ * correct, only slower. A map records one context for all of its items.
+ */
+
+const { AsyncResource, AsyncLocalStorage, createHook } = require('node:async_hooks');
+
+function noop() {}
+
+/** The async context of a waiting task's `add` call. */
+class Scope extends AsyncResource {
+  constructor() {
+    super('PromisePoolTask');
+  }
+}
+
+/** In a runner: the task was started by `add` itself, in its caller's context. */
+const HERE = Symbol('here');
+
+/**
+ * The symbol under which Node's async_hooks tag a promise with its async id
+ * while an init hook is enabled, once `hooksProbe()` has found it usable;
+ * null while unknown, false if it cannot be relied on (then every waiting
+ * task records its context).
+ */
+let asyncIdKey = null;
+/** An AsyncResource made while no hook was enabled: it holds no store. */
+let bareScope = null;
+
+function findAsyncIdKey() {
+  try {
+    // Only the async_hooks-based AsyncLocalStorage keeps its stores on async resources.
+    if (typeof AsyncLocalStorage.prototype._propagate !== 'function') return false;
+    const key = Object.getOwnPropertySymbols(new AsyncResource('PromisePoolProbe')).find((s) => s.description === 'async_id_symbol');
+    if (key === undefined) return false;
+    if (new Promise(noop)[key] !== undefined) return key; // a hook is on already, and promises are tagged
+    const hook = createHook({ init: noop }).enable();
+    const tagged = new Promise(noop)[key] !== undefined;
+    hook.disable();
+    return tagged ? key : false;
+  } catch {
+    return false;
+  }
+}
+
+/** The scope a task that waits must record, given the promise its `add` just made: null if none is needed. */
+function scopeFor(promise) {
+  if (asyncIdKey === null) asyncIdKey = findAsyncIdKey();
+  if (asyncIdKey === false || promise[asyncIdKey] !== undefined) return new Scope();
+  bareScope ??= new AsyncResource('PromisePoolTask');
+  return null;
+}
+
+function newBareScope() {
+  return new Scope();
+}
+
+/** For a task that recorded no scope, at its start: null if still no hook is on, else a fresh resource with no store. */
+function scopeAtStart() {
+  if (Promise.resolve()[asyncIdKey] === undefined) return null;
+  return bareScope.runInAsyncScope(newBareScope);
+}
+
+module.exports = { HERE, scopeFor, scopeAtStart };
