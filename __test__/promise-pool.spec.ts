@@ -699,6 +699,42 @@ describe('async context (AsyncLocalStorage)', () => {
     expect(r.stdout.trim()).toBe('undefined undefined d');
   });
 
+  test("a process's first burst of waiting tasks records no context while no hook is on, and one per task while one is", () => {
+    // Counts the pool's context objects (class Scope) in a heap snapshot of a fresh process.
+    const count = (withAls: boolean) => {
+      const r = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `const { PromisePool } = require(${JSON.stringify(root)});
+           const { AsyncLocalStorage } = require('node:async_hooks');
+           const v8 = require('node:v8');
+           const als = new AsyncLocalStorage();
+           const pool = new PromisePool(1);
+           let open;
+           const ps = [pool.add(() => new Promise((r) => (open = r)))];
+           const addAll = () => { for (let i = 0; i < 2000; i++) ps.push(pool.add(async () => i)); };
+           if (${withAls}) als.run('ctx', addAll); else addAll();
+           const fs = require('node:fs');
+           const file = v8.writeHeapSnapshot(require('node:path').join(require('node:os').tmpdir(), 'tk-' + process.pid + '.heapsnapshot'));
+           const snap = JSON.parse(fs.readFileSync(file));
+           fs.unlinkSync(file);
+           const f = snap.snapshot.meta.node_fields, n = f.length, name = f.indexOf('name'), type = f.indexOf('type');
+           const objectType = snap.snapshot.meta.node_types[0].indexOf('object');
+           let scopes = 0;
+           for (let i = 0; i < snap.nodes.length; i += n) if (snap.nodes[i + type] === objectType && snap.strings[snap.nodes[i + name]] === 'Scope') scopes++;
+           open();
+           Promise.all(ps).then((r) => console.log(scopes, r.length));`,
+        ],
+        { cwd: root, encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(r.stderr).toBe('');
+      return r.stdout.trim();
+    };
+    expect(count(false)).toBe('0 2001');
+    expect(count(true)).toBe('2000 2001');
+  });
+
   test('map items run in the context of the map call', async () => {
     const als = new AsyncLocalStorage<number>();
     const pool = new PromisePool(2);

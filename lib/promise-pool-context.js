@@ -16,14 +16,15 @@
  * (a probe promise tells): then it runs in a fresh resource made inside a
  * resource created while no hook was on, so it sees no store, exactly as a
  * resource recorded at its `add` would have shown it, and a store it sets
- * with `enterWith` stays its own. Whether promises really are tagged is
- * tested once, on first use, by enabling an empty hook for a moment; if the
- * test fails, or if AsyncLocalStorage is not the async_hooks-based one
- * (AsyncContextFrame, the default from Node 24 on), every waiting task
- * records a resource. Node turns promise tagging off again only at the next
- * microtask after the probe's hook is disabled, so the adds of the
- * synchronous run that made the first probe record a resource each:
- * correct, only slower. A map records one context for all of its items.
+ * with `enterWith` stays its own. On Node 20 to 22 that promises are tagged
+ * is known (and this package's tests check it); on other versions it is
+ * tested once, on first use, by enabling an empty hook for a moment (Node
+ * turns promise tagging off again only at the next microtask, so the rest
+ * of that synchronous run records a resource per waiting task: correct,
+ * only slower). If the test fails, or if AsyncLocalStorage is not the
+ * async_hooks-based one (AsyncContextFrame, the default from Node 24 on),
+ * every waiting task records a resource. A map records one context for all
+ * of its items.
  */
 
 const { AsyncResource, AsyncLocalStorage, createHook } = require('node:async_hooks');
@@ -42,13 +43,16 @@ const HERE = Symbol('here');
 
 /**
  * The symbol under which Node's async_hooks tag a promise with its async id
- * while an init hook is enabled, once `hooksProbe()` has found it usable;
+ * while an init hook is enabled, once `findAsyncIdKey()` has found it usable;
  * null while unknown, false if it cannot be relied on (then every waiting
  * task records its context).
  */
 let asyncIdKey = null;
 /** An AsyncResource made while no hook was enabled: it holds no store. */
 let bareScope = null;
+
+/** Node majors whose promise tagging under an init hook is known (and tested), so no live probe is needed. */
+const TAGGING_KNOWN = [20, 21, 22];
 
 function findAsyncIdKey() {
   try {
@@ -57,6 +61,12 @@ function findAsyncIdKey() {
     const key = Object.getOwnPropertySymbols(new AsyncResource('PromisePoolProbe')).find((s) => s.description === 'async_id_symbol');
     if (key === undefined) return false;
     if (new Promise(noop)[key] !== undefined) return key; // a hook is on already, and promises are tagged
+    // Node 20 to 22 tag every promise while an init hook is enabled
+    // (promiseInitHook in lib/internal/async_hooks.js); our tests check it.
+    // Elsewhere, test it. The test's hook keeps promise tagging on until the
+    // next microtask, so the rest of this synchronous run records a scope
+    // per waiting task: correct, only slower.
+    if (TAGGING_KNOWN.includes(Number(process.versions.node.split('.')[0]))) return key;
     const hook = createHook({ init: noop }).enable();
     const tagged = new Promise(noop)[key] !== undefined;
     hook.disable();
