@@ -471,8 +471,10 @@ describe('Channel across threads', () => {
   test('rendezvous across threads: the worker send resolves when main receives', async () => {
     const ch = new Channel<{ from: number; seq: number }>();
     const w = workers.start('channel-participant.js', { channel: ch.handle, from: 7, count: 20, receive: false });
+    // Listen first: the worker's message can be emitted here before the wake-up of our last receive.
+    const sent = messageWhere(w, (m: { sent?: boolean }) => m.sent === true);
     for (let i = 0; i < 20; i++) expect(await ch.receive()).toEqual({ from: 7, seq: i });
-    await messageWhere(w, (m: { sent?: boolean }) => m.sent === true);
+    await sent;
   });
 
   test('select across threads: a case on a channel a worker sends to wins', async () => {
