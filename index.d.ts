@@ -21,8 +21,10 @@ export interface WaitOptions {
 }
 
 /**
- * What `acquire`, `readLock` and `writeLock` resolve to: holds permits until
- * released. Works with `using`:
+ * What `acquire`, `readLock` and `writeLock` resolve to (and `tryAcquire`
+ * returns): holds permits until released. Exported for `instanceof`; it
+ * cannot be constructed (`new Permit()` throws a `TypeError`). Works with
+ * `using`:
  *
  * @example
  * {
