@@ -50,6 +50,22 @@ describe.each(modes)('Mutex (%s mode)', (_mode, prep) => {
     expect(() => Object.getOwnPropertyDescriptor(Permit.prototype, 'permits')!.get!.call({})).toThrow(/not a Permit/);
   });
 
+  test('an object made from a guard cannot release it again, and nobody can give guards a then', async () => {
+    const m = prep(new Mutex());
+    const g = await m.acquire();
+    expect(() => (Object.create(g) as Permit).release()).toThrow(/not a Permit/);
+    expect(m.isLocked()).toBe(true);
+    g.release();
+    expect(m.isLocked()).toBe(false);
+    expect(Object.isFrozen(Permit.prototype)).toBe(true);
+    expect(() => {
+      (Permit.prototype as unknown as { then: unknown }).then = () => {};
+    }).toThrow(TypeError); // strict mode: assigning to a frozen object throws
+    const again = await m.acquire();
+    expect(again).toBeInstanceOf(Permit);
+    again.release();
+  });
+
   test('a Permit prints its state, not its internals', async () => {
     const g = await prep(new Mutex()).acquire();
     expect(inspect(g)).toBe('Permit { permits: 1, released: false }');

@@ -35,6 +35,29 @@ describe('limit = a Semaphore, on one thread', () => {
     await until(() => sem.available === 4, 'permits to come back', 5000);
   });
 
+  test("a task that releases the pool's permit itself: the pool warns, settles the task and goes on", async () => {
+    const sem = new Semaphore(1);
+    const pool = new PromisePool(sem);
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      const first = pool.add(async () => {
+        sem.release(); // the permit the pool took for this task
+        await null;
+        return 'first';
+      });
+      const second = pool.add(async () => 'second');
+      expect(await within(Promise.all([first, second]), 10_000, 'both tasks')).toEqual(['first', 'second']);
+      await within(pool.onIdle(), 10_000, 'idle');
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0][0]).toMatch(/^PromisePool: .*not locked/);
+      expect(warn.mock.calls[0][1]).toMatchObject({ type: 'NotHeldError', code: 'ERR_THREADKIT_NOT_HELD' });
+      expect(pool.activeCount + pool.pendingCount).toBe(0);
+      expect(sem.available).toBe(1);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   test('two pools on one Semaphore share it: together they never pass it', async () => {
     const sem = new Semaphore(3);
     const a = new PromisePool(sem);

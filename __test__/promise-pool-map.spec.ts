@@ -1,6 +1,6 @@
 // PromisePool.map: order, iterables, stopOnError, signals, its own concurrency, clear.
 import { PromisePool, PoolClearedError, AbortError } from '../index';
-import { randomPause, settle, track, sleep } from './helpers';
+import { randomPause, settle, track, sleep, within } from './helpers';
 import { gate, meter, rejectionOf } from './promise-pool-helpers';
 
 describe('map', () => {
@@ -97,6 +97,24 @@ describe('map', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+
+  test('5000 items that throw synchronously, one at a time on an unlimited pool: no stack overflow, all errors reported', async () => {
+    const pool = new PromisePool(Infinity);
+    const items = Array.from({ length: 5000 }, (_, i) => i);
+    const err = await rejectionOf(
+      pool.map(
+        items,
+        (i) => {
+          throw new Error(`e${i}`);
+        },
+        { concurrency: 1, stopOnError: false },
+      ),
+    );
+    expect(err).toBeInstanceOf(AggregateError);
+    expect((err as AggregateError).errors.map((e: Error) => e.message)).toEqual(items.map((i) => `e${i}`));
+    await within(pool.onIdle(), 10_000, 'idle');
+    expect(pool.activeCount).toBe(0);
   });
 
   test('stopOnError: false runs every item and rejects with an AggregateError of all errors in input order', async () => {

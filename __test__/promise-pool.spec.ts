@@ -122,6 +122,45 @@ describe('add', () => {
     expect(pool.activeCount + pool.pendingCount).toBe(0);
   });
 
+  test('works, and keeps its limit, while the global Promise is replaced (zone.js, polyfills)', async () => {
+    const Original = global.Promise;
+    class Foreign<T> {
+      #p: Promise<T>;
+      constructor(executor: (resolve: (v: T) => void, reject: (e: unknown) => void) => void) {
+        this.#p = new Original(executor);
+      }
+      then<A, B>(a?: (v: T) => A, b?: (e: unknown) => B) {
+        return this.#p.then(a, b);
+      }
+      static resolve<T>(v: T) {
+        return new Foreign<T>((r) => r(v));
+      }
+      static reject(e: unknown) {
+        return new Foreign<never>((_, j) => j(e));
+      }
+    }
+    const pool = new PromisePool(1);
+    let running = 0;
+    let max = 0;
+    const task = (i: number) => () =>
+      new Original<number>((r) => {
+        max = Math.max(max, ++running);
+        setTimeout(() => {
+          running--;
+          r(i);
+        }, 5);
+      });
+    (global as { Promise: unknown }).Promise = Foreign;
+    let ps: PromiseLike<number>[];
+    try {
+      ps = [0, 1, 2].map((i) => pool.add(task(i)));
+    } finally {
+      global.Promise = Original;
+    }
+    expect(await within(Original.all(ps), 10_000, 'tasks')).toEqual([0, 1, 2]);
+    expect(max).toBe(1);
+  });
+
   test('a task may return a plain value, a thenable, or a thenable that throws', async () => {
     const pool = new PromisePool(1);
     const boom = new Error('then threw');

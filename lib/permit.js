@@ -39,7 +39,12 @@ class Permit {
 
 function engineOf(permit) {
   const e = permit[ENGINE];
-  if (e === undefined) throw new TypeError('not a Permit: use the guard that acquire() or tryAcquire() gave');
+  // The prototype check refuses an object made with Object.create(permit),
+  // which would read the permit's engine and release it a second time.
+  const proto = Object.getPrototypeOf(permit);
+  if (e === undefined || (proto !== Permit.prototype && proto !== resolvedProto)) {
+    throw new TypeError('not a Permit: use the guard that acquire() or tryAcquire() gave');
+  }
   return e;
 }
 
@@ -57,7 +62,10 @@ function newPermit(engine, n) {
  * finding it here (not callable, so a permit is still no thenable) is
  * cheaper than a miss that walks up to Object.prototype.
  */
-const resolvedProto = Object.create(Permit.prototype, { then: { value: undefined } });
+const resolvedProto = Object.freeze(Object.create(Permit.prototype, { then: { value: undefined } }));
+// Frozen, so that nobody can give permits a `then` (which would make them
+// thenables and break every acquire) or replace their methods.
+Object.freeze(Permit.prototype);
 
 /** A Permit for `n` permits of `engine`, held now, for a promise's resolve function. */
 function newResolvedPermit(engine, n) {

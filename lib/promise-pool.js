@@ -33,7 +33,8 @@
  *   map's result array; see promise-pool-map.js). An `await` in an async
  *   loop did the same job but allocated a context and two closures per
  *   await: the pool ran Q1 ~1.2x slower with it. A task that throws
- *   synchronously is settled in the runner's loop, not by recursion.
+ *   synchronously reaches its runner like any other outcome, a microtask
+ *   later, so tasks that fail at once never nest calls.
  * - Async context: see promise-pool-context.js. A task that finds a free
  *   slot starts synchronously, inside `add`, in the caller's context.
  * - Local mode makes no native call. Shared mode asks the semaphore for a
@@ -151,7 +152,12 @@ class Runner {
 /** Idle runners a pool keeps for reuse. */
 const IDLE_RUNNERS_KEPT = 64;
 
-const promiseThen = Promise.prototype.then;
+/**
+ * The built-in Promise, even if a library (zone.js, a polyfill) has replaced
+ * the global one: the runners rely on its `then`.
+ */
+const NativePromise = (async () => {})().constructor;
+const promiseThen = NativePromise.prototype.then;
 
 /** A ring bigger than this (in entries) is replaced by a small one once it is empty. */
 const RING_SHRINK = 1024;
@@ -182,6 +188,10 @@ class PromisePool {
   #idleResolvers = null;
   /** Runners with no task, kept for reuse (at most IDLE_RUNNERS_KEPT). */
   #idleRunners = [];
+  /** #finish calls under way, and whether #pump is: a #pump called meanwhile is deferred (#pumpDue). */
+  #finishing = 0;
+  #pumping = false;
+  #pumpDue = false;
 
   /**
    * @param {number | Semaphore | { concurrency?: number, limit?: Semaphore | object }} limit
@@ -336,60 +346,102 @@ class PromisePool {
 
   /**
    * Calls the task and subscribes its runner to the outcome: true. If it
-   * throws synchronously (or its result cannot be subscribed to), it is
-   * settled at once: false.
+   * throws synchronously it is settled at once (so a map with stopOnError
+   * starts nothing after it): false, and the caller moves the runner on.
    */
   #launch(r, x, resolve, scope) {
     r.x = x;
     r.resolve = resolve;
+    let outcome;
     try {
       if (scope === null) scope = scopeAtStart();
       let result;
       if (typeof x === 'function') result = scope === null || scope === HERE ? x() : scope.runInAsyncScope(x);
       else result = scope === null || scope === HERE ? x.start() : scope.runInAsyncScope(x.start, x);
-      // What `await result` does, minus the await's own context and closures.
-      promiseThen.call(Promise.resolve(result), r.ok, r.fail);
-      return true;
+      outcome = NativePromise.resolve(result);
     } catch (error) {
       this.#finish(r, false, error);
       return false;
     }
+    // What `await result` does, minus the await's own context and closures.
+    promiseThen.call(outcome, r.ok, r.fail);
+    return true;
   }
 
-  /** Settles runner r's task (after giving back its permit). */
+  /**
+   * Settles runner r's task (after giving back its permit). Whatever the
+   * settling queues (a map's next item) is started by the runner's #next
+   * or a deferred #pump, not from in here, so tasks that fail at once never
+   * nest calls.
+   */
   #finish(r, ok, value) {
     const x = r.x;
     const resolve = r.resolve;
     r.x = null;
     r.resolve = null;
-    // Before settling: a map may queue its next item from `done`, and should find the permit free.
-    if (this.#sem !== null) this.#sem.release();
-    if (typeof x === 'function') resolve(ok ? value : Promise.reject(value));
-    else if (ok) x.done(value);
-    else x.fail(value);
+    this.#finishing++;
+    try {
+      // Before settling: a map may queue its next item from `done`, and should find the permit free.
+      if (this.#sem !== null) {
+        try {
+          this.#sem.release();
+        } catch (error) {
+          // Only if this thread released the pool's permits behind its back:
+          // say so, but let the task settle and the pool go on.
+          process.emitWarning(`PromisePool: ${error?.message ?? error}`, { type: error?.name ?? 'Warning', code: error?.code });
+        }
+      }
+      if (typeof x === 'function') resolve(ok ? value : NativePromise.reject(value));
+      else if (ok) x.done(value);
+      else x.fail(value);
+    } finally {
+      this.#finishing--;
+    }
   }
 
   /** Runner r's task is settled: it runs the next pending task itself, or goes idle. */
   #next(r) {
+    let idle = true;
     while (this.#pending !== 0 && this.#active <= this.#concurrency && this.#takePermit()) {
       this.#take();
-      if (this.#launch(r, takenX, takenResolve, takenScope)) return;
+      if (this.#launch(r, takenX, takenResolve, takenScope)) {
+        idle = false;
+        break;
+      }
     }
-    this.#active--;
-    if (this.#idleRunners.length < IDLE_RUNNERS_KEPT) this.#idleRunners.push(r);
+    if (idle) {
+      this.#active--;
+      if (this.#idleRunners.length < IDLE_RUNNERS_KEPT) this.#idleRunners.push(r);
+    }
     if (this.#pending !== 0) this.#pump();
-    else this.#checkIdle();
+    else if (idle) this.#checkIdle();
   }
 
-  /** Starts pending tasks while there are free slots (and permits). */
+  /**
+   * Starts pending tasks while there are free slots (and permits). Never
+   * nested: called while a task settles or while it already runs, it leaves
+   * the work to the call that is under way.
+   */
   #pump() {
-    while (this.#pending !== 0 && this.#active < this.#concurrency) {
-      if (!this.#takePermit()) {
-        this.#waitForPermit();
-        return;
-      }
-      this.#take();
-      this.#start(takenX, takenResolve, takenScope);
+    if (this.#pumping || this.#finishing !== 0) {
+      this.#pumpDue = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#pumpDue = false;
+        while (this.#pending !== 0 && this.#active < this.#concurrency) {
+          if (!this.#takePermit()) {
+            this.#waitForPermit();
+            return;
+          }
+          this.#take();
+          this.#start(takenX, takenResolve, takenScope);
+        }
+      } while (this.#pumpDue);
+    } finally {
+      this.#pumping = false;
     }
   }
 
