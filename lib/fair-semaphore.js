@@ -32,6 +32,7 @@ const { validateInteger, validateWaitOptions } = require('./validate.js');
 const { isSharedArrayBuffer } = require('node:util').types;
 const { detection, currentScopes, registerWait } = require('./deadlock.js');
 const { newPermit, newResolvedPermit, grantedPermit } = require('./permit.js');
+const { captured, capture } = require('./resolvers.js');
 const { LocalWaiter, Waiter, watch, cleanupExtra } = require('./semaphore-waiters.js');
 
 const WAITERS = 1;
@@ -164,7 +165,11 @@ class FairSemaphore {
    * must be validated. Returns a promise; never throws.
    */
   acquire(n, options) {
-    if (options === undefined && this.takeLocal(n)) return grantedPermit(this, n);
+    if (options === undefined) {
+      if (this.takeLocal(n)) return grantedPermit(this, n);
+      // Local mode, contended: straight to the queue (what acquireSlow would do after its checks).
+      if (!this.shared && !detection.enabled) return this.enqueueLocal(n, undefined);
+    }
     return this.acquireSlow(n, options);
   }
 
@@ -217,18 +222,18 @@ class FairSemaphore {
     const w0 = this.word;
     if ((w0 & CLOSED) !== 0) return Promise.reject(this.closedError());
     this.word = w0 | WAITERS;
-    return new Promise((resolve, reject) => {
-      const w = new LocalWaiter(n, resolve, reject);
-      const tail = this.tail;
-      if (tail === null) this.head = w;
-      else {
-        tail.next = w;
-        w.prev = tail;
-      }
-      this.tail = w;
-      this.localWaiting++;
-      if (options !== undefined) watch(this, w, options, (error) => this.cancelLocal(w, error));
-    });
+    const promise = new Promise(capture);
+    const w = new LocalWaiter(n, captured.resolve, captured.reject);
+    const tail = this.tail;
+    if (tail === null) this.head = w;
+    else {
+      tail.next = w;
+      w.prev = tail;
+    }
+    this.tail = w;
+    this.localWaiting++;
+    if (options !== undefined) watch(this, w, options, (error) => this.cancelLocal(w, error));
+    return promise;
   }
 
   /** Local mode: `w` leaves the queue at once and rejects with `error`. */

@@ -49,13 +49,7 @@ const { MapRun, abortError } = require('./promise-pool-map.js');
 const { HERE, scopeFor, scopeAtStart } = require('./promise-pool-context.js');
 const { validateFunction, validateOptionKeys, isAbortSignal, describe } = require('./validate.js');
 
-// One executor for every promise: no closure per `add`.
-let nextResolve;
-let nextReject;
-function captureResolvers(resolve, reject) {
-  nextResolve = resolve;
-  nextReject = reject;
-}
+const { captured, capture } = require('./resolvers.js');
 
 /**
  * A task from `add` with a signal. A plain task needs no object (its fn,
@@ -243,12 +237,12 @@ class PromisePool {
   add(fn, options) {
     if (typeof fn !== 'function') validateFunction(fn, 'fn');
     if (options !== undefined) return this.#addWithOptions(fn, options);
-    const promise = new Promise(captureResolvers);
+    const promise = new Promise(capture);
     if (this.#pending === 0 && this.#active < this.#concurrency && this.#takePermit()) {
-      this.#start(fn, nextResolve, HERE);
+      this.#start(fn, captured.resolve, HERE);
       return promise;
     }
-    this.#push(fn, nextResolve, scopeFor(promise));
+    this.#push(fn, captured.resolve, scopeFor(promise));
     if (this.#active < this.#concurrency) this.#pump();
     return promise;
   }
@@ -258,8 +252,8 @@ class PromisePool {
     const signal = checkSignal(options, 'options');
     if (signal === undefined) return this.add(fn);
     if (signal.aborted) return Promise.reject(abortError(signal, 'PromisePool task'));
-    const promise = new Promise(captureResolvers);
-    const task = new SignalTask(fn, nextResolve, signal);
+    const promise = new Promise(capture);
+    const task = new SignalTask(fn, captured.resolve, signal);
     if (this.#pending === 0 && this.#active < this.#concurrency && this.#takePermit()) {
       task.state = STARTED;
       this.#start(task, null, HERE);
@@ -296,16 +290,16 @@ class PromisePool {
     const list = Array.isArray(items) ? items : Array.from(items);
     if (signal?.aborted) return Promise.reject(abortError(signal, 'PromisePool map'));
     if (list.length === 0) return Promise.resolve([]);
-    const promise = new Promise(captureResolvers);
-    new MapRun(this, enqueue, drop, list, fn, stopOnError, signal, limit, nextResolve, nextReject).begin();
+    const promise = new Promise(capture);
+    new MapRun(this, enqueue, drop, list, fn, stopOnError, signal, limit, captured.resolve, captured.reject).begin();
     return promise;
   }
 
   /** Resolves once nothing runs and nothing waits. */
   onIdle() {
     if (this.#active === 0 && this.#pending === 0) return Promise.resolve();
-    const promise = new Promise(captureResolvers);
-    (this.#idleResolvers ??= []).push(nextResolve);
+    const promise = new Promise(capture);
+    (this.#idleResolvers ??= []).push(captured.resolve);
     return promise;
   }
 
