@@ -58,6 +58,25 @@ describe('limit = a Semaphore, on one thread', () => {
     }
   });
 
+  test('a Semaphore subclass whose tryAcquire makes promises of its own does not confuse add', async () => {
+    const other = new Semaphore(1);
+    const held = other.tryAcquire()!;
+    let sideWait: Promise<unknown> | undefined;
+    class Busy extends Semaphore {
+      tryAcquire(n?: number) {
+        sideWait ??= other.acquire(); // a contended acquire: a promise made inside add()
+        return super.tryAcquire(n);
+      }
+    }
+    const pool = new PromisePool(new Busy(2));
+    expect(await within(pool.add(async () => 'task result'), 5000, 'the task')).toBe('task result');
+    const side = track(sideWait!);
+    await settle();
+    expect(side.settled).toBe(false); // still waiting for `other`, as it should
+    held.release();
+    (await within(sideWait!, 5000, 'the side acquire') as { release(): void }).release();
+  });
+
   test('two pools on one Semaphore share it: together they never pass it', async () => {
     const sem = new Semaphore(3);
     const a = new PromisePool(sem);

@@ -161,6 +161,31 @@ describe('add', () => {
     expect(max).toBe(1);
   });
 
+  test("a task whose promise has a misbehaving constructor/species settles and does not wedge the pool", async () => {
+    const pool = new PromisePool(1);
+    const odd = () => {
+      const p = Promise.resolve('x');
+      let reads = 0;
+      Object.defineProperty(p, 'constructor', {
+        get: () =>
+          reads++ === 0
+            ? Promise
+            : {
+                [Symbol.species]: function () {
+                  throw new Error('species');
+                },
+              },
+      });
+      return p;
+    };
+    const a = pool.add(odd);
+    const b = pool.add(async () => 'next');
+    const [ra, rb] = await within(Promise.allSettled([a, b]), 5000, 'both tasks');
+    expect(['x', 'species']).toContain(ra.status === 'fulfilled' ? ra.value : (ra.reason as Error).message);
+    expect(rb).toEqual({ status: 'fulfilled', value: 'next' });
+    expect(pool.activeCount + pool.pendingCount).toBe(0);
+  });
+
   test('a task may return a plain value, a thenable, or a thenable that throws', async () => {
     const pool = new PromisePool(1);
     const boom = new Error('then threw');

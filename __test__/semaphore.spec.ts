@@ -6,6 +6,30 @@ import { modes, settle, sleep, track, randomPause } from './helpers';
 // mode: plain JS state) and on one whose handle was taken (shared mode:
 // SharedArrayBuffer word + native queue). The two are different code paths.
 describe.each(modes)('Semaphore (%s mode)', (_mode, prep) => {
+  test('options whose getter throws on a second read: acquire rejects (never throws) and leaves no waiter behind', async () => {
+    const s = prep(new Semaphore(1));
+    const g = s.tryAcquire()!;
+    let reads = 0;
+    const options = {
+      get timeout() {
+        if (reads++ >= 1) throw new Error('getter');
+        return 1000;
+      },
+    };
+    let p!: Promise<unknown>;
+    expect(() => {
+      p = s.acquire(1, options);
+    }).not.toThrow();
+    const r = track(p);
+    await settle();
+    expect(r.settled && !r.fulfilled).toBe(true);
+    expect((r.error as Error).message).toBe('getter');
+    expect(s.waiting).toBe(0);
+    g.release();
+    expect(s.available).toBe(1);
+    (await s.acquire()).release();
+  });
+
   test('permits / available / waiting / closed start as expected', () => {
     const s = prep(new Semaphore(3));
     expect(s.permits).toBe(3);

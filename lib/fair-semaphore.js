@@ -212,7 +212,13 @@ class FairSemaphore {
           if (error !== undefined) return w.cancel(error);
           w.extras().ddWait = id;
         }
-        if (options !== undefined) w.watch(options);
+        if (options !== undefined) {
+          try {
+            w.watch(options);
+          } catch (error) {
+            w.cancel(error); // an options getter that threw on this second read: leave the queue
+          }
+        }
       });
     }
   }
@@ -232,7 +238,18 @@ class FairSemaphore {
     }
     this.tail = w;
     this.localWaiting++;
-    if (options !== undefined) watch(this, w, options, (error) => this.cancelLocal(w, error));
+    if (options !== undefined) {
+      try {
+        watch(this, w, options, (error) => this.cancelLocal(w, error));
+      } catch (error) {
+        // An options getter that threw on this second read: leave the queue
+        // (the waiter is its tail; nobody else can be served) and reject.
+        if (w.extra !== null) cleanupExtra(w.extra);
+        this.unlinkLocal(w);
+        if (this.head === null) this.word &= ~WAITERS;
+        return Promise.reject(error);
+      }
+    }
     return promise;
   }
 

@@ -143,6 +143,18 @@ class Runner {
   }
 }
 
+/** Hands the outcome of `result` to runner r, through an await. */
+async function awaitOutcome(result, r) {
+  let value;
+  try {
+    value = await result;
+  } catch (error) {
+    r.fail(error);
+    return;
+  }
+  r.ok(value);
+}
+
 /** Idle runners a pool keeps for reuse. */
 const IDLE_RUNNERS_KEPT = 64;
 
@@ -238,11 +250,12 @@ class PromisePool {
     if (typeof fn !== 'function') validateFunction(fn, 'fn');
     if (options !== undefined) return this.#addWithOptions(fn, options);
     const promise = new Promise(capture);
+    const resolve = captured.resolve; // before #takePermit, which may make promises of its own
     if (this.#pending === 0 && this.#active < this.#concurrency && this.#takePermit()) {
-      this.#start(fn, captured.resolve, HERE);
+      this.#start(fn, resolve, HERE);
       return promise;
     }
-    this.#push(fn, captured.resolve, scopeFor(promise));
+    this.#push(fn, resolve, scopeFor(promise));
     if (this.#active < this.#concurrency) this.#pump();
     return promise;
   }
@@ -357,8 +370,14 @@ class PromisePool {
       this.#finish(r, false, error);
       return false;
     }
-    // What `await result` does, minus the await's own context and closures.
-    promiseThen.call(outcome, r.ok, r.fail);
+    try {
+      // What `await result` does, minus the await's own context and closures.
+      promiseThen.call(outcome, r.ok, r.fail);
+    } catch {
+      // then() looks up the promise's constructor and species, which await
+      // does not; if they throw, subscribe the way await does.
+      awaitOutcome(outcome, r);
+    }
     return true;
   }
 
