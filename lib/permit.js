@@ -48,12 +48,17 @@ function engineOf(permit) {
   return e;
 }
 
-/** A Permit for `n` permits of `engine`, held now. */
-function newPermit(engine, n) {
-  const p = Object.create(Permit.prototype);
+/** A Permit for `n` permits of `engine`, held now, with prototype `proto`. */
+function permitOn(proto, engine, n) {
+  const p = Object.create(proto);
   p[ENGINE] = engine;
   p[PERMITS] = n;
   return p;
+}
+
+/** A Permit for `n` permits of `engine`, held now. */
+function newPermit(engine, n) {
+  return permitOn(Permit.prototype, engine, n);
 }
 
 /**
@@ -69,10 +74,7 @@ Object.freeze(Permit.prototype);
 
 /** A Permit for `n` permits of `engine`, held now, for a promise's resolve function. */
 function newResolvedPermit(engine, n) {
-  const p = Object.create(resolvedProto);
-  p[ENGINE] = engine;
-  p[PERMITS] = n;
-  return p;
+  return permitOn(resolvedProto, engine, n);
 }
 
 /**

@@ -194,10 +194,9 @@ class PromisePool {
   #idleResolvers = null;
   /** Runners with no task, kept for reuse (at most IDLE_RUNNERS_KEPT). */
   #idleRunners = [];
-  /** #finish calls under way, and whether #pump is: a #pump called meanwhile is deferred (#pumpDue). */
+  /** #finish calls under way, and whether #pump is: a #pump called meanwhile returns at once. */
   #finishing = 0;
   #pumping = false;
-  #pumpDue = false;
 
   /**
    * @param {number | Semaphore | { concurrency?: number, limit?: Semaphore | object }} limit
@@ -383,9 +382,8 @@ class PromisePool {
 
   /**
    * Settles runner r's task (after giving back its permit). Whatever the
-   * settling queues (a map's next item) is started by the runner's #next
-   * or a deferred #pump, not from in here, so tasks that fail at once never
-   * nest calls.
+   * settling queues (a map's next item) is started by the runner's #next,
+   * not from in here, so tasks that fail at once never nest calls.
    */
   #finish(r, ok, value) {
     const x = r.x;
@@ -432,27 +430,23 @@ class PromisePool {
 
   /**
    * Starts pending tasks while there are free slots (and permits). Never
-   * nested: called while a task settles or while it already runs, it leaves
-   * the work to the call that is under way.
+   * nested: called while a task settles, it does nothing, because every
+   * #finish is followed by the runner's #next, which takes pending tasks and
+   * pumps; called while a pump runs, it does nothing, because that pump's
+   * loop checks pending and free slots again.
    */
   #pump() {
-    if (this.#pumping || this.#finishing !== 0) {
-      this.#pumpDue = true;
-      return;
-    }
+    if (this.#pumping || this.#finishing !== 0) return;
     this.#pumping = true;
     try {
-      do {
-        this.#pumpDue = false;
-        while (this.#pending !== 0 && this.#active < this.#concurrency) {
-          if (!this.#takePermit()) {
-            this.#waitForPermit();
-            return;
-          }
-          this.#take();
-          this.#start(takenX, takenResolve, takenScope);
+      while (this.#pending !== 0 && this.#active < this.#concurrency) {
+        if (!this.#takePermit()) {
+          this.#waitForPermit();
+          return;
         }
-      } while (this.#pumpDue);
+        this.#take();
+        this.#start(takenX, takenResolve, takenScope);
+      }
     } finally {
       this.#pumping = false;
     }
