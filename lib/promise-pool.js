@@ -11,18 +11,16 @@
  *   objects each waiting task keeps alive, more than their bytes. The
  *   promise `add` returns and its resolve function (with the function's
  *   context: 3 objects, 160 bytes) cannot be avoided. Everything else can:
- *   a waiting plain task is three slots of a ring buffer (fn, resolve,
- *   scope), with no task object. Measured (min of 3 processes each) against
+ *   a waiting plain task is three slots of the queue (fn, resolve, scope),
+ *   with no task object. Measured (min of 3 processes each) against
  *   a copy that kept one small AsyncResource more per task (40 bytes), the
  *   pool without it needed 1.4-1.8x less time; the linked list of task
  *   objects (AsyncResources themselves) this replaces cost more still.
- * - The queue is a ring buffer of 3-slot entries that doubles when full
- *   (with native copies) and shrinks back once empty: O(1) push and pop,
- *   never `Array#shift`. A task with a signal (and a map item) is one
- *   object in the first slot; it can leave the queue at once (O(1)): it is
- *   marked dead and skipped when it reaches the head. Dead entries are
- *   compacted away once they outnumber the live ones, so aborting many
- *   tasks behind a long one cannot grow the queue without bound.
+ * - The queue (task-queue.js) is a linked list of chunks of 3-slot entries:
+ *   O(1) push and pop, and no entry is ever copied. A task with a signal
+ *   (and a map item) is one object in the first slot; it can leave the
+ *   queue at once (O(1)): it is marked dead and skipped when it reaches the
+ *   head.
  * - A *runner* is one object with two handlers, made once and reused: it
  *   calls a task, subscribes its handlers to the result with the internal
  *   `then` (what `await` does), and when they are called it settles the
@@ -50,6 +48,7 @@ const { HERE, scopeFor, scopeAtStart } = require('./promise-pool-context.js');
 const { validateFunction, validateOptionKeys, isAbortSignal, describe } = require('./validate.js');
 
 const { captured, capture } = require('./resolvers.js');
+const { TaskQueue, QUEUED, STARTED } = require('./task-queue.js');
 
 /**
  * A task from `add` with a signal. A plain task needs no object (its fn,
@@ -88,13 +87,6 @@ class SignalTask {
   }
 }
 
-const QUEUED = 0;
-const STARTED = 1;
-const DEAD = 2;
-
-/** Initial ring capacity in entries (a power of two); it shrinks back to this once empty. */
-const RING_MIN = 16;
-
 function checkConcurrency(value, name) {
   if (value === Infinity || (Number.isInteger(value) && value > 0)) return value;
   const Err = typeof value === 'number' ? RangeError : TypeError;
@@ -116,11 +108,6 @@ function semaphoreFrom(limit) {
 
 let enqueue;
 let drop;
-
-/** What `#take()` took: the first slot (fn, SignalTask or MapTask), resolve (plain tasks only) and scope. */
-let takenX;
-let takenResolve;
-let takenScope;
 
 /** Settles a task that will not run. */
 function failEntry(x, resolve, error) {
@@ -165,30 +152,17 @@ const IDLE_RUNNERS_KEPT = 64;
 const NativePromise = (async () => {})().constructor;
 const promiseThen = NativePromise.prototype.then;
 
-/** A ring bigger than this (in entries) is replaced by a small one once it is empty. */
-const RING_SHRINK = 1024;
-
 class PromisePool {
   #concurrency;
   #sem;
   #active = 0;
-  /** Tasks waiting (live entries of the ring). */
-  #pending = 0;
   /**
-   * The queue: a ring of 3-slot entries [x, resolve, scope]. x is the fn of a
-   * plain task (resolve: its promise's resolve function), or a SignalTask or
-   * MapTask (resolve: null). scope: the Scope to run it in, or null if its
-   * `add` had no context to record (see scopeFor).
+   * Waiting tasks: entries [x, resolve, scope]. x is the fn of a plain task
+   * (resolve: its promise's resolve function), or a SignalTask or MapTask
+   * (resolve: null). scope: the Scope to run it in, or null if its `add` had
+   * no context to record (see scopeFor).
    */
-  #ring = new Array(RING_MIN * 3);
-  /** Capacity - 1, in entries. */
-  #mask = RING_MIN - 1;
-  /** Index of the first entry. */
-  #head = 0;
-  /** Entries in the ring, dead ones included. */
-  #len = 0;
-  /** Dead entries (aborted or dropped tasks still in the ring). */
-  #dead = 0;
+  #queue = new TaskQueue();
   /** Shared mode: an `acquire` of ours is queued on the semaphore. */
   #acquiring = false;
   #idleResolvers = null;
@@ -227,7 +201,7 @@ class PromisePool {
 
   /** Tasks waiting to start. */
   get pendingCount() {
-    return this.#pending;
+    return this.#queue.live;
   }
 
   /** The shared Semaphore this pool takes a permit of per running task, or null. */
@@ -250,11 +224,11 @@ class PromisePool {
     if (options !== undefined) return this.#addWithOptions(fn, options);
     const promise = new Promise(capture);
     const resolve = captured.resolve; // before #takePermit, which may make promises of its own
-    if (this.#pending === 0 && this.#active < this.#concurrency && this.#takePermit()) {
+    if (this.#queue.live === 0 && this.#active < this.#concurrency && this.#takePermit()) {
       this.#start(fn, resolve, HERE);
       return promise;
     }
-    this.#push(fn, resolve, scopeFor(promise));
+    this.#queue.push(fn, resolve, scopeFor(promise));
     if (this.#active < this.#concurrency) this.#pump();
     return promise;
   }
@@ -266,18 +240,18 @@ class PromisePool {
     if (signal.aborted) return Promise.reject(abortError(signal, 'PromisePool task'));
     const promise = new Promise(capture);
     const task = new SignalTask(fn, captured.resolve, signal);
-    if (this.#pending === 0 && this.#active < this.#concurrency && this.#takePermit()) {
+    if (this.#queue.live === 0 && this.#active < this.#concurrency && this.#takePermit()) {
       task.state = STARTED;
       this.#start(task, null, HERE);
       return promise;
     }
     task.onAbort = () => {
-      this.#remove(task);
+      this.#queue.remove(task);
       task.fail(abortError(signal, 'PromisePool task'));
       this.#checkIdle();
     };
     signal.addEventListener('abort', task.onAbort, { once: true });
-    this.#push(task, null, scopeFor(promise));
+    this.#queue.push(task, null, scopeFor(promise));
     if (this.#active < this.#concurrency) this.#pump();
     return promise;
   }
@@ -309,7 +283,7 @@ class PromisePool {
 
   /** Resolves once nothing runs and nothing waits. */
   onIdle() {
-    if (this.#active === 0 && this.#pending === 0) return Promise.resolve();
+    if (this.#active === 0 && this.#queue.live === 0) return Promise.resolve();
     const promise = new Promise(capture);
     (this.#idleResolvers ??= []).push(captured.resolve);
     return promise;
@@ -317,9 +291,9 @@ class PromisePool {
 
   /** Rejects every pending task with PoolClearedError; running tasks go on. */
   clear() {
-    if (this.#pending === 0) return;
+    if (this.#queue.live === 0) return;
     const error = new PoolClearedError();
-    const taken = this.#takeAll();
+    const taken = this.#queue.takeAll();
     for (let i = 0; i < taken.length; i += 2) failEntry(taken[i], taken[i + 1], error);
     this.#checkIdle();
   }
@@ -413,9 +387,10 @@ class PromisePool {
   /** Runner r's task is settled: it runs the next pending task itself, or goes idle. */
   #next(r) {
     let idle = true;
-    while (this.#pending !== 0 && this.#active <= this.#concurrency && this.#takePermit()) {
-      this.#take();
-      if (this.#launch(r, takenX, takenResolve, takenScope)) {
+    const q = this.#queue;
+    while (q.live !== 0 && this.#active <= this.#concurrency && this.#takePermit()) {
+      const x = q.take();
+      if (this.#launch(r, x, q.takenResolve, q.takenScope)) {
         idle = false;
         break;
       }
@@ -424,7 +399,7 @@ class PromisePool {
       this.#active--;
       if (this.#idleRunners.length < IDLE_RUNNERS_KEPT) this.#idleRunners.push(r);
     }
-    if (this.#pending !== 0) this.#pump();
+    if (this.#queue.live !== 0) this.#pump();
     else if (idle) this.#checkIdle();
   }
 
@@ -439,17 +414,23 @@ class PromisePool {
     if (this.#pumping || this.#finishing !== 0) return;
     this.#pumping = true;
     try {
-      while (this.#pending !== 0 && this.#active < this.#concurrency) {
+      while (this.#queue.live !== 0 && this.#active < this.#concurrency) {
         if (!this.#takePermit()) {
           this.#waitForPermit();
           return;
         }
-        this.#take();
-        this.#start(takenX, takenResolve, takenScope);
+        this.#startNext();
       }
     } finally {
       this.#pumping = false;
     }
+  }
+
+  /** Takes the first pending task and starts it (its slot and permit are taken). */
+  #startNext() {
+    const q = this.#queue;
+    const x = q.take();
+    this.#start(x, q.takenResolve, q.takenScope);
   }
 
   #takePermit() {
@@ -464,129 +445,25 @@ class PromisePool {
     this.#sem.acquire().then(
       () => {
         this.#acquiring = false;
-        if (this.#pending === 0 || this.#active >= this.#concurrency) {
+        if (this.#queue.live === 0 || this.#active >= this.#concurrency) {
           this.#sem.release();
           return;
         }
-        this.#take();
-        this.#start(takenX, takenResolve, takenScope);
+        this.#startNext();
         this.#pump();
       },
       (error) => {
         // The semaphore was closed: nothing pending can ever start.
         this.#acquiring = false;
-        const taken = this.#takeAll();
+        const taken = this.#queue.takeAll();
         for (let i = 0; i < taken.length; i += 2) failEntry(taken[i], taken[i + 1], error);
         this.#checkIdle();
       },
     );
   }
 
-  #push(x, resolve, scope) {
-    if (this.#len > this.#mask) this.#grow();
-    const q = this.#ring;
-    const i = ((this.#head + this.#len) & this.#mask) * 3;
-    q[i] = x;
-    q[i + 1] = resolve;
-    q[i + 2] = scope;
-    this.#len++;
-    this.#pending++;
-  }
-
-  /** Takes the first live entry out of the queue (there must be one) into takenX, takenResolve, takenScope. */
-  #take() {
-    const q = this.#ring;
-    const mask = this.#mask;
-    for (;;) {
-      const i = this.#head * 3;
-      const x = q[i];
-      takenResolve = q[i + 1];
-      takenScope = q[i + 2];
-      q[i] = q[i + 1] = q[i + 2] = undefined;
-      this.#head = (this.#head + 1) & mask;
-      this.#len--;
-      if (typeof x !== 'function') {
-        if (x.state === DEAD) {
-          this.#dead--;
-          continue;
-        }
-        x.state = STARTED;
-        x.detach();
-      }
-      takenX = x;
-      if (--this.#pending === 0) this.#reset();
-      return;
-    }
-  }
-
-  /** Marks a queued SignalTask or MapTask dead (it stays in the ring until it reaches the head) and drops its abort listener. */
-  #remove(task) {
-    task.detach();
-    task.state = DEAD;
-    this.#dead++;
-    if (--this.#pending === 0) this.#reset();
-    else if (this.#dead > 32 && this.#dead > this.#pending) this.#compact();
-  }
-
-  /** Empties the queue and returns its live entries, in order, as [x, resolve, x, resolve, ...]. */
-  #takeAll() {
-    const taken = [];
-    while (this.#pending !== 0) {
-      this.#take();
-      if (typeof takenX !== 'function') takenX.state = DEAD;
-      taken.push(takenX, takenResolve);
-    }
-    return taken;
-  }
-
-  /** Doubles the ring, its entries moved to the front in order. */
-  #grow() {
-    const old = this.#ring;
-    const size = (this.#mask + 1) * 2;
-    const h = this.#head * 3;
-    // Native copies (memcpy) rather than a loop over 3-slot entries.
-    const q = h === 0 ? old : old.slice(h).concat(old.slice(0, h));
-    q.length = size * 3;
-    this.#ring = q;
-    this.#mask = size - 1;
-    this.#head = 0;
-  }
-
-  /** Drops the dead entries, keeping the order of the live ones. */
-  #compact() {
-    const old = this.#ring;
-    const mask = this.#mask;
-    const q = new Array(old.length);
-    let n = 0;
-    for (let k = 0, j = this.#head; k < this.#len; k++, j = (j + 1) & mask) {
-      const x = old[j * 3];
-      if (typeof x !== 'function' && x.state === DEAD) continue;
-      q[n * 3] = x;
-      q[n * 3 + 1] = old[j * 3 + 1];
-      q[n * 3 + 2] = old[j * 3 + 2];
-      n++;
-    }
-    this.#ring = q;
-    this.#head = 0;
-    this.#len = n;
-    this.#dead = 0;
-  }
-
-  /** Nothing live is queued: drop the dead entries, and a big ring. */
-  #reset() {
-    if (this.#mask >= RING_SHRINK) {
-      this.#ring = new Array(RING_MIN * 3);
-      this.#mask = RING_MIN - 1;
-    } else {
-      this.#ring.fill(undefined);
-    }
-    this.#head = 0;
-    this.#len = 0;
-    this.#dead = 0;
-  }
-
   #checkIdle() {
-    if (this.#active !== 0 || this.#pending !== 0 || this.#idleResolvers === null) return;
+    if (this.#active !== 0 || this.#queue.live !== 0 || this.#idleResolvers === null) return;
     const resolvers = this.#idleResolvers;
     this.#idleResolvers = null;
     for (const resolve of resolvers) resolve();
@@ -595,12 +472,12 @@ class PromisePool {
   static {
     // For MapRun, without making them public: queue an item; remove the ones still queued.
     enqueue = (pool, task, scope) => {
-      pool.#push(task, null, scope);
+      pool.#queue.push(task, null, scope);
       if (pool.#active < pool.#concurrency) pool.#pump();
     };
     drop = (pool, tasks) => {
       for (const task of tasks) {
-        if (task.state === QUEUED) pool.#remove(task);
+        if (task.state === QUEUED) pool.#queue.remove(task);
       }
       pool.#checkIdle();
     };
