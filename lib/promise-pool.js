@@ -399,8 +399,10 @@ class PromisePool {
       this.#active--;
       if (this.#idleRunners.length < IDLE_RUNNERS_KEPT) this.#idleRunners.push(r);
     }
-    if (this.#queue.live !== 0) this.#pump();
-    else if (idle) this.#checkIdle();
+    if (q.live !== 0) {
+      // A pump starts nothing unless a slot is free (concurrency raised, or this runner went idle).
+      if (this.#active < this.#concurrency) this.#pump();
+    } else if (idle) this.#checkIdle();
   }
 
   /**
