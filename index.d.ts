@@ -667,7 +667,11 @@ export declare class PromisePool {
    * @example
    * const pages = await pool.map(urls, (url, i, signal) => fetch(url, { signal }).then((r) => r.text()));
    */
-  map<Item, R>(items: Iterable<Item>, fn: (item: Item, index: number, signal: AbortSignal) => R | PromiseLike<R>, options?: PoolMapOptions): Promise<Awaited<R>[]>;
+  map<Item, R>(
+    items: Iterable<Item>,
+    fn: (item: Item, index: number, signal: AbortSignal) => R | PromiseLike<R>,
+    options?: PoolMapOptions,
+  ): Promise<Awaited<R>[]>;
 
   /**
    * Resolves once no task of this pool runs or waits (at once if none does).
@@ -735,8 +739,7 @@ export interface ChannelHandle<Kind extends 'Channel' | 'AsyncQueue' = 'Channel'
  * if (r.ok) use(r.value); else if (r.closed) stop();
  */
 export type TryReceiveResult<T> =
-  | { readonly ok: true; readonly closed: false; readonly value: T }
-  | { readonly ok: false; readonly closed: boolean; readonly value: undefined };
+  { readonly ok: true; readonly closed: false; readonly value: T } | { readonly ok: false; readonly closed: boolean; readonly value: undefined };
 
 /**
  * A Go-style channel: FIFO, optionally buffered, closable, and usable within

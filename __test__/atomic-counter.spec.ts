@@ -94,7 +94,15 @@ describe('AtomicCounter semantics', () => {
     d.increment(5);
     expect(c.get()).toBe(15);
     expect(c.handle.__threadkit).toBe('AtomicCounter');
-    for (const junk of [{}, null, 42, 'x', new Mutex().handle, { __threadkit: 'AtomicCounter', state: new SharedArrayBuffer(4) }, { __threadkit: 'AtomicCounter', state: new ArrayBuffer(8) }]) {
+    for (const junk of [
+      {},
+      null,
+      42,
+      'x',
+      new Mutex().handle,
+      { __threadkit: 'AtomicCounter', state: new SharedArrayBuffer(4) },
+      { __threadkit: 'AtomicCounter', state: new ArrayBuffer(8) },
+    ]) {
       expect(() => AtomicCounter.from(junk as never)).toThrow(InvalidHandleError);
     }
   });
@@ -105,9 +113,7 @@ describe('AtomicCounter across threads', () => {
     const counter = new AtomicCounter();
     const sync = new Int32Array(new SharedArrayBuffer(8));
     const N = 100_000;
-    const ws = [0, 1, 2, 3].map(() =>
-      workers.start('counter-incrementer.js', { counter: counter.handle, sync: sync.buffer, iterations: N }),
-    );
+    const ws = [0, 1, 2, 3].map(() => workers.start('counter-incrementer.js', { counter: counter.handle, sync: sync.buffer, iterations: N }));
     const done = ws.map((w) => nextMessage<{ done: boolean; nonMonotonic: number }>(w, 50_000));
     await until(() => Atomics.load(sync, 0) === 4, 'the workers to be ready');
     Atomics.store(sync, 1, 1);

@@ -23,42 +23,49 @@ describe('Channel across threads', () => {
     expect(seen).toEqual(Array.from({ length: 300 }, (_, i) => i));
   });
 
-  test.each([3, 64])('stress: main + 3 workers send and receive on one channel of %p; every value exactly once, per-sender order kept', async (capacity) => {
-    const count = 400;
-    const ch = new Channel<{ from: number; seq: number }>(capacity);
-    const ws = [1, 2, 3].map((from) => workers.start('channel-participant.js', { channel: ch.handle, from, count, receive: true }));
-    const results = ws.map((w) => messageWhere<{ received?: unknown[]; error?: string }>(w, (m) => 'received' in m || 'error' in m, 60_000));
-    const sent = ws.map((w) => messageWhere(w, (m: { sent?: boolean }) => m.sent === true, 60_000));
-    let mainSent!: () => void;
-    const mainDone = new Promise<void>((r) => (mainSent = r));
-    const mine = participate(ch, { from: 0, count, receive: true }, () => mainSent());
-    await within(Promise.all([...sent, mainDone]), 60_000, 'all senders done');
-    ch.close();
-    const lists: { from: number; seq: number }[][] = [await mine];
-    for (const r of await Promise.all(results)) {
-      expect(r.error).toBeUndefined();
-      lists.push(r.received as { from: number; seq: number }[]);
-    }
-    // per receiver, each sender's values arrive in the order sent
-    for (const list of lists) {
-      const last = new Map<number, number>();
-      for (const v of list) {
-        expect(v.seq).toBeGreaterThan(last.get(v.from) ?? -1);
-        last.set(v.from, v.seq);
+  test.each([3, 64])(
+    'stress: main + 3 workers send and receive on one channel of %p; every value exactly once, per-sender order kept',
+    async (capacity) => {
+      const count = 400;
+      const ch = new Channel<{ from: number; seq: number }>(capacity);
+      const ws = [1, 2, 3].map((from) => workers.start('channel-participant.js', { channel: ch.handle, from, count, receive: true }));
+      const results = ws.map((w) => messageWhere<{ received?: unknown[]; error?: string }>(w, (m) => 'received' in m || 'error' in m, 60_000));
+      const sent = ws.map((w) => messageWhere(w, (m: { sent?: boolean }) => m.sent === true, 60_000));
+      let mainSent!: () => void;
+      const mainDone = new Promise<void>((r) => (mainSent = r));
+      const mine = participate(ch, { from: 0, count, receive: true }, () => mainSent());
+      await within(Promise.all([...sent, mainDone]), 60_000, 'all senders done');
+      ch.close();
+      const lists: { from: number; seq: number }[][] = [await mine];
+      for (const r of await Promise.all(results)) {
+        expect(r.error).toBeUndefined();
+        lists.push(r.received as { from: number; seq: number }[]);
       }
-    }
-    const all = lists.flat().map((v) => `${v.from}:${v.seq}`);
-    expect(all.length).toBe(4 * count);
-    expect(new Set(all).size).toBe(4 * count);
-    expect(ch.length).toBe(0);
-  });
+      // per receiver, each sender's values arrive in the order sent
+      for (const list of lists) {
+        const last = new Map<number, number>();
+        for (const v of list) {
+          expect(v.seq).toBeGreaterThan(last.get(v.from) ?? -1);
+          last.set(v.from, v.seq);
+        }
+      }
+      const all = lists.flat().map((v) => `${v.from}:${v.seq}`);
+      expect(all.length).toBe(4 * count);
+      expect(new Set(all).size).toBe(4 * count);
+      expect(ch.length).toBe(0);
+    },
+  );
 
   test('high rate: 3 worker senders and 2 receivers (main + worker) at full speed; exactly once, per-sender order kept', async () => {
     const count = 5000;
     const ch = new Channel<{ from: number; seq: number }>(64);
     const senders = [1, 2, 3].map((from) => workers.start('channel-participant.js', { channel: ch.handle, from, count, receive: false, fast: true }));
     const receiver = workers.start('channel-participant.js', { channel: ch.handle, from: -1, count: 0, receive: true, fast: true });
-    const fromWorker = messageWhere<{ received?: { from: number; seq: number }[]; error?: string }>(receiver, (m) => 'received' in m || 'error' in m, 60_000);
+    const fromWorker = messageWhere<{ received?: { from: number; seq: number }[]; error?: string }>(
+      receiver,
+      (m) => 'received' in m || 'error' in m,
+      60_000,
+    );
     const sent = Promise.all(senders.map((w) => messageWhere(w, (m: { sent?: boolean }) => m.sent === true, 60_000)));
     const mine: { from: number; seq: number }[] = [];
     const consumer = (async () => {

@@ -244,12 +244,37 @@ describe('Channel values and modes', () => {
   test('in shared mode every value arrives exactly as structured clone would give it (fast paths included)', async () => {
     const shared = [1, 2];
     const values: unknown[] = [
-      0, -0, NaN, Infinity, -1.5, 2 ** 60, '', 'x', 'é', 'a\ud800b', 'long '.repeat(100), true, false, null, undefined, 10n,
-      { i: 1, s: 'x' }, { a: -0, b: NaN, c: Infinity, d: undefined, e: null, f: true, g: 'é', h: 'a\ud800' },
-      { z: 1, a: 2, m: 3 }, { '2': 'b', '1': 'a', x: 0 }, { ['__proto__']: 1 }, {}, Object.create(null),
-      { n: { m: [1, 'x', null, { k: false }] } }, [1, , 3], Object.assign([1, 2], { extra: true }), { x: shared, y: shared },
+      0,
+      -0,
+      NaN,
+      Infinity,
+      -1.5,
+      2 ** 60,
+      '',
+      'x',
+      'é',
+      'a\ud800b',
+      'long '.repeat(100),
+      true,
+      false,
+      null,
+      undefined,
+      10n,
+      { i: 1, s: 'x' },
+      { a: -0, b: NaN, c: Infinity, d: undefined, e: null, f: true, g: 'é', h: 'a\ud800' },
+      { z: 1, a: 2, m: 3 },
+      { '2': 'b', '1': 'a', x: 0 },
+      { ['__proto__']: 1 },
+      {},
+      Object.create(null),
+      { n: { m: [1, 'x', null, { k: false }] } },
+      [1, , 3],
+      Object.assign([1, 2], { extra: true }),
+      { x: shared, y: shared },
       { d: new Date(5), m: new Map([[1, { a: 1 }]]), s: new Set(['x']), r: /re/g, u8: new Uint8Array([1, 2]) },
-      { 'clé': 'valeur', '"quoted"': '\n' }, { big: 'y'.repeat(70000) }, Array.from({ length: 50 }, (_, i) => ({ i })),
+      { clé: 'valeur', '"quoted"': '\n' },
+      { big: 'y'.repeat(70000) },
+      Array.from({ length: 50 }, (_, i) => ({ i })),
     ];
     const ch = new Channel<unknown>(values.length);
     void ch.handle;
@@ -381,7 +406,9 @@ describe('Channel bad input', () => {
     expect(() => Channel.from(null as never)).toThrow(InvalidHandleError);
     expect(() => Channel.from({ __threadkit: 'Mutex' } as never)).toThrow(/Mutex.from/);
     expect(() => Channel.from({ __threadkit: 'Channel', id: -3, capacity: 1, state: new SharedArrayBuffer(4) } as never)).toThrow(/damaged/);
-    expect(() => Channel.from({ __threadkit: 'Channel', id: 999999, capacity: 1, state: new SharedArrayBuffer(4) } as never)).toThrow(InvalidHandleError);
+    expect(() => Channel.from({ __threadkit: 'Channel', id: 999999, capacity: 1, state: new SharedArrayBuffer(4) } as never)).toThrow(
+      InvalidHandleError,
+    );
     const real = new Channel(2).handle;
     expect(() => Channel.from({ ...real, capacity: 3 })).toThrow(InvalidHandleError);
     expect(() => Channel.from({ ...real, state: new SharedArrayBuffer(4) })).toThrow(/does not match a live shared Channel/);

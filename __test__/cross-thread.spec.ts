@@ -249,8 +249,7 @@ describe('workers terminated at random moments under contention', () => {
 describe('liveness', () => {
   test.each(['mutex', 'sem', 'rw'])('a pending acquire (%s) keeps a worker alive until another thread releases', async (kind) => {
     const prim = kind === 'mutex' ? new Mutex() : kind === 'sem' ? new Semaphore(2) : new RwLock();
-    const held: Permit =
-      prim instanceof Mutex ? await prim.acquire() : prim instanceof Semaphore ? await prim.acquire(2) : await prim.readLock();
+    const held: Permit = prim instanceof Mutex ? await prim.acquire() : prim instanceof Semaphore ? await prim.acquire(2) : await prim.readLock();
     const w = workers.start('keepalive-waiter.js', { kind, handle: prim.handle });
     const events: string[] = [];
     w.on('message', (m) => events.push(String(m)));

@@ -62,10 +62,14 @@ describe('deadlock detection', () => {
     await Promise.all(
       Array.from({ length: 20 }, async () => {
         for (let i = 0; i < 20; i++) {
-          await a.runExclusive(() => b.runExclusive(() => c.runExclusive(async () => {
-            if (Math.random() < 0.3) await sleep(0);
-            done++;
-          })));
+          await a.runExclusive(() =>
+            b.runExclusive(() =>
+              c.runExclusive(async () => {
+                if (Math.random() < 0.3) await sleep(0);
+                done++;
+              }),
+            ),
+          );
         }
       }),
     );

@@ -69,12 +69,18 @@ describe('limit = a Semaphore, on one thread', () => {
       }
     }
     const pool = new PromisePool(new Busy(2));
-    expect(await within(pool.add(async () => 'task result'), 5000, 'the task')).toBe('task result');
+    expect(
+      await within(
+        pool.add(async () => 'task result'),
+        5000,
+        'the task',
+      ),
+    ).toBe('task result');
     const side = track(sideWait!);
     await settle();
     expect(side.settled).toBe(false); // still waiting for `other`, as it should
     held.release();
-    (await within(sideWait!, 5000, 'the side acquire') as { release(): void }).release();
+    ((await within(sideWait!, 5000, 'the side acquire')) as { release(): void }).release();
   });
 
   test('two pools on one Semaphore share it: together they never pass it', async () => {
@@ -83,7 +89,20 @@ describe('limit = a Semaphore, on one thread', () => {
     const b = new PromisePool(sem);
     const { m, wrap } = meter();
     const job = (i: number) => wrap(i, async () => (await randomPause(), i));
-    const all = await within(Promise.all([a.map(Array.from({ length: 30 }, (_, i) => i), (i) => job(i)()), b.map(Array.from({ length: 30 }, (_, i) => i), (i) => job(i)())]), 20_000, 'maps');
+    const all = await within(
+      Promise.all([
+        a.map(
+          Array.from({ length: 30 }, (_, i) => i),
+          (i) => job(i)(),
+        ),
+        b.map(
+          Array.from({ length: 30 }, (_, i) => i),
+          (i) => job(i)(),
+        ),
+      ]),
+      20_000,
+      'maps',
+    );
     expect(all[0]).toEqual(all[1]);
     expect(m.max).toBe(3);
     expect(sem.available).toBe(3);
@@ -163,7 +182,11 @@ describe('limit = a Semaphore shared across threads', () => {
     const done = ws.map((w) => nextMessage<ParticipantResult>(w, 50_000));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const participant = require('./fixtures/pool-participant.js');
-    const mine: ParticipantResult = await within(participant.run({ pool: new PromisePool(sem), counters: counters.buffer, tasks, limit }), 50_000, 'main participant');
+    const mine: ParticipantResult = await within(
+      participant.run({ pool: new PromisePool(sem), counters: counters.buffer, tasks, limit }),
+      50_000,
+      'main participant',
+    );
     const results = await Promise.all(done);
     for (const r of results) expect(r).toMatchObject({ done: true });
     expect(Atomics.load(counters, 2)).toBe(0); // never above the limit
@@ -180,7 +203,9 @@ describe('limit = a Semaphore shared across threads', () => {
     const sem = new Semaphore(limit);
     const counters = new Int32Array(new SharedArrayBuffer(4 * 4));
     const tasks = 60;
-    const ws = [0, 1, 2, 3].map(() => workers.start('pool-participant.js', { handle: sem.handle, counters: counters.buffer, tasks, limit, localCap: 2 }));
+    const ws = [0, 1, 2, 3].map(() =>
+      workers.start('pool-participant.js', { handle: sem.handle, counters: counters.buffer, tasks, limit, localCap: 2 }),
+    );
     const results = await Promise.all(ws.map((w) => nextMessage<ParticipantResult>(w, 50_000)));
     for (const r of results) {
       expect(r).toMatchObject({ done: true });
@@ -205,6 +230,6 @@ describe('limit = a Semaphore shared across threads', () => {
     await w.terminate();
     await exited;
     expect(await within(p, 10_000, 'a task after the worker died')).toBe('after the worker');
-    await until(() => sem.available === limit, 'the dead worker\'s permits', 10_000);
+    await until(() => sem.available === limit, "the dead worker's permits", 10_000);
   });
 });

@@ -41,14 +41,17 @@ describe('map', () => {
     const signals: AbortSignal[] = [];
     const gates = Array.from({ length: 10 }, () => gate());
     const boom = new Error('item 1 failed');
-    const p = pool.map(Array.from({ length: 10 }, (_, i) => i), (i, _index, signal) => {
-      started.push(i);
-      signals.push(signal);
-      return gates[i].promise.then(() => {
-        if (i === 1) throw boom;
-        return i;
-      });
-    });
+    const p = pool.map(
+      Array.from({ length: 10 }, (_, i) => i),
+      (i, _index, signal) => {
+        started.push(i);
+        signals.push(signal);
+        return gates[i].promise.then(() => {
+          if (i === 1) throw boom;
+          return i;
+        });
+      },
+    );
     expect(started).toEqual([0, 1]);
     expect(pool.pendingCount).toBe(8);
     gates[1].open();
@@ -164,11 +167,15 @@ describe('map', () => {
     const ac = new AbortController();
     const g = gate();
     const started: number[] = [];
-    const p = pool.map([0, 1, 2, 3], async (i, _index, signal) => {
-      started.push(i);
-      await g.promise;
-      return signal.aborted;
-    }, { signal: ac.signal });
+    const p = pool.map(
+      [0, 1, 2, 3],
+      async (i, _index, signal) => {
+        started.push(i);
+        await g.promise;
+        return signal.aborted;
+      },
+      { signal: ac.signal },
+    );
     expect(started).toEqual([0]);
     ac.abort('enough');
     const e = await rejectionOf(p);
@@ -187,7 +194,11 @@ describe('map', () => {
   test('options.concurrency caps this map below the pool, and leaves room for other tasks', async () => {
     const pool = new PromisePool(4);
     const { m, wrap } = meter();
-    const p = pool.map(Array.from({ length: 20 }, (_, i) => i), (i) => wrap(i, async () => (await randomPause(), i))(), { concurrency: 2 });
+    const p = pool.map(
+      Array.from({ length: 20 }, (_, i) => i),
+      (i) => wrap(i, async () => (await randomPause(), i))(),
+      { concurrency: 2 },
+    );
     expect(pool.activeCount).toBe(2);
     // another caller gets in at once, although the map has 18 items left
     const g = gate();

@@ -89,8 +89,21 @@ describe('add', () => {
 
   test('rejections pass through unchanged and do not stop the pool', async () => {
     const pool = new PromisePool(2);
-    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => pool.add(async () => (i % 3 === 0 ? Promise.reject(new Error(`e${i}`)) : i))));
-    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual(['e0', 1, 2, 'e3', 4, 5, 'e6', 7, 8, 'e9']);
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => pool.add(async () => (i % 3 === 0 ? Promise.reject(new Error(`e${i}`)) : i))),
+    );
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual([
+      'e0',
+      1,
+      2,
+      'e3',
+      4,
+      5,
+      'e6',
+      7,
+      8,
+      'e9',
+    ]);
   });
 
   test('100k synchronous tasks queued at once finish without a stack overflow', async () => {
@@ -161,7 +174,7 @@ describe('add', () => {
     expect(max).toBe(1);
   });
 
-  test("a task whose promise has a misbehaving constructor/species settles and does not wedge the pool", async () => {
+  test('a task whose promise has a misbehaving constructor/species settles and does not wedge the pool', async () => {
     const pool = new PromisePool(1);
     const odd = () => {
       const p = Promise.resolve('x');

@@ -26,22 +26,29 @@ async function checks() {
   assert<Equal<typeof a, Promise<number>>>();
   const b = pool.add(() => 'sync');
   assert<Equal<typeof b, Promise<string>>>();
-  const c = pool.add(async (signal) => {
-    expectType<AbortSignal | undefined>(signal);
-    return [1, 2];
-  }, { signal: AbortSignal.timeout(10) });
+  const c = pool.add(
+    async (signal) => {
+      expectType<AbortSignal | undefined>(signal);
+      return [1, 2];
+    },
+    { signal: AbortSignal.timeout(10) },
+  );
   assert<Equal<typeof c, Promise<number[]>>>();
   // @ts-expect-error not a function
   pool.add(42);
   // @ts-expect-error timeout is not a task option
   pool.add(async () => 1, { timeout: 5 });
 
-  const m = pool.map(['a', 'b'], async (item, index, signal) => {
-    expectType<string>(item);
-    expectType<number>(index);
-    expectType<AbortSignal>(signal);
-    return item.length;
-  }, { stopOnError: false, concurrency: 2, signal: AbortSignal.timeout(100) });
+  const m = pool.map(
+    ['a', 'b'],
+    async (item, index, signal) => {
+      expectType<string>(item);
+      expectType<number>(index);
+      expectType<AbortSignal>(signal);
+      return item.length;
+    },
+    { stopOnError: false, concurrency: 2, signal: AbortSignal.timeout(100) },
+  );
   assert<Equal<typeof m, Promise<number[]>>>();
   const fromSet = pool.map(new Set([1n, 2n]), (x) => x * 2n);
   assert<Equal<typeof fromSet, Promise<bigint[]>>>();

@@ -157,7 +157,10 @@ describe('TaskQueue', () => {
       tasks.push(e.x as Task);
       q.push(e.x, e.resolve, e.scope);
     }
-    const held = () => chunks(q).flatMap((c) => c.slice(0, -1)).filter((v) => v !== undefined && v !== null);
+    const held = () =>
+      chunks(q)
+        .flatMap((c) => c.slice(0, -1))
+        .filter((v) => v !== undefined && v !== null);
     for (let i = 0; i < 50; i++) q.take();
     expect(held()).toHaveLength(50 * 2); // task and scope of each live entry
     for (let i = 50; i < 99; i++) q.remove(tasks[i]); // compacts once the dead outnumber the live

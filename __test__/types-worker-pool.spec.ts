@@ -1,6 +1,15 @@
 // Type tests for the WorkerPool typings: ts-jest type-checks this file, so a
 // wrong signature in index.d.ts (or a missing @ts-expect-error) fails it.
-import { WorkerPool, WorkerPoolMetrics, ExecuteOptions, TaskFunction, QueueFullError, WorkerCrashedError, DataCloneError, ThreadkitError } from '../index';
+import {
+  WorkerPool,
+  WorkerPoolMetrics,
+  ExecuteOptions,
+  TaskFunction,
+  QueueFullError,
+  WorkerCrashedError,
+  DataCloneError,
+  ThreadkitError,
+} from '../index';
 import { fixture } from './helpers';
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;

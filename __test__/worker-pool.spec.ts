@@ -3,16 +3,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import {
-  WorkerPool,
-  Mutex,
-  AbortError,
-  ClosedError,
-  QueueFullError,
-  DataCloneError,
-  WorkerCrashedError,
-  ThreadkitError,
-} from '../index';
+import { WorkerPool, Mutex, AbortError, ClosedError, QueueFullError, DataCloneError, WorkerCrashedError, ThreadkitError } from '../index';
 import { fixture, sleep, until, randomPause } from './helpers';
 import { tasks, shared, poolFactory } from './pool-helpers';
 
@@ -29,7 +20,29 @@ describe('the seed API', () => {
 
   test('numbers, strings and other values round-trip exactly (fast paths and structured clone)', async () => {
     const p = pool(tasks, 1);
-    const values = [0, -0, 1, -5, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), 1.5, NaN, Infinity, 2 ** 53, '', 'héllo ☃', true, false, null, undefined, 10n, new Date(5), new Map([[1, { a: 2 }]]), new Uint8Array([1, 2])];
+    const values = [
+      0,
+      -0,
+      1,
+      -5,
+      2 ** 31 - 1,
+      2 ** 31,
+      -(2 ** 31),
+      1.5,
+      NaN,
+      Infinity,
+      2 ** 53,
+      '',
+      'héllo ☃',
+      true,
+      false,
+      null,
+      undefined,
+      10n,
+      new Date(5),
+      new Map([[1, { a: 2 }]]),
+      new Uint8Array([1, 2]),
+    ];
     const back = await p.map(values);
     back.forEach((v, i) => {
       if (typeof values[i] === 'object' && values[i] !== null) expect(v).toEqual(values[i]);
@@ -71,17 +84,17 @@ describe('worker script forms', () => {
     await expect(p.execute(0, { name: 'tag' })).resolves.toBe('esm-js');
   });
 
-  test('an ESM script imports the user\'s workerData from node:worker_threads', async () => {
+  test("an ESM script imports the user's workerData from node:worker_threads", async () => {
     const p = pool(fixture('pool/esm-worker-data.mjs'), { minWorkers: 1, maxWorkers: 1, workerData: { tag: 'via-esm' } });
     await expect(p.execute(0, { name: 'tag' })).resolves.toBe('via-esm');
   });
 
-  test('a CommonJS script that imports node:worker_threads later sees the user\'s workerData', async () => {
+  test("a CommonJS script that imports node:worker_threads later sees the user's workerData", async () => {
     const p = pool(fixture('pool/module-list.js'), { minWorkers: 1, maxWorkers: 1, workerData: { tag: 'late-import' } });
     await expect(p.execute(0, { name: 'workerDataViaImport' })).resolves.toBe('late-import');
   });
 
-  test('with a preload that imported node:worker_threads first, scripts still see the user\'s workerData', async () => {
+  test("with a preload that imported node:worker_threads first, scripts still see the user's workerData", async () => {
     const execArgv = ['--import', pathToFileURL(fixture('pool/preload-worker-threads.mjs')).href];
     const esm = pool(fixture('pool/esm-worker-data.mjs'), { minWorkers: 1, maxWorkers: 1, workerData: { tag: 'after-preload' }, execArgv });
     await expect(esm.execute(0, { name: 'tag' })).resolves.toBe('after-preload');
@@ -140,7 +153,7 @@ describe('worker script forms', () => {
     await expect(p.execute(0, { name: 'execArgv' })).resolves.toContain('--no-deprecation');
   });
 
-  (process.platform === 'linux' ? test : test.skip)('niceIncrement lowers the workers\' scheduling priority, not the main thread\'s', async () => {
+  (process.platform === 'linux' ? test : test.skip)("niceIncrement lowers the workers' scheduling priority, not the main thread's", async () => {
     const os = await import('node:os');
     const mine = os.getPriority();
     const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, niceIncrement: 3 });

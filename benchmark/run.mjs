@@ -42,7 +42,9 @@ function availableSuites() {
 
 function usage(message) {
   if (message) process.stderr.write(`bench: ${message}\n`);
-  process.stderr.write(`usage: node benchmark/run.mjs [suite[:CASE,CASE...]...] [--rounds=N] [--no-gc] [--list]\nsuites: ${availableSuites().join(', ')}\n`);
+  process.stderr.write(
+    `usage: node benchmark/run.mjs [suite[:CASE,CASE...]...] [--rounds=N] [--no-gc] [--list]\nsuites: ${availableSuites().join(', ')}\n`,
+  );
   process.exit(2);
 }
 
@@ -113,7 +115,9 @@ async function main() {
     `forced gc before each sample: ${!opts.gcBetween ? 'no (--no-gc)' : gc ? 'yes' : 'no (gc not available)'}; rounds per comparison: ${opts.rounds}, interleaved, median reported`,
   ];
   const load0 = os.loadavg()[0];
-  process.stderr.write(`${env.join('\n')}\nload average (1 min) at start: ${load0.toFixed(2)}${load0 > 0.5 ? ' (other work is running: expect noise)' : ''}\n\n`);
+  process.stderr.write(
+    `${env.join('\n')}\nload average (1 min) at start: ${load0.toFixed(2)}${load0 > 0.5 ? ' (other work is running: expect noise)' : ''}\n\n`,
+  );
 
   const rows = [];
   const started = now();
@@ -129,7 +133,17 @@ async function main() {
       rows.push(...got);
     } catch (err) {
       process.stderr.write(`FAILED in ${((now() - t0) / 1000).toFixed(1)} s: ${err?.stack ?? err}\n`);
-      rows.push({ case: `${c.id} ${c.title}`, peer: '—', peerFigure: '—', tkFigure: 'FAILED', ratio: 'n/a', basis: '—', goal: '—', met: 'NO (failed)', note: String(err?.message ?? err) });
+      rows.push({
+        case: `${c.id} ${c.title}`,
+        peer: '—',
+        peerFigure: '—',
+        tkFigure: 'FAILED',
+        ratio: 'n/a',
+        basis: '—',
+        goal: '—',
+        met: 'NO (failed)',
+        note: String(err?.message ?? err),
+      });
     }
     for (const d of details) process.stderr.write(`    ${d}\n`);
   }

@@ -92,7 +92,8 @@ class ChannelBase {
       (capacity === Infinity || (Number.isInteger(capacity) && capacity >= 0 && capacity <= MAX_CAPACITY)) &&
       isSharedArrayBuffer(state) &&
       state.byteLength === 4;
-    if (!ok) throw new InvalidHandleError(`${kind}.from() was given a damaged handle; pass \`handle\` unchanged (it must keep its SharedArrayBuffer)`);
+    if (!ok)
+      throw new InvalidHandleError(`${kind}.from() was given a damaged handle; pass \`handle\` unchanged (it must keep its SharedArrayBuffer)`);
     const core = new SharedCore(id, capacity, what, false, 0, state);
     if (core.status !== 0) {
       throw new InvalidHandleError(

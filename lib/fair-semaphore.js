@@ -112,7 +112,9 @@ class FairSemaphore {
       isSharedArrayBuffer(handle.state) &&
       handle.state.byteLength === 4;
     if (!ok) {
-      throw new InvalidHandleError(`${kind}.from() was given a damaged handle; pass \`${kind.toLowerCase()}.handle\` unchanged (it must keep its SharedArrayBuffer)`);
+      throw new InvalidHandleError(
+        `${kind}.from() was given a damaged handle; pass \`${kind.toLowerCase()}.handle\` unchanged (it must keep its SharedArrayBuffer)`,
+      );
     }
   }
 
@@ -308,7 +310,7 @@ class FairSemaphore {
     if (closed) {
       native.semClose(isolateId, this.id, this.closeReason);
     }
-    for (let w = this.head; w !== null; ) {
+    for (let w = this.head; w !== null;) {
       const next = w.next;
       w.prev = w.next = null;
       const token = newToken();
@@ -380,7 +382,7 @@ class FairSemaphore {
       this.closeReason = text;
       this.word = (this.word & ~WAITERS) | CLOSED;
       const error = this.closedError();
-      for (let w = this.head; w !== null; ) {
+      for (let w = this.head; w !== null;) {
         const next = w.next;
         this.unlinkLocal(w);
         if (w.extra !== null) cleanupExtra(w.extra);

@@ -185,12 +185,16 @@ class PromisePool {
     } else if (limit !== null && typeof limit === 'object') {
       validateOptionKeys(limit, 'options', ['concurrency', 'limit']);
       if (limit.limit === undefined && limit.concurrency === undefined) {
-        throw new TypeError('new PromisePool(options) needs options.concurrency (a positive integer or Infinity) or options.limit (a Semaphore or its handle)');
+        throw new TypeError(
+          'new PromisePool(options) needs options.concurrency (a positive integer or Infinity) or options.limit (a Semaphore or its handle)',
+        );
       }
       this.#concurrency = limit.concurrency === undefined ? Infinity : checkConcurrency(limit.concurrency, 'options.concurrency');
       this.#sem = limit.limit === undefined ? null : semaphoreFrom(limit.limit);
     } else {
-      throw new TypeError(`new PromisePool() needs a concurrency (a positive integer or Infinity), a Semaphore or its handle, or { concurrency, limit }, got ${describe(limit)}`);
+      throw new TypeError(
+        `new PromisePool() needs a concurrency (a positive integer or Infinity), a Semaphore or its handle, or { concurrency, limit }, got ${describe(limit)}`,
+      );
     }
   }
 
@@ -267,7 +271,8 @@ class PromisePool {
     if (options !== undefined) {
       validateOptionKeys(options, 'options', ['stopOnError', 'signal', 'concurrency']);
       if (options.stopOnError !== undefined) {
-        if (typeof options.stopOnError !== 'boolean') throw new TypeError(`options.stopOnError must be a boolean, got ${describe(options.stopOnError)}`);
+        if (typeof options.stopOnError !== 'boolean')
+          throw new TypeError(`options.stopOnError must be a boolean, got ${describe(options.stopOnError)}`);
         stopOnError = options.stopOnError;
       }
       signal = checkSignal(options, 'options');

@@ -93,7 +93,7 @@ function checkCases(cases) {
   }
   const isChannel = (c) => c instanceof ChannelBase && c.kind === 'Channel';
   cases.forEach((c, i) => {
-    const ok = c !== null && typeof c === 'object' && (isChannel(c.receive) !== isChannel(c.send));
+    const ok = c !== null && typeof c === 'object' && isChannel(c.receive) !== isChannel(c.send);
     if (!ok) throw new TypeError(`select() case ${i} must be { receive: channel } or { send: channel, value }`);
   });
 }

@@ -91,7 +91,16 @@ export function spread(xs) {
  *   sample pays for the garbage of the one before it
  * @param {(line: string) => void} [o.log]
  */
-export async function interleaved({ impls, kind = 'throughput', rounds = 7, roundMs = 250, startN = 1000, multipleOf = 1, gcBetween = true, log = () => {} }) {
+export async function interleaved({
+  impls,
+  kind = 'throughput',
+  rounds = 7,
+  roundMs = 250,
+  startN = 1000,
+  multipleOf = 1,
+  gcBetween = true,
+  log = () => {},
+}) {
   const roundUp = (n) => Math.max(multipleOf, Math.ceil(n / multipleOf) * multipleOf);
   const state = impls.map((impl) => ({ impl, n: roundUp(startN), samples: [], error: null }));
 
@@ -101,7 +110,11 @@ export async function interleaved({ impls, kind = 'throughput', rounds = 7, roun
     const limit = Math.max(10_000, 20 * roundMs * (n / st.n));
     if (gcBetween) await fullGc();
     const t0 = now();
-    const out = await withTimeout(Promise.resolve().then(() => impl.run(n)), limit, `${impl.name} (n=${n})`);
+    const out = await withTimeout(
+      Promise.resolve().then(() => impl.run(n)),
+      limit,
+      `${impl.name} (n=${n})`,
+    );
     const t1 = now();
     const ops = typeof out === 'number' ? out : out.ops;
     const ms = typeof out === 'object' && out.ms !== undefined ? out.ms : t1 - t0;
@@ -209,7 +222,10 @@ export function pairedRatio(tk, peer, unit) {
 export function describeRows(rows) {
   return rows
     .filter((r) => r.paired)
-    .map((r) => `${`${r.case} vs ${r.peer}`.padEnd(72)} ratio ${r.ratio} (per-round ratios ${r.paired.min.toFixed(2)}–${r.paired.max.toFixed(2)}×; ratio of the medians ${r.ofMedians.toFixed(2)}×)`);
+    .map(
+      (r) =>
+        `${`${r.case} vs ${r.peer}`.padEnd(72)} ratio ${r.ratio} (per-round ratios ${r.paired.min.toFixed(2)}–${r.paired.max.toFixed(2)}×; ratio of the medians ${r.ofMedians.toFixed(2)}×)`,
+    );
 }
 
 /**

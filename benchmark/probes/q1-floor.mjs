@@ -223,6 +223,8 @@ impls.forEach(([name], i) => {
   const ratios = xs.map((x, r) => pl[r].total / x.total);
   const parts = ['add', 'all', 'drain'].map((k) => median(xs.map((x) => x[k])).toFixed(0)).join(' / ');
   console.log(
-    `${name.padEnd(11)} ${median(xs.map((x) => x.total)).toFixed(0).padStart(8)}  (${parts.padEnd(18)})   ${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`,
+    `${name.padEnd(11)} ${median(xs.map((x) => x.total))
+      .toFixed(0)
+      .padStart(8)}  (${parts.padEnd(18)})   ${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`,
   );
 });

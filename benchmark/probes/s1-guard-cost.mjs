@@ -65,7 +65,14 @@ const mGuard = model((m) => new Guard(m));
 // The way lib/permit.js does it: no `then` on the chain, made by Object.create
 // inside an async function.
 const FAST = Symbol('m');
-const fastProto = { release() { const m = this[FAST]; if (m === null) return; this[FAST] = null; m.release(); } };
+const fastProto = {
+  release() {
+    const m = this[FAST];
+    if (m === null) return;
+    this[FAST] = null;
+    m.release();
+  },
+};
 async function fastGuard(m) {
   const g = Object.create(fastProto);
   g[FAST] = m;
@@ -87,13 +94,83 @@ const tk = new Mutex();
 
 // One loop function per implementation, so V8's call-site feedback is not shared.
 const impls = [
-  { name: 'model, resolves undefined', run: async (n) => { const m = mUndefined; for (let i = 0; i < n; i++) { await m.acquire(); m.release(); } return n; } },
-  { name: "model, resolves '1'", run: async (n) => { const m = mString; for (let i = 0; i < n; i++) { await m.acquire(); m.release(); } return n; } },
-  { name: 'model, resolves one shared object', run: async (n) => { const m = mShared; for (let i = 0; i < n; i++) { await m.acquire(); m.release(); } return n; } },
-  { name: 'model, resolves a new guard', run: async (n) => { const m = mGuard; for (let i = 0; i < n; i++) { await m.acquire(); m.release(); } return n; } },
-  { name: 'model, async fn returns a new guard', run: async (n) => { const m = mFast; for (let i = 0; i < n; i++) { await m.acquire(); m.release(); } return n; } },
-  { name: 'async-sema Sema(1)', run: async (n) => { const s = sema; for (let i = 0; i < n; i++) { await s.acquire(); s.release(); } return n; } },
-  { name: 'threadkit Mutex', run: async (n) => { const m = tk; for (let i = 0; i < n; i++) { await m.acquire(); m.release(); } return n; } },
+  {
+    name: 'model, resolves undefined',
+    run: async (n) => {
+      const m = mUndefined;
+      for (let i = 0; i < n; i++) {
+        await m.acquire();
+        m.release();
+      }
+      return n;
+    },
+  },
+  {
+    name: "model, resolves '1'",
+    run: async (n) => {
+      const m = mString;
+      for (let i = 0; i < n; i++) {
+        await m.acquire();
+        m.release();
+      }
+      return n;
+    },
+  },
+  {
+    name: 'model, resolves one shared object',
+    run: async (n) => {
+      const m = mShared;
+      for (let i = 0; i < n; i++) {
+        await m.acquire();
+        m.release();
+      }
+      return n;
+    },
+  },
+  {
+    name: 'model, resolves a new guard',
+    run: async (n) => {
+      const m = mGuard;
+      for (let i = 0; i < n; i++) {
+        await m.acquire();
+        m.release();
+      }
+      return n;
+    },
+  },
+  {
+    name: 'model, async fn returns a new guard',
+    run: async (n) => {
+      const m = mFast;
+      for (let i = 0; i < n; i++) {
+        await m.acquire();
+        m.release();
+      }
+      return n;
+    },
+  },
+  {
+    name: 'async-sema Sema(1)',
+    run: async (n) => {
+      const s = sema;
+      for (let i = 0; i < n; i++) {
+        await s.acquire();
+        s.release();
+      }
+      return n;
+    },
+  },
+  {
+    name: 'threadkit Mutex',
+    run: async (n) => {
+      const m = tk;
+      for (let i = 0; i < n; i++) {
+        await m.acquire();
+        m.release();
+      }
+      return n;
+    },
+  },
 ];
 
 const res = await interleaved({ impls, rounds: 9, roundMs: 200 });

@@ -159,7 +159,9 @@ async function runMemory(ctx) {
   const tk = await memoryGrowth('stream-channel.cjs', 1500, n);
   const pm = await memoryGrowth('stream-postmessage.cjs', 1500, n);
   const fmt = (x) => `RSS ${x >= 0 ? '+' : ''}${(x / MB).toFixed(1)} MB`;
-  ctx.log(`slow receiver (main does not receive for 1.5 s while the worker sends ${n} values of ~1 KB): threadkit ${fmt(tk)}, postMessage ${fmt(pm)}`);
+  ctx.log(
+    `slow receiver (main does not receive for 1.5 s while the worker sends ${n} values of ~1 KB): threadkit ${fmt(tk)}, postMessage ${fmt(pm)}`,
+  );
   return [
     {
       case: 'C1 memory: receiver pauses 1.5 s (100k × 1 KB sent)',

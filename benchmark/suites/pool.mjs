@@ -75,7 +75,15 @@ async function runP1(ctx) {
         return out.length;
       },
     }));
-    const res = await interleaved({ impls, rounds: ctx.rounds, roundMs: 600, startN: 20_000, multipleOf: 1000, gcBetween: ctx.gcBetween, log: ctx.log });
+    const res = await interleaved({
+      impls,
+      rounds: ctx.rounds,
+      roundMs: 600,
+      startN: 20_000,
+      multipleOf: 1000,
+      gcBetween: ctx.gcBetween,
+      log: ctx.log,
+    });
     describe(res, 'ops').forEach(ctx.log);
     const [tk, pi, ti, wp] = res;
     return logged(ctx, [
@@ -101,7 +109,16 @@ async function runP2(ctx) {
     describe(res, 'us').forEach(ctx.log);
     const [tk, pi, ti, wp] = res;
     return logged(ctx, [
-      compareRow({ id: 'P2', what: 'sequential round trip, one tiny task', tk, peer: pi, peerName: 'piscina', unit: 'us', goal: 2, note: 'goal "≤ 0.5× piscina\'s round trip" is a ratio (piscina µs / threadkit µs) of at least 2.' }),
+      compareRow({
+        id: 'P2',
+        what: 'sequential round trip, one tiny task',
+        tk,
+        peer: pi,
+        peerName: 'piscina',
+        unit: 'us',
+        goal: 2,
+        note: 'goal "≤ 0.5× piscina\'s round trip" is a ratio (piscina µs / threadkit µs) of at least 2.',
+      }),
       compareRow({ id: 'P2', what: 'sequential round trip, one tiny task', tk, peer: ti, peerName: 'tinypool', unit: 'us' }),
       compareRow({ id: 'P2', what: 'sequential round trip, one tiny task', tk, peer: wp, peerName: 'workerpool', unit: 'us' }),
     ]);
@@ -168,16 +185,29 @@ async function runP3(ctx) {
         },
       })),
     ];
-    const res = await interleaved({ impls, rounds: Math.max(3, Math.ceil(ctx.rounds / 2)), roundMs: 400, startN: FIB_TASKS, multipleOf: FIB_TASKS, gcBetween: ctx.gcBetween, log: ctx.log });
+    const res = await interleaved({
+      impls,
+      rounds: Math.max(3, Math.ceil(ctx.rounds / 2)),
+      roundMs: 400,
+      startN: FIB_TASKS,
+      multipleOf: FIB_TASKS,
+      gcBetween: ctx.gcBetween,
+      log: ctx.log,
+    });
     describe(res, 'ops').forEach(ctx.log);
     const [inline, tk, pi, ti, wp] = res;
     const speedup = (r) => (r.error ? NaN : r.median / inline.median);
     ctx.log(`speed-up over inline: ${[tk, pi, ti, wp].map((r) => `${r.name} ${speedup(r).toFixed(2)}×`).join(', ')}`);
-    for (const [name, g] of gaps) ctx.log(`max event-loop gap of the main thread while ${name} ran: ${Math.max(...g).toFixed(1)} ms (median of samples ${median(g).toFixed(1)} ms)`);
+    for (const [name, g] of gaps)
+      ctx.log(
+        `max event-loop gap of the main thread while ${name} ran: ${Math.max(...g).toFixed(1)} ms (median of samples ${median(g).toFixed(1)} ms)`,
+      );
     const tkGap = Math.max(...(gaps.get(tk.name) ?? [NaN]));
     const piGap = Math.max(...(gaps.get(pi.name) ?? [NaN]));
     const floor = await plainBusyGap(1500);
-    ctx.log(`max event-loop gap of the main thread while ${threads} plain workers (no pool) spin for 1.5 s: ${floor.toFixed(1)} ms (the OS scheduler's floor)`);
+    ctx.log(
+      `max event-loop gap of the main thread while ${threads} plain workers (no pool) spin for 1.5 s: ${floor.toFixed(1)} ms (the OS scheduler's floor)`,
+    );
     return logged(ctx, [
       compareRow({
         id: 'P3',
@@ -207,7 +237,10 @@ async function runP3(ctx) {
 // ------------------------------------------------------------------ M1
 
 function rssOf(which, n) {
-  const out = execFileSync(process.execPath, ['--expose-gc', path.join(workersDir, 'pool-rss.cjs'), which, String(n)], { encoding: 'utf8', timeout: 60_000 });
+  const out = execFileSync(process.execPath, ['--expose-gc', path.join(workersDir, 'pool-rss.cjs'), which, String(n)], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return Number(out.trim());
 }
 

@@ -88,7 +88,10 @@ async function limitCheck(im) {
       for (let i = 0; i < n; i++) ps.push(im.submit(() => task(i)));
       results = await Promise.all(ps);
     } else {
-      results = await im.mapAll(Array.from({ length: n }, (_, i) => i), (v) => task(v));
+      results = await im.mapAll(
+        Array.from({ length: n }, (_, i) => i),
+        (v) => task(v),
+      );
     }
   };
   await withTimeout(run(), 30_000, `${im.name} limit check`);
@@ -124,7 +127,10 @@ async function runQ1(ctx) {
     impl('p-limit', { submit: (fn) => limit(fn), idle: () => (limit.activeCount + limit.pendingCount ? 'p-limit not idle' : null) }),
     impl('p-queue', { submit: (fn) => queue.add(fn), idle: () => (queue.size + queue.pending ? 'p-queue not idle' : null) }),
     impl('threadkit PromisePool map', { mapAll: (items, fn) => mapPool.map(items, fn), idle: poolIdle(mapPool) }),
-    impl('p-limit map', { mapAll: (items, fn) => mapLimit.map(items, fn), idle: () => (mapLimit.activeCount + mapLimit.pendingCount ? 'p-limit not idle' : null) }),
+    impl('p-limit map', {
+      mapAll: (items, fn) => mapLimit.map(items, fn),
+      idle: () => (mapLimit.activeCount + mapLimit.pendingCount ? 'p-limit not idle' : null),
+    }),
   ]);
   // n is pinned to 1M (a sample that takes < roundMs/2 would double it).
   const res = await interleaved({ impls, rounds: ctx.rounds, roundMs: 500, startN: Q1_N, multipleOf: Q1_N, gcBetween: ctx.gcBetween, log: ctx.log });

@@ -134,7 +134,14 @@ function s1Impls() {
 
 async function runS1(ctx) {
   const i = s1Impls();
-  const res = await interleaved({ impls: [i.tkSem, i.tkMutex, i.sema, i.am, i.tkShared], rounds: ctx.rounds, roundMs: 200, startN: 10_000, gcBetween: ctx.gcBetween, log: ctx.log });
+  const res = await interleaved({
+    impls: [i.tkSem, i.tkMutex, i.sema, i.am, i.tkShared],
+    rounds: ctx.rounds,
+    roundMs: 200,
+    startN: 10_000,
+    gcBetween: ctx.gcBetween,
+    log: ctx.log,
+  });
   const [tkSem, tkMutex, sema, am, tkShared] = res;
   describe(res, 'ops').forEach(ctx.log);
   return logged(ctx, [
@@ -212,7 +219,8 @@ function s2Impls() {
         await Promise.all(all);
         return ops;
       },
-      verify: () => (tkShared.isLocked() || tkShared.waiting !== 0 ? `locked=${tkShared.isLocked()} waiting=${tkShared.waiting} after the run` : null),
+      verify: () =>
+        tkShared.isLocked() || tkShared.waiting !== 0 ? `locked=${tkShared.isLocked()} waiting=${tkShared.waiting} after the run` : null,
       acquire: () => tkShared.acquire(),
       release: () => tkShared.release(),
       waiting: () => tkShared.waiting,
@@ -565,7 +573,12 @@ function runLeakChild(mode) {
     const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`leak child (${mode}) ${signal ? `was killed (${signal}, hang?)` : `exited with ${code}`}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
+      if (code !== 0)
+        return reject(
+          new Error(
+            `leak child (${mode}) ${signal ? `was killed (${signal}, hang?)` : `exited with ${code}`}: ${err.trim().split('\n').slice(-3).join(' | ')}`,
+          ),
+        );
       try {
         resolve(JSON.parse(out.trim().split('\n').pop()));
       } catch (e) {

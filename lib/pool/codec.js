@@ -55,7 +55,10 @@ function serialize(value, what) {
   } catch (e) {
     const { DataCloneError } = require('../errors.js');
     const why = String(e.message).length > 160 ? `${String(e.message).slice(0, 160)}...` : e.message;
-    throw new DataCloneError(`${what} cannot be cloned to another thread: ${why} Only structured-cloneable values (no functions, symbols or class instances with native state) can be passed.`, { cause: e });
+    throw new DataCloneError(
+      `${what} cannot be cloned to another thread: ${why} Only structured-cloneable values (no functions, symbols or class instances with native state) can be passed.`,
+      { cause: e },
+    );
   }
 }
 

@@ -54,11 +54,15 @@ function normalizeOptions(sizeOrOptions) {
   }
   if (sizeOrOptions === undefined) sizeOrOptions = {};
   if (sizeOrOptions === null || typeof sizeOrOptions !== 'object') {
-    throw new TypeError(`the second argument must be a pool size or an options object, got ${sizeOrOptions === null ? 'null' : typeof sizeOrOptions}`);
+    throw new TypeError(
+      `the second argument must be a pool size or an options object, got ${sizeOrOptions === null ? 'null' : typeof sizeOrOptions}`,
+    );
   }
   const o = sizeOrOptions;
-  const maxWorkers = o.maxWorkers === undefined ? Math.max(o.minWorkers ?? 1, native.availableParallelism()) : checkCount(o.maxWorkers, 'maxWorkers', { min: 1 });
-  const minWorkers = o.minWorkers === undefined ? Math.min(maxWorkers, Math.max(1, Math.ceil(maxWorkers / 2))) : checkCount(o.minWorkers, 'minWorkers');
+  const maxWorkers =
+    o.maxWorkers === undefined ? Math.max(o.minWorkers ?? 1, native.availableParallelism()) : checkCount(o.maxWorkers, 'maxWorkers', { min: 1 });
+  const minWorkers =
+    o.minWorkers === undefined ? Math.min(maxWorkers, Math.max(1, Math.ceil(maxWorkers / 2))) : checkCount(o.minWorkers, 'minWorkers');
   if (minWorkers > maxWorkers) throw new RangeError(`minWorkers (${minWorkers}) must not be greater than maxWorkers (${maxWorkers})`);
   const maxQueue = o.maxQueue === undefined || o.maxQueue === Infinity ? Infinity : checkCount(o.maxQueue, 'maxQueue', { min: 1, max: 2 ** 31 - 1 });
   const out = {

@@ -52,7 +52,6 @@ function clockMs() {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
-
 class WorkerRecord {
   constructor(worker, slot, port) {
     this.worker = worker;
@@ -153,7 +152,11 @@ class WorkerPool extends EventEmitter {
    */
   execute(data, options) {
     if (this.#state !== 'open') {
-      return Promise.reject(new ClosedError(`WorkerPool has been ${this.#state === 'closing' ? 'closed' : 'terminated'}; execute() is no longer accepted`, { reason: this.#state }));
+      return Promise.reject(
+        new ClosedError(`WorkerPool has been ${this.#state === 'closing' ? 'closed' : 'terminated'}; execute() is no longer accepted`, {
+          reason: this.#state,
+        }),
+      );
     }
     let priority = 0;
     let timeout = this.#opts.taskTimeout;
@@ -165,11 +168,13 @@ class WorkerPool extends EventEmitter {
       try {
         if (options.priority !== undefined) {
           priority = options.priority;
-          if (!Number.isInteger(priority) || priority < -(2 ** 31) || priority > 2 ** 31 - 1) throw new RangeError(`priority must be a 32-bit integer, got ${String(priority)}`);
+          if (!Number.isInteger(priority) || priority < -(2 ** 31) || priority > 2 ** 31 - 1)
+            throw new RangeError(`priority must be a 32-bit integer, got ${String(priority)}`);
         }
         if (options.timeout !== undefined) timeout = checkMs(options.timeout, 'timeout', { allowZero: false });
         if (options.name !== undefined) {
-          if (typeof options.name !== 'string' || options.name === '') throw new TypeError('name must be a non-empty string naming an exported function');
+          if (typeof options.name !== 'string' || options.name === '')
+            throw new TypeError('name must be a non-empty string naming an exported function');
           nameId = native.poolNameId(this.#id, options.name);
         }
         if (options.transfer !== undefined) {
@@ -184,7 +189,9 @@ class WorkerPool extends EventEmitter {
       if (signal?.aborted) return Promise.reject(new AbortError('The task was aborted before it was queued', { cause: signal.reason }));
     }
     if (this.#opts.maxQueue !== Infinity && this.queueSize >= this.#opts.maxQueue) {
-      return Promise.reject(new QueueFullError(`the WorkerPool queue is full (maxQueue ${this.#opts.maxQueue}); wait with waitForRoom() or listen for 'drain'`));
+      return Promise.reject(
+        new QueueFullError(`the WorkerPool queue is full (maxQueue ${this.#opts.maxQueue}); wait with waitForRoom() or listen for 'drain'`),
+      );
     }
     let bytes;
     let direct;
@@ -376,7 +383,18 @@ class WorkerPool extends EventEmitter {
     let worker;
     try {
       worker = new Worker(BOOTSTRAP, {
-        workerData: { internal: { pool: this.#id, slot, bell: this.#bell.buffer, script: this.#script, control: port2, niceIncrement: o.niceIncrement, addon: ADDON }, user: o.workerData },
+        workerData: {
+          internal: {
+            pool: this.#id,
+            slot,
+            bell: this.#bell.buffer,
+            script: this.#script,
+            control: port2,
+            niceIncrement: o.niceIncrement,
+            addon: ADDON,
+          },
+          user: o.workerData,
+        },
         transferList: [port2],
         execArgv: o.execArgv,
         env: o.env,

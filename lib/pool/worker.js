@@ -137,11 +137,14 @@ function fnFor(nameId) {
     fn = defaultFunction();
   } else {
     const name = native.poolNameOf(pool, nameId);
-    fn = name !== null && isFunction(mod[name]) ? mod[name] : name !== null && mod.default && isFunction(mod.default[name]) ? mod.default[name] : null;
+    fn =
+      name !== null && isFunction(mod[name]) ? mod[name] : name !== null && mod.default && isFunction(mod.default[name]) ? mod.default[name] : null;
     if (!fn) throw new TypeError(`worker script ${script} has no exported function named "${name}"`);
   }
   if (!fn) {
-    throw new TypeError(`worker script ${script} has no default task function (module.exports = fn or export default fn); call execute(data, { name }) to pick a named export`);
+    throw new TypeError(
+      `worker script ${script} has no default task function (module.exports = fn or export default fn); call execute(data, { name }) to pick a named export`,
+    );
   }
   fnCache.set(nameId, fn);
   return fn;
@@ -286,7 +289,7 @@ function esmHooksGiven() {
 function isCommonJS(file) {
   if (file.endsWith('.cjs')) return true;
   if (!file.endsWith('.js')) return false;
-  for (let dir = path.dirname(file); ; ) {
+  for (let dir = path.dirname(file); ;) {
     let text = null;
     try {
       text = fs.readFileSync(path.join(dir, 'package.json'), 'utf8');
