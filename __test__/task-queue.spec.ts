@@ -171,4 +171,16 @@ describe('TaskQueue', () => {
     expect(held()).toEqual([]);
     expect(q.dead).toBe(0);
   });
+  test('take, forgetTaken and takeAll leave no resolve function or scope behind', () => {
+    const q = new TaskQueue();
+    q.push(() => {}, 'resolve a', 'scope a');
+    q.take();
+    expect([q.takenResolve, q.takenScope]).toEqual(['resolve a', 'scope a']);
+    q.forgetTaken();
+    expect([q.takenResolve, q.takenScope]).toEqual([null, null]);
+    q.push(() => {}, 'resolve b', 'scope b');
+    q.push(() => {}, 'resolve c', 'scope c');
+    expect(q.takeAll()).toHaveLength(4);
+    expect([q.takenResolve, q.takenScope]).toEqual([null, null]);
+  });
 });

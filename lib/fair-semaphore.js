@@ -32,7 +32,7 @@ const { validateInteger, validateWaitOptions } = require('./validate.js');
 const { isSharedArrayBuffer } = require('node:util').types;
 const { detection, currentScopes, registerWait } = require('./deadlock.js');
 const { newPermit, newResolvedPermit, grantedPermit } = require('./permit.js');
-const { captured, capture } = require('./resolvers.js');
+const { captured, capture, forget } = require('./resolvers.js');
 const { LocalWaiter, Waiter, watch, cleanupExtra } = require('./semaphore-waiters.js');
 
 const WAITERS = 1;
@@ -232,6 +232,7 @@ class FairSemaphore {
     this.word = w0 | WAITERS;
     const promise = new Promise(capture);
     const w = new LocalWaiter(n, captured.resolve, captured.reject);
+    forget();
     const tail = this.tail;
     if (tail === null) this.head = w;
     else {

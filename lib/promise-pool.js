@@ -47,7 +47,7 @@ const { MapRun, abortError } = require('./promise-pool-map.js');
 const { HERE, scopeFor, scopeAtStart } = require('./promise-pool-context.js');
 const { validateFunction, validateOptionKeys, isAbortSignal, describe } = require('./validate.js');
 
-const { captured, capture } = require('./resolvers.js');
+const { captured, capture, forget, takeResolve } = require('./resolvers.js');
 const { TaskQueue, QUEUED, STARTED } = require('./task-queue.js');
 
 /**
@@ -227,7 +227,7 @@ class PromisePool {
     if (typeof fn !== 'function') validateFunction(fn, 'fn');
     if (options !== undefined) return this.#addWithOptions(fn, options);
     const promise = new Promise(capture);
-    const resolve = captured.resolve; // before #takePermit, which may make promises of its own
+    const resolve = takeResolve(); // before #takePermit, which may make promises of its own
     if (this.#queue.live === 0 && this.#active < this.#concurrency && this.#takePermit()) {
       this.#start(fn, resolve, HERE);
       return promise;
@@ -243,7 +243,7 @@ class PromisePool {
     if (signal === undefined) return this.add(fn);
     if (signal.aborted) return Promise.reject(abortError(signal, 'PromisePool task'));
     const promise = new Promise(capture);
-    const task = new SignalTask(fn, captured.resolve, signal);
+    const task = new SignalTask(fn, takeResolve(), signal);
     if (this.#queue.live === 0 && this.#active < this.#concurrency && this.#takePermit()) {
       task.state = STARTED;
       this.#start(task, null, HERE);
@@ -282,7 +282,9 @@ class PromisePool {
     if (signal?.aborted) return Promise.reject(abortError(signal, 'PromisePool map'));
     if (list.length === 0) return Promise.resolve([]);
     const promise = new Promise(capture);
-    new MapRun(this, enqueue, drop, list, fn, stopOnError, signal, limit, captured.resolve, captured.reject).begin();
+    const { resolve, reject } = captured;
+    forget();
+    new MapRun(this, enqueue, drop, list, fn, stopOnError, signal, limit, resolve, reject).begin();
     return promise;
   }
 
@@ -290,7 +292,7 @@ class PromisePool {
   onIdle() {
     if (this.#active === 0 && this.#queue.live === 0) return Promise.resolve();
     const promise = new Promise(capture);
-    (this.#idleResolvers ??= []).push(captured.resolve);
+    (this.#idleResolvers ??= []).push(takeResolve());
     return promise;
   }
 
@@ -395,7 +397,10 @@ class PromisePool {
     const q = this.#queue;
     while (q.live !== 0 && this.#active <= this.#concurrency && this.#takePermit()) {
       const x = q.take();
-      if (this.#launch(r, x, q.takenResolve, q.takenScope)) {
+      const resolve = q.takenResolve;
+      const scope = q.takenScope;
+      q.forgetTaken();
+      if (this.#launch(r, x, resolve, scope)) {
         idle = false;
         break;
       }
@@ -437,7 +442,10 @@ class PromisePool {
   #startNext() {
     const q = this.#queue;
     const x = q.take();
-    this.#start(x, q.takenResolve, q.takenScope);
+    const resolve = q.takenResolve;
+    const scope = q.takenScope;
+    q.forgetTaken();
+    this.#start(x, resolve, scope);
   }
 
   #takePermit() {

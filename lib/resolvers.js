@@ -3,7 +3,9 @@
 /**
  * One executor for every promise whose resolving functions are kept
  * elsewhere: `new Promise(capture)` leaves them in `captured`, to be read
- * right away. No closure per promise.
+ * right away and then dropped (takeResolve, or forget after reading both),
+ * so that `captured` never keeps the last such promise, and what it
+ * settles with, alive. No closure per promise.
  */
 const captured = { resolve: null, reject: null };
 
@@ -12,4 +14,17 @@ function capture(resolve, reject) {
   captured.reject = reject;
 }
 
-module.exports = { captured, capture };
+/** Drops what `capture` left. */
+function forget() {
+  captured.resolve = null;
+  captured.reject = null;
+}
+
+/** The resolve function `capture` just left; both are dropped. */
+function takeResolve() {
+  const resolve = captured.resolve;
+  forget();
+  return resolve;
+}
+
+module.exports = { captured, capture, forget, takeResolve };

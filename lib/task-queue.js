@@ -89,8 +89,9 @@ class TaskQueue {
 
   /**
    * Takes the first live entry out (there must be one) and returns its x;
-   * its resolve and scope slots are left in takenResolve and takenScope. A
-   * task object is marked STARTED and detached.
+   * its resolve and scope slots are left in takenResolve and takenScope, for
+   * the caller to read and then drop with forgetTaken(). A task object is
+   * marked STARTED and detached.
    */
   take() {
     for (;;) {
@@ -122,6 +123,12 @@ class TaskQueue {
     }
   }
 
+  /** Drops what the last take() left, so that the queue keeps no settled task's promise alive. */
+  forgetTaken() {
+    this.takenResolve = null;
+    this.takenScope = null;
+  }
+
   /** Marks a queued task object dead where it waits and detaches it. */
   remove(task) {
     task.detach();
@@ -139,6 +146,7 @@ class TaskQueue {
       if (typeof x !== 'function') x.state = DEAD;
       taken.push(x, this.takenResolve);
     }
+    this.forgetTaken();
     return taken;
   }
 
