@@ -72,4 +72,22 @@ describe('settled promises keep nothing alive', () => {
       permit.release();`);
     expect(out).toBe('collected');
   });
+  test('a value passed through a Channel (rendezvous and buffered) and an AsyncQueue, once received and dropped', () => {
+    const out = collectedAfter(`
+      globalThis.ch = new tk.Channel(0);
+      globalThis.buffered = new tk.Channel(2);
+      globalThis.q = new tk.AsyncQueue({ maxSize: 2 });
+      const v = { big: new Array(1000).fill(7) };
+      watch(v);
+      const sent = ch.send(v);
+      const a = await ch.receive();
+      await sent;
+      const waiting = buffered.receive(); // a receiver that waits for the value
+      await buffered.send(a);
+      await q.put(await waiting);
+      await q.get();
+      q.taskDone();
+      await q.join();`);
+    expect(out).toBe('collected');
+  });
 });
