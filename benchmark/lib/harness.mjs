@@ -219,6 +219,12 @@ export function pairedRatio(tk, peer, unit) {
 }
 
 /** Progress-log lines for comparison rows: the per-round ratios. */
+/** Logs the rows' summary lines through ctx.log and returns the rows (what a case's `run` resolves to). */
+export function logged(ctx, rows) {
+  describeRows(rows).forEach(ctx.log);
+  return rows;
+}
+
 export function describeRows(rows) {
   return rows
     .filter((r) => r.paired)

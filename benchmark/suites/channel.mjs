@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { Worker, MessageChannel } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { interleaved, compareRow, describe, describeRows, withTimeout, fullGc } from '../lib/harness.mjs';
+import { interleaved, compareRow, describe, withTimeout, fullGc, logged } from '../lib/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const { Channel } = require('../../index.js');
@@ -24,11 +24,6 @@ const { Channel } = require('../../index.js');
 const workersDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'workers');
 const C1_BUFFER = 256;
 const C2_BUFFER = 64;
-
-function logged(ctx, rows) {
-  describeRows(rows).forEach(ctx.log);
-  return rows;
-}
 
 /** A worker that takes `{ n, kind }` commands and answers 'done'. */
 function startWorker(file, workerData) {

@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { interleaved, compareRow, describe, describeRows, median } from '../lib/harness.mjs';
+import { interleaved, compareRow, describe, median, logged } from '../lib/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const { WorkerPool } = require('../../index.js');
@@ -28,11 +28,6 @@ const workersDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..',
 const script = path.join(workersDir, 'pool-tasks.cjs');
 const threads = Math.max(1, (await import('node:os')).availableParallelism());
 const { fib } = require(script);
-
-function logged(ctx, rows) {
-  describeRows(rows).forEach(ctx.log);
-  return rows;
-}
 
 /** The four pools, each with `run(x)` and `fib(n)` returning promises, and `stop()`. */
 function makePools() {

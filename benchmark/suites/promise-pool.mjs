@@ -19,18 +19,13 @@
 import { createRequire } from 'node:module';
 import pLimit from 'p-limit';
 import PQueue from 'p-queue';
-import { interleaved, compareRow, describe, describeRows, now, withTimeout } from '../lib/harness.mjs';
+import { interleaved, compareRow, describe, now, withTimeout, logged } from '../lib/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const { PromisePool, Semaphore } = require('../../index.js');
 
 const CONCURRENCY = 10;
 const Q1_N = 1_000_000;
-
-function logged(ctx, rows) {
-  describeRows(rows).forEach(ctx.log);
-  return rows;
-}
 
 /** Sum of 1..n: what the results of n tasks returning ++calls add up to. */
 const expectedSum = (n) => (n * (n + 1)) / 2;

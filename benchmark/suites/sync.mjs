@@ -17,18 +17,13 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { Sema } from 'async-sema';
 import { Mutex as AsyncMutex } from 'async-mutex';
-import { interleaved, compareRow, describe, describeRows, withTimeout } from '../lib/harness.mjs';
+import { interleaved, compareRow, describe, withTimeout, logged } from '../lib/harness.mjs';
 import { runS3 } from './sync/handoff.mjs';
 
 const require = createRequire(import.meta.url);
 const { Semaphore, Mutex } = require('../../index.js');
 
 const workersDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'workers');
-
-function logged(ctx, rows) {
-  describeRows(rows).forEach(ctx.log);
-  return rows;
-}
 
 /** Every CHECK_MASK+1-th iteration of a timed loop checks that the lock is really held. */
 const CHECK_MASK = 4095;

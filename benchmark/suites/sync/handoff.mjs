@@ -8,17 +8,12 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { interleaved, compareRow, describe, describeRows, now, withTimeout } from '../../lib/harness.mjs';
+import { interleaved, compareRow, describe, now, withTimeout, logged } from '../../lib/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const { Mutex } = require('../../../index.js');
 
 const workersDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'workers');
-
-function logged(ctx, rows) {
-  describeRows(rows).forEach(ctx.log);
-  return rows;
-}
 
 /** A worker answering `{ n }` commands; resolves messages in order. */
 function startWorker(file, workerData) {
