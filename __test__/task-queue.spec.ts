@@ -4,7 +4,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { TaskQueue, QUEUED, STARTED, DEAD } = require('../lib/task-queue.js');
 
-type Task = { state: number; id: number; detached: number; detach(): void };
+type Task = { state: number; id: number; detached: number; hollowed: number; detach(): void; hollow(): void };
 type Entry = { x: Task | (() => void); resolve: unknown; scope: unknown; id: number; gone?: boolean };
 
 /** Deterministic PRNG (mulberry32), so a failing seed can be replayed. */
@@ -25,8 +25,12 @@ function entry(id: number, withTask: boolean): Entry {
       state: QUEUED,
       id,
       detached: 0,
+      hollowed: 0,
       detach() {
         this.detached++;
+      },
+      hollow() {
+        this.hollowed++;
       },
     };
     return { x: task, resolve: null, scope: `scope ${id}`, id };
@@ -80,7 +84,9 @@ describe('TaskQueue', () => {
         const x = q.take();
         if (x !== e.x || q.takenResolve !== e.resolve || q.takenScope !== e.scope) fail(`take gave entry ${x.id ?? '(fn)'}, expected ${e.id}`);
         if (typeof x !== 'function') {
-          if (x.state !== STARTED || x.detached !== 1) fail(`a taken task has state ${x.state}, detached ${x.detached} times`);
+          if (x.state !== STARTED || x.detached !== 1 || x.hollowed !== 0) {
+            fail(`a taken task has state ${x.state}, detached ${x.detached} times, hollowed ${x.hollowed} times`);
+          }
           queuedTasks = queuedTasks.filter((t) => t !== e);
         }
       } else if (phase < 5 || r < 0.999) {
@@ -93,7 +99,9 @@ describe('TaskQueue', () => {
         live--;
         q.remove(e.x);
         const task = e.x as Task;
-        if (task.state !== DEAD || task.detached !== 1) fail(`a removed task has state ${task.state}, detached ${task.detached} times`);
+        if (task.state !== DEAD || task.detached !== 1 || task.hollowed !== 1) {
+          fail(`a removed task has state ${task.state}, detached ${task.detached} times, hollowed ${task.hollowed} times`);
+        }
       } else {
         const expected = model.slice(head).filter((e) => !e.gone);
         const taken = q.takeAll();

@@ -20,7 +20,7 @@ function abortError(signal, what) {
 /**
  * One item of a `map`; reports to its MapRun instead of owning a promise.
  * Its shape is the pool's SignalTask's: `state` (0 queued, 1 started, 2
- * dead: dropped while queued), start/done/fail, detach.
+ * dead: dropped while queued), start/done/fail, detach, hollow.
  */
 class MapTask {
   constructor(run, index) {
@@ -43,6 +43,11 @@ class MapTask {
   }
 
   detach() {}
+
+  /** Dropped while queued: its dead queue entry no longer keeps the map (fn, items, results) alive. */
+  hollow() {
+    this.run = null;
+  }
 }
 
 /** The state of one `map` call: results in input order, a window of at most `limit` items in the pool. */
@@ -104,6 +109,7 @@ class MapRun {
   end() {
     this.finished = true;
     this.detach();
+    this.tasks = [];
     if (this.errors === null) return this.resolve(this.results);
     const errors = this.errors.sort((a, b) => a.index - b.index).map((e) => e.error);
     this.reject(new AggregateError(errors, `${errors.length} of ${this.count} PromisePool map items failed`));
@@ -115,6 +121,7 @@ class MapRun {
     this.finished = true;
     this.detach();
     this.drop(this.pool, this.tasks);
+    this.tasks = [];
     this.reject(error);
     this.controller.abort(error);
   }

@@ -85,6 +85,13 @@ class SignalTask {
       this.onAbort = null;
     }
   }
+
+  /** Removed while queued (and settled): keeps nothing alive from its dead queue entry. */
+  hollow() {
+    this.fn = null;
+    this.resolve = null;
+    this.signal = null;
+  }
 }
 
 function checkConcurrency(value, name) {
@@ -250,8 +257,8 @@ class PromisePool {
       return promise;
     }
     task.onAbort = () => {
+      task.fail(abortError(signal, 'PromisePool task')); // before remove(), which hollows the task
       this.#queue.remove(task);
-      task.fail(abortError(signal, 'PromisePool task'));
       this.#checkIdle();
     };
     signal.addEventListener('abort', task.onAbort, { once: true });

@@ -6,8 +6,8 @@
  *
  * x is a plain task's fn (then resolve is its promise's resolve function),
  * or an object with the shape of the pool's SignalTask and map's MapTask:
- * `state` (QUEUED, STARTED or DEAD) and `detach()` (resolve: null). scope is
- * whatever the pool records with the entry.
+ * `state` (QUEUED, STARTED or DEAD), `detach()` and `hollow()` (resolve:
+ * null). scope is whatever the pool records with the entry.
  *
  * Why chunks, not one ring that doubles: an entry is written once, into a
  * young chunk, and never copied. Growing one big array copied every entry
@@ -129,9 +129,14 @@ class TaskQueue {
     this.takenScope = null;
   }
 
-  /** Marks a queued task object dead where it waits and detaches it. */
+  /**
+   * Marks a queued task object dead where it waits, detaches it, and hollows
+   * it: its entry may stay until the head passes it, but keeps nothing of
+   * the task (its function, its map) alive.
+   */
   remove(task) {
     task.detach();
+    task.hollow();
     task.state = DEAD;
     this.dead++;
     if (--this.live === 0) this.#emptied();
