@@ -39,6 +39,13 @@ function entry(id: number, withTask: boolean): Entry {
   return { x: fn, resolve: `resolve ${id}`, scope: null, id };
 }
 
+/** Takes the first entry: [x, resolve, scope]. */
+function take(q: { takeInto(to: { x: unknown; resolve: unknown }): unknown }): [any, unknown, unknown] {
+  const to = { x: null as unknown, resolve: null as unknown };
+  const scope = q.takeInto(to);
+  return [to.x, to.resolve, scope];
+}
+
 /** Chunks from head to tail, following the link slots. */
 function chunks(q: { head: unknown[]; tail: unknown[] }): unknown[][] {
   const out = [q.head];
@@ -81,8 +88,8 @@ describe('TaskQueue', () => {
         const e = model[head++];
         e.gone = true;
         live--;
-        const x = q.take();
-        if (x !== e.x || q.takenResolve !== e.resolve || q.takenScope !== e.scope) fail(`take gave entry ${x.id ?? '(fn)'}, expected ${e.id}`);
+        const [x, resolve, scope] = take(q);
+        if (x !== e.x || resolve !== e.resolve || scope !== e.scope) fail(`take gave entry ${x.id ?? '(fn)'}, expected ${e.id}`);
         if (typeof x !== 'function') {
           if (x.state !== STARTED || x.detached !== 1 || x.hollowed !== 0) {
             fail(`a taken task has state ${x.state}, detached ${x.detached} times, hollowed ${x.hollowed} times`);
@@ -120,7 +127,7 @@ describe('TaskQueue', () => {
     expect(maxLive).toBeGreaterThan(2048); // the queue went through full-size chunks
     // Drain what is left, in order.
     const rest = model.slice(head).filter((e) => !e.gone);
-    for (const e of rest) expect(q.take()).toBe(e.x);
+    for (const e of rest) expect(take(q)[0]).toBe(e.x);
     expect(q.live).toBe(0);
     expect(chunks(q)).toHaveLength(1);
   });
@@ -134,7 +141,10 @@ describe('TaskQueue', () => {
     expect(Math.max(...sizes)).toBe(2048);
     expect(sizes.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(20_000);
     let outOfOrder = 0;
-    for (let i = 0; i < 20_000; i++) if (q.take() !== fns[i] || q.takenResolve !== i) outOfOrder++;
+    for (let i = 0; i < 20_000; i++) {
+      const [x, resolve] = take(q);
+      if (x !== fns[i] || resolve !== i) outOfOrder++;
+    }
     expect(outOfOrder).toBe(0);
     // Taken chunks are dropped as the head passes them (one is kept as a spare).
     expect(chunks(q)).toHaveLength(1);
@@ -148,7 +158,7 @@ describe('TaskQueue', () => {
     q.push(fn, 'first', null); // never empty, so it never starts over
     for (let i = 0; i < 100_000; i++) {
       q.push(fn, i, null);
-      q.take();
+      take(q);
       seen.add(q.head);
       seen.add(q.tail);
     }
@@ -169,26 +179,27 @@ describe('TaskQueue', () => {
       chunks(q)
         .flatMap((c) => c.slice(0, -1))
         .filter((v) => v !== undefined && v !== null);
-    for (let i = 0; i < 50; i++) q.take();
+    for (let i = 0; i < 50; i++) take(q);
     expect(held()).toHaveLength(50 * 2); // task and scope of each live entry
     for (let i = 50; i < 99; i++) q.remove(tasks[i]); // compacts once the dead outnumber the live
     expect(q.live).toBe(1);
     expect(held().length).toBeLessThanOrEqual((32 + 1) * 2);
     expect(held()).toContain(tasks[99]);
-    expect(q.take()).toBe(tasks[99]);
+    expect(take(q)[0]).toBe(tasks[99]);
     expect(held()).toEqual([]);
     expect(q.dead).toBe(0);
   });
-  test('take, forgetTaken and takeAll leave no resolve function or scope behind', () => {
+  test('takeInto and takeAll leave no resolve function or scope behind on the queue', () => {
     const q = new TaskQueue();
+    const held = () => Object.values(q).filter((v) => typeof v === 'string');
     q.push(() => {}, 'resolve a', 'scope a');
-    q.take();
-    expect([q.takenResolve, q.takenScope]).toEqual(['resolve a', 'scope a']);
-    q.forgetTaken();
-    expect([q.takenResolve, q.takenScope]).toEqual([null, null]);
+    const [, resolve, scope] = take(q);
+    expect([resolve, scope]).toEqual(['resolve a', 'scope a']);
+    expect(held()).toEqual([]);
     q.push(() => {}, 'resolve b', 'scope b');
     q.push(() => {}, 'resolve c', 'scope c');
     expect(q.takeAll()).toHaveLength(4);
-    expect([q.takenResolve, q.takenScope]).toEqual([null, null]);
+    expect(held()).toEqual([]);
+    expect(chunks(q).flatMap((c) => c.filter((v) => typeof v === 'string'))).toEqual([]);
   });
 });

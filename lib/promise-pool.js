@@ -322,7 +322,16 @@ class PromisePool {
   #start(x, resolve, scope) {
     this.#active++;
     const r = this.#idleRunners.pop() ?? this.#newRunner();
-    if (!this.#launch(r, x, resolve, scope)) this.#next(r);
+    r.x = x;
+    r.resolve = resolve;
+    if (!this.#launch(r, scope)) this.#next(r);
+  }
+
+  /** Takes the first pending task and starts it (its slot and permit are taken). */
+  #startNext() {
+    this.#active++;
+    const r = this.#idleRunners.pop() ?? this.#newRunner();
+    if (!this.#launch(r, this.#queue.takeInto(r))) this.#next(r);
   }
 
   #newRunner() {
@@ -339,13 +348,13 @@ class PromisePool {
   }
 
   /**
-   * Calls the task and subscribes its runner to the outcome: true. If it
-   * throws synchronously it is settled at once (so a map with stopOnError
-   * starts nothing after it): false, and the caller moves the runner on.
+   * Calls runner r's task (r.x) and subscribes the runner to the outcome:
+   * true. If it throws synchronously it is settled at once (so a map with
+   * stopOnError starts nothing after it): false, and the caller moves the
+   * runner on.
    */
-  #launch(r, x, resolve, scope) {
-    r.x = x;
-    r.resolve = resolve;
+  #launch(r, scope) {
+    const x = r.x;
     let outcome;
     try {
       if (scope === null) scope = scopeAtStart();
@@ -403,11 +412,7 @@ class PromisePool {
     let idle = true;
     const q = this.#queue;
     while (q.live !== 0 && this.#active <= this.#concurrency && this.#takePermit()) {
-      const x = q.take();
-      const resolve = q.takenResolve;
-      const scope = q.takenScope;
-      q.forgetTaken();
-      if (this.#launch(r, x, resolve, scope)) {
+      if (this.#launch(r, q.takeInto(r))) {
         idle = false;
         break;
       }
@@ -443,16 +448,6 @@ class PromisePool {
     } finally {
       this.#pumping = false;
     }
-  }
-
-  /** Takes the first pending task and starts it (its slot and permit are taken). */
-  #startNext() {
-    const q = this.#queue;
-    const x = q.take();
-    const resolve = q.takenResolve;
-    const scope = q.takenScope;
-    q.forgetTaken();
-    this.#start(x, resolve, scope);
   }
 
   #takePermit() {

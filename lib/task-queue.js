@@ -55,9 +55,6 @@ class TaskQueue {
     this.live = 0;
     /** Dead entries still in the chunks. */
     this.dead = 0;
-    /** What the last `take()` took besides x: the entry's resolve and scope slots. */
-    this.takenResolve = null;
-    this.takenScope = null;
   }
 
   push(x, resolve, scope) {
@@ -88,12 +85,12 @@ class TaskQueue {
   }
 
   /**
-   * Takes the first live entry out (there must be one) and returns its x;
-   * its resolve and scope slots are left in takenResolve and takenScope, for
-   * the caller to read and then drop with forgetTaken(). A task object is
-   * marked STARTED and detached.
+   * Takes the first live entry out (there must be one): its x and resolve
+   * go to `to.x` and `to.resolve` (a PromisePool runner), and its scope is
+   * returned. The queue keeps nothing of it. A task object is marked
+   * STARTED and detached.
    */
-  take() {
+  takeInto(to) {
     for (;;) {
       let c = this.head;
       let i = this.headAt;
@@ -106,8 +103,8 @@ class TaskQueue {
         i = 0;
       }
       const x = c[i];
-      this.takenResolve = c[i + 1];
-      this.takenScope = c[i + 2];
+      const resolve = c[i + 1];
+      const scope = c[i + 2];
       c[i] = c[i + 1] = c[i + 2] = undefined;
       this.headAt = i + 3;
       if (typeof x !== 'function') {
@@ -119,14 +116,10 @@ class TaskQueue {
         x.detach();
       }
       if (--this.live === 0) this.#emptied();
-      return x;
+      to.x = x;
+      to.resolve = resolve;
+      return scope;
     }
-  }
-
-  /** Drops what the last take() left, so that the queue keeps no settled task's promise alive. */
-  forgetTaken() {
-    this.takenResolve = null;
-    this.takenScope = null;
   }
 
   /**
@@ -146,12 +139,12 @@ class TaskQueue {
   /** Empties the queue and returns its live entries, in order, as [x, resolve, x, resolve, ...]; task objects are marked DEAD. */
   takeAll() {
     const taken = [];
+    const entry = { x: null, resolve: null };
     while (this.live !== 0) {
-      const x = this.take();
-      if (typeof x !== 'function') x.state = DEAD;
-      taken.push(x, this.takenResolve);
+      this.takeInto(entry);
+      if (typeof entry.x !== 'function') entry.x.state = DEAD;
+      taken.push(entry.x, entry.resolve);
     }
-    this.forgetTaken();
     return taken;
   }
 
