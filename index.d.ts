@@ -379,9 +379,11 @@ export interface WorkerPoolMetrics {
  * `{ taskId, data }` and replies `{ taskId, data }` or `{ taskId, error }`.
  *
  * Task data and results are structured-cloned (`node:v8`), with fast paths
- * for numbers, strings and booleans. Task data may also hold
- * SharedArrayBuffers (shared, not copied) and transferred ArrayBuffers and
- * MessagePorts (it then travels by postMessage); results may not. A worker that crashes rejects only its
+ * for numbers, strings and booleans; typed arrays and Buffers arrive as
+ * copies that own their memory. Task data and results may also hold
+ * SharedArrayBuffers, or typed arrays on them (shared, not copied: the value
+ * then travels by postMessage), and task data may transfer ArrayBuffers and
+ * MessagePorts (`transfer`). A worker that crashes rejects only its
  * own task with {@link WorkerCrashedError} and is replaced. An idle pool does
  * not keep the process alive; pending tasks do.
  *
@@ -759,7 +761,9 @@ export type TryReceiveResult<T> =
  *   `handle` was never read); **structured-cloned** once it is shared
  *   (`handle` read, or made with `Channel.from`), also between a sender and a
  *   receiver on the same thread. A value that cannot be cloned rejects that
- *   send with {@link DataCloneError}.
+ *   send with {@link DataCloneError}; so does shared memory (a
+ *   SharedArrayBuffer, or a typed array on one), which a shared channel
+ *   cannot pass without copying it.
  * - A thread that dies while blocked in `send` or `receive` leaves the queue
  *   (its pending send never happens); a value handed to a receiver whose
  *   thread dies before taking it goes to the next receiver.

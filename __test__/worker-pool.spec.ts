@@ -349,47 +349,6 @@ describe('transfer', () => {
   });
 });
 
-describe('direct tasks (transfer lists, shared memory)', () => {
-  test('a SharedArrayBuffer in the task data reaches the worker (the same memory)', async () => {
-    const p = pool(tasks, 1);
-    const sab = new SharedArrayBuffer(16);
-    new Int32Array(sab).set([1, 2, 3, 4]);
-    await expect(p.execute(sab, { name: 'sumShared' })).resolves.toBe(10);
-  });
-
-  test('transfer tasks keep priority order and count against maxQueue', async () => {
-    const view = shared(64);
-    const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, maxQueue: 3, workerData: { sab: view.buffer } });
-    const gate = p.execute(63, { name: 'gate' });
-    await until(() => p.getMetrics().runningTasks === 1, 'the gate task to start');
-    const order = [
-      [1, 5],
-      [2, -1],
-      [3, 0],
-    ].map(([id, priority]) => {
-      const b = new ArrayBuffer(4);
-      return p.execute(id, { name: 'record', priority, transfer: [b] });
-    });
-    const b = new ArrayBuffer(4);
-    await expect(p.execute(9, { transfer: [b] })).rejects.toBeInstanceOf(QueueFullError);
-    Atomics.store(view, 63, 1);
-    await Promise.all([gate, ...order]);
-    expect(Array.from(view.slice(1, 4))).toEqual([2, 3, 1]);
-  });
-
-  test('an aborted transfer task that a worker took but has not started is stopped', async () => {
-    const view = shared(4);
-    const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, abortGrace: 50, workerData: { sab: view.buffer } });
-    const ac = new AbortController();
-    const buf = new ArrayBuffer(8);
-    const run = p.execute(1, { name: 'spin', transfer: [buf], signal: ac.signal });
-    await until(() => p.getMetrics().runningTasks === 1, 'the task to be taken');
-    ac.abort();
-    await expect(run).rejects.toBeInstanceOf(AbortError);
-    await expect(p.execute(5, { name: 'double' })).resolves.toBe(10);
-  });
-});
-
 describe('shutdown', () => {
   test('terminate rejects every pending task with ClosedError and always resolves, even with a stuck worker', async () => {
     const view = shared(4);

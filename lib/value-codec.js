@@ -20,15 +20,11 @@
  * (`scratch()`), so a value costs no Buffer allocation.
  */
 
-// Loaded on first use, like lib/pool/codec.js: requiring node:v8 adds about
-// 1.4 MB to the RSS of an empty Node 20 process (mostly read-only pages of the
-// node binary for the builtins it loads), which a program whose values all
-// take the fast paths never needs.
-let v8Module = null;
-const v8 = {
-  serialize: (v) => (v8Module ??= require('node:v8')).serialize(v),
-  deserialize: (b) => (v8Module ??= require('node:v8')).deserialize(b),
-};
+// v8-values.js loads node:v8 on first use: requiring it adds about 1.4 MB to
+// the RSS of an empty Node 20 process (mostly read-only pages of the node
+// binary for the builtins it loads), which a program whose values all take
+// the fast paths never needs.
+const v8 = require('./v8-values.js');
 const { DataCloneError } = require('./errors.js');
 const { RECORD, encodeRecord, decodeRecord, writeAscii, smallIntOrDouble } = require('./record-codec.js');
 

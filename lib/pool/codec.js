@@ -13,13 +13,9 @@
  * view is only valid until the next `encode` (native code copies it).
  */
 
-// Loaded on first use: workers whose tasks only pass numbers and strings
-// never load them (less memory per idle worker).
-let v8Module = null;
-const v8 = {
-  serialize: (v) => (v8Module ??= require('node:v8')).serialize(v),
-  deserialize: (b) => (v8Module ??= require('node:v8')).deserialize(b),
-};
+// v8-values.js loads node:v8 on first use: workers whose tasks only pass
+// numbers and strings never load it (less memory per idle worker).
+const v8 = require('../v8-values.js');
 
 const T = Object.freeze({ V8: 0, NUMBER: 1, STRING: 2, UNDEFINED: 3, NULL: 4, TRUE: 5, FALSE: 6, ERROR: 7, INT32: 8, DIRECT: 9 });
 const DEFAULT_SIZE = 16 * 1024;
@@ -38,8 +34,8 @@ function encodeDirect() {
   out[0] = T.DIRECT;
   return out.subarray(0, 1);
 }
-function isDirect(buf) {
-  return buf[0] === T.DIRECT;
+function isDirect(buf, at = 0) {
+  return buf[at] === T.DIRECT;
 }
 
 function tagged(tag, body) {

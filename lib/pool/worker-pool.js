@@ -22,11 +22,11 @@
  * worker is ready for it.
  */
 
-const { Worker, MessageChannel } = require('node:worker_threads');
+const { Worker, MessageChannel, receiveMessageOnPort } = require('node:worker_threads');
 const { EventEmitter } = require('node:events');
 const path = require('node:path');
 const native = require('../../native.js');
-const { encode, encodeDirect, decode } = require('./codec.js');
+const { encode, encodeDirect, decode, isDirect, DIRECT_LEN } = require('./codec.js');
 const { Samples } = require('./samples.js');
 const { resolveScript, normalizeOptions, checkMs } = require('./options.js');
 const { isAbortSignal, describe } = require('../validate.js');
@@ -62,6 +62,8 @@ class WorkerRecord {
     /** Asked to leave (idle) or being stopped: not counted as capacity. */
     this.leaving = false;
     this.lastError = null;
+    /** Ids of direct results whose port message has not arrived yet. */
+    this.owes = new Set();
     this.startedAt = clockMs();
     this.lastActive = this.startedAt;
   }
@@ -73,10 +75,23 @@ class TaskRecord {
     this.reject = reject;
     this.signal = undefined;
     this.onAbort = undefined;
+    /**
+     * A direct result (one that holds a SharedArrayBuffer) comes in two
+     * parts: its value over the worker's control port, and a placeholder on
+     * the completion queue. Whichever is seen first waits here: the port
+     * message, or the worker record that owes it.
+     */
+    this.directResult = undefined;
+    this.owedBy = undefined;
   }
   forget() {
     if (this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
   }
+}
+
+/** A direct result whose worker exited before its port message arrived (not seen to happen; a guard against a pending promise). */
+function resultLost(exitCode) {
+  return new WorkerCrashedError('the worker that ran this task exited before its result arrived', { exitCode });
 }
 
 class WorkerPool extends EventEmitter {
@@ -426,6 +441,11 @@ class WorkerPool extends EventEmitter {
       rec.ready = true;
       // Still a backlog: keep growing, one starting worker at a time.
       if (this.#state !== 'terminated' && native.poolCounts(this.#id)[0] > native.poolIdle(this.#id)) this.#grow();
+    } else if (m.type === 'result') {
+      const task = this.#tasks.get(m.id);
+      if (task === undefined) return; // settled meanwhile (timed out, or the pool terminated)
+      if (task.owedBy === undefined) task.directResult = m;
+      else this.#settle(m.id, !m.rejected, m.value);
     } else if (m.type === 'fetch') {
       const held = this.#direct.get(m.id);
       this.#direct.delete(m.id);
@@ -442,11 +462,26 @@ class WorkerPool extends EventEmitter {
     }
   }
 
+  /** The completion of a direct result: settle with its port message, or wait for it. */
+  #directDone(id, w) {
+    const task = this.#tasks.get(id);
+    const m = task.directResult;
+    if (m !== undefined) this.#settle(id, !m.rejected, m.value);
+    else if (w === undefined) this.#settle(id, false, resultLost(undefined));
+    else {
+      task.owedBy = w;
+      w.owes.add(id);
+    }
+  }
+
   #onExit(rec, code) {
     this.#workers.delete(rec.slot);
     this.#workerTimeClosed += clockMs() - rec.startedAt;
+    // Direct results the worker posted before it exited are still queued on the port.
+    for (let m; (m = receiveMessageOnPort(rec.port)) !== undefined;) this.#onControl(rec, m.message);
     rec.port.close();
     this.#drain();
+    for (const id of rec.owes) this.#settle(id, false, resultLost(code));
     const [lost, started] = native.poolWorkerGone(this.#id, rec.slot);
     const cause = rec.lastError ?? new Error(`the worker exited with code ${code}`);
     if (lost >= 0) {
@@ -538,6 +573,7 @@ class WorkerPool extends EventEmitter {
     if (!rec) return;
     this.#tasks.delete(id);
     this.#direct.delete(id);
+    rec.owedBy?.owes.delete(id);
     rec.forget();
     if (ok) {
       this.#completed++;
@@ -592,6 +628,10 @@ class WorkerPool extends EventEmitter {
         if (w) w.lastActive = now;
         if (!this.#tasks.has(id)) continue;
         if (outcome === OUTCOME_FULFILLED || outcome === OUTCOME_REJECTED) {
+          if (meta[m + 5] === DIRECT_LEN && isDirect(this.#scratch, meta[m + 4])) {
+            this.#directDone(id, w);
+            continue;
+          }
           let value;
           try {
             value = decode(this.#scratch, meta[m + 4], meta[m + 4] + meta[m + 5]);

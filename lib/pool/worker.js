@@ -33,7 +33,7 @@ const wtInternal = require('node:worker_threads').workerData.internal;
 // (native.js) probes the platform on every load, which costs each worker
 // memory and start-up time.
 const native = wtInternal.addon ? require(wtInternal.addon) : require('../../native.js');
-const { encode, decode, isDirect, DIRECT_LEN } = require('./codec.js');
+const { encode, encodeDirect, decode, isDirect, DIRECT_LEN } = require('./codec.js');
 
 const { internal, user } = wt.workerData;
 wt.workerData = user;
@@ -155,10 +155,31 @@ function complete(id, rejected, value) {
   try {
     bytes = encode(value, rejected ? 'the task error' : 'the task result');
   } catch (e) {
-    rejected = true;
-    bytes = encode(e);
+    if (e?.code === 'ERR_THREADKIT_DATA_CLONE' && sendDirect(id, rejected, value)) {
+      bytes = encodeDirect();
+    } else {
+      rejected = true;
+      bytes = encode(e);
+    }
   }
   native.poolComplete(pool, slot, id, rejected, bytes);
+}
+
+/**
+ * A result that v8.serialize refuses but postMessage can carry (it holds a
+ * SharedArrayBuffer, or a typed array on one) goes over the control port; the
+ * completion queue gets the one-byte direct placeholder. The message is
+ * posted first, so the main thread has it queued before it can see the
+ * completion. Returns false if postMessage refuses it too (a function, a
+ * symbol, a port that no transfer list names).
+ */
+function sendDirect(id, rejected, value) {
+  try {
+    control.postMessage({ type: 'result', id, rejected, value });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -1,0 +1,116 @@
+// WorkerPool: values that only postMessage can carry. Task data with a transfer list or shared
+// memory, and results that hold shared memory, travel over the worker's control port while the
+// native queues carry a one-byte placeholder.
+import { types } from 'node:util';
+import { AbortError, QueueFullError } from '../index';
+import { until, randomPause } from './helpers';
+import { tasks, shared, poolFactory } from './pool-helpers';
+
+const pool = poolFactory();
+
+describe('direct tasks (transfer lists, shared memory)', () => {
+  test('a SharedArrayBuffer in the task data reaches the worker (the same memory)', async () => {
+    const p = pool(tasks, 1);
+    const sab = new SharedArrayBuffer(16);
+    new Int32Array(sab).set([1, 2, 3, 4]);
+    await expect(p.execute(sab, { name: 'sumShared' })).resolves.toBe(10);
+  });
+
+  test('transfer tasks keep priority order and count against maxQueue', async () => {
+    const view = shared(64);
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, maxQueue: 3, workerData: { sab: view.buffer } });
+    const gate = p.execute(63, { name: 'gate' });
+    await until(() => p.getMetrics().runningTasks === 1, 'the gate task to start');
+    const order = [
+      [1, 5],
+      [2, -1],
+      [3, 0],
+    ].map(([id, priority]) => {
+      const b = new ArrayBuffer(4);
+      return p.execute(id, { name: 'record', priority, transfer: [b] });
+    });
+    const b = new ArrayBuffer(4);
+    await expect(p.execute(9, { transfer: [b] })).rejects.toBeInstanceOf(QueueFullError);
+    Atomics.store(view, 63, 1);
+    await Promise.all([gate, ...order]);
+    expect(Array.from(view.slice(1, 4))).toEqual([2, 3, 1]);
+  });
+
+  test('an aborted transfer task that a worker took but has not started is stopped', async () => {
+    const view = shared(4);
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, abortGrace: 50, workerData: { sab: view.buffer } });
+    const ac = new AbortController();
+    const buf = new ArrayBuffer(8);
+    const run = p.execute(1, { name: 'spin', transfer: [buf], signal: ac.signal });
+    await until(() => p.getMetrics().runningTasks === 1, 'the task to be taken');
+    ac.abort();
+    await expect(run).rejects.toBeInstanceOf(AbortError);
+    await expect(p.execute(5, { name: 'double' })).resolves.toBe(10);
+  });
+});
+
+describe('results that hold shared memory', () => {
+  test('a SharedArrayBuffer in a result is the same memory the worker kept', async () => {
+    const p = pool(tasks, 1);
+    const r: { n: number; view: Int32Array } = await p.execute(41, { name: 'shareBack' });
+    // Values that came by postMessage belong to Node's realm, not jest's: no instanceof.
+    expect(types.isSharedArrayBuffer(r.view.buffer)).toBe(true);
+    expect(r.view[0]).toBe(41);
+    await expect(p.execute(0, { name: 'bumpShared' })).resolves.toBe(42);
+    expect(Atomics.load(r.view, 0)).toBe(42);
+  });
+
+  test('shared results mixed with plain ones on two workers each reach their own caller', async () => {
+    const p = pool(tasks, 2);
+    const runs = Array.from({ length: 400 }, (_, i) => (i % 3 === 0 ? p.execute(i, { name: 'double' }) : p.execute(i, { name: 'shareBack' })));
+    const out = await Promise.all(runs);
+    out.forEach((r: any, i) => {
+      if (i % 3 === 0) expect(r).toBe(2 * i);
+      else expect([r.n, r.view[0]]).toEqual([i, i]);
+    });
+    expect(p.getMetrics()).toMatchObject({ tasksCompleted: 400, tasksFailed: 0, runningTasks: 0 });
+  });
+
+  test('a rejection that holds shared memory rejects with it', async () => {
+    const p = pool(tasks, 1);
+    const e: any = await p.execute(9, { name: 'rejectShared' }).catch((x) => x);
+    expect(types.isInt32Array(e.view)).toBe(true);
+    expect(types.isSharedArrayBuffer(e.view.buffer)).toBe(true);
+    expect(e.view[0]).toBe(9);
+  });
+
+  test('a worker that exits just after returning shared memory still delivers the result', async () => {
+    const p = pool(tasks, { minWorkers: 2, maxWorkers: 2 });
+    const runs = Array.from({ length: 12 }, async (_, i) => {
+      await randomPause();
+      return p.execute(i, { name: 'shareThenExit' });
+    });
+    const out = await Promise.allSettled(runs);
+    out.forEach((r, i) => {
+      // The result was posted before the exit, so it must not be written off as a crash.
+      expect(r.status).toBe('fulfilled');
+      const view = (r as PromiseFulfilledResult<Int32Array>).value;
+      expect(types.isSharedArrayBuffer(view.buffer)).toBe(true);
+      expect(Array.from(view)).toEqual([i]);
+    });
+    await expect(p.execute(3, { name: 'double' })).resolves.toBe(6);
+  });
+
+  test('a worker that exits while the main thread is blocked still delivers its shared result', async () => {
+    const p = pool(tasks, 1);
+    await p.execute(1);
+    for (let i = 0; i < 4; i++) {
+      const run = p.execute(i, { name: 'shareThenExit' });
+      // The worker returns, posts the result and exits while this thread cannot look.
+      const end = Date.now() + 150;
+      while (Date.now() < end);
+      await expect(run.then((v: Int32Array) => [types.isSharedArrayBuffer(v.buffer), v[0]])).resolves.toEqual([true, i]);
+    }
+  });
+
+  test('a result that neither v8.serialize nor postMessage can carry still rejects with DataCloneError', async () => {
+    const p = pool(tasks, 1);
+    await expect(p.execute(0, { name: 'returnFunction' })).rejects.toMatchObject({ name: 'DataCloneError' });
+    await expect(p.execute(2, { name: 'shareBack' })).resolves.toMatchObject({ n: 2 });
+  });
+});

@@ -1,0 +1,65 @@
+'use strict';
+/**
+ * `v8.serialize` and `v8.deserialize`, with the two differences from
+ * structured clone that matter to us fixed:
+ *
+ * - deserialize: every typed array, Buffer and DataView in the value owns
+ *   its memory. Node's DefaultDeserializer returns an aligned typed array as
+ *   a view into the bytes it was given. Our codecs decode out of scratch
+ *   buffers that the next message overwrites, so such a view would change
+ *   under its owner (every Uint8Array and Buffer, and the aligned wider
+ *   arrays). Each one is copied; Node already copies the unaligned ones.
+ * - serialize: a typed array or DataView on a SharedArrayBuffer is refused,
+ *   as a bare SharedArrayBuffer is. Node would copy its bytes, so the
+ *   receiver would silently get a snapshot instead of the shared memory
+ *   that structured clone gives. Refused, the value takes the caller's
+ *   postMessage path where there is one (WorkerPool), or fails with a
+ *   DataCloneError (shared channels), as a bare SharedArrayBuffer does.
+ *
+ * node:v8 is loaded on first use (see lib/value-codec.js for why).
+ */
+
+let classes = null;
+
+function serialize(value) {
+  classes ??= makeClasses();
+  const s = new classes.Serializer();
+  s.writeHeader();
+  s.writeValue(value);
+  return s.releaseBuffer();
+}
+
+function deserialize(bytes) {
+  classes ??= makeClasses();
+  const d = new classes.Deserializer(bytes);
+  d.readHeader();
+  return d.readValue();
+}
+
+function makeClasses() {
+  const { DefaultSerializer, DefaultDeserializer } = require('node:v8');
+  const { isSharedArrayBuffer, isDataView } = require('node:util').types;
+
+  class StrictSerializer extends DefaultSerializer {
+    _writeHostObject(view) {
+      if (isSharedArrayBuffer(view.buffer)) {
+        throw new TypeError(`#<${view.constructor.name}> on a SharedArrayBuffer could not be cloned by value (it would lose its shared memory).`);
+      }
+      return super._writeHostObject(view);
+    }
+  }
+
+  class OwningDeserializer extends DefaultDeserializer {
+    _readHostObject() {
+      const view = super._readHostObject();
+      if (view.buffer !== this.buffer.buffer) return view; // already a copy
+      if (isDataView(view)) return new DataView(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+      if (Buffer.isBuffer(view)) return Buffer.from(view);
+      return new view.constructor(view); // an element-wise copy, of the same type
+    }
+  }
+
+  return { Serializer: StrictSerializer, Deserializer: OwningDeserializer };
+}
+
+module.exports = { serialize, deserialize };
