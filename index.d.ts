@@ -330,6 +330,18 @@ export interface ExecuteOptions {
 export interface TaskContext {
   /** Aborted when the caller aborts this task: stop soon after (the worker is terminated after `abortGrace`). */
   readonly signal: AbortSignal;
+  /**
+   * Wraps a result so that the ArrayBuffers (or MessagePorts) in `transfer`
+   * move to the caller instead of being copied; they are detached in the
+   * worker. Without `transfer`, `value` must be an ArrayBuffer or a typed
+   * array on one, and that buffer moves. Return what it returns. A bad list
+   * throws `TypeError`; one postMessage refuses (a buffer listed twice)
+   * rejects the task with {@link DataCloneError}. Works when destructured.
+   *
+   * @example
+   * module.exports = (n, { move }) => move(new Float64Array(n).fill(1)); // no copy of the array
+   */
+  move<T>(value: T, transfer?: ReadonlyArray<ArrayBuffer | import('node:worker_threads').MessagePort>): T;
 }
 
 /** A task function as a worker script exports it. */

@@ -27,6 +27,15 @@ test('WorkerPool typings', async () => {
   void opts;
   const fn: TaskFunction<number, number> = (n, { signal }) => (signal.aborted ? 0 : n * 2);
   void fn;
+  const moving: TaskFunction<number, Float64Array> = (n, { move }) => move(new Float64Array(n));
+  void moving;
+  const movingObj: TaskFunction<number, { a: ArrayBuffer }> = (n, ctx) => {
+    const a = new ArrayBuffer(n);
+    return ctx.move({ a }, [a]);
+  };
+  void movingObj;
+  // @ts-expect-error the transfer list holds ArrayBuffers or MessagePorts
+  void ((n: number, ctx: Parameters<TaskFunction>[1]) => ctx.move(n, [n]));
   // @ts-expect-error data has the pool's data type
   void pool.execute('not a number').catch(() => {});
   // @ts-expect-error unknown option

@@ -3,7 +3,7 @@
 // native queues carry a one-byte placeholder.
 import { types } from 'node:util';
 import { AbortError, QueueFullError } from '../index';
-import { until, randomPause } from './helpers';
+import { fixture, until, randomPause } from './helpers';
 import { tasks, shared, poolFactory } from './pool-helpers';
 
 const pool = poolFactory();
@@ -112,5 +112,47 @@ describe('results that hold shared memory', () => {
     const p = pool(tasks, 1);
     await expect(p.execute(0, { name: 'returnFunction' })).rejects.toMatchObject({ name: 'DataCloneError' });
     await expect(p.execute(2, { name: 'shareBack' })).resolves.toMatchObject({ n: 2 });
+  });
+});
+
+describe('results moved with context.move (no copy)', () => {
+  test('an ArrayBuffer, a typed array, or an object with a transfer list moves to the caller', async () => {
+    const p = pool(tasks, 1);
+    const buf: ArrayBuffer = await p.execute(1 << 20, { name: 'moveBuffer' });
+    expect(types.isArrayBuffer(buf)).toBe(true);
+    expect(buf.byteLength).toBe(1 << 20);
+    expect(new Uint8Array(buf)[12345]).toBe(7);
+    // The worker's buffer was moved, not copied: it is detached there.
+    await expect(p.execute(0, { name: 'lastMovedLength' })).resolves.toBe(0);
+
+    const view: Uint16Array = await p.execute(10, { name: 'moveView' });
+    expect(types.isUint16Array(view) && Array.from(view)).toEqual(new Array(10).fill(9));
+    await expect(p.execute(0, { name: 'lastMovedLength' })).resolves.toBe(0);
+
+    const obj: any = await p.execute(16, { name: 'moveObject' });
+    expect(Array.from(obj.a)).toEqual(new Array(16).fill(1.5));
+    expect([obj.b.byteLength, obj.label]).toEqual([16, 'two']);
+    await expect(p.execute(0, { name: 'lastMovedLength' })).resolves.toBe(0);
+  });
+
+  test('bad use of move rejects the task with a clear error, and the worker goes on', async () => {
+    const p = pool(tasks, 1);
+    await expect(p.execute('no-list', { name: 'moveBad' })).rejects.toThrow(/without a transfer list needs an ArrayBuffer/);
+    await expect(p.execute('list-not-array', { name: 'moveBad' })).rejects.toThrow(/transfer must be an array/);
+    for (const kind of ['twice', 'not-transferable']) {
+      const e: any = await p.execute(kind, { name: 'moveBad' }).catch((x) => x);
+      expect(e).toMatchObject({ name: 'DataCloneError', code: 'ERR_THREADKIT_DATA_CLONE' });
+      expect(e.message).toMatch(/cannot be moved to the main thread: (Transfer list contains duplicate|Found invalid object)/);
+    }
+    await expect(p.execute(4, { name: 'double' })).resolves.toBe(8);
+  });
+
+  test("a seed-form script's transfer list moves its reply", async () => {
+    const p = pool(fixture('pool/seed-transfer.js'), 1);
+    for (const n of [5, 8]) {
+      const buf: ArrayBuffer = await p.execute(n);
+      expect(buf.byteLength).toBe(n);
+      await expect(p.execute('last')).resolves.toBe(0);
+    }
   });
 });

@@ -64,11 +64,27 @@ const seedReplies = new Map();
 /** The task running now: { id, controller } (controller made on demand). */
 let current = null;
 
+/** A result to be moved, not copied: what `context.move` returns. */
+class Moved {
+  constructor(value, transfer) {
+    this.value = value;
+    this.transfer = transfer;
+  }
+}
+
 /** The second argument of every task function. */
 class TaskContext {
   #task;
   constructor(task) {
     this.#task = task;
+  }
+  /**
+   * Wraps a result so that the ArrayBuffers (or MessagePorts) in `transfer`
+   * move to the caller instead of being copied. Without `transfer`, `value`
+   * must be an ArrayBuffer or a view on one, and that buffer moves.
+   */
+  move(value, transfer) {
+    return new Moved(value, transferList(value, transfer));
   }
   /** Aborted when the caller aborts the task; stop soon after. */
   get signal() {
@@ -101,7 +117,7 @@ function patchParentPort() {
     if (msg !== null && typeof msg === 'object' && seedReplies.has(msg.taskId)) {
       const settle = seedReplies.get(msg.taskId);
       seedReplies.delete(msg.taskId);
-      settle(msg);
+      settle(msg, transfer);
       return;
     }
     return post(msg, transfer);
@@ -111,9 +127,13 @@ function patchParentPort() {
 function seedTask(data) {
   const taskId = current.id;
   return new Promise((resolve, reject) => {
-    seedReplies.set(taskId, (msg) => {
+    seedReplies.set(taskId, (msg, transfer) => {
       if ('error' in msg && msg.error !== undefined) reject(msg.error);
-      else resolve(msg.data);
+      else {
+        // A transfer list (or { transfer }) moves the reply's buffers, as postMessage would.
+        const list = Array.isArray(transfer) ? transfer : transfer?.transfer;
+        resolve(Array.isArray(list) && list.length > 0 ? new Moved(msg.data, list) : msg.data);
+      }
     });
     wt.parentPort.emit('message', { taskId, data });
   });
@@ -150,7 +170,35 @@ function fnFor(nameId) {
   return fn;
 }
 
+/** The transfer list of `move(value, transfer)`, checked. */
+function transferList(value, transfer) {
+  if (transfer === undefined) {
+    if (value instanceof ArrayBuffer) return [value];
+    if (ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer) return [value.buffer];
+    throw new TypeError(
+      'move(value) without a transfer list needs an ArrayBuffer or a typed array on one; pass the list: move(value, [buffer, ...])',
+    );
+  }
+  if (!Array.isArray(transfer))
+    throw new TypeError(`move(value, transfer): transfer must be an array of ArrayBuffers or MessagePorts, got ${typeof transfer}`);
+  return transfer;
+}
+
 function complete(id, rejected, value) {
+  if (value instanceof Moved) {
+    if (sendDirect(id, rejected, value.value, value.transfer)) {
+      native.poolComplete(pool, slot, id, rejected, encodeDirect());
+      return;
+    }
+    // Not transferable (say, a buffer moved or detached already): report why.
+    try {
+      structuredClone(value.value, { transfer: value.transfer });
+    } catch (e) {
+      const { DataCloneError } = require('../errors.js');
+      value = new DataCloneError(`the task result cannot be moved to the main thread: ${String(e.message).slice(0, 160)}`, { cause: e });
+      rejected = true;
+    }
+  }
   let bytes;
   try {
     bytes = encode(value, rejected ? 'the task error' : 'the task result');
@@ -173,9 +221,9 @@ function complete(id, rejected, value) {
  * completion. Returns false if postMessage refuses it too (a function, a
  * symbol, a port that no transfer list names).
  */
-function sendDirect(id, rejected, value) {
+function sendDirect(id, rejected, value, transfer) {
   try {
-    control.postMessage({ type: 'result', id, rejected, value });
+    control.postMessage({ type: 'result', id, rejected, value }, transfer);
     return true;
   } catch {
     return false;
