@@ -1,7 +1,8 @@
 'use strict';
 /**
- * WorkerPool's arguments: the worker script path and the options, checked
- * with exact messages (a RangeError or TypeError that says what to pass).
+ * WorkerPool's arguments: the worker script path, the pool's options and
+ * execute()'s options, checked with exact messages (a RangeError or
+ * TypeError that says what to pass).
  */
 
 const { SHARE_ENV } = require('node:worker_threads');
@@ -9,6 +10,7 @@ const path = require('node:path');
 const fs = require('node:fs');
 const { fileURLToPath } = require('node:url');
 const native = require('../../native.js');
+const { isAbortSignal, describe } = require('../validate.js');
 
 const MAX_WORKERS = 1024;
 /** Longest timeout accepted, as for setTimeout (~24.8 days). */
@@ -91,4 +93,30 @@ function normalizeOptions(sizeOrOptions) {
   return out;
 }
 
-module.exports = { resolveScript, normalizeOptions, checkMs };
+/**
+ * execute()'s options, checked: `{ priority, timeout, nameId, signal, transfer }`.
+ * `nameIdOf(name)` gives the native id of an export name.
+ */
+function executeOptions(options, defaultTimeout, nameIdOf) {
+  if (options === null || typeof options !== 'object') throw new TypeError('execute options must be an object');
+  const task = { priority: 0, timeout: defaultTimeout, nameId: 0, signal: undefined, transfer: undefined };
+  if (options.priority !== undefined) {
+    task.priority = options.priority;
+    if (!Number.isInteger(task.priority) || task.priority < -(2 ** 31) || task.priority > 2 ** 31 - 1)
+      throw new RangeError(`priority must be a 32-bit integer, got ${String(options.priority)}`);
+  }
+  if (options.timeout !== undefined) task.timeout = checkMs(options.timeout, 'timeout', { allowZero: false });
+  if (options.name !== undefined) {
+    if (typeof options.name !== 'string' || options.name === '') throw new TypeError('name must be a non-empty string naming an exported function');
+    task.nameId = nameIdOf(options.name);
+  }
+  if (options.transfer !== undefined) {
+    if (!Array.isArray(options.transfer)) throw new TypeError('transfer must be an array of ArrayBuffers or MessagePorts');
+    if (options.transfer.length > 0) task.transfer = options.transfer;
+  }
+  task.signal = options.signal;
+  if (task.signal !== undefined && !isAbortSignal(task.signal)) throw new TypeError(`signal must be an AbortSignal, got ${describe(task.signal)}`);
+  return task;
+}
+
+module.exports = { resolveScript, normalizeOptions, executeOptions, checkMs };

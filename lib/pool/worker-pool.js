@@ -28,8 +28,8 @@ const path = require('node:path');
 const native = require('../../native.js');
 const { encode, encodeDirect, decode, isDirect, DIRECT_LEN } = require('./codec.js');
 const { Samples } = require('./samples.js');
-const { resolveScript, normalizeOptions, checkMs } = require('./options.js');
-const { isAbortSignal, describe } = require('../validate.js');
+const { WorkerRecord, TaskRecord, clockMs } = require('./records.js');
+const { resolveScript, normalizeOptions, executeOptions, checkMs } = require('./options.js');
 const { AbortError, TimeoutError, ClosedError, QueueFullError, WorkerCrashedError, DataCloneError } = require('../errors.js');
 
 const BOOTSTRAP = path.join(__dirname, 'worker.js');
@@ -44,51 +44,6 @@ const SEQ = 0;
 const TERMINATE_WAIT_MS = 5000;
 const SCRATCH_SIZE = 16 * 1024;
 
-/**
- * Milliseconds on a monotonic clock. Not performance.now(): the
- * `performance` global loads perf_hooks, which a program may not need.
- */
-function clockMs() {
-  return Number(process.hrtime.bigint()) / 1e6;
-}
-
-class WorkerRecord {
-  constructor(worker, slot, port) {
-    this.worker = worker;
-    this.slot = slot;
-    this.port = port;
-    this.threadId = worker.threadId;
-    this.ready = false;
-    /** Asked to leave (idle) or being stopped: not counted as capacity. */
-    this.leaving = false;
-    this.lastError = null;
-    /** Ids of direct results whose port message has not arrived yet. */
-    this.owes = new Set();
-    this.startedAt = clockMs();
-    this.lastActive = this.startedAt;
-  }
-}
-
-class TaskRecord {
-  constructor(resolve, reject) {
-    this.resolve = resolve;
-    this.reject = reject;
-    this.signal = undefined;
-    this.onAbort = undefined;
-    /**
-     * A direct result (one that holds a SharedArrayBuffer) comes in two
-     * parts: its value over the worker's control port, and a placeholder on
-     * the completion queue. Whichever is seen first waits here: the port
-     * message, or the worker record that owes it.
-     */
-    this.directResult = undefined;
-    this.owedBy = undefined;
-  }
-  forget() {
-    if (this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
-  }
-}
-
 /** A direct result whose worker exited before its port message arrived (not seen to happen; a guard against a pending promise). */
 function resultLost(exitCode) {
   return new WorkerCrashedError('the worker that ran this task exited before its result arrived', { exitCode });
@@ -98,6 +53,8 @@ class WorkerPool extends EventEmitter {
   #id;
   #script;
   #opts;
+  /** What execute() uses without options. */
+  #defaults;
   #state = 'open';
   #workers = new Map();
   #tasks = new Map();
@@ -132,6 +89,7 @@ class WorkerPool extends EventEmitter {
     super();
     this.#script = resolveScript(workerScript);
     this.#opts = normalizeOptions(sizeOrOptions);
+    this.#defaults = Object.freeze(executeOptions({}, this.#opts.taskTimeout, null));
     const id = native.poolCreate(() => this.#drain());
     if (id < 0) throw new Error(`threadkit: could not create the native pool (status ${id})`);
     this.#id = id;
@@ -173,36 +131,16 @@ class WorkerPool extends EventEmitter {
         }),
       );
     }
-    let priority = 0;
-    let timeout = this.#opts.taskTimeout;
-    let nameId = 0;
-    let signal;
-    let transfer;
+    let task = this.#defaults;
     if (options !== undefined) {
-      if (options === null || typeof options !== 'object') return Promise.reject(new TypeError('execute options must be an object'));
       try {
-        if (options.priority !== undefined) {
-          priority = options.priority;
-          if (!Number.isInteger(priority) || priority < -(2 ** 31) || priority > 2 ** 31 - 1)
-            throw new RangeError(`priority must be a 32-bit integer, got ${String(priority)}`);
-        }
-        if (options.timeout !== undefined) timeout = checkMs(options.timeout, 'timeout', { allowZero: false });
-        if (options.name !== undefined) {
-          if (typeof options.name !== 'string' || options.name === '')
-            throw new TypeError('name must be a non-empty string naming an exported function');
-          nameId = native.poolNameId(this.#id, options.name);
-        }
-        if (options.transfer !== undefined) {
-          if (!Array.isArray(options.transfer)) throw new TypeError('transfer must be an array of ArrayBuffers or MessagePorts');
-          if (options.transfer.length > 0) transfer = options.transfer;
-        }
-        signal = options.signal;
-        if (signal !== undefined && !isAbortSignal(signal)) throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);
+        task = executeOptions(options, this.#opts.taskTimeout, (name) => native.poolNameId(this.#id, name));
       } catch (e) {
         return Promise.reject(e);
       }
-      if (signal?.aborted) return Promise.reject(new AbortError('The task was aborted before it was queued', { cause: signal.reason }));
     }
+    const { priority, timeout, nameId, signal, transfer } = task;
+    if (signal?.aborted) return Promise.reject(new AbortError('The task was aborted before it was queued', { cause: signal.reason }));
     if (this.#opts.maxQueue !== Infinity && this.queueSize >= this.#opts.maxQueue) {
       return Promise.reject(
         new QueueFullError(`the WorkerPool queue is full (maxQueue ${this.#opts.maxQueue}); wait with waitForRoom() or listen for 'drain'`),

@@ -1,0 +1,49 @@
+'use strict';
+/** What WorkerPool keeps per worker and per task, and its clock. */
+
+/**
+ * Milliseconds on a monotonic clock. Not performance.now(): the
+ * `performance` global loads perf_hooks, which a program may not need.
+ */
+function clockMs() {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+class WorkerRecord {
+  constructor(worker, slot, port) {
+    this.worker = worker;
+    this.slot = slot;
+    this.port = port;
+    this.threadId = worker.threadId;
+    this.ready = false;
+    /** Asked to leave (idle) or being stopped: not counted as capacity. */
+    this.leaving = false;
+    this.lastError = null;
+    /** Ids of direct results whose port message has not arrived yet. */
+    this.owes = new Set();
+    this.startedAt = clockMs();
+    this.lastActive = this.startedAt;
+  }
+}
+
+class TaskRecord {
+  constructor(resolve, reject) {
+    this.resolve = resolve;
+    this.reject = reject;
+    this.signal = undefined;
+    this.onAbort = undefined;
+    /**
+     * A direct result (one that holds a SharedArrayBuffer, or was moved) comes in two
+     * parts: its value over the worker's control port, and a placeholder on
+     * the completion queue. Whichever is seen first waits here: the port
+     * message, or the worker record that owes it.
+     */
+    this.directResult = undefined;
+    this.owedBy = undefined;
+  }
+  forget() {
+    if (this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
+  }
+}
+
+module.exports = { WorkerRecord, TaskRecord, clockMs };
