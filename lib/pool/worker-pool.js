@@ -19,7 +19,10 @@
  * one-byte placeholder with the task's priority, and the worker that takes
  * it asks for the data over its control port. So such tasks keep priority,
  * maxQueue, timeouts and crash handling, and the memory moves only when a
- * worker is ready for it.
+ * worker is ready for it. Direct results (shared memory, or `move`d
+ * buffers) come the other way: the worker posts the value on its control
+ * port, then completes the task with the same placeholder, and #drain joins
+ * the two in whichever order they arrive.
  */
 
 const { Worker, MessageChannel, receiveMessageOnPort } = require('node:worker_threads');
