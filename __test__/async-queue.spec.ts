@@ -15,6 +15,15 @@ describe.each(modes)('AsyncQueue (%s mode)', (_mode, prep) => {
     expect(q.size).toBe(0);
   });
 
+  test("a put after a get queues behind puts that were already waiting (one producer's order)", async () => {
+    const q = prep(new AsyncQueue<string>({ maxSize: 2 }));
+    for (const v of 'abcd') void q.put(v);
+    const got = [await q.get(), await q.get()];
+    void q.put('e');
+    for (let i = 0; i < 3; i++) got.push(await q.get());
+    expect(got.join('')).toBe('abcde');
+  });
+
   test('get waits for a put', async () => {
     const q = prep(new AsyncQueue<string>());
     const got = track(q.get());

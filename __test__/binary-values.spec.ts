@@ -13,6 +13,24 @@ function binary(i: number) {
   return { i, u8: new Uint8Array(33).fill(i & 255), buf: Buffer.alloc(17, i & 255), i32: new Int32Array(5).fill(i), f, dv: new DataView(f.buffer) };
 }
 
+/**
+ * Each typed array, Buffer and DataView has an ArrayBuffer of its own, exactly its size: not a
+ * slice of a scratch buffer or of Node's shared 8 KB Buffer pool (where `.buffer` would show other
+ * values' bytes, and transferring it would copy 8 KB).
+ */
+function expectOwnBuffers(values: any[]) {
+  const buffers = new Set();
+  for (const v of values) {
+    for (const view of [v.u8, v.buf, v.i32, v.f, v.dv]) {
+      expect([view.byteOffset, view.buffer.byteLength]).toEqual([0, view.byteLength]);
+      buffers.add(view.buffer);
+    }
+  }
+  // Five views per value, five buffers: none shared (not even the DataView and the Float64Array it
+  // was made over: v8.serialize sends each view with its own bytes, unlike structured clone).
+  expect(buffers.size).toBe(values.length * 5);
+}
+
 /** Whether every array in `v` (from `binary`) still holds `i`. */
 function intact(v: any, i: number) {
   return (
@@ -47,6 +65,7 @@ describe.each([
     expect(got.map((v) => v.i)).toEqual(Array.from({ length: 120 }, (_, i) => i));
     expect(got.filter((v, i) => !intact(v, i)).map((v) => v.i)).toEqual([]);
     expect(Buffer.isBuffer(got[5].buf)).toBe(true);
+    expectOwnBuffers(got);
   });
 
   test('a typed array on a SharedArrayBuffer is refused, as a bare SharedArrayBuffer is', async () => {
@@ -66,6 +85,7 @@ describe('WorkerPool', () => {
     const out = await Promise.all(Array.from({ length: 300 }, (_, i) => p.execute(i, { name: 'binary' })));
     expect(out.map((v: any) => v.n)).toEqual(Array.from({ length: 300 }, (_, i) => i));
     expect(out.filter((v: any, i) => !intact({ ...v, i: v.n }, i)).map((v: any) => v.n)).toEqual([]);
+    expectOwnBuffers(out);
   });
 
   test('task data that a worker keeps is not overwritten by the next task', async () => {
@@ -82,5 +102,29 @@ describe('WorkerPool', () => {
     expect([...runs].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     const r: any = await p.execute(5, { name: 'shareBack' });
     expect(types.isSharedArrayBuffer(r.view.buffer)).toBe(true);
+  });
+});
+
+describe('shared channels refuse what structured clone refuses', () => {
+  test('a Proxy, at the top or nested, rejects with DataCloneError (it is not read)', async () => {
+    const ch = new Channel<any>(4);
+    void ch.handle;
+    let reads = 0;
+    const proxy = new Proxy({ a: 1 }, { get: (t, k) => (reads++, Reflect.get(t, k)) });
+    for (const v of [proxy, { nested: proxy }, [proxy], new Proxy([1, 2], {})]) {
+      await expect(Promise.resolve().then(() => ch.send(v))).rejects.toBeInstanceOf(DataCloneError);
+    }
+    expect(reads).toBe(0);
+  });
+
+  test('a flat object whose keys take more than 64 KB still goes through', async () => {
+    const ch = new Channel<any>(1);
+    void ch.handle;
+    const wide: Record<string, number> = {};
+    for (let i = 0; i < 30; i++) wide[`${i}-${'k'.repeat(2500)}`] = i; // few keys (a record's shape), long ones
+    await ch.send(wide);
+    const got = await ch.receive();
+    expect(Object.keys(got)).toEqual(Object.keys(wide));
+    expect(got[`29-${'k'.repeat(2500)}`]).toBe(29);
   });
 });

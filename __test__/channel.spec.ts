@@ -23,6 +23,15 @@ describe.each(modes)('Channel (%s mode)', (_mode, prep) => {
     expect(got.value).toBe(2);
   });
 
+  test("a send after a receive queues behind senders that were already waiting (one sender's order)", async () => {
+    const ch = prep(new Channel<string>(2));
+    for (const v of 'abcd') void ch.send(v); // a, b buffered; c, d wait for room
+    const got = [await ch.receive(), await ch.receive()];
+    void ch.send('e');
+    for (let i = 0; i < 3; i++) got.push((await ch.receive())!);
+    expect(got.join('')).toBe('abcde');
+  });
+
   test('buffered: FIFO, and a full buffer makes send wait (backpressure)', async () => {
     const ch = prep(new Channel<number>(3));
     for (let i = 0; i < 3; i++) await ch.send(i);

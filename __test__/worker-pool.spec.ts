@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { WorkerPool, Mutex, AbortError, ClosedError, QueueFullError, DataCloneError } from '../index';
+import { WorkerPool, Mutex, AbortError, ClosedError, QueueFullError, DataCloneError, TimeoutError } from '../index';
 import { fixture, sleep, until, randomPause } from './helpers';
 import { tasks, shared, poolFactory } from './pool-helpers';
 
@@ -34,6 +34,8 @@ describe('the seed API', () => {
       2 ** 53,
       '',
       'héllo ☃',
+      'a\ud800b', // a lone surrogate: not UTF-8, but structured clone keeps it
+      '\udfff',
       true,
       false,
       null,
@@ -142,8 +144,15 @@ describe('worker script forms', () => {
 
   test('a result that cannot be cloned rejects with DataCloneError', async () => {
     const p = pool(tasks, 1);
-    await expect(p.execute(0, { name: 'returnFunction' })).rejects.toMatchObject({ name: 'DataCloneError' });
+    await expect(p.execute(0, { name: 'returnFunction' })).rejects.toBeInstanceOf(DataCloneError);
     await expect(p.execute(3)).resolves.toBe(3);
+  });
+
+  test("an error of threadkit's own class thrown in the worker keeps its class", async () => {
+    const p = pool(tasks, 1);
+    const e = await p.execute(0, { name: 'throwThreadkit' }).catch((x) => x);
+    expect(e).toBeInstanceOf(TimeoutError);
+    expect(e.code).toBe('ERR_THREADKIT_TIMEOUT');
   });
 
   test('workerData, env and execArgv reach the worker', async () => {

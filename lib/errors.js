@@ -104,7 +104,34 @@ class PoolClearedError extends ThreadkitError {
   }
 }
 
+const BY_CODE = new Map(
+  [
+    TimeoutError,
+    ClosedError,
+    NotHeldError,
+    DeadlockError,
+    InvalidHandleError,
+    QueueFullError,
+    WorkerCrashedError,
+    DataCloneError,
+    PoolClearedError,
+  ].map((C) => [new C('x').code, C]),
+);
+
+/**
+ * Gives an error that crossed threads its threadkit class back. v8's
+ * structured clone rebuilds an error as a plain Error, keeping `name` and
+ * (with the pool codec) `code`; an error with one of our codes and the
+ * matching name gets that class's prototype, so `instanceof` works.
+ */
+function reviveError(err) {
+  const C = BY_CODE.get(err?.code);
+  if (C !== undefined && err.name === C.name && !(err instanceof C)) Object.setPrototypeOf(err, C.prototype);
+  return err;
+}
+
 module.exports = {
+  reviveError,
   ThreadkitError,
   PoolClearedError,
   QueueFullError,

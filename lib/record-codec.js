@@ -43,8 +43,10 @@ function shapeOf(keys) {
   const json = JSON.stringify(keys);
   let shape = shapes.get(json);
   if (shape === undefined) {
-    const ok = keys.length > 0 && keys.length <= MAX_KEYS && keys.every((k) => k !== '__proto__' && !INDEX_LIKE.test(k));
-    shape = { ok, bytes: Buffer.from(json, 'utf8') };
+    const bytes = Buffer.from(json, 'utf8');
+    // The shape's length is written in 16 bits.
+    const ok = keys.length > 0 && keys.length <= MAX_KEYS && bytes.length <= 0xffff && keys.every((k) => k !== '__proto__' && !INDEX_LIKE.test(k));
+    shape = { ok, bytes };
     if (shapes.size >= MAX_SHAPES) shapes.clear();
     shapes.set(json, shape);
   }

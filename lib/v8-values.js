@@ -8,7 +8,9 @@
  *   a view into the bytes it was given. Our codecs decode out of scratch
  *   buffers that the next message overwrites, so such a view would change
  *   under its owner (every Uint8Array and Buffer, and the aligned wider
- *   arrays). Each one is copied; Node already copies the unaligned ones.
+ *   arrays). Node copies the unaligned ones, but into its shared 8 KB Buffer
+ *   pool, so their `.buffer` would hold other values' bytes. Each view gets
+ *   an ArrayBuffer of its own, exactly its size.
  * - serialize: a typed array or DataView on a SharedArrayBuffer is refused,
  *   as a bare SharedArrayBuffer is. Node would copy its bytes, so the
  *   receiver would silently get a snapshot instead of the shared memory
@@ -52,10 +54,13 @@ function makeClasses() {
   class OwningDeserializer extends DefaultDeserializer {
     _readHostObject() {
       const view = super._readHostObject();
-      if (view.buffer !== this.buffer.buffer) return view; // already a copy
-      if (isDataView(view)) return new DataView(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
-      if (Buffer.isBuffer(view)) return Buffer.from(view);
-      return new view.constructor(view); // an element-wise copy, of the same type
+      // Node's own copy of an unaligned view is a slice of its shared Buffer pool: copy that too.
+      if (view.buffer !== this.buffer.buffer && view.byteOffset === 0 && view.buffer.byteLength === view.byteLength) return view;
+      const bytes = new ArrayBuffer(view.byteLength);
+      new Uint8Array(bytes).set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+      if (isDataView(view)) return new DataView(bytes);
+      if (Buffer.isBuffer(view)) return Buffer.from(bytes);
+      return new view.constructor(bytes);
     }
   }
 

@@ -25,6 +25,7 @@
 // binary for the builtins it loads), which a program whose values all take
 // the fast paths never needs.
 const v8 = require('./v8-values.js');
+const { isProxy } = require('node:util').types;
 const { DataCloneError } = require('./errors.js');
 const { RECORD, encodeRecord, decodeRecord, writeAscii, smallIntOrDouble } = require('./record-codec.js');
 
@@ -65,7 +66,7 @@ function plainLeaf(x) {
 
 /** True if object `v` is plain data that JSON round-trips exactly (see the module docs). */
 function isPlain(v, depth) {
-  if (depth > MAX_DEPTH || seen.length >= MAX_OBJECTS || seen.includes(v)) return false;
+  if (depth > MAX_DEPTH || seen.length >= MAX_OBJECTS || seen.includes(v) || isProxy(v)) return false;
   seen.push(v);
   if (Array.isArray(v)) {
     if (Object.getPrototypeOf(v) !== Array.prototype) return false;
@@ -145,6 +146,8 @@ function encodeTo(value, t, at) {
     return 1 + writeUtf8(value, t, at + 1);
   }
   if (typeof value === 'object' && value !== null) {
+    // A Proxy goes to v8.serialize, which refuses it as structured clone does.
+    if (isProxy(value)) return serializeTo(value, t, at, room);
     if (Object.getPrototypeOf(value) === Object.prototype) {
       const n = encodeRecord(value, t, at);
       if (n !== -2) return n;
@@ -157,6 +160,10 @@ function encodeTo(value, t, at) {
       return 1 + n;
     }
   }
+  return serializeTo(value, t, at, room);
+}
+
+function serializeTo(value, t, at, room) {
   const s = serialize(value);
   if (s.length > room) return -1;
   t.set(s, at);

@@ -76,6 +76,8 @@ function encode(value, what = 'value') {
       out.writeDoubleLE(value, 1);
       return out.subarray(0, 9);
     case 'string': {
+      // UTF-8 cannot carry a lone surrogate; structured clone can.
+      if (!value.isWellFormed()) return tagged(T.V8, serialize(value, what));
       room(value.length * 3 + 1);
       out[0] = T.STRING;
       const n = out.utf8Write(value, 1);
@@ -139,7 +141,7 @@ function decode(buf, start, end) {
       return false;
     case T.ERROR: {
       const [err, extra] = v8.deserialize(buf.subarray(start + 1, end));
-      return Object.assign(err, extra);
+      return require('../errors.js').reviveError(Object.assign(err, extra));
     }
     default:
       return v8.deserialize(buf.subarray(start + 1, end));

@@ -299,7 +299,13 @@ impl<V, W: StateWord> Channel<V, W> {
             }
         }
         let value = value.expect("value present");
-        if self.buffered(&mut g) + g.reserved < self.cap {
+        // Senders queued earlier go first (FIFO, so one sender's values keep
+        // their order): slots that receivers freed on the JS fast path are
+        // theirs, and this send queues behind them if none is left.
+        if !g.senders.is_empty() {
+            self.refill(&mut g, &mut deliver);
+        }
+        if g.senders.is_empty() && self.buffered(&mut g) + g.reserved < self.cap {
             if fire(own.as_deref(), None, || true).is_err() {
                 return SendOutcome::GroupFired;
             }
@@ -608,6 +614,7 @@ impl<V, W: StateWord> Channel<V, W> {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+    use crate::seq_buffer::head;
     use std::cell::RefCell;
 
     type Log = RefCell<Vec<(u32, u32, Wake)>>;
@@ -645,6 +652,26 @@ mod tests {
         assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(3));
         assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Empty);
         assert_eq!(c.unfinished(), 3);
+    }
+
+    #[test]
+    fn a_send_never_overtakes_queued_senders() {
+        let log = Log::default();
+        let c = Channel::new(2, 0);
+        assert_eq!(c.send(1, None, rec(&log)), SendOutcome::Sent);
+        assert_eq!(c.send(2, None, rec(&log)), SendOutcome::Sent);
+        assert!(matches!(c.send(3, w(1, 7), rec(&log)), SendOutcome::Queued(_)));
+        // A JS receiver takes 1 by itself: one CAS of the head word, no native call.
+        let word = c.w();
+        word.store(head::advanced(word.load(Ordering::SeqCst)), Ordering::SeqCst);
+        // The freed slot is the queued sender's, not this later send's.
+        assert!(matches!(c.send(4, w(2, 1), rec(&log)), SendOutcome::Queued(_)));
+        assert_eq!(*log.borrow(), vec![(1, 7, Wake::Done)]);
+        assert_eq!(c.send(5, None, rec(&log)), SendOutcome::Full);
+        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(2));
+        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(3));
+        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(4));
+        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Empty);
     }
 
     #[test]
