@@ -24,6 +24,16 @@ describe.each(modes)('AsyncQueue (%s mode)', (_mode, prep) => {
     expect(got.join('')).toBe('abcde');
   });
 
+  test('taskDone before the get is allowed, and the count stays right when the queue is shared', async () => {
+    const q = prep(new AsyncQueue<string>());
+    await q.put('x');
+    q.taskDone(); // asyncio allows this: nothing is unfinished, 'x' is still queued
+    void q.handle; // shares a local queue: its count must carry over
+    expect(q.unfinished).toBe(0);
+    await expect(q.join({ timeout: 1000 })).resolves.toBeUndefined();
+    expect(await q.get()).toBe('x');
+  });
+
   test('get waits for a put', async () => {
     const q = prep(new AsyncQueue<string>());
     const got = track(q.get());

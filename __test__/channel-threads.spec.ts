@@ -23,6 +23,27 @@ describe('Channel across threads', () => {
     expect(seen).toEqual(Array.from({ length: 300 }, (_, i) => i));
   });
 
+  test('a send that waited for room never overtakes a send that resolved before it started', async () => {
+    const ch = new Channel<string>(1);
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    workers.start('channel-send-then-block.js', { channel: ch.handle, flag: flag.buffer });
+    await within(
+      (async () => {
+        while (Atomics.load(flag, 0) !== 1) await sleep(1);
+      })(),
+      30_000,
+      "the worker's send",
+    );
+    // The worker's 'x' holds the only slot (still in its outbox): 'y' waits for room.
+    const y = ch.send('y');
+    const first = ch.receive();
+    await sleep(50);
+    Atomics.store(flag, 0, 2);
+    Atomics.notify(flag, 0);
+    expect([await first, await ch.receive()]).toEqual(['x', 'y']);
+    await y;
+  });
+
   test.each([3, 64])(
     'stress: main + 3 workers send and receive on one channel of %p; every value exactly once, per-sender order kept',
     async (capacity) => {

@@ -32,6 +32,25 @@ describe.each(modes)('Channel (%s mode)', (_mode, prep) => {
     expect(got.join('')).toBe('abcde');
   });
 
+  test('close lets in blocked senders that receivers had made room for', async () => {
+    const ch = prep(new Channel<number>(2));
+    await ch.send(1);
+    await ch.send(2);
+    const blocked = [ch.send(3), ch.send(4)].map((p) =>
+      p.then(
+        () => 'sent',
+        (e) => e.name,
+      ),
+    );
+    await settle();
+    expect([await ch.receive(), await ch.receive()]).toEqual([1, 2]); // two slots free now
+    ch.close();
+    const rest: number[] = [];
+    for await (const v of ch) rest.push(v);
+    expect(await Promise.all(blocked)).toEqual(['sent', 'sent']);
+    expect(rest).toEqual([3, 4]);
+  });
+
   test('buffered: FIFO, and a full buffer makes send wait (backpressure)', async () => {
     const ch = prep(new Channel<number>(3));
     for (let i = 0; i < 3; i++) await ch.send(i);

@@ -122,13 +122,17 @@ function share(local, id, groups) {
       cause: err.cause ?? err,
     });
   }
-  // chanSend below counts the buffered values again.
-  const shared = new SharedCore(id, local.cap, local.what, true, local.unfinished - bytes.length, new SharedArrayBuffer(4));
+  // chanSend below counts the buffered values again. Fewer may be unfinished
+  // than are buffered (taskDone() may come before the get()): those are
+  // marked done again once they are in.
+  const overcount = Math.max(0, bytes.length - local.unfinished);
+  const shared = new SharedCore(id, local.cap, local.what, true, local.unfinished - bytes.length + overcount, new SharedArrayBuffer(4));
   if (shared.status !== 0) throw new Error(`threadkit: could not share the ${local.what} (status ${shared.status})`);
   for (const b of bytes) {
     const r = native.chanSend(isolateId, id, b, 0, 0);
     if (r !== 0) throw new Error(`threadkit: could not move a buffered value to the shared ${local.what} (status ${r})`);
   }
+  for (let i = 0; i < overcount; i++) native.chanTaskDone(isolateId, id);
   const move = (list, side) => {
     for (let w = list.shift(); w !== null; w = list.shift()) {
       if (w.group !== null) {

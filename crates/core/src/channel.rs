@@ -330,6 +330,11 @@ impl<V, W: StateWord> Channel<V, W> {
     pub fn recv(&self, waiter: Option<Waiter>, mut deliver: impl FnMut(&Waiter, Wake) -> bool) -> RecvOutcome<V> {
         let mut g = lock(&self.inner);
         let own = waiter.as_ref().and_then(|w| w.group.clone());
+        if !g.senders.is_empty() {
+            // Receivers on the JS fast path may have freed slots: queued
+            // senders' values go behind the buffered ones first.
+            self.refill_inner(&mut g, &mut deliver);
+        }
         if let Some(v) = g.buf.pop(self.w()) {
             if fire(own.as_deref(), None, || true).is_err() {
                 // Another case of this select won: the value goes back first in line.
@@ -340,10 +345,11 @@ impl<V, W: StateWord> Channel<V, W> {
             self.refill(&mut g, &mut deliver);
             return RecvOutcome::Value(v);
         }
-        // Rendezvous with a queued sender (only possible when cap is 0 or
-        // after a dead receiver returned a value; otherwise the buffer
-        // would not be empty).
-        while let Some((s, _)) = g.senders.front() {
+        // Rendezvous with a queued sender: capacity 0 only. With a buffer,
+        // queued senders moved into free slots above, so an empty buffer with
+        // senders still queued means slots are reserved, and the values due
+        // in them were sent first: wait for those.
+        while let Some((s, _)) = g.senders.front().filter(|_| self.cap == 0) {
             let s = s.clone();
             if same_group(own.as_deref(), s.group.as_deref()) {
                 break;
@@ -441,9 +447,12 @@ impl<V, W: StateWord> Channel<V, W> {
         }
     }
 
-    /// Hands buffered values to queued receivers (after a value came back).
+    /// Moves queued senders into free slots, and hands buffered values to
+    /// queued receivers, oldest first.
     fn pump(&self, g: &mut Inner<V>, deliver: &mut impl FnMut(&Waiter, Wake) -> bool) {
         while !g.receivers.is_empty() {
+            // Each value handed out frees a slot for the next queued sender.
+            self.refill_inner(g, deliver);
             let Some(v) = g.buf.pop(self.w()) else { break };
             let r = g.receivers.pop_front().expect("not empty");
             let key = r.key();
@@ -499,7 +508,7 @@ impl<V, W: StateWord> Channel<V, W> {
         }
         let mut g = lock(&self.inner);
         g.reserved = g.reserved.saturating_sub(n);
-        self.refill(&mut g, &mut deliver);
+        self.pump(&mut g, &mut deliver);
         self.settle_closed(&mut g, &mut deliver);
     }
 
@@ -522,6 +531,9 @@ impl<V, W: StateWord> Channel<V, W> {
             return false;
         }
         g.closed = true;
+        // Senders that fit in slots freed on the JS fast path got in before
+        // the close: move them into the buffer (and on to waiting receivers).
+        self.pump(&mut g, &mut deliver);
         // Receivers wait (for values in reserved slots) while any are reserved.
         if g.reserved == 0 {
             while let Some(r) = g.receivers.pop_front() {
@@ -672,6 +684,47 @@ mod tests {
         assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(3));
         assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(4));
         assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Empty);
+    }
+
+    #[test]
+    fn close_first_lets_in_senders_that_fit_in_freed_slots() {
+        let log = Log::default();
+        let c = Channel::new(2, 0);
+        assert_eq!(c.send(1, None, rec(&log)), SendOutcome::Sent);
+        assert_eq!(c.send(2, None, rec(&log)), SendOutcome::Sent);
+        assert!(matches!(c.send(3, w(1, 7), rec(&log)), SendOutcome::Queued(_)));
+        assert!(matches!(c.send(4, w(1, 8), rec(&log)), SendOutcome::Queued(_)));
+        assert!(matches!(c.send(5, w(1, 9), rec(&log)), SendOutcome::Queued(_)));
+        // JS receivers take 1 and 2 by themselves; then the channel closes.
+        let word = c.w();
+        for _ in 0..2 {
+            word.store(head::advanced(word.load(Ordering::SeqCst)), Ordering::SeqCst);
+        }
+        assert!(c.close(rec(&log)));
+        // 3 and 4 had room before the close: they are sent; 5 is not.
+        assert_eq!(
+            *log.borrow(),
+            vec![(1, 7, Wake::Done), (1, 8, Wake::Done), (1, 9, Wake::Closed)]
+        );
+        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(3));
+        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(4));
+        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Closed);
+    }
+
+    #[test]
+    fn a_receiver_waits_for_values_due_in_reserved_slots_before_queued_senders() {
+        let log = Log::default();
+        let c = Channel::new(1, 0);
+        // Another thread reserves the only slot; its send of "x" resolves into it.
+        assert_eq!(c.reserve(1), Some(1));
+        // A later send of "y" finds the channel full and queues.
+        assert!(matches!(c.send("y", w(1, 1), rec(&log)), SendOutcome::Queued(_)));
+        // A receiver must not take "y" ahead of "x".
+        queued(c.recv(w(2, 1), rec(&log)));
+        c.push_reserved("x", rec(&log));
+        assert_eq!(c.claim(2, 1), Some("x"));
+        assert_eq!(*log.borrow(), vec![(2, 1, Wake::Done), (1, 1, Wake::Done)]);
+        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value("y"));
     }
 
     #[test]
