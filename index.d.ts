@@ -309,7 +309,8 @@ export interface ExecuteOptions {
    */
   signal?: AbortSignal;
   /**
-   * Longest run time in ms (up to 2^31-1), counted from when a worker takes the task. A
+   * Longest run time in ms (up to 2^31-1), counted from when a worker takes the task
+   * (for a task with a `transfer` list or shared memory, from when its data reached the worker). A
    * native watchdog thread stops the worker when it passes (even if the task
    * is stuck in a synchronous loop and the main thread is blocked); the task
    * rejects with {@link TimeoutError} and the worker is replaced.

@@ -3,7 +3,7 @@
 // addon in hundreds of short-lived pools.
 import fs from 'node:fs';
 import { WorkerPool, TimeoutError, WorkerCrashedError } from '../index';
-import { fixture, until } from './helpers';
+import { fixture, until, within, sleep } from './helpers';
 import { tasks, shared, poolFactory } from './pool-helpers';
 
 const pool = poolFactory();
@@ -129,6 +129,53 @@ describe('crash recovery', () => {
     const m = p.getMetrics();
     expect(m.tasksCompleted + m.tasksFailed).toBe(n);
     expect(m.tasksFailed).toBe(crashed);
+  });
+});
+
+describe('scaling under faults', () => {
+  test('a worker that fails to start while another runs does not stop the pool from replacing a crashed one', async () => {
+    const starts = shared(1);
+    const p = pool(fixture('pool/fail-second-start.js'), { minWorkers: 2, maxWorkers: 2, workerData: { sab: starts.buffer } });
+    await expect(p.execute(1)).resolves.toBe(1);
+    const crash = p.execute({ crashAfter: 600 }).catch((e) => e);
+    const next = p.execute(2); // queued behind the crash; the second worker failed to start meanwhile
+    expect(await crash).toBeInstanceOf(WorkerCrashedError);
+    await expect(within(next, 20_000, 'the task queued behind the crash')).resolves.toBe(2);
+  });
+
+  test('a worker whose idle retirement was cancelled by new work counts again: never more than maxWorkers, back to minWorkers when idle', async () => {
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: 2, idleTimeout: 0 });
+    let most = 0;
+    p.on('workerCreate', () => (most = Math.max(most, p.size)));
+    for (let round = 0; round < 6; round++) {
+      await Promise.all([5, 5, 5, 5].map((ms) => p.execute(ms, { name: 'later' }))); // two workers
+      // A trickle of tiny tasks while the idle timer retires workers, so some retirements are cancelled.
+      const runs = [];
+      for (let i = 0; i < 60; i++) {
+        runs.push(p.execute(i));
+        await (i % 3 === 0 ? sleep(1) : new Promise((r) => setImmediate(r)));
+      }
+      await Promise.all(runs);
+      // A crash with work queued: the pool replaces the worker, counting the others right.
+      await Promise.allSettled([p.execute(1, { name: 'exit' }), ...Array.from({ length: 10 }, () => p.execute(10, { name: 'later' }))]);
+    }
+    expect(most).toBeLessThanOrEqual(2);
+    await until(() => p.size === 1, 'the pool to shrink back to minWorkers', 20_000);
+  });
+});
+
+describe('a direct task waiting for its data', () => {
+  test('its timeout counts from when its data arrived, not while the main thread was too busy to send it', async () => {
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: 1 });
+    await p.execute(0);
+    const exits: number[] = [];
+    p.on('workerExit', (e) => exits.push(e.code));
+    const buf = new ArrayBuffer(8);
+    const run = p.execute(buf, { name: 'echoBuffer', transfer: [buf], timeout: 100 });
+    const end = Date.now() + 400; // the worker took it and asks for the data; nobody answers for 400 ms
+    while (Date.now() < end);
+    await expect(run).resolves.toEqual({ bytes: 8, first: 0 });
+    expect(exits).toEqual([]);
   });
 });
 

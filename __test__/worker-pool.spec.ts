@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { WorkerPool, Mutex, AbortError, ClosedError, QueueFullError, DataCloneError, TimeoutError } from '../index';
-import { fixture, sleep, until, randomPause } from './helpers';
+import { fixture, sleep, until, randomPause, within } from './helpers';
 import { tasks, shared, poolFactory } from './pool-helpers';
 
 const pool = poolFactory();
@@ -273,6 +273,33 @@ describe('backpressure', () => {
     await Promise.all([gate, ...queued, room, drained]);
     expect(p.queueSize).toBe(0);
     await expect(p.execute(4)).resolves.toBe(4);
+  });
+
+  test('waitForRoom and drain hear of a worker taking a task, while no task finishes', async () => {
+    const view = shared(4);
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: 2, maxQueue: 1, workerData: { sab: view.buffer } });
+    const first = p.execute(1, { name: 'gate' });
+    await until(() => p.getMetrics().runningTasks === 1, 'the first gate task to start');
+    const second = p.execute(2, { name: 'gate' }); // queued: the pool starts a second worker for it
+    expect(p.queueSize).toBe(1);
+    const drained = new Promise<void>((r) => p.once('drain', r));
+    // Both gates block their workers until released: only the second worker's take frees room.
+    await within(Promise.all([p.waitForRoom(), drained]), 20_000, 'room after the take');
+    expect(p.getMetrics()).toMatchObject({ queueSize: 0, tasksCompleted: 0 });
+    Atomics.store(view, 1, 1);
+    Atomics.store(view, 2, 1);
+    await expect(Promise.all([first, second])).resolves.toEqual([1, 2]);
+  });
+
+  test('waitForRoom and drain also wake when the queued tasks are lost with crashing workers', async () => {
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, maxQueue: 2 });
+    // The worker is still starting: both tasks wait in the queue, which is full.
+    const runs = [p.execute(3, { name: 'exit' }), p.execute(4, { name: 'exit' })];
+    expect(p.queueSize).toBe(2);
+    const drained = new Promise<void>((r) => p.once('drain', r));
+    const settled = Promise.allSettled(runs);
+    await within(Promise.all([p.waitForRoom(), drained]), 20_000, 'room after the crashes');
+    expect((await settled).map((r) => r.status)).toEqual(['rejected', 'rejected']);
   });
 });
 

@@ -215,9 +215,12 @@ pub fn pool_destroy(pool_id: u32) -> bool {
     true
 }
 
-/// Queues a task. `timeout_ms <= 0` means no deadline. Returns the queue
-/// length, or a negative status (unknown pool, bad id, duplicate id).
+/// Queues a task. `timeout_ms <= 0` means no deadline; with
+/// `deferred_clock` the run time starts at `poolStartClock`, not at the
+/// take (direct tasks). Returns the queue length, or a negative status
+/// (unknown pool, bad id, duplicate id).
 #[napi(catch_unwind)]
+#[allow(clippy::too_many_arguments)] // a napi call per task: flat arguments, no options object to build and read
 pub fn pool_submit(
     env: Env,
     pool_id: u32,
@@ -226,6 +229,7 @@ pub fn pool_submit(
     name: u32,
     payload: Unknown,
     timeout_ms: f64,
+    deferred_clock: bool,
 ) -> i32 {
     let Some(p) = pool(pool_id) else { return UNKNOWN_POOL };
     let (Some(id), Some(data)) = (task_id(id), unsafe { bytes(&env, payload.raw()) }) else {
@@ -241,6 +245,7 @@ pub fn pool_submit(
         name,
         payload: data.to_vec(),
         timeout,
+        deferred_clock,
         submitted: Instant::now(),
     };
     match p.queue.push(task) {
@@ -303,6 +308,34 @@ pub fn pool_running_task(pool_id: u32, slot: u32) -> f64 {
 #[napi(catch_unwind)]
 pub fn pool_retire(pool_id: u32, slot: u32) -> bool {
     pool(pool_id).is_some_and(|p| p.queue.retire(slot))
+}
+
+/// Worker side: task `id`'s run time (and timeout) starts now. For tasks
+/// submitted with `deferred_clock` (direct tasks, once their data arrived).
+#[napi(catch_unwind)]
+pub fn pool_start_clock(pool_id: u32, slot: u32, id: f64) {
+    let (Some(p), Some(id)) = (pool(pool_id), task_id(id)) else {
+        return;
+    };
+    if let Some(deadline) = p.queue.start_clock(slot, id, Instant::now()) {
+        watchdog().due(deadline);
+    }
+}
+
+/// Wakes the owner (its `on_wake`) also when a worker takes a task, while
+/// `on`: callers are waiting for room in the queue.
+#[napi(catch_unwind)]
+pub fn pool_watch_takes(pool_id: u32, on: bool) {
+    if let Some(p) = pool(pool_id) {
+        p.queue.watch_takes(on);
+    }
+}
+
+/// Whether worker `slot` is on its way out (retiring, retired or being
+/// stopped); such a worker is no capacity.
+#[napi(catch_unwind)]
+pub fn pool_leaving(pool_id: u32, slot: u32) -> bool {
+    pool(pool_id).is_some_and(|p| p.queue.leaving(slot))
 }
 
 /// Worker side: registers the calling worker thread as `slot`, so the
@@ -407,6 +440,9 @@ pub fn pool_take(env: Env, pool_id: u32, slot: u32, meta: Unknown, scratch: Unkn
         Next::Run(t) => {
             if let Some(deadline) = t.deadline {
                 watchdog().due(deadline);
+            }
+            if p.queue.take_wakes_owner() {
+                p.wake_owner();
             }
             meta[0] = t.id as f64;
             meta[1] = t.name as f64;

@@ -70,6 +70,8 @@ class WorkerPool extends EventEmitter {
   #scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
   #refd = false;
   #backlog = false;
+  /** Native code wakes #drain on takes (see #watchTakes). */
+  #watching = false;
   #startupError = null;
   #roomWaiters = [];
   #idleWaiters = [];
@@ -168,7 +170,8 @@ class WorkerPool extends EventEmitter {
     }
     if (direct) bytes = encodeDirect();
     const id = this.#nextTask++;
-    const queued = native.poolSubmit(this.#id, id, priority, nameId, bytes, timeout);
+    // A direct task's run time starts when its data reached the worker (which may wait for this thread).
+    const queued = native.poolSubmit(this.#id, id, priority, nameId, bytes, timeout, direct !== undefined);
     if (queued < 0) return Promise.reject(new Error(`threadkit: the native pool refused the task (status ${queued})`));
     if (direct) this.#direct.set(id, direct);
     const promise = this.#track(id, signal);
@@ -177,6 +180,10 @@ class WorkerPool extends EventEmitter {
     Atomics.notify(bell, SEQ, 1);
     if (queued > 0) {
       this.#backlog = true;
+      if (!this.#watching && this.listenerCount('drain') > 0) {
+        this.#watchTakes(true);
+        this.#checkRoom();
+      }
       // Only ask for the idle count (a native call) while the pool can still grow.
       if (this.#workers.size < this.#opts.maxWorkers && queued > native.poolIdle(this.#id)) this.#grow();
     }
@@ -230,7 +237,12 @@ class WorkerPool extends EventEmitter {
   waitForRoom() {
     if (this.#state !== 'open') return Promise.reject(new ClosedError('WorkerPool is not open', { reason: this.#state }));
     if (this.#opts.maxQueue === Infinity || this.queueSize < this.#opts.maxQueue) return Promise.resolve();
-    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+    return new Promise((resolve) => {
+      this.#roomWaiters.push(resolve);
+      // A take between the check above and the watch would wake nobody: look again.
+      this.#watchTakes(true);
+      this.#checkRoom();
+    });
   }
 
   /** Resolves when no task is queued or running. */
@@ -314,17 +326,22 @@ class WorkerPool extends EventEmitter {
 
   // -------------------------------------------------------------------------
 
+  /** Whether `w` counts as capacity: not being stopped, nor retiring (the native queue decides: work that comes in cancels a retirement). */
+  #serving(w) {
+    return !w.leaving && !native.poolLeaving(this.#id, w.slot);
+  }
+
   /** Workers that count as capacity (not leaving). */
   #capacity() {
     let n = 0;
-    for (const w of this.#workers.values()) if (!w.leaving) n++;
+    for (const w of this.#workers.values()) if (this.#serving(w)) n++;
     return n;
   }
 
   #grow() {
     if (this.#state === 'terminated') return;
     let starting = 0;
-    for (const w of this.#workers.values()) if (!w.ready && !w.leaving) starting++;
+    for (const w of this.#workers.values()) if (!w.ready && this.#serving(w)) starting++;
     if (starting === 0 && (this.#capacity() < this.#opts.maxWorkers || (this.#startupError && this.#workers.size === 0))) {
       const err = this.#spawn();
       if (err) this.#startupFailed(err, undefined);
@@ -441,6 +458,8 @@ class WorkerPool extends EventEmitter {
       const err = this.#spawn();
       if (err) this.#startupFailed(err, undefined);
     }
+    // Its task may have been the last queued one (taken, then lost with it).
+    this.#checkRoom();
   }
 
   /**
@@ -450,8 +469,9 @@ class WorkerPool extends EventEmitter {
    * respawn until new work arrives (no respawn storm).
    */
   #startupFailed(cause, code) {
+    // A started worker still serves the queue (and is replaced as usual if it dies).
+    for (const w of this.#workers.values()) if (this.#serving(w) && native.poolWorkerStarted(this.#id, w.slot)) return;
     this.#startupError = cause;
-    for (const w of this.#workers.values()) if (!w.leaving && native.poolWorkerStarted(this.#id, w.slot)) return;
     for (const id of native.poolClear(this.#id)) {
       this.#settle(id, false, new WorkerCrashedError(`the worker failed to start: ${cause?.message ?? cause}`, { cause, exitCode: code }));
     }
@@ -472,9 +492,8 @@ class WorkerPool extends EventEmitter {
       let retired = false;
       for (const w of this.#workers.values()) {
         if (capacity <= this.#opts.minWorkers) break;
-        if (w.leaving || !w.ready || now - w.lastActive < this.#opts.idleTimeout) continue;
+        if (!w.ready || now - w.lastActive < this.#opts.idleTimeout || !this.#serving(w)) continue;
         if (native.poolRetire(this.#id, w.slot)) {
-          w.leaving = true;
           capacity--;
           retired = true;
         }
@@ -536,13 +555,25 @@ class WorkerPool extends EventEmitter {
 
   /** Wakes room waiters and emits 'drain' once the queue has shrunk. */
   #checkRoom() {
-    if (!this.#backlog && this.#roomWaiters.length === 0) return;
+    if (!this.#backlog && this.#roomWaiters.length === 0) return this.#watchTakes(false);
     const [queued] = native.poolCounts(this.#id);
     if (this.#roomWaiters.length > 0 && queued < this.#opts.maxQueue) for (const r of this.#roomWaiters.splice(0)) r();
     if (this.#backlog && queued === 0) {
       this.#backlog = false;
       this.emit('drain');
     }
+    this.#watchTakes(this.#roomWaiters.length > 0 || (this.#backlog && this.listenerCount('drain') > 0));
+  }
+
+  /**
+   * The queue shrinks when a worker takes a task, which this thread does not
+   * see: while someone waits for room (waitForRoom, 'drain'), native code
+   * wakes #drain on takes too.
+   */
+  #watchTakes(on) {
+    if (on === this.#watching || this.#state === 'terminated') return;
+    this.#watching = on;
+    native.poolWatchTakes(this.#id, on);
   }
 
   #drain() {
@@ -587,7 +618,10 @@ class WorkerPool extends EventEmitter {
         }
       }
     }
-    if (!any) return;
+    if (!any) {
+      if (this.#watching) this.#checkRoom(); // woken by a take
+      return;
+    }
     // Give back the memory of an earlier huge result.
     if (this.#scratch.length > 64 * SCRATCH_SIZE) this.#scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
     this.#checkRoom();

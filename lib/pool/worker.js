@@ -247,6 +247,7 @@ function fetchAndRun(id, nameId) {
       native.poolComplete(pool, slot, id, true, encode(undefined));
       return undefined;
     }
+    native.poolStartClock(pool, slot, id); // its timeout counts from now, not from the take
     return run(id, nameId, -1, msg.data);
   });
 }

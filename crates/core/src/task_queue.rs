@@ -50,8 +50,13 @@ pub struct Task {
     /// Index of the exported function to call (0 = the default export).
     pub name: u32,
     pub payload: Vec<u8>,
-    /// Longest run time, counted from when a worker takes it.
+    /// Longest run time, counted from when a worker takes it (or, with
+    /// `deferred_clock`, from when the worker starts it).
     pub timeout: Option<Duration>,
+    /// Its run time starts with [`TaskQueue::start_clock`], not at the take:
+    /// the worker must first fetch its data from the owner thread, which may
+    /// be busy, and that wait is not the task's run time.
+    pub deferred_clock: bool,
     pub submitted: Instant,
 }
 
@@ -92,6 +97,7 @@ struct Running {
     id: u64,
     started: Instant,
     wait: Duration,
+    timeout: Option<Duration>,
     deadline: Option<Instant>,
 }
 
@@ -123,6 +129,8 @@ pub struct TaskQueue {
     done_tx: crossbeam_channel::Sender<Completion>,
     done_rx: crossbeam_channel::Receiver<Completion>,
     wake_scheduled: AtomicBool,
+    /// The owner wants to hear of takes too (it has callers waiting for room).
+    watch_takes: AtomicBool,
 }
 
 impl Default for TaskQueue {
@@ -139,6 +147,7 @@ impl TaskQueue {
             done_tx,
             done_rx,
             wake_scheduled: AtomicBool::new(false),
+            watch_takes: AtomicBool::new(false),
         }
     }
 
@@ -216,6 +225,7 @@ impl TaskQueue {
             g.retiring.swap_remove(i);
             // Work queued after the retirement was decided: still needed.
             if g.queued.is_empty() {
+                g.stopping.push(worker); // leaving for good
                 return Next::Retire;
             }
         }
@@ -226,13 +236,18 @@ impl TaskQueue {
             return Next::Empty;
         };
         g.keys.remove(&task.id);
-        let deadline = task.timeout.and_then(|t| now.checked_add(t));
+        let deadline = if task.deferred_clock {
+            None
+        } else {
+            task.timeout.and_then(|t| now.checked_add(t))
+        };
         g.running.insert(
             worker,
             Running {
                 id: task.id,
                 started: now,
                 wait: now.saturating_duration_since(task.submitted),
+                timeout: task.timeout,
                 deadline,
             },
         );
@@ -242,6 +257,35 @@ impl TaskQueue {
             payload: task.payload,
             deadline,
         })
+    }
+
+    /// Starts the run time of task `id` on `worker` now (a task taken with
+    /// `deferred_clock`, once its data arrived). Returns its new deadline.
+    pub fn start_clock(&self, worker: u32, id: u64, now: Instant) -> Option<Instant> {
+        let mut g = self.lock();
+        let r = g.running.get_mut(&worker).filter(|r| r.id == id)?;
+        r.started = now;
+        r.deadline = r.timeout.and_then(|t| now.checked_add(t));
+        r.deadline
+    }
+
+    /// Whether the owner wants to be woken when a worker takes a task (the
+    /// queue shrank: callers may be waiting for room).
+    pub fn watch_takes(&self, on: bool) {
+        self.watch_takes.store(on, Ordering::Release);
+    }
+
+    /// After a take: whether the caller must wake the owner (it watches
+    /// takes, and no wake is scheduled yet).
+    pub fn take_wakes_owner(&self) -> bool {
+        self.watch_takes.load(Ordering::Acquire) && !self.wake_scheduled.swap(true, Ordering::AcqRel)
+    }
+
+    /// Whether `worker` is on its way out: asked to retire (and no work came
+    /// in since), retired, or being stopped. Such a worker is no capacity.
+    pub fn leaving(&self, worker: u32) -> bool {
+        let g = self.lock();
+        g.retiring.contains(&worker) || g.stopping.contains(&worker)
     }
 
     /// Asks `worker` to leave the next time it asks for work, unless it is
@@ -359,6 +403,7 @@ mod tests {
             name: 0,
             payload: vec![id as u8],
             timeout: None,
+            deferred_clock: false,
             submitted: Instant::now(),
         }
     }
@@ -484,12 +529,51 @@ mod tests {
         assert_eq!(take_id(&q, 0), Some(1));
         assert!(!q.retire(0), "it is running a task");
         assert!(q.retire(1));
+        assert!(q.leaving(1), "asked to leave: no capacity");
         assert!(matches!(q.take(1, Instant::now()), Next::Retire));
-        assert!(matches!(q.take(1, Instant::now()), Next::Empty));
-        // Work queued after the decision cancels the retirement.
+        assert!(q.leaving(1), "retired: still leaving until it is gone");
+        assert!(matches!(q.take(1, Instant::now()), Next::Retire));
+        q.worker_gone(1);
+        assert!(!q.leaving(1));
+        // Work queued after the decision cancels the retirement: the worker
+        // serves it and counts as capacity again.
         assert!(q.retire(2));
         q.push(task(5, 0));
         assert_eq!(take_id(&q, 2), Some(5));
+        assert!(!q.leaving(2));
+    }
+
+    #[test]
+    fn a_deferred_clock_starts_when_the_worker_starts_the_task() {
+        let q = TaskQueue::new();
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        q.push(Task {
+            timeout: Some(ms(100)),
+            deferred_clock: true,
+            ..task(1, 0)
+        });
+        assert!(matches!(q.take(3, t0), Next::Run(Taken { deadline: None, .. })));
+        // Fetching its data took long: no deadline passes meanwhile.
+        assert!(q.expire(t0 + ms(500)).0.is_empty());
+        assert_eq!(q.start_clock(3, 9, t0 + ms(500)), None, "not its task");
+        assert_eq!(q.start_clock(3, 1, t0 + ms(500)), Some(t0 + ms(600)));
+        assert!(q.expire(t0 + ms(599)).0.is_empty());
+        assert_eq!(q.expire(t0 + ms(600)).0, vec![(3, 1)]);
+    }
+
+    #[test]
+    fn takes_wake_the_owner_only_while_it_watches() {
+        let q = TaskQueue::new();
+        assert!(!q.take_wakes_owner());
+        q.watch_takes(true);
+        assert!(q.take_wakes_owner());
+        assert!(!q.take_wakes_owner(), "one wake per batch");
+        q.begin_drain();
+        assert!(q.take_wakes_owner());
+        q.begin_drain();
+        q.watch_takes(false);
+        assert!(!q.take_wakes_owner());
     }
 
     #[test]
