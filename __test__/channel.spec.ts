@@ -2,7 +2,7 @@
 // and in shared mode; channel-threads.spec.ts takes them across threads.
 import { Channel, select, ClosedError, TimeoutError, AbortError, DataCloneError, InvalidHandleError } from '../index.js';
 import { inspect } from 'node:util';
-import { modes, settle, track, within } from './helpers';
+import { modes, settle, sleep, track, within } from './helpers';
 
 describe.each(modes)('Channel (%s mode)', (_mode, prep) => {
   test('rendezvous: send resolves only once a receiver took the value', async () => {
@@ -198,6 +198,30 @@ describe.each(modes)('Channel (%s mode)', (_mode, prep) => {
     }
     // P(either below 120 of 400 | fair) is about 1e-15.
     expect(Math.min(...counts)).toBeGreaterThan(120);
+  });
+
+  test('a waiting select gets the value sent first, when sends go to two of its channels', async () => {
+    const a = prep(new Channel<number>(1));
+    const b = prep(new Channel<number>(1));
+    const sel = select([{ receive: a }, { receive: b }]);
+    await sleep(10);
+    await a.send(1);
+    await b.send(2);
+    const fromB = b.receive({ timeout: 5000 }); // a native call on b: it must not let b's value overtake a's
+    expect(await sel).toMatchObject({ index: 0, value: 1 });
+    expect(await fromB).toBe(2);
+    expect([a.length, b.length]).toEqual([0, 0]);
+  });
+
+  test('a value sent before another channel closes reaches a select waiting on both', async () => {
+    const a = prep(new Channel<number>(0));
+    const b = prep(new Channel<number>(1));
+    const sel = select([{ send: a, value: 3 }, { receive: b }]);
+    await settle();
+    await b.send(4);
+    a.close();
+    expect(await sel).toMatchObject({ index: 1, value: 4 });
+    expect(b.length).toBe(0);
   });
 
   test('select default case is taken when nothing is ready', async () => {

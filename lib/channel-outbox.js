@@ -46,6 +46,9 @@ class Outbox {
    */
   send(value, closedError) {
     if (this.credits === 0 && !this.reserve(closedError)) return false;
+    // At most one outbox of this thread holds values: another one goes in
+    // first, so sends on different channels land in program order.
+    if (dirty !== this && dirty !== null) dirty.flush();
     let at = this.used;
     let n = encodeTo(value, this.u8, at + 4);
     if (n < 0) {
@@ -58,6 +61,7 @@ class Outbox {
     this.used = at + 4 + n;
     this.credits--;
     Atomics.store(this.count, 0, ++this.committed);
+    dirty = this;
     return true;
   }
 
@@ -84,6 +88,7 @@ class Outbox {
 
   /** Moves the committed values into the channel and gives back unused slots. */
   flush() {
+    if (dirty === this) dirty = null;
     if (this.committed === 0 && this.credits === 0) return;
     native.chanFlush(isolateId, this.id, 0);
     this.committed = 0;
@@ -94,6 +99,7 @@ class Outbox {
   /** Native code just flushed the committed values and kept the unused slots (chanRecvBatch). */
   flushedKeepingSlots() {
     // `credits` already went down by one per committed value.
+    if (dirty === this) dirty = null;
     this.committed = 0;
     this.used = DATA;
   }
@@ -110,6 +116,17 @@ class Outbox {
 
 /** channel id -> this thread's Outbox. */
 const outboxes = new Map();
+/** The outbox of this thread that holds committed values, if any (there is at most one). */
+let dirty = null;
+
+/**
+ * Before a native call on the channel of `outbox` (null: one without an
+ * outbox): values this thread sent earlier on another channel go in first,
+ * so that no later operation of this thread is seen before them.
+ */
+function flushOtherThan(outbox) {
+  if (dirty !== null && dirty !== outbox) dirty.flush();
+}
 
 function outboxFor(id) {
   let o = outboxes.get(id);
@@ -119,7 +136,8 @@ function outboxFor(id) {
 
 /** This thread detached from channel `id` (native code flushed it). */
 function forgetOutbox(id) {
+  if (dirty !== null && dirty.id === id) dirty = null;
   outboxes.delete(id);
 }
 
-module.exports = { outboxFor, forgetOutbox };
+module.exports = { outboxFor, forgetOutbox, flushOtherThan };

@@ -49,7 +49,7 @@ const { native, isolateId, waiters, newToken } = require('./runtime.js');
 const { ClosedError } = require('./errors.js');
 const { Waiter, DONE, EMPTY, RESOLVED, SEND, RECV, JOIN, abortError } = require('./channel-waiter.js');
 const { decode, encodeInto, decodeAt, scratch } = require('./value-codec.js');
-const { outboxFor, forgetOutbox } = require('./channel-outbox.js');
+const { outboxFor, forgetOutbox, flushOtherThan } = require('./channel-outbox.js');
 
 const CLOSED = -1;
 const WOULD_BLOCK = -7;
@@ -182,6 +182,7 @@ class SharedCore {
 
   /** Moves this thread's outbox into the channel (before any other native call: program order). */
   flushOut() {
+    flushOtherThan(this.outbox);
     if (this.outbox !== null) this.outbox.flush();
   }
 
@@ -201,6 +202,7 @@ class SharedCore {
    */
   receiveNative(token, gid) {
     const b = scratch();
+    flushOtherThan(this.outbox);
     // Native code flushes this thread's outbox first (keeping its slots).
     const r = native.chanRecvBatch(isolateId, this.id, b, token, gid ?? 0, this.cap === 0 ? 0 : BATCH);
     if (this.outbox !== null) this.outbox.flushedKeepingSlots();
