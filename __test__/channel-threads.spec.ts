@@ -23,6 +23,27 @@ describe('Channel across threads', () => {
     expect(seen).toEqual(Array.from({ length: 300 }, (_, i) => i));
   });
 
+  test('slots a thread reserved before a close do not let its later sends through', async () => {
+    const ch = new Channel<string>(8);
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const w = workers.start('channel-send-after-close.js', { channel: ch.handle, flag: flag.buffer });
+    const report = messageWhere<{ closed: boolean; send: string; trySend: string }>(w, (m) => 'send' in m, 30_000);
+    await within(
+      (async () => {
+        while (Atomics.load(flag, 0) !== 1) await sleep(1);
+      })(),
+      30_000,
+      "the worker's first send",
+    );
+    expect(ch.close()).toBe(true);
+    Atomics.store(flag, 0, 2);
+    Atomics.notify(flag, 0);
+    const got: string[] = [];
+    for await (const v of ch) got.push(v);
+    expect(await report).toEqual({ closed: true, send: 'ClosedError', trySend: 'ClosedError' });
+    expect(got).toEqual(['before-close']); // sent before the close: still delivered
+  });
+
   test('a send that waited for room never overtakes a send that resolved before it started', async () => {
     const ch = new Channel<string>(1);
     const flag = new Int32Array(new SharedArrayBuffer(4));

@@ -463,8 +463,9 @@ describe('Channel bad input', () => {
     );
     const real = new Channel(2).handle;
     expect(() => Channel.from({ ...real, capacity: 3 })).toThrow(InvalidHandleError);
-    expect(() => Channel.from({ ...real, state: new SharedArrayBuffer(4) })).toThrow(/does not match a live shared Channel/);
-    expect(() => Channel.from({ ...real, state: new ArrayBuffer(4) as never })).toThrow(/damaged/);
+    expect(() => Channel.from({ ...real, state: new SharedArrayBuffer(8) })).toThrow(/does not match a live shared Channel/);
+    expect(() => Channel.from({ ...real, state: new SharedArrayBuffer(4) })).toThrow(/damaged/);
+    expect(() => Channel.from({ ...real, state: new ArrayBuffer(8) as never })).toThrow(/damaged/);
     expect(Channel.from(real).capacity).toBe(2);
   });
 });

@@ -28,8 +28,10 @@ const OUTBOX_BYTES = 64 * 1024;
 const DATA = 8;
 
 class Outbox {
-  constructor(id) {
+  constructor(id, state) {
     this.id = id;
+    /** The channel's state words; [1] is 1 once it is closed. */
+    this.state = state;
     this.u8 = null;
     this.count = null;
     this.committed = 0;
@@ -45,6 +47,11 @@ class Outbox {
    * closed, and DataCloneError.
    */
   send(value, closedError) {
+    // Slots reserved before a close do not outlive it: a send that starts
+    // after the close was seen (here or by any thread it heard from) fails.
+    // One racing the close is delivered before receivers see it closed
+    // (they wait while slots are reserved), as a send just before it.
+    if (Atomics.load(this.state, 1) !== 0) throw closedError();
     if (this.credits === 0 && !this.reserve(closedError)) return false;
     // At most one outbox of this thread holds values: another one goes in
     // first, so sends on different channels land in program order.
@@ -128,9 +135,9 @@ function flushOtherThan(outbox) {
   if (dirty !== null && dirty !== outbox) dirty.flush();
 }
 
-function outboxFor(id) {
+function outboxFor(id, state) {
   let o = outboxes.get(id);
-  if (o === undefined) outboxes.set(id, (o = new Outbox(id)));
+  if (o === undefined) outboxes.set(id, (o = new Outbox(id, state)));
   return o;
 }
 

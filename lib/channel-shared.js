@@ -99,7 +99,7 @@ class SharedCore {
     this.what = what;
     this.shared = true;
     this.state = state;
-    /** The buffer's head word: `seq << 2 | RETURNED | SENDERS_WAITING`. */
+    /** [0]: the buffer's head word, `seq << 2 | RETURNED | SENDERS_WAITING`; [1]: 1 once closed. */
     this.word = new Int32Array(state);
     /** Copies of buffered values `{ bytes, offs, seq, count }` (see takeCopy). */
     this.inbox = null;
@@ -110,7 +110,7 @@ class SharedCore {
     this.closedError = this.closedError.bind(this);
     this.status = native.chanOpen(isolateId, id, cap === Infinity ? -1 : cap, creating, unfinished ?? 0, this.word);
     if (this.status !== 0) return;
-    if (what === 'Channel' && cap > 0) this.outbox = outboxFor(id);
+    if (what === 'Channel' && cap > 0) this.outbox = outboxFor(id, this.word);
     attachments.set(id, (attachments.get(id) ?? 0) + 1);
     collector.register(this, id);
   }

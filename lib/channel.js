@@ -91,7 +91,7 @@ class ChannelBase {
       id <= 0xffffffff &&
       (capacity === Infinity || (Number.isInteger(capacity) && capacity >= 0 && capacity <= MAX_CAPACITY)) &&
       isSharedArrayBuffer(state) &&
-      state.byteLength === 4;
+      state.byteLength === 8;
     if (!ok)
       throw new InvalidHandleError(`${kind}.from() was given a damaged handle; pass \`handle\` unchanged (it must keep its SharedArrayBuffer)`);
     const core = new SharedCore(id, capacity, what, false, 0, state);
@@ -126,7 +126,7 @@ function share(local, id, groups) {
   // than are buffered (taskDone() may come before the get()): those are
   // marked done again once they are in.
   const overcount = Math.max(0, bytes.length - local.unfinished);
-  const shared = new SharedCore(id, local.cap, local.what, true, local.unfinished - bytes.length + overcount, new SharedArrayBuffer(4));
+  const shared = new SharedCore(id, local.cap, local.what, true, local.unfinished - bytes.length + overcount, new SharedArrayBuffer(8));
   if (shared.status !== 0) throw new Error(`threadkit: could not share the ${local.what} (status ${shared.status})`);
   for (const b of bytes) {
     const r = native.chanSend(isolateId, id, b, 0, 0);

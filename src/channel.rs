@@ -55,6 +55,15 @@ impl StateWord for ChanWord {
     }
 }
 
+impl ChanWord {
+    /// `state[1]`, which JS senders read: 1 once the channel is closed.
+    fn closed_flag(&self) -> &AtomicI32 {
+        // Safe: `chan_open` checked that the creator's state has two words,
+        // and attaching threads must hand in that same buffer.
+        unsafe { &*self.0.add(1) }
+    }
+}
+
 pub(crate) struct Entry {
     pub(crate) chan: Channel<Vec<u8>, ChanWord>,
     /// Isolates attached.
@@ -102,8 +111,8 @@ pub(crate) fn group(gid: u32) -> Result<Option<Arc<Group>>, i32> {
 }
 
 /// Creates (`creating`) or attaches to channel `id` with capacity `cap`
-/// (-1 = unbounded) and head word `state[0]` (an `Int32Array` over a
-/// `SharedArrayBuffer`). `unfinished` carries over the count of a queue
+/// (-1 = unbounded), head word `state[0]` and closed flag `state[1]` (an
+/// `Int32Array` over a `SharedArrayBuffer`). `unfinished` carries over the count of a queue
 /// that was local until now. Returns 0 or a negative status.
 #[napi(catch_unwind)]
 pub fn chan_open(env: Env, iso: u32, id: u32, cap: i64, creating: bool, unfinished: f64, state: Unknown) -> i32 {
@@ -113,7 +122,7 @@ pub fn chan_open(env: Env, iso: u32, id: u32, cap: i64, creating: bool, unfinish
     let Some((ptr, len)) = int32_array(&env, state.raw()) else {
         return status::BAD_ARGUMENT;
     };
-    if len < 1 {
+    if len < 2 {
         return status::BAD_ARGUMENT;
     }
     let cap = if cap < 0 { UNBOUNDED } else { cap as usize };
@@ -293,7 +302,15 @@ pub fn chan_cancel(env: Env, iso: u32, id: u32, side: u32, key: u32, token: u32)
 #[napi(catch_unwind)]
 pub fn chan_close(iso: u32, id: u32) -> i32 {
     match entry(iso, id) {
-        Some(e) => e.chan.close(deliver(id)) as i32,
+        Some(e) => {
+            // First the flag that JS senders check before they use a slot
+            // they reserved earlier (see lib/channel-outbox.js).
+            e.chan
+                .word()
+                .closed_flag()
+                .store(1, std::sync::atomic::Ordering::SeqCst);
+            e.chan.close(deliver(id)) as i32
+        }
         None => status::NOT_ATTACHED,
     }
 }
