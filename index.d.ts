@@ -741,7 +741,7 @@ export interface ChannelHandle<Kind extends 'Channel' | 'AsyncQueue' = 'Channel'
   readonly id: number;
   /** The buffer size (`Infinity` for an unbounded AsyncQueue). */
   readonly capacity: number;
-  /** The buffer's shared head word (receivers take values with a compare-and-swap on it). */
+  /** The buffer's shared head word (receivers take values with a compare-and-swap on it) and its closed flag: 8 bytes. */
   readonly state: SharedArrayBuffer;
 }
 
