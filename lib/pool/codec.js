@@ -13,9 +13,13 @@
  * view is only valid until the next `encode` (native code copies it).
  */
 
-// v8-values.js loads node:v8 on first use: workers whose tasks only pass
-// numbers and strings never load it (less memory per idle worker).
-const v8 = require('../v8-values.js');
+// Loaded on first use: workers whose tasks only pass numbers and strings
+// never load it, nor node:v8 (less memory per idle worker).
+let v8Values = null;
+const v8 = {
+  serialize: (v) => (v8Values ??= require('../v8-values.js')).serialize(v),
+  deserialize: (b) => (v8Values ??= require('../v8-values.js')).deserialize(b),
+};
 
 const T = Object.freeze({ V8: 0, NUMBER: 1, STRING: 2, UNDEFINED: 3, NULL: 4, TRUE: 5, FALSE: 6, ERROR: 7, INT32: 8, DIRECT: 9 });
 const DEFAULT_SIZE = 16 * 1024;
