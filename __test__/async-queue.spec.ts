@@ -34,6 +34,13 @@ describe.each(modes)('AsyncQueue (%s mode)', (_mode, prep) => {
     expect(await q.get()).toBe('x');
   });
 
+  test('join with nothing unfinished resolves, even with an aborted signal; put on a closed queue is ClosedError first', async () => {
+    const q = prep(new AsyncQueue<number>());
+    await expect(q.join({ signal: AbortSignal.abort() })).resolves.toBeUndefined();
+    q.close();
+    await expect(q.put(1, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(ClosedError);
+  });
+
   test('get waits for a put', async () => {
     const q = prep(new AsyncQueue<string>());
     const got = track(q.get());

@@ -32,6 +32,12 @@ describe.each(modes)('Channel (%s mode)', (_mode, prep) => {
     expect(got.join('')).toBe('abcde');
   });
 
+  test('a send on a closed channel rejects with ClosedError, even with an aborted signal', async () => {
+    const ch = prep(new Channel<number>(1));
+    ch.close();
+    await expect(ch.send(1, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(ClosedError);
+  });
+
   test('close lets in blocked senders that receivers had made room for', async () => {
     const ch = prep(new Channel<number>(2));
     await ch.send(1);

@@ -242,6 +242,8 @@ class SharedCore {
   }
 
   send(value, options) {
+    // As in local mode: a closed channel says so first, then an aborted signal.
+    if (Atomics.load(this.word, 1) !== 0) return Promise.reject(this.closedError());
     if (options !== undefined && options.signal !== undefined && options.signal.aborted) {
       return Promise.reject(abortError(this.what, SEND, options.signal));
     }
@@ -375,6 +377,8 @@ class SharedCore {
 
   join(options) {
     if (options !== undefined && options.signal !== undefined && options.signal.aborted) {
+      // As in local mode: nothing unfinished resolves even with an aborted signal.
+      if (native.chanUnfinished(isolateId, this.id) === 0) return RESOLVED;
       return Promise.reject(abortError(this.what, JOIN, options.signal));
     }
     const token = newToken();
