@@ -52,10 +52,10 @@ class Outbox {
     // One racing the close is delivered before receivers see it closed
     // (they wait while slots are reserved), as a send just before it.
     if (Atomics.load(this.state, 1) !== 0) throw closedError();
-    if (this.credits === 0 && !this.reserve(closedError)) return false;
     // At most one outbox of this thread holds values: another one goes in
     // first, so sends on different channels land in program order.
-    if (dirty !== this && dirty !== null) dirty.flush();
+    flushOtherThan(this);
+    if (this.credits === 0 && !this.reserve(closedError)) return false;
     let at = this.used;
     let n = encodeTo(value, this.u8, at + 4);
     if (n < 0) {

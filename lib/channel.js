@@ -126,7 +126,7 @@ function share(local, id, groups) {
   // than are buffered (taskDone() may come before the get()): those are
   // marked done again once they are in.
   const overcount = Math.max(0, bytes.length - local.unfinished);
-  const shared = new SharedCore(id, local.cap, local.what, true, local.unfinished - bytes.length + overcount, new SharedArrayBuffer(8));
+  const shared = new SharedCore(id, local.cap, local.what, true, Math.max(0, local.unfinished - bytes.length), new SharedArrayBuffer(8));
   if (shared.status !== 0) throw new Error(`threadkit: could not share the ${local.what} (status ${shared.status})`);
   for (const b of bytes) {
     const r = native.chanSend(isolateId, id, b, 0, 0);

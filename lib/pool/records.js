@@ -16,7 +16,7 @@ class WorkerRecord {
     this.port = port;
     this.threadId = worker.threadId;
     this.ready = false;
-    /** Asked to leave (idle) or being stopped: not counted as capacity. */
+    /** Being stopped (its task timed out, or was aborted past its grace): no capacity. Idle retirement is the native queue's (poolLeaving). */
     this.leaving = false;
     this.lastError = null;
     /** Ids of direct results whose port message has not arrived yet. */

@@ -186,24 +186,22 @@ function transferList(value, transfer) {
 
 function complete(id, rejected, value) {
   if (value instanceof Moved) {
-    if (sendDirect(id, rejected, value.value, value.transfer)) {
+    const refused = sendDirect(id, rejected, value.value, value.transfer);
+    if (refused === undefined) {
       native.poolComplete(pool, slot, id, rejected, encodeDirect());
       return;
     }
-    // Not transferable (say, a buffer moved or detached already): report why.
-    try {
-      structuredClone(value.value, { transfer: value.transfer });
-    } catch (e) {
-      const { DataCloneError } = require('../errors.js');
-      value = new DataCloneError(`the task result cannot be moved to the main thread: ${String(e.message).slice(0, 160)}`, { cause: e });
-      rejected = true;
-    }
+    // Not transferable (say, a buffer listed twice): say why.
+    const { DataCloneError } = require('../errors.js');
+    const why = String(refused?.message ?? refused).slice(0, 160);
+    value = new DataCloneError(`the task result cannot be moved to the main thread: ${why}`, { cause: refused });
+    rejected = true;
   }
   let bytes;
   try {
     bytes = encode(value, rejected ? 'the task error' : 'the task result');
   } catch (e) {
-    if (e?.code === 'ERR_THREADKIT_DATA_CLONE' && sendDirect(id, rejected, value)) {
+    if (e?.code === 'ERR_THREADKIT_DATA_CLONE' && sendDirect(id, rejected, value) === undefined) {
       bytes = encodeDirect();
     } else {
       rejected = true;
@@ -218,15 +216,15 @@ function complete(id, rejected, value) {
  * SharedArrayBuffer, or a typed array on one) goes over the control port; the
  * completion queue gets the one-byte direct placeholder. The message is
  * posted first, so the main thread has it queued before it can see the
- * completion. Returns false if postMessage refuses it too (a function, a
- * symbol, a port that no transfer list names).
+ * completion. Returns postMessage's error if it refuses the value too (a
+ * function, a symbol, a port that no transfer list names), else undefined.
  */
 function sendDirect(id, rejected, value, transfer) {
   try {
     control.postMessage({ type: 'result', id, rejected, value }, transfer);
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (e) {
+    return e;
   }
 }
 
