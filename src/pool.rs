@@ -2,8 +2,9 @@
 //!
 //! - The owner (the thread that created the pool) pushes serialized tasks
 //!   with `poolSubmit`. Workers pull them with `poolTake` and hand results
-//!   back with `poolComplete`, with no hop through the owner, so dispatch
-//!   goes on while the owner's event loop is blocked.
+//!   back with `poolComplete` (the worker-side functions are in
+//!   `worker_side`), with no hop through the owner, so dispatch goes on
+//!   while the owner's event loop is blocked.
 //! - Completions are drained by the owner with `poolDrain` into a buffer it
 //!   provides. The owner is woken through one threadsafe function per pool,
 //!   once per batch.
@@ -17,7 +18,7 @@
 //! 2^53). Negative return values are status codes.
 
 use crate::shared_memory::{bytes, f64s};
-use crate::{node_env, spin};
+use crate::spin;
 use napi::bindgen_prelude::Unknown;
 use napi::{sys, Env, JsValue};
 use napi_derive::napi;
@@ -28,10 +29,11 @@ use std::ptr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
-use threadkit_core::task_queue::{CompleteResult, Next, Task, TaskQueue};
+use threadkit_core::task_queue::{Task, TaskQueue};
 use watchdog::watchdog;
 
 mod watchdog;
+mod worker_side;
 
 const UNKNOWN_POOL: i32 = -3;
 const EMPTY: i32 = -1;
@@ -310,18 +312,6 @@ pub fn pool_retire(pool_id: u32, slot: u32) -> bool {
     pool(pool_id).is_some_and(|p| p.queue.retire(slot))
 }
 
-/// Worker side: task `id`'s run time (and timeout) starts now. For tasks
-/// submitted with `deferred_clock` (direct tasks, once their data arrived).
-#[napi(catch_unwind)]
-pub fn pool_start_clock(pool_id: u32, slot: u32, id: f64) {
-    let (Some(p), Some(id)) = (pool(pool_id), task_id(id)) else {
-        return;
-    };
-    if let Some(deadline) = p.queue.start_clock(slot, id, Instant::now()) {
-        watchdog().due(deadline);
-    }
-}
-
 /// Wakes the owner (its `on_wake`) also when a worker takes a task, while
 /// `on`: callers are waiting for room in the queue.
 #[napi(catch_unwind)]
@@ -336,30 +326,6 @@ pub fn pool_watch_takes(pool_id: u32, on: bool) {
 #[napi(catch_unwind)]
 pub fn pool_leaving(pool_id: u32, slot: u32) -> bool {
     pool(pool_id).is_some_and(|p| p.queue.leaving(slot))
-}
-
-/// Worker side: registers the calling worker thread as `slot`, so the
-/// watchdog can stop it. Its env cleanup hook unregisters it.
-#[napi(catch_unwind)]
-pub fn pool_worker_register(env: Env, pool_id: u32, slot: u32) -> bool {
-    let Some(p) = pool(pool_id) else { return false };
-    let node_env = node_env::current();
-    if node_env.is_null() {
-        return false;
-    }
-    p.workers.lock().insert(slot, node_env as usize);
-    p.registered.lock().insert(slot);
-    // The hook holds the pool itself, not its id: after pool_destroy the id
-    // is gone from POOLS, but the watchdog may still hold the pool and must
-    // never see this env once it is freed.
-    let data = Box::into_raw(Box::new((p, slot)));
-    unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(worker_cleanup), data as *mut c_void) };
-    true
-}
-
-unsafe extern "C" fn worker_cleanup(arg: *mut c_void) {
-    let (p, slot) = *Box::from_raw(arg as *mut (Arc<Pool>, u32));
-    p.workers.lock().remove(&slot);
 }
 
 /// Started workers (registered, not gone) that are not running a task and
@@ -377,35 +343,6 @@ pub fn pool_worker_started(pool_id: u32, slot: u32) -> bool {
     pool(pool_id).is_some_and(|p| p.registered.lock().contains(&slot))
 }
 
-/// Worker side: lowers the calling thread's scheduling priority by
-/// `increment` nice levels (Linux; elsewhere it does nothing and returns
-/// false), so the main thread wins the CPU when both want it.
-#[napi(catch_unwind)]
-pub fn pool_nice_current_thread(increment: i32) -> bool {
-    nice_current_thread(increment)
-}
-
-#[cfg(target_os = "linux")]
-fn nice_current_thread(increment: i32) -> bool {
-    extern "C" {
-        fn gettid() -> i32;
-        fn getpriority(which: i32, who: u32) -> i32;
-        fn setpriority(which: i32, who: u32, prio: i32) -> i32;
-    }
-    const PRIO_PROCESS: i32 = 0;
-    // On Linux, PRIO_PROCESS with a thread id sets that thread's nice value.
-    unsafe {
-        let tid = gettid() as u32;
-        let now = getpriority(PRIO_PROCESS, tid);
-        setpriority(PRIO_PROCESS, tid, (now + increment).clamp(-20, 19)) == 0
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn nice_current_thread(_increment: i32) -> bool {
-    false
-}
-
 /// Owner side: worker `slot` died. Returns `[task, started]`: the task it
 /// was running (now written off; the owner rejects it with the cause) or
 /// -1, and 1 if the worker had started (registered) or 0 if it died while
@@ -419,80 +356,6 @@ pub fn pool_worker_gone(pool_id: u32, slot: u32) -> Vec<f64> {
     let started = p.registered.lock().remove(&slot);
     let task = p.queue.worker_gone(slot).map_or(-1.0, |id| id as f64);
     vec![task, if started { 1.0 } else { 0.0 }]
-}
-
-/// Worker side: takes the next task. Returns the payload length and writes
-/// `[id, name]` into `meta`, and the payload into `scratch` if it fits; if it
-/// does not, call `poolTakeRest` with a buffer of that length. Returns -1 if
-/// nothing is queued, -2 if this worker should leave, -3 if the pool is gone.
-#[napi(catch_unwind)]
-pub fn pool_take(env: Env, pool_id: u32, slot: u32, meta: Unknown, scratch: Unknown) -> i32 {
-    let Some(p) = pool(pool_id) else { return UNKNOWN_POOL };
-    let (Some(meta), Some(scratch)) = (unsafe { f64s(&env, meta.raw()) }, unsafe { bytes(&env, scratch.raw()) }) else {
-        return crate::status::BAD_ARGUMENT;
-    };
-    if meta.len() < 2 {
-        return crate::status::BAD_ARGUMENT;
-    }
-    match p.queue.take(slot, Instant::now()) {
-        Next::Empty => EMPTY,
-        Next::Retire => RETIRE,
-        Next::Run(t) => {
-            if let Some(deadline) = t.deadline {
-                watchdog().due(deadline);
-            }
-            if p.queue.take_wakes_owner() {
-                p.wake_owner();
-            }
-            meta[0] = t.id as f64;
-            meta[1] = t.name as f64;
-            let len = t.payload.len();
-            if len <= scratch.len() {
-                scratch[..len].copy_from_slice(&t.payload);
-            } else {
-                p.oversize_take.lock().insert(slot, t.payload);
-            }
-            len.min(i32::MAX as usize) as i32
-        }
-    }
-}
-
-/// Worker side: copies the payload that did not fit `poolTake`'s scratch.
-#[napi(catch_unwind)]
-pub fn pool_take_rest(env: Env, pool_id: u32, slot: u32, scratch: Unknown) -> i32 {
-    let Some(p) = pool(pool_id) else { return UNKNOWN_POOL };
-    let Some(scratch) = (unsafe { bytes(&env, scratch.raw()) }) else {
-        return crate::status::BAD_ARGUMENT;
-    };
-    let mut held = p.oversize_take.lock();
-    match held.get(&slot) {
-        Some(payload) if payload.len() <= scratch.len() => {
-            let len = payload.len();
-            scratch[..len].copy_from_slice(payload);
-            held.remove(&slot);
-            len as i32
-        }
-        _ => crate::status::BAD_ARGUMENT,
-    }
-}
-
-/// Worker side: the result of task `id` (serialized). False if the task had
-/// already been settled another way (it timed out).
-#[napi(catch_unwind)]
-pub fn pool_complete(env: Env, pool_id: u32, slot: u32, id: f64, rejected: bool, payload: Unknown) -> bool {
-    let Some(p) = pool(pool_id) else { return false };
-    let (Some(id), Some(data)) = (task_id(id), unsafe { bytes(&env, payload.raw()) }) else {
-        return false;
-    };
-    match p.queue.complete(slot, id, rejected, data.to_vec(), Instant::now()) {
-        CompleteResult::Accepted { wake } => {
-            if wake {
-                p.wake_owner();
-            }
-            true
-        }
-        CompleteResult::Stale => false,
-    }
 }
 
 /// Owner side: moves settled tasks into `meta` (7 doubles each: id, outcome,

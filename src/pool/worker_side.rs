@@ -1,0 +1,154 @@
+//! The pool functions that worker threads call: register (so the watchdog
+//! can stop the thread), lower the thread's priority, take a task, start a
+//! direct task's clock, and hand back a result. The owner thread's side is
+//! in the parent module.
+
+use super::{pool, task_id, watchdog, Pool, EMPTY, RETIRE, UNKNOWN_POOL};
+use crate::node_env;
+use crate::shared_memory::{bytes, f64s};
+use napi::bindgen_prelude::Unknown;
+use napi::{sys, Env, JsValue};
+use napi_derive::napi;
+use std::ffi::c_void;
+use std::sync::Arc;
+use std::time::Instant;
+use threadkit_core::task_queue::{CompleteResult, Next};
+
+/// Worker side: task `id`'s run time (and timeout) starts now. For tasks
+/// submitted with `deferred_clock` (direct tasks, once their data arrived).
+#[napi(catch_unwind)]
+pub fn pool_start_clock(pool_id: u32, slot: u32, id: f64) {
+    let (Some(p), Some(id)) = (pool(pool_id), task_id(id)) else {
+        return;
+    };
+    if let Some(deadline) = p.queue.start_clock(slot, id, Instant::now()) {
+        watchdog().due(deadline);
+    }
+}
+
+/// Worker side: registers the calling worker thread as `slot`, so the
+/// watchdog can stop it. Its env cleanup hook unregisters it.
+#[napi(catch_unwind)]
+pub fn pool_worker_register(env: Env, pool_id: u32, slot: u32) -> bool {
+    let Some(p) = pool(pool_id) else { return false };
+    let node_env = node_env::current();
+    if node_env.is_null() {
+        return false;
+    }
+    p.workers.lock().insert(slot, node_env as usize);
+    p.registered.lock().insert(slot);
+    // The hook holds the pool itself, not its id: after pool_destroy the id
+    // is gone from POOLS, but the watchdog may still hold the pool and must
+    // never see this env once it is freed.
+    let data = Box::into_raw(Box::new((p, slot)));
+    unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(worker_cleanup), data as *mut c_void) };
+    true
+}
+
+unsafe extern "C" fn worker_cleanup(arg: *mut c_void) {
+    let (p, slot) = *Box::from_raw(arg as *mut (Arc<Pool>, u32));
+    p.workers.lock().remove(&slot);
+}
+
+/// Worker side: lowers the calling thread's scheduling priority by
+/// `increment` nice levels (Linux; elsewhere it does nothing and returns
+/// false), so the main thread wins the CPU when both want it.
+#[napi(catch_unwind)]
+pub fn pool_nice_current_thread(increment: i32) -> bool {
+    nice_current_thread(increment)
+}
+
+#[cfg(target_os = "linux")]
+fn nice_current_thread(increment: i32) -> bool {
+    extern "C" {
+        fn gettid() -> i32;
+        fn getpriority(which: i32, who: u32) -> i32;
+        fn setpriority(which: i32, who: u32, prio: i32) -> i32;
+    }
+    const PRIO_PROCESS: i32 = 0;
+    // On Linux, PRIO_PROCESS with a thread id sets that thread's nice value.
+    unsafe {
+        let tid = gettid() as u32;
+        let now = getpriority(PRIO_PROCESS, tid);
+        setpriority(PRIO_PROCESS, tid, (now + increment).clamp(-20, 19)) == 0
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn nice_current_thread(_increment: i32) -> bool {
+    false
+}
+
+/// Worker side: takes the next task. Returns the payload length and writes
+/// `[id, name]` into `meta`, and the payload into `scratch` if it fits; if it
+/// does not, call `poolTakeRest` with a buffer of that length. Returns -1 if
+/// nothing is queued, -2 if this worker should leave, -3 if the pool is gone.
+#[napi(catch_unwind)]
+pub fn pool_take(env: Env, pool_id: u32, slot: u32, meta: Unknown, scratch: Unknown) -> i32 {
+    let Some(p) = pool(pool_id) else { return UNKNOWN_POOL };
+    let (Some(meta), Some(scratch)) = (unsafe { f64s(&env, meta.raw()) }, unsafe { bytes(&env, scratch.raw()) }) else {
+        return crate::status::BAD_ARGUMENT;
+    };
+    if meta.len() < 2 {
+        return crate::status::BAD_ARGUMENT;
+    }
+    match p.queue.take(slot, Instant::now()) {
+        Next::Empty => EMPTY,
+        Next::Retire => RETIRE,
+        Next::Run(t) => {
+            if let Some(deadline) = t.deadline {
+                watchdog().due(deadline);
+            }
+            if p.queue.take_wakes_owner() {
+                p.wake_owner();
+            }
+            meta[0] = t.id as f64;
+            meta[1] = t.name as f64;
+            let len = t.payload.len();
+            if len <= scratch.len() {
+                scratch[..len].copy_from_slice(&t.payload);
+            } else {
+                p.oversize_take.lock().insert(slot, t.payload);
+            }
+            len.min(i32::MAX as usize) as i32
+        }
+    }
+}
+
+/// Worker side: copies the payload that did not fit `poolTake`'s scratch.
+#[napi(catch_unwind)]
+pub fn pool_take_rest(env: Env, pool_id: u32, slot: u32, scratch: Unknown) -> i32 {
+    let Some(p) = pool(pool_id) else { return UNKNOWN_POOL };
+    let Some(scratch) = (unsafe { bytes(&env, scratch.raw()) }) else {
+        return crate::status::BAD_ARGUMENT;
+    };
+    let mut held = p.oversize_take.lock();
+    match held.get(&slot) {
+        Some(payload) if payload.len() <= scratch.len() => {
+            let len = payload.len();
+            scratch[..len].copy_from_slice(payload);
+            held.remove(&slot);
+            len as i32
+        }
+        _ => crate::status::BAD_ARGUMENT,
+    }
+}
+
+/// Worker side: the result of task `id` (serialized). False if the task had
+/// already been settled another way (it timed out).
+#[napi(catch_unwind)]
+pub fn pool_complete(env: Env, pool_id: u32, slot: u32, id: f64, rejected: bool, payload: Unknown) -> bool {
+    let Some(p) = pool(pool_id) else { return false };
+    let (Some(id), Some(data)) = (task_id(id), unsafe { bytes(&env, payload.raw()) }) else {
+        return false;
+    };
+    match p.queue.complete(slot, id, rejected, data.to_vec(), Instant::now()) {
+        CompleteResult::Accepted { wake } => {
+            if wake {
+                p.wake_owner();
+            }
+            true
+        }
+        CompleteResult::Stale => false,
+    }
+}
