@@ -70,7 +70,10 @@ function settleWakes(count) {
   }
 }
 
-const isolateId = native.initIsolate(settleWakes, wakeBuf, ledger, threadId);
+// hasRef() tells async_hooks users (jest --detectOpenHandles) whether this
+// thread's wake-up function keeps it alive: only while a native wait is queued.
+const wakeResource = { hasRef: () => native.isolateHasRef(isolateId) };
+const isolateId = native.initIsolate(settleWakes, wakeBuf, ledger, wakeResource, threadId);
 if (isolateId < 0) throw new Error(`threadkit: could not register this thread with the native addon (status ${isolateId})`);
 
 function newToken() {

@@ -188,6 +188,11 @@ impl Local {
         }
     }
 
+    /// Whether the wake-up function is ref'd (see `queued`).
+    pub(crate) fn has_ref(&self) -> bool {
+        self.pending > 0
+    }
+
     pub(crate) fn settled(&mut self, env: &Env) {
         debug_assert!(self.pending > 0);
         self.pending = self.pending.saturating_sub(1);
@@ -316,6 +321,7 @@ pub(crate) fn init(
     wake_fn: sys::napi_value,
     wake_buf: sys::napi_value,
     ledger: sys::napi_value,
+    resource: sys::napi_value,
 ) -> Result<u32, i32> {
     napi::bindgen_prelude::retain_current_module_for_unload_safety();
     let wake = int32_array(env, wake_buf)
@@ -354,7 +360,7 @@ pub(crate) fn init(
         sys::napi_create_threadsafe_function(
             env.raw(),
             wake_fn,
-            ptr::null_mut(),
+            resource,
             name,
             0,
             1,

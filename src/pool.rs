@@ -101,9 +101,11 @@ pub fn available_parallelism() -> u32 {
 }
 
 /// Creates a pool owned by the calling thread; `on_wake()` is called on that
-/// thread when completions are ready. Returns the pool id.
+/// thread when completions are ready. `resource` is the async resource of that
+/// threadsafe function (what async_hooks, and so jest's `--detectOpenHandles`,
+/// see). Returns the pool id.
 #[napi(catch_unwind)]
-pub fn pool_create(env: Env, on_wake: Unknown) -> i32 {
+pub fn pool_create(env: Env, on_wake: Unknown, resource: Unknown) -> i32 {
     napi::bindgen_prelude::retain_current_module_for_unload_safety();
     let id = NEXT_POOL.fetch_add(1, Ordering::Relaxed);
     let p = Arc::new(Pool {
@@ -127,7 +129,7 @@ pub fn pool_create(env: Env, on_wake: Unknown) -> i32 {
         sys::napi_create_threadsafe_function(
             env.raw(),
             on_wake.raw(),
-            ptr::null_mut(),
+            resource.raw(),
             name,
             0,
             1,
@@ -196,6 +198,15 @@ pub fn pool_ref(env: Env, pool_id: u32, on: bool) -> bool {
         }
     }
     true
+}
+
+/// Whether the pool's wake-up function keeps its owner's event loop alive.
+#[napi(catch_unwind)]
+pub fn pool_has_ref(pool_id: u32) -> bool {
+    pool(pool_id).is_some_and(|p| {
+        let w = p.waker.lock();
+        w.alive && w.reffed
+    })
 }
 
 /// Forgets the pool. Queued tasks are dropped; workers that still call in

@@ -13,18 +13,35 @@ use threadkit_core::{AcquireOutcome, ReleaseError};
 static NEXT_PRIMITIVE: AtomicU32 = AtomicU32::new(1);
 
 /// Registers the calling JS thread; returns its id (or a negative status).
+/// `resource` is the async resource of its wake-up threadsafe function (what
+/// async_hooks, and so jest's `--detectOpenHandles`, see).
 #[napi(catch_unwind)]
-pub fn init_isolate(env: Env, wake_fn: Unknown, wake_buf: Unknown, ledger: Unknown, thread_id: Option<u32>) -> i32 {
+pub fn init_isolate(
+    env: Env,
+    wake_fn: Unknown,
+    wake_buf: Unknown,
+    ledger: Unknown,
+    resource: Unknown,
+    thread_id: Option<u32>,
+) -> i32 {
     match isolate::init(
         &env,
         thread_id.unwrap_or(0),
         wake_fn.raw(),
         wake_buf.raw(),
         ledger.raw(),
+        resource.raw(),
     ) {
         Ok(id) => id as i32,
         Err(code) => code,
     }
+}
+
+/// Whether the calling thread's wake-up function keeps its event loop alive
+/// (some wait of this thread is queued in native code).
+#[napi(catch_unwind)]
+pub fn isolate_has_ref(iso: u32) -> bool {
+    Isolate::get(iso).is_some_and(|me| me.local().has_ref())
 }
 
 /// Gives the calling thread a bigger held-permit ledger.

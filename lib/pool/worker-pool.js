@@ -95,7 +95,9 @@ class WorkerPool extends EventEmitter {
     this.#script = resolveScript(workerScript);
     this.#opts = normalizeOptions(sizeOrOptions);
     this.#defaults = Object.freeze(executeOptions({}, this.#opts.taskTimeout, null));
-    const id = native.poolCreate(() => this.#drain());
+    // hasRef() tells async_hooks users (jest --detectOpenHandles) whether the
+    // pool keeps the process alive: only while tasks are outstanding.
+    const id = native.poolCreate(() => this.#drain(), { hasRef: () => native.poolHasRef(id) });
     if (id < 0) throw new Error(`threadkit: could not create the native pool (status ${id})`);
     this.#id = id;
     for (let i = 0; i < this.#opts.minWorkers; i++) {
