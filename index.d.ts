@@ -14,9 +14,16 @@
 
 /** Options accepted by every method that may wait. */
 export interface WaitOptions {
-  /** Abort the wait: the waiter leaves the queue at once and the promise rejects with {@link AbortError}. */
+  /**
+   * Abort the wait: the waiter leaves the queue at once and the promise rejects with {@link AbortError}.
+   * Any number of waits may share one signal: it gets one listener in all (no `MaxListenersExceededWarning`).
+   */
   signal?: AbortSignal;
-  /** Give up after this many milliseconds: the waiter leaves the queue at once and the promise rejects with {@link TimeoutError}. */
+  /**
+   * Give up after this many milliseconds: the waiter leaves the queue at once and the promise rejects with {@link TimeoutError}.
+   * A non-negative number of any size (also above setTimeout's 2^31-1 ms), or `Infinity` for no limit (the default).
+   * @throws {RangeError} for a negative number or NaN.
+   */
   timeout?: number;
 }
 

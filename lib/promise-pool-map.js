@@ -12,6 +12,7 @@
 
 const { AsyncResource } = require('node:async_hooks');
 const { AbortError } = require('./errors.js');
+const { startAbortListener, stopAbortListener } = require('./abort-listeners.js');
 
 function abortError(signal, what) {
   return new AbortError(`${what} was aborted`, { cause: signal.reason });
@@ -77,14 +78,14 @@ class MapRun {
     // Passed to every call of fn: aborts when the map gives up (first error with stopOnError, or outer abort).
     this.controller = new AbortController();
     this.signal = this.controller.signal;
-    this.onOuterAbort = null;
+    /** Its abort registration on outerSignal (abort-listeners.js). */
+    this.outerAbort = null;
   }
 
   begin() {
     const outer = this.outerSignal;
     if (outer !== undefined) {
-      this.onOuterAbort = () => this.stop(abortError(outer, 'PromisePool map'));
-      outer.addEventListener('abort', this.onOuterAbort, { once: true });
+      this.outerAbort = startAbortListener(outer, () => this.stop(abortError(outer, 'PromisePool map')));
     }
     this.feed(Math.min(this.limit, this.count));
   }
@@ -127,8 +128,8 @@ class MapRun {
   }
 
   detach() {
-    if (this.onOuterAbort !== null) this.outerSignal.removeEventListener('abort', this.onOuterAbort);
-    this.onOuterAbort = null;
+    if (this.outerAbort !== null) stopAbortListener(this.outerAbort);
+    this.outerAbort = null;
   }
 }
 

@@ -49,6 +49,7 @@ const { validateFunction, validateOptionKeys, isAbortSignal, describe } = requir
 
 const { captured, capture, forget, takeResolve } = require('./resolvers.js');
 const { TaskQueue, QUEUED, STARTED } = require('./task-queue.js');
+const { startAbortListener, stopAbortListener } = require('./abort-listeners.js');
 
 /**
  * A task from `add` with a signal. A plain task needs no object (its fn,
@@ -63,7 +64,8 @@ class SignalTask {
     this.fn = fn;
     this.resolve = resolve;
     this.signal = signal;
-    this.onAbort = null;
+    /** Its abort registration while it waits (abort-listeners.js). */
+    this.abort = null;
   }
 
   start() {
@@ -80,9 +82,9 @@ class SignalTask {
 
   /** Leaves the queue: drops the abort listener. */
   detach() {
-    if (this.onAbort !== null) {
-      this.signal.removeEventListener('abort', this.onAbort);
-      this.onAbort = null;
+    if (this.abort !== null) {
+      stopAbortListener(this.abort);
+      this.abort = null;
     }
   }
 
@@ -256,12 +258,11 @@ class PromisePool {
       this.#start(task, null, HERE);
       return promise;
     }
-    task.onAbort = () => {
+    task.abort = startAbortListener(signal, () => {
       task.fail(abortError(signal, 'PromisePool task')); // before remove(), which hollows the task
       this.#queue.remove(task);
       this.#checkIdle();
-    };
-    signal.addEventListener('abort', task.onAbort, { once: true });
+    });
     this.#queue.push(task, null, scopeFor(promise));
     if (this.#active < this.#concurrency) this.#pump();
     return promise;
