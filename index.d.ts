@@ -682,7 +682,9 @@ export declare class PromisePool {
 
   /**
    * Runs `fn(item, index, signal)` for every item, through the pool, and
-   * resolves to the results in input order. `signal` aborts when the map
+   * resolves to the results in input order. `items` is read at the call (an
+   * array is copied, so the caller may reuse it); an error its iterator
+   * throws rejects the returned promise. `signal` aborts when the map
    * gives up (see {@link PoolMapOptions}). An empty iterable resolves to `[]`.
    * @throws {TypeError} (synchronously) if `items` is not iterable, `fn` is not a function, or an option is malformed;
    *   {@link RangeError} for a bad `options.concurrency`.
@@ -705,8 +707,9 @@ export declare class PromisePool {
 
   /**
    * Removes every waiting task: each rejects with {@link PoolClearedError}
-   * (a map that had items waiting rejects too). Running tasks go on. The
-   * pool stays usable.
+   * (a map that had items waiting rejects with it too, whatever its
+   * `stopOnError`, and starts no more items). Running tasks go on. The
+   * pool stays usable; when `clear()` returns, nothing waits.
    * @example
    * process.once('SIGTERM', () => pool.clear());
    */

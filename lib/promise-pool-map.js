@@ -21,7 +21,7 @@ function abortError(signal, what) {
 /**
  * One item of a `map`; reports to its MapRun instead of owning a promise.
  * Its shape is the pool's SignalTask's: `state` (0 queued, 1 started, 2
- * dead: dropped while queued), start/done/fail, detach, hollow.
+ * dead: dropped while queued), start/done/fail/abandon, detach, hollow.
  */
 class MapTask {
   constructor(run, index) {
@@ -43,6 +43,15 @@ class MapTask {
     this.run.settled(this.index, false, error);
   }
 
+  /**
+   * Taken off the queue by clear() (or a closed Semaphore): the whole map
+   * rejects with `error` and starts nothing more, whatever stopOnError says;
+   * else it would feed its next item back into the queue clear() emptied.
+   */
+  abandon(error) {
+    this.run.stop(error);
+  }
+
   detach() {}
 
   /** Dropped while queued: its dead queue entry no longer keeps the map (fn, items, results) alive. */
@@ -58,7 +67,7 @@ class MapRun {
     /** The pool's private queue operations, handed over by the pool. */
     this.enqueue = enqueue;
     this.drop = drop;
-    /** An array given to map is used as is (no copy); only the items it had at the call are mapped. */
+    /** A copy taken at the call (by PromisePool.map). */
     this.items = items;
     this.count = items.length;
     this.fn = fn;

@@ -80,6 +80,11 @@ class SignalTask {
     this.resolve(Promise.reject(error));
   }
 
+  /** Taken off the queue by clear() (or a closed Semaphore): it will never start. */
+  abandon(error) {
+    this.fail(error);
+  }
+
   /** Leaves the queue: drops the abort listener. */
   detach() {
     if (this.abort !== null) {
@@ -121,7 +126,7 @@ let drop;
 /** Settles a task that will not run. */
 function failEntry(x, resolve, error) {
   if (typeof x === 'function') resolve(Promise.reject(error));
-  else x.fail(error);
+  else x.abandon(error);
 }
 
 /**
@@ -286,7 +291,12 @@ class PromisePool {
       signal = checkSignal(options, 'options');
       if (options.concurrency !== undefined) limit = checkConcurrency(options.concurrency, 'options.concurrency');
     }
-    const list = Array.isArray(items) ? items : Array.from(items);
+    let list;
+    try {
+      list = Array.from(items); // the items as they are now (as p-limit): the caller may reuse its array
+    } catch (error) {
+      return Promise.reject(error); // an iterator that failed half-way is not a bad argument
+    }
     if (signal?.aborted) return Promise.reject(abortError(signal, 'PromisePool map'));
     if (list.length === 0) return Promise.resolve([]);
     const promise = new Promise(capture);
