@@ -177,9 +177,14 @@ describe('many waiters on one AbortSignal', () => {
     });
   });
 
-  test.each(['Channel.receive', 'Channel.send', 'select', 'AsyncQueue.get', 'AsyncQueue.put', 'AsyncQueue.join'])('%s', async (name) => {
-    const b = await blockers(false);
-    await many((signal) => b[name].start({ signal }));
+  test.each(
+    ['Channel.receive', 'Channel.send', 'select', 'AsyncQueue.get', 'AsyncQueue.put', 'AsyncQueue.join'].flatMap((name) => [
+      [name, false],
+      [name, true],
+    ]),
+  )('%s (shared mode: %p)', async (name, shared) => {
+    const b = await blockers(shared as boolean);
+    await many((signal) => b[name as string].start({ signal }));
     for (const x of Object.values(b)) x.end();
   });
 

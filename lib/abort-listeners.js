@@ -26,13 +26,16 @@ class AbortEntry {
   }
 }
 
-/** The waiters of one signal, and the one listener that calls them. */
+/** The waiters of one signal; itself the one listener (an EventListener object) that calls them. */
 class SignalWaiters {
   constructor(signal) {
     this.signal = signal;
     this.head = null;
     this.tail = null;
-    this.listener = () => this.fire();
+  }
+
+  handleEvent() {
+    this.fire();
   }
 
   push(e) {
@@ -86,7 +89,7 @@ function startAbortListener(signal, onAbort) {
   if (list === undefined) {
     list = new SignalWaiters(signal);
     bySignal.set(signal, list);
-    signal.addEventListener('abort', list.listener, { once: true });
+    signal.addEventListener('abort', list, { once: true });
   }
   const e = new AbortEntry(list, onAbort);
   list.push(e);
@@ -102,7 +105,7 @@ function stopAbortListener(e) {
   // Not a list that has fired (its listener is gone, and the signal may have a new list by now).
   if (list.head === null && bySignal.get(list.signal) === list) {
     bySignal.delete(list.signal);
-    list.signal.removeEventListener('abort', list.listener);
+    list.signal.removeEventListener('abort', list);
   }
 }
 
