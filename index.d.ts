@@ -14,9 +14,16 @@
 
 /** Options accepted by every method that may wait. */
 export interface WaitOptions {
-  /** Abort the wait: the waiter leaves the queue at once and the promise rejects with {@link AbortError}. */
+  /**
+   * Abort the wait: the waiter leaves the queue at once and the promise rejects with {@link AbortError}.
+   * Any number of waits may share one signal: it gets one listener in all (no `MaxListenersExceededWarning`).
+   */
   signal?: AbortSignal;
-  /** Give up after this many milliseconds: the waiter leaves the queue at once and the promise rejects with {@link TimeoutError}. */
+  /**
+   * Give up after this many milliseconds: the waiter leaves the queue at once and the promise rejects with {@link TimeoutError}.
+   * A non-negative number of any size (also above setTimeout's 2^31-1 ms), or `Infinity` for no limit (the default).
+   * @throws {RangeError} for a negative number or NaN.
+   */
   timeout?: number;
 }
 
@@ -675,7 +682,9 @@ export declare class PromisePool {
 
   /**
    * Runs `fn(item, index, signal)` for every item, through the pool, and
-   * resolves to the results in input order. `signal` aborts when the map
+   * resolves to the results in input order. `items` is read at the call (an
+   * array is copied, so the caller may reuse it); an error its iterator
+   * throws rejects the returned promise. `signal` aborts when the map
    * gives up (see {@link PoolMapOptions}). An empty iterable resolves to `[]`.
    * @throws {TypeError} (synchronously) if `items` is not iterable, `fn` is not a function, or an option is malformed;
    *   {@link RangeError} for a bad `options.concurrency`.
@@ -698,8 +707,9 @@ export declare class PromisePool {
 
   /**
    * Removes every waiting task: each rejects with {@link PoolClearedError}
-   * (a map that had items waiting rejects too). Running tasks go on. The
-   * pool stays usable.
+   * (a map that had items waiting rejects with it too, whatever its
+   * `stopOnError`, and starts no more items). Running tasks go on. The
+   * pool stays usable; when `clear()` returns, nothing waits.
    * @example
    * process.once('SIGTERM', () => pool.clear());
    */

@@ -56,14 +56,18 @@ describe('bad input', () => {
     expect(pool.activeCount + pool.pendingCount).toBe(0);
   });
 
-  test('an iterable that throws while being read rejects nothing and queues nothing', () => {
+  test('an iterable that throws while being read rejects the map (it is not a bad argument), and starts nothing', async () => {
     const pool = new PromisePool(1);
     function* bad() {
       yield 1;
       throw new Error('iterator broke');
     }
-    expect(() => pool.map(bad(), () => 1)).toThrow('iterator broke');
+    const fn = jest.fn(() => 1);
+    let mapped: Promise<unknown> | undefined;
+    expect(() => (mapped = pool.map(bad(), fn))).not.toThrow();
     expect(pool.activeCount + pool.pendingCount).toBe(0);
+    await expect(mapped).rejects.toThrow('iterator broke');
+    expect(fn).not.toHaveBeenCalled();
   });
 });
 

@@ -168,6 +168,23 @@ describe('limit = a Semaphore, on one thread', () => {
     await pool.onIdle();
     expect(await rejectionOf(pool.add(() => 3))).toBeInstanceOf(ClosedError);
   });
+
+  test('closing the Semaphore rejects a waiting map (stopOnError: false too) at once, and starts none of its items', async () => {
+    const sem = new Semaphore(1);
+    const pool = new PromisePool(sem);
+    const g = gate();
+    const running = pool.add(() => g.promise);
+    const fn = jest.fn((x: number) => x);
+    const mapped = pool.map([1, 2, 3, 4], fn, { stopOnError: false, concurrency: 1 });
+    await settle();
+    sem.close('shutting down');
+    expect(await rejectionOf(mapped)).toBeInstanceOf(ClosedError);
+    expect(pool.pendingCount).toBe(0);
+    expect(fn).not.toHaveBeenCalled();
+    g.open();
+    await running;
+    await pool.onIdle();
+  });
 });
 
 type ParticipantResult = { done: boolean; localMax?: number; error?: string };

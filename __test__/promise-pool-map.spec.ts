@@ -147,6 +147,17 @@ describe('map', () => {
     expect(started).toEqual(Array.from({ length: 12 }, (_, i) => i));
   });
 
+  test('an array is read at the call: a caller that reuses its buffer right after still gets its items mapped', async () => {
+    const pool = new PromisePool(1);
+    const seen: unknown[] = [];
+    const buffer = ['a', 'b', 'c', 'd'];
+    const mapped = pool.map(buffer, async (x) => (seen.push(x), x), { concurrency: 2 });
+    buffer.length = 0;
+    buffer.push('w', 'x', 'y', 'z');
+    expect(await mapped).toEqual(['a', 'b', 'c', 'd']);
+    expect(seen).toEqual(['a', 'b', 'c', 'd']);
+  });
+
   test('items pushed onto the array while the map runs are not mapped', async () => {
     const pool = new PromisePool(1);
     const items = [1, 2, 3];
@@ -228,10 +239,39 @@ describe('map', () => {
     expect(pool.pendingCount).toBe(4);
     pool.clear();
     expect(await rejectionOf(strict)).toBeInstanceOf(PoolClearedError);
-    const agg = (await rejectionOf(lenient)) as AggregateError;
-    expect(agg.errors.map((e) => e instanceof PoolClearedError)).toEqual([true, true]);
+    // As the README says, with stopOnError: false too: the map is given up, not its items one by one.
+    expect(await rejectionOf(lenient)).toBeInstanceOf(PoolClearedError);
     g.open();
     await first;
     await pool.onIdle();
   });
+
+  test.each([true, false])(
+    'clear() with a map window (stopOnError: %p): nothing waits after it, and the map starts nothing more',
+    async (stopOnError) => {
+      const pool = new PromisePool(1);
+      const started: number[] = [];
+      const signals: AbortSignal[] = [];
+      const g = gate();
+      const mapped = pool.map(
+        [0, 1, 2, 3, 4, 5],
+        async (i, _index, signal) => {
+          started.push(i);
+          signals.push(signal);
+          await g.promise;
+          return i;
+        },
+        { concurrency: 2, stopOnError },
+      );
+      expect([pool.activeCount, pool.pendingCount]).toEqual([1, 1]);
+      pool.clear();
+      // Before the fix, the cleared item's failure fed item 2 into the queue from inside clear().
+      expect(pool.pendingCount).toBe(0);
+      expect(await rejectionOf(mapped)).toBeInstanceOf(PoolClearedError);
+      expect(signals[0].aborted).toBe(true); // the running item is told the map gave up
+      g.open();
+      await pool.onIdle();
+      expect(started).toEqual([0]);
+    },
+  );
 });

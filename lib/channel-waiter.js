@@ -13,6 +13,8 @@
  */
 
 const { AbortError, TimeoutError } = require('./errors.js');
+const { waitsForever, startWaitTimer, stopWaitTimer } = require('./wait-timer.js');
+const { startAbortListener, stopAbortListener } = require('./abort-listeners.js');
 
 /** A receive found the channel closed and drained. */
 const DONE = Symbol('threadkit.channel.done');
@@ -86,15 +88,15 @@ class Waiter {
   /** Arms `options.timeout` and `options.signal`. */
   watch(options, what) {
     const { timeout, signal } = options;
-    if (timeout !== undefined && timeout !== Infinity) {
-      const x = (this.extra ??= { timer: undefined, signal: undefined, onAbort: undefined });
-      x.timer = setTimeout(() => this.core.cancelWaiter(this, new TimeoutError(`${what} ${VERB[this.side]} timed out after ${timeout} ms`)), timeout);
+    if (!waitsForever(timeout)) {
+      const x = (this.extra ??= { timer: undefined, abort: undefined });
+      x.timer = startWaitTimer(timeout, () =>
+        this.core.cancelWaiter(this, new TimeoutError(`${what} ${VERB[this.side]} timed out after ${timeout} ms`)),
+      );
     }
     if (signal !== undefined) {
-      const x = (this.extra ??= { timer: undefined, signal: undefined, onAbort: undefined });
-      x.signal = signal;
-      x.onAbort = () => this.core.cancelWaiter(this, abortError(what, this.side, signal));
-      signal.addEventListener('abort', x.onAbort, { once: true });
+      const x = (this.extra ??= { timer: undefined, abort: undefined });
+      x.abort = startAbortListener(signal, () => this.core.cancelWaiter(this, abortError(what, this.side, signal)));
     }
   }
 
@@ -102,8 +104,8 @@ class Waiter {
     const x = this.extra;
     if (x === null) return;
     this.extra = null;
-    if (x.timer !== undefined) clearTimeout(x.timer);
-    if (x.signal !== undefined) x.signal.removeEventListener('abort', x.onAbort);
+    if (x.timer !== undefined) stopWaitTimer(x.timer);
+    if (x.abort !== undefined) stopAbortListener(x.abort);
   }
 }
 

@@ -12,6 +12,7 @@
 
 const { AsyncResource } = require('node:async_hooks');
 const { AbortError } = require('./errors.js');
+const { startAbortListener, stopAbortListener } = require('./abort-listeners.js');
 
 function abortError(signal, what) {
   return new AbortError(`${what} was aborted`, { cause: signal.reason });
@@ -20,7 +21,7 @@ function abortError(signal, what) {
 /**
  * One item of a `map`; reports to its MapRun instead of owning a promise.
  * Its shape is the pool's SignalTask's: `state` (0 queued, 1 started, 2
- * dead: dropped while queued), start/done/fail, detach, hollow.
+ * dead: dropped while queued), start/done/fail/abandon, detach, hollow.
  */
 class MapTask {
   constructor(run, index) {
@@ -42,6 +43,15 @@ class MapTask {
     this.run.settled(this.index, false, error);
   }
 
+  /**
+   * Taken off the queue by clear() (or a closed Semaphore): the whole map
+   * rejects with `error` and starts nothing more, whatever stopOnError says;
+   * else it would feed its next item back into the queue clear() emptied.
+   */
+  abandon(error) {
+    this.run.stop(error);
+  }
+
   detach() {}
 
   /** Dropped while queued: its dead queue entry no longer keeps the map (fn, items, results) alive. */
@@ -57,7 +67,7 @@ class MapRun {
     /** The pool's private queue operations, handed over by the pool. */
     this.enqueue = enqueue;
     this.drop = drop;
-    /** An array given to map is used as is (no copy); only the items it had at the call are mapped. */
+    /** A copy taken at the call (by PromisePool.map). */
     this.items = items;
     this.count = items.length;
     this.fn = fn;
@@ -77,14 +87,14 @@ class MapRun {
     // Passed to every call of fn: aborts when the map gives up (first error with stopOnError, or outer abort).
     this.controller = new AbortController();
     this.signal = this.controller.signal;
-    this.onOuterAbort = null;
+    /** Its abort registration on outerSignal (abort-listeners.js). */
+    this.outerAbort = null;
   }
 
   begin() {
     const outer = this.outerSignal;
     if (outer !== undefined) {
-      this.onOuterAbort = () => this.stop(abortError(outer, 'PromisePool map'));
-      outer.addEventListener('abort', this.onOuterAbort, { once: true });
+      this.outerAbort = startAbortListener(outer, () => this.stop(abortError(outer, 'PromisePool map')));
     }
     this.feed(Math.min(this.limit, this.count));
   }
@@ -127,8 +137,8 @@ class MapRun {
   }
 
   detach() {
-    if (this.onOuterAbort !== null) this.outerSignal.removeEventListener('abort', this.onOuterAbort);
-    this.onOuterAbort = null;
+    if (this.outerAbort !== null) stopAbortListener(this.outerAbort);
+    this.outerAbort = null;
   }
 }
 

@@ -49,6 +49,7 @@ const { validateFunction, validateOptionKeys, isAbortSignal, describe } = requir
 
 const { captured, capture, forget, takeResolve } = require('./resolvers.js');
 const { TaskQueue, QUEUED, STARTED } = require('./task-queue.js');
+const { startAbortListener, stopAbortListener } = require('./abort-listeners.js');
 
 /**
  * A task from `add` with a signal. A plain task needs no object (its fn,
@@ -63,7 +64,8 @@ class SignalTask {
     this.fn = fn;
     this.resolve = resolve;
     this.signal = signal;
-    this.onAbort = null;
+    /** Its abort registration while it waits (abort-listeners.js). */
+    this.abort = null;
   }
 
   start() {
@@ -78,11 +80,16 @@ class SignalTask {
     this.resolve(Promise.reject(error));
   }
 
+  /** Taken off the queue by clear() (or a closed Semaphore): it will never start. */
+  abandon(error) {
+    this.fail(error);
+  }
+
   /** Leaves the queue: drops the abort listener. */
   detach() {
-    if (this.onAbort !== null) {
-      this.signal.removeEventListener('abort', this.onAbort);
-      this.onAbort = null;
+    if (this.abort !== null) {
+      stopAbortListener(this.abort);
+      this.abort = null;
     }
   }
 
@@ -119,7 +126,7 @@ let drop;
 /** Settles a task that will not run. */
 function failEntry(x, resolve, error) {
   if (typeof x === 'function') resolve(Promise.reject(error));
-  else x.fail(error);
+  else x.abandon(error);
 }
 
 /**
@@ -256,12 +263,11 @@ class PromisePool {
       this.#start(task, null, HERE);
       return promise;
     }
-    task.onAbort = () => {
+    task.abort = startAbortListener(signal, () => {
       task.fail(abortError(signal, 'PromisePool task')); // before remove(), which hollows the task
       this.#queue.remove(task);
       this.#checkIdle();
-    };
-    signal.addEventListener('abort', task.onAbort, { once: true });
+    });
     this.#queue.push(task, null, scopeFor(promise));
     if (this.#active < this.#concurrency) this.#pump();
     return promise;
@@ -285,7 +291,12 @@ class PromisePool {
       signal = checkSignal(options, 'options');
       if (options.concurrency !== undefined) limit = checkConcurrency(options.concurrency, 'options.concurrency');
     }
-    const list = Array.isArray(items) ? items : Array.from(items);
+    let list;
+    try {
+      list = Array.from(items); // the items as they are now (as p-limit): the caller may reuse its array
+    } catch (error) {
+      return Promise.reject(error); // an iterator that failed half-way is not a bad argument
+    }
     if (signal?.aborted) return Promise.reject(abortError(signal, 'PromisePool map'));
     if (list.length === 0) return Promise.resolve([]);
     const promise = new Promise(capture);

@@ -27,6 +27,8 @@ const { Waiter, DONE, EMPTY, SEND, RECV } = require('./channel-waiter.js');
 const { encode } = require('./value-codec.js');
 const { AbortError, TimeoutError } = require('./errors.js');
 const { validateWaitOptions } = require('./validate.js');
+const { waitsForever, startWaitTimer, stopWaitTimer } = require('./wait-timer.js');
+const { startAbortListener, stopAbortListener } = require('./abort-listeners.js');
 
 class SelectGroup {
   constructor(cases, resolve, reject) {
@@ -36,8 +38,7 @@ class SelectGroup {
     this.waiters = [];
     this.settled = false;
     this.timer = undefined;
-    this.signal = undefined;
-    this.onAbort = undefined;
+    this.abort = undefined;
   }
 
   win(w, x) {
@@ -55,8 +56,8 @@ class SelectGroup {
   }
 
   finish(winner) {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    if (this.signal !== undefined) this.signal.removeEventListener('abort', this.onAbort);
+    if (this.timer !== undefined) stopWaitTimer(this.timer);
+    if (this.abort !== undefined) stopAbortListener(this.abort);
     for (const w of this.waiters) if (w !== winner) w.core.unregister(w);
   }
 
@@ -200,13 +201,11 @@ function select(cases, options) {
       }
       if (group.settled) return;
       const timeout = options?.timeout;
-      if (timeout !== undefined && timeout !== Infinity) {
-        group.timer = setTimeout(() => group.cancel(new TimeoutError(`select timed out after ${timeout} ms`)), timeout);
+      if (!waitsForever(timeout)) {
+        group.timer = startWaitTimer(timeout, () => group.cancel(new TimeoutError(`select timed out after ${timeout} ms`)));
       }
       if (signal !== undefined) {
-        group.signal = signal;
-        group.onAbort = () => group.cancel(new AbortError('select was aborted', { cause: signal.reason }));
-        signal.addEventListener('abort', group.onAbort, { once: true });
+        group.abort = startAbortListener(signal, () => group.cancel(new AbortError('select was aborted', { cause: signal.reason })));
       }
     });
   } catch (err) {

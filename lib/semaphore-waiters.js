@@ -8,6 +8,8 @@
 const { native, isolateId, STATUS, WAKE_CLOSED, waiters, settleWakes } = require('./runtime.js');
 const { AbortError, TimeoutError } = require('./errors.js');
 const { newResolvedPermit } = require('./permit.js');
+const { waitsForever, startWaitTimer, stopWaitTimer } = require('./wait-timer.js');
+const { startAbortListener, stopAbortListener } = require('./abort-listeners.js');
 
 /**
  * A waiter queued in local mode: as small as possible, since a contended
@@ -32,22 +34,21 @@ class LocalWaiter {
  * became when its primitive was shared; `done` is set once it is settled.
  */
 function newExtra() {
-  return { timer: undefined, signal: undefined, onAbort: undefined, ddWait: undefined, moved: undefined, done: false };
+  return { timer: undefined, abort: undefined, ddWait: undefined, moved: undefined, done: false };
 }
 
 /** Arms the timeout and abort signal of `options` for waiter `w`; `cancel(error)` is called when one fires. */
 function watch(engine, w, options, cancel) {
   const kind = engine.kind;
   const timeout = options.timeout;
-  if (timeout !== undefined && timeout !== Infinity) {
-    (w.extra ??= newExtra()).timer = setTimeout(() => cancel(new TimeoutError(`${kind} acquire timed out after ${timeout} ms`)), timeout);
+  if (!waitsForever(timeout)) {
+    (w.extra ??= newExtra()).timer = startWaitTimer(timeout, () => cancel(new TimeoutError(`${kind} acquire timed out after ${timeout} ms`)));
   }
   const signal = options.signal;
   if (signal !== undefined) {
-    const x = (w.extra ??= newExtra());
-    x.signal = signal;
-    x.onAbort = () => cancel(new AbortError(`${kind} acquire was aborted`, { cause: signal.reason }));
-    signal.addEventListener('abort', x.onAbort, { once: true });
+    (w.extra ??= newExtra()).abort = startAbortListener(signal, () =>
+      cancel(new AbortError(`${kind} acquire was aborted`, { cause: signal.reason })),
+    );
   }
 }
 
@@ -57,8 +58,8 @@ function cleanupExtra(x) {
     native.ddUnwait(x.ddWait);
     x.ddWait = undefined;
   }
-  if (x.timer !== undefined) clearTimeout(x.timer);
-  if (x.signal !== undefined) x.signal.removeEventListener('abort', x.onAbort);
+  if (x.timer !== undefined) stopWaitTimer(x.timer);
+  if (x.abort !== undefined) stopAbortListener(x.abort);
 }
 
 /** A waiter in the native (shared) queue, found again through its token when native code wakes it. */

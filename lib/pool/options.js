@@ -11,10 +11,10 @@ const fs = require('node:fs');
 const { fileURLToPath } = require('node:url');
 const native = require('../../native.js');
 const { isAbortSignal, describe } = require('../validate.js');
+/** Longest timeout accepted: what one setTimeout honours (~24.8 days); abortGrace and close() use one. */
+const { MAX_TIMER_MS: MAX_MS } = require('../wait-timer.js');
 
 const MAX_WORKERS = 1024;
-/** Longest timeout accepted, as for setTimeout (~24.8 days). */
-const MAX_MS = 2 ** 31 - 1;
 
 function checkCount(value, what, { min = 0, max = MAX_WORKERS } = {}) {
   if (!Number.isInteger(value) || value < min || value > max) {

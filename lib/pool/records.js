@@ -1,6 +1,8 @@
 'use strict';
 /** What WorkerPool keeps per worker and per task, and its clock. */
 
+const { stopAbortListener } = require('../abort-listeners.js');
+
 /**
  * Milliseconds on a monotonic clock. Not performance.now(): the
  * `performance` global loads perf_hooks, which a program may not need.
@@ -30,8 +32,8 @@ class TaskRecord {
   constructor(resolve, reject) {
     this.resolve = resolve;
     this.reject = reject;
-    this.signal = undefined;
-    this.onAbort = undefined;
+    /** Its abort registration (abort-listeners.js), if execute() got a signal. */
+    this.abort = undefined;
     /**
      * A direct result (one that holds a SharedArrayBuffer, or was moved) comes in two
      * parts: its value over the worker's control port, and a placeholder on
@@ -42,7 +44,7 @@ class TaskRecord {
     this.owedBy = undefined;
   }
   forget() {
-    if (this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
+    if (this.abort !== undefined) stopAbortListener(this.abort);
   }
 }
 

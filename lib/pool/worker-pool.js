@@ -32,6 +32,7 @@ const native = require('../../native.js');
 const { encode, encodeDirect, decode, isDirect, DIRECT_LEN } = require('./codec.js');
 const { Samples } = require('./samples.js');
 const { WorkerRecord, TaskRecord, clockMs } = require('./records.js');
+const { startAbortListener } = require('../abort-listeners.js');
 const { resolveScript, normalizeOptions, executeOptions, checkMs } = require('./options.js');
 const { AbortError, TimeoutError, ClosedError, QueueFullError, WorkerCrashedError, DataCloneError } = require('../errors.js');
 
@@ -216,9 +217,7 @@ class WorkerPool extends EventEmitter {
     this.#tasks.set(id, rec);
     this.#submitted++;
     if (signal) {
-      rec.signal = signal;
-      rec.onAbort = () => this.#abort(id, signal.reason);
-      signal.addEventListener('abort', rec.onAbort, { once: true });
+      rec.abort = startAbortListener(signal, () => this.#abort(id, signal.reason));
     }
     if (!this.#refd) {
       this.#refd = true;
