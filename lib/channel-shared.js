@@ -48,7 +48,7 @@
 const { native, isolateId, waiters, newToken } = require('./runtime.js');
 const { ClosedError } = require('./errors.js');
 const { Waiter, DONE, EMPTY, RESOLVED, SEND, RECV, JOIN, abortError } = require('./channel-waiter.js');
-const { decode, encodeInto, decodeAt, scratch } = require('./value-codec.js');
+const { decode, encode, encodeInto, decodeAt, scratch } = require('./value-codec.js');
 const { outboxFor, forgetOutbox, flushOtherThan } = require('./channel-outbox.js');
 
 const CLOSED = -1;
@@ -60,11 +60,16 @@ const TOO_BIG = -11;
 const QUEUED_BASE = -1000000;
 /** Head word layout (crates/core/src/seq_buffer.rs). */
 const SENDERS_WAITING = 1;
-const RETURNED = 2;
+/** JS must not take by itself: values were given back, or a select with a default is deciding. */
+const NATIVE_ONLY = 2;
 const SEQ_MASK = (1 << 29) - 1;
 /** Copies fetched per native receive, for later takes without a native call. */
 const BATCH = 64;
 const HEADER = 12;
+/** chanSelectTry: bytes before the received value, and its result kinds. */
+const SELECT_HEADER = 8;
+const SELECT_SENT = 0;
+const SELECT_CLOSED = 2;
 
 /** receiveNative's answer when the receiver was queued (never a user value). */
 class Queued {
@@ -99,7 +104,7 @@ class SharedCore {
     this.what = what;
     this.shared = true;
     this.state = state;
-    /** [0]: the buffer's head word, `seq << 2 | RETURNED | SENDERS_WAITING`; [1]: 1 once closed. */
+    /** [0]: the buffer's head word, `seq << 2 | NATIVE_ONLY | SENDERS_WAITING`; [1]: 1 once closed. */
     this.word = new Int32Array(state);
     /** Copies of buffered values `{ bytes, offs, seq, count }` (see takeCopy). */
     this.inbox = null;
@@ -164,10 +169,12 @@ class SharedCore {
   takeCopy() {
     const inbox = this.inbox;
     if (inbox === null) return EMPTY;
+    // This thread's earlier sends on other channels go in first (program order).
+    flushOtherThan(this.outbox);
     const word = this.word;
     for (;;) {
       const s = Atomics.load(word, 0);
-      if ((s & RETURNED) !== 0) break;
+      if ((s & NATIVE_ONLY) !== 0) break;
       const h = s >>> 2;
       const i = (h - inbox.seq) & SEQ_MASK;
       if (i >= inbox.count) break;
@@ -389,4 +396,39 @@ class SharedCore {
   }
 }
 
-module.exports = { SharedCore };
+/**
+ * A select with a default over shared channels: runs the first ready case
+ * of `list` (`{ core, side, value }`, in order), deciding over all their
+ * channels at one moment in one native call (another thread could act
+ * between two separate tries: crates/core/src/channel/select.rs). Returns
+ * `{ at, x }` (`at`: position in `list`; `x`: the received value, DONE, or
+ * undefined for a send), or null if no case was ready. Throws ClosedError
+ * for a send case on a closed channel, and DataCloneError.
+ */
+function trySelectShared(list) {
+  const ops = [];
+  const values = [];
+  for (const { core, side, value } of list) {
+    if (side === SEND) values.push(encode(value));
+    // Earlier sends go in first; unused reserved slots go back, so that a send case can use them.
+    core.flushOut();
+    ops.push(core.id, side);
+  }
+  const b = scratch();
+  const token = newToken();
+  const r = native.chanSelectTry(isolateId, ops, values, b, token);
+  if (r === WOULD_BLOCK) return null;
+  if (r < 0 && r !== TOO_BIG) throw list[0].core.statusError(r);
+  const at = b.readUInt32LE(0);
+  const kind = b.readUInt32LE(4);
+  const { core, side } = list[at];
+  if (kind === SELECT_SENT) return { at, x: undefined };
+  if (kind === SELECT_CLOSED) {
+    if (side === SEND) throw core.closedError();
+    return { at, x: DONE };
+  }
+  const x = r === TOO_BIG ? decode(native.chanClaim(isolateId, core.id, token)) : decodeAt(b, SELECT_HEADER, SELECT_HEADER + r);
+  return { at, x };
+}
+
+module.exports = { SharedCore, trySelectShared };

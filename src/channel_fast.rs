@@ -94,12 +94,12 @@ fn flush_inner(e: &Entry, id: u32, iso: u32, keep: bool) -> bool {
 /// Returned by `chan_recv_batch`/`chan_claim_raw` when the value does not fit
 /// in the scratch buffer: it is parked under `(thread, token)`; take it with
 /// `chan_claim`.
-const TOO_BIG: i32 = -11;
+pub(crate) const TOO_BIG: i32 = -11;
 /// `chan_recv_batch` queued the receiver: the result is `QUEUED_BASE - key`.
 const QUEUED_BASE: i32 = -1_000_000;
 
 /// Data pointer and length of a `Uint8Array` (or Buffer).
-fn uint8_array(env: &Env, value: napi::sys::napi_value) -> Option<(*mut u8, usize)> {
+pub(crate) fn uint8_array(env: &Env, value: napi::sys::napi_value) -> Option<(*mut u8, usize)> {
     use napi::sys;
     let mut is_typed = false;
     unsafe {

@@ -25,8 +25,10 @@
 //! channel owns them, so a thread that dies loses nothing the channel had:
 //! a value handed to a receiver is parked in `handed` under the receiver's
 //! `(owner, token)` until the receiver's thread claims it. If that thread dies
-//! first, [`Channel::remove_owner`] puts the value back at the front of the
-//! buffer and serves the next receiver (exactly once, never lost).
+//! first, [`Channel::remove_owner`] puts the value back first in line and
+//! serves the next receiver (exactly once, never lost). It goes into a free
+//! slot if there is one; if the buffer is full it stays outside the buffer,
+//! as it was while parked, so the buffer never holds more than `cap` values.
 //!
 //! Waking is not done here: each served waiter is handed to a `deliver`
 //! callback (under the lock) that returns `false` if the waiter's thread is
@@ -40,71 +42,24 @@
 //! for waiters that belong to a select. A waiter whose group already fired
 //! elsewhere is stale: it is dropped with a [`Wake::Dropped`] so its thread
 //! can forget it.
+//!
+//! A select with a default decides at one moment across all its channels:
+//! see [`try_select`].
+
+mod select;
+
+pub use select::{try_select, Group, TryOp, TryResult};
 
 use crate::semaphore::{OwnedWord, StateWord};
 use crate::seq_buffer::SeqBuffer;
 use crate::sync::{lock, Mutex};
 use crate::waiter_queue::{WaiterKey, WaiterQueue};
+use select::{fire, same_group, FireError};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Capacity of a channel whose senders never wait.
 pub const UNBOUNDED: usize = usize::MAX;
-
-/// The waiters of one `select`: at most one of them completes.
-#[derive(Debug, Default)]
-pub struct Group {
-    fired: AtomicBool,
-}
-
-impl Group {
-    pub fn new() -> Arc<Self> {
-        Arc::new(Self::default())
-    }
-
-    pub fn is_fired(&self) -> bool {
-        self.fired.load(Ordering::Acquire)
-    }
-}
-
-static FIRE: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-#[derive(Debug, PartialEq, Eq)]
-enum FireError {
-    /// The caller's own group already fired (another case of its select won).
-    Own,
-    /// The other waiter's group already fired: that waiter is stale.
-    Other,
-    /// The delivery failed (the other waiter's thread is gone).
-    Delivery,
-}
-
-/// Fires `own` and `other` (either may be absent) together with `commit`,
-/// all or nothing.
-fn fire(own: Option<&Group>, other: Option<&Group>, commit: impl FnOnce() -> bool) -> Result<(), FireError> {
-    if own.is_none() && other.is_none() {
-        return if commit() { Ok(()) } else { Err(FireError::Delivery) };
-    }
-    let _guard = FIRE.lock().unwrap_or_else(|p| p.into_inner());
-    if own.is_some_and(Group::is_fired) {
-        return Err(FireError::Own);
-    }
-    if other.is_some_and(Group::is_fired) {
-        return Err(FireError::Other);
-    }
-    if !commit() {
-        return Err(FireError::Delivery);
-    }
-    for g in [own, other].into_iter().flatten() {
-        g.fired.store(true, Ordering::Release);
-    }
-    Ok(())
-}
-
-fn same_group(a: Option<&Group>, b: Option<&Group>) -> bool {
-    matches!((a, b), (Some(a), Some(b)) if std::ptr::eq(a, b))
-}
 
 /// A queued sender, receiver or joiner.
 #[derive(Clone, Debug)]
@@ -236,7 +191,13 @@ impl<V, W: StateWord> Channel<V, W> {
         g.buf.len()
     }
 
-    /// Buffered values (not counting values parked for woken receivers).
+    /// Senders wait for a slot.
+    fn senders_waiting(g: &Inner<V>) -> bool {
+        !g.senders.is_empty()
+    }
+
+    /// Buffered values (not counting values parked for woken receivers, nor
+    /// values given back that wait outside a full buffer).
     pub fn len(&self) -> usize {
         let mut g = lock(&self.inner);
         self.buffered(&mut g)
@@ -262,14 +223,27 @@ impl<V, W: StateWord> Channel<V, W> {
         mut deliver: impl FnMut(&Waiter, Wake) -> bool,
     ) -> SendOutcome {
         let mut g = lock(&self.inner);
+        self.send_in(&mut g, value, waiter, &mut deliver)
+            .unwrap_or(SendOutcome::Full)
+    }
+
+    /// [`send`](Self::send) under the lock; a try-send that finds no room
+    /// gives its value back (`Err`).
+    fn send_in(
+        &self,
+        g: &mut Inner<V>,
+        value: V,
+        waiter: Option<Waiter>,
+        deliver: &mut impl FnMut(&Waiter, Wake) -> bool,
+    ) -> Result<SendOutcome, V> {
         let own = waiter.as_ref().and_then(|w| w.group.clone());
         if g.closed {
             // A select's send case completes (by failing) only if its select
             // has not completed otherwise.
             if fire(own.as_deref(), None, || true).is_err() {
-                return SendOutcome::GroupFired;
+                return Ok(SendOutcome::GroupFired);
             }
-            return SendOutcome::Closed;
+            return Ok(SendOutcome::Closed);
         }
         let mut value = Some(value);
         while let Some(r) = g.receivers.front().cloned() {
@@ -284,11 +258,11 @@ impl<V, W: StateWord> Channel<V, W> {
             if res.is_ok() {
                 g.receivers.pop_front();
                 g.unfinished += 1;
-                return SendOutcome::Sent;
+                return Ok(SendOutcome::Sent);
             }
             value = g.handed.remove(&key);
             match res {
-                Err(FireError::Own) => return SendOutcome::GroupFired,
+                Err(FireError::Own) => return Ok(SendOutcome::GroupFired),
                 Err(FireError::Other) => {
                     g.receivers.pop_front();
                     deliver(&r, Wake::Dropped);
@@ -302,26 +276,26 @@ impl<V, W: StateWord> Channel<V, W> {
         // Senders queued earlier go first (FIFO, so one sender's values keep
         // their order): slots that receivers freed on the JS fast path are
         // theirs, and this send queues behind them if none is left.
-        if !g.senders.is_empty() {
-            self.refill(&mut g, &mut deliver);
+        if Self::senders_waiting(g) {
+            self.refill(g, deliver);
         }
-        if g.senders.is_empty() && self.buffered(&mut g) + g.reserved < self.cap {
+        if !Self::senders_waiting(g) && self.buffered(g) + g.reserved < self.cap {
             if fire(own.as_deref(), None, || true).is_err() {
-                return SendOutcome::GroupFired;
+                return Ok(SendOutcome::GroupFired);
             }
             g.buf.push(value);
             g.unfinished += 1;
-            return SendOutcome::Sent;
+            return Ok(SendOutcome::Sent);
         }
         if own.as_deref().is_some_and(Group::is_fired) {
-            return SendOutcome::GroupFired;
+            return Ok(SendOutcome::GroupFired);
         }
         match waiter {
-            None => SendOutcome::Full,
+            None => Err(value),
             Some(w) => {
                 let key = g.senders.push_back((w, value));
                 g.buf.publish(self.w(), true);
-                SendOutcome::Queued(key)
+                Ok(SendOutcome::Queued(key))
             }
         }
     }
@@ -329,20 +303,31 @@ impl<V, W: StateWord> Channel<V, W> {
     /// Receives a value; `waiter` is `None` for a try-receive.
     pub fn recv(&self, waiter: Option<Waiter>, mut deliver: impl FnMut(&Waiter, Wake) -> bool) -> RecvOutcome<V> {
         let mut g = lock(&self.inner);
+        self.recv_in(&mut g, waiter, &mut deliver)
+    }
+
+    /// [`recv`](Self::recv) under the lock.
+    fn recv_in(
+        &self,
+        g: &mut Inner<V>,
+        waiter: Option<Waiter>,
+        deliver: &mut impl FnMut(&Waiter, Wake) -> bool,
+    ) -> RecvOutcome<V> {
         let own = waiter.as_ref().and_then(|w| w.group.clone());
-        if !g.senders.is_empty() {
+        if Self::senders_waiting(g) {
             // Receivers on the JS fast path may have freed slots: queued
             // senders' values go behind the buffered ones first.
-            self.refill_inner(&mut g, &mut deliver);
+            self.refill_inner(g, deliver);
         }
         if let Some(v) = g.buf.pop(self.w()) {
             if fire(own.as_deref(), None, || true).is_err() {
                 // Another case of this select won: the value goes back first in line.
-                g.buf.push_returned(v);
-                g.buf.publish(self.w(), !g.senders.is_empty());
+                // It was in a slot a moment ago, and still has it.
+                g.buf.push_returned(v, true);
+                g.buf.publish(self.w(), Self::senders_waiting(g));
                 return RecvOutcome::GroupFired;
             }
-            self.refill(&mut g, &mut deliver);
+            self.refill(g, deliver);
             return RecvOutcome::Value(v);
         }
         // Rendezvous with a queued sender: capacity 0 only. With a buffer,
@@ -425,7 +410,7 @@ impl<V, W: StateWord> Channel<V, W> {
     /// Moves queued senders' values into free buffer slots.
     fn refill(&self, g: &mut Inner<V>, deliver: &mut impl FnMut(&Waiter, Wake) -> bool) {
         self.refill_inner(g, deliver);
-        g.buf.publish(self.w(), !g.senders.is_empty());
+        g.buf.publish(self.w(), Self::senders_waiting(g));
     }
 
     fn refill_inner(&self, g: &mut Inner<V>, deliver: &mut impl FnMut(&Waiter, Wake) -> bool) {
@@ -461,7 +446,7 @@ impl<V, W: StateWord> Channel<V, W> {
                 Ok(()) => {}
                 Err(e) => {
                     let v = g.handed.remove(&key).expect("parked");
-                    g.buf.push_returned(v);
+                    self.give_back(g, v);
                     if e == FireError::Other {
                         deliver(&r, Wake::Dropped);
                     }
@@ -469,6 +454,13 @@ impl<V, W: StateWord> Channel<V, W> {
             }
         }
         self.refill(g, deliver);
+    }
+
+    /// Puts a value that a receiver did not take back first in line, in a
+    /// free slot if there is one (see [`SeqBuffer::push_returned`]).
+    fn give_back(&self, g: &mut Inner<V>, v: V) {
+        let in_slot = self.buffered(g) + g.reserved < self.cap;
+        g.buf.push_returned(v, in_slot);
     }
 
     /// Promises up to `want` slots to a sender that will fill them later with
@@ -480,7 +472,7 @@ impl<V, W: StateWord> Channel<V, W> {
         if g.closed {
             return None;
         }
-        if !g.senders.is_empty() {
+        if Self::senders_waiting(&g) {
             return Some(0);
         }
         let used = self.buffered(&mut g) + g.reserved;
@@ -514,7 +506,7 @@ impl<V, W: StateWord> Channel<V, W> {
 
     /// Closed, drained, and nothing reserved: queued receivers get `Closed`.
     fn settle_closed(&self, g: &mut Inner<V>, deliver: &mut impl FnMut(&Waiter, Wake) -> bool) {
-        if !g.closed || g.reserved > 0 || self.buffered(g) > 0 {
+        if !g.closed || g.reserved > 0 || self.buffered(g) > 0 || g.buf.has_unslotted() {
             return;
         }
         while let Some(r) = g.receivers.pop_front() {
@@ -535,7 +527,7 @@ impl<V, W: StateWord> Channel<V, W> {
         // the close: move them into the buffer (and on to waiting receivers).
         self.pump(&mut g, &mut deliver);
         // Receivers wait (for values in reserved slots) while any are reserved.
-        if g.reserved == 0 {
+        if g.reserved == 0 && !g.buf.has_unslotted() {
             while let Some(r) = g.receivers.pop_front() {
                 if fire(None, r.group.as_deref(), || deliver(&r, Wake::Closed)) == Err(FireError::Other) {
                     deliver(&r, Wake::Dropped);
@@ -547,7 +539,7 @@ impl<V, W: StateWord> Channel<V, W> {
                 deliver(&s, Wake::Dropped);
             }
         }
-        g.buf.publish(self.w(), false);
+        g.buf.publish(self.w(), Self::senders_waiting(&g));
         true
     }
 
@@ -560,7 +552,7 @@ impl<V, W: StateWord> Channel<V, W> {
             Side::Send => {
                 if g.senders.get(key).is_some_and(|(w, _)| matches(w)) {
                     g.senders.remove(key);
-                    g.buf.publish(self.w(), !g.senders.is_empty());
+                    g.buf.publish(self.w(), Self::senders_waiting(&g));
                     return true;
                 }
             }
@@ -604,8 +596,10 @@ impl<V, W: StateWord> Channel<V, W> {
     }
 
     /// A thread died: forget its waiters, and put values parked for it back
-    /// at the front of the buffer for the next receiver. Returns how many
-    /// waiters were removed.
+    /// first in line for the next receiver. Each takes a free slot if there
+    /// is one; one that finds the buffer full stays outside it, as it was
+    /// while parked, so the buffer never holds more than its capacity (see
+    /// [`SeqBuffer::push_returned`]). Returns how many waiters were removed.
     pub fn remove_owner(&self, owner: u32, mut deliver: impl FnMut(&Waiter, Wake) -> bool) -> usize {
         let mut g = lock(&self.inner);
         let mut removed = g.senders.remove_where(|(w, _)| w.owner == owner).len();
@@ -614,9 +608,10 @@ impl<V, W: StateWord> Channel<V, W> {
         let mut keys: Vec<(u32, u32)> = g.handed.keys().filter(|k| k.0 == owner).copied().collect();
         // Tokens grow over time: the oldest parked value goes back first.
         keys.sort_unstable();
-        for k in keys.into_iter().rev() {
-            let v = g.handed.remove(&k).expect("parked");
-            g.buf.push_returned(v);
+        let room = self.cap.saturating_sub(self.buffered(&mut g) + g.reserved);
+        for (i, k) in keys.iter().enumerate().rev() {
+            let v = g.handed.remove(k).expect("parked");
+            g.buf.push_returned(v, i < room);
         }
         self.pump(&mut g, &mut deliver);
         removed
@@ -624,255 +619,4 @@ impl<V, W: StateWord> Channel<V, W> {
 }
 
 #[cfg(all(test, not(loom)))]
-mod tests {
-    use super::*;
-    use crate::seq_buffer::head;
-    use std::cell::RefCell;
-
-    type Log = RefCell<Vec<(u32, u32, Wake)>>;
-
-    fn rec(log: &Log) -> impl FnMut(&Waiter, Wake) -> bool + '_ {
-        move |w, k| {
-            log.borrow_mut().push((w.owner, w.token, k));
-            true
-        }
-    }
-
-    fn w(owner: u32, token: u32) -> Option<Waiter> {
-        Some(Waiter::new(owner, token, None))
-    }
-
-    fn queued<V: std::fmt::Debug>(o: RecvOutcome<V>) -> WaiterKey {
-        match o {
-            RecvOutcome::Queued(k) => k,
-            other => panic!("expected to queue, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn buffered_fifo_and_backpressure() {
-        let log = Log::default();
-        let c = Channel::new(2, 0);
-        assert_eq!(c.send(1, None, rec(&log)), SendOutcome::Sent);
-        assert_eq!(c.send(2, None, rec(&log)), SendOutcome::Sent);
-        assert_eq!(c.send(3, None, rec(&log)), SendOutcome::Full);
-        assert!(matches!(c.send(3, w(1, 7), rec(&log)), SendOutcome::Queued(_)));
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(1));
-        // The queued sender moved into the freed slot and was told so.
-        assert_eq!(*log.borrow(), vec![(1, 7, Wake::Done)]);
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(2));
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(3));
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Empty);
-        assert_eq!(c.unfinished(), 3);
-    }
-
-    #[test]
-    fn a_send_never_overtakes_queued_senders() {
-        let log = Log::default();
-        let c = Channel::new(2, 0);
-        assert_eq!(c.send(1, None, rec(&log)), SendOutcome::Sent);
-        assert_eq!(c.send(2, None, rec(&log)), SendOutcome::Sent);
-        assert!(matches!(c.send(3, w(1, 7), rec(&log)), SendOutcome::Queued(_)));
-        // A JS receiver takes 1 by itself: one CAS of the head word, no native call.
-        let word = c.w();
-        word.store(head::advanced(word.load(Ordering::SeqCst)), Ordering::SeqCst);
-        // The freed slot is the queued sender's, not this later send's.
-        assert!(matches!(c.send(4, w(2, 1), rec(&log)), SendOutcome::Queued(_)));
-        assert_eq!(*log.borrow(), vec![(1, 7, Wake::Done)]);
-        assert_eq!(c.send(5, None, rec(&log)), SendOutcome::Full);
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(2));
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(3));
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(4));
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Empty);
-    }
-
-    #[test]
-    fn close_first_lets_in_senders_that_fit_in_freed_slots() {
-        let log = Log::default();
-        let c = Channel::new(2, 0);
-        assert_eq!(c.send(1, None, rec(&log)), SendOutcome::Sent);
-        assert_eq!(c.send(2, None, rec(&log)), SendOutcome::Sent);
-        assert!(matches!(c.send(3, w(1, 7), rec(&log)), SendOutcome::Queued(_)));
-        assert!(matches!(c.send(4, w(1, 8), rec(&log)), SendOutcome::Queued(_)));
-        assert!(matches!(c.send(5, w(1, 9), rec(&log)), SendOutcome::Queued(_)));
-        // JS receivers take 1 and 2 by themselves; then the channel closes.
-        let word = c.w();
-        for _ in 0..2 {
-            word.store(head::advanced(word.load(Ordering::SeqCst)), Ordering::SeqCst);
-        }
-        assert!(c.close(rec(&log)));
-        // 3 and 4 had room before the close: they are sent; 5 is not.
-        assert_eq!(
-            *log.borrow(),
-            vec![(1, 7, Wake::Done), (1, 8, Wake::Done), (1, 9, Wake::Closed)]
-        );
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(3));
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(4));
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Closed);
-    }
-
-    #[test]
-    fn a_receiver_waits_for_values_due_in_reserved_slots_before_queued_senders() {
-        let log = Log::default();
-        let c = Channel::new(1, 0);
-        // Another thread reserves the only slot; its send of "x" resolves into it.
-        assert_eq!(c.reserve(1), Some(1));
-        // A later send of "y" finds the channel full and queues.
-        assert!(matches!(c.send("y", w(1, 1), rec(&log)), SendOutcome::Queued(_)));
-        // A receiver must not take "y" ahead of "x".
-        queued(c.recv(w(2, 1), rec(&log)));
-        c.push_reserved("x", rec(&log));
-        assert_eq!(c.claim(2, 1), Some("x"));
-        assert_eq!(*log.borrow(), vec![(2, 1, Wake::Done), (1, 1, Wake::Done)]);
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value("y"));
-    }
-
-    #[test]
-    fn rendezvous_hands_over_directly() {
-        let log = Log::default();
-        let c = Channel::new(0, 0);
-        assert_eq!(c.send(1, None, rec(&log)), SendOutcome::Full);
-        let k = queued(c.recv(w(2, 1), rec(&log)));
-        assert_eq!(c.send(5, None, rec(&log)), SendOutcome::Sent);
-        assert_eq!(*log.borrow(), vec![(2, 1, Wake::Done)]);
-        assert_eq!(c.claim(2, 1), Some(5));
-        assert!(!c.cancel(Side::Receive, k, 2, 1));
-        assert!(matches!(c.send(6, w(3, 1), rec(&log)), SendOutcome::Queued(_)));
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(6));
-        assert_eq!(log.borrow()[1], (3, 1, Wake::Done));
-    }
-
-    #[test]
-    fn close_drains_then_reports_closed() {
-        let log = Log::default();
-        let c = Channel::new(1, 0);
-        assert_eq!(c.send(1, None, rec(&log)), SendOutcome::Sent);
-        assert!(matches!(c.send(2, w(1, 1), rec(&log)), SendOutcome::Queued(_)));
-        assert!(c.close(rec(&log)));
-        assert!(!c.close(rec(&log)));
-        assert_eq!(*log.borrow(), vec![(1, 1, Wake::Closed)]);
-        assert_eq!(c.send(3, None, rec(&log)), SendOutcome::Closed);
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(1));
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Closed);
-    }
-
-    #[test]
-    fn cancel_removes_only_a_queued_waiter() {
-        let log = Log::default();
-        let c: Channel<u32> = Channel::new(0, 0);
-        let k = queued(c.recv(w(1, 1), rec(&log)));
-        assert!(!c.cancel(Side::Receive, k, 1, 2), "wrong token");
-        assert!(c.cancel(Side::Receive, k, 1, 1));
-        assert_eq!(c.send(1, None, rec(&log)), SendOutcome::Full);
-    }
-
-    #[test]
-    fn dead_receiver_gives_its_value_to_the_next() {
-        let log = Log::default();
-        let c = Channel::new(0, 0);
-        queued(c.recv(w(1, 1), rec(&log)));
-        queued(c.recv(w(2, 1), rec(&log)));
-        // Owner 1 is dead: the delivery fails, owner 2 gets it.
-        let mut deliver = |w: &Waiter, k: Wake| {
-            log.borrow_mut().push((w.owner, w.token, k));
-            w.owner != 1
-        };
-        assert_eq!(c.send(9, None, &mut deliver), SendOutcome::Sent);
-        assert_eq!(c.claim(2, 1), Some(9));
-        // A value parked for a thread that then dies goes back.
-        queued(c.recv(w(3, 1), rec(&log)));
-        assert_eq!(c.send(10, None, rec(&log)), SendOutcome::Sent);
-        queued(c.recv(w(4, 1), rec(&log)));
-        assert_eq!(c.remove_owner(3, rec(&log)), 0);
-        assert_eq!(c.claim(3, 1), None);
-        assert_eq!(c.claim(4, 1), Some(10));
-    }
-
-    #[test]
-    fn select_group_fires_once() {
-        let log = Log::default();
-        let a: Channel<u32> = Channel::new(0, 0);
-        let b: Channel<u32> = Channel::new(0, 0);
-        let g = Group::new();
-        let sel = || Some(Waiter::new(1, 1, Some(g.clone())));
-        queued(a.recv(sel(), rec(&log)));
-        queued(b.recv(sel(), rec(&log)));
-        assert_eq!(a.send(1, None, rec(&log)), SendOutcome::Sent);
-        // b's waiter is stale: it is dropped and the sender does not complete.
-        assert_eq!(b.send(2, None, rec(&log)), SendOutcome::Full);
-        assert_eq!(*log.borrow(), vec![(1, 1, Wake::Done), (1, 1, Wake::Dropped)]);
-        // A select whose group fired cannot complete another case.
-        assert_eq!(b.send(3, sel(), rec(&log)), SendOutcome::GroupFired);
-    }
-
-    #[test]
-    fn select_pair_fires_both_or_neither() {
-        let log = Log::default();
-        let c: Channel<u32> = Channel::new(0, 0);
-        let g1 = Group::new();
-        let g2 = Group::new();
-        queued(c.recv(Some(Waiter::new(1, 1, Some(g1.clone()))), rec(&log)));
-        g1.fired.store(true, Ordering::Release);
-        // The receiver is stale; the select sender queues with its group unfired.
-        assert!(matches!(
-            c.send(4, Some(Waiter::new(2, 1, Some(g2.clone()))), rec(&log)),
-            SendOutcome::Queued(_)
-        ));
-        assert!(!g2.is_fired());
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(4));
-        assert!(g2.is_fired());
-    }
-
-    #[test]
-    fn a_select_never_pairs_with_itself() {
-        let log = Log::default();
-        let c: Channel<u32> = Channel::new(0, 0);
-        let g = Group::new();
-        queued(c.recv(Some(Waiter::new(1, 1, Some(g.clone()))), rec(&log)));
-        assert!(matches!(
-            c.send(5, Some(Waiter::new(1, 2, Some(g.clone()))), rec(&log)),
-            SendOutcome::Queued(_)
-        ));
-        assert!(!g.is_fired());
-        assert!(log.borrow().is_empty());
-    }
-
-    #[test]
-    fn reserved_slots_count_as_occupied_and_survive_close() {
-        let log = Log::default();
-        let c = Channel::new(3, 0);
-        assert_eq!(c.reserve(2), Some(2));
-        assert_eq!(c.reserve(5), Some(1));
-        assert_eq!(c.send(9, None, rec(&log)), SendOutcome::Full);
-        let k = queued(c.recv(w(1, 1), rec(&log)));
-        c.close(rec(&log));
-        assert!(log.borrow().is_empty(), "a receiver waits while slots are reserved");
-        c.push_reserved(1, rec(&log));
-        assert_eq!(*log.borrow(), vec![(1, 1, Wake::Done)]);
-        assert_eq!(c.claim(1, 1), Some(1));
-        assert!(!c.cancel(Side::Receive, k, 1, 1));
-        queued(c.recv(w(1, 2), rec(&log)));
-        c.push_reserved(2, rec(&log));
-        assert_eq!(c.claim(1, 2), Some(2));
-        queued(c.recv(w(1, 3), rec(&log)));
-        c.release_reserved(1, rec(&log));
-        assert_eq!(log.borrow()[2], (1, 3, Wake::Closed));
-        assert_eq!(c.unfinished(), 2);
-        assert_eq!(c.reserve(1), None);
-    }
-
-    #[test]
-    fn task_done_and_join() {
-        let log = Log::default();
-        let c = Channel::new(UNBOUNDED, 0);
-        assert_eq!(c.join(Waiter::new(1, 1, None)), None);
-        c.send(1, None, rec(&log));
-        c.send(2, None, rec(&log));
-        assert!(c.join(Waiter::new(1, 2, None)).is_some());
-        assert_eq!(c.task_done(rec(&log)), Some(1));
-        assert!(log.borrow().is_empty());
-        assert_eq!(c.task_done(rec(&log)), Some(0));
-        assert_eq!(*log.borrow(), vec![(1, 2, Wake::Done)]);
-        assert_eq!(c.task_done(rec(&log)), None);
-    }
-}
+mod tests;
