@@ -779,7 +779,9 @@ export type TryReceiveResult<T> =
  *   cannot pass without copying it.
  * - A thread that dies while blocked in `send` or `receive` leaves the queue
  *   (its pending send never happens); a value handed to a receiver whose
- *   thread dies before taking it goes to the next receiver.
+ *   thread dies before taking it goes to the next receiver, first in line
+ *   (outside the buffer if the buffer is full: `length` never exceeds
+ *   `capacity`).
  * - A shared channel lives while at least one thread that uses it is alive and
  *   holds it; pass the handle to a worker while the creator still holds it.
  * - Across threads, a buffered `send` may resolve before other threads can
@@ -923,7 +925,11 @@ export interface SelectResult<T = unknown> {
  * await select([{ receive: ch }], { timeout: 100 });    // TimeoutError after 100 ms
  */
 export interface SelectOptions extends WaitOptions {
-  /** If true and no case is ready now, resolve at once with `{ index: -1 }` (Go's `default:`). */
+  /**
+   * If true and no case is ready now, resolve at once with `{ index: -1 }` (Go's `default:`).
+   * The decision holds at one moment, as in Go: the default runs only if at some moment during
+   * the call no case was ready, also while other threads use the channels.
+   */
   default?: boolean;
 }
 

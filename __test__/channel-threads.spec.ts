@@ -1,6 +1,6 @@
 // Channel and select across real worker threads: streams, many senders and
 // receivers, rendezvous, select, and threads that die mid-operation.
-import { Channel, select, DataCloneError, InvalidHandleError } from '../index.js';
+import { Channel, AsyncQueue, select, DataCloneError, InvalidHandleError } from '../index.js';
 import { Workers, fixture, sleep, nextMessage, messageWhere, exitOf, within } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -195,6 +195,31 @@ describe('Channel across threads', () => {
     expect(await within(ch.receive(), 10_000, 'receive after the death')).toBe('precious');
     expect(ch.length).toBe(0);
   });
+
+  test.each(['Channel', 'AsyncQueue'] as const)(
+    'a %s of capacity 1 never holds 2 values when a receiver dies with a value handed to it',
+    async (kind) => {
+      const q = kind === 'Channel' ? new Channel<string>(1) : new AsyncQueue<string>({ maxSize: 1 });
+      const put = (v: string) => (q instanceof Channel ? q.send(v) : q.put(v));
+      const size = () => (q instanceof Channel ? q.length : q.size);
+      const stop = new SharedArrayBuffer(4);
+      const w = workers.start('channel-blocked.js', { channel: q.handle, op: 'receive-then-spin', stop, queue: kind === 'AsyncQueue' });
+      expect(await nextMessage(w)).toBe('blocked');
+      expect(await nextMessage(w)).toBe('spinning');
+      await within(put('A'), 10_000, 'put A'); // handed to the spinning worker, which cannot take it
+      await within(put('B'), 10_000, 'put B'); // fills the buffer
+      expect(size()).toBe(1);
+      const exited = exitOf(w);
+      await w.terminate();
+      await exited;
+      // 'A' comes back first in line, but outside the full buffer.
+      expect(size()).toBe(1);
+      expect(q instanceof Channel ? q.trySend('C') : q.tryPut('C')).toBe(false);
+      const take = () => within(q instanceof Channel ? q.receive() : q.get(), 10_000, 'take');
+      expect([await take(), await take()]).toEqual(['A', 'B']);
+      expect(size()).toBe(0);
+    },
+  );
 
   test('values whose send resolved are delivered even if the sending thread is terminated right after', async () => {
     const ch = new Channel<number>(100);
