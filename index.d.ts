@@ -942,6 +942,10 @@ export interface SelectOptions extends WaitOptions {
  * once. Works on shared channels across threads too; if any of the channels
  * is shared, the others become shared as well.
  *
+ * No cases is Go's `select {}`: with `{ default: true }` it resolves at once
+ * with `{ index: -1 }`; otherwise it never settles, unless its `timeout` or
+ * `signal` ends it (handy for a case list built at run time that may be empty).
+ *
  * @example
  * const r = await select([{ receive: results }, { send: jobs, value: job }], { timeout: 1000 });
  * if (r.index === 0) console.log('result', r.value);
@@ -951,6 +955,10 @@ export interface SelectOptions extends WaitOptions {
  * // non-blocking
  * const r = await select([{ receive: ch }], { default: true });
  * if (r.index === -1) console.log('nothing ready');
+ *
+ * @example
+ * // every channel still open, or none
+ * const r = await select(open.map((ch) => ({ receive: ch })), { timeout: 1000 });
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- cases may carry different types; name the result's type with `select<T>(...)`.
 export declare function select<T = any>(cases: ReadonlyArray<SelectCase<any>>, options?: SelectOptions): Promise<SelectResult<T>>;

@@ -454,10 +454,23 @@ describe('Channel bad input', () => {
 
   test('select with bad cases rejects with a TypeError', async () => {
     const ch = new Channel<number>();
-    await expect(select([] as never)).rejects.toThrow(TypeError);
+    await expect(select('x' as never)).rejects.toThrow(/array of cases.*got "x"/);
+    await expect(select(undefined as never)).rejects.toThrow(TypeError);
     await expect(select([{ receive: {} as Channel<number> }])).rejects.toThrow(/case 0/);
     await expect(select([{ receive: ch, send: ch, value: 1 } as never])).rejects.toThrow(TypeError);
     await expect(select([{ receive: ch }], { default: 'yes' } as never)).rejects.toThrow(TypeError);
+  });
+
+  test("select with no cases is Go's select {}: it runs its default, else waits until its timeout or abort", async () => {
+    expect(await select([], { default: true })).toEqual({ index: -1, value: undefined, ok: false });
+    await expect(select([], { timeout: 5 })).rejects.toBeInstanceOf(TimeoutError);
+    const ac = new AbortController();
+    const aborted = select([], { signal: ac.signal });
+    ac.abort();
+    await expect(aborted).rejects.toBeInstanceOf(AbortError);
+    const forever = track(select([]));
+    await sleep(20);
+    expect(forever.settled).toBe(false);
   });
 
   test('from() refuses what is not a live Channel handle', () => {

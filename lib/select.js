@@ -29,7 +29,7 @@ const { Waiter, DONE, EMPTY, SEND, RECV } = require('./channel-waiter.js');
 const { trySelectShared } = require('./channel-shared.js');
 const { encode } = require('./value-codec.js');
 const { AbortError, TimeoutError } = require('./errors.js');
-const { validateWaitOptions } = require('./validate.js');
+const { validateWaitOptions, describe } = require('./validate.js');
 
 class SelectGroup {
   constructor(cases, resolve, reject) {
@@ -91,8 +91,8 @@ function shuffled(n) {
 }
 
 function checkCases(cases) {
-  if (!Array.isArray(cases) || cases.length === 0) {
-    throw new TypeError('select() needs a non-empty array of cases like { receive: channel } or { send: channel, value }');
+  if (!Array.isArray(cases)) {
+    throw new TypeError(`select() needs an array of cases like { receive: channel } or { send: channel, value }, got ${describe(cases)}`);
   }
   const isChannel = (c) => c instanceof ChannelBase && c.kind === 'Channel';
   cases.forEach((c, i) => {
@@ -254,7 +254,8 @@ function select(cases, options) {
     return new Promise((resolve, reject) => {
       const group = new SelectGroup(cases, resolve, reject);
       try {
-        register(group, order);
+        // No cases: waits for ever, like Go's `select {}` (only a timeout or an abort ends it).
+        if (cases.length > 0) register(group, order);
       } catch (err) {
         group.lose(err);
         return;
