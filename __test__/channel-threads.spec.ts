@@ -1,7 +1,7 @@
 // Channel and select across real worker threads: streams, many senders and
 // receivers, rendezvous, select, and threads that die mid-operation.
 import { Channel, AsyncQueue, select, DataCloneError, InvalidHandleError } from '../index.js';
-import { Workers, fixture, sleep, nextMessage, messageWhere, exitOf, within } from './helpers';
+import { Workers, fixture, sleep, nextMessage, messageWhere, exitOf, within, until } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { participate } = require(fixture('channel-participant.js'));
@@ -296,6 +296,45 @@ describe('Channel across threads', () => {
     expect(() => Channel.from(handle)).toThrow(InvalidHandleError);
     expect(() => Channel.from(handle)).toThrow(/does not match a live shared Channel/);
   });
+
+  test.each(['trySend', 'select with a default'] as const)(
+    'a %s finds the room another thread reserved and left unused: it takes those slots back',
+    async (how) => {
+      const ch = new Channel<string>(3);
+      const other = new Channel<string>(); // a second shared channel, never ready for a send
+      void other.handle;
+      await ch.send('a');
+      expect(ch.length).toBe(1);
+      const flag = new Int32Array(new SharedArrayBuffer(4));
+      const w = workers.start('channel-reserve-then-block.js', { channel: ch.handle, flag: flag.buffer });
+      const done = messageWhere(w, (m) => m === 'done');
+      await until(() => Atomics.load(flag, 0) === 1, "the worker's send");
+      // The worker's send reserved both free slots and used one; its event loop is blocked, so it
+      // holds the other, and its value is still in its outbox.
+      expect(ch.length).toBe(1);
+      if (how === 'trySend') expect(ch.trySend('b')).toBe(true);
+      else
+        expect(
+          (
+            await select(
+              [
+                { send: other, value: 'x' },
+                { send: ch, value: 'b' },
+              ],
+              { default: true },
+            )
+          ).index,
+        ).toBe(1);
+      // The worker finds its unused slot gone: its next send reserves again and waits for room.
+      Atomics.store(flag, 0, 2);
+      Atomics.notify(flag, 0);
+      const got: (string | undefined)[] = [];
+      for (let i = 0; i < 4; i++) got.push(await within(ch.receive(), 10_000, `receive #${i}`));
+      await done;
+      expect(got.sort()).toEqual(['a', 'b', 'w', 'w2']);
+      expect(ch.length).toBe(0);
+    },
+  );
 
   test('slots reserved by a thread whose send failed are given back (close still ends the stream)', async () => {
     const ch = new Channel<number>(8);

@@ -4,7 +4,7 @@
 //! per case, which another thread could interleave with.
 
 use crate::channel::{deliver, entry, WOULD_BLOCK};
-use crate::channel_fast::{uint8_array, TOO_BIG};
+use crate::channel_fast::{take_back_reserved, uint8_array, TOO_BIG};
 use crate::status;
 use napi::bindgen_prelude::{Buffer, Unknown};
 use napi::{Env, JsValue};
@@ -42,20 +42,41 @@ pub fn chan_select_try(env: Env, iso: u32, cases: Vec<u32>, values: Vec<Buffer>,
         ids.push(pair[0]);
         entries.push(e);
     }
-    let mut values = values.into_iter();
-    let mut ops = Vec::with_capacity(entries.len());
-    for (e, pair) in entries.iter().zip(cases.chunks_exact(2)) {
-        let op = match pair[1] {
-            0 => match values.next() {
-                Some(v) => TryOp::Send(v.to_vec()),
+    let mut sends = values.iter();
+    let mut sides = Vec::with_capacity(entries.len());
+    for pair in cases.chunks_exact(2) {
+        sides.push(match pair[1] {
+            0 => match sends.next() {
+                Some(v) => Some(&v[..]),
                 None => return status::BAD_ARGUMENT,
             },
-            _ => TryOp::Recv,
-        };
-        ops.push((&e.chan, op));
+            _ => None,
+        });
     }
+    let ops = || -> Vec<_> {
+        let to_op = |side: &Option<&[u8]>| side.map_or(TryOp::Recv, |v| TryOp::Send(v.to_vec()));
+        entries
+            .iter()
+            .zip(&sides)
+            .map(|(e, side)| (&e.chan, to_op(side)))
+            .collect()
+    };
     let mut wake: Vec<_> = ids.iter().map(|&id| deliver(id)).collect();
-    let Some((index, result)) = try_select(ops, |i, w, k| wake[i](w, k)) else {
+    let mut outcome = try_select(ops(), |i, w, k| wake[i](w, k));
+    if outcome.is_none() {
+        // As for a try-send: slots other threads reserved and left unused
+        // count as room for a send case (then it decides again, at a new moment).
+        let mut took = false;
+        for ((e, &id), side) in entries.iter().zip(&ids).zip(&sides) {
+            if side.is_some() {
+                took |= take_back_reserved(e, id, iso);
+            }
+        }
+        if took {
+            outcome = try_select(ops(), |i, w, k| wake[i](w, k));
+        }
+    }
+    let Some((index, result)) = outcome else {
         return WOULD_BLOCK;
     };
     let out = unsafe { std::slice::from_raw_parts_mut(ptr, cap) };

@@ -297,3 +297,36 @@ fn select_with_default_sees_slots_freed_by_js_takes_at_one_moment() {
         other.join().unwrap();
     });
 }
+
+/// A sending thread's JS claims reserved slots (CAS on `avail`) and commits
+/// a value into each, while another thread's try-send takes back the
+/// unclaimed ones. At the owner's flush every committed value has a slot,
+/// and every granted slot is filled, given back or taken back exactly once.
+#[test]
+fn reserved_slots_taken_back_are_never_also_used() {
+    use loom::sync::atomic::AtomicI32;
+    use threadkit_core::channel::credits::{claim, Credits};
+
+    loom::model(|| {
+        let avail = Arc::new(AtomicI32::new(0));
+        let credits = Arc::new(loom::sync::Mutex::new(Credits::default()));
+        credits.lock().unwrap().grant(2, &avail);
+        let committed = Arc::new(AtomicUsize::new(0));
+        let owner = {
+            let (avail, committed) = (avail.clone(), committed.clone());
+            thread::spawn(move || {
+                for _ in 0..2 {
+                    if claim(&avail) {
+                        committed.fetch_add(1, Ordering::Release);
+                    }
+                }
+            })
+        };
+        let taken = credits.lock().unwrap().take_back(&avail);
+        owner.join().unwrap();
+        let committed = committed.load(Ordering::Acquire);
+        let (filled, released) = credits.lock().unwrap().settle(committed, false, &avail);
+        assert_eq!(filled, committed, "a committed value without a slot");
+        assert_eq!(filled + released + taken, 2, "slots lost or counted twice");
+    });
+}

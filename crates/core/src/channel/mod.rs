@@ -46,6 +46,7 @@
 //! A select with a default decides at one moment across all its channels:
 //! see [`try_select`].
 
+pub mod credits;
 mod select;
 
 pub use select::{try_select, Group, TryOp, TryResult};
@@ -225,6 +226,12 @@ impl<V, W: StateWord> Channel<V, W> {
         let mut g = lock(&self.inner);
         self.send_in(&mut g, value, waiter, &mut deliver)
             .unwrap_or(SendOutcome::Full)
+    }
+
+    /// A try-send that gives `value` back (`Err`) if there is no room.
+    pub fn try_send(&self, value: V, mut deliver: impl FnMut(&Waiter, Wake) -> bool) -> Result<SendOutcome, V> {
+        let mut g = lock(&self.inner);
+        self.send_in(&mut g, value, None, &mut deliver)
     }
 
     /// [`send`](Self::send) under the lock; a try-send that finds no room
