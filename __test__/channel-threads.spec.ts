@@ -307,7 +307,6 @@ describe('Channel across threads', () => {
       expect(ch.length).toBe(1);
       const flag = new Int32Array(new SharedArrayBuffer(4));
       const w = workers.start('channel-reserve-then-block.js', { channel: ch.handle, flag: flag.buffer });
-      const done = messageWhere(w, (m) => m === 'done');
       await until(() => Atomics.load(flag, 0) === 1, "the worker's send");
       // The worker's send reserved both free slots and used one; its event loop is blocked, so it
       // holds the other, and its value is still in its outbox.
@@ -326,6 +325,7 @@ describe('Channel across threads', () => {
           ).index,
         ).toBe(1);
       // The worker finds its unused slot gone: its next send reserves again and waits for room.
+      const done = messageWhere(w, (m) => m === 'done');
       Atomics.store(flag, 0, 2);
       Atomics.notify(flag, 0);
       const got: (string | undefined)[] = [];
