@@ -38,9 +38,11 @@
  *   channel, and at the end of the current event-loop turn; if the thread
  *   dies first, native code delivers what it committed. So a value sent on
  *   one thread reaches receivers on other threads at the latest at the end
- *   of the sender's current turn; reserved slots count as full, and after
- *   `close()` receivers wait for values still on their way in reserved
- *   slots before they see the end.
+ *   of the sender's current turn; reserved slots count as full (but a
+ *   `trySend`, or a select with a default, that finds the channel full
+ *   takes back the slots other threads reserved and have not used: see
+ *   channel-outbox.js), and after `close()` receivers wait for values still
+ *   on their way in reserved slots before they see the end.
  * AsyncQueue does not batch sends (its `join` counts items when they enter
  * the shared core).
  */
