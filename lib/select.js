@@ -133,17 +133,20 @@ const coreOfCase = (c) => ChannelBase.coreOf(c.receive ?? c.send);
 function pollAtOnce(cases, order) {
   let i = 0;
   for (; i < order.length; i++) {
-    const c = cases[order[i]];
+    const k = order[i];
+    const c = cases[k];
     const core = coreOfCase(c);
     if (core.shared) {
       if (c.receive !== undefined) {
         const x = core.takeCopy();
-        if (x !== EMPTY) return result(order[i], RECV, x);
+        if (x !== EMPTY) return result(k, RECV, x);
       }
       break;
     }
-    const r = tryCase(cases, order[i]);
-    if (r !== null) return r;
+    if (c.receive !== undefined) {
+      const x = core.tryReceive();
+      if (x !== EMPTY) return result(k, RECV, x);
+    } else if (core.trySend(c.value)) return result(k, SEND);
   }
   if (i === order.length) return null;
   // The shared cases before the first ready local one (which runs only if none of them does).
