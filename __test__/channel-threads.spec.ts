@@ -1,7 +1,7 @@
 // Channel and select across real worker threads: streams, many senders and
 // receivers, rendezvous, select, and threads that die mid-operation.
 import { Channel, AsyncQueue, select, DataCloneError, InvalidHandleError } from '../index.js';
-import { Workers, fixture, sleep, nextMessage, messageWhere, exitOf, within, until } from './helpers';
+import { Workers, fixture, root, sleep, nextMessage, messageWhere, exitOf, within, until } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { participate } = require(fixture('channel-participant.js'));
@@ -252,6 +252,21 @@ describe('Channel across threads', () => {
     const first = ch.receive();
     await w.terminate();
     expect([await first, await ch.receive(), await ch.receive(), await ch.receive()]).toEqual([0, 1, 2, undefined]);
+  });
+
+  test('select with a default over shared channels receives a value bigger than its scratch buffer', async () => {
+    const a = new Channel<string>(1);
+    const b = new Channel<string>(1);
+    void b.handle; // shared too: both cases go to one native call
+    const w = workers.eval(
+      `const { workerData, parentPort } = require('node:worker_threads');
+       const { Channel } = require(workerData.pkg);
+       Channel.from(workerData.a).send('x'.repeat(4 << 20)).then(() => parentPort.postMessage('sent'));`,
+      { pkg: root, a: a.handle },
+    );
+    expect(await nextMessage(w)).toBe('sent');
+    const r = await select([{ receive: b }, { receive: a }], { default: true });
+    expect([r.index, r.ok, (r.value as string).length]).toEqual([1, true, 4 << 20]);
   });
 
   test('select across threads runs exactly one case: every value sent through a select arrives once, on the channel it reported', async () => {

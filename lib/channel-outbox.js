@@ -129,6 +129,12 @@ class Outbox {
     this.used = DATA;
   }
 
+  /** Native code just flushed the committed values, and gave the unused slots back if `gaveBack` (chanSelectTry). */
+  flushedNatively(gaveBack) {
+    this.flushedKeepingSlots();
+    if (gaveBack) this.holding = false;
+  }
+
   scheduleFlush() {
     if (this.flushing) return;
     this.flushing = true;
@@ -153,6 +159,11 @@ function flushOtherThan(outbox) {
   if (dirty !== null && dirty !== outbox) dirty.flush();
 }
 
+/** Before a native call that flushes the outboxes of its channels itself: another one of this thread goes in first. */
+function flushUnlessAmong(outboxes) {
+  if (dirty !== null && !outboxes.includes(dirty)) dirty.flush();
+}
+
 function outboxFor(id, state) {
   let o = outboxes.get(id);
   if (o === undefined) outboxes.set(id, (o = new Outbox(id, state)));
@@ -165,4 +176,4 @@ function forgetOutbox(id) {
   outboxes.delete(id);
 }
 
-module.exports = { outboxFor, forgetOutbox, flushOtherThan };
+module.exports = { outboxFor, forgetOutbox, flushOtherThan, flushUnlessAmong };

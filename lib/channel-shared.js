@@ -51,7 +51,7 @@ const { native, isolateId, waiters, newToken } = require('./runtime.js');
 const { ClosedError } = require('./errors.js');
 const { Waiter, DONE, EMPTY, RESOLVED, SEND, RECV, JOIN, abortError } = require('./channel-waiter.js');
 const { decode, encode, encodeInto, decodeAt, scratch } = require('./value-codec.js');
-const { outboxFor, forgetOutbox, flushOtherThan } = require('./channel-outbox.js');
+const { outboxFor, forgetOutbox, flushOtherThan, flushUnlessAmong } = require('./channel-outbox.js');
 
 const CLOSED = -1;
 const WOULD_BLOCK = -7;
@@ -408,29 +408,45 @@ class SharedCore {
  * for a send case on a closed channel, and DataCloneError.
  */
 function trySelectShared(list) {
-  const ops = [];
+  // Into the scratch buffer: [channel id, side] per case (u32), then [length][bytes] per send case's value.
   const values = [];
-  for (const { core, side, value } of list) {
-    if (side === SEND) values.push(encode(value));
-    // Earlier sends go in first; unused reserved slots go back, so that a send case can use them.
-    core.flushOut();
-    ops.push(core.id, side);
+  let size = 8 * list.length;
+  for (const { side, value } of list) {
+    if (side !== SEND) continue;
+    const v = encode(value);
+    values.push(v);
+    size += 4 + v.length;
   }
-  const b = scratch();
+  // This thread's earlier sends go in first (program order): native code flushes the outboxes of
+  // these channels (and gives back their unused slots where a send case can use them).
+  flushUnlessAmong(list.map((c) => c.core.outbox));
+  const b = scratch(size);
+  for (let k = 0; k < list.length; k++) {
+    b.writeUInt32LE(list[k].core.id, 8 * k);
+    b.writeUInt32LE(list[k].side, 8 * k + 4);
+  }
+  let at = 8 * list.length;
+  for (const v of values) {
+    b.writeUInt32LE(v.length, at);
+    v.copy(b, at + 4);
+    at += 4 + v.length;
+  }
   const token = newToken();
-  const r = native.chanSelectTry(isolateId, ops, values, b, token);
+  const r = native.chanSelectTry(isolateId, b, list.length, token);
+  // (A failed call flushed nothing.)
+  if (r < 0 && r !== TOO_BIG && r !== WOULD_BLOCK) throw list[0].core.statusError(r);
+  for (const { core, side } of list) if (core.outbox !== null) core.outbox.flushedNatively(side === SEND);
   if (r === WOULD_BLOCK) return null;
-  if (r < 0 && r !== TOO_BIG) throw list[0].core.statusError(r);
-  const at = b.readUInt32LE(0);
+  const k = b.readUInt32LE(0);
   const kind = b.readUInt32LE(4);
-  const { core, side } = list[at];
-  if (kind === SELECT_SENT) return { at, x: undefined };
+  const { core, side } = list[k];
+  if (kind === SELECT_SENT) return { at: k, x: undefined };
   if (kind === SELECT_CLOSED) {
     if (side === SEND) throw core.closedError();
-    return { at, x: DONE };
+    return { at: k, x: DONE };
   }
   const x = r === TOO_BIG ? decode(native.chanClaim(isolateId, core.id, token)) : decodeAt(b, SELECT_HEADER, SELECT_HEADER + r);
-  return { at, x };
+  return { at: k, x };
 }
 
 module.exports = { SharedCore, trySelectShared };

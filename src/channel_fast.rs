@@ -73,7 +73,7 @@ pub(crate) fn flush(e: &Entry, id: u32, iso: u32) -> bool {
 /// `keep`: the unused reserved slots stay with the thread (a flush before
 /// one of its own receives, so that a producer and a consumer on one thread
 /// do not give slots back and reserve them again for every value).
-fn flush_inner(e: &Entry, id: u32, iso: u32, keep: bool) -> bool {
+pub(crate) fn flush_inner(e: &Entry, id: u32, iso: u32, keep: bool) -> bool {
     let (values, credits) = {
         let mut a = e.attached.lock();
         let Some(at) = a.get_mut(&iso) else {

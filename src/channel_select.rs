@@ -4,9 +4,9 @@
 //! per case, which another thread could interleave with.
 
 use crate::channel::{deliver, entry, WOULD_BLOCK};
-use crate::channel_fast::{take_back_reserved, uint8_array, TOO_BIG};
+use crate::channel_fast::{flush_inner, take_back_reserved, uint8_array, TOO_BIG};
 use crate::status;
-use napi::bindgen_prelude::{Buffer, Unknown};
+use napi::bindgen_prelude::Unknown;
 use napi::{Env, JsValue};
 use napi_derive::napi;
 use threadkit_core::channel::{try_select, TryOp, TryResult};
@@ -18,43 +18,65 @@ const RESULT_VALUE: u32 = 1;
 const RESULT_CLOSED: u32 = 2;
 
 /// Runs the first ready case of a select with a default, in the given
-/// order, or none. `cases` is `[channel id, side (0 send, 1 receive)]` per
-/// case; `values` holds the serialized values of the send cases, in order.
-/// Returns `WOULD_BLOCK` if no case was ready; else writes `[case index,
-/// result (0 sent, 1 received, 2 closed)]` at the start of `scratch`, a
-/// received value after it, and returns the value's length (0 for no
-/// value), or `TOO_BIG` if the value did not fit: it is parked under
-/// `token` for `chan_claim` on that case's channel.
+/// order, or none. `scratch` holds `[channel id, side (0 send, 1 receive)]`
+/// (u32 each) for each of the `n` cases, then `[u32 length][bytes]` for each
+/// send case's serialized value, in order. Returns `WOULD_BLOCK` if no case
+/// was ready; else writes `[case index, result (0 sent, 1 received, 2
+/// closed)]` at the start of `scratch`, a received value after it, and
+/// returns the value's length (0 for no value), or `TOO_BIG` if the value
+/// did not fit: it is parked under `token` for `chan_claim` on that case's
+/// channel. It first flushes the calling thread's outboxes for these
+/// channels, as `chan_recv_batch` does.
 #[napi(catch_unwind)]
-pub fn chan_select_try(env: Env, iso: u32, cases: Vec<u32>, values: Vec<Buffer>, scratch: Unknown, token: u32) -> i32 {
+pub fn chan_select_try(env: Env, iso: u32, scratch: Unknown, n: u32, token: u32) -> i32 {
     let Some((ptr, cap)) = uint8_array(&env, scratch.raw()) else {
         return status::BAD_ARGUMENT;
     };
-    if !cases.len().is_multiple_of(2) || cap < HEADER || cap > i32::MAX as usize {
+    let n = n as usize;
+    if cap < HEADER.max(8 * n) || cap > i32::MAX as usize {
         return status::BAD_ARGUMENT;
     }
-    let mut ids = Vec::with_capacity(cases.len() / 2);
-    let mut entries = Vec::with_capacity(cases.len() / 2);
-    for pair in cases.chunks_exact(2) {
-        let Some(e) = entry(iso, pair[0]) else {
+    // Safety: `ptr` and `cap` describe the scratch `Uint8Array`, which the
+    // caller keeps alive for this synchronous call.
+    let input = unsafe { std::slice::from_raw_parts(ptr, cap) };
+    let u32_at = |at: usize| u32::from_le_bytes(input[at..at + 4].try_into().expect("4 bytes"));
+    let mut ids = Vec::with_capacity(n);
+    let mut entries = Vec::with_capacity(n);
+    let mut sides = Vec::with_capacity(n);
+    let mut at = 8 * n;
+    for k in 0..n {
+        let id = u32_at(8 * k);
+        let Some(e) = entry(iso, id) else {
             return status::NOT_ATTACHED;
         };
-        ids.push(pair[0]);
+        ids.push(id);
         entries.push(e);
-    }
-    let mut sends = values.iter();
-    let mut sides = Vec::with_capacity(entries.len());
-    for pair in cases.chunks_exact(2) {
-        sides.push(match pair[1] {
-            0 => match sends.next() {
-                Some(v) => Some(&v[..]),
-                None => return status::BAD_ARGUMENT,
-            },
-            _ => None,
+        sides.push(if u32_at(8 * k + 4) == 0 {
+            if at + 4 > cap || at + 4 + u32_at(at) as usize > cap {
+                return status::BAD_ARGUMENT;
+            }
+            let len = u32_at(at) as usize;
+            let value = input[at + 4..at + 4 + len].to_vec();
+            at += 4 + len;
+            Some(value)
+        } else {
+            None
         });
     }
+    // This thread's own sends on these channels go in first (program order).
+    // It keeps its unused slots, except where a send case could use them.
+    for (k, (e, &id)) in entries.iter().zip(&ids).enumerate() {
+        if ids[..k].contains(&id) {
+            continue;
+        }
+        let sends_here = ids
+            .iter()
+            .zip(&sides)
+            .any(|(&other, side)| other == id && side.is_some());
+        flush_inner(e, id, iso, !sends_here);
+    }
     let ops = || -> Vec<_> {
-        let to_op = |side: &Option<&[u8]>| side.map_or(TryOp::Recv, |v| TryOp::Send(v.to_vec()));
+        let to_op = |side: &Option<Vec<u8>>| side.as_ref().map_or(TryOp::Recv, |v| TryOp::Send(v.clone()));
         entries
             .iter()
             .zip(&sides)
@@ -79,6 +101,7 @@ pub fn chan_select_try(env: Env, iso: u32, cases: Vec<u32>, values: Vec<Buffer>,
     let Some((index, result)) = outcome else {
         return WOULD_BLOCK;
     };
+    // Safety: as for `input`, which is not used any more.
     let out = unsafe { std::slice::from_raw_parts_mut(ptr, cap) };
     let (kind, len) = match result {
         TryResult::Sent => (RESULT_SENT, 0),

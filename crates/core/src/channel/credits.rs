@@ -22,7 +22,54 @@
 //! not; it changes only under the lock of the owner's record, where flushes
 //! ([`Credits::settle`]) and take-backs run.
 
-use crate::sync::{AtomicI32, Ordering};
+use super::{Channel, Waiter, Wake};
+use crate::semaphore::StateWord;
+use crate::sync::{lock, AtomicI32, Ordering};
+
+/// The channel's side: slots are taken from its capacity and come back
+/// filled or unused.
+impl<V, W: StateWord> Channel<V, W> {
+    /// Promises up to `want` slots to a sender that will fill them later with
+    /// [`push_reserved`](Self::push_reserved) (values it batches on its own
+    /// thread). None while other senders are queued (no barging), none for a
+    /// rendezvous channel. `None` if closed.
+    pub fn reserve(&self, want: usize) -> Option<usize> {
+        let mut g = lock(&self.inner);
+        if g.closed {
+            return None;
+        }
+        if Self::senders_waiting(&g) {
+            return Some(0);
+        }
+        let used = self.buffered(&mut g) + g.reserved;
+        let grant = want.min(self.cap.saturating_sub(used));
+        g.reserved += grant;
+        Some(grant)
+    }
+
+    /// Fills one reserved slot with `value` (accepted even after a close: its
+    /// send completed before). Hands it to a queued receiver if there is one.
+    pub fn push_reserved(&self, value: V, mut deliver: impl FnMut(&Waiter, Wake) -> bool) {
+        let mut g = lock(&self.inner);
+        debug_assert!(g.reserved > 0);
+        g.reserved = g.reserved.saturating_sub(1);
+        g.unfinished += 1;
+        g.buf.push(value);
+        self.pump(&mut g, &mut deliver);
+        self.settle_closed(&mut g, &mut deliver);
+    }
+
+    /// Gives back `n` reserved slots that were not used.
+    pub fn release_reserved(&self, n: usize, mut deliver: impl FnMut(&Waiter, Wake) -> bool) {
+        if n == 0 {
+            return;
+        }
+        let mut g = lock(&self.inner);
+        g.reserved = g.reserved.saturating_sub(n);
+        self.pump(&mut g, &mut deliver);
+        self.settle_closed(&mut g, &mut deliver);
+    }
+}
 
 /// The slots one thread holds for its outbox (claimed or not).
 #[derive(Debug, Default)]

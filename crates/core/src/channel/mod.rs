@@ -45,9 +45,14 @@
 //!
 //! A select with a default decides at one moment across all its channels:
 //! see [`try_select`].
+//!
+//! Files: this one (the channel, sends, receives, close, dying threads),
+//! `select.rs` (groups and [`try_select`]), [`credits`] (slots reserved by
+//! sending threads), `tasks.rs` (`task_done`/`join`), `tests.rs`.
 
 pub mod credits;
 mod select;
+mod tasks;
 
 pub use select::{try_select, Group, TryOp, TryResult};
 
@@ -142,6 +147,8 @@ struct Inner<V> {
 /// See the module docs.
 pub struct Channel<V, W: StateWord = OwnedWord> {
     cap: usize,
+    /// Creation order: the order in which [`try_select`] locks channels.
+    rank: u64,
     /// The buffer's head word (see [`crate::seq_buffer`]), shared with JS.
     word: W,
     inner: Mutex<Inner<V>>,
@@ -158,8 +165,11 @@ impl<V, W: StateWord> Channel<V, W> {
     /// `unfinished` carries over the count of a queue that was local before;
     /// `word` must hold 0.
     pub fn with_word(cap: usize, unfinished: u64, word: W) -> Self {
+        // (std's atomic also under loom: not part of any model, only a number.)
+        static NEXT_RANK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Self {
             cap,
+            rank: NEXT_RANK.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             word,
             inner: Mutex::new(Inner {
                 buf: SeqBuffer::new(),
@@ -470,47 +480,6 @@ impl<V, W: StateWord> Channel<V, W> {
         g.buf.push_returned(v, in_slot);
     }
 
-    /// Promises up to `want` slots to a sender that will fill them later with
-    /// [`push_reserved`](Self::push_reserved) (values it batches on its own
-    /// thread). None while other senders are queued (no barging), none for a
-    /// rendezvous channel. `None` if closed.
-    pub fn reserve(&self, want: usize) -> Option<usize> {
-        let mut g = lock(&self.inner);
-        if g.closed {
-            return None;
-        }
-        if Self::senders_waiting(&g) {
-            return Some(0);
-        }
-        let used = self.buffered(&mut g) + g.reserved;
-        let grant = want.min(self.cap.saturating_sub(used));
-        g.reserved += grant;
-        Some(grant)
-    }
-
-    /// Fills one reserved slot with `value` (accepted even after a close: its
-    /// send completed before). Hands it to a queued receiver if there is one.
-    pub fn push_reserved(&self, value: V, mut deliver: impl FnMut(&Waiter, Wake) -> bool) {
-        let mut g = lock(&self.inner);
-        debug_assert!(g.reserved > 0);
-        g.reserved = g.reserved.saturating_sub(1);
-        g.unfinished += 1;
-        g.buf.push(value);
-        self.pump(&mut g, &mut deliver);
-        self.settle_closed(&mut g, &mut deliver);
-    }
-
-    /// Gives back `n` reserved slots that were not used.
-    pub fn release_reserved(&self, n: usize, mut deliver: impl FnMut(&Waiter, Wake) -> bool) {
-        if n == 0 {
-            return;
-        }
-        let mut g = lock(&self.inner);
-        g.reserved = g.reserved.saturating_sub(n);
-        self.pump(&mut g, &mut deliver);
-        self.settle_closed(&mut g, &mut deliver);
-    }
-
     /// Closed, drained, and nothing reserved: queued receivers get `Closed`.
     fn settle_closed(&self, g: &mut Inner<V>, deliver: &mut impl FnMut(&Waiter, Wake) -> bool) {
         if !g.closed || g.reserved > 0 || self.buffered(g) > 0 || g.buf.has_unslotted() {
@@ -575,31 +544,6 @@ impl<V, W: StateWord> Channel<V, W> {
             }
         }
         false
-    }
-
-    /// Marks one accepted value done. Returns the count left, or `None` if
-    /// nothing was unfinished.
-    pub fn task_done(&self, mut deliver: impl FnMut(&Waiter, Wake) -> bool) -> Option<u64> {
-        let mut g = lock(&self.inner);
-        if g.unfinished == 0 {
-            return None;
-        }
-        g.unfinished -= 1;
-        if g.unfinished == 0 {
-            while let Some(j) = g.joiners.pop_front() {
-                deliver(&j, Wake::Done);
-            }
-        }
-        Some(g.unfinished)
-    }
-
-    /// `None` if nothing is unfinished (join completes now), else queues.
-    pub fn join(&self, waiter: Waiter) -> Option<WaiterKey> {
-        let mut g = lock(&self.inner);
-        if g.unfinished == 0 {
-            return None;
-        }
-        Some(g.joiners.push_back(waiter))
     }
 
     /// A thread died: forget its waiters, and put values parked for it back

@@ -11,8 +11,8 @@
 //! close on the same channels.
 //!
 //! # Implementation details
-//! It locks every channel of the select (each once, in address order, so two
-//! selects cannot deadlock; no other path holds two channel locks) and
+//! It locks every channel of the select (each once, in creation order, so
+//! two selects cannot deadlock; no other path holds two channel locks) and
 //! freezes their buffers ([`SeqBuffer::freeze`](crate::seq_buffer::SeqBuffer::freeze)):
 //! JS receivers then cannot take values by themselves, so what a buffer
 //! holds changes only under its lock. Then it tries the cases one by one.
@@ -110,10 +110,9 @@ pub fn try_select<V, W: StateWord>(
     cases: Vec<(&Channel<V, W>, TryOp<V>)>,
     mut deliver: impl FnMut(usize, &Waiter, Wake) -> bool,
 ) -> Option<(usize, TryResult<V>)> {
-    let addr = |c: &Channel<V, W>| c as *const Channel<V, W> as usize;
     let mut chans: Vec<&Channel<V, W>> = cases.iter().map(|(c, _)| *c).collect();
-    chans.sort_by_key(|c| addr(c));
-    chans.dedup_by_key(|c| addr(c));
+    chans.sort_by_key(|c| c.rank);
+    chans.dedup_by_key(|c| c.rank);
     let mut guards: Vec<_> = chans.iter().map(|c| lock(&c.inner)).collect();
     for (c, g) in chans.iter().zip(guards.iter_mut()) {
         let waiting = Channel::<V, W>::senders_waiting(g);
@@ -121,7 +120,7 @@ pub fn try_select<V, W: StateWord>(
     }
     let mut result = None;
     for (i, (c, op)) in cases.into_iter().enumerate() {
-        let at = chans.iter().position(|x| addr(x) == addr(c)).expect("locked");
+        let at = chans.iter().position(|x| x.rank == c.rank).expect("locked");
         let g = &mut guards[at];
         let mut d = |w: &Waiter, k: Wake| deliver(i, w, k);
         let done = match op {
