@@ -251,7 +251,8 @@ function select(cases, options) {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new AbortError('select was aborted', { cause: signal.reason }));
     const order = shuffled(cases.length);
-    const r = options?.default === true ? pollAtOnce(cases, order) : poll(cases, order);
+    // (One case is tried at one moment anyway.)
+    const r = options?.default === true && cases.length > 1 ? pollAtOnce(cases, order) : poll(cases, order);
     if (r !== null) return Promise.resolve(r);
     if (options?.default === true) return Promise.resolve({ index: -1, value: undefined, ok: false });
     return new Promise((resolve, reject) => {
