@@ -789,7 +789,9 @@ export type TryReceiveResult<T> =
  *   cannot pass without copying it.
  * - A thread that dies while blocked in `send` or `receive` leaves the queue
  *   (its pending send never happens); a value handed to a receiver whose
- *   thread dies before taking it goes to the next receiver.
+ *   thread dies before taking it goes to the next receiver, first in line
+ *   (outside the buffer if the buffer is full: `length` never exceeds
+ *   `capacity`).
  * - A shared channel lives while at least one thread that uses it is alive and
  *   holds it; pass the handle to a worker while the creator still holds it.
  * - Across threads, a buffered `send` may resolve before other threads can
@@ -933,7 +935,11 @@ export interface SelectResult<T = unknown> {
  * await select([{ receive: ch }], { timeout: 100 });    // TimeoutError after 100 ms
  */
 export interface SelectOptions extends WaitOptions {
-  /** If true and no case is ready now, resolve at once with `{ index: -1 }` (Go's `default:`). */
+  /**
+   * If true and no case is ready now, resolve at once with `{ index: -1 }` (Go's `default:`).
+   * The decision holds at one moment, as in Go: the default runs only if at some moment during
+   * the call no case was ready, also while other threads use the channels.
+   */
   default?: boolean;
 }
 
@@ -946,6 +952,10 @@ export interface SelectOptions extends WaitOptions {
  * once. Works on shared channels across threads too; if any of the channels
  * is shared, the others become shared as well.
  *
+ * No cases is Go's `select {}`: with `{ default: true }` it resolves at once
+ * with `{ index: -1 }`; otherwise it never settles, unless its `timeout` or
+ * `signal` ends it (handy for a case list built at run time that may be empty).
+ *
  * @example
  * const r = await select([{ receive: results }, { send: jobs, value: job }], { timeout: 1000 });
  * if (r.index === 0) console.log('result', r.value);
@@ -955,6 +965,10 @@ export interface SelectOptions extends WaitOptions {
  * // non-blocking
  * const r = await select([{ receive: ch }], { default: true });
  * if (r.index === -1) console.log('nothing ready');
+ *
+ * @example
+ * // every channel still open, or none
+ * const r = await select(open.map((ch) => ({ receive: ch })), { timeout: 1000 });
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- cases may carry different types; name the result's type with `select<T>(...)`.
 export declare function select<T = any>(cases: ReadonlyArray<SelectCase<any>>, options?: SelectOptions): Promise<SelectResult<T>>;

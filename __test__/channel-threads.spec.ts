@@ -1,7 +1,7 @@
 // Channel and select across real worker threads: streams, many senders and
 // receivers, rendezvous, select, and threads that die mid-operation.
-import { Channel, select, DataCloneError, InvalidHandleError } from '../index.js';
-import { Workers, fixture, sleep, nextMessage, messageWhere, exitOf, within } from './helpers';
+import { Channel, AsyncQueue, select, DataCloneError, InvalidHandleError } from '../index.js';
+import { Workers, fixture, root, sleep, nextMessage, messageWhere, exitOf, within, until } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { participate } = require(fixture('channel-participant.js'));
@@ -196,6 +196,31 @@ describe('Channel across threads', () => {
     expect(ch.length).toBe(0);
   });
 
+  test.each(['Channel', 'AsyncQueue'] as const)(
+    'a %s of capacity 1 never holds 2 values when a receiver dies with a value handed to it',
+    async (kind) => {
+      const q = kind === 'Channel' ? new Channel<string>(1) : new AsyncQueue<string>({ maxSize: 1 });
+      const put = (v: string) => (q instanceof Channel ? q.send(v) : q.put(v));
+      const size = () => (q instanceof Channel ? q.length : q.size);
+      const stop = new SharedArrayBuffer(4);
+      const w = workers.start('channel-blocked.js', { channel: q.handle, op: 'receive-then-spin', stop, queue: kind === 'AsyncQueue' });
+      expect(await nextMessage(w)).toBe('blocked');
+      expect(await nextMessage(w)).toBe('spinning');
+      await within(put('A'), 10_000, 'put A'); // handed to the spinning worker, which cannot take it
+      await within(put('B'), 10_000, 'put B'); // fills the buffer
+      expect(size()).toBe(1);
+      const exited = exitOf(w);
+      await w.terminate();
+      await exited;
+      // 'A' comes back first in line, but outside the full buffer.
+      expect(size()).toBe(1);
+      expect(q instanceof Channel ? q.trySend('C') : q.tryPut('C')).toBe(false);
+      const take = () => within(q instanceof Channel ? q.receive() : q.get(), 10_000, 'take');
+      expect([await take(), await take()]).toEqual(['A', 'B']);
+      expect(size()).toBe(0);
+    },
+  );
+
   test('values whose send resolved are delivered even if the sending thread is terminated right after', async () => {
     const ch = new Channel<number>(100);
     const w = workers.start('channel-blocked.js', { channel: ch.handle, op: 'send-then-spin', count: 50 });
@@ -227,6 +252,21 @@ describe('Channel across threads', () => {
     const first = ch.receive();
     await w.terminate();
     expect([await first, await ch.receive(), await ch.receive(), await ch.receive()]).toEqual([0, 1, 2, undefined]);
+  });
+
+  test('select with a default over shared channels receives a value bigger than its scratch buffer', async () => {
+    const a = new Channel<string>(1);
+    const b = new Channel<string>(1);
+    void b.handle; // shared too: both cases go to one native call
+    const w = workers.eval(
+      `const { workerData, parentPort } = require('node:worker_threads');
+       const { Channel } = require(workerData.pkg);
+       Channel.from(workerData.a).send('x'.repeat(4 << 20)).then(() => parentPort.postMessage('sent'));`,
+      { pkg: root, a: a.handle },
+    );
+    expect(await nextMessage(w)).toBe('sent');
+    const r = await select([{ receive: b }, { receive: a }], { default: true });
+    expect([r.index, r.ok, (r.value as string).length]).toEqual([1, true, 4 << 20]);
   });
 
   test('select across threads runs exactly one case: every value sent through a select arrives once, on the channel it reported', async () => {
@@ -271,6 +311,45 @@ describe('Channel across threads', () => {
     expect(() => Channel.from(handle)).toThrow(InvalidHandleError);
     expect(() => Channel.from(handle)).toThrow(/does not match a live shared Channel/);
   });
+
+  test.each(['trySend', 'select with a default'] as const)(
+    'a %s finds the room another thread reserved and left unused: it takes those slots back',
+    async (how) => {
+      const ch = new Channel<string>(3);
+      const other = new Channel<string>(); // a second shared channel, never ready for a send
+      void other.handle;
+      await ch.send('a');
+      expect(ch.length).toBe(1);
+      const flag = new Int32Array(new SharedArrayBuffer(4));
+      const w = workers.start('channel-reserve-then-block.js', { channel: ch.handle, flag: flag.buffer });
+      await until(() => Atomics.load(flag, 0) === 1, "the worker's send");
+      // The worker's send reserved both free slots and used one; its event loop is blocked, so it
+      // holds the other, and its value is still in its outbox.
+      expect(ch.length).toBe(1);
+      if (how === 'trySend') expect(ch.trySend('b')).toBe(true);
+      else
+        expect(
+          (
+            await select(
+              [
+                { send: other, value: 'x' },
+                { send: ch, value: 'b' },
+              ],
+              { default: true },
+            )
+          ).index,
+        ).toBe(1);
+      // The worker finds its unused slot gone: its next send reserves again and waits for room.
+      const done = messageWhere(w, (m) => m === 'done');
+      Atomics.store(flag, 0, 2);
+      Atomics.notify(flag, 0);
+      const got: (string | undefined)[] = [];
+      for (let i = 0; i < 4; i++) got.push(await within(ch.receive(), 10_000, `receive #${i}`));
+      await done;
+      expect(got.sort()).toEqual(['a', 'b', 'w', 'w2']);
+      expect(ch.length).toBe(0);
+    },
+  );
 
   test('slots reserved by a thread whose send failed are given back (close still ends the stream)', async () => {
     const ch = new Channel<number>(8);

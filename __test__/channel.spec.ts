@@ -237,6 +237,21 @@ describe.each(modes)('Channel (%s mode)', (_mode, prep) => {
     expect(a.length).toBe(0);
   });
 
+  test("select with a default over several channels: sees this thread's earlier sends, sends into room, answers for closed channels", async () => {
+    const a = prep(new Channel<number>(2));
+    const b = prep(new Channel<number>(2));
+    expect(a.trySend(1)).toBe(true); // (shared mode: still batched on this thread)
+    expect(await select([{ receive: b }, { receive: a }], { default: true })).toEqual({ index: 1, value: 1, ok: true });
+    expect(b.trySend(2)).toBe(true); // reserves slots for this thread: they are room for its own send case
+    expect(await select([{ receive: a }, { send: b, value: 3 }], { default: true })).toEqual({ index: 1, value: undefined, ok: true });
+    expect(b.length).toBe(2);
+    expect((await select([{ receive: a }, { send: b, value: 4 }], { default: true })).index).toBe(-1);
+    expect([b.tryReceive().value, b.tryReceive().value]).toEqual([2, 3]);
+    b.close();
+    expect(await select([{ receive: a }, { receive: b }], { default: true })).toEqual({ index: 1, value: undefined, ok: false });
+    await expect(select([{ receive: a }, { send: b, value: 5 }], { default: true })).rejects.toBeInstanceOf(ClosedError);
+  });
+
   test('select waits, and the losing cases leave their queues', async () => {
     const a = prep(new Channel<number>());
     const b = prep(new Channel<number>());
@@ -454,10 +469,47 @@ describe('Channel bad input', () => {
 
   test('select with bad cases rejects with a TypeError', async () => {
     const ch = new Channel<number>();
-    await expect(select([] as never)).rejects.toThrow(TypeError);
+    await expect(select('x' as never)).rejects.toThrow(/array of cases.*got "x"/);
+    await expect(select(undefined as never)).rejects.toThrow(TypeError);
     await expect(select([{ receive: {} as Channel<number> }])).rejects.toThrow(/case 0/);
     await expect(select([{ receive: ch, send: ch, value: 1 } as never])).rejects.toThrow(TypeError);
     await expect(select([{ receive: ch }], { default: 'yes' } as never)).rejects.toThrow(TypeError);
+  });
+
+  test('select with a default over a shared and a local channel: either may run, and the local one stays local', async () => {
+    const shared = new Channel<string>(4);
+    void shared.handle;
+    const local = new Channel<string>(4);
+    expect(local.trySend('l')).toBe(true);
+    expect(await select([{ receive: shared }, { receive: local }], { default: true })).toEqual({ index: 1, value: 'l', ok: true });
+    expect(shared.trySend('s')).toBe(true);
+    expect(await select([{ receive: shared }, { receive: local }], { default: true })).toEqual({ index: 0, value: 's', ok: true });
+    expect((await select([{ receive: shared }, { receive: local }], { default: true })).index).toBe(-1);
+    // Both ready: each is picked some of the time (fair).
+    const seen = new Set<number>();
+    for (let i = 0; i < 200 && seen.size < 2; i++) {
+      shared.trySend('s');
+      local.trySend('l');
+      const r = await select([{ receive: shared }, { receive: local }], { default: true });
+      seen.add(r.index);
+      (r.index === 0 ? local : shared).tryReceive();
+    }
+    expect([...seen].sort()).toEqual([0, 1]);
+    const obj = { same: true };
+    local.trySend(obj as never);
+    expect((await select([{ receive: shared }, { receive: local }], { default: true })).value).toBe(obj); // by reference: still local
+  });
+
+  test("select with no cases is Go's select {}: it runs its default, else waits until its timeout or abort", async () => {
+    expect(await select([], { default: true })).toEqual({ index: -1, value: undefined, ok: false });
+    await expect(select([], { timeout: 5 })).rejects.toBeInstanceOf(TimeoutError);
+    const ac = new AbortController();
+    const aborted = select([], { signal: ac.signal });
+    ac.abort();
+    await expect(aborted).rejects.toBeInstanceOf(AbortError);
+    const forever = track(select([]));
+    await sleep(20);
+    expect(forever.settled).toBe(false);
   });
 
   test('from() refuses what is not a live Channel handle', () => {

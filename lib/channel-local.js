@@ -104,6 +104,12 @@ class LocalCore {
     return this.closed ? DONE : EMPTY;
   }
 
+  /** Would a try on `side` complete now (a send case on a closed channel completes by failing)? */
+  ready(side) {
+    if (side === SEND) return this.closed || this.recvs.head !== null || this.size < this.cap;
+    return this.size > 0 || this.sends.head !== null || this.closed;
+  }
+
   trySend(value) {
     if (this.closed) throw this.closedError();
     return this.offer(value);

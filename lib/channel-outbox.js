@@ -5,8 +5,12 @@
  * one outbox and one count of reserved slots per thread and channel).
  *
  * Slots are reserved in bulk (`chanFlush(id, CREDITS)`); while this thread
- * holds one, a send encodes its value straight into the outbox, a
- * SharedArrayBuffer that native code can read, and resolves at once. The
+ * holds one, a send claims it (a compare-and-swap on the outbox's `avail`
+ * word), encodes its value straight into the outbox, a SharedArrayBuffer
+ * that native code can read, and resolves at once. Another thread's
+ * `trySend` that finds the channel full may take back the slots not claimed
+ * yet (crates/core/src/channel/credits.rs): a send here then finds none and
+ * reserves again, or takes the native path. The
  * value is counted there last (`count`, an Int32 stored after the bytes), so
  * a thread terminated at any moment leaves either a whole value, which native
  * code delivers, or none, and then that send had not resolved. The outbox
@@ -15,8 +19,9 @@
  * of the current event-loop turn at the latest, when unused slots are given
  * back too.
  *
- * Layout: bytes 0..4 the committed count, from byte 8 `[u32 length][bytes]`
- * per value (see `Outbox` in src/channel.rs).
+ * Layout: bytes 0..4 the committed count, 4..8 the unclaimed reserved
+ * slots, from byte 8 `[u32 length][bytes]` per value (see `Outbox` in
+ * src/channel_fast.rs).
  */
 
 const { native, isolateId } = require('./runtime.js');
@@ -33,10 +38,12 @@ class Outbox {
     /** The channel's state words; [1] is 1 once it is closed. */
     this.state = state;
     this.u8 = null;
-    this.count = null;
+    /** [0]: committed values, [1]: reserved slots not claimed yet (native code may take them back). */
+    this.words = null;
     this.committed = 0;
     this.used = DATA;
-    this.credits = 0;
+    /** Slots were reserved since the last flush (some may be claimed, or taken back). */
+    this.holding = false;
     this.flushing = false;
   }
 
@@ -55,21 +62,32 @@ class Outbox {
     // At most one outbox of this thread holds values: another one goes in
     // first, so sends on different channels land in program order.
     flushOtherThan(this);
-    if (this.credits === 0 && !this.reserve(closedError)) return false;
+    if (!this.claim() && !(this.reserve(closedError) && this.claim())) return false;
     let at = this.used;
     let n = encodeTo(value, this.u8, at + 4);
     if (n < 0) {
-      if (at === DATA || !this.reserve(closedError)) return false; // too big, or no slot
+      // Too big for what is left: flush (the claimed slot goes back with the unused ones) and start over.
+      if (at === DATA || !(this.reserve(closedError) && this.claim())) return false;
       at = this.used;
       n = encodeTo(value, this.u8, at + 4);
-      if (n < 0) return false;
+      if (n < 0) return false; // the claimed slot goes back at the next flush
     }
     this.u8.writeUInt32LE(n, at);
     this.used = at + 4 + n;
-    this.credits--;
-    Atomics.store(this.count, 0, ++this.committed);
+    Atomics.store(this.words, 0, ++this.committed);
     dirty = this;
     return true;
+  }
+
+  /** Takes one reserved slot; false if none is left (used, or taken back by another thread). */
+  claim() {
+    const words = this.words;
+    if (words === null) return false;
+    for (;;) {
+      const c = Atomics.load(words, 1);
+      if (c <= 0) return false;
+      if (Atomics.compareExchange(words, 1, c, c - 1) === c) return true;
+    }
   }
 
   /** Flushes, then reserves new slots; false if none. */
@@ -78,10 +96,10 @@ class Outbox {
     const r = native.chanFlush(isolateId, this.id, CREDITS);
     this.committed = 0;
     this.used = DATA;
-    this.credits = r > 0 ? r : 0;
+    this.holding = r > 0;
     if (r === CLOSED) throw closedError();
-    if (this.credits > 0) this.scheduleFlush();
-    return this.credits > 0;
+    if (this.holding) this.scheduleFlush();
+    return this.holding;
   }
 
   create() {
@@ -90,25 +108,31 @@ class Outbox {
     const r = native.chanOutbox(isolateId, this.id, u8);
     if (r !== 0) throw new Error(`threadkit: could not set up a channel outbox (status ${r})`);
     this.u8 = u8;
-    this.count = new Int32Array(sab, 0, 1);
+    this.words = new Int32Array(sab, 0, 2);
   }
 
   /** Moves the committed values into the channel and gives back unused slots. */
   flush() {
     if (dirty === this) dirty = null;
-    if (this.committed === 0 && this.credits === 0) return;
+    if (this.committed === 0 && !this.holding) return;
     native.chanFlush(isolateId, this.id, 0);
     this.committed = 0;
     this.used = DATA;
-    this.credits = 0;
+    this.holding = false;
   }
 
   /** Native code just flushed the committed values and kept the unused slots (chanRecvBatch). */
   flushedKeepingSlots() {
-    // `credits` already went down by one per committed value.
+    // The unclaimed slots stay in `words[1]`.
     if (dirty === this) dirty = null;
     this.committed = 0;
     this.used = DATA;
+  }
+
+  /** Native code just flushed the committed values, and gave the unused slots back if `gaveBack` (chanSelectTry). */
+  flushedNatively(gaveBack) {
+    this.flushedKeepingSlots();
+    if (gaveBack) this.holding = false;
   }
 
   scheduleFlush() {
@@ -135,6 +159,11 @@ function flushOtherThan(outbox) {
   if (dirty !== null && dirty !== outbox) dirty.flush();
 }
 
+/** Before a native call that flushes the outboxes of its channels itself: another one of this thread goes in first. */
+function flushUnlessAmong(outboxes) {
+  if (dirty !== null && !outboxes.includes(dirty)) dirty.flush();
+}
+
 function outboxFor(id, state) {
   let o = outboxes.get(id);
   if (o === undefined) outboxes.set(id, (o = new Outbox(id, state)));
@@ -147,4 +176,4 @@ function forgetOutbox(id) {
   outboxes.delete(id);
 }
 
-module.exports = { outboxFor, forgetOutbox, flushOtherThan };
+module.exports = { outboxFor, forgetOutbox, flushOtherThan, flushUnlessAmong };

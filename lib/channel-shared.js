@@ -38,9 +38,11 @@
  *   channel, and at the end of the current event-loop turn; if the thread
  *   dies first, native code delivers what it committed. So a value sent on
  *   one thread reaches receivers on other threads at the latest at the end
- *   of the sender's current turn; reserved slots count as full, and after
- *   `close()` receivers wait for values still on their way in reserved
- *   slots before they see the end.
+ *   of the sender's current turn; reserved slots count as full (but a
+ *   `trySend`, or a select with a default, that finds the channel full
+ *   takes back the slots other threads reserved and have not used: see
+ *   channel-outbox.js), and after `close()` receivers wait for values still
+ *   on their way in reserved slots before they see the end.
  * AsyncQueue does not batch sends (its `join` counts items when they enter
  * the shared core).
  */
@@ -48,8 +50,8 @@
 const { native, isolateId, waiters, newToken } = require('./runtime.js');
 const { ClosedError } = require('./errors.js');
 const { Waiter, DONE, EMPTY, RESOLVED, SEND, RECV, JOIN, abortError } = require('./channel-waiter.js');
-const { decode, encodeInto, decodeAt, scratch } = require('./value-codec.js');
-const { outboxFor, forgetOutbox, flushOtherThan } = require('./channel-outbox.js');
+const { decode, encode, encodeInto, decodeAt, scratch } = require('./value-codec.js');
+const { outboxFor, forgetOutbox, flushOtherThan, flushUnlessAmong } = require('./channel-outbox.js');
 
 const CLOSED = -1;
 const WOULD_BLOCK = -7;
@@ -60,11 +62,16 @@ const TOO_BIG = -11;
 const QUEUED_BASE = -1000000;
 /** Head word layout (crates/core/src/seq_buffer.rs). */
 const SENDERS_WAITING = 1;
-const RETURNED = 2;
+/** JS must not take by itself: values were given back, or a select with a default is deciding. */
+const NATIVE_ONLY = 2;
 const SEQ_MASK = (1 << 29) - 1;
 /** Copies fetched per native receive, for later takes without a native call. */
 const BATCH = 64;
 const HEADER = 12;
+/** chanSelectTry: bytes before the received value, and its result kinds. */
+const SELECT_HEADER = 8;
+const SELECT_SENT = 0;
+const SELECT_CLOSED = 2;
 
 /** receiveNative's answer when the receiver was queued (never a user value). */
 class Queued {
@@ -99,7 +106,7 @@ class SharedCore {
     this.what = what;
     this.shared = true;
     this.state = state;
-    /** [0]: the buffer's head word, `seq << 2 | RETURNED | SENDERS_WAITING`; [1]: 1 once closed. */
+    /** [0]: the buffer's head word, `seq << 2 | NATIVE_ONLY | SENDERS_WAITING`; [1]: 1 once closed. */
     this.word = new Int32Array(state);
     /** Copies of buffered values `{ bytes, offs, seq, count }` (see takeCopy). */
     this.inbox = null;
@@ -164,10 +171,12 @@ class SharedCore {
   takeCopy() {
     const inbox = this.inbox;
     if (inbox === null) return EMPTY;
+    // This thread's earlier sends on other channels go in first (program order).
+    flushOtherThan(this.outbox);
     const word = this.word;
     for (;;) {
       const s = Atomics.load(word, 0);
-      if ((s & RETURNED) !== 0) break;
+      if ((s & NATIVE_ONLY) !== 0) break;
       const h = s >>> 2;
       const i = (h - inbox.seq) & SEQ_MASK;
       if (i >= inbox.count) break;
@@ -389,4 +398,55 @@ class SharedCore {
   }
 }
 
-module.exports = { SharedCore };
+/**
+ * A select with a default over shared channels: runs the first ready case
+ * of `list` (`{ core, side, value }`, in order), deciding over all their
+ * channels at one moment in one native call (another thread could act
+ * between two separate tries: crates/core/src/channel/select.rs). Returns
+ * `{ at, x }` (`at`: position in `list`; `x`: the received value, DONE, or
+ * undefined for a send), or null if no case was ready. Throws ClosedError
+ * for a send case on a closed channel, and DataCloneError.
+ */
+function trySelectShared(list) {
+  // Into the scratch buffer: [channel id, side] per case (u32), then [length][bytes] per send case's value.
+  const values = [];
+  let size = 8 * list.length;
+  for (const { side, value } of list) {
+    if (side !== SEND) continue;
+    const v = encode(value);
+    values.push(v);
+    size += 4 + v.length;
+  }
+  // This thread's earlier sends go in first (program order): native code flushes the outboxes of
+  // these channels (and gives back their unused slots where a send case can use them).
+  flushUnlessAmong(list.map((c) => c.core.outbox));
+  const b = scratch(size);
+  for (let k = 0; k < list.length; k++) {
+    b.writeUInt32LE(list[k].core.id, 8 * k);
+    b.writeUInt32LE(list[k].side, 8 * k + 4);
+  }
+  let at = 8 * list.length;
+  for (const v of values) {
+    b.writeUInt32LE(v.length, at);
+    v.copy(b, at + 4);
+    at += 4 + v.length;
+  }
+  const token = newToken();
+  const r = native.chanSelectTry(isolateId, b, list.length, token);
+  // (A failed call flushed nothing.)
+  if (r < 0 && r !== TOO_BIG && r !== WOULD_BLOCK) throw list[0].core.statusError(r);
+  for (const { core, side } of list) if (core.outbox !== null) core.outbox.flushedNatively(side === SEND);
+  if (r === WOULD_BLOCK) return null;
+  const k = b.readUInt32LE(0);
+  const kind = b.readUInt32LE(4);
+  const { core, side } = list[k];
+  if (kind === SELECT_SENT) return { at: k, x: undefined };
+  if (kind === SELECT_CLOSED) {
+    if (side === SEND) throw core.closedError();
+    return { at: k, x: DONE };
+  }
+  const x = r === TOO_BIG ? decode(native.chanClaim(isolateId, core.id, token)) : decodeAt(b, SELECT_HEADER, SELECT_HEADER + r);
+  return { at: k, x };
+}
+
+module.exports = { SharedCore, trySelectShared };

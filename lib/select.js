@@ -6,7 +6,9 @@
  * 1. Poll: try every case once, in a random order (so that when several are
  *    ready, each is picked with equal chance, as in Go). The first that
  *    completes is the result. With `default: true`, if none is ready the
- *    select completes at once with index -1.
+ *    select completes at once with index -1; that decision must hold at one
+ *    moment (Go), so the shared channels' cases are then tried in one native
+ *    call that sees all of them at once (`pollAtOnce`).
  * 2. Wait: queue one waiter per case, all in one group. The first waiter to
  *    complete wins and the others are taken out of their queues.
  *    - Local channels: everything is synchronous on this thread, so the
@@ -24,9 +26,10 @@
 const { native } = require('./runtime.js');
 const { ChannelBase, setSelectRestarter } = require('./channel.js');
 const { Waiter, DONE, EMPTY, SEND, RECV } = require('./channel-waiter.js');
+const { trySelectShared } = require('./channel-shared.js');
 const { encode } = require('./value-codec.js');
 const { AbortError, TimeoutError } = require('./errors.js');
-const { validateWaitOptions } = require('./validate.js');
+const { validateWaitOptions, describe } = require('./validate.js');
 const { waitsForever, startWaitTimer, stopWaitTimer } = require('./wait-timer.js');
 const { startAbortListener, stopAbortListener } = require('./abort-listeners.js');
 
@@ -89,8 +92,8 @@ function shuffled(n) {
 }
 
 function checkCases(cases) {
-  if (!Array.isArray(cases) || cases.length === 0) {
-    throw new TypeError('select() needs a non-empty array of cases like { receive: channel } or { send: channel, value }');
+  if (!Array.isArray(cases)) {
+    throw new TypeError(`select() needs an array of cases like { receive: channel } or { send: channel, value }, got ${describe(cases)}`);
   }
   const isChannel = (c) => c instanceof ChannelBase && c.kind === 'Channel';
   cases.forEach((c, i) => {
@@ -102,13 +105,74 @@ function checkCases(cases) {
 /** Tries the cases once in `order`; a result, or null if none is ready. */
 function poll(cases, order) {
   for (const i of order) {
-    const c = cases[i];
-    if (c.receive !== undefined) {
-      const x = ChannelBase.coreOf(c.receive).tryReceive();
-      if (x !== EMPTY) return result(i, RECV, x);
-    } else if (ChannelBase.coreOf(c.send).trySend(c.value)) return result(i, SEND);
+    const r = tryCase(cases, i);
+    if (r !== null) return r;
   }
   return null;
+}
+
+function tryCase(cases, i) {
+  const c = cases[i];
+  if (c.receive !== undefined) {
+    const x = ChannelBase.coreOf(c.receive).tryReceive();
+    if (x !== EMPTY) return result(i, RECV, x);
+  } else if (ChannelBase.coreOf(c.send).trySend(c.value)) return result(i, SEND);
+  return null;
+}
+
+const sideOf = (c) => (c.receive !== undefined ? RECV : SEND);
+const coreOfCase = (c) => ChannelBase.coreOf(c.receive ?? c.send);
+
+/**
+ * poll() for a select with a default: a result, or null if there was one
+ * moment at which no case was ready. Local channels change only on this
+ * thread, so trying them one by one is exact; shared ones may change on
+ * other threads between two tries, so all of them that the order reaches
+ * are tried in one native call. A shared receive first in line may take a
+ * value it holds a copy of (one compare-and-swap: it is ready then).
+ */
+function pollAtOnce(cases, order) {
+  let i = 0;
+  for (; i < order.length; i++) {
+    const k = order[i];
+    const c = cases[k];
+    const core = coreOfCase(c);
+    if (core.shared) {
+      if (c.receive !== undefined) {
+        const x = core.takeCopy();
+        if (x !== EMPTY) return result(k, RECV, x);
+      }
+      break;
+    }
+    if (c.receive !== undefined) {
+      const x = core.tryReceive();
+      if (x !== EMPTY) return result(k, RECV, x);
+    } else if (core.trySend(c.value)) return result(k, SEND);
+  }
+  if (i === order.length) return null;
+  // The shared cases before the first ready local one (which runs only if none of them does).
+  const list = [];
+  const at = [];
+  let local = -1;
+  for (; i < order.length && local === -1; i++) {
+    const c = cases[order[i]];
+    const core = coreOfCase(c);
+    if (!core.shared) {
+      if (core.ready(sideOf(c))) local = order[i];
+    } else {
+      list.push({ core, side: sideOf(c), value: c.value });
+      at.push(order[i]);
+    }
+  }
+  if (list.length === 1) {
+    // One shared channel: a single try is already one moment (and keeps its fast paths).
+    const r = tryCase(cases, at[0]);
+    if (r !== null) return r;
+  } else if (list.length > 1) {
+    const r = trySelectShared(list);
+    if (r !== null) return result(at[r.at], list[r.at].side, r.x);
+  }
+  return local === -1 ? null : tryCase(cases, local);
 }
 
 /** Queues one waiter per case (phase 2). */
@@ -188,13 +252,15 @@ function select(cases, options) {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new AbortError('select was aborted', { cause: signal.reason }));
     const order = shuffled(cases.length);
-    const r = poll(cases, order);
+    // (One case is tried at one moment anyway.)
+    const r = options?.default === true && cases.length > 1 ? pollAtOnce(cases, order) : poll(cases, order);
     if (r !== null) return Promise.resolve(r);
     if (options?.default === true) return Promise.resolve({ index: -1, value: undefined, ok: false });
     return new Promise((resolve, reject) => {
       const group = new SelectGroup(cases, resolve, reject);
       try {
-        register(group, order);
+        // No cases: waits for ever, like Go's `select {}` (only a timeout or an abort ends it).
+        if (cases.length > 0) register(group, order);
       } catch (err) {
         group.lose(err);
         return;

@@ -40,8 +40,9 @@ const MAX_OBJECTS = 32;
 
 let buf = Buffer.allocUnsafeSlow(64 * 1024);
 
-function scratch() {
-  return buf;
+/** The per-thread scratch buffer, grown to at least `n` bytes. */
+function scratch(n = 0) {
+  return n > buf.length ? ensure(n) : buf;
 }
 
 function ensure(n) {

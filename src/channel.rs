@@ -27,6 +27,7 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicI32;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock};
+use threadkit_core::channel::credits::Credits;
 use threadkit_core::channel::{Channel, Group, RecvOutcome, SendOutcome, Side, Waiter, Wake, UNBOUNDED};
 use threadkit_core::StateWord;
 
@@ -77,7 +78,7 @@ pub(crate) struct Attached {
     /// Where this thread batches the values it sends (see `chan_outbox`).
     pub(crate) outbox: Option<Outbox>,
     /// Slots reserved for this thread's outbox.
-    pub(crate) credits: usize,
+    pub(crate) credits: Credits,
 }
 
 static CHANNELS: LazyLock<RwLock<HashMap<u32, Arc<Entry>>>> = LazyLock::new(Default::default);
@@ -150,7 +151,7 @@ pub fn chan_open(env: Env, iso: u32, id: u32, cap: i64, creating: bool, unfinish
         slot.insert(Attached {
             state_ref,
             outbox: None,
-            credits: 0,
+            credits: Credits::default(),
         });
     }
     0

@@ -6,19 +6,21 @@
 //! outbox in shared memory that native code flushes, also when the thread
 //! dies.
 
-use crate::channel::{deliver, entry, group, queued, send_status, Entry, GROUP_FIRED, WOULD_BLOCK};
+use crate::channel::{deliver, entry, group, queued, send_status, Attached, Entry, GROUP_FIRED, WOULD_BLOCK};
 use crate::shared_memory::StrongRef;
 use crate::status;
 use napi::bindgen_prelude::Unknown;
 use napi::{Env, JsValue};
 use napi_derive::napi;
 use std::sync::atomic::AtomicI32;
-use threadkit_core::channel::{RecvOutcome, Waiter};
+use threadkit_core::channel::{RecvOutcome, SendOutcome, Waiter};
 
 /// A `SharedArrayBuffer` (as a `Uint8Array`) in which the owning thread's JS
 /// appends sent values without a native call: bytes 0..4 hold the number of
-/// committed values (an `Int32`, stored last, after the value's bytes), then
-/// from byte 8 each value as `[u32 length][bytes]`. Native code reads it when
+/// committed values (an `Int32`, stored last, after the value's bytes),
+/// bytes 4..8 the reserved slots not claimed yet (an `Int32`, see
+/// `threadkit_core::channel::credits`), then from byte 8 each value as
+/// `[u32 length][bytes]`. Native code reads it when
 /// that thread flushes, detaches or dies, so a value whose send resolved is
 /// never lost, even if the thread is terminated before it flushed.
 pub(crate) struct Outbox {
@@ -32,6 +34,13 @@ unsafe impl Send for Outbox {}
 const OUTBOX_DATA: usize = 8;
 
 impl Outbox {
+    /// The reserved slots that the owner's JS has not claimed yet.
+    pub(crate) fn avail(&self) -> &AtomicI32 {
+        // Safety: `chan_outbox` checked that the buffer is 4-aligned and at
+        // least OUTBOX_DATA (8) bytes long, and `buf_ref` keeps it alive.
+        unsafe { &*(self.ptr.add(4) as *const AtomicI32) }
+    }
+
     /// The committed values, oldest first; resets the count.
     fn take(&self) -> Vec<Vec<u8>> {
         let count_word = unsafe { &*(self.ptr as *const AtomicI32) };
@@ -64,28 +73,40 @@ pub(crate) fn flush(e: &Entry, id: u32, iso: u32) -> bool {
 /// `keep`: the unused reserved slots stay with the thread (a flush before
 /// one of its own receives, so that a producer and a consumer on one thread
 /// do not give slots back and reserve them again for every value).
-fn flush_inner(e: &Entry, id: u32, iso: u32, keep: bool) -> bool {
+pub(crate) fn flush_inner(e: &Entry, id: u32, iso: u32, keep: bool) -> bool {
     let (values, credits) = {
         let mut a = e.attached.lock();
         let Some(at) = a.get_mut(&iso) else {
             return false;
         };
-        let values = at.outbox.as_ref().map(Outbox::take).unwrap_or_default();
-        let credits = if keep {
-            let used = values.len().min(at.credits);
-            at.credits -= used;
-            used
-        } else {
-            std::mem::take(&mut at.credits)
+        let Some(outbox) = at.outbox.as_ref() else {
+            return true;
         };
-        (values, credits)
+        let values = outbox.take();
+        let (fill, unused) = at.credits.settle(values.len(), keep, outbox.avail());
+        (values.into_iter().take(fill), unused)
     };
-    let unused = credits.saturating_sub(values.len());
-    for v in values.into_iter().take(credits) {
+    for v in values {
         e.chan.push_reserved(v, deliver(id));
     }
-    e.chan.release_reserved(unused, deliver(id));
+    e.chan.release_reserved(credits, deliver(id));
     true
+}
+
+/// Takes back the reserved slots that threads other than `iso` hold for
+/// their outboxes and have not used, so that `iso`'s try-send does not fail
+/// on a channel with room (see `threadkit_core::channel::credits`). Returns
+/// false if there were none.
+pub(crate) fn take_back_reserved(e: &Entry, id: u32, iso: u32) -> bool {
+    let n: usize = {
+        let mut a = e.attached.lock();
+        a.iter_mut()
+            .filter(|(owner, _)| **owner != iso)
+            .filter_map(|(_, at)| Some(at.credits.take_back(at.outbox.as_ref()?.avail())))
+            .sum()
+    };
+    e.chan.release_reserved(n, deliver(id));
+    n > 0
 }
 
 // A Buffer argument plus an external Buffer result cost ~2 µs per value
@@ -94,12 +115,12 @@ fn flush_inner(e: &Entry, id: u32, iso: u32, keep: bool) -> bool {
 /// Returned by `chan_recv_batch`/`chan_claim_raw` when the value does not fit
 /// in the scratch buffer: it is parked under `(thread, token)`; take it with
 /// `chan_claim`.
-const TOO_BIG: i32 = -11;
+pub(crate) const TOO_BIG: i32 = -11;
 /// `chan_recv_batch` queued the receiver: the result is `QUEUED_BASE - key`.
 const QUEUED_BASE: i32 = -1_000_000;
 
 /// Data pointer and length of a `Uint8Array` (or Buffer).
-fn uint8_array(env: &Env, value: napi::sys::napi_value) -> Option<(*mut u8, usize)> {
+pub(crate) fn uint8_array(env: &Env, value: napi::sys::napi_value) -> Option<(*mut u8, usize)> {
     use napi::sys;
     let mut is_typed = false;
     unsafe {
@@ -156,7 +177,18 @@ pub fn chan_send_raw(env: Env, iso: u32, id: u32, scratch: Unknown, len: u32, to
     };
     let value = unsafe { std::slice::from_raw_parts(ptr, len as usize) }.to_vec();
     let waiter = (token != 0).then(|| Waiter::new(iso, token, group));
-    send_status(&env, iso, e.chan.send(value, waiter, deliver(id)))
+    if waiter.is_some() {
+        return send_status(&env, iso, e.chan.send(value, waiter, deliver(id)));
+    }
+    // A try-send: slots other threads reserved and left unused count as room.
+    let outcome = match e.chan.try_send(value, deliver(id)) {
+        Err(value) if take_back_reserved(&e, id, iso) => {
+            e.chan.try_send(value, deliver(id)).unwrap_or(SendOutcome::Full)
+        }
+        Err(_) => SendOutcome::Full,
+        Ok(outcome) => outcome,
+    };
+    send_status(&env, iso, outcome)
 }
 
 /// `chan_claim` into `scratch`: the length, `TOO_BIG`, or `NOT_ATTACHED` if
@@ -294,13 +326,26 @@ pub fn chan_flush(iso: u32, id: u32, want: u32) -> i32 {
     if want == 0 {
         return 0;
     }
-    match e.chan.reserve(want as usize) {
-        None => status::CLOSED,
-        Some(granted) => {
-            if let Some(at) = e.attached.lock().get_mut(&iso) {
-                at.credits = granted;
+    let Some(reserved) = e.chan.reserve(want as usize) else {
+        return status::CLOSED;
+    };
+    let granted = {
+        let mut a = e.attached.lock();
+        match a.get_mut(&iso) {
+            Some(Attached {
+                outbox: Some(outbox),
+                credits,
+                ..
+            }) => {
+                credits.grant(reserved, outbox.avail());
+                reserved
             }
-            granted as i32
+            // No outbox to put values in: nothing to reserve for.
+            _ => 0,
         }
+    };
+    if granted < reserved {
+        e.chan.release_reserved(reserved, deliver(id));
     }
+    granted as i32
 }

@@ -14,7 +14,7 @@
 //! - [`shared_memory`]: raw access to `SharedArrayBuffer`-backed typed arrays.
 //! - [`pool`]: the WorkerPool's native task queue, completion queue and
 //!   watchdog; [`node_env`]: stopping a worker's env from the watchdog thread.
-//! - [`channel`] and [`channel_fast`]: the exported functions behind Channel,
+//! - [`channel`], [`channel_fast`] and [`channel_select`]: the exported functions behind Channel,
 //!   select and AsyncQueue once shared (see `threadkit_core::channel`).
 //! - [`spin`]: a short adaptive spin before a thread's event loop sleeps
 //!   while another thread is about to wake it.
@@ -25,6 +25,7 @@
 
 mod channel;
 mod channel_fast;
+mod channel_select;
 mod deadlock;
 mod isolate;
 mod node_env;

@@ -3,7 +3,8 @@
 //! - [`semaphore`]: the one fair, weighted, closable FIFO semaphore that every
 //!   lock in threadkit is built on (Mutex = 1 permit, RwLock = many readers or
 //!   all permits for a writer), in the style of tokio's `batch_semaphore`.
-//! - [`channel`]: the MPMC channel core (Go semantics, select groups, task
+//! - [`channel`]: the MPMC channel core (Go semantics, select groups, a
+//!   select with a default decided at one moment, reserved slots, task
 //!   counting) behind shared `Channel` and `AsyncQueue`.
 //! - [`seq_buffer`]: a channel's buffer, whose values JS receivers can take
 //!   with a compare-and-swap on a shared head word (no native call).

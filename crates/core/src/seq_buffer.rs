@@ -4,7 +4,7 @@
 //! # Contract
 //! Each buffered value has a sequence number (mod 2^29); the value at the
 //! front has number `head`, which lives in a 32-bit word that JavaScript
-//! also sees (a `SharedArrayBuffer`): `head << 2 | RETURNED | SENDERS_WAITING`.
+//! also sees (a `SharedArrayBuffer`): `head << 2 | NATIVE_ONLY | SENDERS_WAITING`.
 //! Taking the front value is one compare-and-swap of that word from `head`
 //! to `head + 1`, by whoever wins it: native code (under the channel lock,
 //! through [`SeqBuffer::pop`]) or a JS receiver that holds a copy of the
@@ -18,8 +18,14 @@
 //!
 //! Values that come back (from a receiver whose thread died before taking a
 //! value handed to it) go to a separate `returned` list that is served
-//! first; while it is not empty `RETURNED` is set and JS must not take
-//! values by itself (their numbers would no longer be the oldest).
+//! first; while it is not empty `NATIVE_ONLY` is set and JS must not take
+//! values by itself (their numbers would no longer be the oldest). A value
+//! that comes back while every slot is taken goes to `unslotted`, served
+//! right after `returned` but holding no slot: it was outside the buffer
+//! while handed to its receiver and stays outside, so the buffer never
+//! holds more than the channel's capacity.
+//! `NATIVE_ONLY` is also set while the buffer is [frozen](SeqBuffer::freeze):
+//! then only native code, under the channel lock, changes what it holds.
 //!
 //! This is the futex split of the semaphore engine, applied to a queue:
 //! the uncontended take is a CAS in user space; native code plays the
@@ -32,8 +38,9 @@ use std::collections::VecDeque;
 pub mod head {
     /// Senders are queued: a JS take must be followed by a sync call.
     pub const SENDERS_WAITING: i32 = 1;
-    /// Returned values are served first: JS must not take by itself.
-    pub const RETURNED: i32 = 2;
+    /// JS must not take by itself (values were returned, which are served
+    /// first, or the buffer is frozen).
+    pub const NATIVE_ONLY: i32 = 2;
     pub const SHIFT: u32 = 2;
     pub const SEQ_MASK: u32 = (1 << 29) - 1;
 
@@ -53,6 +60,9 @@ pub struct SeqBuffer<V> {
     items: VecDeque<V>,
     base: u32,
     returned: VecDeque<V>,
+    /// Given back while no slot was free: not counted by [`len`](Self::len).
+    unslotted: VecDeque<V>,
+    frozen: bool,
 }
 
 impl<V> Default for SeqBuffer<V> {
@@ -67,6 +77,8 @@ impl<V> SeqBuffer<V> {
             items: VecDeque::new(),
             base: 0,
             returned: VecDeque::new(),
+            unslotted: VecDeque::new(),
+            frozen: false,
         }
     }
 
@@ -79,7 +91,7 @@ impl<V> SeqBuffer<V> {
         self.base = (self.base + taken as u32) & head::SEQ_MASK;
     }
 
-    /// Values not taken yet. Call [`collect`](Self::collect) first.
+    /// Values not taken yet that hold a slot. Call [`collect`](Self::collect) first.
     pub fn len(&self) -> usize {
         self.items.len() + self.returned.len()
     }
@@ -88,13 +100,18 @@ impl<V> SeqBuffer<V> {
         self.len() == 0
     }
 
+    /// Values given back that hold no slot wait to be taken.
+    pub fn has_unslotted(&self) -> bool {
+        !self.unslotted.is_empty()
+    }
+
     pub fn push(&mut self, v: V) {
         self.items.push_back(v);
     }
 
-    /// Takes the oldest value (returned values first).
+    /// Takes the oldest value (values given back first).
     pub fn pop(&mut self, word: &AtomicI32) -> Option<V> {
-        if let Some(v) = self.returned.pop_front() {
+        if let Some(v) = self.returned.pop_front().or_else(|| self.unslotted.pop_front()) {
             return Some(v);
         }
         loop {
@@ -116,22 +133,45 @@ impl<V> SeqBuffer<V> {
         }
     }
 
-    /// Puts a value back in front of everything else.
-    pub fn push_returned(&mut self, v: V) {
-        self.returned.push_front(v);
+    /// Puts a value back in front of everything else, in a slot of the
+    /// buffer (`in_slot`: the caller saw one free) or else outside it.
+    pub fn push_returned(&mut self, v: V, in_slot: bool) {
+        if in_slot {
+            self.returned.push_front(v);
+        } else {
+            self.unslotted.push_front(v);
+        }
     }
 
     /// The number of the oldest untaken value, and the values from it on
     /// (for a JS receiver's batch of copies). Empty while values are returned.
     pub fn peek(&self) -> (u32, impl Iterator<Item = &V> + '_) {
-        let n = if self.returned.is_empty() { self.items.len() } else { 0 };
+        let n = if self.returned.is_empty() && self.unslotted.is_empty() {
+            self.items.len()
+        } else {
+            0
+        };
         (self.base, self.items.iter().take(n))
+    }
+
+    /// Stops JS receivers from taking values by themselves until
+    /// [`thaw`](Self::thaw): once this returns, the values held change only
+    /// under the caller's lock (a select with a default decides on them).
+    pub fn freeze(&mut self, word: &AtomicI32, senders_waiting: bool) {
+        self.frozen = true;
+        self.publish(word, senders_waiting);
+    }
+
+    pub fn thaw(&mut self, word: &AtomicI32, senders_waiting: bool) {
+        self.frozen = false;
+        self.publish(word, senders_waiting);
     }
 
     /// Stores the flags in the word (keeping the number, which JS may move).
     pub fn publish(&self, word: &AtomicI32, senders_waiting: bool) {
-        let flags = if senders_waiting { head::SENDERS_WAITING } else { 0 }
-            | if self.returned.is_empty() { 0 } else { head::RETURNED };
+        let native_only = self.frozen || !self.returned.is_empty() || !self.unslotted.is_empty();
+        let flags =
+            if senders_waiting { head::SENDERS_WAITING } else { 0 } | if native_only { head::NATIVE_ONLY } else { 0 };
         let mut s = word.load(Ordering::Acquire);
         while s & 3 != flags {
             match word.compare_exchange(s, (s & !3) | flags, Ordering::AcqRel, Ordering::Acquire) {
@@ -164,9 +204,12 @@ mod tests {
         let (first, rest) = b.peek();
         assert_eq!(first, 3);
         assert_eq!(rest.copied().collect::<Vec<_>>(), vec![3, 4]);
-        b.push_returned(9);
+        b.push_returned(9, true);
         b.publish(&word, true);
-        assert_eq!(word.load(Ordering::Acquire) & 3, head::RETURNED | head::SENDERS_WAITING);
+        assert_eq!(
+            word.load(Ordering::Acquire) & 3,
+            head::NATIVE_ONLY | head::SENDERS_WAITING
+        );
         assert_eq!(b.peek().1.count(), 0);
         assert_eq!(b.pop(&word), Some(9));
         b.publish(&word, false);

@@ -173,7 +173,7 @@ fn channel_values_are_taken_once_by_js_cas_or_native_pop() {
                 for _ in 0..2 {
                     let s = w.load(Ordering::Acquire);
                     let h = head::seq(s);
-                    if h >= 3 || s & head::RETURNED != 0 {
+                    if h >= 3 || s & head::NATIVE_ONLY != 0 {
                         break;
                     }
                     if w.compare_exchange(s, head::advanced(s), Ordering::AcqRel, Ordering::Acquire)
@@ -212,5 +212,121 @@ fn channel_values_are_taken_once_by_js_cas_or_native_pop() {
         let mut all: Vec<u32> = from_js.iter().chain(&native).chain(&rest).copied().collect();
         all.sort_unstable();
         assert_eq!(all, vec![0, 1, 2], "js {from_js:?} native {native:?} rest {rest:?}");
+    });
+}
+
+/// A JS receiver's take without a native call (`takeCopy` in
+/// lib/channel-shared.js) of the value numbered `seq`, falling back to a
+/// native try-receive when the buffer says `NATIVE_ONLY`.
+fn js_take(c: &threadkit_core::channel::Channel<u32>, seq: u32) -> bool {
+    use threadkit_core::channel::RecvOutcome;
+    use threadkit_core::seq_buffer::head;
+    use threadkit_core::StateWord;
+    let w = c.word().word();
+    loop {
+        let s = w.load(Ordering::Acquire);
+        if s & head::NATIVE_ONLY != 0 {
+            return matches!(c.recv(None, |_, _| true), RecvOutcome::Value(_));
+        }
+        if head::seq(s) != seq {
+            return false;
+        }
+        if w.compare_exchange(s, head::advanced(s), Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            return true;
+        }
+    }
+}
+
+/// Go's TestNonblockSelectRace: c1 holds a value; another thread fills c2
+/// and then empties c1, so one of them is ready at every moment. A select
+/// with a default over both must never find neither, whether the other
+/// thread uses native calls (`native`) or JS takes.
+#[test]
+fn select_with_default_decides_at_one_moment() {
+    use threadkit_core::channel::{try_select, Channel, SendOutcome, TryOp};
+
+    for native in [true, false] {
+        loom::model(move || {
+            let c1 = Arc::new(Channel::<u32>::new(1, 0));
+            let c2 = Arc::new(Channel::<u32>::new(1, 0));
+            assert_eq!(c1.send(1, None, |_, _| true), SendOutcome::Sent);
+            let other = {
+                let (c1, c2) = (c1.clone(), c2.clone());
+                thread::spawn(move || {
+                    assert_eq!(c2.send(2, None, |_, _| true), SendOutcome::Sent);
+                    // (It finds c1 empty if the select took its value first.)
+                    if native {
+                        c1.recv(None, |_, _| true);
+                    } else {
+                        js_take(&c1, 0);
+                    }
+                })
+            };
+            // c2 first: a select that polls the cases one by one misses both.
+            let r = try_select(vec![(&*c2, TryOp::Recv), (&*c1, TryOp::Recv)], |_, _, _| true);
+            assert!(r.is_some(), "the select saw neither value");
+            other.join().unwrap();
+        });
+    }
+}
+
+/// The same with a send case, whose readiness (a free slot) JS receivers
+/// can raise without the channel lock: c1 is full and c2 holds a value;
+/// another thread frees c1 and then empties c2, both by JS takes. A select
+/// with a default over "send on c1" and "receive from c2" must run one.
+#[test]
+fn select_with_default_sees_slots_freed_by_js_takes_at_one_moment() {
+    use threadkit_core::channel::{try_select, Channel, SendOutcome, TryOp};
+
+    loom::model(|| {
+        let c1 = Arc::new(Channel::<u32>::new(1, 0));
+        let c2 = Arc::new(Channel::<u32>::new(1, 0));
+        assert_eq!(c1.send(1, None, |_, _| true), SendOutcome::Sent);
+        assert_eq!(c2.send(2, None, |_, _| true), SendOutcome::Sent);
+        let other = {
+            let (c1, c2) = (c1.clone(), c2.clone());
+            thread::spawn(move || {
+                js_take(&c1, 0);
+                js_take(&c2, 0);
+            })
+        };
+        let r = try_select(vec![(&*c1, TryOp::Send(3)), (&*c2, TryOp::Recv)], |_, _, _| true);
+        assert!(r.is_some(), "the select saw c1 full and c2 empty");
+        other.join().unwrap();
+    });
+}
+
+/// A sending thread's JS claims reserved slots (CAS on `avail`) and commits
+/// a value into each, while another thread's try-send takes back the
+/// unclaimed ones. At the owner's flush every committed value has a slot,
+/// and every granted slot is filled, given back or taken back exactly once.
+#[test]
+fn reserved_slots_taken_back_are_never_also_used() {
+    use loom::sync::atomic::AtomicI32;
+    use threadkit_core::channel::credits::{claim, Credits};
+
+    loom::model(|| {
+        let avail = Arc::new(AtomicI32::new(0));
+        let credits = Arc::new(loom::sync::Mutex::new(Credits::default()));
+        credits.lock().unwrap().grant(2, &avail);
+        let committed = Arc::new(AtomicUsize::new(0));
+        let owner = {
+            let (avail, committed) = (avail.clone(), committed.clone());
+            thread::spawn(move || {
+                for _ in 0..2 {
+                    if claim(&avail) {
+                        committed.fetch_add(1, Ordering::Release);
+                    }
+                }
+            })
+        };
+        let taken = credits.lock().unwrap().take_back(&avail);
+        owner.join().unwrap();
+        let committed = committed.load(Ordering::Acquire);
+        let (filled, released) = credits.lock().unwrap().settle(committed, false, &avail);
+        assert_eq!(filled, committed, "a committed value without a slot");
+        assert_eq!(filled + released + taken, 2, "slots lost or counted twice");
     });
 }

@@ -25,8 +25,10 @@
 //! channel owns them, so a thread that dies loses nothing the channel had:
 //! a value handed to a receiver is parked in `handed` under the receiver's
 //! `(owner, token)` until the receiver's thread claims it. If that thread dies
-//! first, [`Channel::remove_owner`] puts the value back at the front of the
-//! buffer and serves the next receiver (exactly once, never lost).
+//! first, [`Channel::remove_owner`] puts the value back first in line and
+//! serves the next receiver (exactly once, never lost). It goes into a free
+//! slot if there is one; if the buffer is full it stays outside the buffer,
+//! as it was while parked, so the buffer never holds more than `cap` values.
 //!
 //! Waking is not done here: each served waiter is handed to a `deliver`
 //! callback (under the lock) that returns `false` if the waiter's thread is
@@ -40,71 +42,30 @@
 //! for waiters that belong to a select. A waiter whose group already fired
 //! elsewhere is stale: it is dropped with a [`Wake::Dropped`] so its thread
 //! can forget it.
+//!
+//! A select with a default decides at one moment across all its channels:
+//! see [`try_select`].
+//!
+//! Files: this one (the channel, sends, receives, close, dying threads),
+//! `select.rs` (groups and [`try_select`]), [`credits`] (slots reserved by
+//! sending threads), `tasks.rs` (`task_done`/`join`), `tests.rs`.
+
+pub mod credits;
+mod select;
+mod tasks;
+
+pub use select::{try_select, Group, TryOp, TryResult};
 
 use crate::semaphore::{OwnedWord, StateWord};
 use crate::seq_buffer::SeqBuffer;
 use crate::sync::{lock, Mutex};
 use crate::waiter_queue::{WaiterKey, WaiterQueue};
+use select::{fire, same_group, FireError};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Capacity of a channel whose senders never wait.
 pub const UNBOUNDED: usize = usize::MAX;
-
-/// The waiters of one `select`: at most one of them completes.
-#[derive(Debug, Default)]
-pub struct Group {
-    fired: AtomicBool,
-}
-
-impl Group {
-    pub fn new() -> Arc<Self> {
-        Arc::new(Self::default())
-    }
-
-    pub fn is_fired(&self) -> bool {
-        self.fired.load(Ordering::Acquire)
-    }
-}
-
-static FIRE: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-#[derive(Debug, PartialEq, Eq)]
-enum FireError {
-    /// The caller's own group already fired (another case of its select won).
-    Own,
-    /// The other waiter's group already fired: that waiter is stale.
-    Other,
-    /// The delivery failed (the other waiter's thread is gone).
-    Delivery,
-}
-
-/// Fires `own` and `other` (either may be absent) together with `commit`,
-/// all or nothing.
-fn fire(own: Option<&Group>, other: Option<&Group>, commit: impl FnOnce() -> bool) -> Result<(), FireError> {
-    if own.is_none() && other.is_none() {
-        return if commit() { Ok(()) } else { Err(FireError::Delivery) };
-    }
-    let _guard = FIRE.lock().unwrap_or_else(|p| p.into_inner());
-    if own.is_some_and(Group::is_fired) {
-        return Err(FireError::Own);
-    }
-    if other.is_some_and(Group::is_fired) {
-        return Err(FireError::Other);
-    }
-    if !commit() {
-        return Err(FireError::Delivery);
-    }
-    for g in [own, other].into_iter().flatten() {
-        g.fired.store(true, Ordering::Release);
-    }
-    Ok(())
-}
-
-fn same_group(a: Option<&Group>, b: Option<&Group>) -> bool {
-    matches!((a, b), (Some(a), Some(b)) if std::ptr::eq(a, b))
-}
 
 /// A queued sender, receiver or joiner.
 #[derive(Clone, Debug)]
@@ -186,6 +147,8 @@ struct Inner<V> {
 /// See the module docs.
 pub struct Channel<V, W: StateWord = OwnedWord> {
     cap: usize,
+    /// Creation order: the order in which [`try_select`] locks channels.
+    rank: u64,
     /// The buffer's head word (see [`crate::seq_buffer`]), shared with JS.
     word: W,
     inner: Mutex<Inner<V>>,
@@ -202,8 +165,11 @@ impl<V, W: StateWord> Channel<V, W> {
     /// `unfinished` carries over the count of a queue that was local before;
     /// `word` must hold 0.
     pub fn with_word(cap: usize, unfinished: u64, word: W) -> Self {
+        // (std's atomic also under loom: not part of any model, only a number.)
+        static NEXT_RANK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Self {
             cap,
+            rank: NEXT_RANK.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             word,
             inner: Mutex::new(Inner {
                 buf: SeqBuffer::new(),
@@ -236,7 +202,13 @@ impl<V, W: StateWord> Channel<V, W> {
         g.buf.len()
     }
 
-    /// Buffered values (not counting values parked for woken receivers).
+    /// Senders wait for a slot.
+    fn senders_waiting(g: &Inner<V>) -> bool {
+        !g.senders.is_empty()
+    }
+
+    /// Buffered values (not counting values parked for woken receivers, nor
+    /// values given back that wait outside a full buffer).
     pub fn len(&self) -> usize {
         let mut g = lock(&self.inner);
         self.buffered(&mut g)
@@ -262,14 +234,33 @@ impl<V, W: StateWord> Channel<V, W> {
         mut deliver: impl FnMut(&Waiter, Wake) -> bool,
     ) -> SendOutcome {
         let mut g = lock(&self.inner);
+        self.send_in(&mut g, value, waiter, &mut deliver)
+            .unwrap_or(SendOutcome::Full)
+    }
+
+    /// A try-send that gives `value` back (`Err`) if there is no room.
+    pub fn try_send(&self, value: V, mut deliver: impl FnMut(&Waiter, Wake) -> bool) -> Result<SendOutcome, V> {
+        let mut g = lock(&self.inner);
+        self.send_in(&mut g, value, None, &mut deliver)
+    }
+
+    /// [`send`](Self::send) under the lock; a try-send that finds no room
+    /// gives its value back (`Err`).
+    fn send_in(
+        &self,
+        g: &mut Inner<V>,
+        value: V,
+        waiter: Option<Waiter>,
+        deliver: &mut impl FnMut(&Waiter, Wake) -> bool,
+    ) -> Result<SendOutcome, V> {
         let own = waiter.as_ref().and_then(|w| w.group.clone());
         if g.closed {
             // A select's send case completes (by failing) only if its select
             // has not completed otherwise.
             if fire(own.as_deref(), None, || true).is_err() {
-                return SendOutcome::GroupFired;
+                return Ok(SendOutcome::GroupFired);
             }
-            return SendOutcome::Closed;
+            return Ok(SendOutcome::Closed);
         }
         let mut value = Some(value);
         while let Some(r) = g.receivers.front().cloned() {
@@ -284,11 +275,11 @@ impl<V, W: StateWord> Channel<V, W> {
             if res.is_ok() {
                 g.receivers.pop_front();
                 g.unfinished += 1;
-                return SendOutcome::Sent;
+                return Ok(SendOutcome::Sent);
             }
             value = g.handed.remove(&key);
             match res {
-                Err(FireError::Own) => return SendOutcome::GroupFired,
+                Err(FireError::Own) => return Ok(SendOutcome::GroupFired),
                 Err(FireError::Other) => {
                     g.receivers.pop_front();
                     deliver(&r, Wake::Dropped);
@@ -302,26 +293,26 @@ impl<V, W: StateWord> Channel<V, W> {
         // Senders queued earlier go first (FIFO, so one sender's values keep
         // their order): slots that receivers freed on the JS fast path are
         // theirs, and this send queues behind them if none is left.
-        if !g.senders.is_empty() {
-            self.refill(&mut g, &mut deliver);
+        if Self::senders_waiting(g) {
+            self.refill(g, deliver);
         }
-        if g.senders.is_empty() && self.buffered(&mut g) + g.reserved < self.cap {
+        if !Self::senders_waiting(g) && self.buffered(g) + g.reserved < self.cap {
             if fire(own.as_deref(), None, || true).is_err() {
-                return SendOutcome::GroupFired;
+                return Ok(SendOutcome::GroupFired);
             }
             g.buf.push(value);
             g.unfinished += 1;
-            return SendOutcome::Sent;
+            return Ok(SendOutcome::Sent);
         }
         if own.as_deref().is_some_and(Group::is_fired) {
-            return SendOutcome::GroupFired;
+            return Ok(SendOutcome::GroupFired);
         }
         match waiter {
-            None => SendOutcome::Full,
+            None => Err(value),
             Some(w) => {
                 let key = g.senders.push_back((w, value));
                 g.buf.publish(self.w(), true);
-                SendOutcome::Queued(key)
+                Ok(SendOutcome::Queued(key))
             }
         }
     }
@@ -329,20 +320,31 @@ impl<V, W: StateWord> Channel<V, W> {
     /// Receives a value; `waiter` is `None` for a try-receive.
     pub fn recv(&self, waiter: Option<Waiter>, mut deliver: impl FnMut(&Waiter, Wake) -> bool) -> RecvOutcome<V> {
         let mut g = lock(&self.inner);
+        self.recv_in(&mut g, waiter, &mut deliver)
+    }
+
+    /// [`recv`](Self::recv) under the lock.
+    fn recv_in(
+        &self,
+        g: &mut Inner<V>,
+        waiter: Option<Waiter>,
+        deliver: &mut impl FnMut(&Waiter, Wake) -> bool,
+    ) -> RecvOutcome<V> {
         let own = waiter.as_ref().and_then(|w| w.group.clone());
-        if !g.senders.is_empty() {
+        if Self::senders_waiting(g) {
             // Receivers on the JS fast path may have freed slots: queued
             // senders' values go behind the buffered ones first.
-            self.refill_inner(&mut g, &mut deliver);
+            self.refill_inner(g, deliver);
         }
         if let Some(v) = g.buf.pop(self.w()) {
             if fire(own.as_deref(), None, || true).is_err() {
                 // Another case of this select won: the value goes back first in line.
-                g.buf.push_returned(v);
-                g.buf.publish(self.w(), !g.senders.is_empty());
+                // It was in a slot a moment ago, and still has it.
+                g.buf.push_returned(v, true);
+                g.buf.publish(self.w(), Self::senders_waiting(g));
                 return RecvOutcome::GroupFired;
             }
-            self.refill(&mut g, &mut deliver);
+            self.refill(g, deliver);
             return RecvOutcome::Value(v);
         }
         // Rendezvous with a queued sender: capacity 0 only. With a buffer,
@@ -425,7 +427,7 @@ impl<V, W: StateWord> Channel<V, W> {
     /// Moves queued senders' values into free buffer slots.
     fn refill(&self, g: &mut Inner<V>, deliver: &mut impl FnMut(&Waiter, Wake) -> bool) {
         self.refill_inner(g, deliver);
-        g.buf.publish(self.w(), !g.senders.is_empty());
+        g.buf.publish(self.w(), Self::senders_waiting(g));
     }
 
     fn refill_inner(&self, g: &mut Inner<V>, deliver: &mut impl FnMut(&Waiter, Wake) -> bool) {
@@ -461,7 +463,7 @@ impl<V, W: StateWord> Channel<V, W> {
                 Ok(()) => {}
                 Err(e) => {
                     let v = g.handed.remove(&key).expect("parked");
-                    g.buf.push_returned(v);
+                    self.give_back(g, v);
                     if e == FireError::Other {
                         deliver(&r, Wake::Dropped);
                     }
@@ -471,50 +473,16 @@ impl<V, W: StateWord> Channel<V, W> {
         self.refill(g, deliver);
     }
 
-    /// Promises up to `want` slots to a sender that will fill them later with
-    /// [`push_reserved`](Self::push_reserved) (values it batches on its own
-    /// thread). None while other senders are queued (no barging), none for a
-    /// rendezvous channel. `None` if closed.
-    pub fn reserve(&self, want: usize) -> Option<usize> {
-        let mut g = lock(&self.inner);
-        if g.closed {
-            return None;
-        }
-        if !g.senders.is_empty() {
-            return Some(0);
-        }
-        let used = self.buffered(&mut g) + g.reserved;
-        let grant = want.min(self.cap.saturating_sub(used));
-        g.reserved += grant;
-        Some(grant)
-    }
-
-    /// Fills one reserved slot with `value` (accepted even after a close: its
-    /// send completed before). Hands it to a queued receiver if there is one.
-    pub fn push_reserved(&self, value: V, mut deliver: impl FnMut(&Waiter, Wake) -> bool) {
-        let mut g = lock(&self.inner);
-        debug_assert!(g.reserved > 0);
-        g.reserved = g.reserved.saturating_sub(1);
-        g.unfinished += 1;
-        g.buf.push(value);
-        self.pump(&mut g, &mut deliver);
-        self.settle_closed(&mut g, &mut deliver);
-    }
-
-    /// Gives back `n` reserved slots that were not used.
-    pub fn release_reserved(&self, n: usize, mut deliver: impl FnMut(&Waiter, Wake) -> bool) {
-        if n == 0 {
-            return;
-        }
-        let mut g = lock(&self.inner);
-        g.reserved = g.reserved.saturating_sub(n);
-        self.pump(&mut g, &mut deliver);
-        self.settle_closed(&mut g, &mut deliver);
+    /// Puts a value that a receiver did not take back first in line, in a
+    /// free slot if there is one (see [`SeqBuffer::push_returned`]).
+    fn give_back(&self, g: &mut Inner<V>, v: V) {
+        let in_slot = self.buffered(g) + g.reserved < self.cap;
+        g.buf.push_returned(v, in_slot);
     }
 
     /// Closed, drained, and nothing reserved: queued receivers get `Closed`.
     fn settle_closed(&self, g: &mut Inner<V>, deliver: &mut impl FnMut(&Waiter, Wake) -> bool) {
-        if !g.closed || g.reserved > 0 || self.buffered(g) > 0 {
+        if !g.closed || g.reserved > 0 || self.buffered(g) > 0 || g.buf.has_unslotted() {
             return;
         }
         while let Some(r) = g.receivers.pop_front() {
@@ -535,7 +503,7 @@ impl<V, W: StateWord> Channel<V, W> {
         // the close: move them into the buffer (and on to waiting receivers).
         self.pump(&mut g, &mut deliver);
         // Receivers wait (for values in reserved slots) while any are reserved.
-        if g.reserved == 0 {
+        if g.reserved == 0 && !g.buf.has_unslotted() {
             while let Some(r) = g.receivers.pop_front() {
                 if fire(None, r.group.as_deref(), || deliver(&r, Wake::Closed)) == Err(FireError::Other) {
                     deliver(&r, Wake::Dropped);
@@ -547,7 +515,7 @@ impl<V, W: StateWord> Channel<V, W> {
                 deliver(&s, Wake::Dropped);
             }
         }
-        g.buf.publish(self.w(), false);
+        g.buf.publish(self.w(), Self::senders_waiting(&g));
         true
     }
 
@@ -560,7 +528,7 @@ impl<V, W: StateWord> Channel<V, W> {
             Side::Send => {
                 if g.senders.get(key).is_some_and(|(w, _)| matches(w)) {
                     g.senders.remove(key);
-                    g.buf.publish(self.w(), !g.senders.is_empty());
+                    g.buf.publish(self.w(), Self::senders_waiting(&g));
                     return true;
                 }
             }
@@ -578,34 +546,11 @@ impl<V, W: StateWord> Channel<V, W> {
         false
     }
 
-    /// Marks one accepted value done. Returns the count left, or `None` if
-    /// nothing was unfinished.
-    pub fn task_done(&self, mut deliver: impl FnMut(&Waiter, Wake) -> bool) -> Option<u64> {
-        let mut g = lock(&self.inner);
-        if g.unfinished == 0 {
-            return None;
-        }
-        g.unfinished -= 1;
-        if g.unfinished == 0 {
-            while let Some(j) = g.joiners.pop_front() {
-                deliver(&j, Wake::Done);
-            }
-        }
-        Some(g.unfinished)
-    }
-
-    /// `None` if nothing is unfinished (join completes now), else queues.
-    pub fn join(&self, waiter: Waiter) -> Option<WaiterKey> {
-        let mut g = lock(&self.inner);
-        if g.unfinished == 0 {
-            return None;
-        }
-        Some(g.joiners.push_back(waiter))
-    }
-
     /// A thread died: forget its waiters, and put values parked for it back
-    /// at the front of the buffer for the next receiver. Returns how many
-    /// waiters were removed.
+    /// first in line for the next receiver. Each takes a free slot if there
+    /// is one; one that finds the buffer full stays outside it, as it was
+    /// while parked, so the buffer never holds more than its capacity (see
+    /// [`SeqBuffer::push_returned`]). Returns how many waiters were removed.
     pub fn remove_owner(&self, owner: u32, mut deliver: impl FnMut(&Waiter, Wake) -> bool) -> usize {
         let mut g = lock(&self.inner);
         let mut removed = g.senders.remove_where(|(w, _)| w.owner == owner).len();
@@ -614,9 +559,10 @@ impl<V, W: StateWord> Channel<V, W> {
         let mut keys: Vec<(u32, u32)> = g.handed.keys().filter(|k| k.0 == owner).copied().collect();
         // Tokens grow over time: the oldest parked value goes back first.
         keys.sort_unstable();
-        for k in keys.into_iter().rev() {
-            let v = g.handed.remove(&k).expect("parked");
-            g.buf.push_returned(v);
+        let room = self.cap.saturating_sub(self.buffered(&mut g) + g.reserved);
+        for (i, k) in keys.iter().enumerate().rev() {
+            let v = g.handed.remove(k).expect("parked");
+            g.buf.push_returned(v, i < room);
         }
         self.pump(&mut g, &mut deliver);
         removed
@@ -624,255 +570,4 @@ impl<V, W: StateWord> Channel<V, W> {
 }
 
 #[cfg(all(test, not(loom)))]
-mod tests {
-    use super::*;
-    use crate::seq_buffer::head;
-    use std::cell::RefCell;
-
-    type Log = RefCell<Vec<(u32, u32, Wake)>>;
-
-    fn rec(log: &Log) -> impl FnMut(&Waiter, Wake) -> bool + '_ {
-        move |w, k| {
-            log.borrow_mut().push((w.owner, w.token, k));
-            true
-        }
-    }
-
-    fn w(owner: u32, token: u32) -> Option<Waiter> {
-        Some(Waiter::new(owner, token, None))
-    }
-
-    fn queued<V: std::fmt::Debug>(o: RecvOutcome<V>) -> WaiterKey {
-        match o {
-            RecvOutcome::Queued(k) => k,
-            other => panic!("expected to queue, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn buffered_fifo_and_backpressure() {
-        let log = Log::default();
-        let c = Channel::new(2, 0);
-        assert_eq!(c.send(1, None, rec(&log)), SendOutcome::Sent);
-        assert_eq!(c.send(2, None, rec(&log)), SendOutcome::Sent);
-        assert_eq!(c.send(3, None, rec(&log)), SendOutcome::Full);
-        assert!(matches!(c.send(3, w(1, 7), rec(&log)), SendOutcome::Queued(_)));
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(1));
-        // The queued sender moved into the freed slot and was told so.
-        assert_eq!(*log.borrow(), vec![(1, 7, Wake::Done)]);
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(2));
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(3));
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Empty);
-        assert_eq!(c.unfinished(), 3);
-    }
-
-    #[test]
-    fn a_send_never_overtakes_queued_senders() {
-        let log = Log::default();
-        let c = Channel::new(2, 0);
-        assert_eq!(c.send(1, None, rec(&log)), SendOutcome::Sent);
-        assert_eq!(c.send(2, None, rec(&log)), SendOutcome::Sent);
-        assert!(matches!(c.send(3, w(1, 7), rec(&log)), SendOutcome::Queued(_)));
-        // A JS receiver takes 1 by itself: one CAS of the head word, no native call.
-        let word = c.w();
-        word.store(head::advanced(word.load(Ordering::SeqCst)), Ordering::SeqCst);
-        // The freed slot is the queued sender's, not this later send's.
-        assert!(matches!(c.send(4, w(2, 1), rec(&log)), SendOutcome::Queued(_)));
-        assert_eq!(*log.borrow(), vec![(1, 7, Wake::Done)]);
-        assert_eq!(c.send(5, None, rec(&log)), SendOutcome::Full);
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(2));
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(3));
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(4));
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Empty);
-    }
-
-    #[test]
-    fn close_first_lets_in_senders_that_fit_in_freed_slots() {
-        let log = Log::default();
-        let c = Channel::new(2, 0);
-        assert_eq!(c.send(1, None, rec(&log)), SendOutcome::Sent);
-        assert_eq!(c.send(2, None, rec(&log)), SendOutcome::Sent);
-        assert!(matches!(c.send(3, w(1, 7), rec(&log)), SendOutcome::Queued(_)));
-        assert!(matches!(c.send(4, w(1, 8), rec(&log)), SendOutcome::Queued(_)));
-        assert!(matches!(c.send(5, w(1, 9), rec(&log)), SendOutcome::Queued(_)));
-        // JS receivers take 1 and 2 by themselves; then the channel closes.
-        let word = c.w();
-        for _ in 0..2 {
-            word.store(head::advanced(word.load(Ordering::SeqCst)), Ordering::SeqCst);
-        }
-        assert!(c.close(rec(&log)));
-        // 3 and 4 had room before the close: they are sent; 5 is not.
-        assert_eq!(
-            *log.borrow(),
-            vec![(1, 7, Wake::Done), (1, 8, Wake::Done), (1, 9, Wake::Closed)]
-        );
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(3));
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(4));
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Closed);
-    }
-
-    #[test]
-    fn a_receiver_waits_for_values_due_in_reserved_slots_before_queued_senders() {
-        let log = Log::default();
-        let c = Channel::new(1, 0);
-        // Another thread reserves the only slot; its send of "x" resolves into it.
-        assert_eq!(c.reserve(1), Some(1));
-        // A later send of "y" finds the channel full and queues.
-        assert!(matches!(c.send("y", w(1, 1), rec(&log)), SendOutcome::Queued(_)));
-        // A receiver must not take "y" ahead of "x".
-        queued(c.recv(w(2, 1), rec(&log)));
-        c.push_reserved("x", rec(&log));
-        assert_eq!(c.claim(2, 1), Some("x"));
-        assert_eq!(*log.borrow(), vec![(2, 1, Wake::Done), (1, 1, Wake::Done)]);
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value("y"));
-    }
-
-    #[test]
-    fn rendezvous_hands_over_directly() {
-        let log = Log::default();
-        let c = Channel::new(0, 0);
-        assert_eq!(c.send(1, None, rec(&log)), SendOutcome::Full);
-        let k = queued(c.recv(w(2, 1), rec(&log)));
-        assert_eq!(c.send(5, None, rec(&log)), SendOutcome::Sent);
-        assert_eq!(*log.borrow(), vec![(2, 1, Wake::Done)]);
-        assert_eq!(c.claim(2, 1), Some(5));
-        assert!(!c.cancel(Side::Receive, k, 2, 1));
-        assert!(matches!(c.send(6, w(3, 1), rec(&log)), SendOutcome::Queued(_)));
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(6));
-        assert_eq!(log.borrow()[1], (3, 1, Wake::Done));
-    }
-
-    #[test]
-    fn close_drains_then_reports_closed() {
-        let log = Log::default();
-        let c = Channel::new(1, 0);
-        assert_eq!(c.send(1, None, rec(&log)), SendOutcome::Sent);
-        assert!(matches!(c.send(2, w(1, 1), rec(&log)), SendOutcome::Queued(_)));
-        assert!(c.close(rec(&log)));
-        assert!(!c.close(rec(&log)));
-        assert_eq!(*log.borrow(), vec![(1, 1, Wake::Closed)]);
-        assert_eq!(c.send(3, None, rec(&log)), SendOutcome::Closed);
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(1));
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Closed);
-    }
-
-    #[test]
-    fn cancel_removes_only_a_queued_waiter() {
-        let log = Log::default();
-        let c: Channel<u32> = Channel::new(0, 0);
-        let k = queued(c.recv(w(1, 1), rec(&log)));
-        assert!(!c.cancel(Side::Receive, k, 1, 2), "wrong token");
-        assert!(c.cancel(Side::Receive, k, 1, 1));
-        assert_eq!(c.send(1, None, rec(&log)), SendOutcome::Full);
-    }
-
-    #[test]
-    fn dead_receiver_gives_its_value_to_the_next() {
-        let log = Log::default();
-        let c = Channel::new(0, 0);
-        queued(c.recv(w(1, 1), rec(&log)));
-        queued(c.recv(w(2, 1), rec(&log)));
-        // Owner 1 is dead: the delivery fails, owner 2 gets it.
-        let mut deliver = |w: &Waiter, k: Wake| {
-            log.borrow_mut().push((w.owner, w.token, k));
-            w.owner != 1
-        };
-        assert_eq!(c.send(9, None, &mut deliver), SendOutcome::Sent);
-        assert_eq!(c.claim(2, 1), Some(9));
-        // A value parked for a thread that then dies goes back.
-        queued(c.recv(w(3, 1), rec(&log)));
-        assert_eq!(c.send(10, None, rec(&log)), SendOutcome::Sent);
-        queued(c.recv(w(4, 1), rec(&log)));
-        assert_eq!(c.remove_owner(3, rec(&log)), 0);
-        assert_eq!(c.claim(3, 1), None);
-        assert_eq!(c.claim(4, 1), Some(10));
-    }
-
-    #[test]
-    fn select_group_fires_once() {
-        let log = Log::default();
-        let a: Channel<u32> = Channel::new(0, 0);
-        let b: Channel<u32> = Channel::new(0, 0);
-        let g = Group::new();
-        let sel = || Some(Waiter::new(1, 1, Some(g.clone())));
-        queued(a.recv(sel(), rec(&log)));
-        queued(b.recv(sel(), rec(&log)));
-        assert_eq!(a.send(1, None, rec(&log)), SendOutcome::Sent);
-        // b's waiter is stale: it is dropped and the sender does not complete.
-        assert_eq!(b.send(2, None, rec(&log)), SendOutcome::Full);
-        assert_eq!(*log.borrow(), vec![(1, 1, Wake::Done), (1, 1, Wake::Dropped)]);
-        // A select whose group fired cannot complete another case.
-        assert_eq!(b.send(3, sel(), rec(&log)), SendOutcome::GroupFired);
-    }
-
-    #[test]
-    fn select_pair_fires_both_or_neither() {
-        let log = Log::default();
-        let c: Channel<u32> = Channel::new(0, 0);
-        let g1 = Group::new();
-        let g2 = Group::new();
-        queued(c.recv(Some(Waiter::new(1, 1, Some(g1.clone()))), rec(&log)));
-        g1.fired.store(true, Ordering::Release);
-        // The receiver is stale; the select sender queues with its group unfired.
-        assert!(matches!(
-            c.send(4, Some(Waiter::new(2, 1, Some(g2.clone()))), rec(&log)),
-            SendOutcome::Queued(_)
-        ));
-        assert!(!g2.is_fired());
-        assert_eq!(c.recv(None, rec(&log)), RecvOutcome::Value(4));
-        assert!(g2.is_fired());
-    }
-
-    #[test]
-    fn a_select_never_pairs_with_itself() {
-        let log = Log::default();
-        let c: Channel<u32> = Channel::new(0, 0);
-        let g = Group::new();
-        queued(c.recv(Some(Waiter::new(1, 1, Some(g.clone()))), rec(&log)));
-        assert!(matches!(
-            c.send(5, Some(Waiter::new(1, 2, Some(g.clone()))), rec(&log)),
-            SendOutcome::Queued(_)
-        ));
-        assert!(!g.is_fired());
-        assert!(log.borrow().is_empty());
-    }
-
-    #[test]
-    fn reserved_slots_count_as_occupied_and_survive_close() {
-        let log = Log::default();
-        let c = Channel::new(3, 0);
-        assert_eq!(c.reserve(2), Some(2));
-        assert_eq!(c.reserve(5), Some(1));
-        assert_eq!(c.send(9, None, rec(&log)), SendOutcome::Full);
-        let k = queued(c.recv(w(1, 1), rec(&log)));
-        c.close(rec(&log));
-        assert!(log.borrow().is_empty(), "a receiver waits while slots are reserved");
-        c.push_reserved(1, rec(&log));
-        assert_eq!(*log.borrow(), vec![(1, 1, Wake::Done)]);
-        assert_eq!(c.claim(1, 1), Some(1));
-        assert!(!c.cancel(Side::Receive, k, 1, 1));
-        queued(c.recv(w(1, 2), rec(&log)));
-        c.push_reserved(2, rec(&log));
-        assert_eq!(c.claim(1, 2), Some(2));
-        queued(c.recv(w(1, 3), rec(&log)));
-        c.release_reserved(1, rec(&log));
-        assert_eq!(log.borrow()[2], (1, 3, Wake::Closed));
-        assert_eq!(c.unfinished(), 2);
-        assert_eq!(c.reserve(1), None);
-    }
-
-    #[test]
-    fn task_done_and_join() {
-        let log = Log::default();
-        let c = Channel::new(UNBOUNDED, 0);
-        assert_eq!(c.join(Waiter::new(1, 1, None)), None);
-        c.send(1, None, rec(&log));
-        c.send(2, None, rec(&log));
-        assert!(c.join(Waiter::new(1, 2, None)).is_some());
-        assert_eq!(c.task_done(rec(&log)), Some(1));
-        assert!(log.borrow().is_empty());
-        assert_eq!(c.task_done(rec(&log)), Some(0));
-        assert_eq!(*log.borrow(), vec![(1, 2, Wake::Done)]);
-        assert_eq!(c.task_done(rec(&log)), None);
-    }
-}
+mod tests;
