@@ -73,6 +73,7 @@ const TEST_HOOK: &str = "THREADKIT_TEST_NO_NODE_SYMBOLS";
 
 static SYMBOLS: LazyLock<Symbols> = LazyLock::new(|| {
     let hook = std::env::var(TEST_HOOK).ok();
+    // The handle may close after the lookup: the executable is never unloaded.
     let lib = this_process();
     let lib = lib.as_ref();
     Symbols {
