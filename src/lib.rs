@@ -14,6 +14,9 @@
 //! - [`shared_memory`]: raw access to `SharedArrayBuffer`-backed typed arrays.
 //! - [`pool`]: the WorkerPool's native task queue, completion queue and
 //!   watchdog; [`node_env`]: stopping a worker's env from the watchdog thread.
+//! - [`node_symbols`]: Node's functions outside Node-API (`node::Stop`,
+//!   libuv), looked up at run time so that the addon links against
+//!   Node-API only.
 //! - [`channel`], [`channel_fast`] and [`channel_select`]: the exported functions behind Channel,
 //!   select and AsyncQueue once shared (see `threadkit_core::channel`).
 //! - [`spin`]: a short adaptive spin before a thread's event loop sleeps
@@ -29,6 +32,7 @@ mod channel_select;
 mod deadlock;
 mod isolate;
 mod node_env;
+mod node_symbols;
 mod pool;
 mod semaphore;
 mod shared_memory;

@@ -12,33 +12,33 @@
 //!
 //! These are C++ functions. `Local<Context>` is a single pointer passed and
 //! returned in a register, and `GetCurrentContext` is a non-virtual member
-//! function taking `this` first, so all of them can be declared as C
-//! functions on the platforms napi-rs builds for here (x86-64 and arm64,
-//! Itanium C++ ABI). The symbols are resolved against the node binary when
-//! the addon loads.
+//! function taking `this` first, so all of them can be called as C
+//! functions on x86-64 and arm64 under the Itanium C++ ABI (Linux, macOS).
+//! They are not linked: [`crate::node_symbols`] looks them up in the node
+//! executable at run time. Where that fails (and on Windows), [`current`]
+//! is `None` and [`can_stop`] false: the owner thread then terminates a
+//! timed-out worker itself (`lib/pool/worker-pool.js`).
 
+use crate::node_symbols::node_stop;
 use std::ffi::c_void;
 
-extern "C" {
-    #[link_name = "_ZN2v87Isolate10GetCurrentEv"]
-    fn v8_isolate_get_current() -> *mut c_void;
-    #[link_name = "_ZN2v87Isolate17GetCurrentContextEv"]
-    fn v8_isolate_get_current_context(isolate: *mut c_void) -> *mut c_void;
-    #[link_name = "_ZN4node21GetCurrentEnvironmentEN2v85LocalINS0_7ContextEEE"]
-    fn node_get_current_environment(context: *mut c_void) -> *mut c_void;
-    #[link_name = "_ZN4node4StopEPNS_11EnvironmentENS_9StopFlags5FlagsE"]
-    fn node_stop(env: *mut c_void, flags: i32) -> i32;
+/// Whether [`stop`] can stop a worker in this process.
+pub(crate) fn can_stop() -> bool {
+    node_stop().is_some()
 }
 
-/// The calling JS thread's `node::Environment`, as an opaque pointer. Call
-/// only from inside a JS call (a handle scope and a context are active).
-pub(crate) fn current() -> *mut c_void {
+/// The calling JS thread's `node::Environment`, as an opaque pointer, or
+/// `None` if `node::Stop` is not available. Call only from inside a JS call
+/// (a handle scope and a context are active).
+pub(crate) fn current() -> Option<*mut c_void> {
+    let f = node_stop()?;
     unsafe {
-        let isolate = v8_isolate_get_current();
+        let isolate = (f.isolate_get_current)();
         if isolate.is_null() {
-            return std::ptr::null_mut();
+            return None;
         }
-        node_get_current_environment(v8_isolate_get_current_context(isolate))
+        let env = (f.get_current_environment)((f.isolate_get_current_context)(isolate));
+        (!env.is_null()).then_some(env)
     }
 }
 
@@ -46,8 +46,10 @@ pub(crate) fn current() -> *mut c_void {
 /// terminated worker.
 ///
 /// # Safety
-/// `env` must still be alive: the caller holds the lock that the env's
-/// cleanup hook takes before the env can be freed.
+/// `env` must come from [`current`] and still be alive: the caller holds
+/// the lock that the env's cleanup hook takes before the env can be freed.
 pub(crate) unsafe fn stop(env: *mut c_void) {
-    node_stop(env, 0);
+    if let Some(f) = node_stop() {
+        (f.stop)(env, 0);
+    }
 }

@@ -35,11 +35,13 @@
 //! thread that will do the waking.
 //!
 //! libuv's functions are exported by the node binary to addons; they are
-//! resolved when the addon loads, like `node_env`'s. The handle's memory is
+//! looked up at run time ([`crate::node_symbols`]), and where that fails
+//! there is no spinner and no spinning. The handle's memory is
 //! sized with `uv_handle_size` and freed from its close callback, which runs
 //! before the loop is closed: the handle is closed from an async cleanup hook,
 //! which Node waits for.
 
+use crate::node_symbols::{self, Uv};
 use napi::{sys, Env};
 use std::cell::{Cell, RefCell};
 use std::ffi::{c_int, c_void};
@@ -58,16 +60,6 @@ const MAX_SPIN_LIMIT_US: u64 = 1000;
 const MIN_SPIN: Duration = Duration::from_micros(3);
 /// Sleeps without spinning after the budget fell below `MIN_SPIN`.
 const COOLDOWN: u32 = 64;
-
-extern "C" {
-    fn uv_handle_size(kind: c_int) -> usize;
-    fn uv_prepare_init(lp: *mut sys::uv_loop_s, handle: *mut c_void) -> c_int;
-    fn uv_prepare_start(handle: *mut c_void, cb: unsafe extern "C" fn(*mut c_void)) -> c_int;
-    fn uv_prepare_stop(handle: *mut c_void) -> c_int;
-    fn uv_unref(handle: *mut c_void);
-    fn uv_close(handle: *mut c_void, cb: unsafe extern "C" fn(*mut c_void));
-    fn uv_backend_timeout(lp: *const sys::uv_loop_s) -> c_int;
-}
 
 /// Wake-ups scheduled for one thread and not yet run there. Shared with the
 /// threads that post them.
@@ -94,6 +86,7 @@ impl Signal {
 
 /// One thread's spinner. Touched only on that thread.
 struct Spinner {
+    uv: &'static Uv,
     lp: *mut sys::uv_loop_s,
     handle: *mut c_void,
     signal: Arc<Signal>,
@@ -174,12 +167,19 @@ fn spin_from_env(value: Option<&str>) -> Duration {
 
 /// `[spins started, spins that caught their wake-up, full budget in µs]`,
 /// process-wide: how much spinning this process did, and whether it paid.
+/// The budget is 0 when spinning is off (by the environment, or because
+/// libuv's functions were not found).
 #[napi_derive::napi]
 pub fn spin_stats() -> Vec<f64> {
+    let full = if node_symbols::uv().is_some() {
+        FULL_SPIN.as_micros()
+    } else {
+        0
+    };
     vec![
         SPINS.load(Ordering::Relaxed) as f64,
         CAUGHT.load(Ordering::Relaxed) as f64,
-        FULL_SPIN.as_micros() as f64,
+        full as f64,
     ]
 }
 
@@ -188,7 +188,8 @@ thread_local! {
 }
 
 /// The calling thread's [`Signal`], setting up its spinner on first use.
-/// `None` if libuv refused (then wake-ups work as before, without spinning).
+/// `None` if libuv is not available or refused (then wake-ups work as
+/// before, without spinning).
 pub(crate) fn signal(env: &Env) -> Option<Arc<Signal>> {
     if let Some(s) = SPINNER.with(|c| c.borrow().as_ref().map(|s| s.signal.clone())) {
         return Some(s);
@@ -200,21 +201,22 @@ pub(crate) fn signal(env: &Env) -> Option<Arc<Signal>> {
 }
 
 unsafe fn setup(env: &Env) -> Option<Spinner> {
+    let uv = node_symbols::uv()?;
     let mut lp = ptr::null_mut();
     if sys::napi_get_uv_event_loop(env.raw(), &mut lp) != sys::Status::napi_ok || lp.is_null() {
         return None;
     }
-    let words = uv_handle_size(UV_PREPARE).div_ceil(8);
+    let words = (uv.handle_size)(UV_PREPARE).div_ceil(8);
     if words == 0 {
         return None;
     }
     let mem: *mut [u64] = Box::into_raw(vec![0u64; words].into_boxed_slice());
     let handle = mem as *mut u64 as *mut c_void;
-    if uv_prepare_init(lp, handle) != 0 {
+    if (uv.prepare_init)(lp, handle) != 0 {
         drop(Box::from_raw(mem));
         return None;
     }
-    uv_unref(handle);
+    (uv.unref)(handle);
     let closing = Box::into_raw(Box::new(Closing {
         mem,
         remove: ptr::null_mut(),
@@ -229,10 +231,11 @@ unsafe fn setup(env: &Env) -> Option<Spinner> {
     ) != sys::Status::napi_ok
     {
         // Without the hook the handle could outlive the loop: close it now.
-        uv_close(handle, on_closed);
+        (uv.close)(handle, on_closed);
         return None;
     }
     Some(Spinner {
+        uv,
         lp,
         handle,
         signal: Arc::new(Signal::default()),
@@ -252,9 +255,9 @@ pub(crate) fn want(on: bool) {
         s.interest.set(next);
         unsafe {
             if n == 0 && next > 0 {
-                uv_prepare_start(s.handle, on_prepare);
+                (s.uv.prepare_start)(s.handle, on_prepare);
             } else if n > 0 && next == 0 {
-                uv_prepare_stop(s.handle);
+                (s.uv.prepare_stop)(s.handle);
             }
         }
     });
@@ -279,7 +282,7 @@ impl Spinner {
             self.budget.set(b);
             return;
         };
-        let timeout = unsafe { uv_backend_timeout(self.lp) };
+        let timeout = unsafe { (self.uv.backend_timeout)(self.lp) };
         if timeout == 0 {
             return; // the loop will not block
         }
@@ -330,9 +333,11 @@ impl Spinner {
 unsafe extern "C" fn on_cleanup(_remove: sys::napi_async_cleanup_hook_handle, arg: *mut c_void) {
     let closing = arg as *mut Closing;
     SPINNER.with(|c| c.borrow_mut().take());
+    // A handle exists only if the lookup succeeded.
+    let Some(uv) = node_symbols::uv() else { return };
     let handle = (*closing).mem as *mut u64 as *mut c_void;
-    uv_prepare_stop(handle);
-    uv_close(handle, on_closed);
+    (uv.prepare_stop)(handle);
+    (uv.close)(handle, on_closed);
 }
 
 unsafe extern "C" fn on_closed(handle: *mut c_void) {

@@ -29,6 +29,7 @@ const { Worker, MessageChannel, receiveMessageOnPort } = require('node:worker_th
 const { EventEmitter } = require('node:events');
 const path = require('node:path');
 const native = require('../../native.js');
+const WATCHDOG_STOPS = native.poolWatchdogStops();
 const { encode, encodeDirect, decode, isDirect, DIRECT_LEN } = require('./codec.js');
 const { Samples } = require('./samples.js');
 const { WorkerRecord, TaskRecord, clockMs } = require('./records.js');
@@ -614,7 +615,8 @@ class WorkerPool extends EventEmitter {
           }
           this.#settle(id, outcome === OUTCOME_FULFILLED, value);
         } else {
-          if (w) w.leaving = true; // the watchdog is stopping it
+          if (w) w.leaving = true; // the watchdog is stopping it, or, without node::Stop, we do:
+          if (w && !WATCHDOG_STOPS) w.worker.terminate();
           this.#settle(id, false, new TimeoutError(`the task ran longer than its timeout; its worker was stopped and will be replaced`));
         }
       }

@@ -2,7 +2,9 @@
 //! passed, in every pool, and stops their worker with `node::Stop` (see
 //! [`crate::node_env`]). It sleeps until the earliest deadline it has been
 //! told about ([`Watchdog::due`]), so it works while every JS thread is
-//! blocked, and costs nothing while no task has a deadline.
+//! blocked, and costs nothing while no task has a deadline. Where
+//! `node::Stop` is not available ([`pool_watchdog_stops`] is false), it
+//! still ends the tasks, and the owner thread terminates their workers.
 
 use super::{Pool, POOLS};
 use crate::node_env;
@@ -10,6 +12,13 @@ use parking_lot::{Condvar, Mutex};
 use std::ffi::c_void;
 use std::sync::{Arc, LazyLock};
 use std::time::Instant;
+
+/// Whether the watchdog stops the workers of timed-out tasks itself. If
+/// not, the owner must terminate them when it sees the timeout.
+#[napi_derive::napi]
+pub fn pool_watchdog_stops() -> bool {
+    node_env::can_stop()
+}
 
 pub(super) struct Watchdog {
     /// The earliest deadline it has been told about (None = none known).

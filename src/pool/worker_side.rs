@@ -27,16 +27,17 @@ pub fn pool_start_clock(pool_id: u32, slot: u32, id: f64) {
 }
 
 /// Worker side: registers the calling worker thread as `slot`, so the
-/// watchdog can stop it. Its env cleanup hook unregisters it.
+/// watchdog can stop it (if `node::Stop` is available; otherwise the owner
+/// terminates timed-out workers). Its env cleanup hook unregisters it.
+/// False only if the pool is gone.
 #[napi(catch_unwind)]
 pub fn pool_worker_register(env: Env, pool_id: u32, slot: u32) -> bool {
     let Some(p) = pool(pool_id) else { return false };
-    let node_env = node_env::current();
-    if node_env.is_null() {
-        return false;
-    }
-    p.workers.lock().insert(slot, node_env as usize);
     p.registered.lock().insert(slot);
+    let Some(node_env) = node_env::current() else {
+        return true;
+    };
+    p.workers.lock().insert(slot, node_env as usize);
     // The hook holds the pool itself, not its id: after pool_destroy the id
     // is gone from POOLS, but the watchdog may still hold the pool and must
     // never see this env once it is freed.
@@ -60,20 +61,17 @@ pub fn pool_nice_current_thread(increment: i32) -> bool {
 
 #[cfg(target_os = "linux")]
 fn nice_current_thread(increment: i32) -> bool {
-    extern "C" {
-        fn gettid() -> i32;
-        fn getpriority(which: i32, who: u32) -> i32;
-        fn setpriority(which: i32, who: u32, prio: i32) -> i32;
-    }
-    const PRIO_PROCESS: i32 = 0;
     // On Linux, PRIO_PROCESS with a thread id sets that thread's nice value.
+    // (`gettid` through `syscall`: glibc has a wrapper only since 2.30.)
     unsafe {
-        let tid = gettid() as u32;
-        let now = getpriority(PRIO_PROCESS, tid);
-        setpriority(PRIO_PROCESS, tid, (now + increment).clamp(-20, 19)) == 0
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        let now = libc::getpriority(libc::PRIO_PROCESS as _, tid);
+        libc::setpriority(libc::PRIO_PROCESS as _, tid, (now + increment).clamp(-20, 19)) == 0
     }
 }
 
+/// Elsewhere a nice value belongs to the whole process, so workers keep
+/// the main thread's priority.
 #[cfg(not(target_os = "linux"))]
 fn nice_current_thread(_increment: i32) -> bool {
     false

@@ -1,0 +1,166 @@
+//! Node's functions outside Node-API, looked up at run time.
+//!
+//! The addon imports only Node-API and the C runtime at link time (checked
+//! by `__test__/node-symbols.spec.ts`), so it links on every platform and
+//! loads in any Node that has the Node-API version it needs. Two features
+//! use more than Node-API, through functions the node executable exports to
+//! addons: the watchdog stops a worker with Node's C++ `node::Stop`
+//! ([`crate::node_env`]), and the spin uses a libuv prepare handle
+//! ([`crate::spin`]). They are looked up once, on first use, in the running
+//! process: `dlopen(NULL)` + `dlsym` on Unix, `GetModuleHandleW(NULL)` +
+//! `GetProcAddress` on Windows (both through `libloading`).
+//!
+//! A group whose lookup fails is `None`, and its feature falls back (the
+//! README says what is lost):
+//! - no [`NodeStop`]: the watchdog still ends timed-out tasks, but the
+//!   owner thread terminates their workers (`worker.terminate()`), so a
+//!   stuck worker is stopped only once the owner's event loop runs;
+//! - no [`Uv`]: no spin before sleeping; wake-ups work as before.
+//!
+//! `node::Stop` and friends are C++: they are called through the Itanium
+//! C++ ABI (see [`crate::node_env`]), so they are looked up only where
+//! Node uses it with the calling convention assumed there: x86-64 and
+//! arm64, not Windows (MSVC mangles names differently and returns a
+//! `Local` from a member function through a hidden pointer). On Windows the
+//! watchdog therefore always uses the fallback. libuv's functions are plain
+//! C and are looked up everywhere.
+
+use napi::sys;
+use std::ffi::{c_int, c_void};
+use std::sync::LazyLock;
+
+#[cfg(unix)]
+use libloading::os::unix::Library;
+#[cfg(windows)]
+use libloading::os::windows::Library;
+
+/// The functions behind [`crate::node_env`] (see there for their C++ signatures).
+pub(crate) struct NodeStop {
+    /// `v8::Isolate::GetCurrent()`
+    pub isolate_get_current: unsafe extern "C" fn() -> *mut c_void,
+    /// `v8::Isolate::GetCurrentContext()` (`this` first; a `Local` is one pointer)
+    pub isolate_get_current_context: unsafe extern "C" fn(*mut c_void) -> *mut c_void,
+    /// `node::GetCurrentEnvironment(v8::Local<v8::Context>)`
+    pub get_current_environment: unsafe extern "C" fn(*mut c_void) -> *mut c_void,
+    /// `node::Stop(node::Environment*, node::StopFlags::Flags)`
+    pub stop: unsafe extern "C" fn(*mut c_void, c_int) -> c_int,
+}
+
+/// A libuv callback taking the handle (`uv_prepare_cb`, `uv_close_cb`).
+pub(crate) type UvHandleCb = unsafe extern "C" fn(*mut c_void);
+
+/// The libuv functions behind [`crate::spin`].
+pub(crate) struct Uv {
+    pub handle_size: unsafe extern "C" fn(c_int) -> usize,
+    pub prepare_init: unsafe extern "C" fn(*mut sys::uv_loop_s, *mut c_void) -> c_int,
+    pub prepare_start: unsafe extern "C" fn(*mut c_void, UvHandleCb) -> c_int,
+    pub prepare_stop: unsafe extern "C" fn(*mut c_void) -> c_int,
+    pub unref: unsafe extern "C" fn(*mut c_void),
+    pub close: unsafe extern "C" fn(*mut c_void, UvHandleCb),
+    pub backend_timeout: unsafe extern "C" fn(*const sys::uv_loop_s) -> c_int,
+}
+
+struct Symbols {
+    stop: Option<NodeStop>,
+    uv: Option<Uv>,
+}
+
+/// Test hook, not an API: `THREADKIT_TEST_NO_NODE_SYMBOLS=stop,uv` (either
+/// or both) makes those groups' lookups fail, so that tests can run the
+/// fallbacks under a Node that does export the symbols. Read once, with the
+/// lookup.
+const TEST_HOOK: &str = "THREADKIT_TEST_NO_NODE_SYMBOLS";
+
+static SYMBOLS: LazyLock<Symbols> = LazyLock::new(|| {
+    let hook = std::env::var(TEST_HOOK).ok();
+    // The handle may close after the lookup: the executable is never unloaded.
+    let lib = this_process();
+    let lib = lib.as_ref();
+    Symbols {
+        stop: lib
+            .filter(|_| !hook_disables(hook.as_deref(), "stop"))
+            .and_then(lookup_stop),
+        uv: lib
+            .filter(|_| !hook_disables(hook.as_deref(), "uv"))
+            .and_then(lookup_uv),
+    }
+});
+
+/// `node::Stop` and what it needs, if found.
+pub(crate) fn node_stop() -> Option<&'static NodeStop> {
+    SYMBOLS.stop.as_ref()
+}
+
+/// libuv's prepare-handle functions, if found.
+pub(crate) fn uv() -> Option<&'static Uv> {
+    SYMBOLS.uv.as_ref()
+}
+
+fn hook_disables(value: Option<&str>, group: &str) -> bool {
+    value.is_some_and(|v| v.split(',').any(|g| g.trim().eq_ignore_ascii_case(group)))
+}
+
+/// The running process's global symbols (the node executable's exports).
+#[cfg(unix)]
+fn this_process() -> Option<Library> {
+    Some(Library::this())
+}
+
+#[cfg(windows)]
+fn this_process() -> Option<Library> {
+    Library::this().ok()
+}
+
+/// Looks `name` up as a `T` (a function pointer type).
+///
+/// # Safety
+/// `T` must be the symbol's real type.
+unsafe fn sym<T: Copy>(lib: &Library, name: &str) -> Option<T> {
+    lib.get::<T>(name).ok().map(|s| *s)
+}
+
+#[cfg(all(unix, any(target_arch = "x86_64", target_arch = "aarch64")))]
+fn lookup_stop(lib: &Library) -> Option<NodeStop> {
+    unsafe {
+        Some(NodeStop {
+            isolate_get_current: sym(lib, "_ZN2v87Isolate10GetCurrentEv")?,
+            isolate_get_current_context: sym(lib, "_ZN2v87Isolate17GetCurrentContextEv")?,
+            get_current_environment: sym(lib, "_ZN4node21GetCurrentEnvironmentEN2v85LocalINS0_7ContextEEE")?,
+            stop: sym(lib, "_ZN4node4StopEPNS_11EnvironmentENS_9StopFlags5FlagsE")?,
+        })
+    }
+}
+
+#[cfg(not(all(unix, any(target_arch = "x86_64", target_arch = "aarch64"))))]
+fn lookup_stop(_lib: &Library) -> Option<NodeStop> {
+    None
+}
+
+fn lookup_uv(lib: &Library) -> Option<Uv> {
+    unsafe {
+        Some(Uv {
+            handle_size: sym(lib, "uv_handle_size")?,
+            prepare_init: sym(lib, "uv_prepare_init")?,
+            prepare_start: sym(lib, "uv_prepare_start")?,
+            prepare_stop: sym(lib, "uv_prepare_stop")?,
+            unref: sym(lib, "uv_unref")?,
+            close: sym(lib, "uv_close")?,
+            backend_timeout: sym(lib, "uv_backend_timeout")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hook_disables;
+
+    #[test]
+    fn the_test_hook_names_groups_separated_by_commas() {
+        assert!(!hook_disables(None, "stop"));
+        assert!(!hook_disables(Some(""), "stop"));
+        assert!(hook_disables(Some("stop"), "stop"));
+        assert!(!hook_disables(Some("stop"), "uv"));
+        assert!(hook_disables(Some("stop, UV"), "uv"));
+        assert!(!hook_disables(Some("stopper"), "stop"));
+    }
+}
