@@ -275,8 +275,8 @@ export interface WorkerPoolOptions {
   idleTimeout?: number;
   /** Most tasks waiting in the queue (1 or more); `execute` beyond it rejects with {@link QueueFullError}. Default Infinity. */
   maxQueue?: number;
-  /** A label for the pool, returned as `getMetrics().name`. Default `'threadkit'`. */
-  name?: string;
+  /** A label for the pool, returned as `getMetrics().name`: a string (anything else is a TypeError); `null` or absent gives `'threadkit'`. */
+  name?: string | null;
   /** Given to each worker as `require('node:worker_threads').workerData` (structured-cloned). */
   workerData?: unknown;
   /** Passed to each `Worker` (heap limits). A worker that runs out of memory rejects its task with {@link WorkerCrashedError} and is replaced. */

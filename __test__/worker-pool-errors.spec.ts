@@ -51,6 +51,27 @@ describe('bad input', () => {
   });
 
   test.each([
+    [12, 'name must be a string, got 12'],
+    [{}, 'name must be a string, got object'],
+    [true, 'name must be a string, got boolean'],
+  ])('option name: %p is a TypeError naming the value', (name, message) => {
+    let e: unknown;
+    try {
+      void new WorkerPool(tasks, { maxWorkers: 1, minWorkers: 0, name: name as any }).terminate();
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(TypeError);
+    expect((e as Error).message).toBe(message);
+  });
+
+  test('option name: a string is the label; null or undefined give the default', async () => {
+    expect(pool(tasks, { maxWorkers: 1, minWorkers: 0, name: 'hashes' }).getMetrics().name).toBe('hashes');
+    expect(pool(tasks, { maxWorkers: 1, minWorkers: 0, name: null as any }).getMetrics().name).toBe('threadkit');
+    expect(pool(tasks, { maxWorkers: 1, minWorkers: 0 }).getMetrics().name).toBe('threadkit');
+  });
+
+  test.each([
     ['maxQueue: 0', { maxQueue: 0 }],
     ['taskTimeout beyond 2^31-1 ms', { taskTimeout: 1e22 }],
     ['env that is not an object', { env: 'x' }],
