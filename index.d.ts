@@ -345,7 +345,7 @@ export interface TaskContext {
   move<T>(value: T, transfer?: ReadonlyArray<ArrayBuffer | import('node:worker_threads').MessagePort>): T;
 }
 
-/** A task function as a worker script exports it. */
+/** A task function as a worker script exports it (the default export may also be a `Promise<TaskFunction>`). */
 export type TaskFunction<T = any, R = any> = (data: T, context: TaskContext) => R | Promise<R>;
 
 /** Duration percentiles in milliseconds. */
@@ -387,7 +387,10 @@ export interface WorkerPoolMetrics {
  * Runs CPU-bound work on a pool of worker threads, off the event loop.
  *
  * The worker script exports the task function (`module.exports = fn`,
- * `export default fn`, or named exports picked with `name`), sync or async.
+ * `export default fn`, or named exports picked with `name`), sync or async,
+ * or a Promise of it (`module.exports = load()`, `export default load()`:
+ * the worker waits for it before its first task; a rejection is a start-up
+ * failure, like a throw at import time).
  * The seed form also runs unchanged: a script that listens on `parentPort` for
  * `{ taskId, data }` and replies `{ taskId, data }` or `{ taskId, error }`.
  *

@@ -125,6 +125,7 @@ describe('start-up failures', () => {
     ['a syntax error', 'syntax-error.js', /Unexpected token/],
     ['no task function', 'no-function.js', /exports no task function/],
     ['a throw at import time', 'throws-at-import.js', /failure at import time/],
+    ['an exported Promise that rejects', 'async-load-fails.js', /could not load the task function/],
   ])('a script with %s rejects pending tasks with the cause, without a respawn storm', async (_, file, message) => {
     const p = pool(fixture(`pool/${file}`), 2);
     let created = 0;

@@ -79,6 +79,15 @@ describe('worker script forms', () => {
     await expect(p.execute('ann', { name: 'greet' })).resolves.toBe('hello ann');
   });
 
+  test('an async loaded script (module.exports = load(), export default load()) runs once its Promise resolves', async () => {
+    const cjs = pool(fixture('pool/async-loaded.js'), 1);
+    await expect(cjs.execute(1)).resolves.toEqual(['cjs', 1]);
+    await expect(cjs.execute(4, { name: 'double' })).resolves.toBe(8);
+    const esm = pool(fixture('pool/async-loaded.mjs'), 1);
+    await expect(esm.execute(2)).resolves.toEqual(['esm', 2]);
+    await expect(esm.execute(2, { name: 'plain' })).resolves.toBe(3);
+  });
+
   test('a .js script in a "type": "module" package loads as ESM', async () => {
     const p = pool(fixture('pool/esm-package/tasks.js'), { minWorkers: 1, maxWorkers: 1, workerData: { tag: 'esm-js' } });
     await expect(p.execute(1)).resolves.toBe(2);

@@ -17,8 +17,9 @@
  *   threads), which the worker asks for when it takes such a task from the
  *   queue. It also keeps the thread alive while it waits for work.
  *
- * Script forms: a function as the default export or `module.exports`, named
- * exported functions (picked with `execute(data, { name })`), or the seed
+ * Script forms: a function as the default export or `module.exports` (or a
+ * Promise of one: an async loaded script), named exported functions (picked
+ * with `execute(data, { name })`), or the seed
  * documents' form: the script listens on `parentPort` for `{ taskId, data }`
  * and replies `{ taskId, data }` or `{ taskId, error }`. For that form the
  * worker emits each task on `parentPort` and catches the reply in
@@ -399,9 +400,24 @@ async function loadScript() {
   return import(require('node:url').pathToFileURL(script).href);
 }
 
+/**
+ * An "async loaded" script exports a Promise of its task function (or of an
+ * object of functions): `module.exports = load()` or `export default load()`.
+ * The worker waits for it before it takes any task; a rejection is a start-up
+ * failure, as a throw at import time is.
+ */
+async function resolveExports(ns) {
+  const isThenable = (v) => v !== null && (typeof v === 'object' || typeof v === 'function') && isFunction(v.then);
+  if (!isThenable(ns.default) && !isThenable(ns.default?.default)) return ns;
+  const out = { ...ns, default: await ns.default };
+  // Transpiled ESM in CommonJS: exports.default = load().
+  if (isThenable(out.default?.default)) out.default = { ...out.default, default: await out.default.default };
+  return out;
+}
+
 async function start() {
   patchParentPort();
-  mod = await loadScript();
+  mod = await resolveExports(await loadScript());
   seedMode = !isFunction(mod.default) && wt.parentPort.listenerCount('message') > 0;
   if (!defaultFunction() && !Object.values(mod).some(isFunction) && !(mod.default && Object.values(mod.default).some(isFunction))) {
     throw new TypeError(
