@@ -283,7 +283,11 @@ export interface WorkerPoolOptions {
   resourceLimits?: import('node:worker_threads').ResourceLimits;
   /** Passed to each `Worker`: its `process.env`. */
   env?: NodeJS.Dict<string> | typeof import('node:worker_threads').SHARE_ENV;
-  /** Passed to each `Worker`, e.g. `['--import', 'tsx']` to run a TypeScript worker script. */
+  /**
+   * Passed to each `Worker`. `['--require', 'tsx/cjs']` runs a TypeScript worker
+   * script (Node 20, 22 and 24): a script whose extension has a require hook is
+   * loaded with `require()`.
+   */
   execArgv?: string[];
   /** Default run-time limit (ms, up to 2^31-1) of every task; see {@link ExecuteOptions.timeout}. Default: none. */
   taskTimeout?: number;

@@ -180,6 +180,17 @@ describe('worker script forms', () => {
     expect(() => new WorkerPool(tasks, { niceIncrement: -1 })).toThrow(RangeError);
   });
 
+  test("a TypeScript worker script runs with the README's recipe (execArgv: ['--require', 'tsx/cjs'])", async () => {
+    const p = pool(fixture('pool/ts-worker.ts'), { minWorkers: 1, maxWorkers: 2, execArgv: ['--require', 'tsx/cjs'] });
+    await expect(
+      p.map([
+        { n: 3, shape: 'square' },
+        { n: 3, shape: 'cube' },
+      ]),
+    ).resolves.toEqual([9, 27]);
+    await expect(p.execute(5, { name: 'describe' })).resolves.toBe('number:5');
+  });
+
   test('execArgv --import runs in every worker before the script (the way a TypeScript loader is given)', async () => {
     const p = pool(tasks, { minWorkers: 2, maxWorkers: 2, execArgv: ['--import', pathToFileURL(fixture('pool/preload.mjs')).href] });
     await expect(p.map([0, 0, 0, 0], { name: 'preloaded' })).resolves.toEqual(['yes', 'yes', 'yes', 'yes']);

@@ -379,18 +379,29 @@ function isCommonJS(file) {
 }
 
 /**
+ * Whether a require hook is registered for `file`'s extension (`.ts` after
+ * `--require tsx/cjs`, for instance): then require() is what loads it, and
+ * import() would refuse the extension. `.js` and `.cjs` are Node's own.
+ */
+function requireHookFor(file) {
+  const ext = path.extname(file);
+  return ext !== '' && ext !== '.js' && ext !== '.cjs' && ext !== '.mjs' && Object.hasOwn(require.extensions, ext);
+}
+
+/**
  * Loads the user's script, as a module namespace (`{ default, ...named }`).
  *
  * CommonJS goes through require(): import() would start Node's ESM loader in
  * every worker, about 170 KB of heap and 160 KB of external memory each
- * (measured on Node 20), for nothing a CommonJS script needs. ESM, other
- * extensions (a TypeScript loader's .ts) and any script when ESM loader hooks
- * or preloads are given go through import(), so those hooks apply. A `.js`
+ * (measured on Node 20), for nothing a CommonJS script needs. So does an
+ * extension that a require hook handles (a .ts with `--require tsx/cjs`).
+ * ESM, other extensions and any other script when ESM loader hooks or
+ * preloads are given go through import(), so those hooks apply. A `.js`
  * file that Node itself decides is ESM (syntax detection on newer Node)
  * throws one of the two codes below before it runs, and goes to import().
  */
 async function loadScript() {
-  if (!esmHooksGiven() && isCommonJS(script)) {
+  if ((!esmHooksGiven() && isCommonJS(script)) || requireHookFor(script)) {
     try {
       return { default: require(script) };
     } catch (e) {
