@@ -407,7 +407,9 @@ export interface WorkerPoolMetrics {
  * own task with {@link WorkerCrashedError} and is replaced. An idle pool does
  * not keep the process alive; pending tasks do.
  *
- * Events: `'workerCreate'` and `'workerExit'` (`{ threadId, slot, code? }`),
+ * Events: `'workerCreate'` and `'workerExit'` (`{ threadId, slot, code? }`;
+ * `'workerCreate'` is emitted on the next tick, so a listener attached right
+ * after the constructor sees the `minWorkers` workers it started),
  * `'error'` (an uncaught error in a running worker; only emitted when someone
  * listens), `'drain'` (the queue became empty).
  *

@@ -270,9 +270,28 @@ describe('scheduling', () => {
     await until(() => p.size === 3, 'the pool to grow to 3 workers');
     await Promise.all(runs);
     await until(() => p.size === 1, 'idle workers to exit', 20_000);
-    expect(created.length).toBe(2);
+    expect(created.length).toBe(3); // the first worker, then 2 more
+    expect(exited.every((id) => created.includes(id))).toBe(true);
     expect(exited.length).toBe(2);
     await expect(p.execute(5, { name: 'double' })).resolves.toBe(10);
+  });
+});
+
+describe('events', () => {
+  test("a listener attached right after the constructor sees the minWorkers workers' 'workerCreate', each before its 'workerExit'", async () => {
+    const p = pool(tasks, { minWorkers: 2, maxWorkers: 2 });
+    const events: string[] = [];
+    const threadIds: number[] = [];
+    p.on('workerCreate', (w) => {
+      threadIds.push(w.threadId);
+      events.push(`create ${w.slot}`);
+    });
+    p.on('workerExit', (w) => events.push(`exit ${w.slot}`));
+    await p.execute(1);
+    await p.terminate();
+    expect(events.filter((e) => e.startsWith('create')).sort()).toEqual(['create 0', 'create 1']);
+    expect(threadIds.every((id) => id > 0)).toBe(true);
+    for (const slot of [0, 1]) expect(events.indexOf(`create ${slot}`)).toBeLessThan(events.indexOf(`exit ${slot}`));
   });
 });
 

@@ -388,7 +388,9 @@ class WorkerPool extends EventEmitter {
       if (rec.ready && this.listenerCount('error') > 0) this.emit('error', e);
     });
     worker.on('exit', (code) => this.#onExit(rec, code));
-    this.emit('workerCreate', { threadId: rec.threadId, slot });
+    // On the next tick: the constructor starts minWorkers workers before anyone could listen.
+    const created = { threadId: rec.threadId, slot };
+    process.nextTick(() => this.emit('workerCreate', created));
     if (this.#workers.size > o.minWorkers) this.#watchIdle();
     return null;
   }
