@@ -364,7 +364,7 @@ export interface DurationSummary {
 export interface WorkerPoolMetrics {
   /** The pool's `name` option. */
   readonly name: string;
-  /** Live workers (starting or ready). */
+  /** Workers that take tasks, as {@link WorkerPool.size}: at most `maxWorkers`. */
   readonly workers: number;
   /** Workers waiting for work. */
   readonly idleWorkers: number;
@@ -427,7 +427,12 @@ export declare class WorkerPool<TData = any, TResult = any> {
    * @throws {RangeError} for a size of 0, -1, NaN, 1.5 or 1e9, or `minWorkers > maxWorkers`.
    */
   constructor(workerScript: string | URL, sizeOrOptions?: number | WorkerPoolOptions);
-  /** Live workers. */
+  /**
+   * Workers that take tasks: starting, or running and not stopped. Never more
+   * than `maxWorkers`. A worker whose task timed out, that is terminated after
+   * an abort, or that retired is not counted, although its thread may still be
+   * exiting for a moment alongside its replacement.
+   */
   readonly size: number;
   /** Tasks waiting for a worker. */
   readonly queueSize: number;

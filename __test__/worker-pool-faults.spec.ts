@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { WorkerPool, TimeoutError, WorkerCrashedError } from '../index';
 import { fixture, until, within, sleep } from './helpers';
-import { tasks, shared, poolFactory } from './pool-helpers';
+import { tasks, shared, poolFactory, seededRandom } from './pool-helpers';
 
 const pool = poolFactory();
 
@@ -158,10 +158,43 @@ describe('scaling under faults', () => {
       await Promise.all(runs);
       // A crash with work queued: the pool replaces the worker, counting the others right.
       await Promise.allSettled([p.execute(1, { name: 'exit' }), ...Array.from({ length: 10 }, () => p.execute(10, { name: 'later' }))]);
-      // A retired worker that is still exiting may overlap its replacement for a moment; no more.
-      await until(() => p.size <= 2, 'at most maxWorkers workers once exits are through');
+      // A retired worker still exiting is no longer counted: size stays within maxWorkers.
+      expect(p.size).toBeLessThanOrEqual(2);
     }
     await until(() => p.size === 1, 'the pool to shrink back to minWorkers', 20_000);
+  });
+});
+
+describe('size', () => {
+  test('size never exceeds maxWorkers while stopped workers overlap their replacements (timeouts, crashes, idle retirement)', async () => {
+    const seed = Number(process.env.TK_SEED ?? Date.now() % 100_000);
+    console.log(`size vs maxWorkers: seed ${seed} (TK_SEED=${seed} replays it)`);
+    const random = seededRandom(seed);
+    const max = 2;
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: max, idleTimeout: 0 });
+    let most = 0;
+    let mostActive = 0;
+    const look = () => {
+      most = Math.max(most, p.size, p.getMetrics().workers);
+      mostActive = Math.max(mostActive, p.getMetrics().runningTasks);
+    };
+    p.on('workerCreate', look);
+    p.on('workerExit', look);
+    const runs: Promise<unknown>[] = [];
+    for (let i = 0; i < 120; i++) {
+      const r = random();
+      // Busy tasks that overrun their timeout: the watchdog stops their worker, which exits while its replacement starts.
+      if (r < 0.3) runs.push(p.execute(30, { name: 'busy', timeout: 1 + Math.floor(random() * 10) }).catch((e) => e));
+      else if (r < 0.4) runs.push(p.execute(1, { name: 'exit' }).catch((e) => e));
+      else runs.push(p.execute(Math.floor(random() * 3), { name: 'later' }));
+      look();
+      if (random() < 0.3) await sleep(Math.floor(random() * 4));
+      look();
+    }
+    await Promise.allSettled(runs);
+    await until(() => (look(), p.size === 1), 'the pool to settle back to minWorkers', 20_000);
+    if (most > max) throw new Error(`seed ${seed}: size reached ${most}, above maxWorkers ${max}`);
+    expect(mostActive).toBeLessThanOrEqual(max);
   });
 });
 

@@ -109,9 +109,16 @@ class WorkerPool extends EventEmitter {
     }
   }
 
-  /** Number of live workers (starting or running). */
+  /**
+   * Workers that take tasks: starting, or running and not stopped. A worker
+   * whose task timed out, that is terminated after an abort, or that retired
+   * is no longer counted, although its thread may still be exiting alongside
+   * its replacement. Never more than maxWorkers.
+   */
   get size() {
-    return this.#workers.size;
+    let n = 0;
+    for (const w of this.#workers.values()) if (this.#taking(w)) n++;
+    return n;
   }
 
   /** Tasks waiting for a worker. */
@@ -259,7 +266,7 @@ class WorkerPool extends EventEmitter {
     for (const w of this.#workers.values()) alive += now - w.startedAt;
     return {
       name: this.#opts.name,
-      workers: this.#workers.size,
+      workers: this.size,
       idleWorkers: native.poolIdle(this.#id),
       runningTasks: running,
       queueSize: queued,
@@ -326,23 +333,36 @@ class WorkerPool extends EventEmitter {
 
   // -------------------------------------------------------------------------
 
-  /** Whether `w` counts as capacity: not being stopped, nor retiring (the native queue decides: work that comes in cancels a retirement). */
-  #serving(w) {
+  /**
+   * Whether `w` may still take a task: not being stopped (timeout, abort past
+   * its grace) nor retired for good. Only these count against maxWorkers: a
+   * worker counted as gone never takes another task, so size stays within it.
+   */
+  #taking(w) {
+    return !w.leaving && !native.poolStopping(this.#id, w.slot);
+  }
+
+  /**
+   * Whether `w` stays: it takes tasks and is not asked to retire (the native
+   * queue decides: work that comes in cancels a retirement). These count
+   * towards minWorkers.
+   */
+  #staying(w) {
     return !w.leaving && !native.poolLeaving(this.#id, w.slot);
   }
 
-  /** Workers that count as capacity (not leaving). */
-  #capacity() {
+  /** Workers that stay (see #staying). */
+  #stayingCount() {
     let n = 0;
-    for (const w of this.#workers.values()) if (this.#serving(w)) n++;
+    for (const w of this.#workers.values()) if (this.#staying(w)) n++;
     return n;
   }
 
   #grow() {
     if (this.#state === 'terminated') return;
     let starting = 0;
-    for (const w of this.#workers.values()) if (!w.ready && this.#serving(w)) starting++;
-    if (starting === 0 && (this.#capacity() < this.#opts.maxWorkers || (this.#startupError && this.#workers.size === 0))) {
+    for (const w of this.#workers.values()) if (!w.ready && this.#taking(w)) starting++;
+    if (starting === 0 && (this.size < this.#opts.maxWorkers || (this.#startupError && this.#workers.size === 0))) {
       const err = this.#spawn();
       if (err) this.#startupFailed(err, undefined);
     }
@@ -455,8 +475,7 @@ class WorkerPool extends EventEmitter {
     }
     if (this.#startupError) return;
     const [queued] = native.poolCounts(this.#id);
-    const capacity = this.#capacity();
-    if (capacity < this.#opts.minWorkers || (queued > 0 && capacity < this.#opts.maxWorkers)) {
+    if (this.#stayingCount() < this.#opts.minWorkers || (queued > 0 && this.size < this.#opts.maxWorkers)) {
       const err = this.#spawn();
       if (err) this.#startupFailed(err, undefined);
     }
@@ -472,7 +491,7 @@ class WorkerPool extends EventEmitter {
    */
   #startupFailed(cause, code) {
     // A started worker still serves the queue (and is replaced as usual if it dies).
-    for (const w of this.#workers.values()) if (this.#serving(w) && native.poolWorkerStarted(this.#id, w.slot)) return;
+    for (const w of this.#workers.values()) if (this.#taking(w) && native.poolWorkerStarted(this.#id, w.slot)) return;
     this.#startupError = cause;
     for (const id of native.poolClear(this.#id)) {
       this.#settle(id, false, new WorkerCrashedError(`the worker failed to start: ${cause?.message ?? cause}`, { cause, exitCode: code }));
@@ -484,7 +503,7 @@ class WorkerPool extends EventEmitter {
     if (this.#idleTimer) return;
     const every = Math.max(20, Math.min(1000, this.#opts.idleTimeout / 2));
     this.#idleTimer = setInterval(() => {
-      let capacity = this.#capacity();
+      let capacity = this.#stayingCount();
       if (capacity <= this.#opts.minWorkers) {
         clearInterval(this.#idleTimer);
         this.#idleTimer = null;
@@ -494,7 +513,7 @@ class WorkerPool extends EventEmitter {
       let retired = false;
       for (const w of this.#workers.values()) {
         if (capacity <= this.#opts.minWorkers) break;
-        if (!w.ready || now - w.lastActive < this.#opts.idleTimeout || !this.#serving(w)) continue;
+        if (!w.ready || now - w.lastActive < this.#opts.idleTimeout || !this.#staying(w)) continue;
         if (native.poolRetire(this.#id, w.slot)) {
           capacity--;
           retired = true;
