@@ -103,6 +103,26 @@ describe('crash recovery', () => {
     expect(errors[0].message).toBe('uncaught in the worker');
   });
 
+  test("the 'error' event is emitted also when the worker crashes on its first task before this thread handled its start-up", async () => {
+    for (let round = 0; round < 3; round++) {
+      const view = shared(1);
+      const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, workerData: { sab: view.buffer } });
+      const errors: string[] = [];
+      p.on('error', (e) => errors.push((e as Error).message));
+      const task = p.execute(0, { name: 'uncaughtAfterSignal' }).catch((x) => x);
+      // Block this thread while the worker starts, takes the task and crashes: its
+      // start-up message and its error are handled only afterwards.
+      expect(Atomics.wait(view, 0, 0, 30_000)).not.toBe('timed-out');
+      const end = Date.now() + 100;
+      while (Date.now() < end);
+      const e = await task;
+      expect(e).toBeInstanceOf(WorkerCrashedError);
+      expect(e.cause?.message).toBe('uncaught after signal 0');
+      await until(() => errors.length > 0, "the 'error' event");
+      expect(errors).toEqual(['uncaught after signal 0']);
+    }
+  });
+
   test('a worker that runs out of memory (resourceLimits) rejects its task and is replaced', async () => {
     const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 } });
     const e = await p.execute(0, { name: 'oom' }).catch((x) => x);

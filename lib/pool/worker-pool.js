@@ -405,7 +405,10 @@ class WorkerPool extends EventEmitter {
     port1.unref();
     worker.on('error', (e) => {
       rec.lastError = e;
-      if (rec.ready && this.listenerCount('error') > 0) this.emit('error', e);
+      // A worker takes tasks as soon as it registered natively, maybe before this
+      // thread handled its 'ready' message: ask the native record, not rec.ready.
+      // Errors before that are start-up failures, reported through the tasks.
+      if (this.listenerCount('error') > 0 && (rec.ready || native.poolWorkerStarted(this.#id, slot))) this.emit('error', e);
     });
     worker.on('exit', (code) => this.#onExit(rec, code));
     // On the next tick: the constructor starts minWorkers workers before anyone could listen.
