@@ -322,9 +322,10 @@ export interface ExecuteOptions {
   timeout?: number;
   /**
    * ArrayBuffers (or MessagePorts) to move to the worker without copying.
-   * They are detached from the caller at once; the memory moves (by
-   * postMessage) when a worker takes the task from the queue. Priority,
-   * `maxQueue`, timeouts and crash handling apply as to any task.
+   * They are detached from the caller at once: they move (by postMessage) to
+   * the pool's mailbox thread, and from there to the worker that takes the
+   * task, so the task starts even while the calling thread is blocked.
+   * Priority, `maxQueue`, timeouts and crash handling apply as to any task.
    */
   transfer?: ReadonlyArray<ArrayBuffer | import('node:worker_threads').MessagePort>;
   /** Call this named export of the worker script instead of the default export. */

@@ -32,3 +32,20 @@ export function seededRandom(seed: number) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Waits (blocking this thread, no event loop) until `view[i]` stops changing for `quietMs`. */
+export function blockUntilStill(view: Int32Array, i: number, quietMs: number, giveUpMs: number): boolean {
+  const giveUp = Date.now() + giveUpMs;
+  let last = Atomics.load(view, i);
+  let since = Date.now();
+  while (Date.now() < giveUp) {
+    const now = Atomics.load(view, i);
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) {
+      return true;
+    }
+  }
+  return false;
+}

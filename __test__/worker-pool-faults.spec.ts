@@ -4,26 +4,9 @@
 import fs from 'node:fs';
 import { WorkerPool, TimeoutError, WorkerCrashedError } from '../index';
 import { fixture, until, within, sleep } from './helpers';
-import { tasks, shared, poolFactory, seededRandom } from './pool-helpers';
+import { tasks, shared, poolFactory, seededRandom, blockUntilStill } from './pool-helpers';
 
 const pool = poolFactory();
-
-/** Waits (blocking this thread, no event loop) until `view[i]` stops changing for `quietMs`. */
-function blockUntilStill(view: Int32Array, i: number, quietMs: number, giveUpMs: number): boolean {
-  const giveUp = Date.now() + giveUpMs;
-  let last = Atomics.load(view, i);
-  let since = Date.now();
-  while (Date.now() < giveUp) {
-    const now = Atomics.load(view, i);
-    if (now !== last) {
-      last = now;
-      since = Date.now();
-    } else if (Date.now() - since >= quietMs) {
-      return true;
-    }
-  }
-  return false;
-}
 
 describe('timeouts', () => {
   test('a task stuck in a synchronous loop is stopped, rejects with TimeoutError, and its worker is replaced', async () => {

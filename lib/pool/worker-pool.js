@@ -15,11 +15,11 @@
  * AbortError (its signal), or a ClosedError (terminate()).
  *
  * Direct tasks: data that only postMessage can carry (a transfer list, or
- * SharedArrayBuffers and ports) stays on this thread; the queue holds a
- * one-byte placeholder with the task's priority, and the worker that takes
- * it asks for the data over its control port. So such tasks keep priority,
- * maxQueue, timeouts and crash handling, and the memory moves only when a
- * worker is ready for it. Direct results (shared memory, or `move`d
+ * SharedArrayBuffers and ports) is posted by execute() itself to the pool's
+ * mailbox thread (mailbox.js); the queue holds a one-byte placeholder with
+ * the task's priority, and the worker that takes it asks the mailbox for the
+ * data. So such tasks keep priority, maxQueue, timeouts and crash handling,
+ * and start while this thread is blocked, like any task. Direct results (shared memory, or `move`d
  * buffers) come the other way: the worker posts the value on its control
  * port, then completes the task with the same placeholder, and #drain joins
  * the two in whichever order they arrive.
@@ -36,6 +36,7 @@ const { resolveScript, normalizeOptions, executeOptions, checkMs } = require('./
 const { AbortError, TimeoutError, ClosedError, QueueFullError, WorkerCrashedError, DataCloneError } = require('../errors.js');
 
 const BOOTSTRAP = path.join(__dirname, 'worker.js');
+const MAILBOX = path.join(__dirname, 'mailbox.js');
 /** The addon file native.js loaded, for workers to load directly (null if not found). */
 const ADDON = Object.keys(require.cache).find((k) => k.endsWith('.node') && path.basename(k).startsWith('threadkit.')) ?? null;
 const META_STRIDE = 7;
@@ -46,6 +47,9 @@ const OUTCOME_REJECTED = 1;
 const SEQ = 0;
 const TERMINATE_WAIT_MS = 5000;
 const SCRATCH_SIZE = 16 * 1024;
+
+/** Not public API: `pool[MAILBOX_HELD]()` resolves to how many tasks' data the mailbox holds (tests check that none leaks). */
+const MAILBOX_HELD = Symbol('threadkit.mailboxHeld');
 
 /** A direct result whose worker exited before its port message arrived (not seen to happen; a guard against a pending promise). */
 function resultLost(exitCode) {
@@ -61,8 +65,10 @@ class WorkerPool extends EventEmitter {
   #state = 'open';
   #workers = new Map();
   #tasks = new Map();
-  /** Direct tasks' data, until a worker asks for it: id -> { data, transfer }. */
-  #direct = new Map();
+  /** Ids of unsettled direct tasks (their data went to the mailbox). */
+  #direct = new Set();
+  /** The mailbox thread, started with the first direct task: { worker, inbox }. */
+  #mailbox = null;
   #nextTask = 1;
   #nextSlot = 0;
   #bell = new Int32Array(new SharedArrayBuffer(4));
@@ -159,28 +165,32 @@ class WorkerPool extends EventEmitter {
       );
     }
     let bytes;
-    let direct;
+    let direct = transfer !== undefined;
+    const id = this.#nextTask++;
     try {
-      if (transfer === undefined) {
+      if (!direct) {
         try {
           bytes = encode(data, 'task data');
         } catch (e) {
           // v8.serialize refuses SharedArrayBuffers and ports; postMessage takes them.
           if (!(e instanceof DataCloneError)) throw e;
-          direct = this.#hold(data, [], e);
+          direct = true;
+          this.#post(id, data, [], e);
         }
       } else {
-        direct = this.#hold(data, transfer, null);
+        this.#post(id, data, transfer, null);
       }
     } catch (e) {
       return Promise.reject(e);
     }
     if (direct) bytes = encodeDirect();
-    const id = this.#nextTask++;
-    // A direct task's run time starts when its data reached the worker (which may wait for this thread).
-    const queued = native.poolSubmit(this.#id, id, priority, nameId, bytes, timeout, direct !== undefined);
-    if (queued < 0) return Promise.reject(new Error(`threadkit: the native pool refused the task (status ${queued})`));
-    if (direct) this.#direct.set(id, direct);
+    // A direct task's run time starts when its data reached the worker.
+    const queued = native.poolSubmit(this.#id, id, priority, nameId, bytes, timeout, direct);
+    if (queued < 0) {
+      if (direct) this.#mailbox?.inbox.postMessage({ type: 'drop', id });
+      return Promise.reject(new Error(`threadkit: the native pool refused the task (status ${queued})`));
+    }
+    if (direct) this.#direct.add(id);
     const promise = this.#track(id, signal);
     const bell = this.#bell;
     Atomics.add(bell, SEQ, 1);
@@ -198,19 +208,65 @@ class WorkerPool extends EventEmitter {
   }
 
   /**
-   * Takes the data of a direct task off the caller: transferables are moved
-   * now (the caller's buffers are detached at once, as with postMessage), and
-   * anything that cannot be cloned fails here, synchronously.
+   * Posts the data of direct task `id` to the mailbox, before the task is
+   * queued: transferables move now (the caller's buffers are detached at
+   * once, as with postMessage), and anything that cannot be cloned fails
+   * here, synchronously.
    */
-  #hold(data, transfer, encodeError) {
+  #post(id, data, transfer, encodeError) {
+    const box = this.#mailbox ?? this.#openMailbox();
     try {
-      const moved = structuredClone({ data, transfer }, { transfer });
-      return { data: moved.data, transfer: moved.transfer };
+      box.inbox.postMessage({ type: 'put', id, data, transfer }, transfer);
     } catch (e) {
       if (encodeError) throw encodeError;
       const why = String(e.message).slice(0, 160);
       throw new DataCloneError(`task data or its transfer list cannot be sent to a worker: ${why}`, { cause: e });
     }
+  }
+
+  [MAILBOX_HELD]() {
+    if (this.#mailbox === null) return Promise.resolve(0);
+    const { port1, port2 } = new MessageChannel();
+    this.#mailbox.inbox.postMessage({ type: 'count', port: port2 }, [port2]);
+    return new Promise((resolve) => port1.once('message', resolve));
+  }
+
+  /** Starts the mailbox thread (see mailbox.js) and connects every worker to it. */
+  #openMailbox() {
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(MAILBOX, { workerData: { inbox: port2 }, transferList: [port2], execArgv: [] });
+    worker.unref();
+    port1.unref();
+    const box = { worker, inbox: port1 };
+    worker.on('error', () => {}); // reported through the tasks (see #mailboxGone)
+    worker.on('exit', () => this.#mailboxGone(box));
+    this.#mailbox = box;
+    for (const rec of this.#workers.values()) this.#connectMailbox(rec);
+    return box;
+  }
+
+  /** Gives worker `rec` a channel to the mailbox. */
+  #connectMailbox(rec) {
+    const { port1, port2 } = new MessageChannel();
+    this.#mailbox.inbox.postMessage({ type: 'worker', port: port1 }, [port1]);
+    rec.port.postMessage({ type: 'mailbox', port: port2 }, [port2]);
+  }
+
+  /**
+   * The mailbox thread exited (not seen to happen outside terminate(): it runs
+   * no user code). The data it held is gone: queued direct tasks reject; a
+   * worker waiting for its data sees its mailbox port close and rejects its
+   * task. The next direct task starts a new mailbox.
+   */
+  #mailboxGone(box) {
+    if (this.#mailbox !== box || this.#state === 'terminated') return;
+    this.#mailbox = null;
+    for (const id of [...this.#direct]) {
+      if (native.poolCancel(this.#id, id)) {
+        this.#settle(id, false, new WorkerCrashedError("the thread that held this task's data exited before a worker took it"));
+      }
+    }
+    this.#checkRoom();
   }
 
   #track(id, signal) {
@@ -315,14 +371,18 @@ class WorkerPool extends EventEmitter {
       this.#settle(id, false, new ClosedError('WorkerPool was terminated before the task finished', { reason: 'terminated' }));
     }
     this.#direct.clear();
+    const mailbox = this.#mailbox;
+    this.#mailbox = null;
     for (const r of this.#roomWaiters.splice(0)) r();
     this.#settleIdle();
-    const stops = [...this.#workers.values()].map((w) => {
+    const threads = [...this.#workers.values()].map((w) => w.worker);
+    if (mailbox) threads.push(mailbox.worker);
+    const stops = threads.map((worker) => {
       let timer;
       const giveUp = new Promise((resolve) => {
         timer = setTimeout(resolve, TERMINATE_WAIT_MS).unref();
       });
-      return Promise.race([w.worker.terminate().catch(() => {}), giveUp]).finally(() => clearTimeout(timer));
+      return Promise.race([worker.terminate().catch(() => {}), giveUp]).finally(() => clearTimeout(timer));
     });
     this.#terminated = Promise.all(stops).then(() => {
       if (this.#refd) native.poolRef(this.#id, false);
@@ -403,6 +463,7 @@ class WorkerPool extends EventEmitter {
     this.#workers.set(slot, rec);
     port1.on('message', (m) => this.#onControl(rec, m));
     port1.unref();
+    if (this.#mailbox) this.#connectMailbox(rec);
     worker.on('error', (e) => {
       rec.lastError = e;
       // A worker takes tasks as soon as it registered natively, maybe before this
@@ -429,19 +490,6 @@ class WorkerPool extends EventEmitter {
       if (task === undefined) return; // settled meanwhile (timed out, or the pool terminated)
       if (task.owedBy === undefined) task.directResult = m;
       else this.#settle(m.id, !m.rejected, m.value);
-    } else if (m.type === 'fetch') {
-      const held = this.#direct.get(m.id);
-      this.#direct.delete(m.id);
-      if (held === undefined || !this.#tasks.has(m.id)) {
-        rec.port.postMessage({ type: 'payload', id: m.id, gone: true });
-        return;
-      }
-      try {
-        rec.port.postMessage({ type: 'payload', id: m.id, data: held.data }, held.transfer);
-      } catch (e) {
-        rec.port.postMessage({ type: 'payload', id: m.id, gone: true });
-        this.#settle(m.id, false, new DataCloneError(`task data cannot be sent to a worker: ${String(e.message).slice(0, 160)}`, { cause: e }));
-      }
     }
   }
 
@@ -556,7 +604,8 @@ class WorkerPool extends EventEmitter {
     const rec = this.#tasks.get(id);
     if (!rec) return;
     this.#tasks.delete(id);
-    this.#direct.delete(id);
+    // Its data may still wait in the mailbox (aborted or failed while queued, say).
+    if (this.#direct.delete(id)) this.#mailbox?.inbox.postMessage({ type: 'drop', id });
     rec.owedBy?.owes.delete(id);
     rec.forget();
     if (ok) {
@@ -652,4 +701,4 @@ class WorkerPool extends EventEmitter {
   }
 }
 
-module.exports = { WorkerPool };
+module.exports = { WorkerPool, MAILBOX_HELD };

@@ -12,10 +12,11 @@
  * - After an async task it goes back to the queue when the task settles.
  * - It yields to its event loop every few milliseconds even when the queue
  *   never empties, so abort messages and the user's timers still run.
- * - The control port carries abort requests and the data of direct tasks
- *   (those with a transfer list: only postMessage can move memory between
- *   threads), which the worker asks for when it takes such a task from the
- *   queue. It also keeps the thread alive while it waits for work.
+ * - The control port carries abort requests, and the worker's port to the
+ *   pool's mailbox thread (mailbox.js), which holds the data of direct tasks
+ *   (a transfer list, or shared memory: only postMessage carries those); the
+ *   worker asks it for the data when it takes such a task from the queue.
+ *   The control port also keeps the thread alive while it waits for work.
  *
  * Script forms: a function as the default export or `module.exports` (or a
  * Promise of one: an async loaded script), named exported functions (picked
@@ -96,20 +97,40 @@ class TaskContext {
   }
 }
 
-/** Direct tasks whose data was asked of the main thread: id -> resolve(message). */
+/** Direct tasks whose data was asked of the mailbox: id -> { resolve(message), port }. */
 const fetching = new Map();
+/** This worker's port to the pool's mailbox thread (given once the pool has one). */
+let mailbox = null;
 
-control.on('message', (msg) => {
+function onControl(msg) {
   if (msg === null || typeof msg !== 'object') return;
-  if (msg.type === 'payload') {
-    const resolve = fetching.get(msg.id);
-    fetching.delete(msg.id);
-    resolve?.(msg);
+  if (msg.type === 'mailbox') {
+    mailbox?.close();
+    const port = msg.port;
+    mailbox = port;
+    port.on('message', onPayload);
+    // The mailbox thread exited: the data it held is gone.
+    port.on('close', () => {
+      for (const [id, f] of fetching) {
+        if (f.port !== port) continue;
+        fetching.delete(id);
+        f.resolve({ lost: true });
+      }
+    });
+    port.unref();
   } else if (msg.type === 'abort' && current && current.id === msg.id) {
     current.abortReason = new Error(msg.reason ?? 'aborted');
     current.controller?.abort(current.abortReason);
   }
-});
+}
+
+function onPayload(msg) {
+  const f = fetching.get(msg.id);
+  fetching.delete(msg.id);
+  f?.resolve(msg);
+}
+
+control.on('message', onControl);
 
 function patchParentPort() {
   const port = wt.parentPort;
@@ -230,16 +251,26 @@ function sendDirect(id, rejected, value, transfer) {
 }
 
 /**
- * A direct task (its data is held by the main thread: it has a transfer
+ * A direct task (its data is held by the mailbox thread: it has a transfer
  * list, or holds SharedArrayBuffers or ports that only postMessage can
  * carry): this worker took it from the queue, so it asks for the data now.
  */
 function fetchAndRun(id, nameId) {
   current = { id, controller: undefined, abortReason: undefined };
+  // The pool posted this worker's mailbox port before it queued the task:
+  // take it (and anything before it) off the control port now, whether or
+  // not this thread's event loop has run since.
+  for (let m; (m = wt.receiveMessageOnPort(control)) !== undefined;) onControl(m.message);
   return new Promise((resolve) => {
-    fetching.set(id, resolve);
-    control.postMessage({ type: 'fetch', id });
+    if (mailbox === null) return resolve({ lost: true });
+    fetching.set(id, { resolve, port: mailbox });
+    mailbox.postMessage({ type: 'fetch', id });
   }).then((msg) => {
+    if (msg.lost) {
+      current = null;
+      complete(id, true, new Error("the task's data was lost: the pool's mailbox thread exited"));
+      return undefined;
+    }
     if (msg.gone) {
       // Settled meanwhile (aborted, or the pool is going away): just clear the record.
       current = null;
