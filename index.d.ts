@@ -406,7 +406,9 @@ export interface WorkerPoolMetrics {
  * then travels by postMessage), and task data may transfer ArrayBuffers and
  * MessagePorts (`transfer`). A worker that crashes rejects only its
  * own task with {@link WorkerCrashedError} and is replaced. An idle pool does
- * not keep the process alive; pending tasks do.
+ * not keep the process alive; pending tasks do. What a task writes to stdout
+ * or stderr reaches this process's stdout or stderr before its promise
+ * settles, in order.
  *
  * Events: `'workerCreate'` and `'workerExit'` (`{ threadId, slot, code? }`;
  * `'workerCreate'` is emitted on the next tick, so a listener attached right

@@ -432,6 +432,7 @@ class WorkerPool extends EventEmitter {
   #spawn() {
     const slot = this.#nextSlot++;
     const { port1, port2 } = new MessageChannel();
+    const stdio = new Int32Array(new SharedArrayBuffer(4));
     const o = this.#opts;
     let worker;
     try {
@@ -445,6 +446,7 @@ class WorkerPool extends EventEmitter {
             control: port2,
             niceIncrement: o.niceIncrement,
             addon: ADDON,
+            stdio: stdio.buffer,
           },
           user: o.workerData,
         },
@@ -459,7 +461,7 @@ class WorkerPool extends EventEmitter {
     }
     this.#startupError = null;
     worker.unref();
-    const rec = new WorkerRecord(worker, slot, port1);
+    const rec = new WorkerRecord(worker, slot, port1, stdio);
     this.#workers.set(slot, rec);
     port1.on('message', (m) => this.#onControl(rec, m));
     port1.unref();
@@ -481,7 +483,10 @@ class WorkerPool extends EventEmitter {
 
   #onControl(rec, m) {
     if (m === null || typeof m !== 'object') return;
-    if (m.type === 'ready') {
+    if (m.type === 'stdio') {
+      const out = m.name === 'stderr' ? process.stderr : process.stdout;
+      for (const c of m.chunks) out.write(c.chunk, c.encoding);
+    } else if (m.type === 'ready') {
       rec.ready = true;
       // Still a backlog: keep growing, one starting worker at a time.
       if (this.#state !== 'terminated' && native.poolCounts(this.#id)[0] > native.poolIdle(this.#id)) this.#grow();
@@ -491,6 +496,12 @@ class WorkerPool extends EventEmitter {
       if (task.owedBy === undefined) task.directResult = m;
       else this.#settle(m.id, !m.rejected, m.value);
     }
+  }
+
+  /** Handles what worker `w` posted on its control port so far, now (task output, direct results). */
+  #readPort(w) {
+    Atomics.store(w.stdio, 0, 0);
+    for (let m; (m = receiveMessageOnPort(w.port)) !== undefined;) this.#onControl(w, m.message);
   }
 
   /** The completion of a direct result: settle with its port message, or wait for it. */
@@ -670,7 +681,11 @@ class WorkerPool extends EventEmitter {
         this.#runTimes.add(meta[m + 3] / 1000);
         this.#busyTime += meta[m + 3] / 1000;
         const w = this.#workers.get(meta[m + 6]);
-        if (w) w.lastActive = now;
+        if (w) {
+          w.lastActive = now;
+          // The task's output is queued on the port before its completion: write it first.
+          if (w.stdio[0] !== 0) this.#readPort(w);
+        }
         if (!this.#tasks.has(id)) continue;
         if (outcome === OUTCOME_FULFILLED || outcome === OUTCOME_REJECTED) {
           if (meta[m + 5] === DIRECT_LEN && isDirect(this.#scratch, meta[m + 4])) {
