@@ -16,7 +16,7 @@
  *
  * Direct tasks: data that only postMessage can carry (a transfer list, or
  * SharedArrayBuffers and ports) is posted by execute() itself to the pool's
- * mailbox thread (mailbox.js); the queue holds a one-byte placeholder with
+ * mailbox thread (mailbox-thread.js); the queue holds a one-byte placeholder with
  * the task's priority, and the worker that takes it asks the mailbox for the
  * data. So such tasks keep priority, maxQueue, timeouts and crash handling,
  * and start while this thread is blocked, like any task. Direct results (shared memory, or `move`d
@@ -31,12 +31,12 @@ const path = require('node:path');
 const native = require('../../native.js');
 const { encode, encodeDirect, decode, isDirect, DIRECT_LEN } = require('./codec.js');
 const { Samples } = require('./samples.js');
+const { Mailbox } = require('./mailbox.js');
 const { WorkerRecord, TaskRecord, clockMs } = require('./records.js');
 const { resolveScript, normalizeOptions, executeOptions, checkMs } = require('./options.js');
 const { AbortError, TimeoutError, ClosedError, QueueFullError, WorkerCrashedError, DataCloneError } = require('../errors.js');
 
 const BOOTSTRAP = path.join(__dirname, 'worker.js');
-const MAILBOX = path.join(__dirname, 'mailbox.js');
 /** The addon file native.js loaded, for workers to load directly (null if not found). */
 const ADDON = Object.keys(require.cache).find((k) => k.endsWith('.node') && path.basename(k).startsWith('threadkit.')) ?? null;
 const META_STRIDE = 7;
@@ -67,7 +67,7 @@ class WorkerPool extends EventEmitter {
   #tasks = new Map();
   /** Ids of unsettled direct tasks (their data went to the mailbox). */
   #direct = new Set();
-  /** The mailbox thread, started with the first direct task: { worker, inbox }. */
+  /** The mailbox thread, started with the first direct task (a Mailbox). */
   #mailbox = null;
   #nextTask = 1;
   #nextSlot = 0;
@@ -187,7 +187,7 @@ class WorkerPool extends EventEmitter {
     // A direct task's run time starts when its data reached the worker.
     const queued = native.poolSubmit(this.#id, id, priority, nameId, bytes, timeout, direct);
     if (queued < 0) {
-      if (direct) this.#mailbox?.inbox.postMessage({ type: 'drop', id });
+      if (direct) this.#mailbox?.drop(id);
       return Promise.reject(new Error(`threadkit: the native pool refused the task (status ${queued})`));
     }
     if (direct) this.#direct.add(id);
@@ -216,7 +216,7 @@ class WorkerPool extends EventEmitter {
   #post(id, data, transfer, encodeError) {
     const box = this.#mailbox ?? this.#openMailbox();
     try {
-      box.inbox.postMessage({ type: 'put', id, data, transfer }, transfer);
+      box.put(id, data, transfer);
     } catch (e) {
       if (encodeError) throw encodeError;
       const why = String(e.message).slice(0, 160);
@@ -225,31 +225,15 @@ class WorkerPool extends EventEmitter {
   }
 
   [MAILBOX_HELD]() {
-    if (this.#mailbox === null) return Promise.resolve(0);
-    const { port1, port2 } = new MessageChannel();
-    this.#mailbox.inbox.postMessage({ type: 'count', port: port2 }, [port2]);
-    return new Promise((resolve) => port1.once('message', resolve));
+    return this.#mailbox === null ? Promise.resolve(0) : this.#mailbox.held();
   }
 
-  /** Starts the mailbox thread (see mailbox.js) and connects every worker to it. */
+  /** Starts the mailbox thread and connects every worker to it. */
   #openMailbox() {
-    const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(MAILBOX, { workerData: { inbox: port2 }, transferList: [port2], execArgv: [] });
-    worker.unref();
-    port1.unref();
-    const box = { worker, inbox: port1 };
-    worker.on('error', () => {}); // reported through the tasks (see #mailboxGone)
-    worker.on('exit', () => this.#mailboxGone(box));
+    const box = new Mailbox(() => this.#mailboxGone(box));
     this.#mailbox = box;
-    for (const rec of this.#workers.values()) this.#connectMailbox(rec);
+    for (const rec of this.#workers.values()) box.connect(rec.port);
     return box;
-  }
-
-  /** Gives worker `rec` a channel to the mailbox. */
-  #connectMailbox(rec) {
-    const { port1, port2 } = new MessageChannel();
-    this.#mailbox.inbox.postMessage({ type: 'worker', port: port1 }, [port1]);
-    rec.port.postMessage({ type: 'mailbox', port: port2 }, [port2]);
   }
 
   /**
@@ -376,13 +360,13 @@ class WorkerPool extends EventEmitter {
     for (const r of this.#roomWaiters.splice(0)) r();
     this.#settleIdle();
     const threads = [...this.#workers.values()].map((w) => w.worker);
-    if (mailbox) threads.push(mailbox.worker);
-    const stops = threads.map((worker) => {
+    if (mailbox) threads.push(mailbox);
+    const stops = threads.map((thread) => {
       let timer;
       const giveUp = new Promise((resolve) => {
         timer = setTimeout(resolve, TERMINATE_WAIT_MS).unref();
       });
-      return Promise.race([worker.terminate().catch(() => {}), giveUp]).finally(() => clearTimeout(timer));
+      return Promise.race([thread.terminate().catch(() => {}), giveUp]).finally(() => clearTimeout(timer));
     });
     this.#terminated = Promise.all(stops).then(() => {
       if (this.#refd) native.poolRef(this.#id, false);
@@ -465,7 +449,7 @@ class WorkerPool extends EventEmitter {
     this.#workers.set(slot, rec);
     port1.on('message', (m) => this.#onControl(rec, m));
     port1.unref();
-    if (this.#mailbox) this.#connectMailbox(rec);
+    this.#mailbox?.connect(port1);
     worker.on('error', (e) => {
       rec.lastError = e;
       // A worker takes tasks as soon as it registered natively, maybe before this
@@ -616,7 +600,7 @@ class WorkerPool extends EventEmitter {
     if (!rec) return;
     this.#tasks.delete(id);
     // Its data may still wait in the mailbox (aborted or failed while queued, say).
-    if (this.#direct.delete(id)) this.#mailbox?.inbox.postMessage({ type: 'drop', id });
+    if (this.#direct.delete(id)) this.#mailbox?.drop(id);
     rec.owedBy?.owes.delete(id);
     rec.forget();
     if (ok) {

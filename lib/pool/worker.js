@@ -13,7 +13,7 @@
  * - It yields to its event loop every few milliseconds even when the queue
  *   never empties, so abort messages and the user's timers still run.
  * - The control port carries abort requests, and the worker's port to the
- *   pool's mailbox thread (mailbox.js), which holds the data of direct tasks
+ *   pool's mailbox thread (mailbox-thread.js), which holds the data of direct tasks
  *   (a transfer list, or shared memory: only postMessage carries those); the
  *   worker asks it for the data when it takes such a task from the queue.
  *   The control port also keeps the thread alive while it waits for work.
