@@ -132,52 +132,8 @@ function onPayload(msg) {
 
 control.on('message', onControl);
 
-/**
- * Task output. Node sends a worker's stdout and stderr to the main thread
- * itself, but holds each write until the main thread has acknowledged the
- * one before, and the acknowledgement needs this thread's event loop: a
- * task's later lines arrived after its result, or never (the process ended
- * on the result). Here each write goes at once over the control port, in
- * order, and `stdioWritten[0] = 1` tells the pool to read this port before it
- * settles the task that wrote (the message is queued before the completion).
- * Tasks that write nothing cost nothing: the streams are patched when first
- * used.
- */
-const stdioWritten = new Int32Array(stdio);
-
-function postStdio(name, chunks) {
-  control.postMessage({ type: 'stdio', name, chunks });
-  Atomics.store(stdioWritten, 0, 1);
-}
-
-function captureStdio(name) {
-  const desc = Object.getOwnPropertyDescriptor(process, name);
-  if (typeof desc?.get !== 'function' || !desc.configurable) return;
-  let stream;
-  Object.defineProperty(process, name, {
-    configurable: true,
-    enumerable: desc.enumerable,
-    get() {
-      if (stream === undefined) {
-        stream = desc.get.call(process);
-        stream._write = (chunk, encoding, cb) => {
-          postStdio(name, [{ chunk, encoding }]);
-          cb();
-        };
-        stream._writev = (chunks, cb) => {
-          postStdio(
-            name,
-            chunks.map((c) => ({ chunk: c.chunk, encoding: c.encoding })),
-          );
-          cb();
-        };
-      }
-      return stream;
-    },
-  });
-}
-captureStdio('stdout');
-captureStdio('stderr');
+// Task output goes over the control port, ahead of the task's completion.
+require('./worker-stdio.js').captureStdio(control, new Int32Array(stdio));
 
 function patchParentPort() {
   const port = wt.parentPort;
