@@ -4,19 +4,7 @@
 // thread makes c2 ready (a send, or a close) and only then takes c1's value, so at every moment
 // one of them is ready: the select must never run its default.
 import { Channel } from '../index.js';
-import { Workers, nextMessage, tick } from './helpers';
-
-/** Deterministic PRNG (mulberry32), so the timing of a failing run can be replayed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { Workers, nextMessage, tick, seededRandom } from './helpers';
 
 function spin(us: number) {
   const end = performance.now() + us / 1000;
@@ -37,7 +25,7 @@ describe("select with a default decides at one moment across threads (Go's TestN
     'c2 made ready by a %s, then c1 emptied: the select never runs its default',
     async (how) => {
       const seed = (Date.now() ^ (how === 'send' ? 1 : 2)) >>> 0;
-      const random = rng(seed);
+      const random = seededRandom(seed);
       // [0]: go (the iteration number; -1 stop), [1]: the worker's result, [2]: which pair, [3]: which batch.
       const flag = new Int32Array(new SharedArrayBuffer(16));
       const w = workers.start('select-race.js', { flag: flag.buffer });

@@ -1,23 +1,12 @@
 // The PromisePool's queue of waiting tasks (lib/task-queue.js), against a
 // plain array as the model: FIFO order of the live entries, O(1) removal of
 // task objects, compaction of dead entries, and bounded chunks.
+import { seededRandom } from './helpers';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { TaskQueue, QUEUED, STARTED, DEAD } = require('../lib/task-queue.js');
 
 type Task = { state: number; id: number; detached: number; hollowed: number; detach(): void; hollow(): void };
 type Entry = { x: Task | (() => void); resolve: unknown; scope: unknown; id: number; gone?: boolean };
-
-/** Deterministic PRNG (mulberry32), so a failing seed can be replayed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function entry(id: number, withTask: boolean): Entry {
   if (withTask) {
@@ -59,7 +48,7 @@ function chunks(q: { head: unknown[]; tail: unknown[] }): unknown[][] {
 
 describe('TaskQueue', () => {
   test.each([1, 2, 3, 4, 5, 6, 7, 8])('random pushes, takes, removals and takeAll match an array model (seed %i)', (seed) => {
-    const random = rng(seed);
+    const random = seededRandom(seed);
     const q = new TaskQueue();
     // The model: entries in order from `head`, removed ones flagged; queued task objects for picking one to remove.
     let model: Entry[] = [];

@@ -3,8 +3,8 @@
 // addon in hundreds of short-lived pools.
 import fs from 'node:fs';
 import { WorkerPool, TimeoutError, WorkerCrashedError } from '../index';
-import { fixture, until, within, sleep } from './helpers';
-import { tasks, shared, poolFactory, seededRandom, blockUntilStill } from './pool-helpers';
+import { fixture, until, within, sleep, seededRandom } from './helpers';
+import { tasks, shared, poolFactory, blockUntilStill } from './pool-helpers';
 
 const pool = poolFactory();
 
