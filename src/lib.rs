@@ -16,6 +16,7 @@
 //!   watchdog; [`node_env`]: stopping a worker's env from the watchdog thread.
 //! - [`channel`] and [`channel_fast`]: the exported functions behind Channel,
 //!   select and AsyncQueue once shared (see `threadkit_core::channel`).
+//! - [`allocator`]: returning the C allocator's free memory to the OS.
 //! - [`spin`]: a short adaptive spin before a thread's event loop sleeps
 //!   while another thread is about to wake it.
 //!
@@ -23,6 +24,7 @@
 //! `#[napi]` class method costs ~3x a plain function call here). Errors that
 //! JS must turn into typed errors come back as negative status codes.
 
+mod allocator;
 mod channel;
 mod channel_fast;
 mod deadlock;
