@@ -5,7 +5,7 @@
 // the side measured second reuses the memory the allocator kept from the
 // first, and both figures come out near zero or negative).
 //
-//   node --expose-gc pool-crash-rss.cjs <threadkit|plain> <cycles>
+//   node --expose-gc --max-semi-space-size=1 pool-crash-rss.cjs <threadkit|plain> <cycles>
 //
 // Both sides run W lanes; a lane's cycle is one task that crashes its worker
 // (crash-task.cjs), awaited, so the pool restarts a worker per cycle and the
