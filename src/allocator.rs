@@ -4,10 +4,10 @@
 //! arenas (its messages, its env, the pool's payload copies), and glibc keeps
 //! freed memory in those arenas instead of returning it: measured after a
 //! storm of 750 worker crashes, 30 MB of "system bytes" held 4 MB in use, and
-//! `malloc_trim(0)` gave 20 MB of RSS back. That is an allocator high-water
-//! mark, not a leak (it does not grow with the number of crashes), but it is
-//! memory a crashing pool keeps, so the pool trims once its workers stop
-//! dying (see `lib/pool/trim.js`).
+//! `malloc_trim(0)` gave 20 MB of RSS back. That is free memory the
+//! allocator holds, not a leak (the bytes in use grow by about 40 B per
+//! crash, as with plain Workers), but it is memory a crashing pool keeps, so
+//! the pool trims once its workers stop dying (see `lib/pool/trim.js`).
 //!
 //! `malloc_trim` is glibc's, so it is looked up at run time (`dlsym`), and
 //! where it does not exist (musl, macOS, Windows) nothing happens.

