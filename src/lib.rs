@@ -19,6 +19,7 @@
 //!   Node-API only.
 //! - [`channel`], [`channel_fast`] and [`channel_select`]: the exported functions behind Channel,
 //!   select and AsyncQueue once shared (see `threadkit_core::channel`).
+//! - [`allocator`]: returning the C allocator's free memory to the OS.
 //! - [`spin`]: a short adaptive spin before a thread's event loop sleeps
 //!   while another thread is about to wake it.
 //!
@@ -26,6 +27,7 @@
 //! `#[napi]` class method costs ~3x a plain function call here). Errors that
 //! JS must turn into typed errors come back as negative status codes.
 
+mod allocator;
 mod channel;
 mod channel_fast;
 mod channel_select;

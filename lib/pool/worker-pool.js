@@ -36,6 +36,7 @@ const { Mailbox } = require('./mailbox.js');
 const { WorkerRecord, TaskRecord, clockMs } = require('./records.js');
 const { startAbortListener } = require('../abort-listeners.js');
 const { resolveScript, normalizeOptions, executeOptions, checkMs } = require('./options.js');
+const { trimSoon } = require('./trim.js');
 const { AbortError, TimeoutError, ClosedError, QueueFullError, WorkerCrashedError, DataCloneError } = require('../errors.js');
 
 const BOOTSTRAP = path.join(__dirname, 'worker.js');
@@ -504,6 +505,7 @@ class WorkerPool extends EventEmitter {
 
   #onExit(rec, code) {
     this.#workers.delete(rec.slot);
+    trimSoon(); // what the dead worker freed stays in malloc's arenas otherwise (see trim.js)
     this.#workerTimeClosed += clockMs() - rec.startedAt;
     // Direct results the worker posted before it exited are still queued on the port.
     for (let m; (m = receiveMessageOnPort(rec.port)) !== undefined;) this.#onControl(rec, m.message);

@@ -383,6 +383,24 @@ impl TaskQueue {
         (out, wake)
     }
 
+    /// How many workers the queue keeps a record for (running a task,
+    /// retiring or being stopped). Every record goes with
+    /// [`TaskQueue::worker_gone`], so this never exceeds the live workers:
+    /// crashes and restarts leave nothing behind.
+    pub fn tracked_workers(&self) -> usize {
+        let g = self.lock();
+        let mut ids: Vec<u32> = g
+            .running
+            .keys()
+            .chain(&g.retiring)
+            .chain(&g.stopping)
+            .copied()
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len()
+    }
+
     /// The earliest deadline among running tasks.
     pub fn next_deadline(&self) -> Option<Instant> {
         self.lock().running.values().filter_map(|r| r.deadline).min()
@@ -672,5 +690,41 @@ mod tests {
         }
         let written_off = seen.iter().enumerate().filter(|(id, s)| !**s && id % 100 == 0).count();
         assert_eq!(completions + written_off, n as usize);
+    }
+
+    #[test]
+    fn crash_and_restart_cycles_leave_no_worker_records() {
+        // Each cycle uses a new slot, as the pool does for a restarted worker.
+        let q = TaskQueue::new();
+        let mut next_id = 0;
+        for slot in 0..3000u32 {
+            next_id += 1;
+            q.push(Task {
+                timeout: Some(Duration::ZERO),
+                ..task(next_id, 0)
+            });
+            match slot % 3 {
+                // Dies while running its task.
+                0 => assert_eq!(take_id(&q, slot), Some(next_id)),
+                // Times out: the watchdog stops it, then it dies.
+                1 => {
+                    assert_eq!(take_id(&q, slot), Some(next_id));
+                    let (expired, _) = q.expire(Instant::now() + Duration::from_millis(1));
+                    assert_eq!(expired, vec![(slot, next_id)]);
+                    assert!(q.leaving(slot));
+                }
+                // Idle, retired, then gone (its task went to another worker first).
+                _ => {
+                    assert_eq!(take_id(&q, 100_000), Some(next_id));
+                    q.complete(100_000, next_id, false, Vec::new(), Instant::now());
+                    assert!(q.retire(slot));
+                    assert!(matches!(q.take(slot, Instant::now()), Next::Retire));
+                }
+            }
+            assert!(q.tracked_workers() >= 1);
+            q.worker_gone(slot);
+            assert_eq!(q.tracked_workers(), 0, "records left after cycle {slot}");
+        }
+        assert_eq!(drain(&q).len(), 3000 / 3 * 2); // the completed and the timed-out ones
     }
 }
