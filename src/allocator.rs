@@ -9,33 +9,12 @@
 //! crash, as with plain Workers), but it is memory a crashing pool keeps, so
 //! the pool trims once its workers stop dying (see `lib/pool/trim.js`).
 //!
-//! `malloc_trim` is glibc's, so it is looked up at run time (`dlsym`), and
-//! where it does not exist (musl, macOS, Windows) nothing happens.
+//! `malloc_trim` is glibc's, so it is looked up at run time
+//! ([`crate::node_symbols`]), and where it does not exist (musl, macOS,
+//! Windows) nothing happens.
 
+use crate::node_symbols::malloc_trim;
 use napi_derive::napi;
-
-type TrimFn = unsafe extern "C" fn(usize) -> i32;
-
-#[cfg(target_os = "linux")]
-fn malloc_trim() -> Option<TrimFn> {
-    use std::ffi::{c_char, c_void};
-    use std::sync::OnceLock;
-    extern "C" {
-        fn dlsym(handle: *mut c_void, symbol: *const c_char) -> *mut c_void;
-    }
-    static TRIM: OnceLock<Option<TrimFn>> = OnceLock::new();
-    *TRIM.get_or_init(|| {
-        // RTLD_DEFAULT is the null handle on Linux (glibc and musl).
-        let addr = unsafe { dlsym(std::ptr::null_mut(), c"malloc_trim".as_ptr()) };
-        // Safe: glibc's `int malloc_trim(size_t pad)`.
-        (!addr.is_null()).then(|| unsafe { std::mem::transmute::<*mut c_void, TrimFn>(addr) })
-    })
-}
-
-#[cfg(not(target_os = "linux"))]
-fn malloc_trim() -> Option<TrimFn> {
-    None
-}
 
 /// Returns the C allocator's free memory to the operating system
 /// (`malloc_trim(0)` on glibc). 1 if memory was released, 0 if there was
@@ -43,6 +22,7 @@ fn malloc_trim() -> Option<TrimFn> {
 #[napi(catch_unwind)]
 pub fn allocator_trim() -> i32 {
     match malloc_trim() {
+        // Safety: glibc's `malloc_trim(size_t)`, callable from any thread.
         Some(trim) => unsafe { trim(0) },
         None => -1,
     }

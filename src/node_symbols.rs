@@ -24,6 +24,9 @@
 //! `Local` from a member function through a hidden pointer). On Windows the
 //! watchdog therefore always uses the fallback. libuv's functions are plain
 //! C and are looked up everywhere.
+//!
+//! The same lookup finds glibc's `malloc_trim` for [`crate::allocator`]
+//! (absent on musl, macOS and Windows, where trimming is skipped).
 
 use napi::sys;
 use std::ffi::{c_int, c_void};
@@ -60,9 +63,13 @@ pub(crate) struct Uv {
     pub backend_timeout: unsafe extern "C" fn(*const sys::uv_loop_s) -> c_int,
 }
 
+/// glibc's `int malloc_trim(size_t pad)`.
+pub(crate) type MallocTrim = unsafe extern "C" fn(usize) -> c_int;
+
 struct Symbols {
     stop: Option<NodeStop>,
     uv: Option<Uv>,
+    malloc_trim: Option<MallocTrim>,
 }
 
 /// Test hook, not an API: `THREADKIT_TEST_NO_NODE_SYMBOLS=stop,uv` (either
@@ -83,6 +90,8 @@ static SYMBOLS: LazyLock<Symbols> = LazyLock::new(|| {
         uv: lib
             .filter(|_| !hook_disables(hook.as_deref(), "uv"))
             .and_then(lookup_uv),
+        // Safety: the type is glibc's signature of `malloc_trim`.
+        malloc_trim: lib.and_then(|lib| unsafe { sym(lib, "malloc_trim") }),
     }
 });
 
@@ -94,6 +103,11 @@ pub(crate) fn node_stop() -> Option<&'static NodeStop> {
 /// libuv's prepare-handle functions, if found.
 pub(crate) fn uv() -> Option<&'static Uv> {
     SYMBOLS.uv.as_ref()
+}
+
+/// glibc's `malloc_trim`, if this process has it.
+pub(crate) fn malloc_trim() -> Option<MallocTrim> {
+    SYMBOLS.malloc_trim
 }
 
 fn hook_disables(value: Option<&str>, group: &str) -> bool {
