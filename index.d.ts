@@ -282,15 +282,19 @@ export interface WorkerPoolOptions {
   idleTimeout?: number;
   /** Most tasks waiting in the queue (1 or more); `execute` beyond it rejects with {@link QueueFullError}. Default Infinity. */
   maxQueue?: number;
-  /** A label for the pool, returned as `getMetrics().name`. Default `'threadkit'`. */
-  name?: string;
+  /** A label for the pool, returned as `getMetrics().name`: a string (anything else is a TypeError); `null` or absent gives `'threadkit'`. */
+  name?: string | null;
   /** Given to each worker as `require('node:worker_threads').workerData` (structured-cloned). */
   workerData?: unknown;
   /** Passed to each `Worker` (heap limits). A worker that runs out of memory rejects its task with {@link WorkerCrashedError} and is replaced. */
   resourceLimits?: import('node:worker_threads').ResourceLimits;
   /** Passed to each `Worker`: its `process.env`. */
   env?: NodeJS.Dict<string> | typeof import('node:worker_threads').SHARE_ENV;
-  /** Passed to each `Worker`, e.g. `['--import', 'tsx']` to run a TypeScript worker script. */
+  /**
+   * Passed to each `Worker`. `['--require', 'tsx/cjs']` runs a TypeScript worker
+   * script (Node 20, 22 and 24): a script whose extension has a require hook is
+   * loaded with `require()`.
+   */
   execArgv?: string[];
   /** Default run-time limit (ms, up to 2^31-1) of every task; see {@link ExecuteOptions.timeout}. Default: none. */
   taskTimeout?: number;
@@ -325,9 +329,10 @@ export interface ExecuteOptions {
   timeout?: number;
   /**
    * ArrayBuffers (or MessagePorts) to move to the worker without copying.
-   * They are detached from the caller at once; the memory moves (by
-   * postMessage) when a worker takes the task from the queue. Priority,
-   * `maxQueue`, timeouts and crash handling apply as to any task.
+   * They are detached from the caller at once: they move (by postMessage) to
+   * the pool's mailbox thread, and from there to the worker that takes the
+   * task, so the task starts even while the calling thread is blocked.
+   * Priority, `maxQueue`, timeouts and crash handling apply as to any task.
    */
   transfer?: ReadonlyArray<ArrayBuffer | import('node:worker_threads').MessagePort>;
   /** Call this named export of the worker script instead of the default export. */
@@ -352,7 +357,7 @@ export interface TaskContext {
   move<T>(value: T, transfer?: ReadonlyArray<ArrayBuffer | import('node:worker_threads').MessagePort>): T;
 }
 
-/** A task function as a worker script exports it. */
+/** A task function as a worker script exports it (the default export may also be a `Promise<TaskFunction>`). */
 export type TaskFunction<T = any, R = any> = (data: T, context: TaskContext) => R | Promise<R>;
 
 /** Duration percentiles in milliseconds. */
@@ -367,7 +372,7 @@ export interface DurationSummary {
 export interface WorkerPoolMetrics {
   /** The pool's `name` option. */
   readonly name: string;
-  /** Live workers (starting or ready). */
+  /** Workers that take tasks, as {@link WorkerPool.size}: at most `maxWorkers`. */
   readonly workers: number;
   /** Workers waiting for work. */
   readonly idleWorkers: number;
@@ -394,7 +399,10 @@ export interface WorkerPoolMetrics {
  * Runs CPU-bound work on a pool of worker threads, off the event loop.
  *
  * The worker script exports the task function (`module.exports = fn`,
- * `export default fn`, or named exports picked with `name`), sync or async.
+ * `export default fn`, or named exports picked with `name`), sync or async,
+ * or a Promise of it (`module.exports = load()`, `export default load()`:
+ * the worker waits for it before its first task; a rejection is a start-up
+ * failure, like a throw at import time).
  * The seed form also runs unchanged: a script that listens on `parentPort` for
  * `{ taskId, data }` and replies `{ taskId, data }` or `{ taskId, error }`.
  *
@@ -405,9 +413,13 @@ export interface WorkerPoolMetrics {
  * then travels by postMessage), and task data may transfer ArrayBuffers and
  * MessagePorts (`transfer`). A worker that crashes rejects only its
  * own task with {@link WorkerCrashedError} and is replaced. An idle pool does
- * not keep the process alive; pending tasks do.
+ * not keep the process alive; pending tasks do. What a task writes to stdout
+ * or stderr reaches this process's stdout or stderr before its promise
+ * settles, in order.
  *
- * Events: `'workerCreate'` and `'workerExit'` (`{ threadId, slot, code? }`),
+ * Events: `'workerCreate'` and `'workerExit'` (`{ threadId, slot, code? }`;
+ * `'workerCreate'` is emitted on the next tick, so a listener attached right
+ * after the constructor sees the `minWorkers` workers it started),
  * `'error'` (an uncaught error in a running worker; only emitted when someone
  * listens), `'drain'` (the queue became empty).
  *
@@ -425,7 +437,12 @@ export declare class WorkerPool<TData = any, TResult = any> {
    * @throws {RangeError} for a size of 0, -1, NaN, 1.5 or 1e9, or `minWorkers > maxWorkers`.
    */
   constructor(workerScript: string | URL, sizeOrOptions?: number | WorkerPoolOptions);
-  /** Live workers. */
+  /**
+   * Workers that take tasks: starting, or running and not stopped. Never more
+   * than `maxWorkers`. A worker whose task timed out, that is terminated after
+   * an abort, or that retired is not counted, although its thread may still be
+   * exiting for a moment alongside its replacement.
+   */
   readonly size: number;
   /** Tasks waiting for a worker. */
   readonly queueSize: number;

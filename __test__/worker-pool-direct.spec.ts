@@ -2,9 +2,12 @@
 // memory, and results that hold shared memory, travel over the worker's control port while the
 // native queues carry a one-byte placeholder.
 import { types } from 'node:util';
-import { AbortError, QueueFullError } from '../index';
+import { AbortError, QueueFullError, TimeoutError } from '../index';
 import { fixture, until, randomPause } from './helpers';
-import { tasks, shared, poolFactory } from './pool-helpers';
+// Not public API: the count of tasks' data the pool's mailbox thread holds.
+const { MAILBOX_HELD } = require('../lib/pool/worker-pool.js');
+const mailboxHeld = (p: unknown): Promise<number> => (p as any)[MAILBOX_HELD]();
+import { tasks, shared, poolFactory, blockUntilStill } from './pool-helpers';
 
 const pool = poolFactory();
 
@@ -46,6 +49,66 @@ describe('direct tasks (transfer lists, shared memory)', () => {
     ac.abort();
     await expect(run).rejects.toBeInstanceOf(AbortError);
     await expect(p.execute(5, { name: 'double' })).resolves.toBe(10);
+  });
+});
+
+describe('direct tasks while this thread is blocked', () => {
+  test('a task with a SharedArrayBuffer in its data starts while this thread waits in Atomics.wait', async () => {
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: 1 });
+    await p.execute(0); // the worker is up and idle
+    const view = shared(1);
+    const run = p.execute({ view }, { name: 'notify' });
+    // Waits without an event loop: the worker must get the data without this thread.
+    expect(Atomics.wait(view, 0, 0, 30_000)).toBe('ok');
+    await expect(run).resolves.toBe('notified');
+  });
+
+  test('a task with a transfer list starts while this thread waits in Atomics.wait', async () => {
+    const view = shared(1);
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, workerData: { sab: view.buffer } });
+    await p.execute(0);
+    const buf = new ArrayBuffer(64);
+    const run = p.execute({ buf }, { name: 'notify', transfer: [buf] });
+    expect(buf.byteLength).toBe(0); // moved at once
+    expect(Atomics.wait(view, 0, 0, 30_000)).toBe('ok');
+    await expect(run).resolves.toBe(64);
+  });
+
+  test("a direct task's timeout runs while this thread is blocked: the watchdog stops it", async () => {
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: 1 });
+    await p.execute(0);
+    const view = shared(1);
+    const run = p.execute({ view }, { name: 'spinOn', timeout: 100 }).catch((e) => e);
+    // Blocked (no event loop) until the task runs, then until it stops.
+    const giveUp = Date.now() + 30_000;
+    while (Atomics.load(view, 0) === 0 && Date.now() < giveUp);
+    expect(Atomics.load(view, 0)).toBeGreaterThan(0);
+    expect(blockUntilStill(view, 0, 300, 30_000)).toBe(true);
+    expect(await run).toBeInstanceOf(TimeoutError);
+  });
+});
+
+describe("the mailbox that holds direct tasks' data", () => {
+  test('keeps the data of queued tasks only: aborted ones are dropped, taken ones handed over', async () => {
+    const view = shared(64);
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, workerData: { sab: view.buffer } });
+    const gate = p.execute(63, { name: 'gate' });
+    await until(() => p.getMetrics().runningTasks === 1, 'the gate task to start');
+    const aborts = Array.from({ length: 10 }, () => new AbortController());
+    const runs = aborts.map((ac) => {
+      const buf = new ArrayBuffer(1024);
+      return p.execute({ buf }, { name: 'echoData', transfer: [buf], signal: ac.signal }).catch((e) => e);
+    });
+    const sab = new SharedArrayBuffer(8);
+    runs.push(p.execute(sab, { name: 'sumShared' }));
+    expect(await mailboxHeld(p)).toBe(11);
+    aborts.forEach((ac, i) => i % 2 === 0 && ac.abort());
+    expect(await mailboxHeld(p)).toBe(6);
+    Atomics.store(view, 63, 1);
+    await gate;
+    const out = await Promise.all(runs);
+    out.slice(0, 10).forEach((r, i) => (i % 2 === 0 ? expect(r).toBeInstanceOf(AbortError) : expect(r).toBe(1024)));
+    expect(await mailboxHeld(p)).toBe(0);
   });
 });
 

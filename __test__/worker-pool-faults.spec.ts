@@ -4,26 +4,9 @@
 import fs from 'node:fs';
 import { WorkerPool, TimeoutError, WorkerCrashedError } from '../index';
 import { fixture, until, within, sleep } from './helpers';
-import { tasks, shared, poolFactory } from './pool-helpers';
+import { tasks, shared, poolFactory, seededRandom, blockUntilStill } from './pool-helpers';
 
 const pool = poolFactory();
-
-/** Waits (blocking this thread, no event loop) until `view[i]` stops changing for `quietMs`. */
-function blockUntilStill(view: Int32Array, i: number, quietMs: number, giveUpMs: number): boolean {
-  const giveUp = Date.now() + giveUpMs;
-  let last = Atomics.load(view, i);
-  let since = Date.now();
-  while (Date.now() < giveUp) {
-    const now = Atomics.load(view, i);
-    if (now !== last) {
-      last = now;
-      since = Date.now();
-    } else if (Date.now() - since >= quietMs) {
-      return true;
-    }
-  }
-  return false;
-}
 
 describe('timeouts', () => {
   test('a task stuck in a synchronous loop is stopped, rejects with TimeoutError, and its worker is replaced', async () => {
@@ -103,6 +86,26 @@ describe('crash recovery', () => {
     expect(errors[0].message).toBe('uncaught in the worker');
   });
 
+  test("the 'error' event is emitted also when the worker crashes on its first task before this thread handled its start-up", async () => {
+    for (let round = 0; round < 3; round++) {
+      const view = shared(1);
+      const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, workerData: { sab: view.buffer } });
+      const errors: string[] = [];
+      p.on('error', (e) => errors.push((e as Error).message));
+      const task = p.execute(0, { name: 'uncaughtAfterSignal' }).catch((x) => x);
+      // Block this thread while the worker starts, takes the task and crashes: its
+      // start-up message and its error are handled only afterwards.
+      expect(Atomics.wait(view, 0, 0, 30_000)).not.toBe('timed-out');
+      const end = Date.now() + 100;
+      while (Date.now() < end);
+      const e = await task;
+      expect(e).toBeInstanceOf(WorkerCrashedError);
+      expect(e.cause?.message).toBe('uncaught after signal 0');
+      await until(() => errors.length > 0, "the 'error' event");
+      expect(errors).toEqual(['uncaught after signal 0']);
+    }
+  });
+
   test('a worker that runs out of memory (resourceLimits) rejects its task and is replaced', async () => {
     const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 } });
     const e = await p.execute(0, { name: 'oom' }).catch((x) => x);
@@ -158,10 +161,43 @@ describe('scaling under faults', () => {
       await Promise.all(runs);
       // A crash with work queued: the pool replaces the worker, counting the others right.
       await Promise.allSettled([p.execute(1, { name: 'exit' }), ...Array.from({ length: 10 }, () => p.execute(10, { name: 'later' }))]);
-      // A retired worker that is still exiting may overlap its replacement for a moment; no more.
-      await until(() => p.size <= 2, 'at most maxWorkers workers once exits are through');
+      // A retired worker still exiting is no longer counted: size stays within maxWorkers.
+      expect(p.size).toBeLessThanOrEqual(2);
     }
     await until(() => p.size === 1, 'the pool to shrink back to minWorkers', 20_000);
+  });
+});
+
+describe('size', () => {
+  test('size never exceeds maxWorkers while stopped workers overlap their replacements (timeouts, crashes, idle retirement)', async () => {
+    const seed = Number(process.env.TK_SEED ?? Date.now() % 100_000);
+    console.log(`size vs maxWorkers: seed ${seed} (TK_SEED=${seed} replays it)`);
+    const random = seededRandom(seed);
+    const max = 2;
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: max, idleTimeout: 0 });
+    let most = 0;
+    let mostActive = 0;
+    const look = () => {
+      most = Math.max(most, p.size, p.getMetrics().workers);
+      mostActive = Math.max(mostActive, p.getMetrics().runningTasks);
+    };
+    p.on('workerCreate', look);
+    p.on('workerExit', look);
+    const runs: Promise<unknown>[] = [];
+    for (let i = 0; i < 120; i++) {
+      const r = random();
+      // Busy tasks that overrun their timeout: the watchdog stops their worker, which exits while its replacement starts.
+      if (r < 0.3) runs.push(p.execute(30, { name: 'busy', timeout: 1 + Math.floor(random() * 10) }).catch((e) => e));
+      else if (r < 0.4) runs.push(p.execute(1, { name: 'exit' }).catch((e) => e));
+      else runs.push(p.execute(Math.floor(random() * 3), { name: 'later' }));
+      look();
+      if (random() < 0.3) await sleep(Math.floor(random() * 4));
+      look();
+    }
+    await Promise.allSettled(runs);
+    await until(() => (look(), p.size === 1), 'the pool to settle back to minWorkers', 20_000);
+    if (most > max) throw new Error(`seed ${seed}: size reached ${most}, above maxWorkers ${max}`);
+    expect(mostActive).toBeLessThanOrEqual(max);
   });
 });
 

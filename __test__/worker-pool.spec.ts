@@ -79,6 +79,15 @@ describe('worker script forms', () => {
     await expect(p.execute('ann', { name: 'greet' })).resolves.toBe('hello ann');
   });
 
+  test('an async loaded script (module.exports = load(), export default load()) runs once its Promise resolves', async () => {
+    const cjs = pool(fixture('pool/async-loaded.js'), 1);
+    await expect(cjs.execute(1)).resolves.toEqual(['cjs', 1]);
+    await expect(cjs.execute(4, { name: 'double' })).resolves.toBe(8);
+    const esm = pool(fixture('pool/async-loaded.mjs'), 1);
+    await expect(esm.execute(2)).resolves.toEqual(['esm', 2]);
+    await expect(esm.execute(2, { name: 'plain' })).resolves.toBe(3);
+  });
+
   test('a .js script in a "type": "module" package loads as ESM', async () => {
     const p = pool(fixture('pool/esm-package/tasks.js'), { minWorkers: 1, maxWorkers: 1, workerData: { tag: 'esm-js' } });
     await expect(p.execute(1)).resolves.toBe(2);
@@ -171,6 +180,17 @@ describe('worker script forms', () => {
     expect(() => new WorkerPool(tasks, { niceIncrement: -1 })).toThrow(RangeError);
   });
 
+  test("a TypeScript worker script runs with the README's recipe (execArgv: ['--require', 'tsx/cjs'])", async () => {
+    const p = pool(fixture('pool/ts-worker.ts'), { minWorkers: 1, maxWorkers: 2, execArgv: ['--require', 'tsx/cjs'] });
+    await expect(
+      p.map([
+        { n: 3, shape: 'square' },
+        { n: 3, shape: 'cube' },
+      ]),
+    ).resolves.toEqual([9, 27]);
+    await expect(p.execute(5, { name: 'describe' })).resolves.toBe('number:5');
+  });
+
   test('execArgv --import runs in every worker before the script (the way a TypeScript loader is given)', async () => {
     const p = pool(tasks, { minWorkers: 2, maxWorkers: 2, execArgv: ['--import', pathToFileURL(fixture('pool/preload.mjs')).href] });
     await expect(p.map([0, 0, 0, 0], { name: 'preloaded' })).resolves.toEqual(['yes', 'yes', 'yes', 'yes']);
@@ -249,10 +269,30 @@ describe('scheduling', () => {
     const runs = Array.from({ length: 30 }, () => p.execute(30, { name: 'later' }));
     await until(() => p.size === 3, 'the pool to grow to 3 workers');
     await Promise.all(runs);
-    await until(() => p.size === 1, 'idle workers to exit', 20_000);
-    expect(created.length).toBe(2);
+    // size drops when a worker retires; its thread exits a moment later.
+    await until(() => p.size === 1 && exited.length === 2, 'idle workers to exit', 20_000);
+    expect(created.length).toBe(3); // the first worker, then 2 more
+    expect(exited.every((id) => created.includes(id))).toBe(true);
     expect(exited.length).toBe(2);
     await expect(p.execute(5, { name: 'double' })).resolves.toBe(10);
+  });
+});
+
+describe('events', () => {
+  test("a listener attached right after the constructor sees the minWorkers workers' 'workerCreate', each before its 'workerExit'", async () => {
+    const p = pool(tasks, { minWorkers: 2, maxWorkers: 2 });
+    const events: string[] = [];
+    const threadIds: number[] = [];
+    p.on('workerCreate', (w) => {
+      threadIds.push(w.threadId);
+      events.push(`create ${w.slot}`);
+    });
+    p.on('workerExit', (w) => events.push(`exit ${w.slot}`));
+    await p.execute(1);
+    await p.terminate();
+    expect(events.filter((e) => e.startsWith('create')).sort()).toEqual(['create 0', 'create 1']);
+    expect(threadIds.every((id) => id > 0)).toBe(true);
+    for (const slot of [0, 1]) expect(events.indexOf(`create ${slot}`)).toBeLessThan(events.indexOf(`exit ${slot}`));
   });
 });
 

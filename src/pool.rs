@@ -339,6 +339,13 @@ pub fn pool_leaving(pool_id: u32, slot: u32) -> bool {
     pool(pool_id).is_some_and(|p| p.queue.leaving(slot))
 }
 
+/// Whether worker `slot` will never take another task (its task timed out,
+/// or it retired for good); a worker only asked to retire may still take one.
+#[napi(catch_unwind)]
+pub fn pool_stopping(pool_id: u32, slot: u32) -> bool {
+    pool(pool_id).is_some_and(|p| p.queue.stopping(slot))
+}
+
 /// Started workers (registered, not gone) that are not running a task and
 /// not being stopped: the ones that will take queued work by themselves.
 #[napi(catch_unwind)]

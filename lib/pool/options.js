@@ -30,6 +30,13 @@ function checkMs(value, what, { allowZero = true } = {}) {
   return value;
 }
 
+/** The pool's label: a string; undefined or null (piscina's "no name") give the default. */
+function checkName(name) {
+  if (name === undefined || name === null) return 'threadkit';
+  if (typeof name !== 'string') throw new TypeError(`name must be a string, got ${describe(name)}`);
+  return name;
+}
+
 function resolveScript(script) {
   if (script instanceof URL) script = fileURLToPath(script);
   if (typeof script !== 'string' || script.length === 0) {
@@ -75,7 +82,7 @@ function normalizeOptions(sizeOrOptions) {
     taskTimeout: o.taskTimeout === undefined ? 0 : checkMs(o.taskTimeout, 'taskTimeout', { allowZero: false }),
     abortGrace: o.abortGrace === undefined ? 1000 : checkMs(o.abortGrace, 'abortGrace'),
     niceIncrement: o.niceIncrement === undefined ? 0 : checkCount(o.niceIncrement, 'niceIncrement', { max: 19 }),
-    name: o.name === undefined ? 'threadkit' : String(o.name),
+    name: checkName(o.name),
     workerData: o.workerData,
     resourceLimits: o.resourceLimits,
     env: o.env,

@@ -12,10 +12,12 @@ function clockMs() {
 }
 
 class WorkerRecord {
-  constructor(worker, slot, port) {
+  constructor(worker, slot, port, stdio) {
     this.worker = worker;
     this.slot = slot;
     this.port = port;
+    /** `stdio[0]` is 1 when the worker has posted task output on `port` since this thread last read it. */
+    this.stdio = stdio;
     this.threadId = worker.threadId;
     this.ready = false;
     /** Being stopped (its task timed out, or was aborted past its grace): no capacity. Idle retirement is the native queue's (poolLeaving). */

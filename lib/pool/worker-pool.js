@@ -15,11 +15,11 @@
  * AbortError (its signal), or a ClosedError (terminate()).
  *
  * Direct tasks: data that only postMessage can carry (a transfer list, or
- * SharedArrayBuffers and ports) stays on this thread; the queue holds a
- * one-byte placeholder with the task's priority, and the worker that takes
- * it asks for the data over its control port. So such tasks keep priority,
- * maxQueue, timeouts and crash handling, and the memory moves only when a
- * worker is ready for it. Direct results (shared memory, or `move`d
+ * SharedArrayBuffers and ports) is posted by execute() itself to the pool's
+ * mailbox thread (mailbox-thread.js); the queue holds a one-byte placeholder with
+ * the task's priority, and the worker that takes it asks the mailbox for the
+ * data. So such tasks keep priority, maxQueue, timeouts and crash handling,
+ * and start while this thread is blocked, like any task. Direct results (shared memory, or `move`d
  * buffers) come the other way: the worker posts the value on its control
  * port, then completes the task with the same placeholder, and #drain joins
  * the two in whichever order they arrive.
@@ -32,6 +32,7 @@ const native = require('../../native.js');
 const WATCHDOG_STOPS = native.poolWatchdogStops();
 const { encode, encodeDirect, decode, isDirect, DIRECT_LEN } = require('./codec.js');
 const { Samples } = require('./samples.js');
+const { Mailbox } = require('./mailbox.js');
 const { WorkerRecord, TaskRecord, clockMs } = require('./records.js');
 const { startAbortListener } = require('../abort-listeners.js');
 const { resolveScript, normalizeOptions, executeOptions, checkMs } = require('./options.js');
@@ -49,6 +50,9 @@ const SEQ = 0;
 const TERMINATE_WAIT_MS = 5000;
 const SCRATCH_SIZE = 16 * 1024;
 
+/** Not public API: `pool[MAILBOX_HELD]()` resolves to how many tasks' data the mailbox holds (tests check that none leaks). */
+const MAILBOX_HELD = Symbol('threadkit.mailboxHeld');
+
 /** A direct result whose worker exited before its port message arrived (not seen to happen; a guard against a pending promise). */
 function resultLost(exitCode) {
   return new WorkerCrashedError('the worker that ran this task exited before its result arrived', { exitCode });
@@ -63,8 +67,10 @@ class WorkerPool extends EventEmitter {
   #state = 'open';
   #workers = new Map();
   #tasks = new Map();
-  /** Direct tasks' data, until a worker asks for it: id -> { data, transfer }. */
-  #direct = new Map();
+  /** Ids of unsettled direct tasks (their data went to the mailbox). */
+  #direct = new Set();
+  /** The mailbox thread, started with the first direct task (a Mailbox). */
+  #mailbox = null;
   #nextTask = 1;
   #nextSlot = 0;
   #bell = new Int32Array(new SharedArrayBuffer(4));
@@ -113,9 +119,16 @@ class WorkerPool extends EventEmitter {
     }
   }
 
-  /** Number of live workers (starting or running). */
+  /**
+   * Workers that take tasks: starting, or running and not stopped. A worker
+   * whose task timed out, that is terminated after an abort, or that retired
+   * is no longer counted, although its thread may still be exiting alongside
+   * its replacement. Never more than maxWorkers.
+   */
   get size() {
-    return this.#workers.size;
+    let n = 0;
+    for (const w of this.#workers.values()) if (this.#taking(w)) n++;
+    return n;
   }
 
   /** Tasks waiting for a worker. */
@@ -156,28 +169,32 @@ class WorkerPool extends EventEmitter {
       );
     }
     let bytes;
-    let direct;
+    let direct = transfer !== undefined;
+    const id = this.#nextTask++;
     try {
-      if (transfer === undefined) {
+      if (!direct) {
         try {
           bytes = encode(data, 'task data');
         } catch (e) {
           // v8.serialize refuses SharedArrayBuffers and ports; postMessage takes them.
           if (!(e instanceof DataCloneError)) throw e;
-          direct = this.#hold(data, [], e);
+          direct = true;
+          this.#post(id, data, [], e);
         }
       } else {
-        direct = this.#hold(data, transfer, null);
+        this.#post(id, data, transfer, null);
       }
     } catch (e) {
       return Promise.reject(e);
     }
     if (direct) bytes = encodeDirect();
-    const id = this.#nextTask++;
-    // A direct task's run time starts when its data reached the worker (which may wait for this thread).
-    const queued = native.poolSubmit(this.#id, id, priority, nameId, bytes, timeout, direct !== undefined);
-    if (queued < 0) return Promise.reject(new Error(`threadkit: the native pool refused the task (status ${queued})`));
-    if (direct) this.#direct.set(id, direct);
+    // A direct task's run time starts when its data reached the worker.
+    const queued = native.poolSubmit(this.#id, id, priority, nameId, bytes, timeout, direct);
+    if (queued < 0) {
+      if (direct) this.#mailbox?.drop(id);
+      return Promise.reject(new Error(`threadkit: the native pool refused the task (status ${queued})`));
+    }
+    if (direct) this.#direct.add(id);
     const promise = this.#track(id, signal);
     const bell = this.#bell;
     Atomics.add(bell, SEQ, 1);
@@ -195,19 +212,49 @@ class WorkerPool extends EventEmitter {
   }
 
   /**
-   * Takes the data of a direct task off the caller: transferables are moved
-   * now (the caller's buffers are detached at once, as with postMessage), and
-   * anything that cannot be cloned fails here, synchronously.
+   * Posts the data of direct task `id` to the mailbox, before the task is
+   * queued: transferables move now (the caller's buffers are detached at
+   * once, as with postMessage), and anything that cannot be cloned fails
+   * here, synchronously.
    */
-  #hold(data, transfer, encodeError) {
+  #post(id, data, transfer, encodeError) {
+    const box = this.#mailbox ?? this.#openMailbox();
     try {
-      const moved = structuredClone({ data, transfer }, { transfer });
-      return { data: moved.data, transfer: moved.transfer };
+      box.put(id, data, transfer);
     } catch (e) {
       if (encodeError) throw encodeError;
       const why = String(e.message).slice(0, 160);
       throw new DataCloneError(`task data or its transfer list cannot be sent to a worker: ${why}`, { cause: e });
     }
+  }
+
+  [MAILBOX_HELD]() {
+    return this.#mailbox === null ? Promise.resolve(0) : this.#mailbox.held();
+  }
+
+  /** Starts the mailbox thread and connects every worker to it. */
+  #openMailbox() {
+    const box = new Mailbox(() => this.#mailboxGone(box));
+    this.#mailbox = box;
+    for (const rec of this.#workers.values()) box.connect(rec.port);
+    return box;
+  }
+
+  /**
+   * The mailbox thread exited (not seen to happen outside terminate(): it runs
+   * no user code). The data it held is gone: queued direct tasks reject; a
+   * worker waiting for its data sees its mailbox port close and rejects its
+   * task. The next direct task starts a new mailbox.
+   */
+  #mailboxGone(box) {
+    if (this.#mailbox !== box || this.#state === 'terminated') return;
+    this.#mailbox = null;
+    for (const id of [...this.#direct]) {
+      if (native.poolCancel(this.#id, id)) {
+        this.#settle(id, false, new WorkerCrashedError("the thread that held this task's data exited before a worker took it"));
+      }
+    }
+    this.#checkRoom();
   }
 
   #track(id, signal) {
@@ -261,7 +308,7 @@ class WorkerPool extends EventEmitter {
     for (const w of this.#workers.values()) alive += now - w.startedAt;
     return {
       name: this.#opts.name,
-      workers: this.#workers.size,
+      workers: this.size,
       idleWorkers: native.poolIdle(this.#id),
       runningTasks: running,
       queueSize: queued,
@@ -310,14 +357,18 @@ class WorkerPool extends EventEmitter {
       this.#settle(id, false, new ClosedError('WorkerPool was terminated before the task finished', { reason: 'terminated' }));
     }
     this.#direct.clear();
+    const mailbox = this.#mailbox;
+    this.#mailbox = null;
     for (const r of this.#roomWaiters.splice(0)) r();
     this.#settleIdle();
-    const stops = [...this.#workers.values()].map((w) => {
+    const threads = [...this.#workers.values()].map((w) => w.worker);
+    if (mailbox) threads.push(mailbox);
+    const stops = threads.map((thread) => {
       let timer;
       const giveUp = new Promise((resolve) => {
         timer = setTimeout(resolve, TERMINATE_WAIT_MS).unref();
       });
-      return Promise.race([w.worker.terminate().catch(() => {}), giveUp]).finally(() => clearTimeout(timer));
+      return Promise.race([thread.terminate().catch(() => {}), giveUp]).finally(() => clearTimeout(timer));
     });
     this.#terminated = Promise.all(stops).then(() => {
       if (this.#refd) native.poolRef(this.#id, false);
@@ -328,23 +379,36 @@ class WorkerPool extends EventEmitter {
 
   // -------------------------------------------------------------------------
 
-  /** Whether `w` counts as capacity: not being stopped, nor retiring (the native queue decides: work that comes in cancels a retirement). */
-  #serving(w) {
+  /**
+   * Whether `w` may still take a task: not being stopped (timeout, abort past
+   * its grace) nor retired for good. Only these count against maxWorkers: a
+   * worker counted as gone never takes another task, so size stays within it.
+   */
+  #taking(w) {
+    return !w.leaving && !native.poolStopping(this.#id, w.slot);
+  }
+
+  /**
+   * Whether `w` stays: it takes tasks and is not asked to retire (the native
+   * queue decides: work that comes in cancels a retirement). These count
+   * towards minWorkers.
+   */
+  #staying(w) {
     return !w.leaving && !native.poolLeaving(this.#id, w.slot);
   }
 
-  /** Workers that count as capacity (not leaving). */
-  #capacity() {
+  /** Workers that stay (see #staying). */
+  #stayingCount() {
     let n = 0;
-    for (const w of this.#workers.values()) if (this.#serving(w)) n++;
+    for (const w of this.#workers.values()) if (this.#staying(w)) n++;
     return n;
   }
 
   #grow() {
     if (this.#state === 'terminated') return;
     let starting = 0;
-    for (const w of this.#workers.values()) if (!w.ready && this.#serving(w)) starting++;
-    if (starting === 0 && (this.#capacity() < this.#opts.maxWorkers || (this.#startupError && this.#workers.size === 0))) {
+    for (const w of this.#workers.values()) if (!w.ready && this.#taking(w)) starting++;
+    if (starting === 0 && (this.size < this.#opts.maxWorkers || (this.#startupError && this.#workers.size === 0))) {
       const err = this.#spawn();
       if (err) this.#startupFailed(err, undefined);
     }
@@ -354,6 +418,7 @@ class WorkerPool extends EventEmitter {
   #spawn() {
     const slot = this.#nextSlot++;
     const { port1, port2 } = new MessageChannel();
+    const stdio = new Int32Array(new SharedArrayBuffer(4));
     const o = this.#opts;
     let worker;
     try {
@@ -367,6 +432,7 @@ class WorkerPool extends EventEmitter {
             control: port2,
             niceIncrement: o.niceIncrement,
             addon: ADDON,
+            stdio: stdio.buffer,
           },
           user: o.workerData,
         },
@@ -381,23 +447,32 @@ class WorkerPool extends EventEmitter {
     }
     this.#startupError = null;
     worker.unref();
-    const rec = new WorkerRecord(worker, slot, port1);
+    const rec = new WorkerRecord(worker, slot, port1, stdio);
     this.#workers.set(slot, rec);
     port1.on('message', (m) => this.#onControl(rec, m));
     port1.unref();
+    this.#mailbox?.connect(port1);
     worker.on('error', (e) => {
       rec.lastError = e;
-      if (rec.ready && this.listenerCount('error') > 0) this.emit('error', e);
+      // A worker takes tasks as soon as it registered natively, maybe before this
+      // thread handled its 'ready' message: ask the native record, not rec.ready.
+      // Errors before that are start-up failures, reported through the tasks.
+      if (this.listenerCount('error') > 0 && (rec.ready || native.poolWorkerStarted(this.#id, slot))) this.emit('error', e);
     });
     worker.on('exit', (code) => this.#onExit(rec, code));
-    this.emit('workerCreate', { threadId: rec.threadId, slot });
+    // On the next tick: the constructor starts minWorkers workers before anyone could listen.
+    const created = { threadId: rec.threadId, slot };
+    process.nextTick(() => this.emit('workerCreate', created));
     if (this.#workers.size > o.minWorkers) this.#watchIdle();
     return null;
   }
 
   #onControl(rec, m) {
     if (m === null || typeof m !== 'object') return;
-    if (m.type === 'ready') {
+    if (m.type === 'stdio') {
+      const out = m.name === 'stderr' ? process.stderr : process.stdout;
+      for (const c of m.chunks) out.write(c.chunk, c.encoding);
+    } else if (m.type === 'ready') {
       rec.ready = true;
       // Still a backlog: keep growing, one starting worker at a time.
       if (this.#state !== 'terminated' && native.poolCounts(this.#id)[0] > native.poolIdle(this.#id)) this.#grow();
@@ -406,20 +481,13 @@ class WorkerPool extends EventEmitter {
       if (task === undefined) return; // settled meanwhile (timed out, or the pool terminated)
       if (task.owedBy === undefined) task.directResult = m;
       else this.#settle(m.id, !m.rejected, m.value);
-    } else if (m.type === 'fetch') {
-      const held = this.#direct.get(m.id);
-      this.#direct.delete(m.id);
-      if (held === undefined || !this.#tasks.has(m.id)) {
-        rec.port.postMessage({ type: 'payload', id: m.id, gone: true });
-        return;
-      }
-      try {
-        rec.port.postMessage({ type: 'payload', id: m.id, data: held.data }, held.transfer);
-      } catch (e) {
-        rec.port.postMessage({ type: 'payload', id: m.id, gone: true });
-        this.#settle(m.id, false, new DataCloneError(`task data cannot be sent to a worker: ${String(e.message).slice(0, 160)}`, { cause: e }));
-      }
     }
+  }
+
+  /** Handles what worker `w` posted on its control port so far, now (task output, direct results). */
+  #readPort(w) {
+    Atomics.store(w.stdio, 0, 0);
+    for (let m; (m = receiveMessageOnPort(w.port)) !== undefined;) this.#onControl(w, m.message);
   }
 
   /** The completion of a direct result: settle with its port message, or wait for it. */
@@ -455,8 +523,7 @@ class WorkerPool extends EventEmitter {
     }
     if (this.#startupError) return;
     const [queued] = native.poolCounts(this.#id);
-    const capacity = this.#capacity();
-    if (capacity < this.#opts.minWorkers || (queued > 0 && capacity < this.#opts.maxWorkers)) {
+    if (this.#stayingCount() < this.#opts.minWorkers || (queued > 0 && this.size < this.#opts.maxWorkers)) {
       const err = this.#spawn();
       if (err) this.#startupFailed(err, undefined);
     }
@@ -472,7 +539,7 @@ class WorkerPool extends EventEmitter {
    */
   #startupFailed(cause, code) {
     // A started worker still serves the queue (and is replaced as usual if it dies).
-    for (const w of this.#workers.values()) if (this.#serving(w) && native.poolWorkerStarted(this.#id, w.slot)) return;
+    for (const w of this.#workers.values()) if (this.#taking(w) && native.poolWorkerStarted(this.#id, w.slot)) return;
     this.#startupError = cause;
     for (const id of native.poolClear(this.#id)) {
       this.#settle(id, false, new WorkerCrashedError(`the worker failed to start: ${cause?.message ?? cause}`, { cause, exitCode: code }));
@@ -484,7 +551,7 @@ class WorkerPool extends EventEmitter {
     if (this.#idleTimer) return;
     const every = Math.max(20, Math.min(1000, this.#opts.idleTimeout / 2));
     this.#idleTimer = setInterval(() => {
-      let capacity = this.#capacity();
+      let capacity = this.#stayingCount();
       if (capacity <= this.#opts.minWorkers) {
         clearInterval(this.#idleTimer);
         this.#idleTimer = null;
@@ -494,7 +561,7 @@ class WorkerPool extends EventEmitter {
       let retired = false;
       for (const w of this.#workers.values()) {
         if (capacity <= this.#opts.minWorkers) break;
-        if (!w.ready || now - w.lastActive < this.#opts.idleTimeout || !this.#serving(w)) continue;
+        if (!w.ready || now - w.lastActive < this.#opts.idleTimeout || !this.#staying(w)) continue;
         if (native.poolRetire(this.#id, w.slot)) {
           capacity--;
           retired = true;
@@ -534,7 +601,8 @@ class WorkerPool extends EventEmitter {
     const rec = this.#tasks.get(id);
     if (!rec) return;
     this.#tasks.delete(id);
-    this.#direct.delete(id);
+    // Its data may still wait in the mailbox (aborted or failed while queued, say).
+    if (this.#direct.delete(id)) this.#mailbox?.drop(id);
     rec.owedBy?.owes.delete(id);
     rec.forget();
     if (ok) {
@@ -599,7 +667,11 @@ class WorkerPool extends EventEmitter {
         this.#runTimes.add(meta[m + 3] / 1000);
         this.#busyTime += meta[m + 3] / 1000;
         const w = this.#workers.get(meta[m + 6]);
-        if (w) w.lastActive = now;
+        if (w) {
+          w.lastActive = now;
+          // The task's output is queued on the port before its completion: write it first.
+          if (w.stdio[0] !== 0) this.#readPort(w);
+        }
         if (!this.#tasks.has(id)) continue;
         if (outcome === OUTCOME_FULFILLED || outcome === OUTCOME_REJECTED) {
           if (meta[m + 5] === DIRECT_LEN && isDirect(this.#scratch, meta[m + 4])) {
@@ -631,4 +703,4 @@ class WorkerPool extends EventEmitter {
   }
 }
 
-module.exports = { WorkerPool };
+module.exports = { WorkerPool, MAILBOX_HELD };

@@ -12,13 +12,15 @@
  * - After an async task it goes back to the queue when the task settles.
  * - It yields to its event loop every few milliseconds even when the queue
  *   never empties, so abort messages and the user's timers still run.
- * - The control port carries abort requests and the data of direct tasks
- *   (those with a transfer list: only postMessage can move memory between
- *   threads), which the worker asks for when it takes such a task from the
- *   queue. It also keeps the thread alive while it waits for work.
+ * - The control port carries abort requests, and the worker's port to the
+ *   pool's mailbox thread (mailbox-thread.js), which holds the data of direct tasks
+ *   (a transfer list, or shared memory: only postMessage carries those); the
+ *   worker asks it for the data when it takes such a task from the queue.
+ *   The control port also keeps the thread alive while it waits for work.
  *
- * Script forms: a function as the default export or `module.exports`, named
- * exported functions (picked with `execute(data, { name })`), or the seed
+ * Script forms: a function as the default export or `module.exports` (or a
+ * Promise of one: an async loaded script), named exported functions (picked
+ * with `execute(data, { name })`), or the seed
  * documents' form: the script listens on `parentPort` for `{ taskId, data }`
  * and replies `{ taskId, data }` or `{ taskId, error }`. For that form the
  * worker emits each task on `parentPort` and catches the reply in
@@ -44,7 +46,7 @@ wt.workerData = user;
 // loaded when it is not needed (memory per worker).
 if (esmHooksGiven()) require('node:module').syncBuiltinESMExports();
 
-const { pool, slot, bell, script, control, niceIncrement } = internal;
+const { pool, slot, bell, script, control, niceIncrement, stdio } = internal;
 if (niceIncrement > 0) native.poolNiceCurrentThread(niceIncrement);
 const doorbell = new Int32Array(bell); // [sequence]
 const SEQ = 0;
@@ -95,20 +97,43 @@ class TaskContext {
   }
 }
 
-/** Direct tasks whose data was asked of the main thread: id -> resolve(message). */
+/** Direct tasks whose data was asked of the mailbox: id -> { resolve(message), port }. */
 const fetching = new Map();
+/** This worker's port to the pool's mailbox thread (given once the pool has one). */
+let mailbox = null;
 
-control.on('message', (msg) => {
+function onControl(msg) {
   if (msg === null || typeof msg !== 'object') return;
-  if (msg.type === 'payload') {
-    const resolve = fetching.get(msg.id);
-    fetching.delete(msg.id);
-    resolve?.(msg);
+  if (msg.type === 'mailbox') {
+    mailbox?.close();
+    const port = msg.port;
+    mailbox = port;
+    port.on('message', onPayload);
+    // The mailbox thread exited: the data it held is gone.
+    port.on('close', () => {
+      for (const [id, f] of fetching) {
+        if (f.port !== port) continue;
+        fetching.delete(id);
+        f.resolve({ lost: true });
+      }
+    });
+    port.unref();
   } else if (msg.type === 'abort' && current && current.id === msg.id) {
     current.abortReason = new Error(msg.reason ?? 'aborted');
     current.controller?.abort(current.abortReason);
   }
-});
+}
+
+function onPayload(msg) {
+  const f = fetching.get(msg.id);
+  fetching.delete(msg.id);
+  f?.resolve(msg);
+}
+
+control.on('message', onControl);
+
+// Task output goes over the control port, ahead of the task's completion.
+require('./worker-stdio.js').captureStdio(control, new Int32Array(stdio));
 
 function patchParentPort() {
   const port = wt.parentPort;
@@ -229,16 +254,26 @@ function sendDirect(id, rejected, value, transfer) {
 }
 
 /**
- * A direct task (its data is held by the main thread: it has a transfer
+ * A direct task (its data is held by the mailbox thread: it has a transfer
  * list, or holds SharedArrayBuffers or ports that only postMessage can
  * carry): this worker took it from the queue, so it asks for the data now.
  */
 function fetchAndRun(id, nameId) {
   current = { id, controller: undefined, abortReason: undefined };
+  // The pool posted this worker's mailbox port before it queued the task:
+  // take it (and anything before it) off the control port now, whether or
+  // not this thread's event loop has run since.
+  for (let m; (m = wt.receiveMessageOnPort(control)) !== undefined;) onControl(m.message);
   return new Promise((resolve) => {
-    fetching.set(id, resolve);
-    control.postMessage({ type: 'fetch', id });
+    if (mailbox === null) return resolve({ lost: true });
+    fetching.set(id, { resolve, port: mailbox });
+    mailbox.postMessage({ type: 'fetch', id });
   }).then((msg) => {
+    if (msg.lost) {
+      current = null;
+      complete(id, true, new Error("the task's data was lost: the pool's mailbox thread exited"));
+      return undefined;
+    }
     if (msg.gone) {
       // Settled meanwhile (aborted, or the pool is going away): just clear the record.
       current = null;
@@ -378,18 +413,29 @@ function isCommonJS(file) {
 }
 
 /**
+ * Whether a require hook is registered for `file`'s extension (`.ts` after
+ * `--require tsx/cjs`, for instance): then require() is what loads it, and
+ * import() would refuse the extension. `.js` and `.cjs` are Node's own.
+ */
+function requireHookFor(file) {
+  const ext = path.extname(file);
+  return ext !== '' && ext !== '.js' && ext !== '.cjs' && ext !== '.mjs' && Object.hasOwn(require.extensions, ext);
+}
+
+/**
  * Loads the user's script, as a module namespace (`{ default, ...named }`).
  *
  * CommonJS goes through require(): import() would start Node's ESM loader in
  * every worker, about 170 KB of heap and 160 KB of external memory each
- * (measured on Node 20), for nothing a CommonJS script needs. ESM, other
- * extensions (a TypeScript loader's .ts) and any script when ESM loader hooks
- * or preloads are given go through import(), so those hooks apply. A `.js`
+ * (measured on Node 20), for nothing a CommonJS script needs. So does an
+ * extension that a require hook handles (a .ts with `--require tsx/cjs`).
+ * ESM, other extensions and any other script when ESM loader hooks or
+ * preloads are given go through import(), so those hooks apply. A `.js`
  * file that Node itself decides is ESM (syntax detection on newer Node)
  * throws one of the two codes below before it runs, and goes to import().
  */
 async function loadScript() {
-  if (!esmHooksGiven() && isCommonJS(script)) {
+  if ((!esmHooksGiven() && isCommonJS(script)) || requireHookFor(script)) {
     try {
       return { default: require(script) };
     } catch (e) {
@@ -399,9 +445,24 @@ async function loadScript() {
   return import(require('node:url').pathToFileURL(script).href);
 }
 
+/**
+ * An "async loaded" script exports a Promise of its task function (or of an
+ * object of functions): `module.exports = load()` or `export default load()`.
+ * The worker waits for it before it takes any task; a rejection is a start-up
+ * failure, as a throw at import time is.
+ */
+async function resolveExports(ns) {
+  const isThenable = (v) => v !== null && (typeof v === 'object' || typeof v === 'function') && isFunction(v.then);
+  if (!isThenable(ns.default) && !isThenable(ns.default?.default)) return ns;
+  const out = { ...ns, default: await ns.default };
+  // Transpiled ESM in CommonJS: exports.default = load().
+  if (isThenable(out.default?.default)) out.default = { ...out.default, default: await out.default.default };
+  return out;
+}
+
 async function start() {
   patchParentPort();
-  mod = await loadScript();
+  mod = await resolveExports(await loadScript());
   seedMode = !isFunction(mod.default) && wt.parentPort.listenerCount('message') > 0;
   if (!defaultFunction() && !Object.values(mod).some(isFunction) && !(mod.default && Object.values(mod.default).some(isFunction))) {
     throw new TypeError(

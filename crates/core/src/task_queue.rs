@@ -288,6 +288,14 @@ impl TaskQueue {
         g.retiring.contains(&worker) || g.stopping.contains(&worker)
     }
 
+    /// Whether `worker` will never take another task: its task timed out (it
+    /// is being stopped) or it retired for good. Unlike [`Self::leaving`], a
+    /// worker only asked to retire is not stopping: work that comes in before
+    /// it asks again cancels the retirement.
+    pub fn stopping(&self, worker: u32) -> bool {
+        self.lock().stopping.contains(&worker)
+    }
+
     /// Asks `worker` to leave the next time it asks for work, unless it is
     /// running a task now or work is queued (then it is still needed).
     pub fn retire(&self, worker: u32) -> bool {
@@ -480,8 +488,10 @@ mod tests {
         let deadline = q.next_deadline().expect("task 1 has a deadline");
         assert!(deadline >= start + Duration::from_millis(5));
         assert_eq!(q.expire(start).0, vec![], "nothing is due yet");
+        assert!(!q.stopping(0));
         let (expired, wake) = q.expire(start + Duration::from_secs(1));
         assert_eq!(expired, vec![(0, 1)]);
+        assert!(q.stopping(0), "timed out: being stopped");
         assert!(wake);
         // The late result of the timed-out task is dropped, and the worker
         // being stopped gets no new task (it would die with the worker).
@@ -530,17 +540,21 @@ mod tests {
         assert!(!q.retire(0), "it is running a task");
         assert!(q.retire(1));
         assert!(q.leaving(1), "asked to leave: no capacity");
+        assert!(!q.stopping(1), "asked to leave: it may still take work");
         assert!(matches!(q.take(1, Instant::now()), Next::Retire));
         assert!(q.leaving(1), "retired: still leaving until it is gone");
+        assert!(q.stopping(1), "retired for good: it takes no more work");
         assert!(matches!(q.take(1, Instant::now()), Next::Retire));
         q.worker_gone(1);
         assert!(!q.leaving(1));
+        assert!(!q.stopping(1));
         // Work queued after the decision cancels the retirement: the worker
         // serves it and counts as capacity again.
         assert!(q.retire(2));
         q.push(task(5, 0));
         assert_eq!(take_id(&q, 2), Some(5));
         assert!(!q.leaving(2));
+        assert!(!q.stopping(2));
     }
 
     #[test]

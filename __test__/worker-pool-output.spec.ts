@@ -1,0 +1,31 @@
+// WorkerPool: what a task writes to stdout and stderr reaches this process's stdout and
+// stderr before the task settles, in order, and is not lost when the process ends right
+// after (each case runs in a child process, several times: the old loss was a race).
+import { spawnSync } from 'node:child_process';
+import { fixture } from './helpers';
+
+const RUNS = 5;
+
+function run(mode: string) {
+  const r = spawnSync(process.execPath, [fixture('pool/console-main.js'), mode], { encoding: 'utf8', timeout: 60_000 });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
+
+describe('task output', () => {
+  test.each([['exit-on-result'], ['natural-end'], ['close']])('every line arrives when the program ends on the result (%s)', (mode) => {
+    for (let i = 0; i < RUNS; i++) expect(run(mode)).toMatchObject({ stdout: 'line 0\nline 1\n', status: 0 });
+  });
+
+  test.each([['ordering'], ['async-ordering']])("each task's lines print before its promise settles (%s)", (mode) => {
+    const lines = [0, 1, 2, 3, 4].flatMap((i) => [`task ${i} line 1`, `task ${i} line 2`, `main: task ${i} resolved`]);
+    for (let i = 0; i < RUNS; i++) expect(run(mode).stdout).toBe(lines.map((l) => `${l}\n`).join(''));
+  });
+
+  test('stderr too, strings and Buffers', () => {
+    for (let i = 0; i < RUNS; i++) expect(run('stderr')).toMatchObject({ stderr: 'to stderr 1\nto stderr 2\n', status: 0 });
+  });
+
+  test('what a task wrote before terminate() stopped it is not lost', () => {
+    for (let i = 0; i < RUNS; i++) expect(run('terminate')).toMatchObject({ stdout: 'before the hang 1\nbefore the hang 2\n', status: 0 });
+  });
+});

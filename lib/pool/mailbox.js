@@ -1,0 +1,58 @@
+'use strict';
+/**
+ * The owner's side of a WorkerPool's mailbox thread (mailbox-thread.js says
+ * why it exists and what it answers): starts it, posts the data of direct
+ * tasks to it, and gives each worker a port to it.
+ */
+
+const { Worker, MessageChannel } = require('node:worker_threads');
+const path = require('node:path');
+
+const THREAD = path.join(__dirname, 'mailbox-thread.js');
+
+class Mailbox {
+  #worker;
+  #inbox;
+
+  /** Starts the thread; `onExit()` is called if it exits. */
+  constructor(onExit) {
+    const { port1, port2 } = new MessageChannel();
+    this.#worker = new Worker(THREAD, { workerData: { inbox: port2 }, transferList: [port2], execArgv: [] });
+    this.#worker.unref();
+    this.#worker.on('error', () => {}); // the owner hears of it through onExit
+    this.#worker.on('exit', () => onExit());
+    this.#inbox = port1;
+    this.#inbox.unref();
+  }
+
+  /** Posts task `id`'s data, moving what `transfer` lists; throws what postMessage throws (data it cannot clone). */
+  put(id, data, transfer) {
+    this.#inbox.postMessage({ type: 'put', id, data, transfer }, transfer);
+  }
+
+  /** Task `id` settled: its data, if not fetched, is dropped. */
+  drop(id) {
+    this.#inbox.postMessage({ type: 'drop', id });
+  }
+
+  /** Gives the worker behind `controlPort` a port to the mailbox (the worker reads it off its control port). */
+  connect(controlPort) {
+    const { port1, port2 } = new MessageChannel();
+    this.#inbox.postMessage({ type: 'worker', port: port1 }, [port1]);
+    controlPort.postMessage({ type: 'mailbox', port: port2 }, [port2]);
+  }
+
+  /** Resolves to how many tasks' data the thread holds (for tests). */
+  held() {
+    const { port1, port2 } = new MessageChannel();
+    this.#inbox.postMessage({ type: 'count', port: port2 }, [port2]);
+    return new Promise((resolve) => port1.once('message', resolve));
+  }
+
+  /** Ends the thread; the data it holds goes with it. */
+  terminate() {
+    return this.#worker.terminate();
+  }
+}
+
+module.exports = { Mailbox };
