@@ -20,7 +20,8 @@
  * implementation that Node 20 and 22 use and 24 keeps behind that flag:
  * nothing else depends on which one is in use.
  *
- * Arguments: majors (`22 24`) pick versions; anything after `--` goes to jest
+ * Arguments: majors (`22 24`) pick versions, `--others` all but the running
+ * one's (what `npm test` runs); anything after `--` goes to jest
  * in place of the default runs (`npm run test:node-matrix -- 24 -- __test__/mutex.spec.ts`).
  */
 import { createHash } from 'node:crypto';
@@ -43,6 +44,11 @@ function parseArgs(argv) {
   const cut = argv.indexOf('--');
   const ours = cut < 0 ? argv : argv.slice(0, cut);
   const jestArgs = cut < 0 ? [] : argv.slice(cut + 1);
+  const current = process.versions.node.split('.')[0];
+  if (ours.length === 1 && ours[0] === '--others') {
+    // `npm test`: the running Node already ran the suite (test:js).
+    return { majors: Object.keys(PINNED).filter((m) => m !== current), jestArgs };
+  }
   for (const m of ours) {
     if (!(m in PINNED)) {
       console.error(`node-matrix: unknown Node major ${JSON.stringify(m)}; supported: ${Object.keys(PINNED).join(', ')}`);
