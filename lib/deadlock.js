@@ -23,7 +23,12 @@ const { AsyncLocalStorage } = require('node:async_hooks');
 const { native, isolateId } = require('./runtime.js');
 const { DeadlockError } = require('./errors.js');
 
-const scopes = new AsyncLocalStorage();
+/**
+ * Made on first use: the async_hooks-based AsyncLocalStorage of Node 24 (with
+ * --no-async-context-frame) enables its hook in its constructor, and an
+ * enabled hook tags every promise of the thread with an async id.
+ */
+let scopes = null;
 const detection = { enabled: false };
 let counter = 0;
 
@@ -40,7 +45,7 @@ function setDeadlockDetection(enabled) {
 
 /** The scopes around the current async context, or undefined. */
 function currentScopes() {
-  const s = scopes.getStore();
+  const s = scopes?.getStore();
   return s === undefined || s.length === 0 ? undefined : s;
 }
 
@@ -49,6 +54,7 @@ function currentScopes() {
  * ends the scope when it settles.
  */
 async function runAsScope(engine, permits, fn) {
+  scopes ??= new AsyncLocalStorage();
   const outer = scopes.getStore() ?? [];
   const scope = newId();
   native.ddHold(isolateId, scope, engine.id, permits);

@@ -16,7 +16,7 @@
  * (a probe promise tells): then it runs in a fresh resource made inside a
  * resource created while no hook was on, so it sees no store, exactly as a
  * resource recorded at its `add` would have shown it, and a store it sets
- * with `enterWith` stays its own. On Node 20 to 22 that promises are tagged
+ * with `enterWith` stays its own. On Node 20 to 24 that promises are tagged
  * is known (and this package's tests check it); on other versions it is
  * tested once, on first use, by enabling an empty hook for a moment (Node
  * turns promise tagging off again only at the next microtask, so the rest
@@ -51,8 +51,13 @@ let asyncIdKey = null;
 /** An AsyncResource made while no hook was enabled: it holds no store. */
 let bareScope = null;
 
-/** Node majors whose promise tagging under an init hook is known (and tested), so no live probe is needed. */
-const TAGGING_KNOWN = [20, 21, 22];
+/**
+ * Node majors whose promise tagging under an init hook is known (and tested),
+ * so no live probe is needed. 24 counts only with --no-async-context-frame
+ * (`npm run test:node-matrix` runs those tests so); by default it has no
+ * `_propagate` and never gets here.
+ */
+const TAGGING_KNOWN = [20, 21, 22, 24];
 
 function findAsyncIdKey() {
   try {
@@ -61,7 +66,7 @@ function findAsyncIdKey() {
     const key = Object.getOwnPropertySymbols(new AsyncResource('PromisePoolProbe')).find((s) => s.description === 'async_id_symbol');
     if (key === undefined) return false;
     if (new Promise(noop)[key] !== undefined) return key; // a hook is on already, and promises are tagged
-    // Node 20 to 22 tag every promise while an init hook is enabled
+    // Node 20 to 24 tag every promise while an init hook is enabled
     // (promiseInitHook in lib/internal/async_hooks.js); our tests check it.
     // Elsewhere, test it. The test's hook keeps promise tagging on until the
     // next microtask, so the rest of this synchronous run records a scope
