@@ -4,7 +4,7 @@
  * host, each into its `npm/<target>/` folder (targets: scripts/cross-targets.mjs):
  * - linux-x64-gnu and linux-arm64-gnu with `napi build --use-napi-cross`:
  *   napi-rs's gcc toolchain, whose glibc 2.17 sysroot sets the glibc floor;
- * - linux-x64-musl with `napi build -x` (cargo-zigbuild + zig, both pinned in
+ * - linux-x64-musl and linux-arm64-musl with `napi build -x` (cargo-zigbuild + zig, pinned in
  *   scripts/cross-requirements.txt and installed into a venv under target/).
  * `node scripts/build-cross.mjs linux-x64-musl` builds only the named targets.
  * It downloads (first run only): Rust standard libraries (rustup), two

