@@ -165,14 +165,21 @@ for (const target of CROSS_TARGETS) {
   const elf = checkElf(target, file);
   failures.push(...elf.problems.map((p) => `${target.abi}: ${p}`));
 
-  const smoke = smokeCommand(target);
-  let ran = `only built: ${smoke.why}`;
-  if (!smoke.why) {
-    const cwd = consumerProject(target);
-    const started = Date.now();
-    const result = spawnSync(smoke.cmd, smoke.args, { stdio: 'inherit', cwd, env: { ...process.env, ...smoke.env } });
-    ran = `smoke ${result.status === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`;
-    if (result.status !== 0) failures.push(`${target.abi}: smoke test failed (${result.error?.message ?? `exit ${result.status}`})`);
+  let ran;
+  try {
+    const smoke = smokeCommand(target);
+    ran = `only built: ${smoke.why}`;
+    if (!smoke.why) {
+      const cwd = consumerProject(target);
+      const started = Date.now();
+      const result = spawnSync(smoke.cmd, smoke.args, { stdio: 'inherit', cwd, env: { ...process.env, ...smoke.env } });
+      ran = `smoke ${result.status === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`;
+      if (result.status !== 0) failures.push(`${target.abi}: smoke test failed (${result.error?.message ?? `exit ${result.status}`})`);
+    }
+  } catch (err) {
+    // A missing tool (qemu, python3) fails this target's smoke test; the others still run.
+    ran = 'smoke test could not start';
+    failures.push(`${target.abi}: ${err.message}`);
   }
   summary.push(`${target.abi.padEnd(16)} ${elf.machine}, NEEDED ${elf.needed.join(' ')}, newest glibc symbol ${elf.newest}; ${ran}`);
 }
