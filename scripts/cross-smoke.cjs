@@ -1,0 +1,44 @@
+'use strict';
+/**
+ * Smoke test of one platform package, run by scripts/test-cross.mjs (possibly
+ * under qemu) from a consumer project whose node_modules holds `threadkit` and
+ * `threadkit-<abi>`: requires threadkit, checks that the loader picked
+ * `threadkit.<abi>.node` from the `threadkit-<abi>` package, locks a
+ * Mutex here, and runs a WorkerPool task that locks the same Mutex in a worker.
+ * Usage: node cross-smoke.cjs <abi>
+ */
+const assert = require('node:assert');
+const path = require('node:path');
+
+const abi = process.argv[2];
+const { Mutex, WorkerPool } = require('threadkit');
+
+async function main() {
+  const mutex = new Mutex();
+  const order = [];
+  await mutex.runExclusive(async () => order.push('main'));
+
+  const pool = new WorkerPool(path.join(__dirname, 'cross-smoke-worker.cjs'), 1);
+  try {
+    const fromWorker = await pool.execute({ lock: mutex.handle, value: 20 });
+    order.push(fromWorker.tag);
+    assert.strictEqual(fromWorker.doubled, 40);
+    assert.strictEqual(fromWorker.arch, process.arch);
+  } finally {
+    await pool.close();
+  }
+  assert.deepStrictEqual(order, ['main', 'worker']);
+
+  const loaded = Object.keys(require.cache).filter((f) => f.endsWith('.node'));
+  const expected = path.join(`threadkit-${abi}`, `threadkit.${abi}.node`);
+  assert.ok(
+    loaded.length === 1 && loaded[0].endsWith(expected),
+    `expected the binary of package threadkit-${abi} (${expected}), loaded: ${loaded.join(', ') || 'none'}`,
+  );
+  console.log(`smoke ok: ${abi} on node ${process.version} ${process.arch}, Mutex + WorkerPool`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
