@@ -8,16 +8,10 @@
  * system libraries.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
-const TARGETS = [
-  'x86_64-unknown-linux-gnu',
-  'aarch64-unknown-linux-gnu',
-  'x86_64-unknown-linux-musl',
-  'x86_64-apple-darwin',
-  'aarch64-apple-darwin',
-  'x86_64-pc-windows-msvc',
-  'aarch64-pc-windows-msvc',
-];
+// Every target in package.json's `napi.targets` (the one list of targets).
+const TARGETS = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).napi.targets;
 
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit' }).status === 0;
 
