@@ -28,4 +28,12 @@ describe('task output', () => {
   test('what a task wrote before terminate() stopped it is not lost', () => {
     for (let i = 0; i < RUNS; i++) expect(run('terminate')).toMatchObject({ stdout: 'before the hang 1\nbefore the hang 2\n', status: 0 });
   });
+
+  test.each([
+    ['terminate-blocked', 'ClosedError'],
+    ['abort-blocked', 'AbortError'],
+  ])('what a running task wrote precedes its rejection when this thread was blocked meanwhile (%s)', (mode, name) => {
+    const stdout = `before the hang 1\nbefore the hang 2\nsettled ${name}\n`;
+    for (let i = 0; i < RUNS; i++) expect(run(mode)).toMatchObject({ stdout, status: 0 });
+  });
 });

@@ -354,6 +354,8 @@ class WorkerPool extends EventEmitter {
     clearInterval(this.#idleTimer);
     this.#drain();
     native.poolClear(this.#id);
+    // What running tasks wrote precedes their ClosedError, as it precedes a result.
+    for (const w of this.#workers.values()) this.#readOutput(w);
     for (const id of [...this.#tasks.keys()]) {
       this.#settle(id, false, new ClosedError('WorkerPool was terminated before the task finished', { reason: 'terminated' }));
     }
@@ -485,6 +487,11 @@ class WorkerPool extends EventEmitter {
     }
   }
 
+  /** Writes the output worker `w` flagged (see worker-stdio.js) before a task of it settles. */
+  #readOutput(w) {
+    if (w.stdio[0] !== 0) this.#readPort(w);
+  }
+
   /** Handles what worker `w` posted on its control port so far, now (task output, direct results). */
   #readPort(w) {
     Atomics.store(w.stdio, 0, 0);
@@ -585,18 +592,25 @@ class WorkerPool extends EventEmitter {
       this.#checkRoom();
       return;
     }
-    this.#settle(id, false, new AbortError('The task was aborted while running', { cause: reason }));
+    let runner;
     for (const w of this.#workers.values()) {
-      if (native.poolRunningTask(this.#id, w.slot) !== id) continue;
-      w.port.postMessage({ type: 'abort', id, reason: String(reason?.message ?? reason ?? 'aborted') });
-      setTimeout(() => {
-        if (this.#workers.has(w.slot) && native.poolRunningTask(this.#id, w.slot) === id) {
-          w.leaving = true;
-          w.worker.terminate();
-        }
-      }, this.#opts.abortGrace).unref();
-      break;
+      if (native.poolRunningTask(this.#id, w.slot) === id) {
+        runner = w;
+        break;
+      }
     }
+    // What the task wrote precedes its AbortError, as it precedes a result.
+    if (runner) this.#readOutput(runner);
+    this.#settle(id, false, new AbortError('The task was aborted while running', { cause: reason }));
+    if (!runner) return;
+    const w = runner;
+    w.port.postMessage({ type: 'abort', id, reason: String(reason?.message ?? reason ?? 'aborted') });
+    setTimeout(() => {
+      if (this.#workers.has(w.slot) && native.poolRunningTask(this.#id, w.slot) === id) {
+        w.leaving = true;
+        w.worker.terminate();
+      }
+    }, this.#opts.abortGrace).unref();
   }
 
   #settle(id, ok, value) {
@@ -672,7 +686,7 @@ class WorkerPool extends EventEmitter {
         if (w) {
           w.lastActive = now;
           // The task's output is queued on the port before its completion: write it first.
-          if (w.stdio[0] !== 0) this.#readPort(w);
+          this.#readOutput(w);
         }
         if (!this.#tasks.has(id)) continue;
         if (outcome === OUTCOME_FULFILLED || outcome === OUTCOME_REJECTED) {
