@@ -441,7 +441,8 @@ export declare class WorkerPool<TData = any, TResult = any> {
    * Workers that take tasks: starting, or running and not stopped. Never more
    * than `maxWorkers`. A worker whose task timed out, that is terminated after
    * an abort, or that retired is not counted, although its thread may still be
-   * exiting for a moment alongside its replacement.
+   * exiting alongside its replacement (started at once): threads alive can
+   * briefly exceed `maxWorkers`, tasks running cannot.
    */
   readonly size: number;
   /** Tasks waiting for a worker. */

@@ -206,8 +206,9 @@ class WorkerPool extends EventEmitter {
         this.#watchTakes(true);
         this.#checkRoom();
       }
-      // Only ask for the idle count (a native call) while the pool can still grow.
-      if (this.#workers.size < this.#opts.maxWorkers && queued > native.poolIdle(this.#id)) this.#grow();
+      // Only ask for the idle count (a native call) while the pool can still grow. A stopping
+      // worker (timed out, aborted past its grace) is no capacity even while its thread exits.
+      if (this.size < this.#opts.maxWorkers && queued > native.poolIdle(this.#id)) this.#grow();
     }
     return promise;
   }
@@ -608,9 +609,24 @@ class WorkerPool extends EventEmitter {
     setTimeout(() => {
       if (this.#workers.has(w.slot) && native.poolRunningTask(this.#id, w.slot) === id) {
         w.leaving = true;
+        // It takes no other task even if this one returns before the thread stops: its
+        // replacement may start now without more than maxWorkers tasks running.
+        native.poolStop(this.#id, w.slot);
         w.worker.terminate();
+        this.#replace();
       }
     }, this.#opts.abortGrace).unref();
+  }
+
+  /**
+   * A worker is being stopped (timeout, abort past its grace): start its
+   * replacement now rather than when its thread exits, which a blocking call
+   * can delay for long, if work is queued or minWorkers asks for it.
+   */
+  #replace() {
+    if (this.#state === 'terminated' || this.#startupError) return;
+    const [queued] = native.poolCounts(this.#id);
+    if (this.#stayingCount() < this.#opts.minWorkers || queued > native.poolIdle(this.#id)) this.#grow();
   }
 
   #settle(id, ok, value) {
@@ -706,6 +722,7 @@ class WorkerPool extends EventEmitter {
           if (w) w.leaving = true; // the watchdog is stopping it, or, without node::Stop, we do:
           if (w && !WATCHDOG_STOPS) w.worker.terminate();
           this.#settle(id, false, new TimeoutError(`the task ran longer than its timeout; its worker was stopped and will be replaced`));
+          this.#replace();
         }
       }
     }
