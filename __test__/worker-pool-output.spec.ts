@@ -21,6 +21,13 @@ describe('task output', () => {
     for (let i = 0; i < RUNS; i++) expect(run(mode).stdout).toBe(lines.map((l) => `${l}\n`).join(''));
   });
 
+  test('a small slice of a large Buffer crosses as its own bytes, not with the whole buffer it views', () => {
+    const r = run('slices');
+    expect(r.status).toBe(0);
+    const one = { bytes: 1, carried: 1 };
+    expect(JSON.parse(r.stdout)).toEqual([one, one, one, one, { bytes: 2, carried: 2 }]);
+  });
+
   test('stderr too, strings and Buffers', () => {
     for (let i = 0; i < RUNS; i++) expect(run('stderr')).toMatchObject({ stderr: 'to stderr 1\nto stderr 2\n', status: 0 });
   });
