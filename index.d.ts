@@ -415,7 +415,7 @@ export interface WorkerPoolMetrics {
  * own task with {@link WorkerCrashedError} and is replaced. An idle pool does
  * not keep the process alive; pending tasks do. What a task writes to stdout
  * or stderr reaches this process's stdout or stderr before its promise
- * settles, in order.
+ * settles, in order; a worker with 16 MB of it unwritten waits on its next write.
  *
  * Events: `'workerCreate'` and `'workerExit'` (`{ threadId, slot, code? }`;
  * `'workerCreate'` is emitted on the next tick, so a listener attached right

@@ -28,6 +28,15 @@ describe('task output', () => {
     expect(JSON.parse(r.stdout)).toEqual([one, one, one, one, { bytes: 2, carried: 2 }]);
   });
 
+  test('a worker that writes faster than this thread writes out waits (at most 16 MB unread), and nothing is lost', () => {
+    const r = run('flood');
+    expect(r.status).toBe(0);
+    const { whileBlocked, bytes } = JSON.parse(r.stdout);
+    // 1 MB writes while this thread was blocked: 16 fit under the bound (the wait may end early on a slow machine).
+    expect(whileBlocked).toBeLessThanOrEqual(16);
+    expect(bytes).toBe(64 * 1024 * 1024);
+  });
+
   test('stderr too, strings and Buffers', () => {
     for (let i = 0; i < RUNS; i++) expect(run('stderr')).toMatchObject({ stderr: 'to stderr 1\nto stderr 2\n', status: 0 });
   });

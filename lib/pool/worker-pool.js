@@ -37,6 +37,7 @@ const { WorkerRecord, TaskRecord, clockMs } = require('./records.js');
 const { startAbortListener } = require('../abort-listeners.js');
 const { resolveScript, normalizeOptions, executeOptions, checkMs } = require('./options.js');
 const { trimSoon } = require('./trim.js');
+const { outputWritten, STDIO_INTS } = require('./worker-stdio.js');
 const { AbortError, TimeoutError, ClosedError, QueueFullError, WorkerCrashedError, DataCloneError } = require('../errors.js');
 
 const BOOTSTRAP = path.join(__dirname, 'worker.js');
@@ -422,7 +423,7 @@ class WorkerPool extends EventEmitter {
   #spawn() {
     const slot = this.#nextSlot++;
     const { port1, port2 } = new MessageChannel();
-    const stdio = new Int32Array(new SharedArrayBuffer(4));
+    const stdio = new Int32Array(new SharedArrayBuffer(4 * STDIO_INTS));
     const o = this.#opts;
     let worker;
     try {
@@ -476,6 +477,7 @@ class WorkerPool extends EventEmitter {
     if (m.type === 'stdio') {
       const out = m.name === 'stderr' ? process.stderr : process.stdout;
       for (const c of m.chunks) out.write(c.chunk, c.encoding);
+      outputWritten(rec.stdio, m.bytes);
     } else if (m.type === 'ready') {
       rec.ready = true;
       // Still a backlog: keep growing, one starting worker at a time.
