@@ -415,7 +415,7 @@ export interface WorkerPoolMetrics {
  * own task with {@link WorkerCrashedError} and is replaced. An idle pool does
  * not keep the process alive; pending tasks do. What a task writes to stdout
  * or stderr reaches this process's stdout or stderr before its promise
- * settles, in order.
+ * settles, in order; a worker with 16 MB of it unwritten waits on its next write.
  *
  * Events: `'workerCreate'` and `'workerExit'` (`{ threadId, slot, code? }`;
  * `'workerCreate'` is emitted on the next tick, so a listener attached right
@@ -441,7 +441,8 @@ export declare class WorkerPool<TData = any, TResult = any> {
    * Workers that take tasks: starting, or running and not stopped. Never more
    * than `maxWorkers`. A worker whose task timed out, that is terminated after
    * an abort, or that retired is not counted, although its thread may still be
-   * exiting for a moment alongside its replacement.
+   * exiting alongside its replacement (started at once): threads alive can
+   * briefly exceed `maxWorkers`, tasks running cannot.
    */
   readonly size: number;
   /** Tasks waiting for a worker. */

@@ -2,6 +2,8 @@
 // crashes, out-of-memory, 10k tasks with injected crashes, and loading the
 // addon in hundreds of short-lived pools.
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { WorkerPool, TimeoutError, WorkerCrashedError } from '../index';
 import { fixture, until, within, sleep, seededRandom } from './helpers';
 import { tasks, shared, poolFactory, blockUntilStill } from './pool-helpers';
@@ -165,6 +167,38 @@ describe('scaling under faults', () => {
       expect(p.size).toBeLessThanOrEqual(2);
     }
     await until(() => p.size === 1, 'the pool to shrink back to minWorkers', 20_000);
+  });
+});
+
+describe('replacing a stopped worker', () => {
+  // The old thread stays blocked until the test creates the gate file, after the later tasks settled:
+  // they can only have run on a replacement started while the old thread was still alive.
+  test.each([['a timeout'], ['an abort past its grace']])('after %s, queued and new tasks run before the old thread exits', async (why) => {
+    const gate = path.join(os.tmpdir(), `threadkit-gate-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    const view = shared(1);
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, abortGrace: 10, workerData: { sab: view.buffer } });
+    const events: string[] = [];
+    p.on('workerExit', () => events.push('old thread exited'));
+    const ac = new AbortController();
+    try {
+      const opts = why === 'a timeout' ? { name: 'blockUntilFile', timeout: 50 } : { name: 'blockUntilFile', signal: ac.signal };
+      const stuck = p.execute(gate, opts).catch((e) => e.name);
+      const queued = p.execute(1, { name: 'double' }).then((v) => events.push(`queued ${v}`));
+      await until(() => Atomics.load(view, 0) === 1, 'the first task to start');
+      ac.abort();
+      expect(await stuck).toBe(why === 'a timeout' ? 'TimeoutError' : 'AbortError');
+      // Without a replacement these wait for the gate: until() gives up, and the finally opens it.
+      await until(() => events.length > 0, 'the queued task to run');
+      await queued;
+      p.execute(2, { name: 'double' }).then((v) => events.push(`next ${v}`));
+      await until(() => events.length > 1, 'a new task to run');
+      expect(events).toEqual(['queued 2', 'next 4']);
+      expect(p.size).toBe(1);
+    } finally {
+      fs.writeFileSync(gate, '');
+    }
+    await until(() => events.includes('old thread exited'), 'the old thread to exit');
+    fs.rmSync(gate);
   });
 });
 

@@ -21,11 +21,35 @@ describe('task output', () => {
     for (let i = 0; i < RUNS; i++) expect(run(mode).stdout).toBe(lines.map((l) => `${l}\n`).join(''));
   });
 
+  test('a small slice of a large Buffer crosses as its own bytes, not with the whole buffer it views', () => {
+    const r = run('slices');
+    expect(r.status).toBe(0);
+    const one = { bytes: 1, carried: 1 };
+    expect(JSON.parse(r.stdout)).toEqual([one, one, one, one, { bytes: 2, carried: 2 }]);
+  });
+
+  test('a worker that writes faster than this thread writes out waits (at most 16 MB unread), and nothing is lost', () => {
+    const r = run('flood');
+    expect(r.status).toBe(0);
+    const { whileBlocked, bytes } = JSON.parse(r.stdout);
+    // 1 MB writes while this thread was blocked: 16 fit under the bound (the wait may end early on a slow machine).
+    expect(whileBlocked).toBeLessThanOrEqual(16);
+    expect(bytes).toBe(64 * 1024 * 1024);
+  });
+
   test('stderr too, strings and Buffers', () => {
     for (let i = 0; i < RUNS; i++) expect(run('stderr')).toMatchObject({ stderr: 'to stderr 1\nto stderr 2\n', status: 0 });
   });
 
   test('what a task wrote before terminate() stopped it is not lost', () => {
     for (let i = 0; i < RUNS; i++) expect(run('terminate')).toMatchObject({ stdout: 'before the hang 1\nbefore the hang 2\n', status: 0 });
+  });
+
+  test.each([
+    ['terminate-blocked', 'ClosedError'],
+    ['abort-blocked', 'AbortError'],
+  ])('what a running task wrote precedes its rejection when this thread was blocked meanwhile (%s)', (mode, name) => {
+    const stdout = `before the hang 1\nbefore the hang 2\nsettled ${name}\n`;
+    for (let i = 0; i < RUNS; i++) expect(run(mode)).toMatchObject({ stdout, status: 0 });
   });
 });

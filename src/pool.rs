@@ -323,6 +323,14 @@ pub fn pool_retire(pool_id: u32, slot: u32) -> bool {
     pool(pool_id).is_some_and(|p| p.queue.retire(slot))
 }
 
+/// Marks worker `slot` as being stopped: it takes no other task.
+#[napi(catch_unwind)]
+pub fn pool_stop(pool_id: u32, slot: u32) {
+    if let Some(p) = pool(pool_id) {
+        p.queue.stop(slot);
+    }
+}
+
 /// Wakes the owner (its `on_wake`) also when a worker takes a task, while
 /// `on`: callers are waiting for room in the queue.
 #[napi(catch_unwind)]

@@ -16,7 +16,7 @@ class WorkerRecord {
     this.worker = worker;
     this.slot = slot;
     this.port = port;
-    /** `stdio[0]` is 1 when the worker has posted task output on `port` since this thread last read it. */
+    /** `stdio[0]` is 1 when the worker has posted task output on `port` since this thread last read it (layout: worker-stdio.js). */
     this.stdio = stdio;
     this.threadId = worker.threadId;
     this.ready = false;

@@ -37,6 +37,7 @@ const { WorkerRecord, TaskRecord, clockMs } = require('./records.js');
 const { startAbortListener } = require('../abort-listeners.js');
 const { resolveScript, normalizeOptions, executeOptions, checkMs } = require('./options.js');
 const { trimSoon } = require('./trim.js');
+const { outputWritten, STDIO_INTS } = require('./worker-stdio.js');
 const { AbortError, TimeoutError, ClosedError, QueueFullError, WorkerCrashedError, DataCloneError } = require('../errors.js');
 
 const BOOTSTRAP = path.join(__dirname, 'worker.js');
@@ -206,8 +207,9 @@ class WorkerPool extends EventEmitter {
         this.#watchTakes(true);
         this.#checkRoom();
       }
-      // Only ask for the idle count (a native call) while the pool can still grow.
-      if (this.#workers.size < this.#opts.maxWorkers && queued > native.poolIdle(this.#id)) this.#grow();
+      // Only ask for the idle count (a native call) while the pool can still grow. A stopping
+      // worker (timed out, aborted past its grace) is no capacity even while its thread exits.
+      if (this.size < this.#opts.maxWorkers && queued > native.poolIdle(this.#id)) this.#grow();
     }
     return promise;
   }
@@ -354,6 +356,8 @@ class WorkerPool extends EventEmitter {
     clearInterval(this.#idleTimer);
     this.#drain();
     native.poolClear(this.#id);
+    // What running tasks wrote precedes their ClosedError, as it precedes a result.
+    for (const w of this.#workers.values()) this.#readOutput(w);
     for (const id of [...this.#tasks.keys()]) {
       this.#settle(id, false, new ClosedError('WorkerPool was terminated before the task finished', { reason: 'terminated' }));
     }
@@ -419,7 +423,7 @@ class WorkerPool extends EventEmitter {
   #spawn() {
     const slot = this.#nextSlot++;
     const { port1, port2 } = new MessageChannel();
-    const stdio = new Int32Array(new SharedArrayBuffer(4));
+    const stdio = new Int32Array(new SharedArrayBuffer(4 * STDIO_INTS));
     const o = this.#opts;
     let worker;
     try {
@@ -473,6 +477,7 @@ class WorkerPool extends EventEmitter {
     if (m.type === 'stdio') {
       const out = m.name === 'stderr' ? process.stderr : process.stdout;
       for (const c of m.chunks) out.write(c.chunk, c.encoding);
+      outputWritten(rec.stdio, m.bytes);
     } else if (m.type === 'ready') {
       rec.ready = true;
       // Still a backlog: keep growing, one starting worker at a time.
@@ -483,6 +488,11 @@ class WorkerPool extends EventEmitter {
       if (task.owedBy === undefined) task.directResult = m;
       else this.#settle(m.id, !m.rejected, m.value);
     }
+  }
+
+  /** Writes the output worker `w` flagged (see worker-stdio.js) before a task of it settles. */
+  #readOutput(w) {
+    if (w.stdio[0] !== 0) this.#readPort(w);
   }
 
   /** Handles what worker `w` posted on its control port so far, now (task output, direct results). */
@@ -585,18 +595,40 @@ class WorkerPool extends EventEmitter {
       this.#checkRoom();
       return;
     }
-    this.#settle(id, false, new AbortError('The task was aborted while running', { cause: reason }));
+    let runner;
     for (const w of this.#workers.values()) {
-      if (native.poolRunningTask(this.#id, w.slot) !== id) continue;
-      w.port.postMessage({ type: 'abort', id, reason: String(reason?.message ?? reason ?? 'aborted') });
-      setTimeout(() => {
-        if (this.#workers.has(w.slot) && native.poolRunningTask(this.#id, w.slot) === id) {
-          w.leaving = true;
-          w.worker.terminate();
-        }
-      }, this.#opts.abortGrace).unref();
-      break;
+      if (native.poolRunningTask(this.#id, w.slot) === id) {
+        runner = w;
+        break;
+      }
     }
+    // What the task wrote precedes its AbortError, as it precedes a result.
+    if (runner) this.#readOutput(runner);
+    this.#settle(id, false, new AbortError('The task was aborted while running', { cause: reason }));
+    if (!runner) return;
+    const w = runner;
+    w.port.postMessage({ type: 'abort', id, reason: String(reason?.message ?? reason ?? 'aborted') });
+    setTimeout(() => {
+      if (this.#workers.has(w.slot) && native.poolRunningTask(this.#id, w.slot) === id) {
+        w.leaving = true;
+        // It takes no other task even if this one returns before the thread stops: its
+        // replacement may start now without more than maxWorkers tasks running.
+        native.poolStop(this.#id, w.slot);
+        w.worker.terminate();
+        this.#replace();
+      }
+    }, this.#opts.abortGrace).unref();
+  }
+
+  /**
+   * A worker is being stopped (timeout, abort past its grace): start its
+   * replacement now rather than when its thread exits, which a blocking call
+   * can delay for long, if work is queued or minWorkers asks for it.
+   */
+  #replace() {
+    if (this.#state === 'terminated' || this.#startupError) return;
+    const [queued] = native.poolCounts(this.#id);
+    if (this.#stayingCount() < this.#opts.minWorkers || queued > native.poolIdle(this.#id)) this.#grow();
   }
 
   #settle(id, ok, value) {
@@ -672,7 +704,7 @@ class WorkerPool extends EventEmitter {
         if (w) {
           w.lastActive = now;
           // The task's output is queued on the port before its completion: write it first.
-          if (w.stdio[0] !== 0) this.#readPort(w);
+          this.#readOutput(w);
         }
         if (!this.#tasks.has(id)) continue;
         if (outcome === OUTCOME_FULFILLED || outcome === OUTCOME_REJECTED) {
@@ -692,6 +724,7 @@ class WorkerPool extends EventEmitter {
           if (w) w.leaving = true; // the watchdog is stopping it, or, without node::Stop, we do:
           if (w && !WATCHDOG_STOPS) w.worker.terminate();
           this.#settle(id, false, new TimeoutError(`the task ran longer than its timeout; its worker was stopped and will be replaced`));
+          this.#replace();
         }
       }
     }

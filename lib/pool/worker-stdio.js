@@ -9,12 +9,54 @@
  * settles the task that wrote (the message is queued before the completion).
  * Tasks that write nothing cost nothing: the streams are patched when first
  * used.
+ *
+ * Backpressure: `written[UNREAD]` counts the bytes posted and not yet
+ * written out by the main thread. A write that would take it past MAX_UNREAD
+ * blocks this thread until the main thread catches up, as a full pipe does
+ * (holding the write's callback instead, as Node's worker stdio does, would
+ * leave later writes in the stream, after the task's result). A write on its
+ * own is never held, however large. The cost: a main thread that blocks
+ * waiting for a worker which has MAX_UNREAD bytes of output unread waits
+ * forever, as with a full pipe.
  */
+
+/** Int32 slots of the shared `written` array: [output flag, unread bytes]. */
+const STDIO_INTS = 2;
+const UNREAD = 1;
+const MAX_UNREAD = 16 * 1024 * 1024;
+
+/** Main thread: it wrote out a message of `bytes` bytes; wakes a worker blocked on MAX_UNREAD. */
+function outputWritten(written, bytes) {
+  Atomics.sub(written, UNREAD, bytes);
+  Atomics.notify(written, UNREAD);
+}
+
+/** Bytes `chunks` count against MAX_UNREAD (a string's length, not its encoded size: a bound, not an account). */
+function sizeOf(chunks) {
+  let n = 0;
+  for (const c of chunks) n += typeof c.chunk === 'string' ? c.chunk.length : c.chunk.byteLength;
+  return Math.min(n, MAX_UNREAD);
+}
+
+/**
+ * What to post for `chunk`: a Buffer that views part of a larger ArrayBuffer
+ * (a slice, or a small Buffer from Node's 8 KB pool) is copied into one of its
+ * own size, since postMessage clones a view's whole ArrayBuffer.
+ */
+function own(chunk) {
+  if (typeof chunk === 'string' || (chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength)) return chunk;
+  const copy = new Uint8Array(chunk.byteLength);
+  copy.set(chunk);
+  return copy;
+}
 
 /** Sends `process[name]`'s writes over `control`, flagging each in `written[0]`. */
 function captureStream(name, control, written) {
   const post = (chunks) => {
-    control.postMessage({ type: 'stdio', name, chunks });
+    const bytes = sizeOf(chunks);
+    for (let u; (u = Atomics.load(written, UNREAD)) > 0 && u + bytes > MAX_UNREAD;) Atomics.wait(written, UNREAD, u);
+    Atomics.add(written, UNREAD, bytes);
+    control.postMessage({ type: 'stdio', name, chunks, bytes });
     Atomics.store(written, 0, 1);
   };
   const desc = Object.getOwnPropertyDescriptor(process, name);
@@ -27,11 +69,11 @@ function captureStream(name, control, written) {
       if (stream === undefined) {
         stream = desc.get.call(process);
         stream._write = (chunk, encoding, cb) => {
-          post([{ chunk, encoding }]);
+          post([{ chunk: own(chunk), encoding }]);
           cb();
         };
         stream._writev = (chunks, cb) => {
-          post(chunks.map((c) => ({ chunk: c.chunk, encoding: c.encoding })));
+          post(chunks.map((c) => ({ chunk: own(c.chunk), encoding: c.encoding })));
           cb();
         };
       }
@@ -46,4 +88,4 @@ function captureStdio(control, written) {
   captureStream('stderr', control, written);
 }
 
-module.exports = { captureStdio };
+module.exports = { captureStdio, outputWritten, STDIO_INTS, MAX_UNREAD };

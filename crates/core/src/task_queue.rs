@@ -296,6 +296,18 @@ impl TaskQueue {
         self.lock().stopping.contains(&worker)
     }
 
+    /// Marks `worker` as being stopped by its owner (a task aborted past its
+    /// grace): it takes no other task, even if the one it runs returns before
+    /// the thread is stopped, so a replacement may start at once without more
+    /// than the allowed number of tasks running.
+    pub fn stop(&self, worker: u32) {
+        let mut g = self.lock();
+        g.retiring.retain(|&w| w != worker);
+        if !g.stopping.contains(&worker) {
+            g.stopping.push(worker);
+        }
+    }
+
     /// Asks `worker` to leave the next time it asks for work, unless it is
     /// running a task now or work is queued (then it is still needed).
     pub fn retire(&self, worker: u32) -> bool {
@@ -573,6 +585,26 @@ mod tests {
         assert_eq!(take_id(&q, 2), Some(5));
         assert!(!q.leaving(2));
         assert!(!q.stopping(2));
+    }
+
+    #[test]
+    fn a_stopped_worker_takes_nothing_even_after_its_task_returns() {
+        let q = TaskQueue::new();
+        q.push(task(1, 0));
+        q.push(task(2, 0));
+        assert_eq!(take_id(&q, 0), Some(1));
+        q.stop(0);
+        assert!(q.stopping(0) && q.leaving(0));
+        // Its task returns before the thread is stopped: accepted, but no
+        // second task goes to it (a replacement may already run one).
+        assert!(matches!(
+            q.complete(0, 1, false, vec![], Instant::now()),
+            CompleteResult::Accepted { .. }
+        ));
+        assert!(matches!(q.take(0, Instant::now()), Next::Retire));
+        assert_eq!(take_id(&q, 1), Some(2));
+        q.worker_gone(0);
+        assert!(!q.stopping(0));
     }
 
     #[test]
