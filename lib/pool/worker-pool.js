@@ -68,6 +68,8 @@ class WorkerPool extends EventEmitter {
   #defaults;
   #state = 'open';
   #workers = new Map();
+  /** Threads in #workers that this thread stopped (w.leaving) and that have not exited yet. */
+  #leavingThreads = 0;
   #tasks = new Map();
   /** Ids of unsettled direct tasks (their data went to the mailbox). */
   #direct = new Set();
@@ -207,9 +209,10 @@ class WorkerPool extends EventEmitter {
         this.#watchTakes(true);
         this.#checkRoom();
       }
-      // Only ask for the idle count (a native call) while the pool can still grow. A stopping
-      // worker (timed out, aborted past its grace) is no capacity even while its thread exits.
-      if (this.size < this.#opts.maxWorkers && queued > native.poolIdle(this.#id)) this.#grow();
+      // Only ask for the idle count (a native call) while the pool can still grow. A worker
+      // this thread stopped (timed out, aborted past its grace) is no capacity even while its
+      // thread exits. A plain count here: this.size asks native code about every worker.
+      if (this.#workers.size - this.#leavingThreads < this.#opts.maxWorkers && queued > native.poolIdle(this.#id)) this.#grow();
     }
     return promise;
   }
@@ -515,6 +518,7 @@ class WorkerPool extends EventEmitter {
 
   #onExit(rec, code) {
     this.#workers.delete(rec.slot);
+    if (rec.leaving) this.#leavingThreads--;
     trimSoon(); // what the dead worker freed stays in malloc's arenas otherwise (see trim.js)
     this.#workerTimeClosed += clockMs() - rec.startedAt;
     // Direct results the worker posted before it exited are still queued on the port.
@@ -610,7 +614,7 @@ class WorkerPool extends EventEmitter {
     w.port.postMessage({ type: 'abort', id, reason: String(reason?.message ?? reason ?? 'aborted') });
     setTimeout(() => {
       if (this.#workers.has(w.slot) && native.poolRunningTask(this.#id, w.slot) === id) {
-        w.leaving = true;
+        this.#markLeaving(w);
         // It takes no other task even if this one returns before the thread stops: its
         // replacement may start now without more than maxWorkers tasks running.
         native.poolStop(this.#id, w.slot);
@@ -618,6 +622,13 @@ class WorkerPool extends EventEmitter {
         this.#replace();
       }
     }, this.#opts.abortGrace).unref();
+  }
+
+  /** This thread stops `w` (timeout, abort past its grace): it takes no task again. */
+  #markLeaving(w) {
+    if (w.leaving) return;
+    w.leaving = true;
+    this.#leavingThreads++;
   }
 
   /**
@@ -721,7 +732,7 @@ class WorkerPool extends EventEmitter {
           }
           this.#settle(id, outcome === OUTCOME_FULFILLED, value);
         } else {
-          if (w) w.leaving = true; // the watchdog is stopping it, or, without node::Stop, we do:
+          if (w) this.#markLeaving(w); // the watchdog is stopping it, or, without node::Stop, we do:
           if (w && !WATCHDOG_STOPS) w.worker.terminate();
           this.#settle(id, false, new TimeoutError(`the task ran longer than its timeout; its worker was stopped and will be replaced`));
           this.#replace();
