@@ -647,7 +647,7 @@ class WorkerPool extends EventEmitter {
     if (!rec) return;
     this.#tasks.delete(id);
     // Its data may still wait in the mailbox (aborted or failed while queued, say).
-    if (this.#direct.delete(id)) this.#mailbox?.drop(id);
+    if (this.#direct.size !== 0 && this.#direct.delete(id)) this.#mailbox?.drop(id);
     rec.owedBy?.owes.delete(id);
     rec.forget();
     if (ok) {
