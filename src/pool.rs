@@ -10,7 +10,10 @@
 //!   once per batch.
 //! - A watchdog thread (one per process) ends tasks whose deadline passed
 //!   and stops their worker with `node::Stop` (see [`crate::node_env`]),
-//!   which works while the owner is blocked. A worker's env pointer is only
+//!   which works while the owner is blocked. Where `node::Stop` is not found
+//!   ([`crate::node_symbols`]; always on Windows), `poolWatchdogStops()` is
+//!   false and the owner terminates the worker when it drains the timeout.
+//!   A worker's env pointer is only
 //!   used under the lock its env cleanup hook takes, so it is never used
 //!   after the env is gone.
 //!
