@@ -7,7 +7,7 @@
  * send + receive costs a few array stores and one resolved promise.
  *
  * Its semantics are exactly those of the native core
- * (`crates/core/src/channel.rs`): Go's channel rules, FIFO waiters, close
+ * (`crates/core/src/channel/`): Go's channel rules, FIFO waiters, close
  * delivers buffered values and then DONE. Taking the channel's `handle`
  * moves this state into a shared core (see `channel.js`).
  */

@@ -2,7 +2,7 @@
 /**
  * The shared channel core: the JS side of a channel (or AsyncQueue) whose
  * `handle` has been taken. The buffer and the waiter queues live in Rust
- * (`crates/core/src/channel.rs`), shared by every thread of the process;
+ * (`crates/core/src/channel/`), shared by every thread of the process;
  * values are stored there as bytes (see value-codec.js), so **every value is
  * cloned**, also between a sender and a receiver on the same thread.
  *
