@@ -14,7 +14,9 @@
  * of table rows (see `compareRow` in lib/harness.mjs) and may call
  * `ctx.log(line)` for progress details. `ctx.rounds` and `ctx.gcBetween` are
  * meant for `interleaved()`. Dropping a new file in suites/ is
- * all it takes to register a suite.
+ * all it takes to register a suite. A suite that also exports
+ * `optIn = true` (one that needs a server, or runs for minutes) runs only
+ * when it is named: `npm run bench -- http`.
  *
  * Progress goes to stderr; the environment and the final table go to stdout.
  * The exit code is 0 whether or not the goals are met: this is a report, not
@@ -94,7 +96,15 @@ async function main() {
     }
     return;
   }
-  const selections = opts.selections.length ? opts.selections : all.map((suite) => ({ suite, ids: null }));
+  let selections = opts.selections;
+  if (!selections.length) {
+    selections = [];
+    for (const suite of all) {
+      const mod = await import(pathToFileURL(path.join(suitesDir, `${suite}.mjs`)).href);
+      if (mod.optIn === true) process.stderr.write(`(suite ${suite} runs only when named: npm run bench -- ${suite})\n`);
+      else selections.push({ suite, ids: null });
+    }
+  }
 
   // Load the selected suites and cases first, so a typo fails before anything runs.
   const plan = [];
