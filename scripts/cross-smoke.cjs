@@ -2,15 +2,15 @@
 /**
  * Smoke test of one platform package, run by scripts/test-cross.mjs (possibly
  * under qemu) from a consumer project whose node_modules holds `threadkit` and
- * `threadkit-<abi>`: requires threadkit, checks that the loader picked
- * `threadkit.<abi>.node` from the `threadkit-<abi>` package, locks a
- * Mutex here, and runs a WorkerPool task that locks the same Mutex in a worker.
- * Usage: node cross-smoke.cjs <abi>
+ * its platform package: requires threadkit, checks that the loader picked
+ * `threadkit.<abi>.node` from that package, locks a Mutex here, and runs a
+ * WorkerPool task that locks the same Mutex in a worker.
+ * Usage: node cross-smoke.cjs <abi> <platform package, e.g. @threadkit/binding-linux-x64-gnu>
  */
 const assert = require('node:assert');
 const path = require('node:path');
 
-const abi = process.argv[2];
+const [abi, platformPackage] = process.argv.slice(2);
 const { Mutex, WorkerPool } = require('threadkit');
 
 async function main() {
@@ -30,10 +30,10 @@ async function main() {
   assert.deepStrictEqual(order, ['main', 'worker']);
 
   const loaded = Object.keys(require.cache).filter((f) => f.endsWith('.node'));
-  const expected = path.join(`threadkit-${abi}`, `threadkit.${abi}.node`);
+  const expected = path.join(platformPackage, `threadkit.${abi}.node`);
   assert.ok(
     loaded.length === 1 && loaded[0].endsWith(expected),
-    `expected the binary of package threadkit-${abi} (${expected}), loaded: ${loaded.join(', ') || 'none'}`,
+    `expected the binary of package ${platformPackage} (${expected}), loaded: ${loaded.join(', ') || 'none'}`,
   );
   console.log(`smoke ok: ${abi} on node ${process.version} ${process.arch}, Mutex + WorkerPool`);
 }

