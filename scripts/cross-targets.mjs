@@ -29,7 +29,8 @@ const NAPI = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).napi;
 /** The npm package a target's binary ships in: `${napi.packageName}-<platform>`, e.g. @threadkit/binding-linux-x64-gnu. */
 export const platformPackage = (abi) => `${NAPI.packageName}-${abi}`;
 
-export const CROSS_TARGETS = NAPI.targets.map(parseTriple)
+export const CROSS_TARGETS = NAPI.targets
+  .map(parseTriple)
   .filter((t) => t.platform === 'linux' && t.arch in ELF_MACHINES && (t.abi === 'gnu' || t.abi === 'musl'))
   .map((t) => ({
     abi: t.platformArchABI,
