@@ -9,6 +9,12 @@
  * If a worker exits or crashes while it holds permits or locks, they are
  * **released** (not poisoned), and its queued waiters are removed.
  *
+ * On a machine without a native binary for it, `require('threadkit')` and
+ * `import` throw (no export is reached) a `NativeBindingError` with
+ * `code: 'ERR_THREADKIT_NATIVE_BINDING'`, `platform`, `arch`, `libc` (Linux,
+ * else null), `supported` (the platforms with a binary) and a message that
+ * says how to build from source.
+ *
  * @packageDocumentation
  */
 

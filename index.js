@@ -11,6 +11,11 @@
  * entry (index.mjs) reads every export, so it loads everything.
  */
 
+// The native addon loads now, not with the first export used: it is cheap
+// (one dlopen), and a machine it cannot load on then fails at the first
+// require/import, with lib/binding.js's NativeBindingError.
+require('./lib/binding.js');
+
 const SYNC = './lib/sync.js';
 const ERRORS = './lib/errors.js';
 

@@ -104,6 +104,24 @@ class PoolClearedError extends ThreadkitError {
   }
 }
 
+/**
+ * Thrown by the first `require('threadkit')` or `import` when the native addon
+ * cannot load on this machine: no binary for it, or its platform package is
+ * missing. It names `platform`, `arch`, `libc` (Linux only, else null) and
+ * the `supported` platforms; `cause` holds the load errors. It is not an
+ * export (threadkit did not load): tell it by its `code`.
+ */
+class NativeBindingError extends ThreadkitError {
+  constructor(message, options) {
+    super(message, options);
+    this.code = 'ERR_THREADKIT_NATIVE_BINDING';
+    this.platform = options?.platform;
+    this.arch = options?.arch;
+    this.libc = options?.libc ?? null;
+    this.supported = options?.supported ?? [];
+  }
+}
+
 const BY_CODE = new Map(
   [
     TimeoutError,
@@ -132,6 +150,7 @@ function reviveError(err) {
 
 module.exports = {
   reviveError,
+  NativeBindingError,
   ThreadkitError,
   PoolClearedError,
   QueueFullError,
