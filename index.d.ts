@@ -1,3 +1,4 @@
+/// <reference types="node" />
 /**
  * threadkit: synchronisation primitives for Node.js that work within one
  * thread **and across worker_threads**, built in Rust with napi-rs.
@@ -15,8 +16,13 @@
  * else null), `supported` (the platforms with a binary) and a message that
  * says how to build from source.
  *
+ * The declarations use Node's own types (`@types/node`, an optional peer
+ * dependency: a TypeScript project has its own, and a second copy would clash).
+ *
  * @packageDocumentation
  */
+
+import { EventEmitter } from 'node:events';
 
 /** Options accepted by every method that may wait. */
 export interface WaitOptions {
@@ -423,7 +429,7 @@ export interface WorkerPoolMetrics {
  * or stderr reaches this process's stdout or stderr before its promise
  * settles, in order; a worker with 16 MB of it unwritten waits on its next write.
  *
- * Events: `'workerCreate'` and `'workerExit'` (`{ threadId, slot, code? }`;
+ * An EventEmitter ({@link WorkerPoolEvents}). Events: `'workerCreate'` and `'workerExit'` (`{ threadId, slot, code? }`;
  * `'workerCreate'` is emitted on the next tick, so a listener attached right
  * after the constructor sees the `minWorkers` workers it started),
  * `'error'` (an uncaught error in a running worker; only emitted when someone
@@ -435,7 +441,22 @@ export interface WorkerPoolMetrics {
  * const results = await pool.map([30, 31, 32]);
  * await pool.close();
  */
-export declare class WorkerPool<TData = any, TResult = any> {
+/**
+ * The events a {@link WorkerPool} emits, and their listeners' arguments
+ * (`pool.on(name, listener)`, `events.once(pool, name)`, `emit`, `listenerCount`).
+ */
+export interface WorkerPoolEvents {
+  /** A worker thread started (`minWorkers` at construction, then as the pool grows or replaces one). */
+  workerCreate: [info: { threadId: number; slot: number }];
+  /** A worker thread exited; `code` is its exit code. */
+  workerExit: [info: { threadId: number; slot: number; code: number }];
+  /** An uncaught error in a running worker (only emitted when someone listens). */
+  error: [error: unknown];
+  /** The queue became empty. */
+  drain: [];
+}
+
+export declare class WorkerPool<TData = any, TResult = any> extends EventEmitter<WorkerPoolEvents> {
   /**
    * @param workerScript path (resolved against the current directory) or `file:` URL of the worker script.
    * @param sizeOrOptions a fixed pool size (1 to 1024), or {@link WorkerPoolOptions}.
@@ -485,12 +506,6 @@ export declare class WorkerPool<TData = any, TResult = any> {
   close(options?: { timeout?: number }): Promise<void>;
   /** Stops every worker now. Every unsettled task rejects with {@link ClosedError}. Always resolves. */
   terminate(): Promise<void>;
-  on(event: 'workerCreate', listener: (info: { threadId: number; slot: number }) => void): this;
-  on(event: 'workerExit', listener: (info: { threadId: number; slot: number; code: number }) => void): this;
-  on(event: 'error', listener: (error: unknown) => void): this;
-  on(event: 'drain', listener: () => void): this;
-  once(event: 'workerCreate' | 'workerExit' | 'error' | 'drain', listener: (...args: any[]) => void): this;
-  off(event: 'workerCreate' | 'workerExit' | 'error' | 'drain', listener: (...args: any[]) => void): this;
 }
 
 /** Base class of threadkit's own errors. */

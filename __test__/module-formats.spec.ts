@@ -67,6 +67,10 @@ describe('module formats', () => {
   test('package.json exports map both entries and the types', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const pkg = require('../package.json');
-    expect(pkg.exports['.']).toEqual({ types: './index.d.ts', import: './index.mjs', require: './index.js' });
+    // Each entry has its own types: index.d.mts (ESM) is not taken for CommonJS types (attw's "Masquerading as CJS").
+    expect(pkg.exports['.']).toEqual({
+      import: { types: './index.d.mts', default: './index.mjs' },
+      require: { types: './index.d.ts', default: './index.js' },
+    });
   });
 });

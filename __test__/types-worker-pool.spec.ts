@@ -1,7 +1,9 @@
 // Type tests for the WorkerPool typings: ts-jest type-checks this file, so a
 // wrong signature in index.d.ts (or a missing @ts-expect-error) fails it.
+import { EventEmitter, once } from 'node:events';
 import {
   WorkerPool,
+  WorkerPoolEvents,
   WorkerPoolMetrics,
   ExecuteOptions,
   TaskFunction,
@@ -14,6 +16,32 @@ import { fixture } from './helpers';
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const assertType = <T extends true>(_: T) => {};
+
+test('WorkerPool is typed as an EventEmitter of its events', async () => {
+  const pool = new WorkerPool(fixture('pool/tasks.js'), 1);
+  const asEmitter: EventEmitter = pool;
+  expect(asEmitter).toBeInstanceOf(EventEmitter);
+  const drained = once(pool, 'drain');
+  assertType<Equals<typeof drained, Promise<any[]>>>(true);
+  pool.once('workerExit', (info) => assertType<Equals<typeof info, { threadId: number; slot: number; code: number }>>(true));
+  pool.on('error', (err) => assertType<Equals<typeof err, unknown>>(true));
+  const count: number = pool.listenerCount('workerExit');
+  expect(count).toBe(1);
+  // Type-checked, never run.
+  void (() => {
+    // @ts-expect-error not an event of WorkerPool
+    pool.on('drained', () => {});
+    // @ts-expect-error 'drain' has no arguments
+    pool.emit('drain', 1);
+    // @ts-expect-error a workerCreate listener gets { threadId, slot }
+    pool.on('workerCreate', (info: string) => void info);
+  });
+  type DrainArgs = WorkerPoolEvents['drain'];
+  assertType<Equals<DrainArgs, []>>(true);
+  expect(pool.emit('drain')).toBe(true);
+  await drained;
+  await pool.terminate();
+});
 
 test('WorkerPool typings', async () => {
   const pool = new WorkerPool<number, string>(fixture('pool/tasks.js'), { minWorkers: 1, maxWorkers: 1 });
