@@ -45,7 +45,11 @@ const MAIN_ALLOWED = /^(package\.json|README\.md|LICENSE|index\.(js|mjs|d\.ts|d\
 /** The environment of everything a consumer runs: no Rust on PATH, no npm config of the checkout's `npm run`. */
 function consumerEnv() {
   const rust = ['cargo', 'rustc', 'rustup'];
-  const path = process.env.PATH.split(delimiter).filter((dir) => dir && !rust.some((tool) => existsSync(join(dir, tool))));
+  const path = [];
+  for (const dir of process.env.PATH.split(delimiter).filter(Boolean)) {
+    if (!rust.some((tool) => existsSync(join(dir, tool)))) path.push(dir);
+    else if (existsSync(join(dir, 'npm'))) fail(`cannot leave cargo out of PATH: ${dir} holds both cargo or rustc and npm`);
+  }
   const env = { PATH: path.join(delimiter) };
   for (const [key, value] of Object.entries(process.env)) {
     // npm_config_* would point npm at this checkout; NODE_PATH could resolve threadkit from elsewhere.
@@ -134,15 +138,20 @@ function checkPlatformTarball(tgz, binary) {
   if (JSON.stringify(files) !== JSON.stringify(['README.md', binary, 'package.json'].sort())) fail(`the platform tarball holds ${files.join(', ')}`);
   if (process.platform === 'linux') {
     // release profile: strip = "symbols"; Node needs only the dynamic symbols.
-    const dir = mkdtempSync(join(tmpdir(), 'threadkit-binary-'));
-    try {
-      run('tar', ['-xzf', tgz, '-C', dir, `package/${binary}`]);
-      const sections = run('readelf', ['-S', '-W', join(dir, 'package', binary)]);
-      if (/\.symtab\b/.test(sections)) fail(`${binary} has a symbol table (strip = "symbols" did not apply)`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const elf = spawnSync('tar', ['-xOzf', tgz, `package/${binary}`], { maxBuffer: 256 * 1024 * 1024 }).stdout;
+    if (hasSymbolTable(elf)) fail(`${binary} has a symbol table (strip = "symbols" did not apply)`);
   }
+}
+
+/** Whether a 64-bit little-endian ELF file (x64, arm64 Linux) has a SHT_SYMTAB section: read here, no binutils needed. */
+function hasSymbolTable(elf) {
+  if (elf.readUInt32BE(0) !== 0x7f454c46 || elf[4] !== 2 || elf[5] !== 1) fail('the platform binary is not a 64-bit little-endian ELF file');
+  const shoff = Number(elf.readBigUInt64LE(0x28));
+  const shentsize = elf.readUInt16LE(0x3a);
+  const shnum = elf.readUInt16LE(0x3c);
+  const SHT_SYMTAB = 2;
+  for (let i = 0; i < shnum; i++) if (elf.readUInt32LE(shoff + i * shentsize + 4) === SHT_SYMTAB) return true;
+  return false;
 }
 
 async function lintMainTarball(tgz) {
