@@ -171,7 +171,9 @@ function consumerProject(work, kind, tarballs, devTypes) {
   cpSync(join(FIXTURES, kind), dir, { recursive: true });
   cpSync(join(FIXTURES, 'worker.cjs'), join(dir, 'worker.cjs'));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `threadkit-consumer-${kind}`, version: '1.0.0', private: true }));
-  run('npm', ['install', '--offline', '--no-audit', '--no-fund', ...tarballs], { cwd: dir, env: ENV });
+  const installLog = run('npm', ['install', '--offline', '--no-audit', '--no-fund', ...tarballs], { cwd: dir, env: ENV });
+  // npm 11 warns about a dependency's prepare/install scripts on every install (`npm warn install-scripts`).
+  if (/install-scripts/.test(installLog)) fail(`npm warned about install scripts:\n${installLog}`);
   const installed = createRequire(join(dir, 'package.json')).resolve('threadkit');
   if (installed !== join(dir, 'node_modules', 'threadkit', 'index.js')) fail(`threadkit resolves to ${installed}, not the installed tarball`);
   // A consumer's own devDependencies, from this checkout.
