@@ -13,8 +13,8 @@
 
 // The native addon loads now, not with the first export used: it is cheap
 // (one dlopen), and a machine it cannot load on then fails at the first
-// require/import, with lib/binding.js's NativeBindingError.
-require('./lib/binding.js');
+// require/import, with lib/native.js's NativeBindingError.
+require('./lib/native.js');
 
 const SYNC = './lib/sync.js';
 const ERRORS = './lib/errors.js';

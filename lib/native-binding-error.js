@@ -1,6 +1,6 @@
 'use strict';
 /**
- * The error lib/binding.js throws when the native addon does not load: what
+ * The error lib/native.js throws when the native addon does not load: what
  * this machine is, which platforms have a binary (package.json's
  * `napi.targets`, the one list), how to build from source, and what napi-rs's
  * loader tried. Only loaded on that failure.

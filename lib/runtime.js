@@ -18,7 +18,7 @@
  * `waiters` (token -> waiter). Native code only decides who is woken.
  */
 
-const native = require('./binding.js');
+const native = require('./native.js');
 const { threadId } = require('node:worker_threads');
 
 const STATUS = Object.freeze({

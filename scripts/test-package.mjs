@@ -123,7 +123,7 @@ function checkMainTarball(tgz, platformPackage) {
   const files = tarList(tgz);
   const stray = files.filter((f) => !MAIN_ALLOWED.test(f));
   if (stray.length > 0) fail(`the main tarball holds files a consumer does not need: ${stray.join(', ')}`);
-  for (const needed of ['LICENSE', 'README.md', 'index.js', 'index.mjs', 'index.d.ts', 'index.d.mts', 'native.js', 'lib/binding.js']) {
+  for (const needed of ['LICENSE', 'README.md', 'index.js', 'index.mjs', 'index.d.ts', 'index.d.mts', 'native.js', 'lib/native.js']) {
     if (!files.includes(needed)) fail(`the main tarball lacks ${needed}`);
   }
   const manifest = tarJson(tgz, 'package.json');

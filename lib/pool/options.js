@@ -9,7 +9,7 @@ const { SHARE_ENV } = require('node:worker_threads');
 const path = require('node:path');
 const fs = require('node:fs');
 const { fileURLToPath } = require('node:url');
-const native = require('../binding.js');
+const native = require('../native.js');
 const { isAbortSignal, describe } = require('../validate.js');
 /** Longest timeout accepted: what one setTimeout honours (~24.8 days); abortGrace and close() use one. */
 const { MAX_TIMER_MS: MAX_MS } = require('../wait-timer.js');

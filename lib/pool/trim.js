@@ -13,7 +13,7 @@
  * runs on this thread and took about 0.2 ms on a fragmented 86 MB process.
  * The timer is shared by every pool of this thread and is unref'd.
  */
-const native = require('../binding.js');
+const native = require('../native.js');
 
 const TRIM_DELAY_MS = 500;
 let timer = null;

@@ -28,7 +28,7 @@
 const { Worker, MessageChannel, receiveMessageOnPort } = require('node:worker_threads');
 const { EventEmitter } = require('node:events');
 const path = require('node:path');
-const native = require('../binding.js');
+const native = require('../native.js');
 const WATCHDOG_STOPS = native.poolWatchdogStops();
 const { encode, encodeDirect, decode, isDirect, DIRECT_LEN } = require('./codec.js');
 const { Samples } = require('./samples.js');

@@ -34,7 +34,7 @@ const wtInternal = require('node:worker_threads').workerData.internal;
 // The addon file the main thread loaded, required directly: napi-rs' loader
 // (native.js) probes the platform on every load, which costs each worker
 // memory and start-up time.
-const native = wtInternal.addon ? require(wtInternal.addon) : require('../binding.js');
+const native = wtInternal.addon ? require(wtInternal.addon) : require('../native.js');
 const { encode, encodeDirect, decode, isDirect, DIRECT_LEN } = require('./codec.js');
 
 const { internal, user } = wt.workerData;
