@@ -444,6 +444,9 @@ export interface WorkerPoolMetrics {
 /**
  * The events a {@link WorkerPool} emits, and their listeners' arguments
  * (`pool.on(name, listener)`, `events.once(pool, name)`, `emit`, `listenerCount`).
+ * @example
+ * pool.on('workerExit', ({ threadId, code }) => console.log(`worker ${threadId} exited with ${code}`));
+ * await events.once(pool, 'drain'); // the queue is empty
  */
 export interface WorkerPoolEvents {
   /** A worker thread started (`minWorkers` at construction, then as the pool grows or replaces one). */
