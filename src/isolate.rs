@@ -28,10 +28,11 @@
 
 use crate::shared_memory::{int32_array, StrongRef};
 use crate::spin;
+use crate::tsfn::{self, Tsfn};
 use napi::{sys, Env};
 use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
-use std::ffi::c_void;
+use std::ffi::{c_void, CStr};
 use std::ptr;
 use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock};
@@ -89,11 +90,10 @@ struct Posted {
 struct Mailbox {
     alive: bool,
     scheduled: bool,
-    tsfn: sys::napi_threadsafe_function,
+    /// `None` until `init` created it.
+    tsfn: Option<Tsfn>,
     items: Vec<Posted>,
 }
-
-unsafe impl Send for Mailbox {}
 
 struct Attachment {
     core: Arc<Core>,
@@ -113,7 +113,7 @@ pub(crate) struct Local {
     free_slots: Vec<usize>,
     next_slot: usize,
     pending: u32,
-    tsfn: sys::napi_threadsafe_function,
+    tsfn: Option<Tsfn>,
 }
 
 unsafe impl Send for Local {}
@@ -145,14 +145,7 @@ impl Isolate {
         }
         mb.items.push(item);
         if !mb.scheduled {
-            let status = unsafe {
-                sys::napi_call_threadsafe_function(
-                    mb.tsfn,
-                    ptr::null_mut(),
-                    sys::ThreadsafeFunctionCallMode::nonblocking,
-                )
-            };
-            if status != sys::Status::napi_ok {
+            if !mb.tsfn.is_some_and(Tsfn::call) {
                 // Closing: the thread is going away.
                 mb.items.pop();
                 mb.alive = false;
@@ -183,7 +176,9 @@ impl Local {
     pub(crate) fn queued(&mut self, env: &Env) {
         self.pending += 1;
         if self.pending == 1 {
-            unsafe { sys::napi_ref_threadsafe_function(env.raw(), self.tsfn) };
+            if let Some(t) = self.tsfn {
+                t.set_ref(env, true);
+            }
             spin::want(true);
         }
     }
@@ -197,7 +192,9 @@ impl Local {
         debug_assert!(self.pending > 0);
         self.pending = self.pending.saturating_sub(1);
         if self.pending == 0 {
-            unsafe { sys::napi_unref_threadsafe_function(env.raw(), self.tsfn) };
+            if let Some(t) = self.tsfn {
+                t.set_ref(env, false);
+            }
             spin::want(false);
         }
     }
@@ -335,7 +332,7 @@ pub(crate) fn init(
         mailbox: Mutex::new(Mailbox {
             alive: true,
             scheduled: false,
-            tsfn: ptr::null_mut(),
+            tsfn: None,
             items: Vec::new(),
         }),
         local: Mutex::new(Local {
@@ -348,35 +345,14 @@ pub(crate) fn init(
             free_slots: Vec::new(),
             next_slot: 0,
             pending: 0,
-            tsfn: ptr::null_mut(),
+            tsfn: None,
         }),
         signal: spin::signal(env),
     });
 
-    let mut tsfn = ptr::null_mut();
-    let mut name = ptr::null_mut();
-    let status = unsafe {
-        sys::napi_create_string_utf8(env.raw(), c"threadkit.wake".as_ptr(), 14, &mut name);
-        sys::napi_create_threadsafe_function(
-            env.raw(),
-            wake_fn,
-            resource,
-            name,
-            0,
-            1,
-            Arc::into_raw(iso.clone()) as *mut c_void,
-            Some(tsfn_finalize),
-            Arc::as_ptr(&iso) as *mut c_void,
-            Some(tsfn_call_js),
-            &mut tsfn,
-        )
-    };
-    if status != sys::Status::napi_ok {
-        return Err(crate::status::BAD_ARGUMENT);
-    }
-    unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn) };
-    iso.mailbox.lock().tsfn = tsfn;
-    iso.local.lock().tsfn = tsfn;
+    let tsfn = Tsfn::create(env, wake_fn, resource, &iso).ok_or(crate::status::BAD_ARGUMENT)?;
+    iso.mailbox.lock().tsfn = Some(tsfn);
+    iso.local.lock().tsfn = Some(tsfn);
     ISOLATES.write().insert(id, iso.clone());
     // Added after the threadsafe function, so it runs before Node's own
     // teardown of it (cleanup hooks run in reverse order).
@@ -399,30 +375,16 @@ pub(crate) fn set_ledger(env: &Env, me: &Isolate, ledger: sys::napi_value) -> Re
     Ok(())
 }
 
-unsafe extern "C" fn tsfn_finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
-    let iso = Arc::from_raw(data as *const Isolate);
-    iso.mailbox.lock().alive = false;
-}
+impl tsfn::Owner for Isolate {
+    const NAME: &'static CStr = c"threadkit.wake";
 
-/// Runs on the owning thread: drains the mailbox into the wake buffer and
-/// calls JS once per buffer-full.
-unsafe extern "C" fn tsfn_call_js(
-    env: sys::napi_env,
-    js_cb: sys::napi_value,
-    context: *mut c_void,
-    _data: *mut c_void,
-) {
-    if env.is_null() || js_cb.is_null() {
-        return;
-    }
-    let _ = std::panic::catch_unwind(|| {
-        let iso = &*(context as *const Isolate);
-        let env = Env::from_raw(env);
+    /// Drains the mailbox into the wake buffer and calls JS once per buffer-full.
+    fn call_js(&self, env: &Env, js_cb: sys::napi_value) {
         let mut items = {
-            let mut mb = iso.mailbox.lock();
+            let mut mb = self.mailbox.lock();
             if mb.scheduled {
                 mb.scheduled = false;
-                if let Some(s) = &iso.signal {
+                if let Some(s) = &self.signal {
                     s.drained();
                 }
             }
@@ -431,10 +393,10 @@ unsafe extern "C" fn tsfn_call_js(
         let mut next = 0;
         while next < items.len() {
             let count = {
-                let mut local = iso.local.lock();
+                let mut local = self.local.lock();
                 local.begin_call();
                 while next < items.len() && local.push_wake(items[next].token, items[next].code) {
-                    local.settled(&env);
+                    local.settled(env);
                     if items[next].code == WAKE_GRANTED {
                         local.credit(items[next].core, items[next].permits);
                     }
@@ -443,23 +405,18 @@ unsafe extern "C" fn tsfn_call_js(
                 local.wakes_written()
             };
             let mut arg = ptr::null_mut();
-            let mut undefined = ptr::null_mut();
-            let mut result = ptr::null_mut();
-            sys::napi_create_int32(env.raw(), count, &mut arg);
-            sys::napi_get_undefined(env.raw(), &mut undefined);
-            if sys::napi_call_function(env.raw(), undefined, js_cb, 1, &arg, &mut result) != sys::Status::napi_ok {
-                // A JS exception in the wake handler is a threadkit bug; let
-                // Node report it instead of swallowing it.
-                let mut exc = ptr::null_mut();
-                if sys::napi_get_and_clear_last_exception(env.raw(), &mut exc) == sys::Status::napi_ok && !exc.is_null()
-                {
-                    sys::napi_fatal_exception(env.raw(), exc);
-                }
+            // Safety: on the owning thread with its env.
+            unsafe { sys::napi_create_int32(env.raw(), count, &mut arg) };
+            if !tsfn::call_function(env, js_cb, &[arg]) {
                 break;
             }
         }
         items.clear();
-    });
+    }
+
+    fn finalized(&self) {
+        self.mailbox.lock().alive = false;
+    }
 }
 
 unsafe extern "C" fn env_cleanup(arg: *mut c_void) {

@@ -20,6 +20,8 @@
 //! - [`channel`], [`channel_fast`] and [`channel_select`]: the exported functions behind Channel,
 //!   select and AsyncQueue once shared (see `threadkit_core::channel`).
 //! - [`allocator`]: returning the C allocator's free memory to the OS.
+//! - [`tsfn`]: the one way the two threadsafe functions above (wake mailbox,
+//!   pool completions) are made, called, ref'd and released, panics caught.
 //! - [`spin`]: a short adaptive spin before a thread's event loop sleeps
 //!   while another thread is about to wake it.
 //!
@@ -39,6 +41,7 @@ mod pool;
 mod semaphore;
 mod shared_memory;
 mod spin;
+mod tsfn;
 
 /// Status codes returned to JS (negative numbers). Mirrored in `lib/native.js`.
 pub(crate) mod status {

@@ -22,13 +22,13 @@
 
 use crate::shared_memory::{bytes, f64s};
 use crate::spin;
+use crate::tsfn::{self, Tsfn};
 use napi::bindgen_prelude::Unknown;
 use napi::{sys, Env, JsValue};
 use napi_derive::napi;
 use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
-use std::ffi::c_void;
-use std::ptr;
+use std::ffi::CStr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
@@ -45,12 +45,13 @@ const RETIRE: i32 = -2;
 const META_STRIDE: usize = 7;
 
 struct Waker {
-    tsfn: sys::napi_threadsafe_function,
+    /// `None` until `pool_create` created it.
+    tsfn: Option<Tsfn>,
+    /// Not released by `pool_destroy` nor finalized: calls may be made.
     alive: bool,
     /// The owner has tasks outstanding (the threadsafe function is ref'd).
     reffed: bool,
 }
-unsafe impl Send for Waker {}
 
 struct Pool {
     queue: TaskQueue,
@@ -71,15 +72,8 @@ struct Pool {
 impl Pool {
     fn wake_owner(&self) {
         let w = self.waker.lock();
-        if w.alive {
-            let status = unsafe {
-                sys::napi_call_threadsafe_function(
-                    w.tsfn,
-                    ptr::null_mut(),
-                    sys::ThreadsafeFunctionCallMode::nonblocking,
-                )
-            };
-            if let (sys::Status::napi_ok, Some(s)) = (status, &self.signal) {
+        if w.alive && w.tsfn.is_some_and(Tsfn::call) {
+            if let Some(s) = &self.signal {
                 s.posted();
             }
         }
@@ -114,7 +108,7 @@ pub fn pool_create(env: Env, on_wake: Unknown, resource: Unknown) -> i32 {
     let p = Arc::new(Pool {
         queue: TaskQueue::new(),
         waker: Mutex::new(Waker {
-            tsfn: ptr::null_mut(),
+            tsfn: None,
             alive: false,
             reffed: false,
         }),
@@ -125,30 +119,11 @@ pub fn pool_create(env: Env, on_wake: Unknown, resource: Unknown) -> i32 {
         names: Mutex::default(),
         registered: Mutex::default(),
     });
-    let mut tsfn = ptr::null_mut();
-    let mut name = ptr::null_mut();
-    let status = unsafe {
-        sys::napi_create_string_utf8(env.raw(), c"threadkit.pool".as_ptr(), 14, &mut name);
-        sys::napi_create_threadsafe_function(
-            env.raw(),
-            on_wake.raw(),
-            resource.raw(),
-            name,
-            0,
-            1,
-            Arc::into_raw(p.clone()) as *mut c_void,
-            Some(waker_finalize),
-            Arc::as_ptr(&p) as *mut c_void,
-            Some(waker_call_js),
-            &mut tsfn,
-        )
-    };
-    if status != sys::Status::napi_ok {
+    let Some(tsfn) = Tsfn::create(&env, on_wake.raw(), resource.raw(), &p) else {
         return crate::status::BAD_ARGUMENT;
-    }
-    unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn) };
+    };
     *p.waker.lock() = Waker {
-        tsfn,
+        tsfn: Some(tsfn),
         alive: true,
         reffed: false,
     };
@@ -156,27 +131,19 @@ pub fn pool_create(env: Env, on_wake: Unknown, resource: Unknown) -> i32 {
     id as i32
 }
 
-unsafe extern "C" fn waker_finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
-    let p = Arc::from_raw(data as *const Pool);
-    p.waker.lock().alive = false;
-}
+impl tsfn::Owner for Pool {
+    const NAME: &'static CStr = c"threadkit.pool";
 
-unsafe extern "C" fn waker_call_js(env: sys::napi_env, js_cb: sys::napi_value, ctx: *mut c_void, _data: *mut c_void) {
-    // `ctx` is the pool: the threadsafe function holds a strong count of it.
-    if let Some(s) = &(*(ctx as *const Pool)).signal {
-        s.drained();
-    }
-    if env.is_null() || js_cb.is_null() {
-        return;
-    }
-    let mut undefined = ptr::null_mut();
-    let mut result = ptr::null_mut();
-    sys::napi_get_undefined(env, &mut undefined);
-    if sys::napi_call_function(env, undefined, js_cb, 0, ptr::null(), &mut result) != sys::Status::napi_ok {
-        let mut exc = ptr::null_mut();
-        if sys::napi_get_and_clear_last_exception(env, &mut exc) == sys::Status::napi_ok && !exc.is_null() {
-            sys::napi_fatal_exception(env, exc);
+    /// Calls the owner's `on_wake()`, which drains the completions.
+    fn call_js(&self, env: &Env, js_cb: sys::napi_value) {
+        if let Some(s) = &self.signal {
+            s.drained();
         }
+        tsfn::call_function(env, js_cb, &[]);
+    }
+
+    fn finalized(&self) {
+        self.waker.lock().alive = false;
     }
 }
 
@@ -193,12 +160,8 @@ pub fn pool_ref(env: Env, pool_id: u32, on: bool) -> bool {
         w.reffed = on;
         spin::want(on);
     }
-    unsafe {
-        if on {
-            sys::napi_ref_threadsafe_function(env.raw(), w.tsfn);
-        } else {
-            sys::napi_unref_threadsafe_function(env.raw(), w.tsfn);
-        }
+    if let Some(t) = w.tsfn {
+        t.set_ref(&env, on);
     }
     true
 }
@@ -226,7 +189,9 @@ pub fn pool_destroy(pool_id: u32) -> bool {
     }
     if w.alive {
         w.alive = false;
-        unsafe { sys::napi_release_threadsafe_function(w.tsfn, sys::ThreadsafeFunctionReleaseMode::release) };
+        if let Some(t) = w.tsfn.take() {
+            t.release();
+        }
     }
     true
 }
