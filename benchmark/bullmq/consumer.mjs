@@ -1,0 +1,68 @@
+/**
+ * One consumer process of the `bullmq` bench suite, started by suites/bullmq.mjs with `fork`.
+ *
+ *   node consumer.mjs '<json config>'
+ *
+ * config: `{ side, queue, connection, maxWorkers, workerOptions }`, where side is
+ * - 'threadkit': a WorkerPool of `maxWorkers` threads on tasks.cjs, served by `serve(pool, queue, workerOptions)`;
+ * - 'sandbox':   BullMQ's own sandboxed processor (sandbox-processor.cjs) with `useWorkerThreads: true`;
+ * - 'inprocess': a plain BullMQ processor function that runs the task on this process's main thread.
+ *
+ * IPC: sends `{ type: 'ready', pid, concurrency }` (its BullMQ concurrency) once it takes jobs; answers `{ type: 'stats' }` with the events it saw
+ * (`stalled`, `failed`, `error`); `{ type: 'close' }` closes the consumer gracefully and exits.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const config = JSON.parse(process.argv[2]);
+const { side, queue, connection, maxWorkers, workerOptions = {} } = config;
+const stats = { stalled: 0, failed: 0, error: 0, lastError: null };
+
+function count(emitter) {
+  emitter.on('stalled', () => stats.stalled++);
+  emitter.on('failed', () => stats.failed++);
+  emitter.on('error', (err) => {
+    stats.error++;
+    stats.lastError = String(err?.message ?? err);
+  });
+}
+
+let close;
+let concurrency = null;
+if (side === 'threadkit') {
+  const { WorkerPool } = require('threadkit');
+  const { serve } = require('threadkit/bullmq');
+  const pool = new WorkerPool(path.join(here, 'tasks.cjs'), { minWorkers: maxWorkers, maxWorkers });
+  const server = serve(pool, queue, { connection, ...workerOptions });
+  if (typeof server.on === 'function') count(server);
+  concurrency = server.concurrency ?? server.worker?.concurrency ?? null;
+  close = async () => {
+    await server.close();
+    await pool.close();
+  };
+} else if (side === 'sandbox' || side === 'inprocess') {
+  const { Worker } = require('bullmq');
+  const task = require('./tasks.cjs');
+  const processor = side === 'sandbox' ? path.join(here, 'sandbox-processor.cjs') : async (job) => task(job.data);
+  const worker = new Worker(queue, processor, { connection, ...workerOptions, ...(side === 'sandbox' ? { useWorkerThreads: true } : {}) });
+  count(worker);
+  await worker.waitUntilReady();
+  concurrency = worker.concurrency;
+  close = () => worker.close();
+} else {
+  throw new Error(`consumer.mjs: unknown side ${JSON.stringify(side)}`);
+}
+
+process.on('message', async (m) => {
+  if (m?.type === 'stats') process.send({ type: 'stats', ...stats });
+  else if (m?.type === 'close') {
+    await close();
+    process.exit(0);
+  }
+});
+// The parent gone (a crashed or interrupted bench) must not leave this process behind.
+process.on('disconnect', () => process.exit(0));
+process.send({ type: 'ready', pid: process.pid, concurrency });
