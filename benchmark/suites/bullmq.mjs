@@ -25,7 +25,7 @@ import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { interleaved, compareRow, describe, median, logged, now } from '../lib/harness.mjs';
+import { interleaved, compareRow, figure, median, logged, now } from '../lib/harness.mjs';
 
 export const optIn = true;
 
@@ -158,23 +158,39 @@ async function compareWithSandbox(ctx, { id, ms, goal, roundMs, startN }) {
       gcBetween: false,
       log: ctx.log,
     });
-    describe(res, 'ops').forEach(ctx.log);
+    describeJobs(res).forEach(ctx.log);
     await checkQuiet(ctx, sides);
     const [tk, sb] = res;
     const what = ms > 0 ? `jobs/s, ${ms} ms CPU jobs` : 'jobs/s, tiny jobs';
     return logged(ctx, [
-      compareRow({
+      jobsRow({
         id,
         what: `${what} (concurrency ${concurrency})`,
         tk,
         peer: sb,
         peerName: 'BullMQ sandbox, worker threads',
-        unit: 'ops',
         goal,
-        note: `both sides: BullMQ concurrency ${concurrency} (serve's default for ${threads} workers); the sandbox runs one worker thread per slot; producer: addBulk in batches of ${BATCH}; figures in jobs/s`,
+        note: `both sides: BullMQ concurrency ${concurrency} (serve's default for ${threads} workers); the sandbox runs one worker thread per slot; producer: addBulk in batches of ${BATCH}`,
       }),
     ]);
   });
+}
+
+/** One progress line per implementation, with every sample, in jobs/s. */
+function describeJobs(results) {
+  return results.map((r) => {
+    const head = `${r.name.padEnd(40)} ${jobsFigure(r).padEnd(22)}`;
+    return r.error ? `${head} ${r.error.message}` : `${head} n=${r.n} samples [${r.samples.map((x) => x.toFixed(0)).join(' ')}] jobs/s`;
+  });
+}
+
+/** The harness's figure, in jobs rather than ops. */
+const jobsFigure = (r) => figure(r, 'ops').replace(' ops/s', ' jobs/s');
+
+/** A comparison row whose figures say jobs/s. */
+function jobsRow(o) {
+  const row = compareRow({ ...o, unit: 'ops' });
+  return { ...row, peerFigure: jobsFigure(o.peer), tkFigure: jobsFigure(o.tk), basis: 'tk/peer jobs/s' };
 }
 
 /** Logs a consumer's unexpected events (errors, stalls, failures) during a throughput case. */
@@ -204,27 +220,20 @@ async function runPrefetch(ctx, { id, ms, roundMs, startN }) {
   return withSides(specs, async (sides) => {
     const res = await interleaved({
       impls: sides.map((s) => throughputImpl(s.name, s.queue, ms)),
-      rounds: 3,
+      rounds: Math.max(3, Math.ceil(ctx.rounds / 2)),
       roundMs,
       startN,
       multipleOf: 100,
       gcBetween: false,
       log: ctx.log,
     });
-    describe(res, 'ops').forEach(ctx.log);
+    describeJobs(res).forEach(ctx.log);
     await checkQuiet(ctx, sides);
     const [d, p0, big] = res;
     const what = ms > 0 ? `${ms} ms CPU jobs` : 'tiny jobs';
     return logged(ctx, [
-      compareRow({ id, what: `serve default concurrency vs prefetch 0, ${what}`, tk: d, peer: p0, peerName: sides[1].name, unit: 'ops' }),
-      compareRow({
-        id,
-        what: `serve default concurrency vs prefetch ${BIG_PREFETCH}, ${what}`,
-        tk: d,
-        peer: big,
-        peerName: sides[2].name,
-        unit: 'ops',
-      }),
+      jobsRow({ id, what: `serve default concurrency vs prefetch 0, ${what}`, tk: d, peer: p0, peerName: sides[1].name }),
+      jobsRow({ id, what: `serve default concurrency vs prefetch ${BIG_PREFETCH}, ${what}`, tk: d, peer: big, peerName: sides[2].name }),
     ]);
   });
 }
@@ -252,6 +261,10 @@ async function d3Round(side, jobs) {
   events.on('stalled', () => stalled++);
   try {
     await events.waitUntilReady();
+    // Warm-up, untimed: one tiny job, so consumer start-up is not inside the measured round.
+    await queue.add(JOB_NAME, { i: 0, ms: 0 });
+    while ((await queue.getJobCounts('completed')).completed < 1) await sleep(20);
+    await queue.clean(0, 0, 'completed');
     await observer.startStalledCheckTimer();
     const t0 = now();
     await queue.addBulk(Array.from({ length: jobs }, (_, i) => ({ name: JOB_NAME, data: { i, ms: 3 * LOCK_MS } })));
@@ -268,6 +281,7 @@ async function d3Round(side, jobs) {
     const runs = all.map((j) => j.attemptsStarted);
     const st = await consumer.stats();
     return {
+      consumerErrors: st.error ? `${st.error} error event(s) on the consumer, the last: ${st.lastError}` : '',
       stalled: Math.max(stalled, st.stalled),
       runs,
       completed: counts.completed,
@@ -291,13 +305,13 @@ async function runD3(ctx) {
       const res = await d3Round(side, jobs);
       out[side].push(res);
       ctx.log(
-        `round ${r + 1} ${side.padEnd(9)}: ${res.stalled} stalled, ${res.completed} completed, ${res.failed} failed, ${res.unfinished} unfinished; runs per job [${res.runs.join(', ')}] (${(res.ms / 1000).toFixed(1)} s)`,
+        `round ${r + 1} ${side.padEnd(9)}: ${res.stalled} stalled, ${res.completed} completed, ${res.failed} failed, ${res.unfinished} unfinished; times each job started [${res.runs.join(', ')}] (${(res.ms / 1000).toFixed(1)} s)${res.consumerErrors ? `; ${res.consumerErrors}` : ''}`,
       );
     }
   }
   const sum = (rs, k) => rs.reduce((a, r) => a + r[k], 0);
   const summary = (rs) =>
-    `${sum(rs, 'stalled')} stalled in ${rs.length} rounds (per round ${rs.map((r) => r.stalled).join('/')}); ${sum(rs, 'failed')} failed; max runs of a job ${Math.max(...rs.flatMap((r) => r.runs))}`;
+    `${sum(rs, 'stalled')} stalled in ${rs.length} rounds (per round ${rs.map((r) => r.stalled).join('/')}); ${sum(rs, 'failed')} failed; a job started at most ${Math.max(...rs.flatMap((r) => r.runs))} times`;
   const tkStalled = sum(out.threadkit, 'stalled');
   const tkOnce = out.threadkit.every((r) => r.completed === jobs && r.runs.every((n) => n === 1));
   return [
@@ -310,7 +324,7 @@ async function runD3(ctx) {
       basis: 'counts',
       goal: 'tk: 0',
       met: tkStalled === 0 && tkOnce ? 'yes' : 'NO',
-      note: `medians of ${D3_ROUNDS} rounds (${jobs} jobs each, concurrency ${jobs}, maxStalledCount 1). threadkit: ${summary(out.threadkit)}; every job completed and ran once: ${tkOnce ? 'yes' : 'NO'}. In-process: ${summary(out.inprocess)}.`,
+      note: `medians of ${D3_ROUNDS} rounds (${jobs} jobs each, concurrency ${jobs}, maxStalledCount 1). threadkit: ${summary(out.threadkit)}; every job completed and started once: ${tkOnce ? 'yes' : 'NO'}. In-process: ${summary(out.inprocess)}.`,
     },
   ];
 }
