@@ -2,6 +2,7 @@
 // redis-server that the demo starts itself: the exit code, the table, and that no consumer or redis-server
 // is left running afterwards, after a normal end and after Ctrl-C (SIGINT).
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { root, sleep } from './helpers';
 
@@ -42,12 +43,17 @@ function runDemo(args: string[], ms: number, onOutput?: (out: string, pid: numbe
   });
 }
 
+/** Whether `pid` still runs (a zombie, exited but not yet reaped, does not: on Linux its state is Z). */
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true; // no /proc (macOS): signal 0 reached it
   }
 };
 
@@ -60,7 +66,10 @@ async function expectAllGone(pids: number[]) {
   // Reparented children are reaped by init a moment after they exit.
   const end = Date.now() + 10_000;
   while (pids.some(alive) && Date.now() < end) await sleep(50);
-  expect(pids.filter(alive)).toEqual([]);
+  const left = pids.filter(alive);
+  // A failing run must not leave them behind either.
+  for (const pid of left) process.kill(pid, 'SIGKILL');
+  expect(left).toEqual([]);
 }
 
 describe('npm run demo:cluster', () => {
@@ -113,10 +122,10 @@ describe('npm run demo:cluster', () => {
       }
     });
     expect(sent).toBe(true);
-    expect(run.out).toContain('interrupted: stopping the consumers and redis-server');
-    expect(run.code).toBe(130);
     const pids = childPids(run.out);
     expect(pids).toHaveLength(2); // redis-server and consumer 1: the second consumer never started
     await expectAllGone(pids);
+    expect(run.out).toContain('interrupted: stopping the consumers and redis-server');
+    expect(run.code).toBe(130);
   });
 });
