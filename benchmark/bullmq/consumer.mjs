@@ -6,7 +6,8 @@
  * config: `{ side, queue, connection, maxWorkers, workerOptions }`, where side is
  * - 'threadkit': a WorkerPool of `maxWorkers` threads on tasks.cjs, served by `serve(pool, queue, workerOptions)`;
  * - 'sandbox':   BullMQ's own sandboxed processor (sandbox-processor.cjs) with `useWorkerThreads: true`;
- * - 'inprocess': a plain BullMQ processor function that runs the task on this process's main thread.
+ * - 'inprocess': a plain BullMQ processor function that runs the task on this process's main thread;
+ * - 'pool-plain', 'pool-signal': see benchmark/probes/bullmq-serve-cost.mjs.
  *
  * IPC: sends `{ type: 'ready', pid, concurrency }` (its BullMQ concurrency) once it takes jobs; answers `{ type: 'stats' }` with the events it saw
  * (`stalled`, `failed`, `error`); `{ type: 'close' }` closes the consumer gracefully and exits.
@@ -41,6 +42,21 @@ if (side === 'threadkit') {
   concurrency = server.concurrency ?? server.worker?.concurrency ?? null;
   close = async () => {
     await server.close();
+    await pool.close();
+  };
+} else if (side === 'pool-plain' || side === 'pool-signal') {
+  // For benchmark/probes/bullmq-serve-cost.mjs: a BullMQ Worker whose in-process processor hands job.data to a
+  // WorkerPool directly, with none of serve's work; 'pool-signal' also takes BullMQ's per-job AbortSignal.
+  const { WorkerPool } = require('threadkit');
+  const { Worker } = require('bullmq');
+  const pool = new WorkerPool(path.join(here, 'tasks.cjs'), { minWorkers: maxWorkers, maxWorkers });
+  const processor = side === 'pool-plain' ? (job) => pool.execute(job.data) : (job, token, signal) => pool.execute(job.data, { signal });
+  const worker = new Worker(queue, processor, { connection, ...workerOptions });
+  count(worker);
+  await worker.waitUntilReady();
+  concurrency = worker.concurrency;
+  close = async () => {
+    await worker.close();
     await pool.close();
   };
 } else if (side === 'sandbox' || side === 'inprocess') {

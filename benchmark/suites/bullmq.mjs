@@ -19,128 +19,30 @@
  */
 
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { fork } from 'node:child_process';
-import { once } from 'node:events';
-import os from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { interleaved, compareRow, figure, median, logged, now } from '../lib/harness.mjs';
+import { interleaved, median, logged, now } from '../lib/harness.mjs';
+import {
+  threads,
+  JOB_NAME,
+  BATCH,
+  redis,
+  freshQueueName,
+  startConsumer,
+  throughputImpl,
+  withSides,
+  serveDefaultConcurrency,
+  describeJobs,
+  jobsRow,
+  checkQuiet,
+} from '../bullmq/jobs.mjs';
 
 export const optIn = true;
 
 const require = createRequire(import.meta.url);
 const { Queue, QueueEvents, Worker } = require('bullmq');
-const { startRedis } = require('../../scripts/redis-server.cjs');
 
-const consumerScript = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bullmq', 'consumer.mjs');
-const threads = Math.max(1, os.availableParallelism());
-/** Jobs per `addBulk` call: big enough to batch, small enough that consumers start before the producer ends. */
-const BATCH = 500;
-/** The job name: serve calls the worker script's export of that name ('default': the default export); BullMQ's sandbox ignores it. */
-const JOB_NAME = 'default';
 /** The larger prefetch of C1/C2. */
 const BIG_PREFETCH = 16;
-
-let redisStarted = null;
-/** The suite's one Redis, started by the first case that runs (the runner may run any subset). */
-function redis() {
-  redisStarted ??= startRedis();
-  return redisStarted;
-}
-
-let queueSeq = 0;
-const freshQueueName = (what) => `bench-${what}-${process.pid}-${++queueSeq}`;
-
-/** A consumer child process; resolves once it takes jobs. `concurrency` is the BullMQ concurrency it runs with. */
-async function startConsumer(config) {
-  const child = fork(consumerScript, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const exited = once(child, 'exit');
-  const [ready] = await Promise.race([
-    once(child, 'message'),
-    exited.then(([code, signal]) => {
-      throw new Error(`consumer ${config.side} exited before it was ready (code ${code}, signal ${signal})`);
-    }),
-  ]);
-  return {
-    pid: child.pid,
-    concurrency: ready.concurrency,
-    async stats() {
-      child.send({ type: 'stats' });
-      const [m] = await once(child, 'message');
-      return m;
-    },
-    async close() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.send({ type: 'close' });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-async function closeAll(consumers) {
-  await Promise.all(consumers.map((c) => c.close()));
-}
-
-/**
- * A throughput implementation for `interleaved`: `run(n)` adds n jobs of `ms` CPU milliseconds to its own queue
- * and waits until the consumer listening on that queue completed them all.
- */
-function throughputImpl(name, queue, ms) {
-  return {
-    name,
-    run: async (n) => {
-      const jobs = Array.from({ length: n }, (_, i) => ({ name: JOB_NAME, data: { i, ms } }));
-      const t0 = now();
-      for (let k = 0; k < n; k += BATCH) await queue.addBulk(jobs.slice(k, k + BATCH));
-      for (;;) {
-        const { completed, failed } = await queue.getJobCounts('completed', 'failed');
-        if (failed > 0) throw new Error(`${failed} of ${n} jobs failed`);
-        if (completed >= n) break;
-        await sleep(10);
-      }
-      const elapsed = now() - t0;
-      // Untimed: check some results, then empty the queue for the next sample.
-      const done = await queue.getJobs(['completed'], 0, 4);
-      for (const job of done) {
-        if (job.returnvalue !== job.data.i + 1) {
-          throw new Error(`job ${job.id} returned ${JSON.stringify(job.returnvalue)}, expected ${job.data.i + 1}`);
-        }
-      }
-      await queue.clean(0, 0, 'completed');
-      return { ops: n, ms: elapsed };
-    },
-  };
-}
-
-/** Starts one consumer per side on a queue of its own, runs `fn(sides)`, and always closes them. */
-async function withSides(specs, fn) {
-  const { connection } = await redis();
-  const sides = [];
-  try {
-    for (const spec of specs) {
-      const queueName = freshQueueName(spec.key);
-      const consumer = await startConsumer({ ...spec.config, queue: queueName, connection });
-      const queue = new Queue(queueName, { connection });
-      sides.push({ ...spec, consumer, queue });
-    }
-    return await fn(sides);
-  } finally {
-    await closeAll(sides.map((s) => s.consumer));
-    await Promise.all(sides.map((s) => s.queue.close()));
-  }
-}
-
-/** serve's own BullMQ concurrency (its default), read from a consumer that runs it. */
-async function serveDefaultConcurrency() {
-  const { connection } = await redis();
-  const probe = await startConsumer({ side: 'threadkit', maxWorkers: threads, queue: freshQueueName('probe'), connection });
-  await probe.close();
-  if (!Number.isInteger(probe.concurrency)) throw new Error(`serve did not report its concurrency (got ${probe.concurrency})`);
-  return probe.concurrency;
-}
 
 async function compareWithSandbox(ctx, { id, ms, goal, roundMs, startN }) {
   const concurrency = await serveDefaultConcurrency();
@@ -174,33 +76,6 @@ async function compareWithSandbox(ctx, { id, ms, goal, roundMs, startN }) {
       }),
     ]);
   });
-}
-
-/** One progress line per implementation, with every sample, in jobs/s. */
-function describeJobs(results) {
-  return results.map((r) => {
-    const head = `${r.name.padEnd(40)} ${jobsFigure(r).padEnd(22)}`;
-    return r.error ? `${head} ${r.error.message}` : `${head} n=${r.n} samples [${r.samples.map((x) => x.toFixed(0)).join(' ')}] jobs/s`;
-  });
-}
-
-/** The harness's figure, in jobs rather than ops. */
-const jobsFigure = (r) => figure(r, 'ops').replace(' ops/s', ' jobs/s');
-
-/** A comparison row whose figures say jobs/s. */
-function jobsRow(o) {
-  const row = compareRow({ ...o, unit: 'ops' });
-  return { ...row, peerFigure: jobsFigure(o.peer), tkFigure: jobsFigure(o.tk), basis: 'tk/peer jobs/s' };
-}
-
-/** Logs a consumer's unexpected events (errors, stalls, failures) during a throughput case. */
-async function checkQuiet(ctx, sides) {
-  for (const s of sides) {
-    const st = await s.consumer.stats();
-    if (st.error || st.stalled || st.failed) {
-      ctx.log(`${s.name}: ${st.error} error(s), ${st.stalled} stalled, ${st.failed} failed${st.lastError ? ` (last error: ${st.lastError})` : ''}`);
-    }
-  }
 }
 
 // ------------------------------------------------------------------ C1, C2

@@ -1,0 +1,45 @@
+/**
+ * Probe for D1 of the `bullmq` suite (not part of `npm run bench`): where a tiny job's time goes in a
+ * consumer. Runs D1's workload (tiny jobs, added with addBulk, the same BullMQ concurrency on every side)
+ * interleaved, each consumer a child process of its own (benchmark/bullmq/consumer.mjs), against:
+ * - serve: `serve(pool, queue)`, threadkit/bullmq as users run it;
+ * - pool, signal: a BullMQ Worker whose in-process processor is `(job, token, signal) =>
+ *   pool.execute(job.data, { signal })`: the pool round trip plus BullMQ's per-job AbortSignal, without
+ *   serve's own work (envelope checks, job id, cancel channel);
+ * - pool, plain: the same processor without the signal, `(job) => pool.execute(job.data)`;
+ * - sandbox: BullMQ's sandboxed processor with `useWorkerThreads: true` (D1's peer);
+ * - in-process: the task on the consumer's main thread: BullMQ's own cost per job, with no thread hop.
+ * Prints the table of jobs/s (median ± half the inter-quartile range, and every sample).
+ *
+ *   node benchmark/probes/bullmq-serve-cost.mjs [--rounds=5] [--ms=0]
+ */
+import { interleaved } from '../lib/harness.mjs';
+import { threads, withSides, throughputImpl, serveDefaultConcurrency, describeJobs } from '../bullmq/jobs.mjs';
+
+const arg = (name, dflt) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt);
+const rounds = arg('rounds', 5);
+const ms = arg('ms', 0);
+
+const concurrency = await serveDefaultConcurrency();
+const workerOptions = { concurrency };
+const specs = [
+  { key: 'serve', name: 'serve', config: { side: 'threadkit', maxWorkers: threads } },
+  { key: 'sig', name: 'pool, signal', config: { side: 'pool-signal', maxWorkers: threads, workerOptions } },
+  { key: 'plain', name: 'pool, plain', config: { side: 'pool-plain', maxWorkers: threads, workerOptions } },
+  { key: 'sb', name: 'sandbox (worker threads)', config: { side: 'sandbox', workerOptions } },
+  { key: 'inp', name: 'in-process (main thread)', config: { side: 'inprocess', workerOptions } },
+];
+process.stdout.write(`tiny jobs${ms ? ` of ${ms} ms` : ''}, BullMQ concurrency ${concurrency}, pools of ${threads} workers, ${rounds} rounds\n`);
+await withSides(specs, async (sides) => {
+  const res = await interleaved({
+    impls: sides.map((s) => throughputImpl(s.name, s.queue, ms)),
+    rounds,
+    roundMs: 1500,
+    startN: 500,
+    multipleOf: 100,
+    gcBetween: false,
+    log: (l) => process.stdout.write(`${l}\n`),
+  });
+  describeJobs(res).forEach((l) => process.stdout.write(`${l}\n`));
+});
+process.exit(0);
