@@ -23,6 +23,15 @@ const { encode, decode } = require('../pool/codec.js');
 const ENVELOPE_KEY = '$threadkit';
 const ENVELOPE_KIND = 'v8';
 
+/**
+ * Array.prototype of any realm (values decoded by node:v8 under a vm-based
+ * runner such as jest come from another realm): itself an array, whose
+ * prototype is Object.prototype.
+ */
+function isArrayPrototype(p) {
+  return Array.isArray(p) && Object.getPrototypeOf(Object.getPrototypeOf(p)) === null;
+}
+
 /** Whether `value` comes back from JSON.parse(JSON.stringify(value)) as the structured clone of it. */
 function isLosslessJSON(value, seen) {
   switch (typeof value) {
@@ -37,14 +46,14 @@ function isLosslessJSON(value, seen) {
       if (seen.has(value)) return false; // shared or cyclic: JSON would copy it, or throw
       seen.add(value);
       if (Array.isArray(value)) {
-        if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+        if (!isArrayPrototype(Object.getPrototypeOf(value))) return false;
         const n = value.length;
         if (Object.keys(value).length !== n) return false; // holes or extra properties
         for (let i = 0; i < n; i++) if (!isLosslessJSON(value[i], seen)) return false;
         return true;
       }
       const proto = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) return false;
+      if (proto !== null && Object.getPrototypeOf(proto) !== null) return false; // not Object.prototype (of any realm)
       for (const key in value) {
         if (!Object.hasOwn(value, key)) return false; // an enumerable inherited key (a polluted prototype)
         if (!isLosslessJSON(value[key], seen)) return false;
