@@ -44,7 +44,7 @@ export class Consumer {
     let buf = '';
     this.child.stdout!.on('data', (d) => {
       buf += d;
-      for (let i; (i = buf.indexOf('\n')) >= 0; ) {
+      for (let i; (i = buf.indexOf('\n')) >= 0;) {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
         try {

@@ -140,7 +140,12 @@ describe('module loading', () => {
 
   test("require('threadkit/bullmq') without bullmq installed throws an error that says to install it", () => {
     const hook = path.join(root, '__test__', 'fixtures', 'bullmq', 'no-bullmq-hook.js');
-    const r = runNode(['--require', hook, '-e', `try { require('threadkit/bullmq'); console.log('loaded'); } catch (e) { console.log(e.code + ' | ' + e.message); }`]);
+    const r = runNode([
+      '--require',
+      hook,
+      '-e',
+      `try { require('threadkit/bullmq'); console.log('loaded'); } catch (e) { console.log(e.code + ' | ' + e.message); }`,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toMatch(/^ERR_THREADKIT_BULLMQ_MISSING \| threadkit\/bullmq needs the bullmq package .*npm install bullmq/);
   });

@@ -18,7 +18,8 @@
  * envelope too, so a stored value is never mistaken for one.
  */
 
-const { encode, decode } = require('../pool/codec.js');
+const { isNativeError } = require('node:util').types;
+const { encode, encodeError, decode } = require('../pool/codec.js');
 
 const ENVELOPE_KEY = '$threadkit';
 const ENVELOPE_KIND = 'v8';
@@ -89,7 +90,8 @@ function fromJob(json) {
 
 /** An error as a string for the job's hash: the codec keeps its class, message, stack and own properties. */
 function errorToString(err) {
-  return encode(err, 'the task error').toString('base64');
+  // isNativeError: an error from another realm (the pool's, under jest) fails the codec's instanceof Error.
+  return (isNativeError(err) ? encodeError(err) : encode(err, 'the task error')).toString('base64');
 }
 
 function errorFromString(text) {
