@@ -18,10 +18,20 @@
  * envelope too, so a stored value is never mistaken for one.
  */
 
-const { encode, decode } = require('../pool/codec.js');
+const { isNativeError } = require('node:util').types;
+const { encode, encodeError, decode } = require('../pool/codec.js');
 
 const ENVELOPE_KEY = '$threadkit';
 const ENVELOPE_KIND = 'v8';
+
+/**
+ * Array.prototype of any realm (values decoded by node:v8 under a vm-based
+ * runner such as jest come from another realm): itself an array, whose
+ * prototype is Object.prototype.
+ */
+function isArrayPrototype(p) {
+  return Array.isArray(p) && Object.getPrototypeOf(Object.getPrototypeOf(p)) === null;
+}
 
 /** Whether `value` comes back from JSON.parse(JSON.stringify(value)) as the structured clone of it. */
 function isLosslessJSON(value, seen) {
@@ -37,14 +47,14 @@ function isLosslessJSON(value, seen) {
       if (seen.has(value)) return false; // shared or cyclic: JSON would copy it, or throw
       seen.add(value);
       if (Array.isArray(value)) {
-        if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+        if (!isArrayPrototype(Object.getPrototypeOf(value))) return false;
         const n = value.length;
         if (Object.keys(value).length !== n) return false; // holes or extra properties
         for (let i = 0; i < n; i++) if (!isLosslessJSON(value[i], seen)) return false;
         return true;
       }
       const proto = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) return false;
+      if (proto !== null && Object.getPrototypeOf(proto) !== null) return false; // not Object.prototype (of any realm)
       for (const key in value) {
         if (!Object.hasOwn(value, key)) return false; // an enumerable inherited key (a polluted prototype)
         if (!isLosslessJSON(value[key], seen)) return false;
@@ -80,7 +90,8 @@ function fromJob(json) {
 
 /** An error as a string for the job's hash: the codec keeps its class, message, stack and own properties. */
 function errorToString(err) {
-  return encode(err, 'the task error').toString('base64');
+  // isNativeError: an error from another realm (the pool's, under jest) fails the codec's instanceof Error.
+  return (isNativeError(err) ? encodeError(err) : encode(err, 'the task error')).toString('base64');
 }
 
 function errorFromString(text) {

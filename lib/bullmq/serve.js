@@ -24,6 +24,7 @@
  */
 
 const { EventEmitter } = require('node:events');
+const { isNativeError } = require('node:util').types;
 const { loadBullmq } = require('./load.js');
 const { WorkerPool, JOB_ID, MAX_WORKERS, STARTUP_FAILED } = require('../pool/worker-pool.js');
 const { toJob, fromJob, errorToString } = require('./envelope.js');
@@ -152,7 +153,8 @@ class Server extends EventEmitter {
     } catch {
       // The producer falls back to an Error with BullMQ's failedReason.
     }
-    if (!(err instanceof Error)) return new Error(String(err));
+    // isNativeError, not instanceof: the pool's errors come from another realm under vm-based runners (jest).
+    if (!isNativeError(err)) return new Error(String(err));
     if (BULLMQ_CONTROL_ERRORS.has(err.name) || err.message === RATE_LIMIT_MESSAGE) {
       // Thrown by task code, these would make BullMQ treat the job as moved: fail it plainly.
       return new Error(`${err.name}: ${err.message}`, { cause: err });

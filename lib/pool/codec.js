@@ -177,4 +177,4 @@ function decode(buf, start, end) {
   }
 }
 
-module.exports = { encode, decode, encodeDirect, isDirect, DIRECT_LEN, encodeForJob, jobIdOf, JOB_TAG: T.JOB };
+module.exports = { encode, encodeError, decode, encodeDirect, isDirect, DIRECT_LEN, encodeForJob, jobIdOf, JOB_TAG: T.JOB };
