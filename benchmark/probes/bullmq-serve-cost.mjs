@@ -7,7 +7,8 @@
  *   pool.execute(job.data, { signal })`: the pool round trip plus BullMQ's per-job AbortSignal, without
  *   serve's own work (envelope checks, job id, cancel channel);
  * - pool, plain: the same processor without the signal, `(job) => pool.execute(job.data)`;
- * - sandbox: BullMQ's sandboxed processor with `useWorkerThreads: true` (D1's peer);
+ * - sandbox: BullMQ's sandboxed processor with `useWorkerThreads: true` (D1's peer), and the same with
+ *   concurrency = maxWorkers (as many compute threads as the pool has);
  * - in-process: the task on the consumer's main thread: BullMQ's own cost per job, with no thread hop.
  * Prints the table of jobs/s (median ± half the inter-quartile range, and every sample).
  *
@@ -27,9 +28,12 @@ const specs = [
   { key: 'sig', name: 'pool, signal', config: { side: 'pool-signal', maxWorkers: threads, workerOptions } },
   { key: 'plain', name: 'pool, plain', config: { side: 'pool-plain', maxWorkers: threads, workerOptions } },
   { key: 'sb', name: 'sandbox (worker threads)', config: { side: 'sandbox', workerOptions } },
+  { key: 'sb2', name: `sandbox, concurrency ${threads}`, config: { side: 'sandbox', workerOptions: { concurrency: threads } } },
   { key: 'inp', name: 'in-process (main thread)', config: { side: 'inprocess', workerOptions } },
 ];
-process.stdout.write(`tiny jobs${ms ? ` of ${ms} ms` : ''}, BullMQ concurrency ${concurrency}, pools of ${threads} workers, ${rounds} rounds\n`);
+process.stdout.write(
+  `${ms ? `jobs of ${ms} ms CPU` : 'tiny jobs'}, BullMQ concurrency ${concurrency}, pools of ${threads} workers, ${rounds} rounds\n`,
+);
 await withSides(specs, async (sides) => {
   const res = await interleaved({
     impls: sides.map((s) => throughputImpl(s.name, s.queue, ms)),
