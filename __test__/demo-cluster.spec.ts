@@ -1,6 +1,6 @@
 // `npm run demo:cluster` (examples/demo-cluster.mjs) in a child process, at a small size, against a real
 // redis-server that the demo starts itself: the exit code, the table, and that no consumer or redis-server
-// is left running afterwards, after a normal end and after Ctrl-C (SIGINT).
+// is left running afterwards, after a normal end and after Ctrl-C (SIGINT) or SIGTERM.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -112,20 +112,23 @@ describe('npm run demo:cluster', () => {
     await expectAllGone(pids);
   });
 
-  test('Ctrl-C (SIGINT) mid-run stops the consumers and redis-server, and exits with 130', async () => {
+  test.each([
+    ['SIGINT', 130, 'interrupted'],
+    ['SIGTERM', 143, 'terminated'],
+  ] as const)('%s mid-run (Ctrl-C, or a kill) stops the consumers and redis-server, and exits with %d', async (signal, code, word) => {
     let sent = false;
     // A size that runs for a while, interrupted as soon as the first run has started.
     const run = await runDemo(['--limit=50000000', '--chunks=400', '--workers=1'], 60_000, (out, pid) => {
       if (!sent && out.includes('consumer 1: pid')) {
         sent = true;
-        process.kill(pid, 'SIGINT');
+        process.kill(pid, signal);
       }
     });
     expect(sent).toBe(true);
     const pids = childPids(run.out);
     expect(pids).toHaveLength(2); // redis-server and consumer 1: the second consumer never started
     await expectAllGone(pids);
-    expect(run.out).toContain('interrupted: stopping the consumers and redis-server');
-    expect(run.code).toBe(130);
+    expect(run.out).toContain(`${word}: stopping the consumers and redis-server`);
+    expect(run.code).toBe(code);
   });
 });

@@ -7,7 +7,7 @@
  * machine; here they share this one, so each gets half of its CPUs by default. Prints a progress bar
  * (plain lines when stdout is not a terminal), then a table: jobs/s with one and with two consumers, the
  * producer's event-loop max gap, and where each job ran. Consumers and redis-server are stopped on exit
- * and on Ctrl-C.
+ * and on Ctrl-C (SIGINT) or SIGTERM.
  *
  * Needs redis-server on PATH (`apt-get install redis-server` / `brew install redis`).
  *
@@ -103,14 +103,19 @@ function cleanUp() {
   })();
   return cleaning;
 }
-// Ctrl-C: stop everything, then exit as a process killed by SIGINT would.
-process.once('SIGINT', () => {
-  interrupted = true;
-  process.stdout.write('\ninterrupted: stopping the consumers and redis-server\n');
-  const force = setTimeout(() => process.exit(130), 8000);
-  force.unref();
-  cleanUp().finally(() => process.exit(130));
-});
+// Ctrl-C (or a kill): stop everything, then exit with the code of a process killed by that signal.
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+]) {
+  process.once(signal, () => {
+    interrupted = true;
+    process.stdout.write(`\n${signal === 'SIGINT' ? 'interrupted' : 'terminated'}: stopping the consumers and redis-server\n`);
+    const force = setTimeout(() => process.exit(code), 8000);
+    force.unref();
+    cleanUp().finally(() => process.exit(code));
+  });
+}
 // Whatever else ends this process: no consumer left behind (redis-server is killed by scripts/redis-server.cjs).
 process.on('exit', () => consumers.forEach((c) => c.kill()));
 
@@ -203,7 +208,7 @@ function printTable(rows) {
 main().then(
   () => process.exit(0),
   async (err) => {
-    if (interrupted) return; // the pending jobs were closed by the SIGINT handler, which exits
+    if (interrupted) return; // the pending jobs were closed by the signal handler, which exits
     console.error(`demo:cluster failed: ${err?.stack ?? err}`);
     await cleanUp().catch(() => {});
     process.exit(1);
