@@ -10,11 +10,13 @@
  * - 'pool-plain', 'pool-signal': see benchmark/probes/bullmq-serve-cost.mjs.
  *
  * IPC: sends `{ type: 'ready', pid, concurrency }` (its BullMQ concurrency) once it takes jobs; answers `{ type: 'stats' }` with the events it saw
- * (`stalled`, `failed`, `error`); `{ type: 'close' }` closes the consumer gracefully and exits.
+ * (`stalled`, `failed`, `error`) and the CPU time of its main thread (`mainThreadCpuMs`) and of
+ * the whole process, worker threads included (`processCpuMs`); `{ type: 'close' }` closes the consumer gracefully and exits.
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -72,9 +74,25 @@ if (side === 'threadkit') {
   throw new Error(`consumer.mjs: unknown side ${JSON.stringify(side)}`);
 }
 
+/**
+ * CPU time of this process's main thread alone (its worker threads left out), in ms: Linux's
+ * /proc/<pid>/task/<pid>/stat, in clock ticks (assumed 100 per second, Linux's USER_HZ). null elsewhere.
+ */
+function mainThreadCpuMs() {
+  try {
+    const stat = readFileSync(`/proc/${process.pid}/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime
+  } catch {
+    return null;
+  }
+}
+
 process.on('message', async (m) => {
-  if (m?.type === 'stats') process.send({ type: 'stats', ...stats });
-  else if (m?.type === 'close') {
+  if (m?.type === 'stats') {
+    const { user, system } = process.cpuUsage();
+    process.send({ type: 'stats', ...stats, mainThreadCpuMs: mainThreadCpuMs(), processCpuMs: (user + system) / 1000 });
+  } else if (m?.type === 'close') {
     await close();
     process.exit(0);
   }

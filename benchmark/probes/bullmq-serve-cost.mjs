@@ -10,12 +10,14 @@
  * - sandbox: BullMQ's sandboxed processor with `useWorkerThreads: true` (D1's peer), and the same with
  *   concurrency = maxWorkers (as many compute threads as the pool has);
  * - in-process: the task on the consumer's main thread: BullMQ's own cost per job, with no thread hop.
- * Prints the table of jobs/s (median ± half the inter-quartile range, and every sample).
+ * Prints jobs/s (median ± half the inter-quartile range, and every sample), then the consumer's CPU time per
+ * job, of its main thread (Linux only) and of the whole process: a figure that other work on the machine
+ * disturbs much less than jobs/s.
  *
  *   node benchmark/probes/bullmq-serve-cost.mjs [--rounds=5] [--ms=0]
  */
 import { interleaved } from '../lib/harness.mjs';
-import { threads, withSides, throughputImpl, serveDefaultConcurrency, describeJobs } from '../bullmq/jobs.mjs';
+import { threads, withSides, throughputImpl, serveDefaultConcurrency, describeJobs, cpuPerJob } from '../bullmq/jobs.mjs';
 
 const arg = (name, dflt) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt);
 const rounds = arg('rounds', 5);
@@ -35,8 +37,9 @@ process.stdout.write(
   `${ms ? `jobs of ${ms} ms CPU` : 'tiny jobs'}, BullMQ concurrency ${concurrency}, pools of ${threads} workers, ${rounds} rounds\n`,
 );
 await withSides(specs, async (sides) => {
+  const impls = sides.map((s) => throughputImpl(s.name, s.queue, ms, s.consumer));
   const res = await interleaved({
-    impls: sides.map((s) => throughputImpl(s.name, s.queue, ms)),
+    impls,
     rounds,
     roundMs: 1500,
     startN: 500,
@@ -45,5 +48,9 @@ await withSides(specs, async (sides) => {
     log: (l) => process.stdout.write(`${l}\n`),
   });
   describeJobs(res).forEach((l) => process.stdout.write(`${l}\n`));
+
+  // CPU per job: less sensitive to other work on the machine than jobs/s, and it shows which thread pays.
+  process.stdout.write('\nconsumer CPU per job (median of the samples of 1000 jobs or more):\n');
+  for (const impl of impls) process.stdout.write(`${impl.name.padEnd(40)} ${cpuPerJob(impl)}\n`);
 });
 process.exit(0);

@@ -34,6 +34,7 @@ import {
   describeJobs,
   jobsRow,
   checkQuiet,
+  cpuPerJob,
 } from '../bullmq/jobs.mjs';
 
 export const optIn = true;
@@ -51,8 +52,9 @@ async function compareWithSandbox(ctx, { id, ms, goal, roundMs, startN }) {
     { key: 'sb', name: `BullMQ sandbox (worker threads)`, config: { side: 'sandbox', workerOptions: { concurrency } } },
   ];
   return withSides(specs, async (sides) => {
+    const impls = sides.map((s) => throughputImpl(s.name, s.queue, ms, s.consumer));
     const res = await interleaved({
-      impls: sides.map((s) => throughputImpl(s.name, s.queue, ms)),
+      impls,
       rounds: Math.max(3, Math.ceil(ctx.rounds / 2)),
       roundMs,
       startN,
@@ -62,6 +64,8 @@ async function compareWithSandbox(ctx, { id, ms, goal, roundMs, startN }) {
     });
     describeJobs(res).forEach(ctx.log);
     await checkQuiet(ctx, sides);
+    const [tkImpl, sbImpl] = impls;
+    ctx.log(`consumer CPU per job: serve ${cpuPerJob(tkImpl)}; sandbox ${cpuPerJob(sbImpl)}`);
     const [tk, sb] = res;
     const what = ms > 0 ? `jobs/s, ${ms} ms CPU jobs` : 'jobs/s, tiny jobs';
     return logged(ctx, [
@@ -72,7 +76,7 @@ async function compareWithSandbox(ctx, { id, ms, goal, roundMs, startN }) {
         peer: sb,
         peerName: 'BullMQ sandbox, worker threads',
         goal,
-        note: `both sides: BullMQ concurrency ${concurrency} (serve's default for ${threads} workers); the sandbox runs one worker thread per slot; producer: addBulk in batches of ${BATCH}`,
+        note: `both sides: BullMQ concurrency ${concurrency} (serve's default for ${threads} workers); the sandbox runs one worker thread per slot; producer: addBulk in batches of ${BATCH}. Consumer CPU per job (median of the samples): serve ${cpuPerJob(tkImpl)}; sandbox ${cpuPerJob(sbImpl)}`,
       }),
     ]);
   });
