@@ -70,6 +70,9 @@ export async function closeAll(consumers) {
   await Promise.all(consumers.map((c) => c.close()));
 }
 
+/** Samples of fewer jobs record no CPU time per job: Linux counts a thread's CPU time in 10 ms ticks. */
+export const CPU_MIN_JOBS = 500;
+
 /**
  * A throughput implementation for `interleaved`: `run(n)` adds n jobs of `ms` CPU milliseconds to its own queue
  * and waits until the consumer listening on that queue completed them all. With `consumer`, each sample also
@@ -83,7 +86,7 @@ export function throughputImpl(name, queue, ms, consumer = null) {
     cpu,
     run: async (n) => {
       const jobs = Array.from({ length: n }, (_, i) => ({ name: JOB_NAME, data: { i, ms } }));
-      const before = consumer && n >= 1000 ? await consumer.stats() : null;
+      const before = consumer && n >= CPU_MIN_JOBS ? await consumer.stats() : null;
       const t0 = now();
       for (let k = 0; k < n; k += BATCH) await queue.addBulk(jobs.slice(k, k + BATCH));
       for (;;) {
@@ -94,8 +97,7 @@ export function throughputImpl(name, queue, ms, consumer = null) {
       }
       const elapsed = now() - t0;
       // Untimed: the CPU the consumer spent, some results checked, then the queue emptied for the next sample.
-      // (Samples under 1000 jobs are left out: the main thread's time comes in 10 ms ticks.)
-      if (consumer && n >= 1000) {
+      if (consumer && n >= CPU_MIN_JOBS) {
         const after = await consumer.stats();
         if (after.mainThreadCpuMs !== null) cpu.main.push(((after.mainThreadCpuMs - before.mainThreadCpuMs) * 1000) / n);
         cpu.all.push(((after.processCpuMs - before.processCpuMs) * 1000) / n);

@@ -17,7 +17,7 @@
  *   node benchmark/probes/bullmq-serve-cost.mjs [--rounds=5] [--ms=0]
  */
 import { interleaved } from '../lib/harness.mjs';
-import { threads, withSides, throughputImpl, serveDefaultConcurrency, describeJobs, cpuPerJob } from '../bullmq/jobs.mjs';
+import { threads, withSides, throughputImpl, serveDefaultConcurrency, describeJobs, cpuPerJob, CPU_MIN_JOBS } from '../bullmq/jobs.mjs';
 
 const arg = (name, dflt) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt);
 const rounds = arg('rounds', 5);
@@ -50,7 +50,7 @@ await withSides(specs, async (sides) => {
   describeJobs(res).forEach((l) => process.stdout.write(`${l}\n`));
 
   // CPU per job: less sensitive to other work on the machine than jobs/s, and it shows which thread pays.
-  process.stdout.write('\nconsumer CPU per job (median of the samples of 1000 jobs or more):\n');
+  process.stdout.write(`\nconsumer CPU per job (median of the samples of ${CPU_MIN_JOBS} jobs or more):\n`);
   for (const impl of impls) process.stdout.write(`${impl.name.padEnd(40)} ${cpuPerJob(impl)}\n`);
 });
 process.exit(0);
