@@ -356,6 +356,15 @@ export interface TaskContext {
   /** Aborted when the caller aborts this task: stop soon after (the worker is terminated after `abortGrace`). */
   readonly signal: AbortSignal;
   /**
+   * The id of the BullMQ job this task runs for, when a `threadkit/bullmq` consumer (`serve`) runs it;
+   * `undefined` for tasks submitted to the pool directly. Delivery through BullMQ is at-least-once (a job
+   * whose consumer died runs again elsewhere), so task code with side effects can key them on this id.
+   *
+   * @example
+   * module.exports = async (order, { jobId }) => db.insertOnce({ key: jobId, total: order.total });
+   */
+  readonly jobId: string | undefined;
+  /**
    * Wraps a result so that the ArrayBuffers (or MessagePorts) in `transfer`
    * move to the caller instead of being copied; they are detached in the
    * worker. Without `transfer`, `value` must be an ArrayBuffer or a typed

@@ -21,7 +21,7 @@ const v8 = {
   deserialize: (b) => (v8Values ??= require('../v8-values.js')).deserialize(b),
 };
 
-const T = Object.freeze({ V8: 0, NUMBER: 1, STRING: 2, UNDEFINED: 3, NULL: 4, TRUE: 5, FALSE: 6, ERROR: 7, INT32: 8, DIRECT: 9 });
+const T = Object.freeze({ V8: 0, NUMBER: 1, STRING: 2, UNDEFINED: 3, NULL: 4, TRUE: 5, FALSE: 6, ERROR: 7, INT32: 8, DIRECT: 9, JOB: 10 });
 const DEFAULT_SIZE = 16 * 1024;
 
 let out = Buffer.allocUnsafeSlow(16 * 1024);
@@ -126,9 +126,34 @@ function encodeError(err) {
   return tagged(T.ERROR, body);
 }
 
+/**
+ * A task that carries the id of the BullMQ job it runs for (threadkit/bullmq's
+ * serve): `[JOB][u32 id length][id, UTF-8][the value, encoded]`. Only serve's
+ * tasks pay for it; `decode` skips the id, and the worker reads it with
+ * `jobIdOf` (a one-byte test for every other task).
+ */
+function encodeForJob(value, what, jobId) {
+  const inner = encode(value, what);
+  const id = Buffer.from(jobId, 'utf8');
+  const bytes = Buffer.allocUnsafe(5 + id.length + inner.length);
+  bytes[0] = T.JOB;
+  bytes.writeUInt32LE(id.length, 1);
+  id.copy(bytes, 5);
+  inner.copy(bytes, 5 + id.length);
+  return bytes;
+}
+
+/** The job id in task bytes that `encodeForJob` wrote (at `buf[0]`), else undefined. */
+function jobIdOf(buf) {
+  if (buf[0] !== T.JOB) return undefined;
+  return buf.utf8Slice(5, 5 + buf.readUInt32LE(1));
+}
+
 /** Decodes bytes `buf[start, end)` (a Buffer). */
 function decode(buf, start, end) {
   switch (buf[start]) {
+    case T.JOB:
+      return decode(buf, start + 5 + buf.readUInt32LE(start + 1), end);
     case T.INT32:
       return buf.readInt32LE(start + 1);
     case T.NUMBER:
@@ -152,4 +177,4 @@ function decode(buf, start, end) {
   }
 }
 
-module.exports = { encode, decode, encodeDirect, isDirect, DIRECT_LEN };
+module.exports = { encode, encodeError, decode, encodeDirect, isDirect, DIRECT_LEN, encodeForJob, jobIdOf, JOB_TAG: T.JOB };

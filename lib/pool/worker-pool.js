@@ -30,7 +30,7 @@ const { EventEmitter } = require('node:events');
 const path = require('node:path');
 const native = require('../native.js');
 const WATCHDOG_STOPS = native.poolWatchdogStops();
-const { encode, encodeDirect, decode, isDirect, DIRECT_LEN } = require('./codec.js');
+const { encode, encodeDirect, encodeForJob, decode, isDirect, DIRECT_LEN } = require('./codec.js');
 const { Samples } = require('./samples.js');
 const { Mailbox } = require('./mailbox.js');
 const { WorkerRecord, TaskRecord, clockMs } = require('./records.js');
@@ -54,6 +54,15 @@ const SCRATCH_SIZE = 16 * 1024;
 
 /** Not public API: `pool[MAILBOX_HELD]()` resolves to how many tasks' data the mailbox holds (tests check that none leaks). */
 const MAILBOX_HELD = Symbol('threadkit.mailboxHeld');
+/**
+ * Not public API, for threadkit/bullmq's serve(): the execute() option that
+ * gives the BullMQ job id (TaskContext.jobId in the worker), the pool's
+ * maxWorkers (`pool[MAX_WORKERS]`), and the mark of an error that says the
+ * worker script could not start (`err[STARTUP_FAILED] === true`).
+ */
+const JOB_ID = Symbol('threadkit.jobId');
+const MAX_WORKERS = Symbol('threadkit.maxWorkers');
+const STARTUP_FAILED = Symbol('threadkit.startupFailed');
 
 /** A direct result whose worker exited before its port message arrived (not seen to happen; a guard against a pending promise). */
 function resultLost(exitCode) {
@@ -158,12 +167,14 @@ class WorkerPool extends EventEmitter {
       );
     }
     let task = this.#defaults;
+    let jobId;
     if (options !== undefined) {
       try {
         task = executeOptions(options, this.#opts.taskTimeout, (name) => native.poolNameId(this.#id, name));
       } catch (e) {
         return Promise.reject(e);
       }
+      jobId = options[JOB_ID];
     }
     const { priority, timeout, nameId, signal, transfer } = task;
     if (signal?.aborted) return Promise.reject(new AbortError('The task was aborted before it was queued', { cause: signal.reason }));
@@ -178,7 +189,7 @@ class WorkerPool extends EventEmitter {
     try {
       if (!direct) {
         try {
-          bytes = encode(data, 'task data');
+          bytes = jobId === undefined ? encode(data, 'task data') : encodeForJob(data, 'task data', jobId);
         } catch (e) {
           // v8.serialize refuses SharedArrayBuffers and ports; postMessage takes them.
           if (!(e instanceof DataCloneError)) throw e;
@@ -232,6 +243,10 @@ class WorkerPool extends EventEmitter {
       const why = String(e.message).slice(0, 160);
       throw new DataCloneError(`task data or its transfer list cannot be sent to a worker: ${why}`, { cause: e });
     }
+  }
+
+  get [MAX_WORKERS]() {
+    return this.#opts.maxWorkers;
   }
 
   [MAILBOX_HELD]() {
@@ -558,7 +573,9 @@ class WorkerPool extends EventEmitter {
     for (const w of this.#workers.values()) if (this.#taking(w) && native.poolWorkerStarted(this.#id, w.slot)) return;
     this.#startupError = cause;
     for (const id of native.poolClear(this.#id)) {
-      this.#settle(id, false, new WorkerCrashedError(`the worker failed to start: ${cause?.message ?? cause}`, { cause, exitCode: code }));
+      const err = new WorkerCrashedError(`the worker failed to start: ${cause?.message ?? cause}`, { cause, exitCode: code });
+      err[STARTUP_FAILED] = true;
+      this.#settle(id, false, err);
     }
     this.#checkRoom();
   }
@@ -749,4 +766,4 @@ class WorkerPool extends EventEmitter {
   }
 }
 
-module.exports = { WorkerPool, MAILBOX_HELD };
+module.exports = { WorkerPool, MAILBOX_HELD, JOB_ID, MAX_WORKERS, STARTUP_FAILED };

@@ -35,7 +35,7 @@ const wtInternal = require('node:worker_threads').workerData.internal;
 // (native.js) probes the platform on every load, which costs each worker
 // memory and start-up time.
 const native = wtInternal.addon ? require(wtInternal.addon) : require('../native.js');
-const { encode, encodeDirect, decode, isDirect, DIRECT_LEN } = require('./codec.js');
+const { encode, encodeDirect, decode, isDirect, DIRECT_LEN, jobIdOf, JOB_TAG } = require('./codec.js');
 
 const { internal, user } = wt.workerData;
 wt.workerData = user;
@@ -87,6 +87,14 @@ class TaskContext {
    */
   move(value, transfer) {
     return new Moved(value, transferList(value, transfer));
+  }
+  /**
+   * The id of the BullMQ job this task runs for, when threadkit/bullmq's
+   * serve() submitted it (a job may run more than once: task code can use
+   * the id to be idempotent); undefined for every other task.
+   */
+  get jobId() {
+    return this.#task.jobId;
   }
   /** Aborted when the caller aborts the task; stop soon after. */
   get signal() {
@@ -259,7 +267,7 @@ function sendDirect(id, rejected, value, transfer) {
  * carry): this worker took it from the queue, so it asks for the data now.
  */
 function fetchAndRun(id, nameId) {
-  current = { id, controller: undefined, abortReason: undefined };
+  current = { id, controller: undefined, abortReason: undefined, jobId: undefined };
   // The pool posted this worker's mailbox port before it queued the task:
   // take it (and anything before it) off the control port now, whether or
   // not this thread's event loop has run since.
@@ -288,11 +296,14 @@ function fetchAndRun(id, nameId) {
 /** Runs one task; returns a promise if it is async. `len` < 0: `data` is already decoded. */
 function run(id, nameId, len, data) {
   if (len === DIRECT_LEN && isDirect(scratch)) return fetchAndRun(id, nameId);
-  const task = { id, controller: undefined, abortReason: undefined };
+  const task = { id, controller: undefined, abortReason: undefined, jobId: undefined };
   current = task;
   let result;
   try {
-    if (len >= 0) data = decode(scratch, 0, len);
+    if (len >= 0) {
+      if (scratch[0] === JOB_TAG) task.jobId = jobIdOf(scratch);
+      data = decode(scratch, 0, len);
+    }
     result = fnFor(nameId)(data, new TaskContext(task));
   } catch (e) {
     current = null;

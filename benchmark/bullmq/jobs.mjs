@@ -1,0 +1,180 @@
+/**
+ * What the `bullmq` bench suite (suites/bullmq.mjs) and its probes share: the one Redis, consumer child
+ * processes (consumer.mjs), the producer that times a batch of jobs, and rows in jobs/s.
+ *
+ * The producer is the same for every side: `Queue.addBulk` in batches of BATCH, with plain JSON data
+ * (`{ i, ms }`), then it polls the queue's completed count every 10 ms until every job is done. A sample
+ * counts only if every job completed, none failed, and a few results read back from Redis are the right
+ * ones (`i + 1`). The queue is emptied between samples, outside the timing.
+ */
+
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { compareRow, figure, median, now } from '../lib/harness.mjs';
+
+const require = createRequire(import.meta.url);
+const { Queue } = require('bullmq');
+const { startRedis } = require('../../scripts/redis-server.cjs');
+
+const consumerScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'consumer.mjs');
+export const threads = Math.max(1, os.availableParallelism());
+/** Jobs per `addBulk` call: big enough to batch, small enough that consumers start before the producer ends. */
+export const BATCH = 500;
+/** The job name: serve calls the worker script's export of that name ('default': the default export); BullMQ's sandbox ignores it. */
+export const JOB_NAME = 'default';
+
+let redisStarted = null;
+/** The suite's one Redis, started by the first case that runs (the runner may run any subset). */
+export function redis() {
+  redisStarted ??= startRedis();
+  return redisStarted;
+}
+
+let queueSeq = 0;
+export const freshQueueName = (what) => `bench-${what}-${process.pid}-${++queueSeq}`;
+
+/** A consumer child process; resolves once it takes jobs. `concurrency` is the BullMQ concurrency it runs with. */
+export async function startConsumer(config) {
+  const child = fork(consumerScript, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = once(child, 'exit');
+  const [ready] = await Promise.race([
+    once(child, 'message'),
+    exited.then(([code, signal]) => {
+      throw new Error(`consumer ${config.side} exited before it was ready (code ${code}, signal ${signal})`);
+    }),
+  ]);
+  return {
+    pid: child.pid,
+    concurrency: ready.concurrency,
+    async stats() {
+      child.send({ type: 'stats' });
+      const [m] = await once(child, 'message');
+      return m;
+    },
+    async close() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.send({ type: 'close' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export async function closeAll(consumers) {
+  await Promise.all(consumers.map((c) => c.close()));
+}
+
+/** Samples of fewer jobs record no CPU time per job: Linux counts a thread's CPU time in 10 ms ticks. */
+export const CPU_MIN_JOBS = 500;
+
+/**
+ * A throughput implementation for `interleaved`: `run(n)` adds n jobs of `ms` CPU milliseconds to its own queue
+ * and waits until the consumer listening on that queue completed them all. With `consumer`, each sample also
+ * records that consumer's CPU time per job (µs, outside the timing) in `cpu.main` (its main thread; Linux
+ * only) and `cpu.all` (the whole process).
+ */
+export function throughputImpl(name, queue, ms, consumer = null) {
+  const cpu = { main: [], all: [] };
+  return {
+    name,
+    cpu,
+    run: async (n) => {
+      const jobs = Array.from({ length: n }, (_, i) => ({ name: JOB_NAME, data: { i, ms } }));
+      const before = consumer && n >= CPU_MIN_JOBS ? await consumer.stats() : null;
+      const t0 = now();
+      for (let k = 0; k < n; k += BATCH) await queue.addBulk(jobs.slice(k, k + BATCH));
+      for (;;) {
+        const { completed, failed } = await queue.getJobCounts('completed', 'failed');
+        if (failed > 0) throw new Error(`${failed} of ${n} jobs failed`);
+        if (completed >= n) break;
+        await sleep(10);
+      }
+      const elapsed = now() - t0;
+      // Untimed: the CPU the consumer spent, some results checked, then the queue emptied for the next sample.
+      if (consumer && n >= CPU_MIN_JOBS) {
+        const after = await consumer.stats();
+        if (after.mainThreadCpuMs !== null) cpu.main.push(((after.mainThreadCpuMs - before.mainThreadCpuMs) * 1000) / n);
+        cpu.all.push(((after.processCpuMs - before.processCpuMs) * 1000) / n);
+      }
+      const done = await queue.getJobs(['completed'], 0, 4);
+      for (const job of done) {
+        if (job.returnvalue !== job.data.i + 1) {
+          throw new Error(`job ${job.id} returned ${JSON.stringify(job.returnvalue)}, expected ${job.data.i + 1}`);
+        }
+      }
+      await queue.clean(0, 0, 'completed');
+      return { ops: n, ms: elapsed };
+    },
+  };
+}
+
+/** "main thread 110 µs, all threads 170 µs" per job: medians over the samples `throughputImpl` recorded. */
+export function cpuPerJob(impl) {
+  const f = (xs) => (xs.length ? `${median(xs).toFixed(0)} µs` : 'n/a');
+  return `main thread ${f(impl.cpu.main)}, all threads ${f(impl.cpu.all)}`;
+}
+
+const WARM_UP_JOBS = 500;
+
+/** Starts one consumer per side on a queue of its own, warms each up, runs `fn(sides)`, and always closes them. */
+export async function withSides(specs, fn) {
+  const { connection } = await redis();
+  const sides = [];
+  try {
+    for (const spec of specs) {
+      const queueName = freshQueueName(spec.key);
+      const consumer = await startConsumer({ ...spec.config, queue: queueName, connection });
+      const queue = new Queue(queueName, { connection });
+      sides.push({ ...spec, consumer, queue });
+    }
+    // Warm-up, untimed: BullMQ's sandbox starts its worker threads with the first jobs, and the harness would
+    // otherwise calibrate the sample size on that cold start.
+    for (const s of sides) await throughputImpl(s.name, s.queue, 0).run(WARM_UP_JOBS);
+    return await fn(sides);
+  } finally {
+    await closeAll(sides.map((s) => s.consumer));
+    await Promise.all(sides.map((s) => s.queue.close()));
+  }
+}
+
+/** serve's own BullMQ concurrency (its default), read from a consumer that runs it. */
+export async function serveDefaultConcurrency() {
+  const { connection } = await redis();
+  const probe = await startConsumer({ side: 'threadkit', maxWorkers: threads, queue: freshQueueName('probe'), connection });
+  await probe.close();
+  if (!Number.isInteger(probe.concurrency)) throw new Error(`serve did not report its concurrency (got ${probe.concurrency})`);
+  return probe.concurrency;
+}
+
+/** One progress line per implementation, with every sample, in jobs/s. */
+export function describeJobs(results) {
+  return results.map((r) => {
+    const head = `${r.name.padEnd(40)} ${jobsFigure(r).padEnd(22)}`;
+    return r.error ? `${head} ${r.error.message}` : `${head} n=${r.n} samples [${r.samples.map((x) => x.toFixed(0)).join(' ')}] jobs/s`;
+  });
+}
+
+/** The harness's figure, in jobs rather than ops. */
+export const jobsFigure = (r) => figure(r, 'ops').replace(' ops/s', ' jobs/s');
+
+/** A comparison row whose figures say jobs/s. */
+export function jobsRow(o) {
+  const row = compareRow({ ...o, unit: 'ops' });
+  return { ...row, peerFigure: jobsFigure(o.peer), tkFigure: jobsFigure(o.tk), basis: 'tk/peer jobs/s' };
+}
+
+/** Logs a consumer's unexpected events (errors, stalls, failures) during a throughput case. */
+export async function checkQuiet(ctx, sides) {
+  for (const s of sides) {
+    const st = await s.consumer.stats();
+    if (st.error || st.stalled || st.failed) {
+      ctx.log(`${s.name}: ${st.error} error(s), ${st.stalled} stalled, ${st.failed} failed${st.lastError ? ` (last error: ${st.lastError})` : ''}`);
+    }
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * Suite `bullmq` (opt-in: `npm run bench -- bullmq`): threadkit's BullMQ adapter (`serve`) against BullMQ's own
+ * processors, on one real redis-server that the suite starts (scripts/redis-server.cjs) and that stops when
+ * the runner exits.
+ *
+ * D1 jobs/s of tiny jobs: `serve(pool, queue)` against BullMQ's sandboxed processor with `useWorkerThreads: true`
+ *    at the same BullMQ concurrency (serve's default: the pool's maxWorkers plus its prefetch).
+ * D2 the same with jobs that each spin the CPU for 1 ms.
+ * C1/C2 serve's default concurrency against prefetch 0 (concurrency = maxWorkers) and a larger prefetch,
+ *    on the D1 and D2 jobs: the measurement behind the default.
+ * D3 stalled jobs while every job busy-loops 3 x lockDuration, against a plain in-process BullMQ processor
+ *    (whose busy main thread cannot renew the job locks).
+ *
+ * Every consumer is a child process of its own (benchmark/bullmq/consumer.mjs), so what a consumer costs is
+ * not mixed with the producer. The producer is this process, the same for both sides: `Queue.addBulk` in
+ * batches, with the same plain JSON data (`{ i, ms }`), then it polls the queue's completed count every 10 ms
+ * until every job is done. A sample counts only if every job completed, none failed, and a few results read
+ * back from Redis are the right ones (`i + 1`). Redis is emptied between samples, outside the timing.
+ */
+
+import { createRequire } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { interleaved, median, logged, now } from '../lib/harness.mjs';
+import {
+  threads,
+  JOB_NAME,
+  BATCH,
+  redis,
+  freshQueueName,
+  startConsumer,
+  throughputImpl,
+  withSides,
+  serveDefaultConcurrency,
+  describeJobs,
+  jobsRow,
+  checkQuiet,
+  cpuPerJob,
+} from '../bullmq/jobs.mjs';
+
+export const optIn = true;
+
+const require = createRequire(import.meta.url);
+const { Queue, QueueEvents, Worker } = require('bullmq');
+
+/** The larger prefetch of C1/C2. */
+const BIG_PREFETCH = 16;
+
+async function compareWithSandbox(ctx, { id, ms, goal, roundMs, startN }) {
+  const concurrency = await serveDefaultConcurrency();
+  const specs = [
+    { key: 'tk', name: `threadkit serve (${threads} workers)`, config: { side: 'threadkit', maxWorkers: threads } },
+    { key: 'sb', name: `BullMQ sandbox (worker threads)`, config: { side: 'sandbox', workerOptions: { concurrency } } },
+  ];
+  return withSides(specs, async (sides) => {
+    const impls = sides.map((s) => throughputImpl(s.name, s.queue, ms, s.consumer));
+    const res = await interleaved({
+      impls,
+      rounds: Math.max(3, Math.ceil(ctx.rounds / 2)),
+      roundMs,
+      startN,
+      multipleOf: 100,
+      gcBetween: false,
+      log: ctx.log,
+    });
+    describeJobs(res).forEach(ctx.log);
+    await checkQuiet(ctx, sides);
+    const [tkImpl, sbImpl] = impls;
+    ctx.log(`consumer CPU per job: serve ${cpuPerJob(tkImpl)}; sandbox ${cpuPerJob(sbImpl)}`);
+    const [tk, sb] = res;
+    const what = ms > 0 ? `jobs/s, ${ms} ms CPU jobs` : 'jobs/s, tiny jobs';
+    return logged(ctx, [
+      jobsRow({
+        id,
+        what: `${what} (concurrency ${concurrency})`,
+        tk,
+        peer: sb,
+        peerName: 'BullMQ sandbox, worker threads',
+        goal,
+        note: `both sides: BullMQ concurrency ${concurrency} (serve's default for ${threads} workers); the sandbox runs one worker thread per slot; producer: addBulk in batches of ${BATCH}. Consumer CPU per job (median of the samples): serve ${cpuPerJob(tkImpl)}; sandbox ${cpuPerJob(sbImpl)}`,
+      }),
+    ]);
+  });
+}
+
+// ------------------------------------------------------------------ C1, C2
+
+async function runPrefetch(ctx, { id, ms, roundMs, startN }) {
+  const dflt = await serveDefaultConcurrency();
+  const variants = [
+    { key: 'default', concurrency: undefined, label: `default (concurrency ${dflt})` },
+    { key: 'p0', concurrency: threads, label: `prefetch 0 (concurrency ${threads})` },
+    { key: 'big', concurrency: threads + BIG_PREFETCH, label: `prefetch ${BIG_PREFETCH} (concurrency ${threads + BIG_PREFETCH})` },
+  ];
+  const specs = variants.map((v) => ({
+    key: v.key,
+    name: `serve, ${v.label}`,
+    config: { side: 'threadkit', maxWorkers: threads, workerOptions: v.concurrency === undefined ? {} : { concurrency: v.concurrency } },
+  }));
+  return withSides(specs, async (sides) => {
+    const res = await interleaved({
+      impls: sides.map((s) => throughputImpl(s.name, s.queue, ms)),
+      rounds: Math.max(3, Math.ceil(ctx.rounds / 2)),
+      roundMs,
+      startN,
+      multipleOf: 100,
+      gcBetween: false,
+      log: ctx.log,
+    });
+    describeJobs(res).forEach(ctx.log);
+    await checkQuiet(ctx, sides);
+    const [d, p0, big] = res;
+    const what = ms > 0 ? `${ms} ms CPU jobs` : 'tiny jobs';
+    return logged(ctx, [
+      jobsRow({ id, what: `serve default concurrency vs prefetch 0, ${what}`, tk: d, peer: p0, peerName: sides[1].name }),
+      jobsRow({ id, what: `serve default concurrency vs prefetch ${BIG_PREFETCH}, ${what}`, tk: d, peer: big, peerName: sides[2].name }),
+    ]);
+  });
+}
+
+// ------------------------------------------------------------------ D3
+
+const LOCK_MS = 1000;
+const D3_ROUNDS = 3;
+
+/**
+ * One D3 round on a fresh queue and a fresh consumer: `jobs` jobs that each spin 3 x LOCK_MS. Stalls are
+ * counted by QueueEvents (whoever's checker finds them); an observer Worker in this process, which takes no
+ * jobs, runs BullMQ's stalled-job checker every LOCK_MS, so a stall is found even while the consumer's own
+ * main thread is busy. Returns `{ stalled, runs, completed, failed, unfinished, ms }`.
+ */
+async function d3Round(side, jobs) {
+  const { connection } = await redis();
+  const queueName = freshQueueName(`d3-${side}`);
+  const workerOptions = { lockDuration: LOCK_MS, stalledInterval: LOCK_MS, maxStalledCount: 1, concurrency: jobs };
+  const consumer = await startConsumer({ side, maxWorkers: jobs, queue: queueName, connection, workerOptions });
+  const queue = new Queue(queueName, { connection });
+  const events = new QueueEvents(queueName, { connection });
+  const observer = new Worker(queueName, null, { connection, autorun: false, stalledInterval: LOCK_MS, maxStalledCount: 1 });
+  let stalled = 0;
+  events.on('stalled', () => stalled++);
+  try {
+    await events.waitUntilReady();
+    // Warm-up, untimed: one tiny job, so consumer start-up is not inside the measured round.
+    await queue.add(JOB_NAME, { i: 0, ms: 0 });
+    while ((await queue.getJobCounts('completed')).completed < 1) await sleep(20);
+    await queue.clean(0, 0, 'completed');
+    await observer.startStalledCheckTimer();
+    const t0 = now();
+    await queue.addBulk(Array.from({ length: jobs }, (_, i) => ({ name: JOB_NAME, data: { i, ms: 3 * LOCK_MS } })));
+    // A peer job may run, stall, run again and fail: allow 3 runs of every job one after the other, plus slack.
+    const deadline = now() + jobs * 3 * 3 * LOCK_MS + 15_000;
+    let counts;
+    for (;;) {
+      counts = await queue.getJobCounts('completed', 'failed');
+      if (counts.completed + counts.failed >= jobs || now() > deadline) break;
+      await sleep(50);
+    }
+    const ms = now() - t0;
+    const all = await queue.getJobs(['completed', 'failed', 'active', 'wait'], 0, -1);
+    const runs = all.map((j) => j.attemptsStarted);
+    const st = await consumer.stats();
+    return {
+      consumerErrors: st.error ? `${st.error} error event(s) on the consumer, the last: ${st.lastError}` : '',
+      stalled: Math.max(stalled, st.stalled),
+      runs,
+      completed: counts.completed,
+      failed: counts.failed,
+      unfinished: jobs - counts.completed - counts.failed,
+      ms,
+    };
+  } finally {
+    await consumer.close();
+    await observer.close();
+    await events.close();
+    await queue.close();
+  }
+}
+
+async function runD3(ctx) {
+  const jobs = threads;
+  const out = { threadkit: [], inprocess: [] };
+  for (let r = 0; r < D3_ROUNDS; r++) {
+    for (const side of r % 2 ? ['inprocess', 'threadkit'] : ['threadkit', 'inprocess']) {
+      const res = await d3Round(side, jobs);
+      out[side].push(res);
+      ctx.log(
+        `round ${r + 1} ${side.padEnd(9)}: ${res.stalled} stalled, ${res.completed} completed, ${res.failed} failed, ${res.unfinished} unfinished; times each job started [${res.runs.join(', ')}] (${(res.ms / 1000).toFixed(1)} s)${res.consumerErrors ? `; ${res.consumerErrors}` : ''}`,
+      );
+    }
+  }
+  const sum = (rs, k) => rs.reduce((a, r) => a + r[k], 0);
+  const summary = (rs) =>
+    `${sum(rs, 'stalled')} stalled in ${rs.length} rounds (per round ${rs.map((r) => r.stalled).join('/')}); ${sum(rs, 'failed')} failed; a job started at most ${Math.max(...rs.flatMap((r) => r.runs))} times`;
+  const tkStalled = sum(out.threadkit, 'stalled');
+  const tkOnce = out.threadkit.every((r) => r.completed === jobs && r.runs.every((n) => n === 1));
+  return [
+    {
+      case: `D3 stalled jobs, ${jobs} jobs x ${(3 * LOCK_MS) / 1000} s CPU, lockDuration ${LOCK_MS} ms`,
+      peer: 'BullMQ in-process processor',
+      peerFigure: `${median(out.inprocess.map((r) => r.stalled))} stalled/round`,
+      tkFigure: `${median(out.threadkit.map((r) => r.stalled))} stalled/round`,
+      ratio: 'n/a',
+      basis: 'counts',
+      goal: 'tk: 0',
+      met: tkStalled === 0 && tkOnce ? 'yes' : 'NO',
+      note: `medians of ${D3_ROUNDS} rounds (${jobs} jobs each, concurrency ${jobs}, maxStalledCount 1). threadkit: ${summary(out.threadkit)}; every job completed and started once: ${tkOnce ? 'yes' : 'NO'}. In-process: ${summary(out.inprocess)}.`,
+    },
+  ];
+}
+
+export const cases = [
+  {
+    id: 'D1',
+    title: 'tiny jobs: serve vs BullMQ sandbox (worker threads)',
+    run: (ctx) => compareWithSandbox(ctx, { id: 'D1', ms: 0, goal: 1.5, roundMs: 1500, startN: 500 }),
+  },
+  {
+    id: 'D2',
+    title: '1 ms CPU jobs: serve vs BullMQ sandbox (worker threads)',
+    run: (ctx) => compareWithSandbox(ctx, { id: 'D2', ms: 1, goal: 1.2, roundMs: 1500, startN: 500 }),
+  },
+  {
+    id: 'C1',
+    title: "serve's default concurrency vs other prefetches, tiny jobs",
+    run: (ctx) => runPrefetch(ctx, { id: 'C1', ms: 0, roundMs: 1000, startN: 500 }),
+  },
+  {
+    id: 'C2',
+    title: "serve's default concurrency vs other prefetches, 1 ms jobs",
+    run: (ctx) => runPrefetch(ctx, { id: 'C2', ms: 1, roundMs: 1000, startN: 500 }),
+  },
+  { id: 'D3', title: 'stalled jobs under CPU-bound jobs: serve vs in-process processor', run: runD3 },
+];

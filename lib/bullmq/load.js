@@ -1,0 +1,24 @@
+'use strict';
+/**
+ * Loads the bullmq peer dependency, or says how to install it. threadkit's
+ * main entry never requires this file: only `threadkit/bullmq` does.
+ */
+
+const MISSING_HINT =
+  'threadkit/bullmq needs the bullmq package (BullMQ 6, which brings ioredis 5), and it is not installed: run `npm install bullmq`';
+
+function loadBullmq() {
+  try {
+    return require('bullmq');
+  } catch (e) {
+    // Only bullmq itself missing gets the hint; a broken install keeps its own error.
+    if (e?.code === 'MODULE_NOT_FOUND' && String(e.message).includes("'bullmq'")) {
+      const err = new Error(MISSING_HINT, { cause: e });
+      err.code = 'ERR_THREADKIT_BULLMQ_MISSING';
+      throw err;
+    }
+    throw e;
+  }
+}
+
+module.exports = { loadBullmq, MISSING_HINT };

@@ -1,0 +1,201 @@
+'use strict';
+/**
+ * serve(): a BullMQ Worker whose processor is a threadkit WorkerPool.
+ *
+ * BullMQ takes jobs from Redis and renews their locks on this thread; the
+ * pool runs them on its worker threads. This thread only decodes, hands the
+ * task to the pool and encodes the result, so it stays free to renew locks
+ * however long a job computes (BullMQ's in-process processors block it, and
+ * then their jobs stall and run twice).
+ *
+ * - Concurrency: by default the pool's maxWorkers plus a prefetch of
+ *   ceil(maxWorkers / 4), at least 1 (see defaultConcurrency).
+ * - A job's name picks the export (protocol.js), its TIMEOUT_OPT is the
+ *   pool's timeout (the pool's watchdog stops the thread: no zombie).
+ * - Abort: producers publish a job id on the queue's cancel channel; this
+ *   consumer aborts that job's BullMQ signal (worker.cancelJob), which is the
+ *   pool task's signal. A cancel that arrives before the job starts here is
+ *   remembered for CANCEL_MEMORY_MS. An aborted job fails as
+ *   UnrecoverableError, so BullMQ does not retry it.
+ * - A task error is stored, encoded, in the job's hash (ERROR_FIELD) before
+ *   the job fails, so the producer rejects with its class and properties.
+ * - A worker script that cannot start: each job it touched goes back to
+ *   waiting, this consumer pauses, and 'error' is emitted once.
+ */
+
+const { EventEmitter } = require('node:events');
+const { isNativeError } = require('node:util').types;
+const { loadBullmq } = require('./load.js');
+const { WorkerPool, JOB_ID, MAX_WORKERS, STARTUP_FAILED } = require('../pool/worker-pool.js');
+const { toJob, fromJob, errorToString } = require('./envelope.js');
+const { DEFAULT_EXPORT, TIMEOUT_OPT, ERROR_FIELD, CANCEL_CHANNEL } = require('./protocol.js');
+const { describe } = require('../validate.js');
+
+const CANCEL_MEMORY_MS = 60_000;
+/** Names of errors that steer BullMQ's own flow (a processor throws them after moving the job itself). */
+const BULLMQ_CONTROL_ERRORS = new Set(['DelayedError', 'WaitingError', 'WaitingChildrenError']);
+const RATE_LIMIT_MESSAGE = 'bullmq:rateLimitExceeded';
+
+/**
+ * maxWorkers keeps every thread busy only if the next job is already here
+ * when a thread finishes: fetching it costs a Redis round trip (about 0.1 to
+ * 1 ms) after BullMQ stores the last result. A prefetch of a quarter of the
+ * threads (at least one) covers that gap for jobs of a millisecond or more
+ * while few jobs sit locked on one consumer that another idle one could run.
+ */
+function defaultConcurrency(maxWorkers) {
+  return maxWorkers + Math.max(1, Math.ceil(maxWorkers / 4));
+}
+
+class Server extends EventEmitter {
+  #pool;
+  #worker;
+  #bullmq;
+  /** The connection subscribed to the cancel channel (a duplicate of the worker's). */
+  #subscriber = null;
+  #subscribing;
+  /** Job ids whose cancel arrived while they did not run here: id -> when. */
+  #cancelled = new Map();
+  #startupReported = false;
+  #closing = null;
+
+  constructor(pool, queueName, workerOptions) {
+    super();
+    this.#bullmq = loadBullmq();
+    this.#pool = pool;
+    const options = { ...workerOptions };
+    options.concurrency ??= defaultConcurrency(pool[MAX_WORKERS]);
+    // Three parameters: BullMQ then gives each job an AbortSignal (cancelJob aborts it).
+    const processor = (job, token, signal) => this.#process(job, token, signal);
+    const worker = new this.#bullmq.Worker(queueName, processor, options);
+    this.#worker = worker;
+    worker.on('error', (e) => this.#error(e));
+    worker.on('stalled', (jobId, prev) => this.emit('stalled', jobId, prev));
+    worker.on('failed', (job, err, prev) => this.emit('failed', job, err, prev));
+    this.#subscribing = this.#subscribe().catch((e) => this.#error(e));
+  }
+
+  /** The BullMQ Worker that takes the jobs (its `concurrency`, `pause()`, `resume()`, events...). */
+  get worker() {
+    return this.#worker;
+  }
+
+  /** Stops taking jobs, lets the running ones finish, and closes the connections. The pool stays open. */
+  close() {
+    this.#closing ??= (async () => {
+      await this.#worker.close();
+      await this.#subscribing;
+      const sub = this.#subscriber;
+      this.#subscriber = null;
+      if (sub) await sub.quit().catch(() => sub.disconnect());
+    })();
+    return this.#closing;
+  }
+
+  async #subscribe() {
+    const client = await this.#worker.backend.client;
+    if (this.#closing) return;
+    const sub = client.duplicate();
+    this.#subscriber = sub;
+    sub.on('error', (e) => this.#error(e));
+    sub.on('message', (_channel, jobId) => this.#cancel(jobId));
+    await sub.subscribe(this.#worker.toKey(CANCEL_CHANNEL));
+  }
+
+  #cancel(jobId) {
+    if (this.#worker.cancelJob(jobId, 'aborted by the caller of RemotePool.execute')) return;
+    const now = Date.now();
+    for (const [id, at] of this.#cancelled) {
+      if (now - at < CANCEL_MEMORY_MS) break;
+      this.#cancelled.delete(id);
+    }
+    this.#cancelled.set(jobId, now);
+  }
+
+  /** Like BullMQ's own Worker: 'error' to the listeners, else to the console (never an uncaught throw). */
+  #error(e) {
+    if (this.listenerCount('error') > 0) this.emit('error', e);
+    else console.error(e);
+  }
+
+  async #process(job, token, signal) {
+    const { UnrecoverableError, WaitingError } = this.#bullmq;
+    if (this.#cancelled.delete(job.id)) throw new UnrecoverableError('aborted by the caller of RemotePool.execute before it started');
+    let data;
+    try {
+      data = fromJob(job.data);
+    } catch (e) {
+      throw new UnrecoverableError(`threadkit/bullmq: the data of job ${job.id} cannot be decoded: ${e?.message}`);
+    }
+    const options = { signal, [JOB_ID]: job.id };
+    if (job.name !== DEFAULT_EXPORT) options.name = job.name;
+    const timeout = job.opts[TIMEOUT_OPT];
+    if (timeout !== undefined) options.timeout = timeout;
+    let result;
+    try {
+      result = await this.#pool.execute(data, options);
+    } catch (err) {
+      if (signal?.aborted) throw new UnrecoverableError(`aborted: ${signal.reason ?? 'by its caller'}`);
+      if (err?.[STARTUP_FAILED] === true) {
+        await this.#startupFailed(job, token, err);
+        throw new WaitingError();
+      }
+      throw await this.#failed(job, err);
+    }
+    return toJob(result, 'the task result');
+  }
+
+  /** Stores the task's error for the producer; returns the error for BullMQ to fail the job with. */
+  async #failed(job, err) {
+    try {
+      const client = await this.#worker.backend.client;
+      await client.hset(this.#worker.toKey(job.id), ERROR_FIELD, errorToString(err));
+    } catch {
+      // The producer falls back to an Error with BullMQ's failedReason.
+    }
+    // isNativeError, not instanceof: the pool's errors come from another realm under vm-based runners (jest).
+    if (!isNativeError(err)) return new Error(String(err));
+    if (BULLMQ_CONTROL_ERRORS.has(err.name) || err.message === RATE_LIMIT_MESSAGE) {
+      // Thrown by task code, these would make BullMQ treat the job as moved: fail it plainly.
+      return new Error(`${err.name}: ${err.message}`, { cause: err });
+    }
+    return err; // UnrecoverableError (by name) keeps its meaning: no retry
+  }
+
+  /** The pool cannot start its worker script: put the job back and stop taking jobs (once). */
+  async #startupFailed(job, token, err) {
+    try {
+      await job.moveToWait(token);
+    } catch {
+      // Its lock expires, and BullMQ's stalled check puts it back.
+    }
+    if (this.#startupReported) return;
+    this.#startupReported = true;
+    // Not awaited: pause() waits for the running jobs, and this is one of them.
+    this.#worker.pause(true).catch((e) => this.#error(e));
+    const why = err.cause?.message ?? err.message;
+    this.#error(
+      new Error(
+        `threadkit/bullmq: the worker script cannot start, so this consumer stopped taking jobs from queue "${this.#worker.name}" (they stay waiting for another consumer): ${why}`,
+        { cause: err },
+      ),
+    );
+  }
+}
+
+/**
+ * Serves queue `queueName` with `pool`: every job runs as `pool.execute`.
+ * @param {import('../pool/worker-pool.js').WorkerPool} pool
+ * @param {string} queueName
+ * @param {object} workerOptions BullMQ's WorkerOptions
+ */
+function serve(pool, queueName, workerOptions) {
+  if (!(pool instanceof WorkerPool)) throw new TypeError(`serve() needs a threadkit WorkerPool as its first argument, got ${describe(pool)}`);
+  if (typeof queueName !== 'string' || queueName === '') throw new TypeError(`queueName must be a non-empty string, got ${describe(queueName)}`);
+  if (workerOptions === null || typeof workerOptions !== 'object') {
+    throw new TypeError(`workerOptions must be BullMQ's WorkerOptions object (at least { connection }), got ${describe(workerOptions)}`);
+  }
+  return new Server(pool, queueName, workerOptions);
+}
+
+module.exports = { serve, defaultConcurrency };
