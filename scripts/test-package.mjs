@@ -40,7 +40,7 @@ const repoRequire = createRequire(join(ROOT, 'package.json'));
 const started = Date.now();
 
 /** Files the main tarball may hold (paths inside `package/`). */
-const MAIN_ALLOWED = /^(package\.json|README\.md|LICENSE|index\.(js|mjs|d\.ts|d\.mts)|native\.js|lib\/[\w/.-]+\.js)$/;
+const MAIN_ALLOWED = /^(package\.json|README\.md|LICENSE|(index|bullmq)\.(js|mjs|d\.ts|d\.mts)|native\.js|lib\/[\w/.-]+\.m?js)$/;
 
 /** The environment of everything a consumer runs: no Rust on PATH, no npm config of the checkout's `npm run`. */
 function consumerEnv() {
