@@ -75,7 +75,8 @@ function selfCosts(file) {
       const parts = line.trim().split(/\s+/);
       const ir = Number(parts[1] ?? 0);
       if (ir) {
-        const key = `${fn} [${ob}]`;
+        // The probe's patched copy lives in a fresh temporary directory per run: one name for both runs.
+        const key = `${fn} [${ob.replace(/threadkit-probe-[^/]+/, 'threadkit-probe')}]`;
         costs.set(key, (costs.get(key) ?? 0) + ir);
       }
     }

@@ -51,6 +51,8 @@ function threadCpuUs() {
   return out;
 }
 
+/** PROBE_POOL_SIZE: workers in the pool (default 2, as in the HTTP bench). */
+const WORKERS = Number(process.env.PROBE_POOL_SIZE ?? 2);
 const before = new Set(threadCpuUs().keys());
 let native = null;
 let run;
@@ -60,12 +62,12 @@ if (kind === 'threadkit') {
   const index = patched ? patchedThreadkit() : path.join(path.dirname(TASKS), '..', '..', 'index.js');
   const { WorkerPool } = require(index);
   native = require(path.join(path.dirname(index), 'native.js'));
-  const pool = new WorkerPool(TASKS, 2);
+  const pool = new WorkerPool(TASKS, WORKERS);
   run = (x) => pool.execute(x);
   close = () => pool.terminate();
 } else if (kind === 'piscina') {
   const { Piscina } = require('piscina');
-  const pool = new Piscina({ filename: TASKS, minThreads: 2, maxThreads: 2, idleTimeout: 60_000 });
+  const pool = new Piscina({ filename: TASKS, minThreads: WORKERS, maxThreads: WORKERS, idleTimeout: 60_000 });
   run = (x) => pool.run(x);
   close = () => pool.destroy();
 } else {
@@ -108,6 +110,7 @@ const per = (x) => Number((x / n).toFixed(2));
 process.stdout.write(
   `${JSON.stringify({
     kind,
+    workers: kind === 'inline' ? 0 : WORKERS,
     n,
     inflight,
     usPerTaskWall: per(ms * 1000),
