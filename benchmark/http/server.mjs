@@ -73,10 +73,16 @@ const threadsBefore = new Set(threadCpuUs().keys());
 
 // ------------------------------------------------------------------ the pool
 
+/** threadkit's `spinStats()` (spins started, spins that caught their wake-up), or null. */
+let spinStats = null;
+
 /** `{ small(x), hash(p), close() }`, each returning a promise (inline: settled at once). */
 async function makePool() {
   if (kind === 'threadkit') {
-    const { WorkerPool } = require(process.env.HTTP_BENCH_THREADKIT || '../../index.js');
+    const index = process.env.HTTP_BENCH_THREADKIT || path.join(here, '..', '..', 'index.js');
+    const { WorkerPool } = require(index);
+    // Not public API: the main thread's spin counters (src/spin.rs), for the window's stats.
+    spinStats = require(path.join(path.dirname(index), 'native.js')).spinStats;
     const pool = new WorkerPool(TASKS, WORKERS);
     const hashOpts = { name: 'hash' };
     return { small: (x) => pool.execute(x), hash: (p) => pool.execute(p, hashOpts), close: () => pool.terminate() };
@@ -150,7 +156,7 @@ function openWindow() {
   for (const k of Object.keys(counts)) counts[k] = 0;
   delay.reset();
   delay.enable();
-  window = { t0: performance.now(), cpu: process.cpuUsage(), threads: threadCpuUs() };
+  window = { t0: performance.now(), cpu: process.cpuUsage(), threads: threadCpuUs(), spins: spinStats?.() };
 }
 
 /** What the server measured since openWindow(). CPU figures are µs; delays ms. */
@@ -173,6 +179,7 @@ function stats() {
     requests: { ...counts },
     cpuUs: { total: cpu.user + cpu.system, user: cpu.user, system: cpu.system },
     threadCpuUs: threads.size ? { main, pool: poolCpu, other } : null,
+    mainSpins: spinStats ? { started: spinStats()[0] - window.spins[0], caught: spinStats()[1] - window.spins[1] } : null,
     loopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max), mean: ms(delay.mean) },
     loadavg: os.loadavg(),
   };

@@ -44,6 +44,8 @@ async function once(c) {
       hashRps: hash.load[0].rps,
       hashP99: hash.load[0].p99,
       hashLag: hash.server.loopDelayMs.p99,
+      hashMain: hash.server.threadCpuUs.main / hash.server.requests.hash,
+      hashSpins: hash.server.mainSpins ? hash.server.mainSpins.started / hash.server.requests.hash : NaN,
     };
   } finally {
     await server.stop();
@@ -64,8 +66,8 @@ const span = (xs, d = 1) => `${median(xs).toFixed(d)} (${Math.min(...xs).toFixed
 const lines = [
   `HTTP bench server, ${rounds} rounds interleaved, ${seconds} s windows, 50 connections; load average (1 min) ${load0.toFixed(2)} at start, ${os.loadavg()[0].toFixed(2)} at end`,
   '',
-  '| configuration | /small req/s | CPU µs/req | main µs/req | pool threads µs/req | loop p99 ms (/small) | /hash req/s | /hash p99 ms | loop p99 ms (/hash) |',
-  '|---|---|---|---|---|---|---|---|---|',
+  '| configuration | /small req/s | CPU µs/req | main µs/req | pool threads µs/req | loop p99 ms (/small) | /hash req/s | /hash p99 ms | loop p99 ms (/hash) | main µs per /hash | main spins per /hash |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 for (let i = 0; i < CONFIGS.length; i++) {
   const rs = results[i];
@@ -75,7 +77,7 @@ for (let i = 0; i < CONFIGS.length; i++) {
       d,
     );
   lines.push(
-    `| ${CONFIGS[i].name} | ${col('smallRps', 0)} | ${col('smallCpu')} | ${col('smallMain')} | ${col('smallPool')} | ${col('smallLag')} | ${col('hashRps', 0)} | ${col('hashP99', 0)} | ${col('hashLag')} |`,
+    `| ${CONFIGS[i].name} | ${col('smallRps', 0)} | ${col('smallCpu')} | ${col('smallMain')} | ${col('smallPool')} | ${col('smallLag')} | ${col('hashRps', 0)} | ${col('hashP99', 0)} | ${col('hashLag')} | ${col('hashMain')} | ${rs[0].hashSpins === rs[0].hashSpins ? col('hashSpins', 2) : '—'} |`,
   );
 }
 process.stdout.write(`${lines.join('\n')}\n`);

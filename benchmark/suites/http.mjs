@@ -69,6 +69,8 @@ async function measureKind(kind) {
       hashRps: hash.load[0].rps,
       hashP99: hash.load[0].p99,
       hashLag: hash.server.loopDelayMs.p99,
+      hashSpins: hash.server.mainSpins,
+      hashMainCpu: hash.server.threadCpuUs ? hash.server.threadCpuUs.main / hash.server.requests.hash : NaN,
       smallRps: small.load[0].rps,
       smallCpu: perSmall(small.server.cpuUs.total),
       smallMainCpu: split ? perSmall(split.main) : NaN,
@@ -139,7 +141,7 @@ async function runHttp(ctx) {
       run[kind] = await measureKind(kind);
       const m = run[kind];
       ctx.log(
-        `run ${r + 1} ${kind.padEnd(9)} load ${l0.toFixed(2)}→${os.loadavg()[0].toFixed(2)}: /hash ${fmt.rps(m.hashRps)} p99 ${fmt.ms(m.hashP99)} lag p99 ${fmt.ms(m.hashLag)}; ` +
+        `run ${r + 1} ${kind.padEnd(9)} load ${l0.toFixed(2)}→${os.loadavg()[0].toFixed(2)}: /hash ${fmt.rps(m.hashRps)} p99 ${fmt.ms(m.hashP99)} lag p99 ${fmt.ms(m.hashLag)} main CPU/req ${fmt.us(m.hashMainCpu)}${m.hashSpins ? ` main spins ${m.hashSpins.caught}/${m.hashSpins.started} caught` : ''}; ` +
           `/small ${fmt.rps(m.smallRps)} ${fmt.us(m.smallCpu)} CPU/req (main ${fmt.us(m.smallMainCpu)}, pool threads ${fmt.us(m.smallPoolCpu)}) lag p99 ${fmt.ms(m.smallLag)}; ` +
           `mixed: /hash ${fmt.rps(m.mixedHashRps)} p99 ${fmt.ms(m.mixedHashP99)}, /health ${fmt.rps(m.healthRps)}, lag p99 ${fmt.ms(m.mixedLag)}`,
       );
@@ -182,6 +184,16 @@ async function runHttp(ctx) {
       'lower',
       1,
       `monitorEventLoopDelay (1 ms resolution) in the server. ${loads}`,
+    ),
+    row(
+      'H3',
+      'main-thread CPU per /hash request',
+      runs,
+      'hashMainCpu',
+      'us',
+      'lower',
+      null,
+      'what the main thread spends around each offloaded hash.',
     ),
     row('H3', 'loop delay p99, /hash + /health', runs, 'mixedLag', 'ms', 'lower', null),
     row('H3', `/health req/s under /hash (+${HEALTH_CONNECTIONS} conns)`, runs, 'healthRps', 'rps', 'higher', null),
