@@ -86,6 +86,11 @@ describe.each(['threadkit', 'piscina', 'inline'])('the HTTP bench server with po
     if (kind === 'inline') expect(stats.threadCpuUs.pool).toBe(0);
     else expect(stats.threadCpuUs.pool).toBeGreaterThan(0);
     for (const k of ['p50', 'p99', 'max']) expect(Number.isFinite(stats.loopDelayMs[k])).toBe(true);
+    // The scheduler's view: time runnable but waiting for a CPU, and time slices.
+    expect(stats.mainRunQueueWaitUs).toBeGreaterThanOrEqual(0);
+    expect(stats.mainSlices).toBeGreaterThan(0);
+    if (kind === 'inline') expect(stats.poolSlices).toBe(0);
+    else expect(stats.poolSlices).toBeGreaterThan(0);
     // threadkit's main-thread spin counters; a spin caught at most every time it ran.
     if (kind === 'threadkit') expect(stats.mainSpins.caught).toBeLessThanOrEqual(stats.mainSpins.started);
     else expect(stats.mainSpins).toBeNull();

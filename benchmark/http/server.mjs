@@ -19,7 +19,8 @@
  * and sends { type: 'ready', port, pool } once it listens.
  *
  * The environment variable HTTP_BENCH_THREADKIT may name another copy of
- * threadkit's index.js (the probes use a copy with other spin constants).
+ * threadkit's index.js (the probes use a copy with other spin constants),
+ * and HTTP_BENCH_NICE sets threadkit's niceIncrement option (default 0).
  */
 
 import http from 'node:http';
@@ -46,8 +47,10 @@ if (!KINDS.includes(kind)) {
 // ------------------------------------------------------------ per-thread CPU
 
 /**
- * CPU time of every thread of this process, in µs, from
- * /proc/self/task/<tid>/schedstat (its first field is ns on the CPU).
+ * CPU time of every thread of this process, and the time it spent runnable
+ * but waiting for a CPU, in µs, and how many times it was scheduled:
+ * `Map(tid → { cpu, wait, slices })`, from /proc/self/task/<tid>/schedstat
+ * (ns on the CPU, ns waiting on a run queue, time slices).
  * Linux only; elsewhere an empty map (the split rows then say n/a).
  */
 function threadCpuUs() {
@@ -60,7 +63,8 @@ function threadCpuUs() {
   }
   for (const tid of tids) {
     try {
-      out.set(Number(tid), Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1000);
+      const [onCpu, waiting, slices] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ');
+      out.set(Number(tid), { cpu: Number(onCpu) / 1000, wait: Number(waiting) / 1000, slices: Number(slices) });
     } catch {
       // the thread exited meanwhile
     }
@@ -83,7 +87,8 @@ async function makePool() {
     const { WorkerPool } = require(index);
     // Not public API: the main thread's spin counters (src/spin.rs), for the window's stats.
     spinStats = require(path.join(path.dirname(index), 'native.js')).spinStats;
-    const pool = new WorkerPool(TASKS, WORKERS);
+    // HTTP_BENCH_NICE: the pool's niceIncrement option (the probes try it against the loop delay).
+    const pool = new WorkerPool(TASKS, { minWorkers: WORKERS, maxWorkers: WORKERS, niceIncrement: Number(process.env.HTTP_BENCH_NICE ?? 0) });
     const hashOpts = { name: 'hash' };
     return { small: (x) => pool.execute(x), hash: (p) => pool.execute(p, hashOpts), close: () => pool.terminate() };
   }
@@ -163,14 +168,17 @@ function openWindow() {
 function stats() {
   const cpu = process.cpuUsage(window.cpu);
   const threads = threadCpuUs();
-  const since = (tid) => (threads.get(tid) ?? 0) - (window.threads.get(tid) ?? 0);
+  const since = (tid, k = 'cpu') => (threads.get(tid)?.[k] ?? 0) - (window.threads.get(tid)?.[k] ?? 0);
   let main = 0;
   let poolCpu = 0;
   let other = 0;
+  let poolSlices = 0;
   for (const tid of threads.keys()) {
     if (tid === process.pid) main += since(tid);
-    else if (poolThreads.has(tid)) poolCpu += since(tid);
-    else other += since(tid);
+    else if (poolThreads.has(tid)) {
+      poolCpu += since(tid);
+      poolSlices += since(tid, 'slices');
+    } else other += since(tid);
   }
   const ms = (ns) => ns / 1e6;
   const out = {
@@ -179,6 +187,10 @@ function stats() {
     requests: { ...counts },
     cpuUs: { total: cpu.user + cpu.system, user: cpu.user, system: cpu.system },
     threadCpuUs: threads.size ? { main, pool: poolCpu, other } : null,
+    // Runnable but not running: how long the main thread waited for a CPU (what the loop delay is made of on a busy machine).
+    mainRunQueueWaitUs: threads.size ? since(process.pid, 'wait') : null,
+    mainSlices: threads.size ? since(process.pid, 'slices') : null,
+    poolSlices: threads.size ? poolSlices : null,
     mainSpins: spinStats ? { started: spinStats()[0] - window.spins[0], caught: spinStats()[1] - window.spins[1] } : null,
     loopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max), mean: ms(delay.mean) },
     loadavg: os.loadavg(),

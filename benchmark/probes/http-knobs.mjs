@@ -7,6 +7,9 @@
  *
  *   node benchmark/probes/http-knobs.mjs [rounds=3] [seconds=3]
  *
+ * HTTP_KNOBS_SET=nice compares niceIncrement 0, 2, 5 and 19 instead, and
+ * adds the bench's mixed window (/hash + /health at once).
+ *
  * Per window the same figures as the bench: req/s and p99 from autocannon,
  * CPU per request and loop delay p99 from the server.
  */
@@ -18,17 +21,42 @@ import { patchedThreadkit } from './patched-threadkit.mjs';
 
 const [rounds = 3, seconds = 3] = process.argv.slice(2).map(Number);
 const patched = patchedThreadkit();
-const CONFIGS = [
-  { name: 'threadkit (as built)', kind: 'threadkit', env: {} },
-  { name: 'threadkit, main spin off', kind: 'threadkit', env: { THREADKIT_SPIN_MAX_US: '0' } },
-  { name: 'threadkit, worker spin off', kind: 'threadkit', env: { HTTP_BENCH_THREADKIT: patched, PROBE_WORKER_SPIN_US: '0' } },
-  {
-    name: 'threadkit, both spins off',
-    kind: 'threadkit',
-    env: { HTTP_BENCH_THREADKIT: patched, PROBE_WORKER_SPIN_US: '0', THREADKIT_SPIN_MAX_US: '0' },
-  },
-  { name: 'piscina', kind: 'piscina', env: {} },
-];
+const SETS = {
+  spin: [
+    { name: 'threadkit (as built)', kind: 'threadkit', env: {} },
+    { name: 'threadkit, main spin off', kind: 'threadkit', env: { THREADKIT_SPIN_MAX_US: '0' } },
+    { name: 'threadkit, worker spin off', kind: 'threadkit', env: { HTTP_BENCH_THREADKIT: patched, PROBE_WORKER_SPIN_US: '0' } },
+    {
+      name: 'threadkit, both spins off',
+      kind: 'threadkit',
+      env: { HTTP_BENCH_THREADKIT: patched, PROBE_WORKER_SPIN_US: '0', THREADKIT_SPIN_MAX_US: '0' },
+    },
+    { name: 'piscina', kind: 'piscina', env: {} },
+  ],
+  nice: [
+    { name: 'threadkit (as built)', kind: 'threadkit', env: {} },
+    { name: 'threadkit, niceIncrement 2', kind: 'threadkit', env: { HTTP_BENCH_NICE: '2' } },
+    { name: 'threadkit, niceIncrement 5', kind: 'threadkit', env: { HTTP_BENCH_NICE: '5' } },
+    { name: 'threadkit, niceIncrement 19', kind: 'threadkit', env: { HTTP_BENCH_NICE: '19' } },
+    { name: 'piscina', kind: 'piscina', env: {} },
+  ],
+};
+/** HTTP_KNOBS_SET: `spin` (default) or `nice` (the workers' niceIncrement, against the loop delay). */
+const CONFIGS = SETS[process.env.HTTP_KNOBS_SET ?? 'spin'];
+
+/** The bench's mixed window, in the `nice` set only: /hash and /health at once. */
+async function mixed(server) {
+  if (process.env.HTTP_KNOBS_SET !== 'nice') return {};
+  const m = await measure(
+    server,
+    [
+      { label: 'hash', url: server.url('/hash?p=secret'), connections: 50 },
+      { label: 'health', url: server.url('/health'), connections: 10 },
+    ],
+    seconds,
+  );
+  return { mixedHashRps: m.load[0].rps, mixedHashP99: m.load[0].p99, healthRps: m.load[1].rps, mixedLag: m.server.loopDelayMs.p99 };
+}
 
 async function once(c) {
   const server = await startServer(c.kind, c.env);
@@ -45,6 +73,7 @@ async function once(c) {
       hashP99: hash.load[0].p99,
       hashLag: hash.server.loopDelayMs.p99,
       hashMain: hash.server.threadCpuUs.main / hash.server.requests.hash,
+      ...(await mixed(server)),
       hashSpins: hash.server.mainSpins ? hash.server.mainSpins.started / hash.server.requests.hash : NaN,
     };
   } finally {
@@ -79,5 +108,16 @@ for (let i = 0; i < CONFIGS.length; i++) {
   lines.push(
     `| ${CONFIGS[i].name} | ${col('smallRps', 0)} | ${col('smallCpu')} | ${col('smallMain')} | ${col('smallPool')} | ${col('smallLag')} | ${col('hashRps', 0)} | ${col('hashP99', 0)} | ${col('hashLag')} | ${col('hashMain')} | ${rs[0].hashSpins === rs[0].hashSpins ? col('hashSpins', 2) : '—'} |`,
   );
+}
+if (process.env.HTTP_KNOBS_SET === 'nice') {
+  lines.push('', '| configuration | mixed: /hash req/s | mixed: /hash p99 ms | mixed: /health req/s | mixed: loop p99 ms |', '|---|---|---|---|---|');
+  for (let i = 0; i < CONFIGS.length; i++) {
+    const col = (k, d = 1) =>
+      span(
+        results[i].map((x) => x[k]),
+        d,
+      );
+    lines.push(`| ${CONFIGS[i].name} | ${col('mixedHashRps', 0)} | ${col('mixedHashP99', 0)} | ${col('healthRps', 0)} | ${col('mixedLag')} |`);
+  }
 }
 process.stdout.write(`${lines.join('\n')}\n`);

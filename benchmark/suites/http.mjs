@@ -70,6 +70,8 @@ async function measureKind(kind) {
       hashP99: hash.load[0].p99,
       hashLag: hash.server.loopDelayMs.p99,
       hashSpins: hash.server.mainSpins,
+      hashMainWait: hash.server.mainRunQueueWaitUs !== null ? hash.server.mainRunQueueWaitUs / hash.server.mainSlices : NaN,
+      hashPoolSlices: hash.server.poolSlices !== null ? hash.server.poolSlices / hash.server.requests.hash : NaN,
       hashMainCpu: hash.server.threadCpuUs ? hash.server.threadCpuUs.main / hash.server.requests.hash : NaN,
       smallRps: small.load[0].rps,
       smallCpu: perSmall(small.server.cpuUs.total),
@@ -141,7 +143,7 @@ async function runHttp(ctx) {
       run[kind] = await measureKind(kind);
       const m = run[kind];
       ctx.log(
-        `run ${r + 1} ${kind.padEnd(9)} load ${l0.toFixed(2)}→${os.loadavg()[0].toFixed(2)}: /hash ${fmt.rps(m.hashRps)} p99 ${fmt.ms(m.hashP99)} lag p99 ${fmt.ms(m.hashLag)} main CPU/req ${fmt.us(m.hashMainCpu)}${m.hashSpins ? ` main spins ${m.hashSpins.caught}/${m.hashSpins.started} caught` : ''}; ` +
+        `run ${r + 1} ${kind.padEnd(9)} load ${l0.toFixed(2)}→${os.loadavg()[0].toFixed(2)}: /hash ${fmt.rps(m.hashRps)} p99 ${fmt.ms(m.hashP99)} lag p99 ${fmt.ms(m.hashLag)} main CPU/req ${fmt.us(m.hashMainCpu)}, main waits ${fmt.us(m.hashMainWait)} for a CPU per time slice, pool threads scheduled ${m.hashPoolSlices.toFixed(2)}× per request${m.hashSpins ? ` main spins ${m.hashSpins.caught}/${m.hashSpins.started} caught` : ''}; ` +
           `/small ${fmt.rps(m.smallRps)} ${fmt.us(m.smallCpu)} CPU/req (main ${fmt.us(m.smallMainCpu)}, pool threads ${fmt.us(m.smallPoolCpu)}) lag p99 ${fmt.ms(m.smallLag)}; ` +
           `mixed: /hash ${fmt.rps(m.mixedHashRps)} p99 ${fmt.ms(m.mixedHashP99)}, /health ${fmt.rps(m.healthRps)}, lag p99 ${fmt.ms(m.mixedLag)}`,
       );
@@ -194,6 +196,16 @@ async function runHttp(ctx) {
       'lower',
       null,
       'what the main thread spends around each offloaded hash.',
+    ),
+    row(
+      'H3',
+      'main thread: wait for a CPU per slice, /hash',
+      runs,
+      'hashMainWait',
+      'us',
+      'lower',
+      null,
+      'run-queue wait / time slices of the main thread (/proc/self/task/<pid>/schedstat).',
     ),
     row('H3', 'loop delay p99, /hash + /health', runs, 'mixedLag', 'ms', 'lower', null),
     row('H3', `/health req/s under /hash (+${HEALTH_CONNECTIONS} conns)`, runs, 'healthRps', 'rps', 'higher', null),
