@@ -195,7 +195,7 @@ async function runHttp(ctx) {
       'us',
       'lower',
       null,
-      'what the main thread spends around each offloaded hash.',
+      "the main thread's CPU over the window / requests: fixed costs included (the 1 ms loop-delay timer, idle wake-ups), so compare, do not read as a per-task cost.",
     ),
     row('H3', 'loop delay p99, /hash + /health', runs, 'mixedLag', 'ms', 'lower', null),
     row('H3', `/health req/s under /hash (+${HEALTH_CONNECTIONS} conns)`, runs, 'healthRps', 'rps', 'higher', null),
