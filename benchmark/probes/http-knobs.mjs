@@ -1,0 +1,123 @@
+/**
+ * What the spin settings do to the HTTP bench's /small and /hash rows:
+ * the bench's server (benchmark/http/) with threadkit as built, with the
+ * main thread's spin off (THREADKIT_SPIN_MAX_US=0), with the workers' spin
+ * off (a patched copy, see patched-threadkit.mjs), with both off, and with
+ * piscina; interleaved, a fresh server per configuration and round.
+ *
+ *   node benchmark/probes/http-knobs.mjs [rounds=3] [seconds=3]
+ *
+ * HTTP_KNOBS_SET=nice compares niceIncrement 0, 2, 5 and 19 instead, and
+ * adds the bench's mixed window (/hash + /health at once).
+ *
+ * Per window the same figures as the bench: req/s and p99 from autocannon,
+ * CPU per request and loop delay p99 from the server.
+ */
+
+import os from 'node:os';
+import { startServer, measure } from '../http/drive.mjs';
+import { median } from '../lib/harness.mjs';
+import { patchedThreadkit } from './patched-threadkit.mjs';
+
+const [rounds = 3, seconds = 3] = process.argv.slice(2).map(Number);
+const patched = patchedThreadkit();
+const SETS = {
+  spin: [
+    { name: 'threadkit (as built)', kind: 'threadkit', env: {} },
+    { name: 'threadkit, main spin off', kind: 'threadkit', env: { THREADKIT_SPIN_MAX_US: '0' } },
+    { name: 'threadkit, worker spin off', kind: 'threadkit', env: { HTTP_BENCH_THREADKIT: patched, PROBE_WORKER_SPIN_US: '0' } },
+    {
+      name: 'threadkit, both spins off',
+      kind: 'threadkit',
+      env: { HTTP_BENCH_THREADKIT: patched, PROBE_WORKER_SPIN_US: '0', THREADKIT_SPIN_MAX_US: '0' },
+    },
+    { name: 'piscina', kind: 'piscina', env: {} },
+  ],
+  nice: [
+    { name: 'threadkit (as built)', kind: 'threadkit', env: {} },
+    { name: 'threadkit, niceIncrement 2', kind: 'threadkit', env: { HTTP_BENCH_NICE: '2' } },
+    { name: 'threadkit, niceIncrement 5', kind: 'threadkit', env: { HTTP_BENCH_NICE: '5' } },
+    { name: 'threadkit, niceIncrement 19', kind: 'threadkit', env: { HTTP_BENCH_NICE: '19' } },
+    { name: 'piscina', kind: 'piscina', env: {} },
+  ],
+};
+/** HTTP_KNOBS_SET: `spin` (default) or `nice` (the workers' niceIncrement, against the loop delay). */
+const CONFIGS = SETS[process.env.HTTP_KNOBS_SET ?? 'spin'];
+
+/** The bench's mixed window, in the `nice` set only: /hash and /health at once. */
+async function mixed(server) {
+  if (process.env.HTTP_KNOBS_SET !== 'nice') return {};
+  const m = await measure(
+    server,
+    [
+      { label: 'hash', url: server.url('/hash?p=secret'), connections: 50 },
+      { label: 'health', url: server.url('/health'), connections: 10 },
+    ],
+    seconds,
+  );
+  return { mixedHashRps: m.load[0].rps, mixedHashP99: m.load[0].p99, healthRps: m.load[1].rps, mixedLag: m.server.loopDelayMs.p99 };
+}
+
+async function once(c) {
+  const server = await startServer(c.kind, c.env);
+  try {
+    const small = await measure(server, [{ label: 'small', url: server.url('/small?x=hello'), connections: 50 }], seconds);
+    const hash = await measure(server, [{ label: 'hash', url: server.url('/hash?p=secret'), connections: 50 }], seconds);
+    return {
+      smallRps: small.load[0].rps,
+      smallCpu: small.server.cpuUs.total / small.server.requests.small,
+      smallMain: small.server.threadCpuUs.main / small.server.requests.small,
+      smallPool: small.server.threadCpuUs.pool / small.server.requests.small,
+      smallLag: small.server.loopDelayMs.p99,
+      hashRps: hash.load[0].rps,
+      hashP99: hash.load[0].p99,
+      hashLag: hash.server.loopDelayMs.p99,
+      hashMain: hash.server.threadCpuUs.main / hash.server.requests.hash,
+      ...(await mixed(server)),
+      hashSpins: hash.server.mainSpins ? hash.server.mainSpins.started / hash.server.requests.hash : NaN,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+const results = CONFIGS.map(() => []);
+const load0 = os.loadavg()[0];
+for (let r = 0; r < rounds; r++) {
+  for (let k = 0; k < CONFIGS.length; k++) {
+    const i = (k + r) % CONFIGS.length;
+    results[i].push(await once(CONFIGS[i]));
+  }
+  process.stderr.write(`round ${r + 1}/${rounds} done, load ${os.loadavg()[0].toFixed(2)}\n`);
+}
+
+const span = (xs, d = 1) => `${median(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`;
+const lines = [
+  `HTTP bench server, ${rounds} rounds interleaved, ${seconds} s windows, 50 connections; load average (1 min) ${load0.toFixed(2)} at start, ${os.loadavg()[0].toFixed(2)} at end`,
+  '',
+  '| configuration | /small req/s | CPU µs/req | main µs/req | pool threads µs/req | loop p99 ms (/small) | /hash req/s | /hash p99 ms | loop p99 ms (/hash) | main µs per /hash | main spins per /hash |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
+];
+for (let i = 0; i < CONFIGS.length; i++) {
+  const rs = results[i];
+  const col = (k, d) =>
+    span(
+      rs.map((x) => x[k]),
+      d,
+    );
+  lines.push(
+    `| ${CONFIGS[i].name} | ${col('smallRps', 0)} | ${col('smallCpu')} | ${col('smallMain')} | ${col('smallPool')} | ${col('smallLag')} | ${col('hashRps', 0)} | ${col('hashP99', 0)} | ${col('hashLag')} | ${col('hashMain')} | ${rs[0].hashSpins === rs[0].hashSpins ? col('hashSpins', 2) : '—'} |`,
+  );
+}
+if (process.env.HTTP_KNOBS_SET === 'nice') {
+  lines.push('', '| configuration | mixed: /hash req/s | mixed: /hash p99 ms | mixed: /health req/s | mixed: loop p99 ms |', '|---|---|---|---|---|');
+  for (let i = 0; i < CONFIGS.length; i++) {
+    const col = (k, d = 1) =>
+      span(
+        results[i].map((x) => x[k]),
+        d,
+      );
+    lines.push(`| ${CONFIGS[i].name} | ${col('mixedHashRps', 0)} | ${col('mixedHashP99', 0)} | ${col('healthRps', 0)} | ${col('mixedLag')} |`);
+  }
+}
+process.stdout.write(`${lines.join('\n')}\n`);
