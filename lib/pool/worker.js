@@ -8,7 +8,7 @@
  *
  * - When the queue is empty it spins for 30 µs, then blocks in a futex wait
  *   for 0.25 ms, then waits with `Atomics.waitAsync` on the pool's doorbell,
- *   so its event loop stays free for timers and I/O (see `sleep`).
+ *   so its event loop stays free for timers and I/O (see `waitForWork`).
  * - After an async task it goes back to the queue when the task settles.
  * - It yields to its event loop every few milliseconds even when the queue
  *   never empties, so abort messages and the user's timers still run.
@@ -343,11 +343,26 @@ function take() {
   return n;
 }
 
+// loop() is the worker's one task loop: it takes and runs tasks, and waits in
+// place when the queue is empty. It must not call itself (or a helper that
+// calls it) synchronously: a worker woken for task after task would grow its
+// stack by a few frames per task until it overflows. It re-enters only from a
+// fresh stack: a task's promise, setImmediate, or Atomics.waitAsync.
 function loop() {
-  const started = Date.now();
+  let started = Date.now();
   for (let i = 0; ; i++) {
-    const n = take();
-    if (n === EMPTY) return sleep();
+    let n = take();
+    if (n === EMPTY) {
+      const seen = Atomics.load(doorbell, SEQ);
+      // Work pushed before we read the sequence would not ring for us.
+      n = take();
+      if (n === EMPTY) {
+        if (!waitForWork(seen)) return;
+        started = Date.now();
+        i = -1;
+        continue;
+      }
+    }
     if (n < 0) return leave();
     const pending = run(meta[0], meta[1], n);
     if (pending) return void pending.then(loop);
@@ -355,15 +370,12 @@ function loop() {
   }
 }
 
-function sleep() {
-  const seen = Atomics.load(doorbell, SEQ);
-  // Work pushed before we read the sequence would not ring for us.
-  const n = take();
-  if (n !== EMPTY) {
-    if (n < 0) return leave();
-    const pending = run(meta[0], meta[1], n);
-    return pending ? void pending.then(loop) : loop();
-  }
+/**
+ * Waits for the doorbell to move past `seen`. Returns true when it rang while
+ * this thread waited synchronously (the caller goes on taking), false when the
+ * wait went asynchronous (loop() runs again from Atomics.waitAsync).
+ */
+function waitForWork(seen) {
   // Wait in three steps, cheapest wake-up first. The next task of a caller
   // that awaits each result arrives a few tens of microseconds after the last
   // one finished: a spin of SPIN_US catches it with no wake-up at all
@@ -378,10 +390,11 @@ function sleep() {
   for (let i = 1; Atomics.load(doorbell, SEQ) === seen; i++) {
     if ((i & 31) === 0 && process.hrtime.bigint() >= spinUntil) break;
   }
-  if (Atomics.wait(doorbell, SEQ, seen, SPIN_WAIT_MS) !== 'timed-out') return loop();
+  if (Atomics.wait(doorbell, SEQ, seen, SPIN_WAIT_MS) !== 'timed-out') return true;
   const w = Atomics.waitAsync(doorbell, SEQ, seen);
-  if (!w.async) return loop();
+  if (!w.async) return true;
   w.value.then(loop);
+  return false;
 }
 
 function leave() {
