@@ -114,11 +114,8 @@ class RemotePool extends EventEmitter {
     const client = await this.#queue.backend.client;
     const last = await client.xrevrange(this.#queue.keys.events, '+', '-', 'COUNT', 1);
     if (this.#closed) return;
-    const events = new this.#bullmq.QueueEvents(queueName, {
-      connection: queueOptions.connection,
-      prefix: queueOptions.prefix,
-      lastEventId: last.length > 0 ? last[0][0] : '0-0',
-    });
+    // The queue's own options (connection, prefix, ...), and the stream position read above.
+    const events = new this.#bullmq.QueueEvents(queueName, { ...queueOptions, lastEventId: last.length > 0 ? last[0][0] : '0-0' });
     this.#events = events;
     events.on('error', (e) => this.#error(e));
     events.on('completed', ({ jobId, returnvalue }) => this.#completedEvent(jobId, returnvalue));
