@@ -212,3 +212,26 @@ test('Redis restarts mid-run: consumer and producer reconnect, and every promise
   // Both sides work again on the new Redis.
   await expect(within(remote.execute(7, { name: 'square' }), 20_000, 'a job after the restart')).resolves.toBe(49);
 });
+
+test('Redis down while a job with a timeout runs: the promise rejects with TimeoutError (timeout + grace), it does not hang', async () => {
+  const q = queueName('down');
+  const pool = new WorkerPool(bullmqTasks, { maxWorkers: 1 });
+  const server = serve(pool, q, { connection: redis.connection });
+  server.on('error', () => {}); // the consumer cannot reach Redis meanwhile
+  cleanups.push(
+    () => pool.close(),
+    () => server.close(),
+  );
+  const remote = remotePool(q);
+  const active = new Promise<void>((r) => server.worker.once('active', () => r()));
+  const p = remote.execute(30_000, { name: 'sleep', timeout: 300 }).catch((e) => e);
+  await active;
+  await redis.stop();
+  try {
+    const e = await within(p, 20_000, 'the promise while Redis is down');
+    expect(e).toBeInstanceOf(TimeoutError);
+    expect(e.message).toMatch(/no result within the task's timeout \(300 ms\) plus \d+ ms, and Redis (did not answer|failed)/);
+  } finally {
+    await redis.restart();
+  }
+});

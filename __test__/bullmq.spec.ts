@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import { WorkerPool, ClosedError } from '../index';
-import { root } from './helpers';
+import { root, within } from './helpers';
 import { startRedis, Redis, queueName, bullmqTasks, bullmqEntry, tkBullmq } from './bullmq-helpers';
 
 const { serve, RemotePool } = tkBullmq;
@@ -70,6 +70,30 @@ describe('serve + RemotePool', () => {
       await server.close();
       expect(failed).toEqual([[expect.any(String), 'Error: failed: boom']]);
       await expect(pool.execute(4, { name: 'square' })).resolves.toBe(16);
+    } finally {
+      await remote.close();
+      await server.close();
+      await pool.close();
+    }
+  });
+
+  test("a custom key prefix (BullMQ's prefix option) works on both sides: results, errors and aborts", async () => {
+    const q = queueName('prefix');
+    const pool = new WorkerPool(bullmqTasks, { maxWorkers: 1 });
+    const server = serve(pool, q, { connection: redis.connection, prefix: 'tkp' });
+    const remote = new RemotePool(q, { connection: redis.connection, prefix: 'tkp' });
+    try {
+      await expect(remote.execute(6, { name: 'square' })).resolves.toBe(36);
+      await expect(remote.execute('range', { name: 'fail' })).rejects.toMatchObject({ code: 'E_RANGE' });
+      const started = new Promise((r) => server.worker.once('active', r));
+      const ac = new AbortController();
+      const p = remote.execute(30_000, { name: 'sleep', signal: ac.signal }).catch((e) => e.name);
+      await started;
+      ac.abort();
+      await expect(p).resolves.toBe('AbortError');
+      // The consumer aborted it (over the prefixed cancel channel): its thread is free at once.
+      await expect(within(remote.execute(2, { name: 'square' }), 10_000, 'a job after the abort')).resolves.toBe(4);
+      expect((await remote.queue.getJobCounts('completed')).completed).toBe(2);
     } finally {
       await remote.close();
       await server.close();

@@ -15,10 +15,11 @@
  *   pending job's state is read once (reconcile): a finished job settles, a
  *   job Redis no longer has rejects with JobLostError.
  * - timeout: counted by the consumer's pool from when a thread takes the
- *   job. Here, once the job is active, a guard of timeout + ACTIVE_GRACE_MS
- *   reads its state if no result came: finished settles, lost rejects, still
- *   queued or running (a retry, a redelivery) waits again, and a Redis that
- *   does not answer within STATE_CHECK_MS rejects with TimeoutError.
+ *   job. Here, once the job is active (or the connection to Redis drops), a
+ *   guard of timeout + ACTIVE_GRACE_MS reads its state if no result came:
+ *   finished settles, lost rejects, still queued or running (a retry, a
+ *   redelivery) waits again, and a Redis that does not answer within
+ *   STATE_CHECK_MS rejects with TimeoutError.
  * - signal: rejects at once; then the job is removed if it waits, or its
  *   consumer is asked, over the queue's cancel channel, to abort it.
  */
@@ -35,6 +36,25 @@ const { ThreadkitError, AbortError, ClosedError, TimeoutError } = require('../er
 
 const ACTIVE_GRACE_MS = 5000;
 const STATE_CHECK_MS = 3000;
+/** What a state check that Redis did not answer in time gives (not a string: states are strings). */
+const NO_ANSWER = Symbol('no answer');
+
+/**
+ * How long close() waits for a BullMQ connection to close. ioredis emits no
+ * 'end' for a disconnect while it waits to reconnect (Redis went away), and
+ * BullMQ's close() waits for that 'end'; the disconnect itself has stopped
+ * the reconnection by then, so nothing is left running.
+ */
+const CLOSE_WAIT_MS = 2000;
+
+async function closeWithin(closing, ms) {
+  let timer;
+  const gaveUp = new Promise((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([closing.catch(() => {}), gaveUp]);
+  clearTimeout(timer);
+}
 
 /** A job that Redis no longer has (removed, or lost in a Redis restart without persistence). It may or may not have run. */
 class JobLostError extends ThreadkitError {
@@ -94,11 +114,8 @@ class RemotePool extends EventEmitter {
     const client = await this.#queue.backend.client;
     const last = await client.xrevrange(this.#queue.keys.events, '+', '-', 'COUNT', 1);
     if (this.#closed) return;
-    const events = new this.#bullmq.QueueEvents(queueName, {
-      connection: queueOptions.connection,
-      prefix: queueOptions.prefix,
-      lastEventId: last.length > 0 ? last[0][0] : '0-0',
-    });
+    // The queue's own options (connection, prefix, ...), and the stream position read above.
+    const events = new this.#bullmq.QueueEvents(queueName, { ...queueOptions, lastEventId: last.length > 0 ? last[0][0] : '0-0' });
     this.#events = events;
     events.on('error', (e) => this.#error(e));
     events.on('completed', ({ jobId, returnvalue }) => this.#completedEvent(jobId, returnvalue));
@@ -108,6 +125,8 @@ class RemotePool extends EventEmitter {
     await events.waitUntilReady();
     // After a reconnection, read what happened to the pending jobs meanwhile.
     client.on('ready', () => this.#reconcile());
+    // While Redis is unreachable no 'active' event may come to start a timeout's guard: start them now.
+    client.on('close', () => this.#disconnected());
   }
 
   /**
@@ -165,8 +184,8 @@ class RemotePool extends EventEmitter {
         this.#settle(id, false, new ClosedError('RemotePool was closed before the task finished (its job stays in the queue)', { reason: 'closed' }));
       }
       await this.#ready.catch(() => {});
-      await this.#events?.close();
-      await this.#queue.close();
+      if (this.#events) await closeWithin(this.#events.close(), CLOSE_WAIT_MS);
+      await closeWithin(this.#queue.close(), CLOSE_WAIT_MS);
     })();
     return this.#closed;
   }
@@ -230,6 +249,11 @@ class RemotePool extends EventEmitter {
   #active(jobId) {
     const rec = this.#pending.get(jobId);
     if (rec === undefined || rec.timeout === undefined) return;
+    this.#arm(jobId, rec);
+  }
+
+  /** (Re)starts job `jobId`'s guard: a state check in timeout + ACTIVE_GRACE_MS. */
+  #arm(jobId, rec) {
     clearTimeout(rec.guard);
     rec.guard = setTimeout(() => this.#check(jobId, true), rec.timeout + ACTIVE_GRACE_MS);
   }
@@ -240,7 +264,7 @@ class RemotePool extends EventEmitter {
     if (rec === undefined) return;
     let timer;
     const silent = new Promise((resolve) => {
-      timer = setTimeout(() => resolve('no answer'), STATE_CHECK_MS);
+      timer = setTimeout(() => resolve(NO_ANSWER), STATE_CHECK_MS);
     });
     let state;
     try {
@@ -262,7 +286,7 @@ class RemotePool extends EventEmitter {
       this.#lost(jobId, 'is no longer in Redis (removed, or lost in a Redis restart without persistence)');
     } else if (typeof state !== 'string') {
       if (!guard) return; // a reconnection check: the connection may just drop again; the guard or the next one decides
-      const why = state === 'no answer' ? `Redis did not answer within ${STATE_CHECK_MS} ms` : `Redis failed: ${state?.message ?? state}`;
+      const why = state === NO_ANSWER ? `Redis did not answer within ${STATE_CHECK_MS} ms` : `Redis failed: ${state?.message ?? state}`;
       this.#settle(
         jobId,
         false,
@@ -270,8 +294,13 @@ class RemotePool extends EventEmitter {
       );
     } else if (rec.timeout !== undefined) {
       // Queued again (a retry, or redelivered after its consumer died) or still running: wait again.
-      clearTimeout(rec.guard);
-      rec.guard = setTimeout(() => this.#check(jobId, true), rec.timeout + ACTIVE_GRACE_MS);
+      this.#arm(jobId, rec);
+    }
+  }
+
+  #disconnected() {
+    for (const [jobId, rec] of this.#pending) {
+      if (rec.timeout !== undefined && rec.guard === null) this.#arm(jobId, rec);
     }
   }
 

@@ -42,6 +42,9 @@ const RATE_LIMIT_MESSAGE = 'bullmq:rateLimitExceeded';
  * 1 ms) after BullMQ stores the last result. A prefetch of a quarter of the
  * threads (at least one) covers that gap for jobs of a millisecond or more
  * while few jobs sit locked on one consumer that another idle one could run.
+ * Measured on 2 shared cores, maxWorkers 2, a pre-filled queue, 3 runs each:
+ * tiny jobs 1475-3058 jobs/s at concurrency 2, 2962-3492 at 3 (this default),
+ * 3640-4523 at 6; 1 ms jobs 710-1096 at 2, 1038-1385 at 3, 1022-1470 at 6.
  */
 function defaultConcurrency(maxWorkers) {
   return maxWorkers + Math.max(1, Math.ceil(maxWorkers / 4));
@@ -87,7 +90,8 @@ class Server extends EventEmitter {
       await this.#subscribing;
       const sub = this.#subscriber;
       this.#subscriber = null;
-      if (sub) await sub.quit().catch(() => sub.disconnect());
+      // disconnect, not quit: a QUIT waits in ioredis' offline queue while Redis is away.
+      sub?.disconnect();
     })();
     return this.#closing;
   }
