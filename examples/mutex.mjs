@@ -1,6 +1,6 @@
 // Mutex: one lock, usable from the main thread and from workers (send its handle, attach with Mutex.from).
 import { Mutex, AtomicCounter } from 'threadkit';
-import { Worker, isMainThread, workerData } from 'node:worker_threads';
+import { Worker, isMainThread, workerData, parentPort } from 'node:worker_threads';
 import { once } from 'node:events';
 
 // A read-modify-write that is only correct under the lock: it awaits between the read and the write.
@@ -17,11 +17,13 @@ if (isMainThread) {
   const total = new AtomicCounter(0);
   const worker = new Worker(new URL(import.meta.url), { workerData: { lock: mutex.handle, total: total.handle } });
   const exited = once(worker, 'exit');
-  for (let i = 0; i < 100; i++) await addOne(mutex, total);
+  await once(worker, 'message'); // the worker is attached: from here both threads increment at once
+  for (let i = 0; i < 1000; i++) await addOne(mutex, total);
   await exited;
-  console.log(`total after 100 + 100 locked increments on two threads: ${total.get()}`);
+  console.log(`total after 1000 + 1000 locked increments on two threads: ${total.get()}`);
 } else {
   const mutex = Mutex.from(workerData.lock);
   const total = AtomicCounter.from(workerData.total);
-  for (let i = 0; i < 100; i++) await addOne(mutex, total);
+  parentPort.postMessage('ready');
+  for (let i = 0; i < 1000; i++) await addOne(mutex, total);
 }
