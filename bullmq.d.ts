@@ -27,6 +27,8 @@
  * const remote = new RemotePool('hash', { connection: { host: 'redis.internal', port: 6379 } });
  * const digest = await remote.execute({ text: 'abc', rounds: 1e6 }, { timeout: 10_000, attempts: 3 });
  * await remote.close();
+ *
+ * @module threadkit/bullmq
  */
 
 import { EventEmitter } from 'node:events';

@@ -20,6 +20,7 @@
  * dependency: a TypeScript project has its own, and a second copy would clash).
  *
  * @packageDocumentation
+ * @module threadkit
  */
 
 import { EventEmitter } from 'node:events';
@@ -245,7 +246,9 @@ export interface AtomicCounterHandle {
 
 /** A guard over several locks taken by {@link acquireAll}; releases them in reverse order. */
 export interface MultiGuard extends Disposable {
+  /** Whether `release()` (or disposal) has run. */
   readonly released: boolean;
+  /** Releases every lock it holds, in reverse order; calling it again does nothing. */
   release(): void;
 }
 
@@ -383,9 +386,13 @@ export type TaskFunction<T = any, R = any> = (data: T, context: TaskContext) => 
 
 /** Duration percentiles in milliseconds. */
 export interface DurationSummary {
+  /** The median. */
   readonly p50: number;
+  /** The 90th percentile. */
   readonly p90: number;
+  /** The 99th percentile. */
   readonly p99: number;
+  /** The longest. */
   readonly max: number;
 }
 
@@ -401,6 +408,7 @@ export interface WorkerPoolMetrics {
   readonly runningTasks: number;
   /** Tasks waiting in the queue. */
   readonly queueSize: number;
+  /** Tasks accepted by `execute` (and `map`) since the pool started. */
   readonly tasksSubmitted: number;
   /** Tasks that resolved. */
   readonly tasksCompleted: number;
@@ -468,6 +476,19 @@ export interface WorkerPoolEvents {
   drain: [];
 }
 
+/**
+ * Runs a worker script's task function on a pool of real OS threads (`worker_threads`), off the event
+ * loop. Workers take tasks from a native queue themselves; the main thread settles results in batches.
+ * The task function is the script's default export (or `module.exports`); other exports are picked with
+ * `execute(data, { name })`. A script in the seed documents' `parentPort` form (`{ taskId, data }`) runs too.
+ * Every task promise settles exactly once, also when its worker crashes, times out or is terminated.
+ *
+ * @example
+ * const pool = new WorkerPool(require.resolve('./hash-worker.js'), 4); // script, size
+ * const h = await pool.execute({ text: 'abc', rounds: 1e6 });
+ * const squares = await pool.map([1, 2, 3], { name: 'square' }); // input order
+ * await pool.close(); // finish queued work, then stop (terminate() stops now)
+ */
 export declare class WorkerPool<TData = any, TResult = any> extends EventEmitter<WorkerPoolEvents> {
   /**
    * @param workerScript path (resolved against the current directory) or `file:` URL of the worker script.
@@ -974,8 +995,11 @@ export type SelectCase<T = unknown> = { readonly receive: Channel<T> } | { reado
  * const { index, value, ok } = await select([{ receive: a }, { receive: b }]);
  */
 export interface SelectResult<T = unknown> {
+  /** The index of the case that ran, or -1 for the default case. */
   readonly index: number;
+  /** The value received (a receive case), else `undefined`. */
   readonly value: T | undefined;
+  /** True for a send case and a received value; false for a receive case on a closed and drained channel, and for the default case. */
   readonly ok: boolean;
 }
 

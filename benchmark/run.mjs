@@ -8,6 +8,9 @@
  *   npm run bench -- --rounds=15  more measured rounds per comparison (default 9)
  *   npm run bench -- --no-gc      no forced gc before each sample
  *   npm run bench -- --list       list suites and cases
+ *   npm run bench -- --write      also write the table into docs/performance.md,
+ *                                 between <!-- bench:start --> and <!-- bench:end -->
+ *                                 (--write=FILE: into another markdown file)
  *
  * A suite is a module `benchmark/suites/<name>.mjs` that exports
  * `cases`: an array of `{ id, title, run(ctx) }`. `run` resolves to an array
@@ -24,7 +27,7 @@
  */
 
 import os from 'node:os';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { gc, now } from './lib/harness.mjs';
@@ -33,6 +36,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const suitesDir = path.join(here, 'suites');
 /** Preferred order; suites not listed here run afterwards, alphabetically. */
 const ORDER = ['sync', 'channel', 'promise-pool', 'pool'];
+/** Where `--write` puts the table: the one place the project's benchmark numbers are written down. */
+const PERFORMANCE_DOC = path.join(here, '..', 'docs', 'performance.md');
+const START = '<!-- bench:start -->';
+const END = '<!-- bench:end -->';
 
 function availableSuites() {
   const names = readdirSync(suitesDir)
@@ -45,15 +52,17 @@ function availableSuites() {
 function usage(message) {
   if (message) process.stderr.write(`bench: ${message}\n`);
   process.stderr.write(
-    `usage: node benchmark/run.mjs [suite[:CASE,CASE...]...] [--rounds=N] [--no-gc] [--list]\nsuites: ${availableSuites().join(', ')}\n`,
+    `usage: node benchmark/run.mjs [suite[:CASE,CASE...]...] [--rounds=N] [--no-gc] [--list] [--write]\nsuites: ${availableSuites().join(', ')}\n`,
   );
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const opts = { selections: [], rounds: 9, list: false, gcBetween: true };
+  const opts = { selections: [], rounds: 9, list: false, gcBetween: true, write: null };
   for (const a of argv) {
     if (a === '--list') opts.list = true;
+    else if (a === '--write') opts.write = PERFORMANCE_DOC;
+    else if (a.startsWith('--write=')) opts.write = path.resolve(a.slice(8));
     else if (a === '--no-gc') opts.gcBetween = false;
     else if (a.startsWith('--rounds=')) {
       opts.rounds = Number(a.slice(9));
@@ -95,6 +104,11 @@ async function main() {
       process.stdout.write(`${name}\n${cases.map((c) => `  ${c.id}  ${c.title}`).join('\n')}\n`);
     }
     return;
+  }
+  if (opts.write) {
+    // Fail now, not after minutes of measuring.
+    const doc = readFileSync(opts.write, 'utf8');
+    if (!(doc.indexOf(START) >= 0 && doc.indexOf(END) > doc.indexOf(START))) usage(`--write: ${opts.write} has no ${START} ... ${END} block`);
   }
   let selections = opts.selections;
   if (!selections.length) {
@@ -159,19 +173,25 @@ async function main() {
   }
 
   const notes = rows.filter((r) => r.note).map((r) => `- ${r.case.split(' ')[0]}: ${r.note}`);
-  process.stdout.write(
-    [
-      '',
-      `threadkit benchmarks (${[...new Set(plan.map((p) => p.suite))].join(', ')}), ${((now() - started) / 1000).toFixed(1)} s`,
-      ...env,
-      `load average (1 min): ${load0.toFixed(2)} at start, ${os.loadavg()[0].toFixed(2)} at end (on ${os.availableParallelism?.() ?? cpus.length} CPUs; anything above ~0.5 means other work competed)`,
-      'figures: median of the rounds, ± half their inter-quartile range. ratio: median of the per-round ratios; > 1 always means threadkit is better (throughput: tk/peer ops/s; latency: peer/tk µs).',
-      '',
-      table(rows),
-      ...(notes.length ? ['', 'notes:', ...notes] : []),
-      '',
-    ].join('\n'),
-  );
+  const header = [
+    `threadkit benchmarks (${[...new Set(plan.map((p) => p.suite))].join(', ')}), ${((now() - started) / 1000).toFixed(1)} s`,
+    ...env,
+    `load average (1 min): ${load0.toFixed(2)} at start, ${os.loadavg()[0].toFixed(2)} at end (on ${os.availableParallelism?.() ?? cpus.length} CPUs; anything above ~0.5 means other work competed)`,
+    'figures: median of the rounds, ± half their inter-quartile range. ratio: median of the per-round ratios; > 1 always means threadkit is better (throughput: tk/peer ops/s; latency: peer/tk µs).',
+  ];
+  const body = [table(rows), ...(notes.length ? ['', 'notes:', '', ...notes] : [])];
+  process.stdout.write(['', ...header, '', ...body, ''].join('\n'));
+  if (opts.write) writeTable(opts.write, [`Run of ${new Date().toISOString().slice(0, 16)} UTC:`, '', ...header.map((h) => `- ${h}`), '', ...body]);
+}
+
+/** Replaces what lies between the markers in `file`; prettier leaves the table as written. */
+function writeTable(file, lines) {
+  const doc = readFileSync(file, 'utf8');
+  const a = doc.indexOf(START);
+  const b = doc.indexOf(END);
+  const block = [START, '<!-- prettier-ignore-start -->', '', ...lines, '', '<!-- prettier-ignore-end -->', END].join('\n');
+  writeFileSync(file, doc.slice(0, a) + block + doc.slice(b + END.length));
+  process.stderr.write(`wrote the table into ${path.relative(process.cwd(), file)}\n`);
 }
 
 main().then(

@@ -1,0 +1,9 @@
+'use strict';
+// The worker script of examples/worker-pool.mjs and examples/bullmq.mjs: the
+// task function is module.exports; other exports are picked with { name }.
+module.exports = function hash({ text, rounds }) {
+  let h = 0;
+  for (let r = 0; r < rounds; r++) for (let i = 0; i < text.length; i++) h = (h * 31 + text.charCodeAt(i)) | 0;
+  return h;
+};
+module.exports.square = (n) => n * n;
