@@ -82,6 +82,7 @@ describe('across threads', () => {
     expect(sem.available).toBe(1);
     const waiting = mutex.acquire({ timeout: 15_000 });
     if (how === 'terminate') await w.terminate();
+    else w.postMessage('die');
     const g = await waiting; // resolves only because the dead worker's lock was released
     expect(sem.available).toBe(3);
     g.release();
