@@ -106,22 +106,6 @@ describe('across threads', () => {
     again.release();
   });
 
-  test('a pending acquire keeps a worker alive until another thread releases', async () => {
-    const mutex = new Mutex();
-    const order = new Int32Array(new SharedArrayBuffer(8 * 4));
-    const guard = await mutex.acquire();
-    const w = start('order-worker.js', { mutex: mutex.handle, order: order.buffer, me: 7 });
-    const events: string[] = [];
-    const exited = new Promise<void>((r) => w.on('exit', () => (events.push('exit'), r())));
-    w.on('message', (m) => events.push(String(m)));
-    await until(() => mutex.waiting === 1, 'the worker to queue');
-    await sleep(200); // the worker has nothing else to do; only its waiter keeps it alive
-    expect(events).toEqual(['queued']);
-    guard.release();
-    await exited;
-    expect(events).toEqual(['queued', 'done', 'exit']);
-  });
-
   test('an idle primitive keeps nothing alive: a process using them exits by itself', () => {
     const root = path.resolve(__dirname, '..');
     const r = spawnSync(
