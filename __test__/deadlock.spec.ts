@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import { Mutex, Semaphore, setDeadlockDetection, DeadlockError } from '../index';
+import { random } from './helpers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Outcome = { ok?: string; error?: string; cycle?: { threadId: number }[] };
@@ -65,7 +66,7 @@ describe('deadlock detection', () => {
           await a.runExclusive(() =>
             b.runExclusive(() =>
               c.runExclusive(async () => {
-                if (Math.random() < 0.3) await sleep(0);
+                if (random() < 0.3) await sleep(0);
                 done++;
               }),
             ),

@@ -3,13 +3,14 @@ import { spawnSync } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as path from 'node:path';
 import { Mutex, Semaphore, RwLock, AtomicCounter, InvalidHandleError } from '../index';
+import { seededWorkerEnv } from './helpers';
 
 const fixture = (name: string) => path.join(__dirname, 'fixtures', name);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const workers: Worker[] = [];
 
 function start(name: string, workerData: unknown): Worker {
-  const w = new Worker(fixture(name), { workerData });
+  const w = new Worker(fixture(name), { workerData, ...seededWorkerEnv() });
   w.on('error', () => {}); // crashes are part of some tests; they are checked through messages
   workers.push(w);
   return w;

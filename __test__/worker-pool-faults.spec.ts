@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WorkerPool, TimeoutError, WorkerCrashedError } from '../index';
-import { fixture, until, within, sleep, seededRandom } from './helpers';
+import { fixture, until, within, sleep, seed, random } from './helpers';
 import { tasks, shared, poolFactory, blockUntilStill } from './pool-helpers';
 
 const pool = poolFactory();
@@ -27,7 +27,7 @@ describe('timeouts', () => {
     let collateral = 0;
     for (let i = 0; i < 60; i++) {
       // The busy task ends right around its deadline, so expiry races completion.
-      const a = p.execute(5 + (Math.random() - 0.5) * 0.4, { name: 'busy', timeout: 5 }).catch(() => {});
+      const a = p.execute(5 + (random() - 0.5) * 0.4, { name: 'busy', timeout: 5 }).catch(() => {});
       const b = p.execute(7).catch((e) => e);
       await a;
       const rb = await b;
@@ -243,9 +243,7 @@ describe('replacing a stopped worker', () => {
 
 describe('size', () => {
   test('size never exceeds maxWorkers while stopped workers overlap their replacements (timeouts, crashes, idle retirement)', async () => {
-    const seed = Number(process.env.TK_SEED ?? Date.now() % 100_000);
     console.log(`size vs maxWorkers: seed ${seed} (TK_SEED=${seed} replays it)`);
-    const random = seededRandom(seed);
     const max = 2;
     const p = pool(tasks, { minWorkers: 1, maxWorkers: max, idleTimeout: 0 });
     let most = 0;
