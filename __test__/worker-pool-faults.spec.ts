@@ -213,12 +213,14 @@ describe('replacing a stopped worker', () => {
         ac.abort();
       }
       expect(await stuck).toBe(why === 'a timeout' ? 'TimeoutError' : 'AbortError');
-      // Without a replacement this waits for the gate (or for the old thread to end unblocked).
-      await Promise.race([queued, oldExited]);
-      if (exitedUnblocked()) return false;
-      await queued;
-      await p.execute(2, { name: 'double' }).then((v) => events.push(`next ${v}`));
-      expect(p.size).toBe(1);
+      // Without a replacement this waits for the gate (which the finally opens) or for the old
+      // thread to end unblocked.
+      await within(Promise.race([queued, oldExited]), 20_000, 'the queued task to run');
+      await queued; // (after an unblocked exit, on the worker started then)
+      if (!exitedUnblocked()) {
+        await p.execute(2, { name: 'double' }).then((v) => events.push(`next ${v}`));
+        expect(p.size).toBe(1);
+      }
     } finally {
       fs.writeFileSync(gate, ''); // lets a blocked old thread go (and a round that failed end)
     }
