@@ -1,5 +1,5 @@
 import { Mutex, Semaphore, RwLock, acquireAll, TimeoutError, AbortError, ClosedError } from '../index';
-import { Workers, nextMessage, randomPause, settle, track, within } from './helpers';
+import { Workers, nextMessage, randomPause, settle, track, within, random } from './helpers';
 
 const workers = new Workers();
 afterEach(() => workers.stopAll());
@@ -78,7 +78,7 @@ describe('acquireAll', () => {
           await randomPause();
           g.release();
           // readers in between must not upset it
-          if (Math.random() < 0.3) await rw.runRead(randomPause, { timeout: 20_000 });
+          if (random() < 0.3) await rw.runRead(randomPause, { timeout: 20_000 });
         }
       }),
     );
@@ -170,10 +170,10 @@ describe('acquireAll', () => {
     const w = workers.start('acquire-all-worker.js', { a: a.handle, b: b.handle, counters: counters.buffer, iterations });
     const done = nextMessage(w, 50_000);
     for (let i = 0; i < iterations; i++) {
-      if (Math.random() < 0.5) await randomPause();
+      if (random() < 0.5) await randomPause();
       const both = await acquireAll([a, b], { timeout: 20_000 });
       if (Atomics.add(counters, 0, 1) !== 0) Atomics.add(counters, 1, 1);
-      if (Math.random() < 0.5) await randomPause();
+      if (random() < 0.5) await randomPause();
       Atomics.sub(counters, 0, 1);
       both.release();
       Atomics.add(counters, 2, 1);

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { types } from 'node:util';
 import { WorkerPool, AbortError, TimeoutError, WorkerCrashedError } from '../index';
-import { seededRandom, sleep, until } from './helpers';
+import { seed, seededRandom, sleep, until } from './helpers';
 import { startRedis, Redis, queueName, bullmqTasks, tkBullmq } from './bullmq-helpers';
 
 const { serve, RemotePool } = tkBullmq;
@@ -50,19 +50,17 @@ describe('priority', () => {
     expect(bullmqPriority(2 ** 31 - 1)).toBe(BULLMQ_MAX_PRIORITY);
     expect(bullmqPriority(-(2 ** 20 - 1))).toBe(1);
     expect(bullmqPriority(2 ** 20)).toBe(BULLMQ_MAX_PRIORITY);
-    const seed = Date.now();
     const rand = seededRandom(seed);
     const ps = Array.from({ length: 2000 }, () => Math.round((rand() * 2 - 1) * (rand() < 0.5 ? 100 : 2 ** 31 - 1)));
     ps.sort((a, b) => a - b);
     for (let i = 1; i < ps.length; i++) {
       const [a, b] = [bullmqPriority(ps[i - 1]), bullmqPriority(ps[i])];
       if (!(a <= b) || (Math.abs(ps[i]) < 2 ** 20 - 1 && ps[i] !== ps[i - 1] && !(a < b)))
-        throw new Error(`order broken at ${ps[i - 1]}, ${ps[i]} (seed ${seed})`);
+        throw new Error(`order broken at ${ps[i - 1]}, ${ps[i]} (TK_SEED=${seed} replays it)`);
     }
   });
 
   test('lower priority runs first, equal priorities in submission order (random priorities, one consumer slot)', async () => {
-    const seed = Date.now();
     const rand = seededRandom(seed);
     const q = queueName('prio');
     const remote = new RemotePool(q, { connection: redis.connection });
@@ -87,7 +85,7 @@ describe('priority', () => {
     server.worker.on('active', (job) => order.push(job.data));
     await Promise.all(done);
     const expected = [...jobs].sort((a, b) => a.priority - b.priority || a.i - b.i).map((j) => j.i);
-    if (JSON.stringify(order) !== JSON.stringify(expected)) throw new Error(`run order ${order} != ${expected} (seed ${seed})`);
+    if (JSON.stringify(order) !== JSON.stringify(expected)) throw new Error(`run order ${order} != ${expected} (TK_SEED=${seed} replays it)`);
   });
 });
 
@@ -147,7 +145,6 @@ describe('timeout, signal, attempts', () => {
   });
 
   test('aborts at random moments (queued, starting, running): every promise settles once, and no aborted job is left queued or running', async () => {
-    const seed = Date.now();
     const rand = seededRandom(seed);
     const { remote, queue, server } = setup('abort-random', { maxWorkers: 2 });
     const n = 40;
@@ -169,13 +166,14 @@ describe('timeout, signal, attempts', () => {
       }),
     );
     for (const o of outcomes) {
-      if (o.settlements !== 1 || (o.v !== 'done' && o.v !== 'AbortError')) throw new Error(`job ${o.i}: ${JSON.stringify(o)} (seed ${seed})`);
+      if (o.settlements !== 1 || (o.v !== 'done' && o.v !== 'AbortError'))
+        throw new Error(`job ${o.i}: ${JSON.stringify(o)} (TK_SEED=${seed} replays it)`);
     }
     await server.worker.waitUntilReady();
     for (let t = 0; ; t++) {
       const c = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed');
       if (c.waiting + c.prioritized + c.active + c.delayed === 0) break;
-      if (t > 400) throw new Error(`jobs left: ${JSON.stringify(c)} (seed ${seed})`);
+      if (t > 400) throw new Error(`jobs left: ${JSON.stringify(c)} (TK_SEED=${seed} replays it)`);
       await sleep(25);
     }
     expect(remote.getMetrics().inFlight).toBe(0);
@@ -196,7 +194,6 @@ describe('timeout, signal, attempts', () => {
   });
 
   test('many jobs with random outcomes: every promise settles exactly once, and the metrics add up', async () => {
-    const seed = Date.now();
     const rand = seededRandom(seed);
     const { remote } = setup('exactly-once', { maxWorkers: 2 });
     const n = 400;
@@ -207,11 +204,12 @@ describe('timeout, signal, attempts', () => {
         remote.execute(i, { name, priority: Math.floor(rand() * 5) }).then(
           (v) => {
             counts[i]++;
-            if (v !== i * i) throw new Error(`job ${i} resolved to ${v} (seed ${seed})`);
+            if (v !== i * i) throw new Error(`job ${i} resolved to ${v} (TK_SEED=${seed} replays it)`);
           },
           (e) => {
             counts[i]++;
-            if (name !== 'fail' || e.code !== 'E_TASK') throw new Error(`job ${i} (${name}) rejected: ${e} code ${e.code} (seed ${seed})`);
+            if (name !== 'fail' || e.code !== 'E_TASK')
+              throw new Error(`job ${i} (${name}) rejected: ${e} code ${e.code} (TK_SEED=${seed} replays it)`);
           },
         ),
       ),

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import { WorkerPool, ClosedError, TimeoutError } from '../index';
-import { fixture, seededRandom, sleep, until, within } from './helpers';
+import { fixture, seed, seededRandom, sleep, until, within } from './helpers';
 import { startRedis, Redis, queueName, bullmqTasks, tkBullmq, Consumer, fastLocks } from './bullmq-helpers';
 
 const { serve, RemotePool, JobLostError } = tkBullmq;
@@ -48,7 +48,6 @@ function remotePool(q: string) {
 }
 
 test('a consumer killed with SIGKILL mid-job loses nothing: its jobs run again elsewhere, every execute resolves, with the same jobId', async () => {
-  const seed = Date.now();
   const rand = seededRandom(seed);
   const q = queueName('sigkill');
   const file = path.join(dir, 'sigkill.txt');
@@ -64,7 +63,7 @@ test('a consumer killed with SIGKILL mid-job loses nothing: its jobs run again e
   const killedAt = runs(file).length;
   const b = new Consumer({ queue: q, connection: redis.connection, maxWorkers: 2, workerOptions });
   cleanups.push(() => b.kill());
-  const results = await within(all, 40_000, `all jobs after the SIGKILL (seed ${seed})`);
+  const results = await within(all, 40_000, `all jobs after the SIGKILL (TK_SEED=${seed} replays it)`);
   expect(results).toEqual(Array.from({ length: n }, (_, id) => id));
   const lines = runs(file);
   // At least once: every id ran; the jobs the killed consumer was running (it had just

@@ -1,7 +1,7 @@
 // Channel and select across real worker threads: streams, many senders and
 // receivers, rendezvous, select, and threads that die mid-operation.
 import { Channel, AsyncQueue, select, DataCloneError, InvalidHandleError } from '../index.js';
-import { Workers, fixture, root, sleep, nextMessage, messageWhere, exitOf, within, until } from './helpers';
+import { Workers, fixture, root, sleep, nextMessage, messageWhere, exitOf, within, until, random } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { participate } = require(fixture('channel-participant.js'));
@@ -278,11 +278,11 @@ describe('Channel across threads', () => {
     const got: { ch: number; v: { from: number; seq: number } }[] = [];
     // main receives from both, sometimes through a select of its own
     while (got.length < 2 * count) {
-      if (Math.random() < 0.5) {
+      if (random() < 0.5) {
         const r = await within(select([{ receive: a }, { receive: b }]), 20_000, 'select receive');
         got.push({ ch: r.index, v: r.value! });
       } else {
-        const [ch, i] = Math.random() < 0.5 ? [a, 0] : [b, 1];
+        const [ch, i] = random() < 0.5 ? [a, 0] : [b, 1];
         const r = ch.tryReceive();
         if (r.ok) got.push({ ch: i, v: r.value });
         else await sleep(0);

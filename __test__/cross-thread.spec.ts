@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { spawnSync } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Mutex, Semaphore, RwLock, Permit, TimeoutError, NotHeldError } from '../index';
-import { Workers, nextMessage, messageWhere, exitOf, until, sleep, settle, root, track, within } from './helpers';
+import { Workers, nextMessage, messageWhere, exitOf, until, sleep, settle, root, track, within, random } from './helpers';
 
 const workers = new Workers();
 afterEach(() => workers.stopAll());
@@ -189,7 +189,7 @@ describe('a worker with a queued waiter that dies', () => {
       } else {
         // Start killing the worker, and hand it the lock at a random moment meanwhile.
         const t = w.terminate();
-        await sleep(Math.random() * 3);
+        await sleep(random() * 3);
         hold!.release();
         await t;
       }
@@ -216,8 +216,8 @@ describe('workers terminated at random moments under contention', () => {
       let mainTook = 0;
       const mainLoop = (async () => {
         while (!stop.now) {
-          const n = 1 + Math.floor(Math.random() * 3);
-          const gs = [mutex.tryAcquire(), sem.tryAcquire(n), Math.random() < 0.5 ? rw.tryReadLock() : rw.tryWriteLock()];
+          const n = 1 + Math.floor(random() * 3);
+          const gs = [mutex.tryAcquire(), sem.tryAcquire(n), random() < 0.5 ? rw.tryReadLock() : rw.tryWriteLock()];
           mainTook += gs.filter(Boolean).length;
           await new Promise((r) => setImmediate(r));
           gs.forEach((g) => g?.release());
@@ -226,7 +226,7 @@ describe('workers terminated at random moments under contention', () => {
       // everyone is killed at a random moment
       await Promise.all(
         ws.map(async (w) => {
-          await sleep(Math.random() * 30);
+          await sleep(random() * 30);
           await w.terminate();
         }),
       );

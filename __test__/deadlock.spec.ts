@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import { Mutex, Semaphore, setDeadlockDetection, DeadlockError } from '../index';
+import { random, until } from './helpers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Outcome = { ok?: string; error?: string; cycle?: { threadId: number }[] };
@@ -65,7 +66,7 @@ describe('deadlock detection', () => {
           await a.runExclusive(() =>
             b.runExclusive(() =>
               c.runExclusive(async () => {
-                if (Math.random() < 0.3) await sleep(0);
+                if (random() < 0.3) await sleep(0);
                 done++;
               }),
             ),
@@ -90,7 +91,8 @@ describe('deadlock detection', () => {
       await sleep(20);
       return s.runExclusive(() => 'p2'); // both permits are held, but `free` will release
     });
-    await sleep(40);
+    // The cycle has formed (p1 waits for m, p2 for a permit) and was not reported; then `free` releases.
+    await until(() => m.waiting === 1 && s.waiting === 1, 'p1 and p2 to queue');
     releaseFree();
     await expect(Promise.all([free, p1, p2])).resolves.toEqual([undefined, 'p1', 'p2']);
   });

@@ -7,9 +7,9 @@ export const fixture = (name: string) => path.join(__dirname, 'fixtures', name);
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export const tick = () => new Promise<void>((r) => setImmediate(r));
 
-/** A random short pause: a microtask, an immediate, a 0 ms timer or a 1 ms timer. */
+/** A random short pause (drawn from `random`): a microtask, an immediate, a 0 ms timer or a 1 ms timer. */
 export function randomPause(): Promise<void> {
-  const p = Math.random();
+  const p = random();
   if (p < 0.25) return Promise.resolve();
   if (p < 0.6) return tick();
   if (p < 0.95) return sleep(0);
@@ -61,7 +61,7 @@ export class Workers {
   private list: Worker[] = [];
 
   start(name: string, workerData?: unknown): Worker {
-    const w = new Worker(fixture(name), { workerData });
+    const w = new Worker(fixture(name), { workerData, ...seededWorkerEnv() });
     // Some tests crash workers on purpose; outcomes are checked through messages and exit codes.
     w.on('error', () => {});
     this.list.push(w);
@@ -69,7 +69,7 @@ export class Workers {
   }
 
   eval(code: string, workerData?: unknown): Worker {
-    const w = new Worker(code, { eval: true, workerData });
+    const w = new Worker(code, { eval: true, workerData, ...seededWorkerEnv() });
     w.on('error', () => {});
     this.list.push(w);
     return w;
@@ -136,14 +136,48 @@ export const modes: [string, Prep][] = [
   ['shared', (x) => (void x.handle, x)],
 ];
 
-/** Deterministic PRNG (mulberry32): tests print their seed, so a failing run can be replayed. */
-export function seededRandom(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Deterministic PRNG (mulberry32, in fixtures/random.js so that workers share it). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const seededRandom: (seed: number) => () => number = require('./fixtures/random.js').seededRandom;
+
+function seedFromEnv(): number {
+  const text = process.env.TK_SEED;
+  if (text === undefined || text === '') return Math.floor(Math.random() * 2 ** 31);
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`TK_SEED must be a non-negative integer, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+/**
+ * The seed of every random choice in the suite: `TK_SEED=<n> npx jest ...` replays a run. A spec file
+ * that draws from `random` prints it after its tests; seeded tests also name it in their failures.
+ */
+export const seed = seedFromEnv();
+process.env.TK_SEED = String(seed); // child processes and fixtures loaded here draw from it too
+
+let workersStarted = 0;
+
+/** Worker options that give the next worker of this test its own stream of the seed (fixtures/random.js). */
+export function seededWorkerEnv(): { env: NodeJS.ProcessEnv } {
+  return { env: { ...process.env, TK_WORKER_SEED: String((seed + ++workersStarted * 0x9e3779b9) >>> 0) } };
+}
+
+let stream = seededRandom(seed);
+let drawn = false;
+
+/** A random number in [0, 1) from the suite's seeded stream (see `seed`). */
+export function random(): number {
+  drawn = true;
+  return stream();
+}
+
+// Each test starts the stream afresh, so one test replays alone too (`-t`), whatever ran before it.
+if (typeof beforeEach === 'function') {
+  beforeEach(() => {
+    stream = seededRandom(seed);
+    workersStarted = 0;
+  });
+  afterAll(() => {
+    if (drawn) console.log(`random choices from seed ${seed} (TK_SEED=${seed} replays them)`);
+  });
 }

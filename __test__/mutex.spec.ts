@@ -1,6 +1,6 @@
 import { Mutex, Permit, NotHeldError, TimeoutError, AbortError, ClosedError } from '../index';
 import { inspect } from 'node:util';
-import { modes, settle, track, randomPause, sleep, until } from './helpers';
+import { modes, settle, track, randomPause, sleep, until, random } from './helpers';
 
 describe.each(modes)('Mutex (%s mode)', (_mode, prep) => {
   test('acquire / guard release / isLocked', async () => {
@@ -245,7 +245,7 @@ describe.each(modes)('Mutex (%s mode)', (_mode, prep) => {
     const task = async () => {
       for (let i = 0; i < 25; i++) {
         await randomPause();
-        const form = Math.random();
+        const form = random();
         const body = async () => {
           if (++inside !== 1) violations++;
           const read = balance;

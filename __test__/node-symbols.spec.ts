@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { spawnSync } from 'node:child_process';
-import { fixture, root } from './helpers';
+import { fixture, root, seed } from './helpers';
 
 /** The imports of an ELF shared object that are neither Node-API nor the C runtime. */
 function foreignImports(file: string): string[] {
@@ -71,8 +71,7 @@ describe('without libuv, there is no spin, and locks and channels still work acr
     ['found', undefined],
     ['not found (test hook)', 'uv'],
   ])('libuv %s', (_, hook) => {
-    const seed = Math.floor(Math.random() * 2 ** 31);
-    console.log(`fallback-threads seed ${seed} (libuv ${hook ? 'hidden' : 'found'})`);
+    console.log(`fallback-threads seed ${seed}, TK_SEED=${seed} replays it (libuv ${hook ? 'hidden' : 'found'})`);
     const r = runWithHook('fallback-threads.js', hook, [String(seed)]);
     expect({ ...r, spinStats: undefined }).toEqual({
       counter: 3 * 300,

@@ -12,6 +12,7 @@ import {
   NotHeldError,
   ThreadkitError,
 } from '../index';
+import { random } from './helpers';
 
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -201,7 +202,7 @@ describe.each(modes)('Mutex (%s mode)', (_mode, prep) => {
           await m.runExclusive(async () => {
             inside++;
             max = Math.max(max, inside);
-            if (Math.random() < 0.5) await (Math.random() < 0.5 ? tick() : new Promise((r) => setTimeout(r, 0)));
+            if (random() < 0.5) await (random() < 0.5 ? tick() : new Promise((r) => setTimeout(r, 0)));
             inside--;
             count++;
           });
@@ -306,7 +307,7 @@ describe('acquireAll', () => {
           for (let k = 0; k < 30; k++) {
             const locks = i % 2 ? [a, b, s] : [s, b, a];
             const g = await acquireAll(locks, { timeout: 10_000 });
-            if (Math.random() < 0.5) await tick();
+            if (random() < 0.5) await tick();
             g.release();
             done++;
           }

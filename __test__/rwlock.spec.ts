@@ -1,5 +1,5 @@
 import { RwLock, Permit, TimeoutError, AbortError, ClosedError } from '../index';
-import { modes, settle, track, randomPause } from './helpers';
+import { modes, settle, track, randomPause, random } from './helpers';
 
 describe.each(modes)('RwLock (%s mode)', (_mode, prep) => {
   test('many readers at once; readers getter counts them', async () => {
@@ -199,7 +199,7 @@ describe.each(modes)('RwLock (%s mode)', (_mode, prep) => {
     let maxReaders = 0;
     const task = async () => {
       for (let i = 0; i < 30; i++) {
-        if (Math.random() < 0.25) {
+        if (random() < 0.25) {
           await rw.runWrite(async () => {
             writers++;
             if (writers !== 1 || readers !== 0) violations++;

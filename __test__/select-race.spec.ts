@@ -4,7 +4,7 @@
 // thread makes c2 ready (a send, or a close) and only then takes c1's value, so at every moment
 // one of them is ready: the select must never run its default.
 import { Channel } from '../index.js';
-import { Workers, nextMessage, tick, seededRandom } from './helpers';
+import { Workers, nextMessage, tick, seed as suiteSeed, seededRandom } from './helpers';
 
 function spin(us: number) {
   const end = performance.now() + us / 1000;
@@ -24,7 +24,7 @@ describe("select with a default decides at one moment across threads (Go's TestN
   test.each(['send', 'close'] as const)(
     'c2 made ready by a %s, then c1 emptied: the select never runs its default',
     async (how) => {
-      const seed = (Date.now() ^ (how === 'send' ? 1 : 2)) >>> 0;
+      const seed = (suiteSeed ^ (how === 'send' ? 1 : 2)) >>> 0; // TK_SEED replays it
       const random = seededRandom(seed);
       // [0]: go (the iteration number; -1 stop), [1]: the worker's result, [2]: which pair, [3]: which batch.
       const flag = new Int32Array(new SharedArrayBuffer(16));
@@ -63,7 +63,7 @@ describe("select with a default decides at one moment across threads (Go's TestN
       }
       Atomics.store(flag, 0, -1);
       Atomics.notify(flag, 0);
-      console.log(`select race (${how}): ${iteration} iterations, timing seed ${seed}`);
+      console.log(`select race (${how}): ${iteration} iterations, timing seed ${seed} (TK_SEED=${suiteSeed} replays it)`);
       expect({ seed, defaults }).toEqual({ seed, defaults: [] });
     },
     60_000,

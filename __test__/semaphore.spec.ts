@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Semaphore, Permit, AbortError, TimeoutError, ClosedError, NotHeldError, ThreadkitError } from '../index';
-import { modes, settle, sleep, track, randomPause } from './helpers';
+import { modes, settle, sleep, track, randomPause, random } from './helpers';
 
 // Every test runs twice: on a primitive whose handle was never taken (local
 // mode: plain JS state) and on one whose handle was taken (shared mode:
@@ -466,11 +466,11 @@ describe.each(modes)('Semaphore (%s mode)', (_mode, prep) => {
     let cancelled = 0;
     const task = async () => {
       for (let i = 0; i < 40; i++) {
-        const n = 1 + Math.floor(Math.random() * 3);
-        const r = Math.random();
+        const n = 1 + Math.floor(random() * 3);
+        const r = random();
         const ac = new AbortController();
-        const opts = r < 0.2 ? { timeout: Math.floor(Math.random() * 3) } : r < 0.4 ? { signal: ac.signal } : undefined;
-        if (r >= 0.2 && r < 0.4) setTimeout(() => ac.abort(), Math.floor(Math.random() * 2));
+        const opts = r < 0.2 ? { timeout: Math.floor(random() * 3) } : r < 0.4 ? { signal: ac.signal } : undefined;
+        if (r >= 0.2 && r < 0.4) setTimeout(() => ac.abort(), Math.floor(random() * 2));
         let g: Permit;
         try {
           g = await s.acquire(n, opts);

@@ -3,11 +3,10 @@
 // nothing delivered is lost. The panic comes from the test hook
 // THREADKIT_TEST_PANIC_IN_CALL_JS, after call_js did its work.
 import { spawnSync } from 'node:child_process';
-import { fixture } from './helpers';
+import { fixture, seed } from './helpers';
 
 test.each(['threadkit.pool', 'threadkit.wake'])('a panic in the call_js of %s is reported, not an abort', (name) => {
-  const seed = Math.floor(Math.random() * 2 ** 31);
-  console.log(`tsfn-panic ${name}: seed ${seed}`);
+  console.log(`tsfn-panic ${name}: seed ${seed} (TK_SEED=${seed} replays it)`);
   const env = { ...process.env, THREADKIT_TEST_PANIC_IN_CALL_JS: name };
   // The timeout only keeps a hung child from hanging the suite.
   const r = spawnSync(process.execPath, [fixture('panic-in-call-js.js'), String(seed)], { env, encoding: 'utf8', timeout: 60_000 });

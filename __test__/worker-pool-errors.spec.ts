@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { WorkerPool, ClosedError, DataCloneError, WorkerCrashedError, ThreadkitError } from '../index';
-import { fixture, sleep } from './helpers';
+import { fixture, until } from './helpers';
 import { tasks, poolFactory } from './pool-helpers';
 
 const pool = poolFactory();
@@ -114,7 +114,9 @@ describe('start-up failures', () => {
   test('close() while workers fail to start settles every task and resolves (no respawn loop)', async () => {
     const p = pool(fixture('pool/throws-at-import.js'), 2);
     let created = 0;
+    let exited = 0;
     p.on('workerCreate', () => created++);
+    p.on('workerExit', () => exited++);
     const tasksDone = Promise.allSettled([p.execute(1), p.execute(2)]);
     await p.close();
     for (const r of await tasksDone) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(WorkerCrashedError);
@@ -129,7 +131,9 @@ describe('start-up failures', () => {
   ])('a script with %s rejects pending tasks with the cause, without a respawn storm', async (_, file, message) => {
     const p = pool(fixture(`pool/${file}`), 2);
     let created = 0;
+    let exited = 0;
     p.on('workerCreate', () => created++);
+    p.on('workerExit', () => exited++);
     const results = await Promise.allSettled([p.execute(1), p.execute(2), p.execute(3)]);
     for (const r of results) {
       expect(r.status).toBe('rejected');
@@ -137,7 +141,9 @@ describe('start-up failures', () => {
       expect(reason).toBeInstanceOf(WorkerCrashedError);
       expect(reason.message).toMatch(message);
     }
-    await sleep(300);
+    // Every worker started has exited: the pool starts a worker only on an exit or on new work,
+    // so none comes later. (A respawn's workerCreate is counted before the next poll.)
+    await until(() => exited === created, 'the started workers to exit');
     expect(created).toBeLessThanOrEqual(3); // the constructor's 2, and at most 1 respawn
     expect(p.size).toBe(0);
     // New work tries again (and fails the same way).

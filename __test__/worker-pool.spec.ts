@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { WorkerPool, Mutex, AbortError, ClosedError, QueueFullError, DataCloneError, TimeoutError } from '../index';
-import { fixture, sleep, until, randomPause, within } from './helpers';
+import { fixture, sleep, until, randomPause, within, random } from './helpers';
 import { tasks, shared, poolFactory } from './pool-helpers';
 
 const pool = poolFactory();
@@ -202,7 +202,7 @@ describe('worker script forms', () => {
     const view = new Int32Array(sab);
     const p = pool(fixture('pool/locked-increment.js'), { minWorkers: 3, maxWorkers: 3, workerData: { mutex: mutex.handle, sab } });
     const n = 60;
-    const runs = Array.from({ length: n }, () => p.execute(Math.floor(Math.random() * 3)));
+    const runs = Array.from({ length: n }, () => p.execute(Math.floor(random() * 3)));
     // The main thread takes the same lock now and then.
     for (let i = 0; i < 10; i++) {
       await mutex.runExclusive(async () => {
