@@ -54,9 +54,14 @@ class RunningJob {
  * 1 ms) after BullMQ stores the last result. A prefetch of a quarter of the
  * threads (at least one) covers that gap for jobs of a millisecond or more
  * while few jobs sit locked on one consumer that another idle one could run.
- * Measured on 2 shared cores, maxWorkers 2, a pre-filled queue, 3 runs each:
- * tiny jobs 1475-3058 jobs/s at concurrency 2, 2962-3492 at 3 (this default),
- * 3640-4523 at 6; 1 ms jobs 710-1096 at 2, 1038-1385 at 3, 1022-1470 at 6.
+ * Measured by bench cases C1-C4 (2 shared cores at load 12-17, maxWorkers 2,
+ * tiny and 1 ms jobs, one and two consumers on a queue, 3 runs): prefetch 0
+ * was slower than this default in 8 of 12 comparisons. A prefetch of 2 or 16
+ * was faster in most (6 of 8, 9 of 12: this default's jobs/s over theirs
+ * 0.44-1.55, within the spread between runs). It stays small anyway: jobs
+ * a consumer holds cannot move to an idle consumer, a loss that grows with
+ * prefetch x job time, which these short jobs do not show. A user of tiny
+ * jobs passes a larger `concurrency`.
  */
 function defaultConcurrency(maxWorkers) {
   return maxWorkers + Math.max(1, Math.ceil(maxWorkers / 4));
