@@ -48,6 +48,8 @@ import type { ThreadkitError, WorkerPool, TaskContext } from './index';
 export interface RemoteServer extends EventEmitter {
   /**
    * The BullMQ Worker that takes the jobs: read its `concurrency`, or `pause()` / `resume()` it.
+   * Its `cancelJob()` does not reach serve's tasks (serve gives no job an AbortSignal): abort a job
+   * with the `signal` of `RemotePool.execute`.
    *
    * @example
    * console.log(`taking up to ${server.worker.concurrency} jobs at a time`);

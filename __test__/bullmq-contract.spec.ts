@@ -144,6 +144,22 @@ describe('timeout, signal, attempts', () => {
     await expect(remote.execute(3, { name: 'square' })).resolves.toBe(9);
   });
 
+  test('no AbortSignal per job: BullMQ holds no AbortController for a running job, and a RemotePool abort still stops its task', async () => {
+    const { remote, server, pool } = setup('abort-lazy', { maxWorkers: 1 });
+    const started = new Promise<string>((r) => server.worker.once('active', (job) => r(job.id!)));
+    const ac = new AbortController();
+    const p = remote.execute(30_000, { name: 'sleep', signal: ac.signal });
+    const jobId = await started;
+    await until(() => pool.getMetrics().runningTasks === 1, 'the job to run on the pool');
+    // BullMQ makes an AbortController per job only for a processor that takes a signal; cancelJob says whether
+    // it found one. serve aborts through the pool only when a cancel arrives, and saves that cost on every job.
+    expect(server.worker.cancelJob(jobId)).toBe(false);
+    ac.abort();
+    await expect(p).rejects.toBeInstanceOf(AbortError);
+    // The task saw the abort (no zombie): the only thread is free for the next job.
+    await expect(remote.execute(3, { name: 'square' })).resolves.toBe(9);
+  });
+
   test('aborts at random moments (queued, starting, running): every promise settles once, and no aborted job is left queued or running', async () => {
     const rand = seededRandom(seed);
     const { remote, queue, server } = setup('abort-random', { maxWorkers: 2 });

@@ -3,7 +3,8 @@
  *
  *   node consumer.mjs '<json config>'
  *
- * config: `{ side, queue, connection, maxWorkers, workerOptions }`, where side is
+ * config: `{ side, queue, connection, maxWorkers, workerOptions, root }`, where root (optional) is the directory of
+ * another threadkit build to serve from (a probe's baseline; default: this package), and side is
  * - 'threadkit': a WorkerPool of `maxWorkers` threads on tasks.cjs, served by `serve(pool, queue, workerOptions)`;
  * - 'sandbox':   BullMQ's own sandboxed processor (sandbox-processor.cjs) with `useWorkerThreads: true`;
  * - 'inprocess': a plain BullMQ processor function that runs the task on this process's main thread;
@@ -21,7 +22,7 @@ import { readFileSync } from 'node:fs';
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const config = JSON.parse(process.argv[2]);
-const { side, queue, connection, maxWorkers, workerOptions = {} } = config;
+const { side, queue, connection, maxWorkers, workerOptions = {}, root } = config;
 const stats = { stalled: 0, failed: 0, error: 0, lastError: null };
 
 function count(emitter) {
@@ -36,8 +37,8 @@ function count(emitter) {
 let close;
 let concurrency = null;
 if (side === 'threadkit') {
-  const { WorkerPool } = require('threadkit');
-  const { serve } = require('threadkit/bullmq');
+  const { WorkerPool } = require(root ?? 'threadkit');
+  const { serve } = require(root ? path.join(root, 'lib/bullmq/index.js') : 'threadkit/bullmq');
   const pool = new WorkerPool(path.join(here, 'tasks.cjs'), { minWorkers: maxWorkers, maxWorkers });
   const server = serve(pool, queue, { connection, ...workerOptions });
   if (typeof server.on === 'function') count(server);

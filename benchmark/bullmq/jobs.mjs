@@ -122,23 +122,27 @@ export function cpuPerJob(impl) {
 
 const WARM_UP_JOBS = 500;
 
-/** Starts one consumer per side on a queue of its own, warms each up, runs `fn(sides)`, and always closes them. */
+/**
+ * Starts the consumers of each side (`spec.consumers`, default 1, all on the side's own queue; `consumer` is the
+ * first), warms each side up, runs `fn(sides)`, and always closes them.
+ */
 export async function withSides(specs, fn) {
   const { connection } = await redis();
   const sides = [];
   try {
     for (const spec of specs) {
       const queueName = freshQueueName(spec.key);
-      const consumer = await startConsumer({ ...spec.config, queue: queueName, connection });
-      const queue = new Queue(queueName, { connection });
-      sides.push({ ...spec, consumer, queue });
+      const consumers = [];
+      sides.push({ ...spec, consumers, queue: new Queue(queueName, { connection }) });
+      for (let k = 0; k < (spec.consumers ?? 1); k++) consumers.push(await startConsumer({ ...spec.config, queue: queueName, connection }));
+      sides.at(-1).consumer = consumers[0];
     }
     // Warm-up, untimed: BullMQ's sandbox starts its worker threads with the first jobs, and the harness would
     // otherwise calibrate the sample size on that cold start.
     for (const s of sides) await throughputImpl(s.name, s.queue, 0).run(WARM_UP_JOBS);
     return await fn(sides);
   } finally {
-    await closeAll(sides.map((s) => s.consumer));
+    await closeAll(sides.flatMap((s) => s.consumers));
     await Promise.all(sides.map((s) => s.queue.close()));
   }
 }
@@ -171,7 +175,7 @@ export function jobsRow(o) {
 
 /** Logs a consumer's unexpected events (errors, stalls, failures) during a throughput case. */
 export async function checkQuiet(ctx, sides) {
-  for (const s of sides) {
+  for (const s of sides.flatMap((side) => side.consumers.map((consumer) => ({ name: side.name, consumer })))) {
     const st = await s.consumer.stats();
     if (st.error || st.stalled || st.failed) {
       ctx.log(`${s.name}: ${st.error} error(s), ${st.stalled} stalled, ${st.failed} failed${st.lastError ? ` (last error: ${st.lastError})` : ''}`);

@@ -14,25 +14,34 @@
  * job, of its main thread (Linux only) and of the whole process: a figure that other work on the machine
  * disturbs much less than jobs/s.
  *
- *   node benchmark/probes/bullmq-serve-cost.mjs [--rounds=5] [--ms=0]
+ * --baseline=DIR adds `serve (baseline)`: serve from another threadkit build (a package directory with its
+ * lib/ and .node, e.g. `git archive` of an older commit), to compare a change in one run. --sides=serve,base,sb
+ * keeps only those sides (keys: serve, base, sig, plain, sb, sb2, inp).
+ *
+ *   node benchmark/probes/bullmq-serve-cost.mjs [--rounds=5] [--ms=0] [--baseline=DIR] [--sides=...]
  */
 import { interleaved } from '../lib/harness.mjs';
 import { threads, withSides, throughputImpl, serveDefaultConcurrency, describeJobs, cpuPerJob, CPU_MIN_JOBS } from '../bullmq/jobs.mjs';
 
-const arg = (name, dflt) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt);
+const str = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const arg = (name, dflt) => Number(str(name) ?? dflt);
 const rounds = arg('rounds', 5);
 const ms = arg('ms', 0);
+const baseline = str('baseline');
+const only = str('sides')?.split(',');
 
 const concurrency = await serveDefaultConcurrency();
 const workerOptions = { concurrency };
-const specs = [
+const allSpecs = [
   { key: 'serve', name: 'serve', config: { side: 'threadkit', maxWorkers: threads } },
+  ...(baseline ? [{ key: 'base', name: 'serve (baseline)', config: { side: 'threadkit', maxWorkers: threads, root: baseline } }] : []),
   { key: 'sig', name: 'pool, signal', config: { side: 'pool-signal', maxWorkers: threads, workerOptions } },
   { key: 'plain', name: 'pool, plain', config: { side: 'pool-plain', maxWorkers: threads, workerOptions } },
   { key: 'sb', name: 'sandbox (worker threads)', config: { side: 'sandbox', workerOptions } },
   { key: 'sb2', name: `sandbox, concurrency ${threads}`, config: { side: 'sandbox', workerOptions: { concurrency: threads } } },
   { key: 'inp', name: 'in-process (main thread)', config: { side: 'inprocess', workerOptions } },
 ];
+const specs = only ? allSpecs.filter((s) => only.includes(s.key)) : allSpecs;
 process.stdout.write(
   `${ms ? `jobs of ${ms} ms CPU` : 'tiny jobs'}, BullMQ concurrency ${concurrency}, pools of ${threads} workers, ${rounds} rounds\n`,
 );

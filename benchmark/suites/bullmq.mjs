@@ -7,7 +7,8 @@
  *    at the same BullMQ concurrency (serve's default: the pool's maxWorkers plus its prefetch).
  * D2 the same with jobs that each spin the CPU for 1 ms.
  * C1/C2 serve's default concurrency against prefetch 0 (concurrency = maxWorkers) and a larger prefetch,
- *    on the D1 and D2 jobs: the measurement behind the default.
+ *    on the D1 and D2 jobs: the measurement behind the default. C3/C4: the same with two consumers on one
+ *    queue (a consumer that prefetches much holds jobs the other one could run).
  * D3 stalled jobs while every job busy-loops 3 x lockDuration, against a plain in-process BullMQ processor
  *    (whose busy main thread cannot renew the job locks).
  *
@@ -45,11 +46,17 @@ const { Queue, QueueEvents, Worker } = require('bullmq');
 /** The larger prefetch of C1/C2. */
 const BIG_PREFETCH = 16;
 
-async function compareWithSandbox(ctx, { id, ms, goal, roundMs, startN }) {
+/**
+ * With `floor`, a third side measured in the same rounds: BullMQ's in-process processor running the tiny task
+ * on the consumer's main thread, i.e. BullMQ's own per-job cost with no thread hop. No processor that hands
+ * jobs to other threads can beat it on one consumer, so its ratio to the sandbox bounds D1's.
+ */
+async function compareWithSandbox(ctx, { id, ms, goal, roundMs, startN, floor = false }) {
   const concurrency = await serveDefaultConcurrency();
   const specs = [
     { key: 'tk', name: `threadkit serve (${threads} workers)`, config: { side: 'threadkit', maxWorkers: threads } },
     { key: 'sb', name: `BullMQ sandbox (worker threads)`, config: { side: 'sandbox', workerOptions: { concurrency } } },
+    ...(floor ? [{ key: 'inp', name: 'BullMQ in-process (floor)', config: { side: 'inprocess', workerOptions: { concurrency } } }] : []),
   ];
   return withSides(specs, async (sides) => {
     const impls = sides.map((s) => throughputImpl(s.name, s.queue, ms, s.consumer));
@@ -64,11 +71,24 @@ async function compareWithSandbox(ctx, { id, ms, goal, roundMs, startN }) {
     });
     describeJobs(res).forEach(ctx.log);
     await checkQuiet(ctx, sides);
-    const [tkImpl, sbImpl] = impls;
-    ctx.log(`consumer CPU per job: serve ${cpuPerJob(tkImpl)}; sandbox ${cpuPerJob(sbImpl)}`);
-    const [tk, sb] = res;
+    const [tkImpl, sbImpl, inpImpl] = impls;
+    ctx.log(`consumer CPU per job: serve ${cpuPerJob(tkImpl)}; sandbox ${cpuPerJob(sbImpl)}${floor ? `; in-process ${cpuPerJob(inpImpl)}` : ''}`);
+    const [tk, sb, inp] = res;
     const what = ms > 0 ? `jobs/s, ${ms} ms CPU jobs` : 'jobs/s, tiny jobs';
+    const floorRows = floor
+      ? [
+          jobsRow({
+            id: `${id}-floor`,
+            what: `${what}: BullMQ's in-process processor (no thread hop) vs the sandbox, same rounds`,
+            tk: inp,
+            peer: sb,
+            peerName: 'BullMQ sandbox, worker threads',
+            note: `not threadkit: BullMQ's own per-job cost, the ceiling of any thread-hopping processor on one consumer at concurrency ${concurrency}. Consumer CPU per job: in-process ${cpuPerJob(inpImpl)}`,
+          }),
+        ]
+      : [];
     return logged(ctx, [
+      ...floorRows,
       jobsRow({
         id,
         what: `${what} (concurrency ${concurrency})`,
@@ -84,16 +104,19 @@ async function compareWithSandbox(ctx, { id, ms, goal, roundMs, startN }) {
 
 // ------------------------------------------------------------------ C1, C2
 
-async function runPrefetch(ctx, { id, ms, roundMs, startN }) {
+/** serve's default concurrency against prefetch 0, maxWorkers and BIG_PREFETCH, with `consumers` consumer processes on each queue. */
+async function runPrefetch(ctx, { id, ms, roundMs, startN, consumers = 1 }) {
   const dflt = await serveDefaultConcurrency();
   const variants = [
     { key: 'default', concurrency: undefined, label: `default (concurrency ${dflt})` },
     { key: 'p0', concurrency: threads, label: `prefetch 0 (concurrency ${threads})` },
+    { key: 'mid', concurrency: 2 * threads, label: `prefetch ${threads} (concurrency ${2 * threads})` },
     { key: 'big', concurrency: threads + BIG_PREFETCH, label: `prefetch ${BIG_PREFETCH} (concurrency ${threads + BIG_PREFETCH})` },
   ];
   const specs = variants.map((v) => ({
     key: v.key,
     name: `serve, ${v.label}`,
+    consumers,
     config: { side: 'threadkit', maxWorkers: threads, workerOptions: v.concurrency === undefined ? {} : { concurrency: v.concurrency } },
   }));
   return withSides(specs, async (sides) => {
@@ -108,11 +131,12 @@ async function runPrefetch(ctx, { id, ms, roundMs, startN }) {
     });
     describeJobs(res).forEach(ctx.log);
     await checkQuiet(ctx, sides);
-    const [d, p0, big] = res;
-    const what = ms > 0 ? `${ms} ms CPU jobs` : 'tiny jobs';
+    const [d, p0, mid, big] = res;
+    const what = `${ms > 0 ? `${ms} ms CPU jobs` : 'tiny jobs'}${consumers > 1 ? `, ${consumers} consumers` : ''}`;
     return logged(ctx, [
       jobsRow({ id, what: `serve default concurrency vs prefetch 0, ${what}`, tk: d, peer: p0, peerName: sides[1].name }),
-      jobsRow({ id, what: `serve default concurrency vs prefetch ${BIG_PREFETCH}, ${what}`, tk: d, peer: big, peerName: sides[2].name }),
+      jobsRow({ id, what: `serve default concurrency vs prefetch ${threads}, ${what}`, tk: d, peer: mid, peerName: sides[2].name }),
+      jobsRow({ id, what: `serve default concurrency vs prefetch ${BIG_PREFETCH}, ${what}`, tk: d, peer: big, peerName: sides[3].name }),
     ]);
   });
 }
@@ -212,7 +236,7 @@ export const cases = [
   {
     id: 'D1',
     title: 'tiny jobs: serve vs BullMQ sandbox (worker threads)',
-    run: (ctx) => compareWithSandbox(ctx, { id: 'D1', ms: 0, goal: 1.5, roundMs: 1500, startN: 500 }),
+    run: (ctx) => compareWithSandbox(ctx, { id: 'D1', ms: 0, goal: 1.5, roundMs: 1500, startN: 500, floor: true }),
   },
   {
     id: 'D2',
@@ -228,6 +252,16 @@ export const cases = [
     id: 'C2',
     title: "serve's default concurrency vs other prefetches, 1 ms jobs",
     run: (ctx) => runPrefetch(ctx, { id: 'C2', ms: 1, roundMs: 1000, startN: 500 }),
+  },
+  {
+    id: 'C3',
+    title: "serve's default concurrency vs other prefetches, tiny jobs, two consumers on one queue",
+    run: (ctx) => runPrefetch(ctx, { id: 'C3', ms: 0, roundMs: 1000, startN: 500, consumers: 2 }),
+  },
+  {
+    id: 'C4',
+    title: "serve's default concurrency vs other prefetches, 1 ms jobs, two consumers on one queue",
+    run: (ctx) => runPrefetch(ctx, { id: 'C4', ms: 1, roundMs: 1000, startN: 500, consumers: 2 }),
   },
   { id: 'D3', title: 'stalled jobs under CPU-bound jobs: serve vs in-process processor', run: runD3 },
 ];

@@ -13,10 +13,13 @@
  * - A job's name picks the export (protocol.js), its TIMEOUT_OPT is the
  *   pool's timeout (the pool's watchdog stops the thread: no zombie).
  * - Abort: producers publish a job id on the queue's cancel channel; this
- *   consumer aborts that job's BullMQ signal (worker.cancelJob), which is the
- *   pool task's signal. A cancel that arrives before the job starts here is
- *   remembered for CANCEL_MEMORY_MS. An aborted job fails as
- *   UnrecoverableError, so BullMQ does not retry it.
+ *   consumer aborts that job's pool task (pool[ABORT_TASK]), as its signal
+ *   would. No job gets an AbortSignal: the processor takes two parameters, so
+ *   BullMQ makes no AbortController per job, and the pool registers no abort
+ *   listener per job (together about 10 to 16 µs of this thread per job);
+ *   a cancel, rare, finds the running job in #running. A cancel that arrives
+ *   before the job starts here is remembered for CANCEL_MEMORY_MS. An aborted
+ *   job fails as UnrecoverableError, so BullMQ does not retry it.
  * - A task error is stored, encoded, in the job's hash (ERROR_FIELD) before
  *   the job fails, so the producer rejects with its class and properties.
  * - A worker script that cannot start: each job it touched goes back to
@@ -26,7 +29,7 @@
 const { EventEmitter } = require('node:events');
 const { isNativeError } = require('node:util').types;
 const { loadBullmq } = require('./load.js');
-const { WorkerPool, JOB_ID, MAX_WORKERS, STARTUP_FAILED } = require('../pool/worker-pool.js');
+const { WorkerPool, JOB_ID, TASK_REF, ABORT_TASK, MAX_WORKERS, STARTUP_FAILED } = require('../pool/worker-pool.js');
 const { toJob, fromJob, errorToString } = require('./envelope.js');
 const { DEFAULT_EXPORT, TIMEOUT_OPT, ERROR_FIELD, CANCEL_CHANNEL } = require('./protocol.js');
 const { describe } = require('../validate.js');
@@ -35,6 +38,15 @@ const CANCEL_MEMORY_MS = 60_000;
 /** Names of errors that steer BullMQ's own flow (a processor throws them after moving the job itself). */
 const BULLMQ_CONTROL_ERRORS = new Set(['DelayedError', 'WaitingError', 'WaitingChildrenError']);
 const RATE_LIMIT_MESSAGE = 'bullmq:rateLimitExceeded';
+const ABORT_REASON = 'aborted by the caller of RemotePool.execute';
+
+/** A job that runs here: its pool task (TASK_REF sets taskId), and whether a cancel aborted it. */
+class RunningJob {
+  constructor() {
+    this.taskId = -1;
+    this.aborted = false;
+  }
+}
 
 /**
  * maxWorkers keeps every thread busy only if the next job is already here
@@ -42,9 +54,14 @@ const RATE_LIMIT_MESSAGE = 'bullmq:rateLimitExceeded';
  * 1 ms) after BullMQ stores the last result. A prefetch of a quarter of the
  * threads (at least one) covers that gap for jobs of a millisecond or more
  * while few jobs sit locked on one consumer that another idle one could run.
- * Measured on 2 shared cores, maxWorkers 2, a pre-filled queue, 3 runs each:
- * tiny jobs 1475-3058 jobs/s at concurrency 2, 2962-3492 at 3 (this default),
- * 3640-4523 at 6; 1 ms jobs 710-1096 at 2, 1038-1385 at 3, 1022-1470 at 6.
+ * Measured by bench cases C1-C4 (2 shared cores at load 12-17, maxWorkers 2,
+ * tiny and 1 ms jobs, one and two consumers on a queue, 3 runs): prefetch 0
+ * was slower than this default in 8 of 12 comparisons. A prefetch of 2 or 16
+ * was faster in most (6 of 8, 9 of 12: this default's jobs/s over theirs
+ * 0.44-1.55, within the spread between runs). It stays small anyway: jobs
+ * a consumer holds cannot move to an idle consumer, a loss that grows with
+ * prefetch x job time, which these short jobs do not show. A user of tiny
+ * jobs passes a larger `concurrency`.
  */
 function defaultConcurrency(maxWorkers) {
   return maxWorkers + Math.max(1, Math.ceil(maxWorkers / 4));
@@ -57,6 +74,8 @@ class Server extends EventEmitter {
   /** The connection subscribed to the cancel channel (a duplicate of the worker's). */
   #subscriber = null;
   #subscribing;
+  /** The jobs whose pool task runs here: job id -> RunningJob. */
+  #running = new Map();
   /** Job ids whose cancel arrived while they did not run here: id -> when. */
   #cancelled = new Map();
   #startupReported = false;
@@ -68,8 +87,8 @@ class Server extends EventEmitter {
     this.#pool = pool;
     const options = { ...workerOptions };
     options.concurrency ??= defaultConcurrency(pool[MAX_WORKERS]);
-    // Three parameters: BullMQ then gives each job an AbortSignal (cancelJob aborts it).
-    const processor = (job, token, signal) => this.#process(job, token, signal);
+    // Two parameters, not three: BullMQ then makes no AbortSignal per job (see #cancel).
+    const processor = (job, token) => this.#process(job, token);
     const worker = new this.#bullmq.Worker(queueName, processor, options);
     this.#worker = worker;
     worker.on('error', (e) => this.#error(e));
@@ -107,7 +126,14 @@ class Server extends EventEmitter {
   }
 
   #cancel(jobId) {
-    if (this.#worker.cancelJob(jobId, 'aborted by the caller of RemotePool.execute')) return;
+    const run = this.#running.get(jobId);
+    if (run !== undefined) {
+      if (!run.aborted) {
+        run.aborted = true;
+        this.#pool[ABORT_TASK](run.taskId, ABORT_REASON);
+      }
+      return;
+    }
     const now = Date.now();
     for (const [id, at] of this.#cancelled) {
       if (now - at < CANCEL_MEMORY_MS) break;
@@ -122,29 +148,33 @@ class Server extends EventEmitter {
     else console.error(e);
   }
 
-  async #process(job, token, signal) {
+  async #process(job, token) {
     const { UnrecoverableError, WaitingError } = this.#bullmq;
-    if (this.#cancelled.delete(job.id)) throw new UnrecoverableError('aborted by the caller of RemotePool.execute before it started');
+    if (this.#cancelled.size > 0 && this.#cancelled.delete(job.id)) throw new UnrecoverableError(`${ABORT_REASON} before it started`);
     let data;
     try {
       data = fromJob(job.data);
     } catch (e) {
       throw new UnrecoverableError(`threadkit/bullmq: the data of job ${job.id} cannot be decoded: ${e?.message}`);
     }
-    const options = { signal, [JOB_ID]: job.id };
+    const run = new RunningJob();
+    const options = { [JOB_ID]: job.id, [TASK_REF]: run };
     if (job.name !== DEFAULT_EXPORT) options.name = job.name;
     const timeout = job.opts[TIMEOUT_OPT];
     if (timeout !== undefined) options.timeout = timeout;
     let result;
+    this.#running.set(job.id, run);
     try {
       result = await this.#pool.execute(data, options);
     } catch (err) {
-      if (signal?.aborted) throw new UnrecoverableError(`aborted: ${signal.reason ?? 'by its caller'}`);
+      if (run.aborted) throw new UnrecoverableError(`aborted: ${ABORT_REASON}`);
       if (err?.[STARTUP_FAILED] === true) {
         await this.#startupFailed(job, token, err);
         throw new WaitingError();
       }
       throw await this.#failed(job, err);
+    } finally {
+      this.#running.delete(job.id);
     }
     return toJob(result, 'the task result');
   }

@@ -61,6 +61,14 @@ const MAILBOX_HELD = Symbol('threadkit.mailboxHeld');
  * worker script could not start (`err[STARTUP_FAILED] === true`).
  */
 const JOB_ID = Symbol('threadkit.jobId');
+/**
+ * Not public API, for serve(): an execute() option `{ taskId }` whose taskId
+ * execute() sets, and `pool[ABORT_TASK](taskId, reason)`, which aborts that
+ * task as its AbortSignal would. serve() aborts a job only when a cancel for
+ * it arrives; an AbortSignal per job costs its listener on every job.
+ */
+const TASK_REF = Symbol('threadkit.taskRef');
+const ABORT_TASK = Symbol('threadkit.abortTask');
 const MAX_WORKERS = Symbol('threadkit.maxWorkers');
 const STARTUP_FAILED = Symbol('threadkit.startupFailed');
 
@@ -168,6 +176,7 @@ class WorkerPool extends EventEmitter {
     }
     let task = this.#defaults;
     let jobId;
+    let ref;
     if (options !== undefined) {
       try {
         task = executeOptions(options, this.#opts.taskTimeout, (name) => native.poolNameId(this.#id, name));
@@ -175,6 +184,7 @@ class WorkerPool extends EventEmitter {
         return Promise.reject(e);
       }
       jobId = options[JOB_ID];
+      ref = options[TASK_REF];
     }
     const { priority, timeout, nameId, signal, transfer } = task;
     if (signal?.aborted) return Promise.reject(new AbortError('The task was aborted before it was queued', { cause: signal.reason }));
@@ -211,6 +221,7 @@ class WorkerPool extends EventEmitter {
     }
     if (direct) this.#direct.add(id);
     const promise = this.#track(id, signal);
+    if (ref !== undefined) ref.taskId = id;
     const bell = this.#bell;
     Atomics.add(bell, SEQ, 1);
     Atomics.notify(bell, SEQ, 1);
@@ -243,6 +254,10 @@ class WorkerPool extends EventEmitter {
       const why = String(e.message).slice(0, 160);
       throw new DataCloneError(`task data or its transfer list cannot be sent to a worker: ${why}`, { cause: e });
     }
+  }
+
+  [ABORT_TASK](taskId, reason) {
+    this.#abort(taskId, reason);
   }
 
   get [MAX_WORKERS]() {
@@ -766,4 +781,4 @@ class WorkerPool extends EventEmitter {
   }
 }
 
-module.exports = { WorkerPool, MAILBOX_HELD, JOB_ID, MAX_WORKERS, STARTUP_FAILED };
+module.exports = { WorkerPool, MAILBOX_HELD, JOB_ID, TASK_REF, ABORT_TASK, MAX_WORKERS, STARTUP_FAILED };
