@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Flat records: value-codec's fast path for the most common message, a plain
+ * Flat records: lib/codec's fast path for the most common message, a plain
  * object whose own properties are all numbers, strings, booleans, null or
  * undefined (`{ id: 7, name: 'x', done: false }`).
  *
@@ -13,13 +13,13 @@
  * kept. Objects with integer-like keys (which objects order differently) or
  * a `__proto__` key are not taken here.
  *
- * Layout: tag 5, u16 length of the shape, the shape (the keys as a JSON
+ * Layout: tag RECORD, u16 length of the shape, the shape (the keys as a JSON
  * array, UTF-8), then per property a type byte and its payload:
  * 0 float64 · 1 string (u32 byte length, UTF-8) · 2 ASCII string (u32
  * length, bytes) · 3 true · 4 false · 5 null · 6 undefined.
  */
 
-const RECORD = 5;
+const RECORD = require('./tags.js').T.RECORD;
 const MAX_KEYS = 32;
 const MAX_SHAPES = 1024;
 const INDEX_LIKE = /^\d+$/;
@@ -135,7 +135,7 @@ function builderFor(shape) {
   if (build !== undefined) return build;
   const keys = JSON.parse(shape);
   if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string' && k !== '__proto__')) {
-    throw new Error('threadkit: a damaged record reached a channel');
+    throw new Error('threadkit: a damaged record reached the codec');
   }
   // The keys are written as JSON string literals: the source is safe.
   // eslint-disable-next-line no-new-func
@@ -197,4 +197,4 @@ function decodeRecord(b, start, end) {
   return build(values);
 }
 
-module.exports = { RECORD, encodeRecord, decodeRecord, writeAscii, smallIntOrDouble };
+module.exports = { encodeRecord, decodeRecord, writeAscii };
