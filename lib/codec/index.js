@@ -238,7 +238,8 @@ const out = new Scratch(16 * 1024);
 
 /** The encoding of `value`, as a view that is valid until the next `encode` (native code copies it). */
 function encode(value, what) {
-  return out.bytes.subarray(0, out.encode(value, what));
+  const n = out.encode(value, what); // may replace out.bytes: read it after
+  return out.bytes.subarray(0, n);
 }
 
 /** The encoding of `value` as a Buffer of its own (rare paths: select, migration to shared mode). */
@@ -249,8 +250,8 @@ function encodeCopy(value, what) {
 /** The encoding of an Error, as a view like `encode`'s (also for errors of another realm, which fail `instanceof`). */
 function encodeError(err) {
   const body = errorBody(err);
-  out.room(body.length + 1);
-  return out.bytes.subarray(0, putTagged(T.ERROR, body, out.bytes, 0));
+  const t = out.room(body.length + 1);
+  return t.subarray(0, putTagged(T.ERROR, body, t, 0));
 }
 
 /** WorkerPool: the one-byte payload of a task whose data the main thread keeps (sent by postMessage when a worker takes it). */
