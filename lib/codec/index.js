@@ -169,10 +169,11 @@ function encodeObject(value, t, at, room, what) {
   }
   // A Proxy goes to v8.serialize, which refuses it as structured clone does.
   if (isProxy(value)) return putV8(value, t, at, what);
-  if (value instanceof Error) return putTagged(T.ERROR, errorBody(value), t, at);
   if (Object.getPrototypeOf(value) === Object.prototype) {
     const n = encodeRecord(value, t, at);
     if (n !== -2) return n;
+  } else if (value instanceof Error) {
+    return putTagged(T.ERROR, errorBody(value), t, at);
   }
   const json = plain(value) ? JSON.stringify(value) : undefined;
   if (json !== undefined && json.length <= MAX_JSON) {
