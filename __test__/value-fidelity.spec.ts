@@ -100,3 +100,32 @@ describe('what structured clone refuses is a DataCloneError on every cloning pat
     }
   });
 });
+
+describe("the codec's one tag space", () => {
+  const { T } = require('../lib/codec/tags.js');
+  const codec = require('../lib/codec/index.js');
+
+  test('every tag is one distinct byte, and v8.serialize output starts with the V8 tag', () => {
+    const tags = Object.values(T) as number[];
+    expect(new Set(tags).size).toBe(tags.length);
+    for (const t of tags) expect(Number.isInteger(t) && t >= 0 && t <= 255).toBe(true);
+    expect(require('node:v8').serialize(new Map())[0]).toBe(T.V8);
+  });
+
+  test('the pool entry point (encode) and the channel one (encodeTo at an offset) write the same bytes', () => {
+    const t = Buffer.alloc(16 << 20); // room for the 3 MB string at 3 bytes per character
+    for (const [name, v] of table) {
+      const a = Buffer.from(codec.encode(v, 'x'));
+      const n = codec.encodeTo(v, t, 3, 'x');
+      expect([name, n]).toEqual([name, a.length]);
+      expect([name, t.subarray(3, 3 + n).equals(a)]).toEqual([name, true]);
+      expect([name, show(codec.decode(t, 3, 3 + n))]).toEqual([name, want[table.findIndex((r) => r[0] === name)]]);
+    }
+  });
+
+  test('encodeTo reports a value that does not fit with -1, and bytes with an unknown tag are refused', () => {
+    expect(codec.encodeTo({ i: 1, s: 'x' }, Buffer.alloc(4), 0)).toBe(-1);
+    expect(codec.encodeTo('abc', Buffer.alloc(12), 4)).toBe(-1); // 1 + 3 bytes per character
+    expect(() => codec.decode(Buffer.from([0x42, 1]))).toThrow(/unknown tag 66/);
+  });
+});
