@@ -435,8 +435,9 @@ export interface WorkerPoolMetrics {
  * The seed form also runs unchanged: a script that listens on `parentPort` for
  * `{ taskId, data }` and replies `{ taskId, data }` or `{ taskId, error }`.
  *
- * Task data and results are structured-cloned (`node:v8`), with fast paths
- * for numbers, strings and booleans; typed arrays and Buffers arrive as
+ * Task data and results are structured-cloned (`node:v8`), with exact fast
+ * paths for numbers, strings, booleans, flat objects and plain data (the
+ * codec that shared channels use too); typed arrays and Buffers arrive as
  * copies that own their memory. Task data and results may also hold
  * SharedArrayBuffers, or typed arrays on them (shared, not copied: the value
  * then travels by postMessage), and task data may transfer ArrayBuffers and
@@ -799,7 +800,8 @@ export declare class PoolClearedError extends ThreadkitError {
 
 /**
  * A value could not be structured-cloned to cross threads through a shared
- * {@link Channel} or {@link AsyncQueue} (a function, a symbol, an object with
+ * {@link Channel} or {@link AsyncQueue}, or as WorkerPool task data or a
+ * result (a function, a symbol, an object with
  * native state...). Only that operation fails; `cause` is the serializer's error.
  *
  * @example
@@ -855,7 +857,8 @@ export type TryReceiveResult<T> =
  * - **Values**: passed **by reference** while the channel is local (its
  *   `handle` was never read); **structured-cloned** once it is shared
  *   (`handle` read, or made with `Channel.from`), also between a sender and a
- *   receiver on the same thread. A value that cannot be cloned rejects that
+ *   receiver on the same thread (an Error also keeps its own properties,
+ *   such as `code`, as a WorkerPool task error does). A value that cannot be cloned rejects that
  *   send with {@link DataCloneError}; so does shared memory (a
  *   SharedArrayBuffer, or a typed array on one), which a shared channel
  *   cannot pass without copying it.

@@ -1,5 +1,5 @@
 // Typed arrays, Buffers and DataViews that cross threads: each one received owns its memory (the
-// codecs decode out of scratch buffers that the next message overwrites), and a typed array on a
+// codec decodes out of scratch buffers that the next message overwrites), and a typed array on a
 // SharedArrayBuffer keeps its shared memory or is refused, never silently copied.
 import { types } from 'node:util';
 import { Channel, AsyncQueue, DataCloneError } from '../index';

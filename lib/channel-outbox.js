@@ -25,7 +25,7 @@
  */
 
 const { native, isolateId } = require('./runtime.js');
-const { encodeTo } = require('./value-codec.js');
+const { encodeTo } = require('./codec/index.js');
 
 const CLOSED = -1;
 const CREDITS = 64;

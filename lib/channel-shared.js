@@ -3,7 +3,7 @@
  * The shared channel core: the JS side of a channel (or AsyncQueue) whose
  * `handle` has been taken. The buffer and the waiter queues live in Rust
  * (`crates/core/src/channel/`), shared by every thread of the process;
- * values are stored there as bytes (see value-codec.js), so **every value is
+ * values are stored there as bytes (see lib/codec/index.js), so **every value is
  * cloned**, also between a sender and a receiver on the same thread.
  *
  * Why a native core rather than a ring in a SharedArrayBuffer driven by
@@ -50,7 +50,12 @@
 const { native, isolateId, waiters, newToken } = require('./runtime.js');
 const { ClosedError } = require('./errors.js');
 const { Waiter, DONE, EMPTY, RESOLVED, SEND, RECV, JOIN, abortError } = require('./channel-waiter.js');
-const { decode, encode, encodeInto, decodeAt, scratch } = require('./value-codec.js');
+const { Scratch, decode, encodeCopy } = require('./codec/index.js');
+
+/** This thread's buffer for shared-channel values, sent and received. */
+const buf = new Scratch(64 * 1024);
+const scratch = (n) => buf.room(n);
+const encodeInto = (value) => buf.encode(value);
 const { outboxFor, forgetOutbox, flushOtherThan, flushUnlessAmong } = require('./channel-outbox.js');
 
 const CLOSED = -1;
@@ -182,7 +187,7 @@ class SharedCore {
       if (i >= inbox.count) break;
       if (Atomics.compareExchange(word, 0, s, (((h + 1) & SEQ_MASK) << 2) | (s & 3)) === s) {
         if ((s & SENDERS_WAITING) !== 0) this.scheduleSync();
-        return decodeAt(inbox.bytes, inbox.offs[2 * i], inbox.offs[2 * i + 1]);
+        return decode(inbox.bytes, inbox.offs[2 * i], inbox.offs[2 * i + 1]);
       }
     }
     this.inbox = null;
@@ -219,7 +224,7 @@ class SharedCore {
       const first = b.readUInt32LE(0);
       const count = b.readUInt32LE(4);
       if (count > 0) this.keepCopies(b, HEADER + first, r, count, b.readUInt32LE(8));
-      return decodeAt(b, HEADER, HEADER + first);
+      return decode(b, HEADER, HEADER + first);
     }
     if (r === TOO_BIG) return decode(native.chanClaim(isolateId, this.id, token));
     if (r === WOULD_BLOCK) return EMPTY;
@@ -310,7 +315,7 @@ class SharedCore {
     const r = native.chanClaimRaw(isolateId, this.id, w.token, b);
     let v;
     try {
-      if (r >= 0) v = decodeAt(b, 0, r);
+      if (r >= 0) v = decode(b, 0, r);
       else if (r === TOO_BIG) v = decode(native.chanClaim(isolateId, this.id, w.token));
       else return w.failWith(new Error('threadkit: a channel value was lost (no parked value for this receiver)'));
     } catch (err) {
@@ -413,7 +418,7 @@ function trySelectShared(list) {
   let size = 8 * list.length;
   for (const { side, value } of list) {
     if (side !== SEND) continue;
-    const v = encode(value);
+    const v = encodeCopy(value);
     values.push(v);
     size += 4 + v.length;
   }
@@ -445,7 +450,7 @@ function trySelectShared(list) {
     if (side === SEND) throw core.closedError();
     return { at: k, x: DONE };
   }
-  const x = r === TOO_BIG ? decode(native.chanClaim(isolateId, core.id, token)) : decodeAt(b, SELECT_HEADER, SELECT_HEADER + r);
+  const x = r === TOO_BIG ? decode(native.chanClaim(isolateId, core.id, token)) : decode(b, SELECT_HEADER, SELECT_HEADER + r);
   return { at: k, x };
 }
 

@@ -24,7 +24,7 @@ const { native, isolateId, newToken } = require('./runtime.js');
 const { LocalCore } = require('./channel-local.js');
 const { SharedCore } = require('./channel-shared.js');
 const { DONE, EMPTY, SEND, RECV } = require('./channel-waiter.js');
-const { encode } = require('./value-codec.js');
+const { encodeCopy } = require('./codec/index.js');
 const { DataCloneError, InvalidHandleError } = require('./errors.js');
 const { validateWaitOptions, describe } = require('./validate.js');
 // Realm-independent: a handle that arrived in a message may come from another realm (a vm context, jest).
@@ -115,7 +115,7 @@ function share(local, id, groups) {
   const buffered = local.drain();
   const bytes = [];
   try {
-    for (const v of buffered) bytes.push(encode(v));
+    for (const v of buffered) bytes.push(encodeCopy(v));
   } catch (err) {
     for (const v of buffered) local.push(v);
     throw new DataCloneError(`cannot share this ${local.what}: one of its buffered values cannot be cloned (${err.cause?.message ?? err.message})`, {
@@ -144,7 +144,7 @@ function share(local, id, groups) {
       if (side === SEND) {
         let b;
         try {
-          b = encode(w.value);
+          b = encodeCopy(w.value);
         } catch (err) {
           w.failWith(err);
           continue;

@@ -139,7 +139,7 @@ const BY_CODE = new Map(
 /**
  * Gives an error that crossed threads its threadkit class back. v8's
  * structured clone rebuilds an error as a plain Error, keeping `name` and
- * (with the pool codec) `code`; an error with one of our codes and the
+ * (with lib/codec, which keeps own properties) `code`; an error with one of our codes and the
  * matching name gets that class's prototype, so `instanceof` works.
  */
 function reviveError(err) {

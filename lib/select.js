@@ -27,7 +27,7 @@ const { native } = require('./runtime.js');
 const { ChannelBase, setSelectRestarter } = require('./channel.js');
 const { Waiter, DONE, EMPTY, SEND, RECV } = require('./channel-waiter.js');
 const { trySelectShared } = require('./channel-shared.js');
-const { encode } = require('./value-codec.js');
+const { encodeCopy } = require('./codec/index.js');
 const { AbortError, TimeoutError } = require('./errors.js');
 const { validateWaitOptions, describe } = require('./validate.js');
 const { waitsForever, startWaitTimer, stopWaitTimer } = require('./wait-timer.js');
@@ -196,7 +196,7 @@ function register(group, order) {
     }
     return;
   }
-  const bytes = cases.map((c) => (c.send !== undefined ? encode(c.value) : undefined));
+  const bytes = cases.map((c) => (c.send !== undefined ? encodeCopy(c.value) : undefined));
   const gid = native.chanGroupNew();
   try {
     for (const i of order) {

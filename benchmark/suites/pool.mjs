@@ -3,6 +3,7 @@
  * workerpool, each with as many workers as this machine has CPUs.
  *
  * P1 throughput of tiny echo tasks (all submitted at once, then awaited),
+ * P1-obj the same with a small flat object as data and result,
  * P2 sequential round trip of one tiny task, P3 CPU-bound speed-up
  * (fib(31) x 16 against the same work inline), P4 the main thread's largest
  * event-loop gap while P3 runs, M1 the RSS of a process holding N idle
@@ -87,6 +88,53 @@ async function runP1(ctx) {
       compareRow({ id: 'P1', what: `throughput, tiny echo tasks (${threads} workers)`, tk, peer: pi, peerName: 'piscina', unit: 'ops', goal: 2 }),
       compareRow({ id: 'P1', what: 'throughput, tiny echo tasks', tk, peer: ti, peerName: 'tinypool', unit: 'ops' }),
       compareRow({ id: 'P1', what: 'throughput, tiny echo tasks', tk, peer: wp, peerName: 'workerpool', unit: 'ops' }),
+    ]);
+  });
+}
+
+// ------------------------------------------------------------------ P1-obj
+
+/**
+ * P1 with a small flat object as the data and the result (`{ i, s: 'x' }`),
+ * the shape real tasks carry: at least 100k tasks per sample, threadkit against
+ * piscina in the same run.
+ */
+async function runP1obj(ctx) {
+  return withPools(async (pools) => {
+    const impls = pools.slice(0, 2).map((p) => ({
+      name: p.name,
+      run: async (n) => {
+        const out = await Promise.all(Array.from({ length: n }, (_, i) => p.run({ i, s: 'x' })));
+        for (let i = 0; i < n; i += 997) {
+          const o = out[i];
+          if (o?.i !== i || o.s !== 'x' || Object.keys(o).length !== 2)
+            throw new Error(`${p.name}: echo returned ${JSON.stringify(o)} for task ${i}`);
+        }
+        return out.length;
+      },
+    }));
+    // Samples of at least 100k tasks; 1 s rounds give piscina's samples the harness's 20 s limit on a loaded machine.
+    const res = await interleaved({
+      impls,
+      rounds: ctx.rounds,
+      roundMs: 1000,
+      startN: 100_000,
+      multipleOf: 100_000,
+      gcBetween: ctx.gcBetween,
+      log: ctx.log,
+    });
+    describe(res, 'ops').forEach(ctx.log);
+    const [tk, pi] = res;
+    return logged(ctx, [
+      compareRow({
+        id: 'P1-obj',
+        what: `throughput, tiny tasks of { i, s: 'x' } (${threads} workers)`,
+        tk,
+        peer: pi,
+        peerName: 'piscina',
+        unit: 'ops',
+        goal: 6,
+      }),
     ]);
   });
 }
@@ -318,6 +366,7 @@ async function runM2(ctx) {
 
 export const cases = [
   { id: 'P1', title: 'throughput of tiny tasks', run: runP1 },
+  { id: 'P1-obj', title: 'throughput of tiny tasks whose data and result are a small object', run: runP1obj },
   { id: 'P2', title: 'sequential round trip', run: runP2 },
   { id: 'P3', title: 'CPU-bound speed-up and main-loop gap (P4)', run: runP3 },
   { id: 'M1', title: 'RSS with idle workers', run: runM1 },

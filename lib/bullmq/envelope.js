@@ -19,7 +19,7 @@
  */
 
 const { isNativeError } = require('node:util').types;
-const { encode, encodeError, decode } = require('../pool/codec.js');
+const { encode, encodeError, decode } = require('../codec/index.js');
 
 const ENVELOPE_KEY = '$threadkit';
 const ENVELOPE_KIND = 'v8';

@@ -35,7 +35,7 @@ const wtInternal = require('node:worker_threads').workerData.internal;
 // (native.js) probes the platform on every load, which costs each worker
 // memory and start-up time.
 const native = wtInternal.addon ? require(wtInternal.addon) : require('../native.js');
-const { encode, encodeDirect, decode, isDirect, DIRECT_LEN, jobIdOf, JOB_TAG } = require('./codec.js');
+const { encode, encodeDirect, decode, isDirect, DIRECT_LEN, jobIdOf, JOB_TAG } = require('../codec/index.js');
 
 const { internal, user } = wt.workerData;
 wt.workerData = user;

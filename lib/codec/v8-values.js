@@ -18,7 +18,7 @@
  *   postMessage path where there is one (WorkerPool), or fails with a
  *   DataCloneError (shared channels), as a bare SharedArrayBuffer does.
  *
- * node:v8 is loaded on first use (see lib/value-codec.js for why).
+ * node:v8 is loaded on first use (see lib/codec/index.js for why).
  */
 
 let classes = null;
