@@ -81,7 +81,11 @@ pub(crate) struct Attached {
     pub(crate) credits: Credits,
 }
 
-static CHANNELS: LazyLock<RwLock<HashMap<u32, Arc<Entry>>>> = LazyLock::new(Default::default);
+static CHANNELS: LazyLock<RwLock<HashMap<u32, Arc<Entry>>>> = LazyLock::new(|| {
+    // Registered once, with the table: before it exists no thread is attached.
+    isolate::on_thread_gone(remove_thread);
+    Default::default()
+});
 static GROUPS: LazyLock<Mutex<HashMap<u32, Arc<Group>>>> = LazyLock::new(Default::default);
 static NEXT_GROUP: AtomicU32 = AtomicU32::new(1);
 
@@ -181,8 +185,9 @@ pub fn chan_detach(env: Env, iso: u32, id: u32) -> i32 {
     0
 }
 
-/// A thread died: remove its waiters and return the values parked for it.
-pub(crate) fn remove_thread(iso: u32) {
+/// A thread died: remove its waiters and return the values parked for it (a
+/// thread-gone hook).
+fn remove_thread(iso: u32) {
     let entries: Vec<(u32, Arc<Entry>)> = CHANNELS.read().iter().map(|(k, v)| (*k, v.clone())).collect();
     for (id, e) in entries {
         if !e.attached.lock().contains_key(&iso) {

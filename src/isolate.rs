@@ -79,6 +79,17 @@ impl Core {
 pub(crate) static CORES: LazyLock<Mutex<HashMap<u32, Arc<Core>>>> = LazyLock::new(Default::default);
 static ISOLATES: LazyLock<RwLock<HashMap<u32, Arc<Isolate>>>> = LazyLock::new(Default::default);
 static NEXT_ISOLATE: AtomicU32 = AtomicU32::new(1);
+/// What features do when a thread is gone (see [`on_thread_gone`]).
+static THREAD_GONE: Mutex<Vec<fn(u32)>> = Mutex::new(Vec::new());
+
+/// Registers `hook(isolate id)`, called once for each thread that dies from
+/// now on, after it was removed from [`ISOLATES`] (nothing can be posted to it
+/// any more) and before its semaphore permits are released. A feature that
+/// keeps per-thread state (channels, the deadlock graph) registers when that
+/// state is first created, so the isolate names no feature (no import circle).
+pub(crate) fn on_thread_gone(hook: fn(u32)) {
+    THREAD_GONE.lock().push(hook);
+}
 
 struct Posted {
     token: u32,
@@ -433,8 +444,11 @@ fn release_everything(iso: &Isolate) {
         std::mem::take(&mut mb.items)
     };
     ISOLATES.write().remove(&iso.id);
-    crate::deadlock::remove_thread(iso.id);
-    crate::channel::remove_thread(iso.id);
+    // Copied out so that a hook may register another one without deadlock.
+    let hooks: Vec<fn(u32)> = THREAD_GONE.lock().clone();
+    for hook in hooks {
+        hook(iso.id);
+    }
     let mut local = iso.local.lock();
     for (id, att) in local.attachments.iter() {
         let id = *id;
