@@ -6,9 +6,9 @@
 //! outbox in shared memory that native code flushes, also when the thread
 //! dies.
 
-use crate::channel::{deliver, entry, group, queued, send_status, Attached, Entry, GROUP_FIRED, WOULD_BLOCK};
+use crate::channel::{deliver, entry, group, queued, send_status, Attached, Entry};
+use crate::protocol::{self, QUEUED_BASE, STATUS_GROUP_FIRED, STATUS_TOO_BIG, STATUS_WOULD_BLOCK};
 use crate::shared_memory::StrongRef;
-use crate::status;
 use napi::bindgen_prelude::Unknown;
 use napi::{Env, JsValue};
 use napi_derive::napi;
@@ -31,7 +31,7 @@ pub(crate) struct Outbox {
 
 unsafe impl Send for Outbox {}
 
-const OUTBOX_DATA: usize = 8;
+const OUTBOX_DATA: usize = protocol::OUTBOX_DATA as usize;
 
 impl Outbox {
     /// The reserved slots that the owner's JS has not claimed yet.
@@ -112,12 +112,9 @@ pub(crate) fn take_back_reserved(e: &Entry, id: u32, iso: u32) -> bool {
 // A Buffer argument plus an external Buffer result cost ~2 µs per value
 // here: the paths below use the caller's scratch `Uint8Array` instead.
 
-/// Returned by `chan_recv_batch`/`chan_claim_raw` when the value does not fit
-/// in the scratch buffer: it is parked under `(thread, token)`; take it with
-/// `chan_claim`.
-pub(crate) const TOO_BIG: i32 = -11;
-/// `chan_recv_batch` queued the receiver: the result is `QUEUED_BASE - key`.
-const QUEUED_BASE: i32 = -1_000_000;
+// `STATUS_TOO_BIG` from `chan_recv_batch`/`chan_claim_raw`: the value does
+// not fit in the scratch buffer and is parked under `(thread, token)`; take
+// it with `chan_claim`.
 
 /// Data pointer and length of a `Uint8Array` (or Buffer).
 pub(crate) fn uint8_array(env: &Env, value: napi::sys::napi_value) -> Option<(*mut u8, usize)> {
@@ -155,7 +152,7 @@ fn hand_out(e: &Entry, iso: u32, token: u32, v: Vec<u8>, scratch: (*mut u8, usiz
         v.len() as i32
     } else {
         e.chan.park(iso, token, v);
-        TOO_BIG
+        STATUS_TOO_BIG
     }
 }
 
@@ -163,13 +160,13 @@ fn hand_out(e: &Entry, iso: u32, token: u32, v: Vec<u8>, scratch: (*mut u8, usiz
 #[napi(catch_unwind)]
 pub fn chan_send_raw(env: Env, iso: u32, id: u32, scratch: Unknown, len: u32, token: u32, gid: u32) -> i32 {
     let Some(e) = entry(iso, id) else {
-        return status::NOT_ATTACHED;
+        return protocol::STATUS_NOT_ATTACHED;
     };
     let Some((ptr, cap)) = uint8_array(&env, scratch.raw()) else {
-        return status::BAD_ARGUMENT;
+        return protocol::STATUS_BAD_ARGUMENT;
     };
     if len as usize > cap {
-        return status::BAD_ARGUMENT;
+        return protocol::STATUS_BAD_ARGUMENT;
     }
     let group = match group(gid) {
         Ok(g) => g,
@@ -191,19 +188,19 @@ pub fn chan_send_raw(env: Env, iso: u32, id: u32, scratch: Unknown, len: u32, to
     send_status(&env, iso, outcome)
 }
 
-/// `chan_claim` into `scratch`: the length, `TOO_BIG`, or `NOT_ATTACHED` if
+/// `chan_claim` into `scratch`: the length, `STATUS_TOO_BIG`, or `NOT_ATTACHED` if
 /// nothing is parked for `token`.
 #[napi(catch_unwind)]
 pub fn chan_claim_raw(env: Env, iso: u32, id: u32, token: u32, scratch: Unknown) -> i32 {
     let Some(e) = entry(iso, id) else {
-        return status::NOT_ATTACHED;
+        return protocol::STATUS_NOT_ATTACHED;
     };
     let Some(buf) = uint8_array(&env, scratch.raw()) else {
-        return status::BAD_ARGUMENT;
+        return protocol::STATUS_BAD_ARGUMENT;
     };
     match e.chan.claim(iso, token) {
         Some(v) => hand_out(&e, iso, token, v, buf),
-        None => status::NOT_ATTACHED,
+        None => protocol::STATUS_NOT_ATTACHED,
     }
 }
 
@@ -216,13 +213,11 @@ pub fn chan_sync(iso: u32, id: u32) -> i32 {
             e.chan.sync(deliver(id));
             0
         }
-        None => status::NOT_ATTACHED,
+        None => protocol::STATUS_NOT_ATTACHED,
     }
 }
 
-/// Header of a batch written by `chan_recv_batch`: `[first value's length,
-/// number of copies, number of the first copy]` as u32 (little endian).
-const BATCH_HEADER: usize = 12;
+const BATCH_HEADER: usize = protocol::RECV_BATCH_HEADER as usize;
 
 /// Flushes this thread's outbox (keeping its reserved slots), then
 /// `chan_recv` into `scratch`, and on success it also copies up to `max` of the
@@ -230,20 +225,20 @@ const BATCH_HEADER: usize = 12;
 /// first, so that this thread can take them later with a compare-and-swap
 /// on the head word, without a native call. Layout in `scratch`: the header,
 /// the received value, then `[u32 length][bytes]` per copy. Returns the
-/// bytes used, `TOO_BIG` (the value is parked), `QUEUED_BASE - key`, or a
+/// bytes used, `STATUS_TOO_BIG` (the value is parked), `QUEUED_BASE - key`, or a
 /// negative status.
 #[napi(catch_unwind)]
 pub fn chan_recv_batch(env: Env, iso: u32, id: u32, scratch: Unknown, token: u32, gid: u32, max: u32) -> i32 {
     let Some(e) = entry(iso, id) else {
-        return status::NOT_ATTACHED;
+        return protocol::STATUS_NOT_ATTACHED;
     };
     // This thread's own sends go in first (program order); it keeps its slots.
     flush_inner(&e, id, iso, true);
     let Some((ptr, cap)) = uint8_array(&env, scratch.raw()) else {
-        return status::BAD_ARGUMENT;
+        return protocol::STATUS_BAD_ARGUMENT;
     };
     if cap < BATCH_HEADER || cap > i32::MAX as usize {
-        return status::BAD_ARGUMENT;
+        return protocol::STATUS_BAD_ARGUMENT;
     }
     let group = match group(gid) {
         Ok(g) => g,
@@ -256,13 +251,13 @@ pub fn chan_recv_batch(env: Env, iso: u32, id: u32, scratch: Unknown, token: u32
             queued(&env, iso);
             return QUEUED_BASE - key as i32;
         }
-        RecvOutcome::Empty => return WOULD_BLOCK,
-        RecvOutcome::Closed => return status::CLOSED,
-        RecvOutcome::GroupFired => return GROUP_FIRED,
+        RecvOutcome::Empty => return STATUS_WOULD_BLOCK,
+        RecvOutcome::Closed => return protocol::STATUS_CLOSED,
+        RecvOutcome::GroupFired => return STATUS_GROUP_FIRED,
     };
     if BATCH_HEADER + v.len() > cap {
         e.chan.park(iso, token, v);
-        return TOO_BIG;
+        return STATUS_TOO_BIG;
     }
     let out = unsafe { std::slice::from_raw_parts_mut(ptr, cap) };
     out[BATCH_HEADER..BATCH_HEADER + v.len()].copy_from_slice(&v);
@@ -291,22 +286,22 @@ pub fn chan_recv_batch(env: Env, iso: u32, id: u32, scratch: Unknown, token: u32
 #[napi(catch_unwind)]
 pub fn chan_outbox(env: Env, iso: u32, id: u32, buf: Unknown) -> i32 {
     let Some(e) = entry(iso, id) else {
-        return status::NOT_ATTACHED;
+        return protocol::STATUS_NOT_ATTACHED;
     };
     let Some((ptr, len)) = uint8_array(&env, buf.raw()) else {
-        return status::BAD_ARGUMENT;
+        return protocol::STATUS_BAD_ARGUMENT;
     };
     if len < OUTBOX_DATA || !(ptr as usize).is_multiple_of(4) {
-        return status::BAD_ARGUMENT;
+        return protocol::STATUS_BAD_ARGUMENT;
     }
     let Some(buf_ref) = StrongRef::new(&env, buf.raw()) else {
-        return status::BAD_ARGUMENT;
+        return protocol::STATUS_BAD_ARGUMENT;
     };
     flush(&e, id, iso);
     let mut a = e.attached.lock();
     let Some(at) = a.get_mut(&iso) else {
         buf_ref.delete(&env);
-        return status::NOT_ATTACHED;
+        return protocol::STATUS_NOT_ATTACHED;
     };
     if let Some(old) = at.outbox.replace(Outbox { ptr, len, buf_ref }) {
         old.buf_ref.delete(&env);
@@ -320,14 +315,14 @@ pub fn chan_outbox(env: Env, iso: u32, id: u32, buf: Unknown) -> i32 {
 #[napi(catch_unwind)]
 pub fn chan_flush(iso: u32, id: u32, want: u32) -> i32 {
     let Some(e) = entry(iso, id) else {
-        return status::NOT_ATTACHED;
+        return protocol::STATUS_NOT_ATTACHED;
     };
     flush(&e, id, iso);
     if want == 0 {
         return 0;
     }
     let Some(reserved) = e.chan.reserve(want as usize) else {
-        return status::CLOSED;
+        return protocol::STATUS_CLOSED;
     };
     let granted = {
         let mut a = e.attached.lock();

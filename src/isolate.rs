@@ -26,6 +26,7 @@
 //!
 //! Lock order: `Isolate::local` → core lock → any `Isolate::mailbox`.
 
+use crate::protocol::{WAKE_CLOSED, WAKE_GRANTED};
 use crate::shared_memory::{int32_array, StrongRef};
 use crate::spin;
 use crate::tsfn::{self, Tsfn};
@@ -41,10 +42,6 @@ use threadkit_core::{Delivery, Semaphore, StateWord, Waiter};
 mod attach;
 use attach::drop_attachment;
 pub(crate) use attach::{attach, detach};
-
-/// Wake codes written after each token. Mirrored in `lib/native.js`.
-pub(crate) const WAKE_GRANTED: i32 = 1;
-pub(crate) const WAKE_CLOSED: i32 = 2;
 
 /// A semaphore word that lives in a `SharedArrayBuffer`.
 ///
@@ -334,8 +331,8 @@ pub(crate) fn init(
     napi::bindgen_prelude::retain_current_module_for_unload_safety();
     let wake = int32_array(env, wake_buf)
         .filter(|w| w.1 >= 2)
-        .ok_or(crate::status::BAD_ARGUMENT)?;
-    let ledger_arr = int32_array(env, ledger).ok_or(crate::status::BAD_ARGUMENT)?;
+        .ok_or(crate::protocol::STATUS_BAD_ARGUMENT)?;
+    let ledger_arr = int32_array(env, ledger).ok_or(crate::protocol::STATUS_BAD_ARGUMENT)?;
     let id = NEXT_ISOLATE.fetch_add(1, Ordering::Relaxed);
     let iso = Arc::new(Isolate {
         id,
@@ -361,7 +358,7 @@ pub(crate) fn init(
         signal: spin::signal(env),
     });
 
-    let tsfn = Tsfn::create(env, wake_fn, resource, &iso).ok_or(crate::status::BAD_ARGUMENT)?;
+    let tsfn = Tsfn::create(env, wake_fn, resource, &iso).ok_or(crate::protocol::STATUS_BAD_ARGUMENT)?;
     iso.mailbox.lock().tsfn = Some(tsfn);
     iso.local.lock().tsfn = Some(tsfn);
     ISOLATES.write().insert(id, iso.clone());
@@ -373,12 +370,12 @@ pub(crate) fn init(
 
 /// Replaces the ledger (JS grew it and copied the old contents).
 pub(crate) fn set_ledger(env: &Env, me: &Isolate, ledger: sys::napi_value) -> Result<(), i32> {
-    let arr = int32_array(env, ledger).ok_or(crate::status::BAD_ARGUMENT)?;
+    let arr = int32_array(env, ledger).ok_or(crate::protocol::STATUS_BAD_ARGUMENT)?;
     let mut local = me.local.lock();
     if arr.1 < local.ledger.1 {
-        return Err(crate::status::BAD_ARGUMENT);
+        return Err(crate::protocol::STATUS_BAD_ARGUMENT);
     }
-    let new_ref = StrongRef::new(env, ledger).ok_or(crate::status::BAD_ARGUMENT)?;
+    let new_ref = StrongRef::new(env, ledger).ok_or(crate::protocol::STATUS_BAD_ARGUMENT)?;
     if let Some(old) = local.ledger_ref.replace(new_ref) {
         old.delete(env);
     }

@@ -35,6 +35,7 @@ const wtInternal = require('node:worker_threads').workerData.internal;
 // (native.js) probes the platform on every load, which costs each worker
 // memory and start-up time.
 const native = wtInternal.addon ? require(wtInternal.addon) : require('../native.js');
+const { STATUS_NO_TASK: EMPTY, TAKE_STRIDE, TAKE_ID, TAKE_NAME } = native;
 const { encode, encodeDirect, decode, isDirect, DIRECT_LEN, jobIdOf, JOB_TAG } = require('./codec.js');
 
 const { internal, user } = wt.workerData;
@@ -50,13 +51,12 @@ const { pool, slot, bell, script, control, niceIncrement, stdio } = internal;
 if (niceIncrement > 0) native.poolNiceCurrentThread(niceIncrement);
 const doorbell = new Int32Array(bell); // [sequence]
 const SEQ = 0;
-const EMPTY = -1;
 const YIELD_EVERY_MS = 4;
 const SPIN_WAIT_MS = 0.25;
 const SPIN_US = 30;
 const SPIN_NS = BigInt(SPIN_US * 1000);
 
-const meta = new Float64Array(2);
+const meta = new Float64Array(TAKE_STRIDE);
 let scratch = Buffer.allocUnsafeSlow(16 * 1024); // see SCRATCH_SIZE
 let mod = null;
 const fnCache = new Map();
@@ -349,7 +349,7 @@ function loop() {
     const n = take();
     if (n === EMPTY) return sleep();
     if (n < 0) return leave();
-    const pending = run(meta[0], meta[1], n);
+    const pending = run(meta[TAKE_ID], meta[TAKE_NAME], n);
     if (pending) return void pending.then(loop);
     if ((i & 15) === 15 && Date.now() - started >= YIELD_EVERY_MS) return void setImmediate(loop);
   }
@@ -361,7 +361,7 @@ function sleep() {
   const n = take();
   if (n !== EMPTY) {
     if (n < 0) return leave();
-    const pending = run(meta[0], meta[1], n);
+    const pending = run(meta[TAKE_ID], meta[TAKE_NAME], n);
     return pending ? void pending.then(loop) : loop();
   }
   // Wait in three steps, cheapest wake-up first. The next task of a caller

@@ -35,7 +35,7 @@
 use crate::sync::{lock, AtomicI32, Mutex, Ordering};
 use crate::waiter_queue::{WaiterKey, WaiterQueue};
 
-/// Layout of the shared state word. Mirrored in `lib/state-word.js`.
+/// Layout of the shared state word. JS reads it through `src/protocol.rs`.
 pub mod word {
     /// Set while at least one waiter is queued. Fast paths must fail.
     pub const WAITERS: i32 = 1;
