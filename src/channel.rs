@@ -37,11 +37,15 @@ use threadkit_core::StateWord;
 /// isolate keeps alive with a strong reference (see `Entry::attached`); the
 /// entry is dropped when the last one detaches.
 pub(crate) struct ChanWord(*const AtomicI32);
+// Safety: the word is an atomic in shared memory, only accessed through
+// `&AtomicI32`, and kept alive as said above for as long as the entry exists.
 unsafe impl Send for ChanWord {}
+// Safety: as for `Send`.
 unsafe impl Sync for ChanWord {}
 
 impl StateWord for ChanWord {
     fn word(&self) -> &AtomicI32 {
+        // Safety: 4-aligned (an `Int32Array`) and alive while `self` is (above).
         unsafe { &*self.0 }
     }
 }
@@ -49,7 +53,7 @@ impl StateWord for ChanWord {
 impl ChanWord {
     /// `state[1]`, which JS senders read: 1 once the channel is closed.
     fn closed_flag(&self) -> &AtomicI32 {
-        // Safe: `chan_open` checked that the creator's state has two words,
+        // Safety: `chan_open` checked that the creator's state has two words,
         // and attaching threads must hand in that same buffer.
         unsafe { &*self.0.add(1) }
     }

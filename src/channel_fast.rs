@@ -12,54 +12,45 @@ use crate::shared_memory::StrongRef;
 use napi::bindgen_prelude::Unknown;
 use napi::{Env, JsValue};
 use napi_derive::napi;
-use std::sync::atomic::AtomicI32;
-use threadkit_core::channel::{RecvOutcome, SendOutcome, Waiter};
+use std::sync::atomic::{AtomicI32, Ordering};
+use threadkit_core::channel::{outbox, RecvOutcome, SendOutcome, Waiter};
 
-/// A `SharedArrayBuffer` (as a `Uint8Array`) in which the owning thread's JS
-/// appends sent values without a native call: bytes 0..4 hold the number of
-/// committed values (an `Int32`, stored last, after the value's bytes),
-/// bytes 4..8 the reserved slots not claimed yet (an `Int32`, see
-/// `threadkit_core::channel::credits`), then from byte 8 each value as
-/// `[u32 length][bytes]`. Native code reads it when
-/// that thread flushes, detaches or dies, so a value whose send resolved is
-/// never lost, even if the thread is terminated before it flushed.
+/// A thread's send outbox: a `SharedArrayBuffer` (as a `Uint8Array`) in the
+/// format of `threadkit_core::channel::outbox`. Native code reads it when that
+/// thread flushes, detaches or dies, so a value whose send resolved is never
+/// lost, even if the thread is terminated before it flushed.
 pub(crate) struct Outbox {
     pub(crate) ptr: *mut u8,
     pub(crate) len: usize,
     pub(crate) buf_ref: StrongRef,
 }
 
+// Safety: the buffer is a `SharedArrayBuffer`, meant to be shared between
+// threads; `ptr` is only read through atomics and copies (see `take`), and
+// `buf_ref` is only deleted on the owning thread's env.
 unsafe impl Send for Outbox {}
 
-const OUTBOX_DATA: usize = protocol::OUTBOX_DATA as usize;
+const OUTBOX_DATA: usize = outbox::DATA;
 
 impl Outbox {
     /// The reserved slots that the owner's JS has not claimed yet.
     pub(crate) fn avail(&self) -> &AtomicI32 {
         // Safety: `chan_outbox` checked that the buffer is 4-aligned and at
         // least OUTBOX_DATA (8) bytes long, and `buf_ref` keeps it alive.
-        unsafe { &*(self.ptr.add(4) as *const AtomicI32) }
+        unsafe { &*(self.ptr.add(outbox::AVAIL) as *const AtomicI32) }
     }
 
     /// The committed values, oldest first; resets the count.
     fn take(&self) -> Vec<Vec<u8>> {
-        let count_word = unsafe { &*(self.ptr as *const AtomicI32) };
-        let count = count_word.load(std::sync::atomic::Ordering::Acquire).max(0) as usize;
+        // Safety: as in `avail`; `outbox::COUNT` is 0, so the word is 4-aligned.
+        let count_word = unsafe { &*(self.ptr.add(outbox::COUNT) as *const AtomicI32) };
+        let count = count_word.load(Ordering::Acquire).max(0) as usize;
+        // Safety: `ptr..ptr + len` is the live buffer (see `avail`). JS of the
+        // owning thread may append after the committed values meanwhile, but
+        // never rewrites the committed ones until the count is reset below.
         let data = unsafe { std::slice::from_raw_parts(self.ptr, self.len) };
-        let mut out = Vec::with_capacity(count);
-        let mut at = OUTBOX_DATA;
-        for _ in 0..count {
-            if at + 4 > self.len {
-                break;
-            }
-            let n = u32::from_le_bytes(data[at..at + 4].try_into().expect("4 bytes")) as usize;
-            if at + 4 + n > self.len {
-                break;
-            }
-            out.push(data[at + 4..at + 4 + n].to_vec());
-            at += 4 + n;
-        }
-        count_word.store(0, std::sync::atomic::Ordering::Release);
+        let out = outbox::read_values(data, count);
+        count_word.store(0, Ordering::Release);
         out
     }
 }
@@ -120,6 +111,8 @@ pub(crate) fn take_back_reserved(e: &Entry, id: u32, iso: u32) -> bool {
 pub(crate) fn uint8_array(env: &Env, value: napi::sys::napi_value) -> Option<(*mut u8, usize)> {
     use napi::sys;
     let mut is_typed = false;
+    // Safety: `env` is the calling thread's env and `value` a value of this
+    // call; every out-pointer is a local of the right type.
     unsafe {
         if sys::napi_is_typedarray(env.raw(), value, &mut is_typed) != sys::Status::napi_ok || !is_typed {
             return None;
@@ -148,6 +141,8 @@ pub(crate) fn uint8_array(env: &Env, value: napi::sys::napi_value) -> Option<(*m
 /// Copies `v` into the scratch buffer, or parks it for `chan_claim` if it does not fit.
 fn hand_out(e: &Entry, iso: u32, token: u32, v: Vec<u8>, scratch: (*mut u8, usize)) -> i32 {
     if v.len() <= scratch.1 {
+        // Safety: `scratch` is the caller's live `Uint8Array` (from
+        // `uint8_array`, this call) of `scratch.1 >= v.len()` bytes; `v` is ours.
         unsafe { std::ptr::copy_nonoverlapping(v.as_ptr(), scratch.0, v.len()) };
         v.len() as i32
     } else {
@@ -172,6 +167,8 @@ pub fn chan_send_raw(env: Env, iso: u32, id: u32, scratch: Unknown, len: u32, to
         Ok(g) => g,
         Err(s) => return s,
     };
+    // Safety: `ptr`/`cap` describe the scratch `Uint8Array`, alive for this
+    // synchronous call, and `len <= cap` was checked.
     let value = unsafe { std::slice::from_raw_parts(ptr, len as usize) }.to_vec();
     let waiter = (token != 0).then(|| Waiter::new(iso, token, group));
     if waiter.is_some() {
@@ -259,6 +256,8 @@ pub fn chan_recv_batch(env: Env, iso: u32, id: u32, scratch: Unknown, token: u32
         e.chan.park(iso, token, v);
         return STATUS_TOO_BIG;
     }
+    // Safety: `ptr`/`cap` describe the scratch `Uint8Array`, alive for this
+    // synchronous call; no other slice of it exists here.
     let out = unsafe { std::slice::from_raw_parts_mut(ptr, cap) };
     out[BATCH_HEADER..BATCH_HEADER + v.len()].copy_from_slice(&v);
     let mut at = BATCH_HEADER + v.len();

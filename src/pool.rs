@@ -215,6 +215,7 @@ pub fn pool_submit(
     let Some(p) = pool(pool_id) else {
         return STATUS_UNKNOWN_POOL;
     };
+    // Safety: `payload` is a value of this call; the slice is dropped before it returns.
     let (Some(id), Some(data)) = (task_id(id), unsafe { bytes(&env, payload.raw()) }) else {
         return crate::protocol::STATUS_BAD_ARGUMENT;
     };
@@ -363,6 +364,9 @@ pub fn pool_drain(env: Env, pool_id: u32, meta: Unknown, scratch: Unknown) -> i3
     let Some(p) = pool(pool_id) else {
         return STATUS_UNKNOWN_POOL;
     };
+    // Safety: values of this call, used only during it. JS hands in two
+    // distinct arrays (a `Float64Array` and a `Uint8Array`), so the slices do
+    // not alias.
     let (Some(meta), Some(scratch)) = (unsafe { f64s(&env, meta.raw()) }, unsafe { bytes(&env, scratch.raw()) }) else {
         return crate::protocol::STATUS_BAD_ARGUMENT;
     };

@@ -143,7 +143,7 @@ pub const RECV_BATCH_HEADER: u32 = 12;
 /// committed count, 4..8 the unclaimed reserved slots, then `[u32
 /// length][bytes]` per value.
 #[napi]
-pub const OUTBOX_DATA: u32 = 8;
+pub const OUTBOX_DATA: u32 = threadkit_core::channel::outbox::DATA as u32;
 /// Bytes before the received value in `chanSelectTry`'s scratch: `[case
 /// index, result]` as u32.
 #[napi]

@@ -90,27 +90,22 @@ pub fn sem_detach(env: Env, iso: u32, id: u32) -> i32 {
 /// status.
 #[napi(catch_unwind)]
 pub fn sem_acquire(env: Env, iso: u32, id: u32, permits: u32, token: u32) -> i32 {
-    let Some(me) = Isolate::get(iso) else {
-        return protocol::STATUS_NOT_ATTACHED;
-    };
-    let mut local = me.local();
-    let Some(core) = local_core(&local, id) else {
-        return protocol::STATUS_NOT_ATTACHED;
-    };
-    if permits == 0 || permits > core.sem.max() {
-        return protocol::STATUS_BAD_ARGUMENT;
-    }
-    match core.sem.acquire(permits, iso, token) {
-        AcquireOutcome::Acquired => {
-            local.credit(id, permits);
-            1
+    with_core(iso, id, |_, local, core| {
+        if permits == 0 || permits > core.sem.max() {
+            return protocol::STATUS_BAD_ARGUMENT;
         }
-        AcquireOutcome::Closed => protocol::STATUS_CLOSED,
-        AcquireOutcome::Queued(key) => {
-            local.queued(&env);
-            2 + key as i32
+        match core.sem.acquire(permits, iso, token) {
+            AcquireOutcome::Acquired => {
+                local.credit(id, permits);
+                1
+            }
+            AcquireOutcome::Closed => protocol::STATUS_CLOSED,
+            AcquireOutcome::Queued(key) => {
+                local.queued(&env);
+                2 + key as i32
+            }
         }
-    }
+    })
 }
 
 /// Slow path of release (the ledger is debited here). Returns how many of
@@ -118,22 +113,17 @@ pub fn sem_acquire(env: Env, iso: u32, id: u32, permits: u32, token: u32) -> i32
 /// a negative status.
 #[napi(catch_unwind)]
 pub fn sem_release(env: Env, iso: u32, id: u32, permits: u32) -> i32 {
-    let Some(me) = Isolate::get(iso) else {
-        return protocol::STATUS_NOT_ATTACHED;
-    };
-    let mut local = me.local();
-    let Some(core) = local_core(&local, id) else {
-        return protocol::STATUS_NOT_ATTACHED;
-    };
-    local.begin_call();
-    let result = core.sem.release(permits, deliver_from(&env, &me, &mut local, id));
-    match result {
-        Ok(()) => {
-            local.debit(id, permits);
-            local.wakes_written()
+    with_core(iso, id, |me, local, core| {
+        local.begin_call();
+        let result = core.sem.release(permits, deliver_from(&env, me, local, id));
+        match result {
+            Ok(()) => {
+                local.debit(id, permits);
+                local.wakes_written()
+            }
+            Err(ReleaseError::OverRelease { .. }) => protocol::STATUS_OVER_RELEASE,
         }
-        Err(ReleaseError::OverRelease { .. }) => protocol::STATUS_OVER_RELEASE,
-    }
+    })
 }
 
 /// Cancels a queued waiter. Returns the number of this thread's waiters
@@ -141,38 +131,28 @@ pub fn sem_release(env: Env, iso: u32, id: u32, permits: u32) -> i32 {
 /// served (its wake is on the way).
 #[napi(catch_unwind)]
 pub fn sem_cancel(env: Env, iso: u32, id: u32, key: u32, token: u32) -> i32 {
-    let Some(me) = Isolate::get(iso) else {
-        return protocol::STATUS_NOT_ATTACHED;
-    };
-    let mut local = me.local();
-    let Some(core) = local_core(&local, id) else {
-        return protocol::STATUS_NOT_ATTACHED;
-    };
-    local.begin_call();
-    let removed = core
-        .sem
-        .cancel(key as usize, iso, token, deliver_from(&env, &me, &mut local, id));
-    if !removed {
-        return protocol::STATUS_NOT_QUEUED;
-    }
-    local.settled(&env);
-    local.wakes_written()
+    with_core(iso, id, |me, local, core| {
+        local.begin_call();
+        let removed = core
+            .sem
+            .cancel(key as usize, iso, token, deliver_from(&env, me, local, id));
+        if !removed {
+            return protocol::STATUS_NOT_QUEUED;
+        }
+        local.settled(&env);
+        local.wakes_written()
+    })
 }
 
 /// Closes; every queued waiter (on any thread) is rejected. Returns how many
 /// of this thread's waiters were woken, or a negative status.
 #[napi(catch_unwind)]
 pub fn sem_close(env: Env, iso: u32, id: u32, reason: Option<String>) -> i32 {
-    let Some(me) = Isolate::get(iso) else {
-        return protocol::STATUS_NOT_ATTACHED;
-    };
-    let mut local = me.local();
-    let Some(core) = local_core(&local, id) else {
-        return protocol::STATUS_NOT_ATTACHED;
-    };
-    local.begin_call();
-    core.sem.close(reason, deliver_from(&env, &me, &mut local, id));
-    local.wakes_written()
+    with_core(iso, id, |me, local, core| {
+        local.begin_call();
+        core.sem.close(reason, deliver_from(&env, me, local, id));
+        local.wakes_written()
+    })
 }
 
 /// The reason given to `close`, if any.
@@ -198,4 +178,18 @@ pub fn sem_waiting(iso: u32, id: u32) -> i32 {
 
 fn local_core(local: &isolate::Local, id: u32) -> Option<std::sync::Arc<isolate::Core>> {
     local.core(id)
+}
+
+/// The prelude of every call on an attached primitive: the calling isolate,
+/// its thread-local state (locked for the call) and core `id`, or
+/// `STATUS_NOT_ATTACHED` if the thread or the attachment is unknown.
+fn with_core(iso: u32, id: u32, f: impl FnOnce(&Isolate, &mut isolate::Local, &isolate::Core) -> i32) -> i32 {
+    let Some(me) = Isolate::get(iso) else {
+        return protocol::STATUS_NOT_ATTACHED;
+    };
+    let mut local = me.local();
+    let Some(core) = local_core(&local, id) else {
+        return protocol::STATUS_NOT_ATTACHED;
+    };
+    f(&me, &mut local, &core)
 }

@@ -95,6 +95,8 @@ pub(crate) fn attach(
         local.next_slot - 1
     });
     if slot < local.ledger.1 {
+        // Safety: the ledger `Int32Array`, alive through `ledger_ref`; `slot` is
+        // below its length (checked above).
         unsafe { (*local.ledger.0.add(slot)).store(0, Ordering::Relaxed) };
     }
     local.attachments.insert(id, Attachment { core, slot, state_ref });

@@ -43,10 +43,13 @@ pub fn pool_worker_register(env: Env, pool_id: u32, slot: u32) -> bool {
     // is gone from POOLS, but the watchdog may still hold the pool and must
     // never see this env once it is freed.
     let data = Box::into_raw(Box::new((p, slot)));
+    // Safety: `env` is this worker's; the hook frees `data` exactly once.
     unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(worker_cleanup), data as *mut c_void) };
     true
 }
 
+/// # Safety
+/// Called by Node once, with the box `pool_worker_register` leaked.
 unsafe extern "C" fn worker_cleanup(arg: *mut c_void) {
     let (p, slot) = *Box::from_raw(arg as *mut (Arc<Pool>, u32));
     p.workers.lock().remove(&slot);
@@ -64,6 +67,7 @@ pub fn pool_nice_current_thread(increment: i32) -> bool {
 fn nice_current_thread(increment: i32) -> bool {
     // On Linux, PRIO_PROCESS with a thread id sets that thread's nice value.
     // (`gettid` through `syscall`: glibc has a wrapper only since 2.30.)
+    // Safety: plain syscalls on the calling thread, no pointers.
     unsafe {
         let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
         let now = libc::getpriority(libc::PRIO_PROCESS as _, tid);
@@ -89,6 +93,7 @@ pub fn pool_take(env: Env, pool_id: u32, slot: u32, meta: Unknown, scratch: Unkn
     let Some(p) = pool(pool_id) else {
         return STATUS_UNKNOWN_POOL;
     };
+    // Safety: values of this call, used only during it; distinct arrays.
     let (Some(meta), Some(scratch)) = (unsafe { f64s(&env, meta.raw()) }, unsafe { bytes(&env, scratch.raw()) }) else {
         return crate::protocol::STATUS_BAD_ARGUMENT;
     };
@@ -124,6 +129,7 @@ pub fn pool_take_rest(env: Env, pool_id: u32, slot: u32, scratch: Unknown) -> i3
     let Some(p) = pool(pool_id) else {
         return STATUS_UNKNOWN_POOL;
     };
+    // Safety: a value of this call, used only during it.
     let Some(scratch) = (unsafe { bytes(&env, scratch.raw()) }) else {
         return crate::protocol::STATUS_BAD_ARGUMENT;
     };
@@ -144,6 +150,7 @@ pub fn pool_take_rest(env: Env, pool_id: u32, slot: u32, scratch: Unknown) -> i3
 #[napi(catch_unwind)]
 pub fn pool_complete(env: Env, pool_id: u32, slot: u32, id: f64, rejected: bool, payload: Unknown) -> bool {
     let Some(p) = pool(pool_id) else { return false };
+    // Safety: a value of this call, used only during it.
     let (Some(id), Some(data)) = (task_id(id), unsafe { bytes(&env, payload.raw()) }) else {
         return false;
     };
