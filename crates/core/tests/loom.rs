@@ -399,3 +399,84 @@ fn mailbox_wakes_its_owner_once_per_batch_and_loses_nothing() {
         );
     });
 }
+
+/// The worker pool's completion wake-up (`TaskQueue::complete` /
+/// `begin_drain`): two workers complete while the owner runs a wake-up.
+/// Every completion is drained, by a wake-up scheduled after it was queued
+/// (none is left with no wake-up to come), and a batch schedules one wake-up.
+/// The completion queue itself is a crossbeam channel, which loom does not
+/// model; the model explores the interleavings of the `wake_scheduled`
+/// handshake around it.
+#[test]
+fn pool_completions_wake_the_owner_once_per_batch_and_none_is_stranded() {
+    use std::time::Instant;
+    use threadkit_core::task_queue::{CompleteResult, Next, Task, TaskQueue};
+
+    loom::model(|| {
+        let q = Arc::new(TaskQueue::new());
+        let now = Instant::now();
+        let mut ids = Vec::new();
+        for (worker, id) in [(1u32, 1u64), (2, 2)] {
+            q.push(Task {
+                id,
+                priority: 0,
+                name: 0,
+                payload: vec![],
+                timeout: None,
+                deferred_clock: false,
+                submitted: now,
+            })
+            .unwrap();
+            match q.take(worker, now) {
+                Next::Run(t) => ids.push((worker, t.id)),
+                _ => panic!("a queued task was not taken"),
+            }
+        }
+        let pending = Arc::new(AtomicUsize::new(0));
+        let drained = Arc::new(AtomicUsize::new(0));
+        let wake_up = |q: &TaskQueue, pending: &AtomicUsize, drained: &AtomicUsize| {
+            pending.fetch_sub(1, Ordering::AcqRel);
+            q.begin_drain();
+            while q.next_completion().is_some() {
+                drained.fetch_add(1, Ordering::Relaxed);
+            }
+        };
+        let workers: Vec<_> = ids
+            .into_iter()
+            .map(|(worker, id)| {
+                let (q, pending) = (q.clone(), pending.clone());
+                thread::spawn(move || match q.complete(worker, id, false, vec![], Instant::now()) {
+                    CompleteResult::Accepted { wake: true } => {
+                        assert_eq!(
+                            pending.fetch_add(1, Ordering::AcqRel),
+                            0,
+                            "a second wake-up for one batch"
+                        );
+                    }
+                    CompleteResult::Accepted { wake: false } => {}
+                    CompleteResult::Stale => panic!("a running task's completion was refused"),
+                })
+            })
+            .collect();
+        let owner = {
+            let (q, pending, drained) = (q.clone(), pending.clone(), drained.clone());
+            thread::spawn(move || {
+                if pending.load(Ordering::Acquire) > 0 {
+                    wake_up(&q, &pending, &drained);
+                }
+            })
+        };
+        for w in workers {
+            w.join().unwrap();
+        }
+        owner.join().unwrap();
+        while pending.load(Ordering::Acquire) > 0 {
+            wake_up(&q, &pending, &drained);
+        }
+        assert_eq!(
+            drained.load(Ordering::Relaxed),
+            2,
+            "a completion stranded with no wake-up to come"
+        );
+    });
+}
