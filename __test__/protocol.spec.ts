@@ -61,3 +61,13 @@ test('lib/ defines no status code, wake code or offset of its own', () => {
   }
   expect(found).toEqual([]);
 });
+
+test("the pool's control messages are typed in lib/pool/messages.js only", () => {
+  const dir = path.join(root, 'lib', 'pool');
+  const found: string[] = [];
+  for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.js') && n !== 'messages.js')) {
+    const code = fs.readFileSync(path.join(dir, name), 'utf8').replace(/^\s*(\*|\/\/).*$/gm, '');
+    for (const [literal] of code.matchAll(/\btype:\s*'[a-z]+'|\.type\s*[!=]==\s*'(?!module')[a-z]+'/g)) found.push(`${name}: ${literal}`);
+  }
+  expect(found).toEqual([]);
+});

@@ -26,6 +26,7 @@
  */
 
 const { Worker, MessageChannel, receiveMessageOnPort } = require('node:worker_threads');
+const { MSG } = require('./messages.js');
 const { EventEmitter } = require('node:events');
 const path = require('node:path');
 const native = require('../native.js');
@@ -503,15 +504,15 @@ class WorkerPool extends EventEmitter {
 
   #onControl(rec, m) {
     if (m === null || typeof m !== 'object') return;
-    if (m.type === 'stdio') {
+    if (m.type === MSG.STDIO) {
       const out = m.name === 'stderr' ? process.stderr : process.stdout;
       for (const c of m.chunks) out.write(c.chunk, c.encoding);
       outputWritten(rec.stdio, m.bytes);
-    } else if (m.type === 'ready') {
+    } else if (m.type === MSG.READY) {
       rec.ready = true;
       // Still a backlog: keep growing, one starting worker at a time.
       if (this.#state !== 'terminated' && native.poolCounts(this.#id)[0] > native.poolIdle(this.#id)) this.#grow();
-    } else if (m.type === 'result') {
+    } else if (m.type === MSG.RESULT) {
       const task = this.#tasks.get(m.id);
       if (task === undefined) return; // settled meanwhile (timed out, or the pool terminated)
       if (task.owedBy === undefined) task.directResult = m;
@@ -639,7 +640,7 @@ class WorkerPool extends EventEmitter {
     this.#settle(id, false, new AbortError('The task was aborted while running', { cause: reason }));
     if (!runner) return;
     const w = runner;
-    w.port.postMessage({ type: 'abort', id, reason: String(reason?.message ?? reason ?? 'aborted') });
+    w.port.postMessage({ type: MSG.ABORT, id, reason: String(reason?.message ?? reason ?? 'aborted') });
     setTimeout(() => {
       if (this.#workers.has(w.slot) && native.poolRunningTask(this.#id, w.slot) === id) {
         this.#markLeaving(w);

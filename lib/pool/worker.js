@@ -28,6 +28,7 @@
  */
 
 const wt = require('node:worker_threads');
+const { MSG } = require('./messages.js');
 const fs = require('node:fs');
 const path = require('node:path');
 const wtInternal = require('node:worker_threads').workerData.internal;
@@ -112,7 +113,7 @@ let mailbox = null;
 
 function onControl(msg) {
   if (msg === null || typeof msg !== 'object') return;
-  if (msg.type === 'mailbox') {
+  if (msg.type === MSG.MAILBOX) {
     mailbox?.close();
     const port = msg.port;
     mailbox = port;
@@ -126,7 +127,7 @@ function onControl(msg) {
       }
     });
     port.unref();
-  } else if (msg.type === 'abort' && current && current.id === msg.id) {
+  } else if (msg.type === MSG.ABORT && current && current.id === msg.id) {
     current.abortReason = new Error(msg.reason ?? 'aborted');
     current.controller?.abort(current.abortReason);
   }
@@ -254,7 +255,7 @@ function complete(id, rejected, value) {
  */
 function sendDirect(id, rejected, value, transfer) {
   try {
-    control.postMessage({ type: 'result', id, rejected, value }, transfer);
+    control.postMessage({ type: MSG.RESULT, id, rejected, value }, transfer);
     return undefined;
   } catch (e) {
     return e;
@@ -275,7 +276,7 @@ function fetchAndRun(id, nameId) {
   return new Promise((resolve) => {
     if (mailbox === null) return resolve({ lost: true });
     fetching.set(id, { resolve, port: mailbox });
-    mailbox.postMessage({ type: 'fetch', id });
+    mailbox.postMessage({ type: MSG.FETCH, id });
   }).then((msg) => {
     if (msg.lost) {
       current = null;
@@ -484,7 +485,7 @@ async function start() {
     // The pool was terminated while this worker started.
     return leave();
   }
-  control.postMessage({ type: 'ready' });
+  control.postMessage({ type: MSG.READY });
   loop();
 }
 
