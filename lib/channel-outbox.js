@@ -27,10 +27,9 @@
 const { native, isolateId } = require('./runtime.js');
 const { encodeTo } = require('./codec/index.js');
 
-const CLOSED = -1;
+const { STATUS_CLOSED: CLOSED, OUTBOX_DATA: DATA } = native;
 const CREDITS = 64;
 const OUTBOX_BYTES = 64 * 1024;
-const DATA = 8;
 
 class Outbox {
   constructor(id, state) {

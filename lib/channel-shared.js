@@ -58,25 +58,28 @@ const scratch = (n) => buf.room(n);
 const encodeInto = (value) => buf.encode(value);
 const { outboxFor, forgetOutbox, flushOtherThan, flushUnlessAmong } = require('./channel-outbox.js');
 
-const CLOSED = -1;
-const WOULD_BLOCK = -7;
-const GROUP_FIRED = -8;
-const NOTHING_UNFINISHED = -9;
-const REMOVED = 1;
-const TOO_BIG = -11;
-const QUEUED_BASE = -1000000;
-/** Head word layout (crates/core/src/seq_buffer.rs). */
-const SENDERS_WAITING = 1;
-/** JS must not take by itself: values were given back, or a select with a default is deciding. */
-const NATIVE_ONLY = 2;
-const SEQ_MASK = (1 << 29) - 1;
+const {
+  STATUS_CLOSED: CLOSED,
+  STATUS_WOULD_BLOCK: WOULD_BLOCK,
+  STATUS_GROUP_FIRED: GROUP_FIRED,
+  STATUS_NOTHING_UNFINISHED: NOTHING_UNFINISHED,
+  STATUS_TOO_BIG: TOO_BIG,
+  CANCEL_REMOVED: REMOVED,
+  QUEUED_BASE,
+  RECV_BATCH_HEADER: HEADER,
+  SELECT_HEADER,
+  SELECT_SENT,
+  SELECT_CLOSED,
+} = native;
+/**
+ * Head word layout (crates/core/src/seq_buffer.rs, exported by src/protocol.rs):
+ * `seq << SHIFT | NATIVE_ONLY | SENDERS_WAITING`. NATIVE_ONLY: JS must not
+ * take by itself (values were given back, or a select with a default is deciding).
+ */
+const { HEAD_SENDERS_WAITING: SENDERS_WAITING, HEAD_NATIVE_ONLY: NATIVE_ONLY, HEAD_SHIFT: SHIFT, HEAD_SEQ_MASK: SEQ_MASK } = native;
+const FLAGS = (1 << SHIFT) - 1;
 /** Copies fetched per native receive, for later takes without a native call. */
 const BATCH = 64;
-const HEADER = 12;
-/** chanSelectTry: bytes before the received value, and its result kinds. */
-const SELECT_HEADER = 8;
-const SELECT_SENT = 0;
-const SELECT_CLOSED = 2;
 
 /** receiveNative's answer when the receiver was queued (never a user value). */
 class Queued {
@@ -111,7 +114,7 @@ class SharedCore {
     this.what = what;
     this.shared = true;
     this.state = state;
-    /** [0]: the buffer's head word, `seq << 2 | NATIVE_ONLY | SENDERS_WAITING`; [1]: 1 once closed. */
+    /** [0]: the buffer's head word, `seq << SHIFT | NATIVE_ONLY | SENDERS_WAITING`; [1]: 1 once closed. */
     this.word = new Int32Array(state);
     /** Copies of buffered values `{ bytes, offs, seq, count }` (see takeCopy). */
     this.inbox = null;
@@ -182,10 +185,10 @@ class SharedCore {
     for (;;) {
       const s = Atomics.load(word, 0);
       if ((s & NATIVE_ONLY) !== 0) break;
-      const h = s >>> 2;
+      const h = s >>> SHIFT;
       const i = (h - inbox.seq) & SEQ_MASK;
       if (i >= inbox.count) break;
-      if (Atomics.compareExchange(word, 0, s, (((h + 1) & SEQ_MASK) << 2) | (s & 3)) === s) {
+      if (Atomics.compareExchange(word, 0, s, (((h + 1) & SEQ_MASK) << SHIFT) | (s & FLAGS)) === s) {
         if ((s & SENDERS_WAITING) !== 0) this.scheduleSync();
         return decode(inbox.bytes, inbox.offs[2 * i], inbox.offs[2 * i + 1]);
       }

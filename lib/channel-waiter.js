@@ -22,9 +22,7 @@ const DONE = Symbol('threadkit.channel.done');
 const EMPTY = Symbol('threadkit.channel.empty');
 const RESOLVED = Promise.resolve();
 
-const SEND = 0;
-const RECV = 1;
-const JOIN = 2;
+const { SIDE_SEND: SEND, SIDE_RECEIVE: RECV, SIDE_JOIN: JOIN, WAKE_CLOSED, WAKE_DROPPED } = require('./native.js');
 const VERB = ['send', 'receive', 'join'];
 
 class Waiter {
@@ -68,18 +66,18 @@ class Waiter {
     else this.reject(error);
   }
 
-  /** Shared mode: woken with code 1 by runtime.settleWakes. */
+  /** Shared mode: woken with WAKE_GRANTED by runtime.settleWakes. */
   grant() {
     if (this.side === RECV) this.core.claimInto(this);
     else this.done(undefined);
   }
 
-  /** Shared mode: woken with another code (2 closed, 3 dropped: a select's losing case). */
+  /** Shared mode: woken with another code (WAKE_CLOSED, or WAKE_DROPPED: a select's losing case). */
   fail(code) {
-    if (code === 2) {
+    if (code === WAKE_CLOSED) {
       if (this.side === RECV) this.done(DONE);
       else this.failWith(this.core.closedError());
-    } else if (code === 3) {
+    } else if (code === WAKE_DROPPED) {
       this.settled = true;
       this.cleanup();
     } else this.failWith(new Error(`threadkit: unknown channel wake code ${code}`));

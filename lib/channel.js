@@ -32,7 +32,7 @@ const { isSharedArrayBuffer } = require('node:util').types;
 
 const HANDLE_TAG = '__threadkit';
 const MAX_CAPACITY = 0x7fffffff;
-const FOREIGN_HANDLE = -4;
+const { STATUS_FOREIGN_HANDLE: FOREIGN_HANDLE } = require('./native.js');
 
 /** Groups of selects blocked on a channel that is being shared (see select.js). */
 let restartSelect = null;

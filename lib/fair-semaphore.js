@@ -35,10 +35,8 @@ const { newPermit, newResolvedPermit, grantedPermit } = require('./permit.js');
 const { captured, capture, forget } = require('./resolvers.js');
 const { LocalWaiter, Waiter, watch, cleanupExtra } = require('./semaphore-waiters.js');
 
-const WAITERS = 1;
-const CLOSED = 2;
-const SHIFT = 2;
-const MAX_PERMITS = 0x1fffffff; // (2^31 - 1) >> 2
+/** The state word's layout (crates/core/src/semaphore.rs, exported by src/protocol.rs). */
+const { SEM_WAITERS: WAITERS, SEM_CLOSED: CLOSED, SEM_SHIFT: SHIFT, SEM_MAX_PERMITS: MAX_PERMITS } = native;
 const HANDLE_TAG = '__threadkit';
 /** `word` in shared mode, where the real word is `state[0]`: its WAITERS and CLOSED bits fail every local fast path. */
 const SHARED_WORD = -1;

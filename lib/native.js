@@ -11,10 +11,22 @@
  * machine is, what is supported and how to build from source, instead of
  * napi-rs's generic "npm has a bug related to optional dependencies" at the
  * first use.
+ *
+ * The binding also carries the boundary's constants (src/protocol.rs): every
+ * status code (`STATUS_*`), wake code (`WAKE_*`) and positional layout
+ * (`COMPLETION_*`, `TAKE_*`, `SELECT_*`, ...), declared once there. Modules
+ * read the ones they use into module-level `const`s.
  */
 
+let binding;
 try {
-  module.exports = require('../native.js');
+  binding = require('../native.js');
 } catch (err) {
   throw require('./native-binding-error.js').nativeBindingError(err);
 }
+// A binary built before src/protocol.rs would make every comparison with a
+// status code silently false.
+if (typeof binding.STATUS_CLOSED !== 'number') {
+  throw new Error('threadkit: the native addon is older than its JS side (it has no STATUS_CLOSED); rebuild it with `npm run build`');
+}
+module.exports = binding;

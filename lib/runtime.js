@@ -22,15 +22,14 @@ const native = require('./native.js');
 const { threadId } = require('node:worker_threads');
 
 const STATUS = Object.freeze({
-  CLOSED: -1,
-  OVER_RELEASE: -2,
-  FOREIGN_HANDLE: -4,
-  BAD_ARGUMENT: -5,
-  NOT_ATTACHED: -6,
-  NOT_QUEUED: -100,
+  CLOSED: native.STATUS_CLOSED,
+  OVER_RELEASE: native.STATUS_OVER_RELEASE,
+  FOREIGN_HANDLE: native.STATUS_FOREIGN_HANDLE,
+  BAD_ARGUMENT: native.STATUS_BAD_ARGUMENT,
+  NOT_ATTACHED: native.STATUS_NOT_ATTACHED,
+  NOT_QUEUED: native.STATUS_NOT_QUEUED,
 });
-const WAKE_GRANTED = 1;
-const WAKE_CLOSED = 2;
+const { WAKE_GRANTED, WAKE_CLOSED } = native;
 const WAKE_PAIRS = 1024;
 const TOKEN_LIMIT = 0x7fffffff;
 

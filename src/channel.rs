@@ -5,8 +5,7 @@
 //! Every waiter is woken through its thread's mailbox (`isolate::post_wake`),
 //! also when the waker is on the same thread: a channel call therefore never
 //! writes into the caller's wake buffer, and JS never has to settle wakes
-//! after a channel call. Wake codes: 1 done, 2 closed, 3 dropped (a select
-//! waiter whose select completed elsewhere).
+//! after a channel call. Wake codes: `protocol::WAKE_*`.
 //!
 //! The hot paths (values through per-thread scratch buffers, receive
 //! batches, the send outbox) are in [`crate::channel_fast`].
@@ -17,8 +16,11 @@
 
 use crate::channel_fast::{flush, Outbox};
 use crate::isolate::{self, Isolate};
+use crate::protocol::{
+    self, STATUS_GROUP_FIRED, STATUS_NOTHING_UNFINISHED, STATUS_NOT_QUEUED, STATUS_WOULD_BLOCK, WAKE_CLOSED,
+    WAKE_DROPPED, WAKE_GRANTED,
+};
 use crate::shared_memory::{int32_array, StrongRef};
-use crate::status;
 use napi::bindgen_prelude::{Buffer, Either, Unknown};
 use napi::{Env, JsValue};
 use napi_derive::napi;
@@ -31,27 +33,19 @@ use threadkit_core::channel::credits::Credits;
 use threadkit_core::channel::{Channel, Group, RecvOutcome, SendOutcome, Side, Waiter, Wake, UNBOUNDED};
 use threadkit_core::StateWord;
 
-const WAKE_DONE: i32 = 1;
-const WAKE_CLOSED: i32 = 2;
-const WAKE_DROPPED: i32 = 3;
-/// A try-operation found the channel full (send) or empty (receive).
-pub(crate) const WOULD_BLOCK: i32 = -7;
-/// The select this operation belongs to already completed through another case.
-pub(crate) const GROUP_FIRED: i32 = -8;
-/// `taskDone` with nothing unfinished.
-const NOTHING_UNFINISHED: i32 = -9;
-/// Cancel: the waiter was already served or dropped; its wake is on the way.
-const NOT_QUEUED: i32 = -100;
-
 /// The channel's head word, in a `SharedArrayBuffer` that every attached
 /// isolate keeps alive with a strong reference (see `Entry::attached`); the
 /// entry is dropped when the last one detaches.
 pub(crate) struct ChanWord(*const AtomicI32);
+// Safety: the word is an atomic in shared memory, only accessed through
+// `&AtomicI32`, and kept alive as said above for as long as the entry exists.
 unsafe impl Send for ChanWord {}
+// Safety: as for `Send`.
 unsafe impl Sync for ChanWord {}
 
 impl StateWord for ChanWord {
     fn word(&self) -> &AtomicI32 {
+        // Safety: 4-aligned (an `Int32Array`) and alive while `self` is (above).
         unsafe { &*self.0 }
     }
 }
@@ -59,7 +53,7 @@ impl StateWord for ChanWord {
 impl ChanWord {
     /// `state[1]`, which JS senders read: 1 once the channel is closed.
     fn closed_flag(&self) -> &AtomicI32 {
-        // Safe: `chan_open` checked that the creator's state has two words,
+        // Safety: `chan_open` checked that the creator's state has two words,
         // and attaching threads must hand in that same buffer.
         unsafe { &*self.0.add(1) }
     }
@@ -81,13 +75,17 @@ pub(crate) struct Attached {
     pub(crate) credits: Credits,
 }
 
-static CHANNELS: LazyLock<RwLock<HashMap<u32, Arc<Entry>>>> = LazyLock::new(Default::default);
+static CHANNELS: LazyLock<RwLock<HashMap<u32, Arc<Entry>>>> = LazyLock::new(|| {
+    // Registered once, with the table: before it exists no thread is attached.
+    isolate::on_thread_gone(remove_thread);
+    Default::default()
+});
 static GROUPS: LazyLock<Mutex<HashMap<u32, Arc<Group>>>> = LazyLock::new(Default::default);
 static NEXT_GROUP: AtomicU32 = AtomicU32::new(1);
 
 fn code(w: Wake) -> i32 {
     match w {
-        Wake::Done => WAKE_DONE,
+        Wake::Done => WAKE_GRANTED,
         Wake::Closed => WAKE_CLOSED,
         Wake::Dropped => WAKE_DROPPED,
     }
@@ -108,7 +106,12 @@ pub(crate) fn group(gid: u32) -> Result<Option<Arc<Group>>, i32> {
     if gid == 0 {
         return Ok(None);
     }
-    GROUPS.lock().get(&gid).cloned().map(Some).ok_or(status::BAD_ARGUMENT)
+    GROUPS
+        .lock()
+        .get(&gid)
+        .cloned()
+        .map(Some)
+        .ok_or(protocol::STATUS_BAD_ARGUMENT)
 }
 
 /// Creates (`creating`) or attaches to channel `id` with capacity `cap`
@@ -118,19 +121,19 @@ pub(crate) fn group(gid: u32) -> Result<Option<Arc<Group>>, i32> {
 #[napi(catch_unwind)]
 pub fn chan_open(env: Env, iso: u32, id: u32, cap: i64, creating: bool, unfinished: f64, state: Unknown) -> i32 {
     if Isolate::get(iso).is_none() {
-        return status::NOT_ATTACHED;
+        return protocol::STATUS_NOT_ATTACHED;
     }
     let Some((ptr, len)) = int32_array(&env, state.raw()) else {
-        return status::BAD_ARGUMENT;
+        return protocol::STATUS_BAD_ARGUMENT;
     };
     if len < 2 {
-        return status::BAD_ARGUMENT;
+        return protocol::STATUS_BAD_ARGUMENT;
     }
     let cap = if cap < 0 { UNBOUNDED } else { cap as usize };
     let mut all = CHANNELS.write();
     let e = if creating {
         if all.contains_key(&id) {
-            return status::FOREIGN_HANDLE;
+            return protocol::STATUS_FOREIGN_HANDLE;
         }
         let e = Arc::new(Entry {
             chan: Channel::with_word(cap, unfinished.max(0.0) as u64, ChanWord(ptr)),
@@ -141,12 +144,12 @@ pub fn chan_open(env: Env, iso: u32, id: u32, cap: i64, creating: bool, unfinish
     } else {
         match all.get(&id) {
             Some(e) if e.chan.capacity() == cap && std::ptr::eq(e.chan.word().0, ptr) => e.clone(),
-            _ => return status::FOREIGN_HANDLE,
+            _ => return protocol::STATUS_FOREIGN_HANDLE,
         }
     };
     if let std::collections::hash_map::Entry::Vacant(slot) = e.attached.lock().entry(iso) {
         let Some(state_ref) = StrongRef::new(&env, state.raw()) else {
-            return status::BAD_ARGUMENT;
+            return protocol::STATUS_BAD_ARGUMENT;
         };
         slot.insert(Attached {
             state_ref,
@@ -162,7 +165,7 @@ pub fn chan_open(env: Env, iso: u32, id: u32, cap: i64, creating: bool, unfinish
 pub fn chan_detach(env: Env, iso: u32, id: u32) -> i32 {
     let mut all = CHANNELS.write();
     let Some(e) = all.get(&id).cloned() else {
-        return status::NOT_ATTACHED;
+        return protocol::STATUS_NOT_ATTACHED;
     };
     flush(&e, id, iso);
     let empty = {
@@ -181,8 +184,9 @@ pub fn chan_detach(env: Env, iso: u32, id: u32) -> i32 {
     0
 }
 
-/// A thread died: remove its waiters and return the values parked for it.
-pub(crate) fn remove_thread(iso: u32) {
+/// A thread died: remove its waiters and return the values parked for it (a
+/// thread-gone hook).
+fn remove_thread(iso: u32) {
     let entries: Vec<(u32, Arc<Entry>)> = CHANNELS.read().iter().map(|(k, v)| (*k, v.clone())).collect();
     for (id, e) in entries {
         if !e.attached.lock().contains_key(&iso) {
@@ -220,7 +224,7 @@ fn settled(env: &Env, iso: u32) {
 #[napi(catch_unwind)]
 pub fn chan_send(env: Env, iso: u32, id: u32, value: Buffer, token: u32, gid: u32) -> i32 {
     let Some(e) = entry(iso, id) else {
-        return status::NOT_ATTACHED;
+        return protocol::STATUS_NOT_ATTACHED;
     };
     let group = match group(gid) {
         Ok(g) => g,
@@ -242,9 +246,9 @@ pub(crate) fn send_status(env: &Env, iso: u32, outcome: SendOutcome) -> i32 {
             queued(env, iso);
             2 + key as i32
         }
-        SendOutcome::Full => WOULD_BLOCK,
-        SendOutcome::Closed => status::CLOSED,
-        SendOutcome::GroupFired => GROUP_FIRED,
+        SendOutcome::Full => STATUS_WOULD_BLOCK,
+        SendOutcome::Closed => protocol::STATUS_CLOSED,
+        SendOutcome::GroupFired => STATUS_GROUP_FIRED,
     }
 }
 
@@ -253,7 +257,7 @@ pub(crate) fn send_status(env: &Env, iso: u32, outcome: SendOutcome) -> i32 {
 #[napi(catch_unwind)]
 pub fn chan_recv(env: Env, iso: u32, id: u32, token: u32, gid: u32) -> Either<Buffer, i32> {
     let Some(e) = entry(iso, id) else {
-        return Either::B(status::NOT_ATTACHED);
+        return Either::B(protocol::STATUS_NOT_ATTACHED);
     };
     let group = match group(gid) {
         Ok(g) => g,
@@ -266,9 +270,9 @@ pub fn chan_recv(env: Env, iso: u32, id: u32, token: u32, gid: u32) -> Either<Bu
             queued(&env, iso);
             Either::B(2 + key as i32)
         }
-        RecvOutcome::Empty => Either::B(WOULD_BLOCK),
-        RecvOutcome::Closed => Either::B(status::CLOSED),
-        RecvOutcome::GroupFired => Either::B(GROUP_FIRED),
+        RecvOutcome::Empty => Either::B(STATUS_WOULD_BLOCK),
+        RecvOutcome::Closed => Either::B(protocol::STATUS_CLOSED),
+        RecvOutcome::GroupFired => Either::B(STATUS_GROUP_FIRED),
     }
 }
 
@@ -279,23 +283,24 @@ pub fn chan_claim(iso: u32, id: u32, token: u32) -> Option<Buffer> {
     e.chan.claim(iso, token).map(Buffer::from)
 }
 
-/// Cancels a queued waiter (`side`: 0 send, 1 receive, 2 join). Returns 1 if
-/// removed, `NOT_QUEUED` if it was already served (its wake is on the way).
+/// Cancels a queued waiter (`side`: `SIDE_SEND`, `SIDE_RECEIVE` or
+/// `SIDE_JOIN`). Returns `CANCEL_REMOVED` if removed, `STATUS_NOT_QUEUED` if it
+/// was already served (its wake is on the way).
 #[napi(catch_unwind)]
 pub fn chan_cancel(env: Env, iso: u32, id: u32, side: u32, key: u32, token: u32) -> i32 {
     let Some(e) = entry(iso, id) else {
-        return status::NOT_ATTACHED;
+        return protocol::STATUS_NOT_ATTACHED;
     };
     let side = match side {
-        0 => Side::Send,
-        1 => Side::Receive,
+        protocol::SIDE_SEND => Side::Send,
+        protocol::SIDE_RECEIVE => Side::Receive,
         _ => Side::Join,
     };
     if e.chan.cancel(side, key as usize, iso, token) {
         settled(&env, iso);
-        1
+        protocol::CANCEL_REMOVED
     } else {
-        NOT_QUEUED
+        STATUS_NOT_QUEUED
     }
 }
 
@@ -312,7 +317,7 @@ pub fn chan_close(iso: u32, id: u32) -> i32 {
                 .store(1, std::sync::atomic::Ordering::SeqCst);
             e.chan.close(deliver(id)) as i32
         }
-        None => status::NOT_ATTACHED,
+        None => protocol::STATUS_NOT_ATTACHED,
     }
 }
 
@@ -325,7 +330,7 @@ pub fn chan_state(iso: u32, id: u32) -> f64 {
             e.chan.sync(deliver(id));
             (e.chan.len() as f64) * 2.0 + if e.chan.is_closed() { 1.0 } else { 0.0 }
         }
-        None => status::NOT_ATTACHED as f64,
+        None => protocol::STATUS_NOT_ATTACHED as f64,
     }
 }
 
@@ -334,7 +339,7 @@ pub fn chan_state(iso: u32, id: u32) -> f64 {
 pub fn chan_unfinished(iso: u32, id: u32) -> f64 {
     match entry(iso, id) {
         Some(e) => e.chan.unfinished() as f64,
-        None => status::NOT_ATTACHED as f64,
+        None => protocol::STATUS_NOT_ATTACHED as f64,
     }
 }
 
@@ -344,9 +349,9 @@ pub fn chan_task_done(iso: u32, id: u32) -> f64 {
     match entry(iso, id) {
         Some(e) => match e.chan.task_done(deliver(id)) {
             Some(left) => left as f64,
-            None => NOTHING_UNFINISHED as f64,
+            None => STATUS_NOTHING_UNFINISHED as f64,
         },
-        None => status::NOT_ATTACHED as f64,
+        None => protocol::STATUS_NOT_ATTACHED as f64,
     }
 }
 
@@ -354,7 +359,7 @@ pub fn chan_task_done(iso: u32, id: u32) -> f64 {
 #[napi(catch_unwind)]
 pub fn chan_join(env: Env, iso: u32, id: u32, token: u32) -> i32 {
     let Some(e) = entry(iso, id) else {
-        return status::NOT_ATTACHED;
+        return protocol::STATUS_NOT_ATTACHED;
     };
     match e.chan.join(Waiter::new(iso, token, None)) {
         None => 0,

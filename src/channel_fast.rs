@@ -6,60 +6,51 @@
 //! outbox in shared memory that native code flushes, also when the thread
 //! dies.
 
-use crate::channel::{deliver, entry, group, queued, send_status, Attached, Entry, GROUP_FIRED, WOULD_BLOCK};
+use crate::channel::{deliver, entry, group, queued, send_status, Attached, Entry};
+use crate::protocol::{self, QUEUED_BASE, STATUS_GROUP_FIRED, STATUS_TOO_BIG, STATUS_WOULD_BLOCK};
 use crate::shared_memory::StrongRef;
-use crate::status;
 use napi::bindgen_prelude::Unknown;
 use napi::{Env, JsValue};
 use napi_derive::napi;
-use std::sync::atomic::AtomicI32;
-use threadkit_core::channel::{RecvOutcome, SendOutcome, Waiter};
+use std::sync::atomic::{AtomicI32, Ordering};
+use threadkit_core::channel::{outbox, RecvOutcome, SendOutcome, Waiter};
 
-/// A `SharedArrayBuffer` (as a `Uint8Array`) in which the owning thread's JS
-/// appends sent values without a native call: bytes 0..4 hold the number of
-/// committed values (an `Int32`, stored last, after the value's bytes),
-/// bytes 4..8 the reserved slots not claimed yet (an `Int32`, see
-/// `threadkit_core::channel::credits`), then from byte 8 each value as
-/// `[u32 length][bytes]`. Native code reads it when
-/// that thread flushes, detaches or dies, so a value whose send resolved is
-/// never lost, even if the thread is terminated before it flushed.
+/// A thread's send outbox: a `SharedArrayBuffer` (as a `Uint8Array`) in the
+/// format of `threadkit_core::channel::outbox`. Native code reads it when that
+/// thread flushes, detaches or dies, so a value whose send resolved is never
+/// lost, even if the thread is terminated before it flushed.
 pub(crate) struct Outbox {
     pub(crate) ptr: *mut u8,
     pub(crate) len: usize,
     pub(crate) buf_ref: StrongRef,
 }
 
+// Safety: the buffer is a `SharedArrayBuffer`, meant to be shared between
+// threads; `ptr` is only read through atomics and copies (see `take`), and
+// `buf_ref` is only deleted on the owning thread's env.
 unsafe impl Send for Outbox {}
 
-const OUTBOX_DATA: usize = 8;
+const OUTBOX_DATA: usize = outbox::DATA;
 
 impl Outbox {
     /// The reserved slots that the owner's JS has not claimed yet.
     pub(crate) fn avail(&self) -> &AtomicI32 {
         // Safety: `chan_outbox` checked that the buffer is 4-aligned and at
         // least OUTBOX_DATA (8) bytes long, and `buf_ref` keeps it alive.
-        unsafe { &*(self.ptr.add(4) as *const AtomicI32) }
+        unsafe { &*(self.ptr.add(outbox::AVAIL) as *const AtomicI32) }
     }
 
     /// The committed values, oldest first; resets the count.
     fn take(&self) -> Vec<Vec<u8>> {
-        let count_word = unsafe { &*(self.ptr as *const AtomicI32) };
-        let count = count_word.load(std::sync::atomic::Ordering::Acquire).max(0) as usize;
+        // Safety: as in `avail`; `outbox::COUNT` is 0, so the word is 4-aligned.
+        let count_word = unsafe { &*(self.ptr.add(outbox::COUNT) as *const AtomicI32) };
+        let count = count_word.load(Ordering::Acquire).max(0) as usize;
+        // Safety: `ptr..ptr + len` is the live buffer (see `avail`). JS of the
+        // owning thread may append after the committed values meanwhile, but
+        // never rewrites the committed ones until the count is reset below.
         let data = unsafe { std::slice::from_raw_parts(self.ptr, self.len) };
-        let mut out = Vec::with_capacity(count);
-        let mut at = OUTBOX_DATA;
-        for _ in 0..count {
-            if at + 4 > self.len {
-                break;
-            }
-            let n = u32::from_le_bytes(data[at..at + 4].try_into().expect("4 bytes")) as usize;
-            if at + 4 + n > self.len {
-                break;
-            }
-            out.push(data[at + 4..at + 4 + n].to_vec());
-            at += 4 + n;
-        }
-        count_word.store(0, std::sync::atomic::Ordering::Release);
+        let out = outbox::read_values(data, count);
+        count_word.store(0, Ordering::Release);
         out
     }
 }
@@ -112,17 +103,16 @@ pub(crate) fn take_back_reserved(e: &Entry, id: u32, iso: u32) -> bool {
 // A Buffer argument plus an external Buffer result cost ~2 µs per value
 // here: the paths below use the caller's scratch `Uint8Array` instead.
 
-/// Returned by `chan_recv_batch`/`chan_claim_raw` when the value does not fit
-/// in the scratch buffer: it is parked under `(thread, token)`; take it with
-/// `chan_claim`.
-pub(crate) const TOO_BIG: i32 = -11;
-/// `chan_recv_batch` queued the receiver: the result is `QUEUED_BASE - key`.
-const QUEUED_BASE: i32 = -1_000_000;
+// `STATUS_TOO_BIG` from `chan_recv_batch`/`chan_claim_raw`: the value does
+// not fit in the scratch buffer and is parked under `(thread, token)`; take
+// it with `chan_claim`.
 
 /// Data pointer and length of a `Uint8Array` (or Buffer).
 pub(crate) fn uint8_array(env: &Env, value: napi::sys::napi_value) -> Option<(*mut u8, usize)> {
     use napi::sys;
     let mut is_typed = false;
+    // Safety: `env` is the calling thread's env and `value` a value of this
+    // call; every out-pointer is a local of the right type.
     unsafe {
         if sys::napi_is_typedarray(env.raw(), value, &mut is_typed) != sys::Status::napi_ok || !is_typed {
             return None;
@@ -151,11 +141,13 @@ pub(crate) fn uint8_array(env: &Env, value: napi::sys::napi_value) -> Option<(*m
 /// Copies `v` into the scratch buffer, or parks it for `chan_claim` if it does not fit.
 fn hand_out(e: &Entry, iso: u32, token: u32, v: Vec<u8>, scratch: (*mut u8, usize)) -> i32 {
     if v.len() <= scratch.1 {
+        // Safety: `scratch` is the caller's live `Uint8Array` (from
+        // `uint8_array`, this call) of `scratch.1 >= v.len()` bytes; `v` is ours.
         unsafe { std::ptr::copy_nonoverlapping(v.as_ptr(), scratch.0, v.len()) };
         v.len() as i32
     } else {
         e.chan.park(iso, token, v);
-        TOO_BIG
+        STATUS_TOO_BIG
     }
 }
 
@@ -163,18 +155,20 @@ fn hand_out(e: &Entry, iso: u32, token: u32, v: Vec<u8>, scratch: (*mut u8, usiz
 #[napi(catch_unwind)]
 pub fn chan_send_raw(env: Env, iso: u32, id: u32, scratch: Unknown, len: u32, token: u32, gid: u32) -> i32 {
     let Some(e) = entry(iso, id) else {
-        return status::NOT_ATTACHED;
+        return protocol::STATUS_NOT_ATTACHED;
     };
     let Some((ptr, cap)) = uint8_array(&env, scratch.raw()) else {
-        return status::BAD_ARGUMENT;
+        return protocol::STATUS_BAD_ARGUMENT;
     };
     if len as usize > cap {
-        return status::BAD_ARGUMENT;
+        return protocol::STATUS_BAD_ARGUMENT;
     }
     let group = match group(gid) {
         Ok(g) => g,
         Err(s) => return s,
     };
+    // Safety: `ptr`/`cap` describe the scratch `Uint8Array`, alive for this
+    // synchronous call, and `len <= cap` was checked.
     let value = unsafe { std::slice::from_raw_parts(ptr, len as usize) }.to_vec();
     let waiter = (token != 0).then(|| Waiter::new(iso, token, group));
     if waiter.is_some() {
@@ -191,19 +185,19 @@ pub fn chan_send_raw(env: Env, iso: u32, id: u32, scratch: Unknown, len: u32, to
     send_status(&env, iso, outcome)
 }
 
-/// `chan_claim` into `scratch`: the length, `TOO_BIG`, or `NOT_ATTACHED` if
+/// `chan_claim` into `scratch`: the length, `STATUS_TOO_BIG`, or `NOT_ATTACHED` if
 /// nothing is parked for `token`.
 #[napi(catch_unwind)]
 pub fn chan_claim_raw(env: Env, iso: u32, id: u32, token: u32, scratch: Unknown) -> i32 {
     let Some(e) = entry(iso, id) else {
-        return status::NOT_ATTACHED;
+        return protocol::STATUS_NOT_ATTACHED;
     };
     let Some(buf) = uint8_array(&env, scratch.raw()) else {
-        return status::BAD_ARGUMENT;
+        return protocol::STATUS_BAD_ARGUMENT;
     };
     match e.chan.claim(iso, token) {
         Some(v) => hand_out(&e, iso, token, v, buf),
-        None => status::NOT_ATTACHED,
+        None => protocol::STATUS_NOT_ATTACHED,
     }
 }
 
@@ -216,13 +210,11 @@ pub fn chan_sync(iso: u32, id: u32) -> i32 {
             e.chan.sync(deliver(id));
             0
         }
-        None => status::NOT_ATTACHED,
+        None => protocol::STATUS_NOT_ATTACHED,
     }
 }
 
-/// Header of a batch written by `chan_recv_batch`: `[first value's length,
-/// number of copies, number of the first copy]` as u32 (little endian).
-const BATCH_HEADER: usize = 12;
+const BATCH_HEADER: usize = protocol::RECV_BATCH_HEADER as usize;
 
 /// Flushes this thread's outbox (keeping its reserved slots), then
 /// `chan_recv` into `scratch`, and on success it also copies up to `max` of the
@@ -230,20 +222,20 @@ const BATCH_HEADER: usize = 12;
 /// first, so that this thread can take them later with a compare-and-swap
 /// on the head word, without a native call. Layout in `scratch`: the header,
 /// the received value, then `[u32 length][bytes]` per copy. Returns the
-/// bytes used, `TOO_BIG` (the value is parked), `QUEUED_BASE - key`, or a
+/// bytes used, `STATUS_TOO_BIG` (the value is parked), `QUEUED_BASE - key`, or a
 /// negative status.
 #[napi(catch_unwind)]
 pub fn chan_recv_batch(env: Env, iso: u32, id: u32, scratch: Unknown, token: u32, gid: u32, max: u32) -> i32 {
     let Some(e) = entry(iso, id) else {
-        return status::NOT_ATTACHED;
+        return protocol::STATUS_NOT_ATTACHED;
     };
     // This thread's own sends go in first (program order); it keeps its slots.
     flush_inner(&e, id, iso, true);
     let Some((ptr, cap)) = uint8_array(&env, scratch.raw()) else {
-        return status::BAD_ARGUMENT;
+        return protocol::STATUS_BAD_ARGUMENT;
     };
     if cap < BATCH_HEADER || cap > i32::MAX as usize {
-        return status::BAD_ARGUMENT;
+        return protocol::STATUS_BAD_ARGUMENT;
     }
     let group = match group(gid) {
         Ok(g) => g,
@@ -256,14 +248,16 @@ pub fn chan_recv_batch(env: Env, iso: u32, id: u32, scratch: Unknown, token: u32
             queued(&env, iso);
             return QUEUED_BASE - key as i32;
         }
-        RecvOutcome::Empty => return WOULD_BLOCK,
-        RecvOutcome::Closed => return status::CLOSED,
-        RecvOutcome::GroupFired => return GROUP_FIRED,
+        RecvOutcome::Empty => return STATUS_WOULD_BLOCK,
+        RecvOutcome::Closed => return protocol::STATUS_CLOSED,
+        RecvOutcome::GroupFired => return STATUS_GROUP_FIRED,
     };
     if BATCH_HEADER + v.len() > cap {
         e.chan.park(iso, token, v);
-        return TOO_BIG;
+        return STATUS_TOO_BIG;
     }
+    // Safety: `ptr`/`cap` describe the scratch `Uint8Array`, alive for this
+    // synchronous call; no other slice of it exists here.
     let out = unsafe { std::slice::from_raw_parts_mut(ptr, cap) };
     out[BATCH_HEADER..BATCH_HEADER + v.len()].copy_from_slice(&v);
     let mut at = BATCH_HEADER + v.len();
@@ -291,22 +285,22 @@ pub fn chan_recv_batch(env: Env, iso: u32, id: u32, scratch: Unknown, token: u32
 #[napi(catch_unwind)]
 pub fn chan_outbox(env: Env, iso: u32, id: u32, buf: Unknown) -> i32 {
     let Some(e) = entry(iso, id) else {
-        return status::NOT_ATTACHED;
+        return protocol::STATUS_NOT_ATTACHED;
     };
     let Some((ptr, len)) = uint8_array(&env, buf.raw()) else {
-        return status::BAD_ARGUMENT;
+        return protocol::STATUS_BAD_ARGUMENT;
     };
     if len < OUTBOX_DATA || !(ptr as usize).is_multiple_of(4) {
-        return status::BAD_ARGUMENT;
+        return protocol::STATUS_BAD_ARGUMENT;
     }
     let Some(buf_ref) = StrongRef::new(&env, buf.raw()) else {
-        return status::BAD_ARGUMENT;
+        return protocol::STATUS_BAD_ARGUMENT;
     };
     flush(&e, id, iso);
     let mut a = e.attached.lock();
     let Some(at) = a.get_mut(&iso) else {
         buf_ref.delete(&env);
-        return status::NOT_ATTACHED;
+        return protocol::STATUS_NOT_ATTACHED;
     };
     if let Some(old) = at.outbox.replace(Outbox { ptr, len, buf_ref }) {
         old.buf_ref.delete(&env);
@@ -320,14 +314,14 @@ pub fn chan_outbox(env: Env, iso: u32, id: u32, buf: Unknown) -> i32 {
 #[napi(catch_unwind)]
 pub fn chan_flush(iso: u32, id: u32, want: u32) -> i32 {
     let Some(e) = entry(iso, id) else {
-        return status::NOT_ATTACHED;
+        return protocol::STATUS_NOT_ATTACHED;
     };
     flush(&e, id, iso);
     if want == 0 {
         return 0;
     }
     let Some(reserved) = e.chan.reserve(want as usize) else {
-        return status::CLOSED;
+        return protocol::STATUS_CLOSED;
     };
     let granted = {
         let mut a = e.attached.lock();

@@ -3,38 +3,36 @@
 //! moment (see `threadkit_core::channel::try_select`), instead of one try
 //! per case, which another thread could interleave with.
 
-use crate::channel::{deliver, entry, WOULD_BLOCK};
-use crate::channel_fast::{flush_inner, take_back_reserved, uint8_array, TOO_BIG};
-use crate::status;
+use crate::channel::{deliver, entry};
+use crate::channel_fast::{flush_inner, take_back_reserved, uint8_array};
+use crate::protocol::{
+    self, SELECT_CLOSED, SELECT_HEADER, SELECT_SENT, SELECT_VALUE, STATUS_TOO_BIG, STATUS_WOULD_BLOCK,
+};
 use napi::bindgen_prelude::Unknown;
 use napi::{Env, JsValue};
 use napi_derive::napi;
 use threadkit_core::channel::{try_select, TryOp, TryResult};
 
-/// Bytes before the received value in `scratch`: `[case index, result]` as u32.
-const HEADER: usize = 8;
-const RESULT_SENT: u32 = 0;
-const RESULT_VALUE: u32 = 1;
-const RESULT_CLOSED: u32 = 2;
+const HEADER: usize = SELECT_HEADER as usize;
 
 /// Runs the first ready case of a select with a default, in the given
-/// order, or none. `scratch` holds `[channel id, side (0 send, 1 receive)]`
+/// order, or none. `scratch` holds `[channel id, side (`SIDE_SEND` or `SIDE_RECEIVE`)]`
 /// (u32 each) for each of the `n` cases, then `[u32 length][bytes]` for each
-/// send case's serialized value, in order. Returns `WOULD_BLOCK` if no case
-/// was ready; else writes `[case index, result (0 sent, 1 received, 2
-/// closed)]` at the start of `scratch`, a received value after it, and
-/// returns the value's length (0 for no value), or `TOO_BIG` if the value
+/// send case's serialized value, in order. Returns `STATUS_WOULD_BLOCK` if no case
+/// was ready; else writes `[case index, result (`SELECT_SENT`,
+/// `SELECT_VALUE` or `SELECT_CLOSED`)]` at the start of `scratch`, a received value after it, and
+/// returns the value's length (0 for no value), or `STATUS_TOO_BIG` if the value
 /// did not fit: it is parked under `token` for `chan_claim` on that case's
 /// channel. It first flushes the calling thread's outboxes for these
 /// channels, as `chan_recv_batch` does.
 #[napi(catch_unwind)]
 pub fn chan_select_try(env: Env, iso: u32, scratch: Unknown, n: u32, token: u32) -> i32 {
     let Some((ptr, cap)) = uint8_array(&env, scratch.raw()) else {
-        return status::BAD_ARGUMENT;
+        return protocol::STATUS_BAD_ARGUMENT;
     };
     let n = n as usize;
     if cap < HEADER.max(8 * n) || cap > i32::MAX as usize {
-        return status::BAD_ARGUMENT;
+        return protocol::STATUS_BAD_ARGUMENT;
     }
     // Safety: `ptr` and `cap` describe the scratch `Uint8Array`, which the
     // caller keeps alive for this synchronous call.
@@ -47,13 +45,13 @@ pub fn chan_select_try(env: Env, iso: u32, scratch: Unknown, n: u32, token: u32)
     for k in 0..n {
         let id = u32_at(8 * k);
         let Some(e) = entry(iso, id) else {
-            return status::NOT_ATTACHED;
+            return protocol::STATUS_NOT_ATTACHED;
         };
         ids.push(id);
         entries.push(e);
-        sides.push(if u32_at(8 * k + 4) == 0 {
+        sides.push(if u32_at(8 * k + 4) == protocol::SIDE_SEND {
             if at + 4 > cap || at + 4 + u32_at(at) as usize > cap {
-                return status::BAD_ARGUMENT;
+                return protocol::STATUS_BAD_ARGUMENT;
             }
             let len = u32_at(at) as usize;
             let value = input[at + 4..at + 4 + len].to_vec();
@@ -99,20 +97,20 @@ pub fn chan_select_try(env: Env, iso: u32, scratch: Unknown, n: u32, token: u32)
         }
     }
     let Some((index, result)) = outcome else {
-        return WOULD_BLOCK;
+        return STATUS_WOULD_BLOCK;
     };
     // Safety: as for `input`, which is not used any more.
     let out = unsafe { std::slice::from_raw_parts_mut(ptr, cap) };
     let (kind, len) = match result {
-        TryResult::Sent => (RESULT_SENT, 0),
-        TryResult::Closed => (RESULT_CLOSED, 0),
+        TryResult::Sent => (SELECT_SENT, 0),
+        TryResult::Closed => (SELECT_CLOSED, 0),
         TryResult::Value(v) => {
             if HEADER + v.len() > cap {
                 entries[index].chan.park(iso, token, v);
-                (RESULT_VALUE, TOO_BIG)
+                (SELECT_VALUE, STATUS_TOO_BIG)
             } else {
                 out[HEADER..HEADER + v.len()].copy_from_slice(&v);
-                (RESULT_VALUE, v.len() as i32)
+                (SELECT_VALUE, v.len() as i32)
             }
         }
     };

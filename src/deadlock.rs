@@ -4,14 +4,18 @@
 //! Scope and wait ids are JS numbers (safe integers, unique per process: the
 //! JS side builds them from its thread's id and a counter).
 
-use crate::isolate::{Isolate, CORES};
+use crate::isolate::{self, Isolate, CORES};
 use napi_derive::napi;
 use parking_lot::Mutex;
 use std::sync::LazyLock;
 use threadkit_core::deadlock::WaitForGraph;
 
 // Lock order: GRAPH, then CORES (in `held_total`).
-static GRAPH: LazyLock<Mutex<WaitForGraph>> = LazyLock::new(Default::default);
+static GRAPH: LazyLock<Mutex<WaitForGraph>> = LazyLock::new(|| {
+    // Registered once, with the graph: before it exists no thread has an entry.
+    isolate::on_thread_gone(remove_thread);
+    Default::default()
+});
 
 fn held_total(primitive: u32) -> u64 {
     CORES
@@ -60,7 +64,7 @@ pub fn dd_unwait(wait: f64) {
     GRAPH.lock().unwait(wait as u64);
 }
 
-/// Forgets a dead thread's scopes and waits.
-pub(crate) fn remove_thread(iso: u32) {
+/// Forgets a dead thread's scopes and waits (a thread-gone hook).
+fn remove_thread(iso: u32) {
     GRAPH.lock().remove_thread(iso);
 }

@@ -26,6 +26,7 @@
 //!
 //! Lock order: `Isolate::local` → core lock → any `Isolate::mailbox`.
 
+use crate::protocol::{WAKE_CLOSED, WAKE_GRANTED};
 use crate::shared_memory::{int32_array, StrongRef};
 use crate::spin;
 use crate::tsfn::{self, Tsfn};
@@ -42,10 +43,6 @@ mod attach;
 use attach::drop_attachment;
 pub(crate) use attach::{attach, detach};
 
-/// Wake codes written after each token. Mirrored in `lib/native.js`.
-pub(crate) const WAKE_GRANTED: i32 = 1;
-pub(crate) const WAKE_CLOSED: i32 = 2;
-
 /// A semaphore word that lives in a `SharedArrayBuffer`.
 ///
 /// Validity: the buffer is kept alive by a strong reference from every
@@ -54,11 +51,15 @@ pub(crate) const WAKE_CLOSED: i32 = 2;
 /// a core found in [`CORES`] or an attachment, so the pointer is never used
 /// after its buffer may have been freed.
 pub(crate) struct SabWord(*const AtomicI32);
+// Safety: only accessed as `&AtomicI32` (shared memory made for threads), and
+// kept alive as said above.
 unsafe impl Send for SabWord {}
+// Safety: as for `Send`.
 unsafe impl Sync for SabWord {}
 
 impl StateWord for SabWord {
     fn word(&self) -> &AtomicI32 {
+        // Safety: 4-aligned (an `Int32Array`) and alive while `self` is (above).
         unsafe { &*self.0 }
     }
 }
@@ -79,6 +80,17 @@ impl Core {
 pub(crate) static CORES: LazyLock<Mutex<HashMap<u32, Arc<Core>>>> = LazyLock::new(Default::default);
 static ISOLATES: LazyLock<RwLock<HashMap<u32, Arc<Isolate>>>> = LazyLock::new(Default::default);
 static NEXT_ISOLATE: AtomicU32 = AtomicU32::new(1);
+/// What features do when a thread is gone (see [`on_thread_gone`]).
+static THREAD_GONE: Mutex<Vec<fn(u32)>> = Mutex::new(Vec::new());
+
+/// Registers `hook(isolate id)`, called once for each thread that dies from
+/// now on, after it was removed from [`ISOLATES`] (nothing can be posted to it
+/// any more) and before its semaphore permits are released. A feature that
+/// keeps per-thread state (channels, the deadlock graph) registers when that
+/// state is first created, so the isolate names no feature (no import circle).
+pub(crate) fn on_thread_gone(hook: fn(u32)) {
+    THREAD_GONE.lock().push(hook);
+}
 
 struct Posted {
     token: u32,
@@ -88,11 +100,10 @@ struct Posted {
 }
 
 struct Mailbox {
-    alive: bool,
-    scheduled: bool,
     /// `None` until `init` created it.
     tsfn: Option<Tsfn>,
-    items: Vec<Posted>,
+    /// The batch and its once-per-batch wake-up (`threadkit_core::mailbox`).
+    queue: threadkit_core::mailbox::Mailbox<Posted>,
 }
 
 struct Attachment {
@@ -116,6 +127,9 @@ pub(crate) struct Local {
     tsfn: Option<Tsfn>,
 }
 
+// Safety: `Local` is only used on its isolate's own thread (or by the env
+// cleanup hook, on that thread too); it is `Send` only so that `Isolate`
+// can sit in the global table behind a mutex.
 unsafe impl Send for Local {}
 
 pub(crate) struct Isolate {
@@ -140,23 +154,19 @@ impl Isolate {
     /// Posts a wake to this isolate from any thread. `false` if it is dead.
     fn post(&self, item: Posted) -> bool {
         let mut mb = self.mailbox.lock();
-        if !mb.alive {
-            return false;
-        }
-        mb.items.push(item);
-        if !mb.scheduled {
-            if !mb.tsfn.is_some_and(Tsfn::call) {
-                // Closing: the thread is going away.
-                mb.items.pop();
-                mb.alive = false;
-                return false;
-            }
-            mb.scheduled = true;
-            if let Some(s) = &self.signal {
-                s.posted();
-            }
-        }
-        true
+        let tsfn = mb.tsfn;
+        // A failed call: closing, the thread is going away.
+        mb.queue
+            .post(item, || {
+                let called = tsfn.is_some_and(Tsfn::call);
+                if called {
+                    if let Some(s) = &self.signal {
+                        s.posted();
+                    }
+                }
+                called
+            })
+            .is_ok()
     }
 }
 
@@ -205,6 +215,8 @@ impl Local {
         if (self.wake_len + 1) * 2 > len {
             return false;
         }
+        // Safety: `buf` is the wake `Int32Array` of `len` words, kept alive by
+        // `wake_ref`; both indexes are below `len` (checked above).
         unsafe {
             (*buf.add(self.wake_len * 2)).store(token as i32, Ordering::Relaxed);
             (*buf.add(self.wake_len * 2 + 1)).store(code, Ordering::Relaxed);
@@ -231,6 +243,8 @@ impl Local {
         };
         let (buf, len) = self.ledger;
         if slot < len {
+            // Safety: the ledger `Int32Array` of `len` words, kept alive by
+            // `ledger_ref`; `slot < len`.
             unsafe { (*buf.add(slot)).fetch_add(delta, Ordering::Relaxed) };
         }
     }
@@ -240,6 +254,7 @@ impl Local {
         if slot >= len {
             return 0;
         }
+        // Safety: as in `adjust`.
         unsafe { (*buf.add(slot)).load(Ordering::Relaxed).max(0) as u32 }
     }
 }
@@ -323,17 +338,15 @@ pub(crate) fn init(
     napi::bindgen_prelude::retain_current_module_for_unload_safety();
     let wake = int32_array(env, wake_buf)
         .filter(|w| w.1 >= 2)
-        .ok_or(crate::status::BAD_ARGUMENT)?;
-    let ledger_arr = int32_array(env, ledger).ok_or(crate::status::BAD_ARGUMENT)?;
+        .ok_or(crate::protocol::STATUS_BAD_ARGUMENT)?;
+    let ledger_arr = int32_array(env, ledger).ok_or(crate::protocol::STATUS_BAD_ARGUMENT)?;
     let id = NEXT_ISOLATE.fetch_add(1, Ordering::Relaxed);
     let iso = Arc::new(Isolate {
         id,
         thread_id,
         mailbox: Mutex::new(Mailbox {
-            alive: true,
-            scheduled: false,
             tsfn: None,
-            items: Vec::new(),
+            queue: Default::default(),
         }),
         local: Mutex::new(Local {
             wake,
@@ -350,24 +363,26 @@ pub(crate) fn init(
         signal: spin::signal(env),
     });
 
-    let tsfn = Tsfn::create(env, wake_fn, resource, &iso).ok_or(crate::status::BAD_ARGUMENT)?;
+    let tsfn = Tsfn::create(env, wake_fn, resource, &iso).ok_or(crate::protocol::STATUS_BAD_ARGUMENT)?;
     iso.mailbox.lock().tsfn = Some(tsfn);
     iso.local.lock().tsfn = Some(tsfn);
     ISOLATES.write().insert(id, iso.clone());
     // Added after the threadsafe function, so it runs before Node's own
     // teardown of it (cleanup hooks run in reverse order).
+    // Safety: `env` is this thread's; the hook takes back the one strong count
+    // handed over here, exactly once.
     unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(env_cleanup), Arc::into_raw(iso) as *mut c_void) };
     Ok(id)
 }
 
 /// Replaces the ledger (JS grew it and copied the old contents).
 pub(crate) fn set_ledger(env: &Env, me: &Isolate, ledger: sys::napi_value) -> Result<(), i32> {
-    let arr = int32_array(env, ledger).ok_or(crate::status::BAD_ARGUMENT)?;
+    let arr = int32_array(env, ledger).ok_or(crate::protocol::STATUS_BAD_ARGUMENT)?;
     let mut local = me.local.lock();
     if arr.1 < local.ledger.1 {
-        return Err(crate::status::BAD_ARGUMENT);
+        return Err(crate::protocol::STATUS_BAD_ARGUMENT);
     }
-    let new_ref = StrongRef::new(env, ledger).ok_or(crate::status::BAD_ARGUMENT)?;
+    let new_ref = StrongRef::new(env, ledger).ok_or(crate::protocol::STATUS_BAD_ARGUMENT)?;
     if let Some(old) = local.ledger_ref.replace(new_ref) {
         old.delete(env);
     }
@@ -381,14 +396,13 @@ impl tsfn::Owner for Isolate {
     /// Drains the mailbox into the wake buffer and calls JS once per buffer-full.
     fn call_js(&self, env: &Env, js_cb: sys::napi_value) {
         let mut items = {
-            let mut mb = self.mailbox.lock();
-            if mb.scheduled {
-                mb.scheduled = false;
+            let (items, was_scheduled) = self.mailbox.lock().queue.drain();
+            if was_scheduled {
                 if let Some(s) = &self.signal {
                     s.drained();
                 }
             }
-            std::mem::take(&mut mb.items)
+            items
         };
         let mut next = 0;
         while next < items.len() {
@@ -415,10 +429,12 @@ impl tsfn::Owner for Isolate {
     }
 
     fn finalized(&self) {
-        self.mailbox.lock().alive = false;
+        self.mailbox.lock().queue.mark_dead();
     }
 }
 
+/// # Safety
+/// Called by Node once, with the pointer `init` registered: one strong count.
 unsafe extern "C" fn env_cleanup(arg: *mut c_void) {
     let iso = Arc::from_raw(arg as *const Isolate);
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| release_everything(&iso)));
@@ -427,29 +443,24 @@ unsafe extern "C" fn env_cleanup(arg: *mut c_void) {
 /// The thread is gone: nothing may be delivered to it again, and everything
 /// it held or was about to receive goes back.
 fn release_everything(iso: &Isolate) {
-    let undelivered = {
-        let mut mb = iso.mailbox.lock();
-        mb.alive = false;
-        std::mem::take(&mut mb.items)
-    };
+    let undelivered = { iso.mailbox.lock().queue.close() };
     ISOLATES.write().remove(&iso.id);
-    crate::deadlock::remove_thread(iso.id);
-    crate::channel::remove_thread(iso.id);
+    // Copied out so that a hook may register another one without deadlock.
+    let hooks: Vec<fn(u32)> = THREAD_GONE.lock().clone();
+    for hook in hooks {
+        hook(iso.id);
+    }
     let mut local = iso.local.lock();
     for (id, att) in local.attachments.iter() {
         let id = *id;
-        att.core.sem.remove_owner(iso.id, |w, d| deliver_remote(id, w, d));
-        let held = local.held(att.slot);
-        if held > 0 {
-            att.core.sem.release_saturating(held, |w, d| deliver_remote(id, w, d));
-        }
-    }
-    for item in undelivered.iter().filter(|p| p.code == WAKE_GRANTED) {
-        if let Some(att) = local.attachments.get(&item.core) {
-            att.core
-                .sem
-                .release_saturating(item.permits, |w, d| deliver_remote(item.core, w, d));
-        }
+        // What it held, and grants posted to it that it never received.
+        let posted: u32 = undelivered
+            .iter()
+            .filter(|p| p.code == WAKE_GRANTED && p.core == id)
+            .map(|p| p.permits)
+            .sum();
+        let held = local.held(att.slot).saturating_add(posted);
+        att.core.sem.owner_gone(iso.id, held, |w, d| deliver_remote(id, w, d));
     }
     // The env is going away and frees its references itself; only the
     // cores' attachment counts need dropping.

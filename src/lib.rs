@@ -22,12 +22,15 @@
 //! - [`allocator`]: returning the C allocator's free memory to the OS.
 //! - [`tsfn`]: the one way the two threadsafe functions above (wake mailbox,
 //!   pool completions) are made, called, ref'd and released, panics caught.
+//! - [`protocol`]: the JS↔native boundary declared once: every status code,
+//!   wake code and positional layout, exported to JS as constants.
 //! - [`spin`]: a short adaptive spin before a thread's event loop sleeps
 //!   while another thread is about to wake it.
 //!
 //! Hot-path functions are plain exported functions taking numbers (a
 //! `#[napi]` class method costs ~3x a plain function call here). Errors that
-//! JS must turn into typed errors come back as negative status codes.
+//! JS must turn into typed errors come back as negative status codes
+//! ([`protocol`]).
 
 mod allocator;
 mod channel;
@@ -38,16 +41,8 @@ mod isolate;
 mod node_env;
 mod node_symbols;
 mod pool;
+mod protocol;
 mod semaphore;
 mod shared_memory;
 mod spin;
 mod tsfn;
-
-/// Status codes returned to JS (negative numbers). Mirrored in `lib/native.js`.
-pub(crate) mod status {
-    pub const CLOSED: i32 = -1;
-    pub const OVER_RELEASE: i32 = -2;
-    pub const FOREIGN_HANDLE: i32 = -4;
-    pub const BAD_ARGUMENT: i32 = -5;
-    pub const NOT_ATTACHED: i32 = -6;
-}

@@ -32,6 +32,8 @@ pub(crate) fn can_stop() -> bool {
 /// (a handle scope and a context are active).
 pub(crate) fn current() -> Option<*mut c_void> {
     let f = node_stop()?;
+    // Safety: called on a JS thread inside a JS call (see above), so V8 has a
+    // current isolate with an entered context; both are checked for null.
     unsafe {
         let isolate = (f.isolate_get_current)();
         if isolate.is_null() {

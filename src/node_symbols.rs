@@ -135,6 +135,9 @@ unsafe fn sym<T: Copy>(lib: &Library, name: &str) -> Option<T> {
 
 #[cfg(all(unix, any(target_arch = "x86_64", target_arch = "aarch64")))]
 fn lookup_stop(lib: &Library) -> Option<NodeStop> {
+    // Safety: each field's type is the C++ function's ABI on these targets
+    // (the mangled names pin the signatures; `this` and a `Local` are one
+    // pointer each), as documented on `NodeStop`.
     unsafe {
         Some(NodeStop {
             isolate_get_current: sym(lib, "_ZN2v87Isolate10GetCurrentEv")?,
@@ -151,6 +154,7 @@ fn lookup_stop(_lib: &Library) -> Option<NodeStop> {
 }
 
 fn lookup_uv(lib: &Library) -> Option<Uv> {
+    // Safety: each field's type is libuv's C signature of that function.
     unsafe {
         Some(Uv {
             handle_size: sym(lib, "uv_handle_size")?,

@@ -20,6 +20,10 @@
 //! Payloads cross as `Uint8Array`s; task ids are JS numbers (integers below
 //! 2^53). Negative return values are status codes.
 
+use crate::protocol::{
+    self, COMPLETION_ID, COMPLETION_LENGTH, COMPLETION_OFFSET, COMPLETION_OUTCOME, COMPLETION_RUN_US,
+    COMPLETION_WAIT_US, COMPLETION_WORKER, DRAIN_OVERSIZE_BASE, DRAIN_OVERSIZE_MAX, STATUS_UNKNOWN_POOL,
+};
 use crate::shared_memory::{bytes, f64s};
 use crate::spin;
 use crate::tsfn::{self, Tsfn};
@@ -38,11 +42,7 @@ use watchdog::watchdog;
 mod watchdog;
 mod worker_side;
 
-const UNKNOWN_POOL: i32 = -3;
-const EMPTY: i32 = -1;
-const RETIRE: i32 = -2;
-/// Doubles per completion in `poolDrain`'s meta array.
-const META_STRIDE: usize = 7;
+const STRIDE: usize = protocol::COMPLETION_STRIDE as usize;
 
 struct Waker {
     /// `None` until `pool_create` created it.
@@ -120,7 +120,7 @@ pub fn pool_create(env: Env, on_wake: Unknown, resource: Unknown) -> i32 {
         registered: Mutex::default(),
     });
     let Some(tsfn) = Tsfn::create(&env, on_wake.raw(), resource.raw(), &p) else {
-        return crate::status::BAD_ARGUMENT;
+        return crate::protocol::STATUS_BAD_ARGUMENT;
     };
     *p.waker.lock() = Waker {
         tsfn: Some(tsfn),
@@ -176,7 +176,7 @@ pub fn pool_has_ref(pool_id: u32) -> bool {
 }
 
 /// Forgets the pool. Queued tasks are dropped; workers that still call in
-/// get `UNKNOWN_POOL` and leave.
+/// get `STATUS_UNKNOWN_POOL` and leave.
 #[napi(catch_unwind)]
 pub fn pool_destroy(pool_id: u32) -> bool {
     let Some(p) = POOLS.write().remove(&pool_id) else {
@@ -212,9 +212,12 @@ pub fn pool_submit(
     timeout_ms: f64,
     deferred_clock: bool,
 ) -> i32 {
-    let Some(p) = pool(pool_id) else { return UNKNOWN_POOL };
+    let Some(p) = pool(pool_id) else {
+        return STATUS_UNKNOWN_POOL;
+    };
+    // Safety: `payload` is a value of this call; the slice is dropped before it returns.
     let (Some(id), Some(data)) = (task_id(id), unsafe { bytes(&env, payload.raw()) }) else {
-        return crate::status::BAD_ARGUMENT;
+        return crate::protocol::STATUS_BAD_ARGUMENT;
     };
     // Too large for a Duration, or for an Instant (checked later): no deadline.
     let timeout = (timeout_ms > 0.0)
@@ -231,7 +234,7 @@ pub fn pool_submit(
     };
     match p.queue.push(task) {
         Some(len) => len.min(i32::MAX as usize) as i32,
-        None => crate::status::BAD_ARGUMENT,
+        None => crate::protocol::STATUS_BAD_ARGUMENT,
     }
 }
 
@@ -352,15 +355,20 @@ pub fn pool_worker_gone(pool_id: u32, slot: u32) -> Vec<f64> {
     vec![task, if started { 1.0 } else { 0.0 }]
 }
 
-/// Owner side: moves settled tasks into `meta` (7 doubles each: id, outcome,
-/// wait µs, run µs, payload offset, payload length, worker slot) and their
-/// payloads into `scratch`, back to back. Returns how many were written; if
-/// the first one does not fit `scratch`, returns `-(needed length) - 10`.
+/// Owner side: moves settled tasks into `meta` (`COMPLETION_STRIDE` doubles
+/// each, at the `COMPLETION_*` offsets of [`protocol`]) and their payloads into
+/// `scratch`, back to back. Returns how many were written; if the first one
+/// does not fit `scratch`, returns `DRAIN_OVERSIZE_BASE - needed length`.
 #[napi(catch_unwind)]
 pub fn pool_drain(env: Env, pool_id: u32, meta: Unknown, scratch: Unknown) -> i32 {
-    let Some(p) = pool(pool_id) else { return UNKNOWN_POOL };
+    let Some(p) = pool(pool_id) else {
+        return STATUS_UNKNOWN_POOL;
+    };
+    // Safety: values of this call, used only during it. JS hands in two
+    // distinct arrays (a `Float64Array` and a `Uint8Array`), so the slices do
+    // not alias.
     let (Some(meta), Some(scratch)) = (unsafe { f64s(&env, meta.raw()) }, unsafe { bytes(&env, scratch.raw()) }) else {
-        return crate::status::BAD_ARGUMENT;
+        return crate::protocol::STATUS_BAD_ARGUMENT;
     };
     let mut held = p.oversize_done.lock();
     if held.is_none() {
@@ -368,7 +376,7 @@ pub fn pool_drain(env: Env, pool_id: u32, meta: Unknown, scratch: Unknown) -> i3
     }
     let mut count = 0usize;
     let mut offset = 0usize;
-    while (count + 1) * META_STRIDE <= meta.len() {
+    while (count + 1) * STRIDE <= meta.len() {
         let Some(c) = held.take().or_else(|| p.queue.next_completion()) else {
             break;
         };
@@ -377,19 +385,19 @@ pub fn pool_drain(env: Env, pool_id: u32, meta: Unknown, scratch: Unknown) -> i3
             let needed = len;
             *held = Some(c);
             if count == 0 {
-                return -(needed.min(i32::MAX as usize - 20) as i32) - 10;
+                return DRAIN_OVERSIZE_BASE - needed.min(DRAIN_OVERSIZE_MAX) as i32;
             }
             break;
         }
         scratch[offset..offset + len].copy_from_slice(&c.payload);
-        let m = &mut meta[count * META_STRIDE..(count + 1) * META_STRIDE];
-        m[0] = c.id as f64;
-        m[1] = c.outcome as u8 as f64;
-        m[2] = c.wait.as_secs_f64() * 1e6;
-        m[3] = c.run.as_secs_f64() * 1e6;
-        m[4] = offset as f64;
-        m[5] = len as f64;
-        m[6] = c.worker as f64;
+        let m = &mut meta[count * STRIDE..(count + 1) * STRIDE];
+        m[COMPLETION_ID as usize] = c.id as f64;
+        m[COMPLETION_OUTCOME as usize] = c.outcome as u8 as f64;
+        m[COMPLETION_WAIT_US as usize] = c.wait.as_secs_f64() * 1e6;
+        m[COMPLETION_RUN_US as usize] = c.run.as_secs_f64() * 1e6;
+        m[COMPLETION_OFFSET as usize] = offset as f64;
+        m[COMPLETION_LENGTH as usize] = len as f64;
+        m[COMPLETION_WORKER as usize] = c.worker as f64;
         offset += len;
         count += 1;
     }

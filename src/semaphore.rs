@@ -3,7 +3,7 @@
 //! on slow paths: its fast paths work on the shared word directly.
 
 use crate::isolate::{self, deliver_from, Isolate};
-use crate::status;
+use crate::protocol;
 use napi::bindgen_prelude::Unknown;
 use napi::{Env, JsValue};
 use napi_derive::napi;
@@ -48,7 +48,7 @@ pub fn isolate_has_ref(iso: u32) -> bool {
 #[napi(catch_unwind)]
 pub fn set_ledger(env: Env, iso: u32, ledger: Unknown) -> i32 {
     let Some(me) = Isolate::get(iso) else {
-        return status::NOT_ATTACHED;
+        return protocol::STATUS_NOT_ATTACHED;
     };
     match isolate::set_ledger(&env, &me, ledger.raw()) {
         Ok(()) => 0,
@@ -68,7 +68,7 @@ pub fn new_primitive_id() -> u32 {
 #[napi(catch_unwind)]
 pub fn sem_attach(env: Env, iso: u32, id: u32, state: Unknown, max: u32, creating: bool) -> i32 {
     let Some(me) = Isolate::get(iso) else {
-        return status::NOT_ATTACHED;
+        return protocol::STATUS_NOT_ATTACHED;
     };
     match isolate::attach(&env, &me, id, state.raw(), max, creating) {
         Ok(slot) => slot as i32,
@@ -80,7 +80,7 @@ pub fn sem_attach(env: Env, iso: u32, id: u32, state: Unknown, max: u32, creatin
 #[napi(catch_unwind)]
 pub fn sem_detach(env: Env, iso: u32, id: u32) -> i32 {
     let Some(me) = Isolate::get(iso) else {
-        return status::NOT_ATTACHED;
+        return protocol::STATUS_NOT_ATTACHED;
     };
     isolate::detach(&env, &me, id) as i32
 }
@@ -90,27 +90,22 @@ pub fn sem_detach(env: Env, iso: u32, id: u32) -> i32 {
 /// status.
 #[napi(catch_unwind)]
 pub fn sem_acquire(env: Env, iso: u32, id: u32, permits: u32, token: u32) -> i32 {
-    let Some(me) = Isolate::get(iso) else {
-        return status::NOT_ATTACHED;
-    };
-    let mut local = me.local();
-    let Some(core) = local_core(&local, id) else {
-        return status::NOT_ATTACHED;
-    };
-    if permits == 0 || permits > core.sem.max() {
-        return status::BAD_ARGUMENT;
-    }
-    match core.sem.acquire(permits, iso, token) {
-        AcquireOutcome::Acquired => {
-            local.credit(id, permits);
-            1
+    with_core(iso, id, |_, local, core| {
+        if permits == 0 || permits > core.sem.max() {
+            return protocol::STATUS_BAD_ARGUMENT;
         }
-        AcquireOutcome::Closed => status::CLOSED,
-        AcquireOutcome::Queued(key) => {
-            local.queued(&env);
-            2 + key as i32
+        match core.sem.acquire(permits, iso, token) {
+            AcquireOutcome::Acquired => {
+                local.credit(id, permits);
+                1
+            }
+            AcquireOutcome::Closed => protocol::STATUS_CLOSED,
+            AcquireOutcome::Queued(key) => {
+                local.queued(&env);
+                2 + key as i32
+            }
         }
-    }
+    })
 }
 
 /// Slow path of release (the ledger is debited here). Returns how many of
@@ -118,62 +113,46 @@ pub fn sem_acquire(env: Env, iso: u32, id: u32, permits: u32, token: u32) -> i32
 /// a negative status.
 #[napi(catch_unwind)]
 pub fn sem_release(env: Env, iso: u32, id: u32, permits: u32) -> i32 {
-    let Some(me) = Isolate::get(iso) else {
-        return status::NOT_ATTACHED;
-    };
-    let mut local = me.local();
-    let Some(core) = local_core(&local, id) else {
-        return status::NOT_ATTACHED;
-    };
-    local.begin_call();
-    let result = core.sem.release(permits, deliver_from(&env, &me, &mut local, id));
-    match result {
-        Ok(()) => {
-            local.debit(id, permits);
-            local.wakes_written()
+    with_core(iso, id, |me, local, core| {
+        local.begin_call();
+        let result = core.sem.release(permits, deliver_from(&env, me, local, id));
+        match result {
+            Ok(()) => {
+                local.debit(id, permits);
+                local.wakes_written()
+            }
+            Err(ReleaseError::OverRelease { .. }) => protocol::STATUS_OVER_RELEASE,
         }
-        Err(ReleaseError::OverRelease { .. }) => status::OVER_RELEASE,
-    }
+    })
 }
 
 /// Cancels a queued waiter. Returns the number of this thread's waiters
-/// woken as a result (>= 0), or `NOT_QUEUED` if the waiter had already been
+/// woken as a result (>= 0), or `protocol::STATUS_NOT_QUEUED` if the waiter had already been
 /// served (its wake is on the way).
 #[napi(catch_unwind)]
 pub fn sem_cancel(env: Env, iso: u32, id: u32, key: u32, token: u32) -> i32 {
-    const NOT_QUEUED: i32 = -100;
-    let Some(me) = Isolate::get(iso) else {
-        return status::NOT_ATTACHED;
-    };
-    let mut local = me.local();
-    let Some(core) = local_core(&local, id) else {
-        return status::NOT_ATTACHED;
-    };
-    local.begin_call();
-    let removed = core
-        .sem
-        .cancel(key as usize, iso, token, deliver_from(&env, &me, &mut local, id));
-    if !removed {
-        return NOT_QUEUED;
-    }
-    local.settled(&env);
-    local.wakes_written()
+    with_core(iso, id, |me, local, core| {
+        local.begin_call();
+        let removed = core
+            .sem
+            .cancel(key as usize, iso, token, deliver_from(&env, me, local, id));
+        if !removed {
+            return protocol::STATUS_NOT_QUEUED;
+        }
+        local.settled(&env);
+        local.wakes_written()
+    })
 }
 
 /// Closes; every queued waiter (on any thread) is rejected. Returns how many
 /// of this thread's waiters were woken, or a negative status.
 #[napi(catch_unwind)]
 pub fn sem_close(env: Env, iso: u32, id: u32, reason: Option<String>) -> i32 {
-    let Some(me) = Isolate::get(iso) else {
-        return status::NOT_ATTACHED;
-    };
-    let mut local = me.local();
-    let Some(core) = local_core(&local, id) else {
-        return status::NOT_ATTACHED;
-    };
-    local.begin_call();
-    core.sem.close(reason, deliver_from(&env, &me, &mut local, id));
-    local.wakes_written()
+    with_core(iso, id, |me, local, core| {
+        local.begin_call();
+        core.sem.close(reason, deliver_from(&env, me, local, id));
+        local.wakes_written()
+    })
 }
 
 /// The reason given to `close`, if any.
@@ -188,15 +167,29 @@ pub fn sem_close_reason(iso: u32, id: u32) -> Option<String> {
 #[napi(catch_unwind)]
 pub fn sem_waiting(iso: u32, id: u32) -> i32 {
     let Some(me) = Isolate::get(iso) else {
-        return status::NOT_ATTACHED;
+        return protocol::STATUS_NOT_ATTACHED;
     };
     let local = me.local();
     match local_core(&local, id) {
         Some(core) => core.sem.waiting() as i32,
-        None => status::NOT_ATTACHED,
+        None => protocol::STATUS_NOT_ATTACHED,
     }
 }
 
 fn local_core(local: &isolate::Local, id: u32) -> Option<std::sync::Arc<isolate::Core>> {
     local.core(id)
+}
+
+/// The prelude of every call on an attached primitive: the calling isolate,
+/// its thread-local state (locked for the call) and core `id`, or
+/// `STATUS_NOT_ATTACHED` if the thread or the attachment is unknown.
+fn with_core(iso: u32, id: u32, f: impl FnOnce(&Isolate, &mut isolate::Local, &isolate::Core) -> i32) -> i32 {
+    let Some(me) = Isolate::get(iso) else {
+        return protocol::STATUS_NOT_ATTACHED;
+    };
+    let mut local = me.local();
+    let Some(core) = local_core(&local, id) else {
+        return protocol::STATUS_NOT_ATTACHED;
+    };
+    f(&me, &mut local, &core)
 }

@@ -25,6 +25,8 @@ pub(crate) fn typed_array(
     kind: sys::napi_typedarray_type,
 ) -> Option<(*mut u8, usize)> {
     let mut is_typed = false;
+    // Safety: `env` is the calling thread's env and `value` a value of this
+    // call; every out-pointer is a local of the type Node-API writes.
     unsafe {
         if sys::napi_is_typedarray(env.raw(), value, &mut is_typed) != sys::Status::napi_ok || !is_typed {
             return None;
@@ -51,6 +53,10 @@ pub(crate) fn typed_array(
 }
 
 /// A `Uint8Array` as a byte slice, valid for the current call.
+///
+/// # Safety
+/// `value` is a value of the current call, the slice is dropped before the
+/// call returns, and no other live slice covers the same bytes.
 pub(crate) unsafe fn bytes<'a>(env: &Env, value: sys::napi_value) -> Option<&'a mut [u8]> {
     let (p, len) = typed_array(env, value, sys::TypedarrayType::uint8_array)?;
     Some(if len == 0 {
@@ -61,6 +67,9 @@ pub(crate) unsafe fn bytes<'a>(env: &Env, value: sys::napi_value) -> Option<&'a 
 }
 
 /// A `Float64Array` as a slice, valid for the current call.
+///
+/// # Safety
+/// As for [`bytes`].
 pub(crate) unsafe fn f64s<'a>(env: &Env, value: sys::napi_value) -> Option<&'a mut [f64]> {
     let (p, len) = typed_array(env, value, sys::TypedarrayType::float64_array)?;
     Some(if len == 0 {
@@ -75,17 +84,20 @@ pub(crate) unsafe fn f64s<'a>(env: &Env, value: sys::napi_value) -> Option<&'a m
 /// first, Node frees it with the env.
 pub(crate) struct StrongRef(sys::napi_ref);
 
-// The raw pointer is only dereferenced by napi on the owning env's thread.
+// Safety: the raw pointer is only dereferenced by napi on the owning env's thread.
 unsafe impl Send for StrongRef {}
 
 impl StrongRef {
     pub(crate) fn new(env: &Env, value: sys::napi_value) -> Option<Self> {
         let mut r = ptr::null_mut();
+        // Safety: `env` is the calling thread's env, `value` a value of this call.
         let ok = unsafe { sys::napi_create_reference(env.raw(), value, 1, &mut r) } == sys::Status::napi_ok;
         ok.then_some(Self(r))
     }
 
     pub(crate) fn delete(self, env: &Env) {
+        // Safety: `env` is the owning env (its thread), and `self` is consumed,
+        // so the reference is deleted once.
         unsafe {
             sys::napi_delete_reference(env.raw(), self.0);
         }

@@ -18,10 +18,10 @@
 //! for this thread. It never delays ready work: it does not spin when the
 //! loop would not block, or past the next timer.
 //!
-//! The budget adapts (the classic adaptive mutex): it is back to
-//! [`MAX_SPIN`] whenever a spin catches a wake-up, and halves when a spin
-//! times out. Below [`MIN_SPIN`] spinning stops, and a full spin is tried
-//! again only after [`COOLDOWN`] sleeps. A thread whose waits are long (a
+//! The budget adapts ([`threadkit_core::spin_budget`], the classic adaptive
+//! mutex): it is back to `MAX_SPIN` whenever a spin catches a wake-up, and
+//! halves when a spin times out. Below `MIN_SPIN` spinning stops, and a full
+//! spin is tried again only after `COOLDOWN` sleeps. A thread whose waits are long (a
 //! lock held for milliseconds) therefore stops spinning after a few misses:
 //! about 100 µs of spinning, then one spin per `COOLDOWN` sleeps.
 //!
@@ -49,18 +49,10 @@ use std::ptr;
 use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
+use threadkit_core::spin_budget::{spin_from_env, Budget};
 
 /// `UV_PREPARE` in libuv's `uv_handle_type`.
 const UV_PREPARE: c_int = 9;
-/// The longest spin before one sleep, unless `THREADKIT_SPIN_MAX_US` says otherwise.
-const MAX_SPIN: Duration = Duration::from_micros(50);
-/// The most `THREADKIT_SPIN_MAX_US` may ask for.
-const MAX_SPIN_LIMIT_US: u64 = 1000;
-/// Shorter budgets are not worth spinning for.
-const MIN_SPIN: Duration = Duration::from_micros(3);
-/// Sleeps without spinning after the budget fell below `MIN_SPIN`.
-const COOLDOWN: u32 = 64;
-
 /// Wake-ups scheduled for one thread and not yet run there. Shared with the
 /// threads that post them.
 #[derive(Default)]
@@ -95,48 +87,6 @@ struct Spinner {
     budget: Cell<Budget>,
 }
 
-/// The adaptive spin budget (pure logic, unit-tested below).
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Budget {
-    spin: Duration,
-    cooldown: u32,
-}
-
-impl Budget {
-    fn full(max: Duration) -> Budget {
-        Budget { spin: max, cooldown: 0 }
-    }
-
-    /// How long to spin before this sleep, if at all (`max`: the full budget).
-    fn start(&mut self, max: Duration) -> Option<Duration> {
-        if max < MIN_SPIN {
-            return None;
-        }
-        if self.spin >= MIN_SPIN {
-            return Some(self.spin);
-        }
-        if self.cooldown > 0 {
-            self.cooldown -= 1;
-            return None;
-        }
-        self.spin = max;
-        Some(max)
-    }
-
-    /// A spin caught its wake-up.
-    fn caught(&mut self, max: Duration) {
-        *self = Budget::full(max);
-    }
-
-    /// A spin of `budget` timed out.
-    fn missed(&mut self, budget: Duration) {
-        self.spin = budget / 2;
-        if self.spin < MIN_SPIN {
-            self.cooldown = COOLDOWN;
-        }
-    }
-}
-
 /// What the close callback frees.
 struct Closing {
     mem: *mut [u64],
@@ -147,23 +97,12 @@ struct Closing {
 static SPINNING: AtomicUsize = AtomicUsize::new(0);
 static MAX_SPINNING: LazyLock<usize> = LazyLock::new(|| num_cpus::get().saturating_sub(1));
 /// The full budget: `THREADKIT_SPIN_MAX_US` (whole microseconds, at most
-/// 1000; `0` or `off` turns spinning off), or [`MAX_SPIN`].
+/// 1000; `0` or `off` turns spinning off), or `spin_budget::MAX_SPIN`.
 static FULL_SPIN: LazyLock<Duration> =
     LazyLock::new(|| spin_from_env(std::env::var("THREADKIT_SPIN_MAX_US").ok().as_deref()));
 /// Spins started and spins that caught their wake-up, process-wide (for `spinStats`).
 static SPINS: AtomicU64 = AtomicU64::new(0);
 static CAUGHT: AtomicU64 = AtomicU64::new(0);
-
-fn spin_from_env(value: Option<&str>) -> Duration {
-    let Some(v) = value.map(str::trim) else { return MAX_SPIN };
-    if ["off", "false", "no"].contains(&v.to_ascii_lowercase().as_str()) {
-        return Duration::ZERO;
-    }
-    match v.parse::<u64>() {
-        Ok(us) => Duration::from_micros(us.min(MAX_SPIN_LIMIT_US)),
-        Err(_) => MAX_SPIN,
-    }
-}
 
 /// `[spins started, spins that caught their wake-up, full budget in µs]`,
 /// process-wide: how much spinning this process did, and whether it paid.
@@ -194,12 +133,15 @@ pub(crate) fn signal(env: &Env) -> Option<Arc<Signal>> {
     if let Some(s) = SPINNER.with(|c| c.borrow().as_ref().map(|s| s.signal.clone())) {
         return Some(s);
     }
+    // Safety: `env` is the calling thread's env, and this thread has no spinner yet.
     let spinner = unsafe { setup(env)? };
     let signal = spinner.signal.clone();
     SPINNER.with(|c| *c.borrow_mut() = Some(spinner));
     Some(signal)
 }
 
+/// # Safety
+/// `env` must be the calling thread's env; call once per thread.
 unsafe fn setup(env: &Env) -> Option<Spinner> {
     let uv = node_symbols::uv()?;
     let mut lp = ptr::null_mut();
@@ -253,6 +195,8 @@ pub(crate) fn want(on: bool) {
         let n = s.interest.get();
         let next = if on { n + 1 } else { n.saturating_sub(1) };
         s.interest.set(next);
+        // Safety: on the loop's own thread; the handle is open until
+        // `on_cleanup`, which first takes the spinner out of `SPINNER`.
         unsafe {
             if n == 0 && next > 0 {
                 (s.uv.prepare_start)(s.handle, on_prepare);
@@ -263,6 +207,8 @@ pub(crate) fn want(on: bool) {
     });
 }
 
+/// # Safety
+/// Called by libuv on the loop's thread (no pointer is used).
 unsafe extern "C" fn on_prepare(_handle: *mut c_void) {
     SPINNER.with(|c| {
         if let Some(s) = c.borrow().as_ref() {
@@ -282,6 +228,7 @@ impl Spinner {
             self.budget.set(b);
             return;
         };
+        // Safety: `lp` is this thread's loop, alive while its spinner is.
         let timeout = unsafe { (self.uv.backend_timeout)(self.lp) };
         if timeout == 0 {
             return; // the loop will not block
@@ -330,6 +277,9 @@ impl Spinner {
     }
 }
 
+/// # Safety
+/// Called by Node once, on the loop's thread, with the `Closing` that `setup`
+/// registered, whose handle is open.
 unsafe extern "C" fn on_cleanup(_remove: sys::napi_async_cleanup_hook_handle, arg: *mut c_void) {
     let closing = arg as *mut Closing;
     SPINNER.with(|c| c.borrow_mut().take());
@@ -340,59 +290,14 @@ unsafe extern "C" fn on_cleanup(_remove: sys::napi_async_cleanup_hook_handle, ar
     (uv.close)(handle, on_closed);
 }
 
+/// # Safety
+/// Called by libuv once the handle is closed; its first word points to the
+/// leaked `Closing` (set in `setup`), freed here exactly once.
 unsafe extern "C" fn on_closed(handle: *mut c_void) {
     let closing = Box::from_raw(*(handle as *mut *mut Closing));
     let remove = closing.remove;
     drop(Box::from_raw(closing.mem));
     if !remove.is_null() {
         sys::napi_remove_async_cleanup_hook(remove);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn budget_halves_on_misses_then_cools_down_and_retries_in_full() {
-        let mut b = Budget::full(MAX_SPIN);
-        let mut spun = Duration::ZERO;
-        let mut spins = 0;
-        while let Some(d) = b.start(MAX_SPIN) {
-            spun += d;
-            spins += 1;
-            b.missed(d);
-        }
-        // 50 + 25 + 12.5 + 6.25 + 3.125 µs, then no more.
-        assert_eq!(spins, 5);
-        assert!(spun < Duration::from_micros(100), "{spun:?}");
-        for _ in 1..COOLDOWN {
-            assert_eq!(b.start(MAX_SPIN), None);
-        }
-        assert_eq!(b.start(MAX_SPIN), Some(MAX_SPIN));
-    }
-
-    #[test]
-    fn a_caught_wake_up_restores_the_full_budget() {
-        let mut b = Budget::full(MAX_SPIN);
-        let d = b.start(MAX_SPIN).unwrap();
-        b.missed(d);
-        let d = b.start(MAX_SPIN).unwrap();
-        assert_eq!(d, MAX_SPIN / 2);
-        b.caught(MAX_SPIN);
-        assert_eq!(b, Budget::full(MAX_SPIN));
-        assert_eq!(b.start(MAX_SPIN), Some(MAX_SPIN));
-    }
-
-    #[test]
-    fn the_environment_sets_the_full_budget() {
-        assert_eq!(spin_from_env(None), MAX_SPIN);
-        assert_eq!(spin_from_env(Some("0")), Duration::ZERO);
-        assert_eq!(spin_from_env(Some(" 20 ")), Duration::from_micros(20));
-        assert_eq!(spin_from_env(Some("999999")), Duration::from_micros(MAX_SPIN_LIMIT_US));
-        assert_eq!(spin_from_env(Some("off")), Duration::ZERO);
-        assert_eq!(spin_from_env(Some("lots")), MAX_SPIN, "not a number: the default");
-        let mut b = Budget::full(Duration::ZERO);
-        assert_eq!(b.start(Duration::ZERO), None, "0 turns spinning off");
     }
 }

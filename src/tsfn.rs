@@ -172,6 +172,9 @@ fn hook_names(value: Option<&str>, name: &CStr) -> bool {
     value.is_some_and(|v| v.split(',').any(|n| n.trim().as_bytes() == name.to_bytes()))
 }
 
+/// # Safety
+/// Called by Node on the owning thread, with the `context` that
+/// [`Tsfn::create`] registered (see inside).
 unsafe extern "C" fn call_js<O: Owner>(
     env: sys::napi_env,
     js_cb: sys::napi_value,
@@ -198,6 +201,8 @@ unsafe extern "C" fn call_js<O: Owner>(
     }
 }
 
+/// # Safety
+/// Called by Node once, after the last `call_js`, with that same pointer.
 unsafe extern "C" fn finalize<O: Owner>(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
     // Safety: `data` is the strong count `Tsfn::create` gave the function;
     // Node finalizes once, so it is taken back once.

@@ -29,6 +29,7 @@
  */
 
 const { workerData } = require('node:worker_threads');
+const { MSG } = require('./messages.js');
 
 const { inbox } = workerData;
 /** id -> { data, transfer } */
@@ -39,18 +40,18 @@ let lastPut = 0;
 
 function answer(port, id, entry) {
   if (entry === undefined) {
-    port.postMessage({ type: 'payload', id, gone: true });
+    port.postMessage({ type: MSG.PAYLOAD, id, gone: true });
     return;
   }
   try {
-    port.postMessage({ type: 'payload', id, data: entry.data }, entry.transfer);
+    port.postMessage({ type: MSG.PAYLOAD, id, data: entry.data }, entry.transfer);
   } catch {
     // The worker's end is closed (it died): the data goes with this message.
   }
 }
 
 function onFetch(port, m) {
-  if (m === null || typeof m !== 'object' || m.type !== 'fetch') return;
+  if (m === null || typeof m !== 'object' || m.type !== MSG.FETCH) return;
   const { id } = m;
   if (id > lastPut) {
     early.set(id, port);
@@ -62,7 +63,7 @@ function onFetch(port, m) {
 }
 
 inbox.on('message', (m) => {
-  if (m.type === 'put') {
+  if (m.type === MSG.PUT) {
     lastPut = m.id;
     const entry = { data: m.data, transfer: m.transfer };
     const port = early.get(m.id);
@@ -71,11 +72,11 @@ inbox.on('message', (m) => {
       early.delete(m.id);
       answer(port, m.id, entry);
     }
-  } else if (m.type === 'drop') {
+  } else if (m.type === MSG.DROP) {
     held.delete(m.id);
-  } else if (m.type === 'worker') {
+  } else if (m.type === MSG.WORKER) {
     m.port.on('message', (f) => onFetch(m.port, f));
-  } else if (m.type === 'count') {
+  } else if (m.type === MSG.COUNT) {
     m.port.postMessage(held.size + early.size);
     m.port.close();
   }

@@ -6,6 +6,7 @@
  */
 
 const { Worker, MessageChannel } = require('node:worker_threads');
+const { MSG } = require('./messages.js');
 const path = require('node:path');
 
 const THREAD = path.join(__dirname, 'mailbox-thread.js');
@@ -27,25 +28,25 @@ class Mailbox {
 
   /** Posts task `id`'s data, moving what `transfer` lists; throws what postMessage throws (data it cannot clone). */
   put(id, data, transfer) {
-    this.#inbox.postMessage({ type: 'put', id, data, transfer }, transfer);
+    this.#inbox.postMessage({ type: MSG.PUT, id, data, transfer }, transfer);
   }
 
   /** Task `id` settled: its data, if not fetched, is dropped. */
   drop(id) {
-    this.#inbox.postMessage({ type: 'drop', id });
+    this.#inbox.postMessage({ type: MSG.DROP, id });
   }
 
   /** Gives the worker behind `controlPort` a port to the mailbox (the worker reads it off its control port). */
   connect(controlPort) {
     const { port1, port2 } = new MessageChannel();
-    this.#inbox.postMessage({ type: 'worker', port: port1 }, [port1]);
-    controlPort.postMessage({ type: 'mailbox', port: port2 }, [port2]);
+    this.#inbox.postMessage({ type: MSG.WORKER, port: port1 }, [port1]);
+    controlPort.postMessage({ type: MSG.MAILBOX, port: port2 }, [port2]);
   }
 
   /** Resolves to how many tasks' data the thread holds (for tests). */
   held() {
     const { port1, port2 } = new MessageChannel();
-    this.#inbox.postMessage({ type: 'count', port: port2 }, [port2]);
+    this.#inbox.postMessage({ type: MSG.COUNT, port: port2 }, [port2]);
     return new Promise((resolve) => port1.once('message', resolve));
   }
 

@@ -26,6 +26,7 @@
  */
 
 const { Worker, MessageChannel, receiveMessageOnPort } = require('node:worker_threads');
+const { MSG } = require('./messages.js');
 const { EventEmitter } = require('node:events');
 const path = require('node:path');
 const native = require('../native.js');
@@ -43,11 +44,22 @@ const { AbortError, TimeoutError, ClosedError, QueueFullError, WorkerCrashedErro
 const BOOTSTRAP = path.join(__dirname, 'worker.js');
 /** The addon file native.js loaded, for workers to load directly (null if not found). */
 const ADDON = Object.keys(require.cache).find((k) => k.endsWith('.node') && path.basename(k).startsWith('threadkit.')) ?? null;
-const META_STRIDE = 7;
+/** poolDrain's completion layout (src/protocol.rs). */
+const {
+  COMPLETION_STRIDE,
+  COMPLETION_ID,
+  COMPLETION_OUTCOME,
+  COMPLETION_WAIT_US,
+  COMPLETION_RUN_US,
+  COMPLETION_OFFSET,
+  COMPLETION_LENGTH,
+  COMPLETION_WORKER,
+  OUTCOME_FULFILLED,
+  OUTCOME_REJECTED,
+  DRAIN_OVERSIZE_BASE,
+} = native;
 /** Completions taken per poolDrain call (it loops until the queue is empty). */
 const DRAIN_BATCH = 64;
-const OUTCOME_FULFILLED = 0;
-const OUTCOME_REJECTED = 1;
 const SEQ = 0;
 const TERMINATE_WAIT_MS = 5000;
 const SCRATCH_SIZE = 16 * 1024;
@@ -95,7 +107,7 @@ class WorkerPool extends EventEmitter {
   #nextTask = 1;
   #nextSlot = 0;
   #bell = new Int32Array(new SharedArrayBuffer(4));
-  #meta = new Float64Array(META_STRIDE * DRAIN_BATCH);
+  #meta = new Float64Array(COMPLETION_STRIDE * DRAIN_BATCH);
   #scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
   #refd = false;
   #backlog = false;
@@ -507,15 +519,15 @@ class WorkerPool extends EventEmitter {
 
   #onControl(rec, m) {
     if (m === null || typeof m !== 'object') return;
-    if (m.type === 'stdio') {
+    if (m.type === MSG.STDIO) {
       const out = m.name === 'stderr' ? process.stderr : process.stdout;
       for (const c of m.chunks) out.write(c.chunk, c.encoding);
       outputWritten(rec.stdio, m.bytes);
-    } else if (m.type === 'ready') {
+    } else if (m.type === MSG.READY) {
       rec.ready = true;
       // Still a backlog: keep growing, one starting worker at a time.
       if (this.#state !== 'terminated' && native.poolCounts(this.#id)[0] > native.poolIdle(this.#id)) this.#grow();
-    } else if (m.type === 'result') {
+    } else if (m.type === MSG.RESULT) {
       const task = this.#tasks.get(m.id);
       if (task === undefined) return; // settled meanwhile (timed out, or the pool terminated)
       if (task.owedBy === undefined) task.directResult = m;
@@ -643,7 +655,7 @@ class WorkerPool extends EventEmitter {
     this.#settle(id, false, new AbortError('The task was aborted while running', { cause: reason }));
     if (!runner) return;
     const w = runner;
-    w.port.postMessage({ type: 'abort', id, reason: String(reason?.message ?? reason ?? 'aborted') });
+    w.port.postMessage({ type: MSG.ABORT, id, reason: String(reason?.message ?? reason ?? 'aborted') });
     setTimeout(() => {
       if (this.#workers.has(w.slot) && native.poolRunningTask(this.#id, w.slot) === id) {
         this.#markLeaving(w);
@@ -729,21 +741,22 @@ class WorkerPool extends EventEmitter {
     let any = false;
     for (;;) {
       const n = native.poolDrain(this.#id, meta, this.#scratch);
-      if (n <= -10) {
-        this.#scratch = Buffer.allocUnsafeSlow(-(n + 10) * 2);
+      if (n <= DRAIN_OVERSIZE_BASE) {
+        this.#scratch = Buffer.allocUnsafeSlow((DRAIN_OVERSIZE_BASE - n) * 2);
         continue;
       }
       if (n <= 0) break;
       any = true;
       const now = clockMs();
       for (let i = 0; i < n; i++) {
-        const m = i * META_STRIDE;
-        const id = meta[m];
-        const outcome = meta[m + 1];
-        this.#waitTimes.add(meta[m + 2] / 1000);
-        this.#runTimes.add(meta[m + 3] / 1000);
-        this.#busyTime += meta[m + 3] / 1000;
-        const w = this.#workers.get(meta[m + 6]);
+        const m = i * COMPLETION_STRIDE;
+        const id = meta[m + COMPLETION_ID];
+        const outcome = meta[m + COMPLETION_OUTCOME];
+        const runMs = meta[m + COMPLETION_RUN_US] / 1000;
+        this.#waitTimes.add(meta[m + COMPLETION_WAIT_US] / 1000);
+        this.#runTimes.add(runMs);
+        this.#busyTime += runMs;
+        const w = this.#workers.get(meta[m + COMPLETION_WORKER]);
         if (w) {
           w.lastActive = now;
           // The task's output is queued on the port before its completion: write it first.
@@ -751,13 +764,15 @@ class WorkerPool extends EventEmitter {
         }
         if (!this.#tasks.has(id)) continue;
         if (outcome === OUTCOME_FULFILLED || outcome === OUTCOME_REJECTED) {
-          if (meta[m + 5] === DIRECT_LEN && isDirect(this.#scratch, meta[m + 4])) {
+          const offset = meta[m + COMPLETION_OFFSET];
+          const length = meta[m + COMPLETION_LENGTH];
+          if (length === DIRECT_LEN && isDirect(this.#scratch, offset)) {
             this.#directDone(id, w);
             continue;
           }
           let value;
           try {
-            value = decode(this.#scratch, meta[m + 4], meta[m + 4] + meta[m + 5]);
+            value = decode(this.#scratch, offset, offset + length);
           } catch (e) {
             this.#settle(id, false, e);
             continue;

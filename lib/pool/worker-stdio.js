@@ -20,6 +20,8 @@
  * forever, as with a full pipe.
  */
 
+const { MSG } = require('./messages.js');
+
 /** Int32 slots of the shared `written` array: [output flag, unread bytes]. */
 const STDIO_INTS = 2;
 const UNREAD = 1;
@@ -56,7 +58,7 @@ function captureStream(name, control, written) {
     const bytes = sizeOf(chunks);
     for (let u; (u = Atomics.load(written, UNREAD)) > 0 && u + bytes > MAX_UNREAD;) Atomics.wait(written, UNREAD, u);
     Atomics.add(written, UNREAD, bytes);
-    control.postMessage({ type: 'stdio', name, chunks, bytes });
+    control.postMessage({ type: MSG.STDIO, name, chunks, bytes });
     Atomics.store(written, 0, 1);
   };
   const desc = Object.getOwnPropertyDescriptor(process, name);

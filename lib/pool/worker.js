@@ -28,6 +28,7 @@
  */
 
 const wt = require('node:worker_threads');
+const { MSG } = require('./messages.js');
 const fs = require('node:fs');
 const path = require('node:path');
 const wtInternal = require('node:worker_threads').workerData.internal;
@@ -35,6 +36,7 @@ const wtInternal = require('node:worker_threads').workerData.internal;
 // (native.js) probes the platform on every load, which costs each worker
 // memory and start-up time.
 const native = wtInternal.addon ? require(wtInternal.addon) : require('../native.js');
+const { STATUS_NO_TASK: EMPTY, TAKE_STRIDE, TAKE_ID, TAKE_NAME } = native;
 const { encode, encodeDirect, decode, isDirect, DIRECT_LEN, jobIdOf, JOB_TAG } = require('../codec/index.js');
 
 const { internal, user } = wt.workerData;
@@ -50,13 +52,12 @@ const { pool, slot, bell, script, control, niceIncrement, stdio } = internal;
 if (niceIncrement > 0) native.poolNiceCurrentThread(niceIncrement);
 const doorbell = new Int32Array(bell); // [sequence]
 const SEQ = 0;
-const EMPTY = -1;
 const YIELD_EVERY_MS = 4;
 const SPIN_WAIT_MS = 0.25;
 const SPIN_US = 30;
 const SPIN_NS = BigInt(SPIN_US * 1000);
 
-const meta = new Float64Array(2);
+const meta = new Float64Array(TAKE_STRIDE);
 let scratch = Buffer.allocUnsafeSlow(16 * 1024); // see SCRATCH_SIZE
 let mod = null;
 const fnCache = new Map();
@@ -112,7 +113,7 @@ let mailbox = null;
 
 function onControl(msg) {
   if (msg === null || typeof msg !== 'object') return;
-  if (msg.type === 'mailbox') {
+  if (msg.type === MSG.MAILBOX) {
     mailbox?.close();
     const port = msg.port;
     mailbox = port;
@@ -126,7 +127,7 @@ function onControl(msg) {
       }
     });
     port.unref();
-  } else if (msg.type === 'abort' && current && current.id === msg.id) {
+  } else if (msg.type === MSG.ABORT && current && current.id === msg.id) {
     current.abortReason = new Error(msg.reason ?? 'aborted');
     current.controller?.abort(current.abortReason);
   }
@@ -254,7 +255,7 @@ function complete(id, rejected, value) {
  */
 function sendDirect(id, rejected, value, transfer) {
   try {
-    control.postMessage({ type: 'result', id, rejected, value }, transfer);
+    control.postMessage({ type: MSG.RESULT, id, rejected, value }, transfer);
     return undefined;
   } catch (e) {
     return e;
@@ -275,7 +276,7 @@ function fetchAndRun(id, nameId) {
   return new Promise((resolve) => {
     if (mailbox === null) return resolve({ lost: true });
     fetching.set(id, { resolve, port: mailbox });
-    mailbox.postMessage({ type: 'fetch', id });
+    mailbox.postMessage({ type: MSG.FETCH, id });
   }).then((msg) => {
     if (msg.lost) {
       current = null;
@@ -364,7 +365,7 @@ function loop() {
       }
     }
     if (n < 0) return leave();
-    const pending = run(meta[0], meta[1], n);
+    const pending = run(meta[TAKE_ID], meta[TAKE_NAME], n);
     if (pending) return void pending.then(loop);
     if ((i & 15) === 15 && Date.now() - started >= YIELD_EVERY_MS) return void setImmediate(loop);
   }
@@ -497,7 +498,7 @@ async function start() {
     // The pool was terminated while this worker started.
     return leave();
   }
-  control.postMessage({ type: 'ready' });
+  control.postMessage({ type: MSG.READY });
   loop();
 }
 

@@ -46,31 +46,31 @@ pub(crate) fn attach(
     max: u32,
     creating: bool,
 ) -> Result<usize, i32> {
-    let (ptr, len) = int32_array(env, state).ok_or(crate::status::BAD_ARGUMENT)?;
+    let (ptr, len) = int32_array(env, state).ok_or(crate::protocol::STATUS_BAD_ARGUMENT)?;
     if len < 1 || max == 0 || max > threadkit_core::semaphore::word::MAX_PERMITS {
-        return Err(crate::status::BAD_ARGUMENT);
+        return Err(crate::protocol::STATUS_BAD_ARGUMENT);
     }
     let mut local = me.local.lock();
     if let Some(a) = local.attachments.get(&id) {
         return if std::ptr::eq(a.core.word_ptr(), ptr) {
             Ok(a.slot)
         } else {
-            Err(crate::status::FOREIGN_HANDLE)
+            Err(crate::protocol::STATUS_FOREIGN_HANDLE)
         };
     }
     if creating {
         mark_shared(id);
     } else if !was_shared(id) {
-        return Err(crate::status::FOREIGN_HANDLE);
+        return Err(crate::protocol::STATUS_FOREIGN_HANDLE);
     }
-    let state_ref = StrongRef::new(env, state).ok_or(crate::status::BAD_ARGUMENT)?;
+    let state_ref = StrongRef::new(env, state).ok_or(crate::protocol::STATUS_BAD_ARGUMENT)?;
     let core = {
         let mut cores = CORES.lock();
         if creating && cores.contains_key(&id) {
             // Impossible unless ids were reused; refuse rather than alias.
             drop(cores);
             state_ref.delete(env);
-            return Err(crate::status::FOREIGN_HANDLE);
+            return Err(crate::protocol::STATUS_FOREIGN_HANDLE);
         }
         let core = cores
             .entry(id)
@@ -85,7 +85,7 @@ pub(crate) fn attach(
         if !std::ptr::eq(core.word_ptr(), ptr) || core.sem.max() != max {
             drop(cores);
             state_ref.delete(env);
-            return Err(crate::status::FOREIGN_HANDLE);
+            return Err(crate::protocol::STATUS_FOREIGN_HANDLE);
         }
         core.attached.fetch_add(1, Ordering::Relaxed);
         core
@@ -95,6 +95,8 @@ pub(crate) fn attach(
         local.next_slot - 1
     });
     if slot < local.ledger.1 {
+        // Safety: the ledger `Int32Array`, alive through `ledger_ref`; `slot` is
+        // below its length (checked above).
         unsafe { (*local.ledger.0.add(slot)).store(0, Ordering::Relaxed) };
     }
     local.attachments.insert(id, Attachment { core, slot, state_ref });

@@ -74,7 +74,7 @@ fn watchdog_loop(w: &'static Watchdog) {
                 let workers = p.workers.lock();
                 for (slot, _) in &expired {
                     if let Some(&env) = workers.get(slot) {
-                        // Safe: the env's cleanup hook removes it from
+                        // Safety: the env's cleanup hook removes it from
                         // `workers` under this lock before the env is freed.
                         unsafe { node_env::stop(env as *mut c_void) };
                     }

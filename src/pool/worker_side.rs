@@ -3,8 +3,9 @@
 //! direct task's clock, and hand back a result. The owner thread's side is
 //! in the parent module.
 
-use super::{pool, task_id, watchdog, Pool, EMPTY, RETIRE, UNKNOWN_POOL};
+use super::{pool, task_id, watchdog, Pool};
 use crate::node_env;
+use crate::protocol::{STATUS_NO_TASK, STATUS_RETIRE, STATUS_UNKNOWN_POOL, TAKE_ID, TAKE_NAME, TAKE_STRIDE};
 use crate::shared_memory::{bytes, f64s};
 use napi::bindgen_prelude::Unknown;
 use napi::{sys, Env, JsValue};
@@ -42,10 +43,13 @@ pub fn pool_worker_register(env: Env, pool_id: u32, slot: u32) -> bool {
     // is gone from POOLS, but the watchdog may still hold the pool and must
     // never see this env once it is freed.
     let data = Box::into_raw(Box::new((p, slot)));
+    // Safety: `env` is this worker's; the hook frees `data` exactly once.
     unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(worker_cleanup), data as *mut c_void) };
     true
 }
 
+/// # Safety
+/// Called by Node once, with the box `pool_worker_register` leaked.
 unsafe extern "C" fn worker_cleanup(arg: *mut c_void) {
     let (p, slot) = *Box::from_raw(arg as *mut (Arc<Pool>, u32));
     p.workers.lock().remove(&slot);
@@ -63,6 +67,7 @@ pub fn pool_nice_current_thread(increment: i32) -> bool {
 fn nice_current_thread(increment: i32) -> bool {
     // On Linux, PRIO_PROCESS with a thread id sets that thread's nice value.
     // (`gettid` through `syscall`: glibc has a wrapper only since 2.30.)
+    // Safety: plain syscalls on the calling thread, no pointers.
     unsafe {
         let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
         let now = libc::getpriority(libc::PRIO_PROCESS as _, tid);
@@ -78,21 +83,26 @@ fn nice_current_thread(_increment: i32) -> bool {
 }
 
 /// Worker side: takes the next task. Returns the payload length and writes
-/// `[id, name]` into `meta`, and the payload into `scratch` if it fits; if it
-/// does not, call `poolTakeRest` with a buffer of that length. Returns -1 if
-/// nothing is queued, -2 if this worker should leave, -3 if the pool is gone.
+/// the task's id and name into `meta` (at `TAKE_ID`, `TAKE_NAME`), and the
+/// payload into `scratch` if it fits; if it does not, call `poolTakeRest`
+/// with a buffer of that length. Returns `STATUS_NO_TASK` if nothing is
+/// queued, `STATUS_RETIRE` if this worker should leave, `STATUS_UNKNOWN_POOL`
+/// if the pool is gone.
 #[napi(catch_unwind)]
 pub fn pool_take(env: Env, pool_id: u32, slot: u32, meta: Unknown, scratch: Unknown) -> i32 {
-    let Some(p) = pool(pool_id) else { return UNKNOWN_POOL };
-    let (Some(meta), Some(scratch)) = (unsafe { f64s(&env, meta.raw()) }, unsafe { bytes(&env, scratch.raw()) }) else {
-        return crate::status::BAD_ARGUMENT;
+    let Some(p) = pool(pool_id) else {
+        return STATUS_UNKNOWN_POOL;
     };
-    if meta.len() < 2 {
-        return crate::status::BAD_ARGUMENT;
+    // Safety: values of this call, used only during it; distinct arrays.
+    let (Some(meta), Some(scratch)) = (unsafe { f64s(&env, meta.raw()) }, unsafe { bytes(&env, scratch.raw()) }) else {
+        return crate::protocol::STATUS_BAD_ARGUMENT;
+    };
+    if meta.len() < TAKE_STRIDE as usize {
+        return crate::protocol::STATUS_BAD_ARGUMENT;
     }
     match p.queue.take(slot, Instant::now()) {
-        Next::Empty => EMPTY,
-        Next::Retire => RETIRE,
+        Next::Empty => STATUS_NO_TASK,
+        Next::Retire => STATUS_RETIRE,
         Next::Run(t) => {
             if let Some(deadline) = t.deadline {
                 watchdog().due(deadline);
@@ -100,8 +110,8 @@ pub fn pool_take(env: Env, pool_id: u32, slot: u32, meta: Unknown, scratch: Unkn
             if p.queue.take_wakes_owner() {
                 p.wake_owner();
             }
-            meta[0] = t.id as f64;
-            meta[1] = t.name as f64;
+            meta[TAKE_ID as usize] = t.id as f64;
+            meta[TAKE_NAME as usize] = t.name as f64;
             let len = t.payload.len();
             if len <= scratch.len() {
                 scratch[..len].copy_from_slice(&t.payload);
@@ -116,9 +126,12 @@ pub fn pool_take(env: Env, pool_id: u32, slot: u32, meta: Unknown, scratch: Unkn
 /// Worker side: copies the payload that did not fit `poolTake`'s scratch.
 #[napi(catch_unwind)]
 pub fn pool_take_rest(env: Env, pool_id: u32, slot: u32, scratch: Unknown) -> i32 {
-    let Some(p) = pool(pool_id) else { return UNKNOWN_POOL };
+    let Some(p) = pool(pool_id) else {
+        return STATUS_UNKNOWN_POOL;
+    };
+    // Safety: a value of this call, used only during it.
     let Some(scratch) = (unsafe { bytes(&env, scratch.raw()) }) else {
-        return crate::status::BAD_ARGUMENT;
+        return crate::protocol::STATUS_BAD_ARGUMENT;
     };
     let mut held = p.oversize_take.lock();
     match held.get(&slot) {
@@ -128,7 +141,7 @@ pub fn pool_take_rest(env: Env, pool_id: u32, slot: u32, scratch: Unknown) -> i3
             held.remove(&slot);
             len as i32
         }
-        _ => crate::status::BAD_ARGUMENT,
+        _ => crate::protocol::STATUS_BAD_ARGUMENT,
     }
 }
 
@@ -137,6 +150,7 @@ pub fn pool_take_rest(env: Env, pool_id: u32, slot: u32, scratch: Unknown) -> i3
 #[napi(catch_unwind)]
 pub fn pool_complete(env: Env, pool_id: u32, slot: u32, id: f64, rejected: bool, payload: Unknown) -> bool {
     let Some(p) = pool(pool_id) else { return false };
+    // Safety: a value of this call, used only during it.
     let (Some(id), Some(data)) = (task_id(id), unsafe { bytes(&env, payload.raw()) }) else {
         return false;
     };

@@ -6,9 +6,12 @@
 //! - [`channel`]: the MPMC channel core (Go semantics, select groups, a
 //!   select with a default decided at one moment, reserved slots, task
 //!   counting) behind shared `Channel` and `AsyncQueue`.
+//! - [`mailbox`]: a thread's wake mailbox and its once-per-batch wake-up.
 //! - [`seq_buffer`]: a channel's buffer, whose values JS receivers can take
 //!   with a compare-and-swap on a shared head word (no native call).
 //! - [`waiter_queue`]: the O(1)-removal FIFO that holds its waiters.
+//! - [`spin_budget`]: how long a thread spins before its event loop sleeps
+//!   while another thread is about to wake it.
 //! - [`task_queue`]: the worker pool's priority queue, running-task records
 //!   and completion queue.
 //!
@@ -21,8 +24,10 @@
 
 pub mod channel;
 pub mod deadlock;
+pub mod mailbox;
 pub mod semaphore;
 pub mod seq_buffer;
+pub mod spin_budget;
 mod sync;
 pub mod task_queue;
 pub mod waiter_queue;

@@ -35,7 +35,7 @@
 use crate::sync::{lock, AtomicI32, Mutex, Ordering};
 use crate::waiter_queue::{WaiterKey, WaiterQueue};
 
-/// Layout of the shared state word. Mirrored in `lib/state-word.js`.
+/// Layout of the shared state word. JS reads it through `src/protocol.rs`.
 pub mod word {
     /// Set while at least one waiter is queued. Fast paths must fail.
     pub const WAITERS: i32 = 1;
@@ -313,6 +313,16 @@ impl<W: StateWord> Semaphore<W> {
         removed
     }
 
+    /// The thread `owner` is gone: removes its queued waiters, and gives back
+    /// `held` permits (what it held, and grants delivered to it that it never
+    /// saw), clamped at `max`, so that its death loses no permit.
+    pub fn owner_gone(&self, owner: u32, held: u32, mut deliver: impl FnMut(&Waiter, Delivery) -> bool) {
+        self.remove_owner(owner, &mut deliver);
+        if held > 0 {
+            self.release_saturating(held, &mut deliver);
+        }
+    }
+
     /// After waiters left the queue, the new head may fit in what is free.
     fn reserve_after_removal(&self, inner: &mut Inner, deliver: impl FnMut(&Waiter, Delivery) -> bool) {
         let w = self.word();
@@ -401,6 +411,24 @@ mod tests {
         assert_eq!(s.try_acquire(1), Some(true));
         assert_eq!(s.try_acquire(1), Some(false));
         s.release(3, |_, _| unreachable!()).unwrap();
+        assert_eq!(s.available(), 3);
+    }
+
+    #[test]
+    fn a_gone_owner_gives_back_what_it_held_and_leaves_the_queue() {
+        let s = sem(3);
+        let log = Log::default();
+        // Thread 1 holds 2 and waits for 2 more; thread 2 waits for 3.
+        assert_eq!(s.acquire(2, 1, 10), AcquireOutcome::Acquired);
+        queued(s.acquire(2, 1, 11));
+        queued(s.acquire(3, 2, 20));
+        s.owner_gone(1, 2, recorder(&log));
+        assert_eq!(*log.borrow(), vec![(20, Delivery::Granted)], "only thread 2 is served");
+        assert_eq!(s.available(), 0);
+        assert_eq!(s.waiting(), 0);
+        // Permits it never saw (a grant posted to it) go back too, clamped at max.
+        s.release(3, |_, _| true).unwrap();
+        s.owner_gone(2, 1, |_, _| unreachable!());
         assert_eq!(s.available(), 3);
     }
 

@@ -34,7 +34,7 @@
 use crate::sync::{AtomicI32, Ordering};
 use std::collections::VecDeque;
 
-/// Layout of the head word. Mirrored in `lib/channel-shared.js`.
+/// Layout of the head word. JS reads it through `src/protocol.rs`.
 pub mod head {
     /// Senders are queued: a JS take must be followed by a sync call.
     pub const SENDERS_WAITING: i32 = 1;

@@ -1,12 +1,12 @@
 //! Switches the atomics and the lock to loom's under `cfg(loom)`.
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicI32, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 #[cfg(loom)]
 pub(crate) use loom::sync::Mutex;
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicI32, Ordering};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 #[cfg(not(loom))]
 pub(crate) use std::sync::Mutex;
 

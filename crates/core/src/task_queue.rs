@@ -25,9 +25,8 @@
 //! than once per completion: the pusher that flips it from false to true
 //! must wake the owner; the owner clears it before draining.
 
+use crate::sync::{AtomicBool, Mutex, Ordering};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// How a task ended. The numbers are part of the contract with `lib/pool/`.
@@ -143,7 +142,7 @@ impl TaskQueue {
     pub fn new() -> Self {
         let (done_tx, done_rx) = crossbeam_channel::unbounded();
         Self {
-            inner: Mutex::default(),
+            inner: Mutex::new(Inner::default()),
             done_tx,
             done_rx,
             wake_scheduled: AtomicBool::new(false),
@@ -151,10 +150,10 @@ impl TaskQueue {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+    fn lock(&self) -> impl std::ops::DerefMut<Target = Inner> + '_ {
         // A panic while holding the lock cannot leave `Inner` half-updated in
         // a way that matters more than losing the pool, so keep going.
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+        crate::sync::lock(&self.inner)
     }
 
     /// Queues a task; returns the queue length after the push. A task id

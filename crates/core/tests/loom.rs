@@ -330,3 +330,153 @@ fn reserved_slots_taken_back_are_never_also_used() {
         assert_eq!(filled + released + taken, 2, "slots lost or counted twice");
     });
 }
+
+/// The wake mailbox's once-per-batch handshake, as the binding uses it (the
+/// mailbox behind a lock, the wake-up scheduled under it; a threadsafe-
+/// function call is modelled by a counter of wake-ups pending on the owner).
+/// Two threads post while the owner runs a wake-up: every item is drained
+/// exactly once, by a wake-up that was scheduled for it (none is left with no
+/// wake-up to come), and no post schedules a second wake-up for one batch.
+#[test]
+fn mailbox_wakes_its_owner_once_per_batch_and_loses_nothing() {
+    use loom::sync::Mutex;
+    use threadkit_core::mailbox::Mailbox;
+
+    loom::model(|| {
+        let mb = Arc::new(Mutex::new(Mailbox::<u32>::default()));
+        let pending = Arc::new(AtomicUsize::new(0));
+        let drained = Arc::new(Mutex::new(Vec::new()));
+        // One wake-up on the owner's thread: what `call_js` does.
+        let wake_up = |mb: &Mutex<Mailbox<u32>>, pending: &AtomicUsize, drained: &Mutex<Vec<u32>>| {
+            pending.fetch_sub(1, Ordering::AcqRel);
+            let (items, was_scheduled) = mb.lock().unwrap().drain();
+            assert!(
+                was_scheduled || items.is_empty(),
+                "items drained with no wake-up scheduled"
+            );
+            drained.lock().unwrap().extend(items);
+        };
+        let posters: Vec<_> = (0..2u32)
+            .map(|i| {
+                let (mb, pending) = (mb.clone(), pending.clone());
+                thread::spawn(move || {
+                    let mut m = mb.lock().unwrap();
+                    m.post(i, || {
+                        // At most one wake-up is pending per batch.
+                        assert_eq!(
+                            pending.fetch_add(1, Ordering::AcqRel),
+                            0,
+                            "a second wake-up for one batch"
+                        );
+                        true
+                    })
+                    .unwrap();
+                })
+            })
+            .collect();
+        let owner = {
+            let (mb, pending, drained) = (mb.clone(), pending.clone(), drained.clone());
+            thread::spawn(move || {
+                if pending.load(Ordering::Acquire) > 0 {
+                    wake_up(&mb, &pending, &drained);
+                }
+            })
+        };
+        for p in posters {
+            p.join().unwrap();
+        }
+        owner.join().unwrap();
+        while pending.load(Ordering::Acquire) > 0 {
+            wake_up(&mb, &pending, &drained);
+        }
+        let mut got = drained.lock().unwrap().clone();
+        got.sort_unstable();
+        assert_eq!(got, vec![0, 1], "an item lost or delivered twice");
+        assert_eq!(
+            mb.lock().unwrap().drain(),
+            (vec![], false),
+            "an item left with no wake-up to come"
+        );
+    });
+}
+
+/// The worker pool's completion wake-up (`TaskQueue::complete` /
+/// `begin_drain`): two workers complete while the owner runs a wake-up.
+/// Every completion is drained, by a wake-up scheduled after it was queued
+/// (none is left with no wake-up to come), and a batch schedules one wake-up.
+/// The completion queue itself is a crossbeam channel, which loom does not
+/// model; the model explores the interleavings of the `wake_scheduled`
+/// handshake around it.
+#[test]
+fn pool_completions_wake_the_owner_once_per_batch_and_none_is_stranded() {
+    use std::time::Instant;
+    use threadkit_core::task_queue::{CompleteResult, Next, Task, TaskQueue};
+
+    loom::model(|| {
+        let q = Arc::new(TaskQueue::new());
+        let now = Instant::now();
+        let mut ids = Vec::new();
+        for (worker, id) in [(1u32, 1u64), (2, 2)] {
+            q.push(Task {
+                id,
+                priority: 0,
+                name: 0,
+                payload: vec![],
+                timeout: None,
+                deferred_clock: false,
+                submitted: now,
+            })
+            .unwrap();
+            match q.take(worker, now) {
+                Next::Run(t) => ids.push((worker, t.id)),
+                _ => panic!("a queued task was not taken"),
+            }
+        }
+        let pending = Arc::new(AtomicUsize::new(0));
+        let drained = Arc::new(AtomicUsize::new(0));
+        let wake_up = |q: &TaskQueue, pending: &AtomicUsize, drained: &AtomicUsize| {
+            pending.fetch_sub(1, Ordering::AcqRel);
+            q.begin_drain();
+            while q.next_completion().is_some() {
+                drained.fetch_add(1, Ordering::Relaxed);
+            }
+        };
+        let workers: Vec<_> = ids
+            .into_iter()
+            .map(|(worker, id)| {
+                let (q, pending) = (q.clone(), pending.clone());
+                thread::spawn(move || match q.complete(worker, id, false, vec![], Instant::now()) {
+                    CompleteResult::Accepted { wake: true } => {
+                        assert_eq!(
+                            pending.fetch_add(1, Ordering::AcqRel),
+                            0,
+                            "a second wake-up for one batch"
+                        );
+                    }
+                    CompleteResult::Accepted { wake: false } => {}
+                    CompleteResult::Stale => panic!("a running task's completion was refused"),
+                })
+            })
+            .collect();
+        let owner = {
+            let (q, pending, drained) = (q.clone(), pending.clone(), drained.clone());
+            thread::spawn(move || {
+                if pending.load(Ordering::Acquire) > 0 {
+                    wake_up(&q, &pending, &drained);
+                }
+            })
+        };
+        for w in workers {
+            w.join().unwrap();
+        }
+        owner.join().unwrap();
+        while pending.load(Ordering::Acquire) > 0 {
+            wake_up(&q, &pending, &drained);
+        }
+        assert_eq!(
+            drained.load(Ordering::Relaxed),
+            2,
+            "a completion stranded with no wake-up to come"
+        );
+    });
+}

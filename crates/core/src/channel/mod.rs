@@ -51,6 +51,7 @@
 //! sending threads), `tasks.rs` (`task_done`/`join`), `tests.rs`.
 
 pub mod credits;
+pub mod outbox;
 mod select;
 mod tasks;
 

@@ -25,8 +25,7 @@
 
 use super::{Channel, RecvOutcome, SendOutcome, Waiter, Wake};
 use crate::semaphore::StateWord;
-use crate::sync::lock;
-use std::sync::atomic::{AtomicBool, Ordering};
+use crate::sync::{lock, AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// The waiters of one `select`: at most one of them completes.
@@ -45,6 +44,8 @@ impl Group {
     }
 }
 
+// A plain `std` lock: a static cannot be a loom one. It is held only for
+// the short, non-blocking `commit` below.
 static FIRE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 #[derive(Debug, PartialEq, Eq)]
