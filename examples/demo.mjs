@@ -9,11 +9,11 @@
  * (default: the CPUs this process may use).
  */
 import { createRequire } from 'node:module';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
+import { measured } from './measure-loop.mjs';
 
 const require = createRequire(import.meta.url);
 const { WorkerPool } = require('../index.js');
@@ -44,27 +44,6 @@ function bar(label, done, total) {
   if (tty) process.stdout.write(`\r${line}`);
   else if (done === total) process.stdout.write(`${line}\n`);
   if (tty && done === total) process.stdout.write('\n');
-}
-
-/** Runs `fn` while measuring the event loop: the largest gap between 1 ms ticks, and the delay histogram. */
-async function measured(fn) {
-  const hist = monitorEventLoopDelay({ resolution: 1 });
-  let last = performance.now();
-  let maxGap = 0;
-  const tick = setInterval(() => {
-    const t = performance.now();
-    maxGap = Math.max(maxGap, t - last);
-    last = t;
-  }, 1);
-  hist.enable();
-  const t0 = performance.now();
-  const result = await fn();
-  const wall = performance.now() - t0;
-  await yieldToLoop();
-  maxGap = Math.max(maxGap, performance.now() - last);
-  hist.disable();
-  clearInterval(tick);
-  return { result, wall, maxGap, p99: hist.percentile(99) / 1e6 };
 }
 
 async function inline() {

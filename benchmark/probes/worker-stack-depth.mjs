@@ -22,7 +22,7 @@ import path from 'node:path';
 
 const require = createRequire(import.meta.url);
 const { WorkerPool } = require('../../index.js');
-const task = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'stack-depth-task.cjs');
+const task = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '__test__', 'fixtures', 'pool', 'stack-depth.js');
 const [tasks = 100_000, stackSizeMb = 4] = process.argv.slice(2).map(Number);
 
 const pool = new WorkerPool(task, { minWorkers: 1, maxWorkers: 1, resourceLimits: { stackSizeMb } });
