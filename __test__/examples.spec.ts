@@ -23,7 +23,7 @@ const EXPECTED: Record<string, RegExp> = {
   'bullmq.mjs': /^squares through Redis: 1, 4, 9$/m,
 };
 /** Files in examples/ that are not an export's example: worker scripts and the demos (demo-cluster.spec.ts). */
-const NOT_EXAMPLES = new Set(['hash-worker.cjs', 'primes.cjs', 'demo.mjs', 'demo-cluster.mjs', 'cluster-consumer.mjs', 'measure-loop.mjs']);
+const NOT_EXAMPLES = new Set(['hash-worker.cjs', 'primes.cjs', 'demo.mjs', 'demo-cluster.mjs', 'cluster-consumer.mjs', 'demo-kit.mjs']);
 
 function run(file: string, ms = 30_000): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {

@@ -20,38 +20,19 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
-import { measured } from './measure-loop.mjs';
+import { arg, bar, chunksBelow, measured } from './demo-kit.mjs';
 
 const require = createRequire(import.meta.url);
 const { RemotePool } = require('threadkit/bullmq');
 const { startRedis } = require('../scripts/redis-server.cjs');
 
-const arg = (name, dflt) => {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  const v = a ? Number(a.split('=')[1]) : dflt;
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`--${name} must be a positive integer, got ${a ? JSON.stringify(a) : v}`);
-  return v;
-};
 const LIMIT = arg('limit', 8_000_000);
 const CHUNKS = arg('chunks', 64);
 const WORKERS = arg('workers', Math.max(1, Math.floor(os.availableParallelism() / 2)));
 const QUEUE = 'primes';
 const consumerScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cluster-consumer.mjs');
 
-// The demo's data set: [0, LIMIT) cut into chunks. Later chunks cost more.
-const chunks = Array.from({ length: CHUNKS }, (_, i) => ({
-  from: Math.floor((LIMIT * i) / CHUNKS),
-  to: Math.floor((LIMIT * (i + 1)) / CHUNKS),
-}));
-
-const tty = process.stdout.isTTY;
-function bar(label, done, total) {
-  const width = 30;
-  const filled = Math.round((width * done) / total);
-  const line = `${label.padEnd(22)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(done).padStart(3)}/${total}`;
-  if (tty) process.stdout.write(`\r${line}${done === total ? '\n' : ''}`);
-  else if (done === total || done % Math.ceil(total / 4) === 0) process.stdout.write(`${line}\n`);
-}
+const chunks = chunksBelow(LIMIT, CHUNKS);
 
 // ------------------------------------------------------------------ processes, and their clean-up
 
@@ -128,7 +109,7 @@ async function run(label) {
     const counts = await Promise.all(
       chunks.map((c) =>
         remote.execute(c).then((n) => {
-          bar(label, ++done, chunks.length);
+          bar(label, ++done, chunks.length, 4);
           return n;
         }),
       ),

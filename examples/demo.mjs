@@ -13,38 +13,18 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
-import { measured } from './measure-loop.mjs';
+import { arg, bar, chunksBelow, measured } from './demo-kit.mjs';
 
 const require = createRequire(import.meta.url);
 const { WorkerPool } = require('../index.js');
 const countPrimes = require('./primes.cjs');
 
-const arg = (name, dflt) => {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  const v = a ? Number(a.split('=')[1]) : dflt;
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`--${name} must be a positive integer`);
-  return v;
-};
 const LIMIT = arg('limit', 8_000_000);
 const CHUNKS = arg('chunks', 64);
 const WORKERS = arg('workers', os.availableParallelism());
 const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'primes.cjs');
 
-// The built-in data set: [0, LIMIT) cut into chunks. Later chunks cost more.
-const chunks = Array.from({ length: CHUNKS }, (_, i) => ({
-  from: Math.floor((LIMIT * i) / CHUNKS),
-  to: Math.floor((LIMIT * (i + 1)) / CHUNKS),
-}));
-
-const tty = process.stdout.isTTY;
-function bar(label, done, total) {
-  const width = 30;
-  const filled = Math.round((width * done) / total);
-  const line = `${label.padEnd(22)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(done).padStart(3)}/${total}`;
-  if (tty) process.stdout.write(`\r${line}`);
-  else if (done === total) process.stdout.write(`${line}\n`);
-  if (tty && done === total) process.stdout.write('\n');
-}
+const chunks = chunksBelow(LIMIT, CHUNKS);
 
 async function inline() {
   let total = 0;
