@@ -27,6 +27,7 @@ import { createRequire } from 'node:module';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import pLimit from 'p-limit';
+import { FloorPool, captured, capture, promiseThen } from '../lib/floor-pool.mjs';
 
 const require = createRequire(import.meta.url);
 const { PromisePool } = require('../../index.js');
@@ -37,71 +38,6 @@ const gc = vm.runInNewContext('gc');
 const N = 1_000_000;
 const CONCURRENCY = 10;
 const ROUNDS = Number(process.argv[2] ?? 7);
-
-const captured = { resolve: null };
-function capture(resolve) {
-  captured.resolve = resolve;
-}
-const promiseThen = Promise.prototype.then;
-
-/** The least a pool can do for Q1 with one promise per `add`. */
-class FloorPool {
-  constructor(concurrency) {
-    this.concurrency = concurrency;
-    this.active = 0;
-    this.queue = []; // fn, resolve, fn, resolve, ...
-    this.head = 0;
-    this.idle = [];
-  }
-
-  add(fn) {
-    const promise = new Promise(capture);
-    const resolve = captured.resolve;
-    if (this.active < this.concurrency && this.head === this.queue.length) {
-      this.active++;
-      this.launch(this.idle.pop() ?? this.runner(), fn, resolve);
-    } else {
-      this.queue.push(fn, resolve);
-    }
-    return promise;
-  }
-
-  runner() {
-    const r = { resolve: null, ok: null, fail: null };
-    r.ok = (value) => {
-      r.resolve(value);
-      this.next(r);
-    };
-    r.fail = (error) => {
-      r.resolve(Promise.reject(error));
-      this.next(r);
-    };
-    return r;
-  }
-
-  launch(r, fn, resolve) {
-    r.resolve = resolve;
-    promiseThen.call(fn(), r.ok, r.fail);
-  }
-
-  next(r) {
-    const q = this.queue;
-    if (this.head === q.length) {
-      this.active--;
-      this.idle.push(r);
-      return;
-    }
-    const fn = q[this.head];
-    const resolve = q[this.head + 1];
-    q[this.head] = q[this.head + 1] = undefined;
-    this.head += 2;
-    if (this.head === q.length) {
-      this.queue = [];
-      this.head = 0;
-    }
-    this.launch(r, fn, resolve);
-  }
-}
 
 /**
  * Keeps less per waiting task: its promise is `batch.then(release)`, so

@@ -271,9 +271,9 @@ async function runP3(ctx) {
         tkFigure: `${tkGap.toFixed(1)} ms`,
         ratio: `${(piGap / tkGap).toFixed(2)}×`,
         basis: 'peer/tk ms',
-        goal: 'tk ≤ 5 ms',
-        met: tkGap <= 5 ? 'yes' : 'NO',
-        note: `floor: ${floor.toFixed(1)} ms with ${threads} plain busy workers and no pool (what the OS scheduler does to the main thread when every core is busy)`,
+        goal: 'tk ≤ 1.2× floor',
+        met: tkGap <= 1.2 * floor ? 'yes' : 'NO',
+        note: `floor: ${floor.toFixed(1)} ms (tk ${(tkGap / floor).toFixed(2)}× it) with ${threads} plain busy workers and no pool (what the OS scheduler does to the main thread when every core is busy)`,
       },
     ]);
   });
