@@ -16,7 +16,7 @@
 // require/import, with lib/native.js's NativeBindingError.
 require('./lib/native.js');
 
-const SYNC = './lib/sync.js';
+const SYNC = './lib/sync/index.js';
 const ERRORS = './lib/errors.js';
 
 /** [export name, module that defines it], in the API's order. */
@@ -25,13 +25,13 @@ const EXPORTS = [
   ['Mutex', SYNC],
   ['RwLock', SYNC],
   ['Permit', SYNC],
-  ['AtomicCounter', './lib/atomic-counter.js'],
+  ['AtomicCounter', './lib/sync/atomic-counter.js'],
   ['acquireAll', SYNC],
-  ['setDeadlockDetection', './lib/deadlock.js'],
+  ['setDeadlockDetection', './lib/sync/deadlock.js'],
   ['WorkerPool', './lib/pool/worker-pool.js'],
-  ['Channel', './lib/channel.js'],
-  ['select', './lib/select.js'],
-  ['AsyncQueue', './lib/async-queue.js'],
+  ['Channel', './lib/channel/index.js'],
+  ['select', './lib/channel/select.js'],
+  ['AsyncQueue', './lib/channel/async-queue.js'],
   ['ThreadkitError', ERRORS],
   ['AbortError', ERRORS],
   ['TimeoutError', ERRORS],
@@ -42,7 +42,7 @@ const EXPORTS = [
   ['QueueFullError', ERRORS],
   ['WorkerCrashedError', ERRORS],
   ['DataCloneError', ERRORS],
-  ['PromisePool', './lib/promise-pool.js'],
+  ['PromisePool', './lib/promise-pool/index.js'],
   ['PoolClearedError', ERRORS],
 ];
 

@@ -11,8 +11,8 @@
  */
 
 const { AsyncResource } = require('node:async_hooks');
-const { AbortError } = require('./errors.js');
-const { startAbortListener, stopAbortListener } = require('./abort-listeners.js');
+const { AbortError } = require('../errors.js');
+const { startAbortListener, stopAbortListener } = require('../abort-listeners.js');
 
 function abortError(signal, what) {
   return new AbortError(`${what} was aborted`, { cause: signal.reason });

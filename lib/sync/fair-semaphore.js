@@ -25,15 +25,15 @@
  * `from(handle)` start shared.
  */
 
-const { native, isolateId, STATUS, waiters, newToken, settleWakes, attach, ledgerBox } = require('./runtime.js');
-const { AbortError, ClosedError, NotHeldError, InvalidHandleError } = require('./errors.js');
-const { validateInteger, validateWaitOptions } = require('./validate.js');
+const { native, isolateId, STATUS, waiters, newToken, settleWakes, attach, ledgerBox } = require('../isolate.js');
+const { AbortError, ClosedError, NotHeldError, InvalidHandleError } = require('../errors.js');
+const { validateInteger, validateWaitOptions } = require('../validate.js');
 // Realm-independent: a handle that arrived in a message may come from another realm (a vm context, jest).
 const { isSharedArrayBuffer } = require('node:util').types;
 const { detection, currentScopes, registerWait } = require('./deadlock.js');
 const { newPermit, newResolvedPermit, grantedPermit } = require('./permit.js');
-const { captured, capture, forget } = require('./resolvers.js');
-const { LocalWaiter, Waiter, watch, cleanupExtra } = require('./semaphore-waiters.js');
+const { captured, capture, forget } = require('../resolvers.js');
+const { LocalWaiter, Waiter, watch, cleanupExtra } = require('./waiters.js');
 
 /** The state word's layout (crates/core/src/semaphore.rs, exported by src/protocol.rs). */
 const { SEM_WAITERS: WAITERS, SEM_CLOSED: CLOSED, SEM_SHIFT: SHIFT, SEM_MAX_PERMITS: MAX_PERMITS } = native;

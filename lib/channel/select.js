@@ -23,15 +23,15 @@
  *    handle is taken), so that one group covers all of them.
  */
 
-const { native } = require('./runtime.js');
-const { ChannelBase, setSelectRestarter } = require('./channel.js');
-const { Waiter, DONE, EMPTY, SEND, RECV } = require('./channel-waiter.js');
-const { trySelectShared } = require('./channel-shared.js');
-const { encodeCopy } = require('./codec/index.js');
-const { AbortError, TimeoutError } = require('./errors.js');
-const { validateWaitOptions, describe } = require('./validate.js');
-const { waitsForever, startWaitTimer, stopWaitTimer } = require('./wait-timer.js');
-const { startAbortListener, stopAbortListener } = require('./abort-listeners.js');
+const { native } = require('../isolate.js');
+const { ChannelBase, setSelectRestarter } = require('./index.js');
+const { Waiter, DONE, EMPTY, SEND, RECV } = require('./waiter.js');
+const { trySelectShared } = require('./shared.js');
+const { encodeCopy } = require('../codec/index.js');
+const { AbortError, TimeoutError } = require('../errors.js');
+const { validateWaitOptions, describe } = require('../validate.js');
+const { waitsForever, startWaitTimer, stopWaitTimer } = require('../wait-timer.js');
+const { startAbortListener, stopAbortListener } = require('../abort-listeners.js');
 
 class SelectGroup {
   constructor(cases, resolve, reject) {

@@ -20,19 +20,19 @@
  * `AsyncQueue` (async-queue.js) are thin public layers over it.
  */
 
-const { native, isolateId, newToken } = require('./runtime.js');
-const { LocalCore } = require('./channel-local.js');
-const { SharedCore } = require('./channel-shared.js');
-const { DONE, EMPTY, SEND, RECV } = require('./channel-waiter.js');
-const { encodeCopy } = require('./codec/index.js');
-const { DataCloneError, InvalidHandleError } = require('./errors.js');
-const { validateWaitOptions, describe } = require('./validate.js');
+const { native, isolateId, newToken } = require('../isolate.js');
+const { LocalCore } = require('./local.js');
+const { SharedCore } = require('./shared.js');
+const { DONE, EMPTY, SEND, RECV } = require('./waiter.js');
+const { encodeCopy } = require('../codec/index.js');
+const { DataCloneError, InvalidHandleError } = require('../errors.js');
+const { validateWaitOptions, describe } = require('../validate.js');
 // Realm-independent: a handle that arrived in a message may come from another realm (a vm context, jest).
 const { isSharedArrayBuffer } = require('node:util').types;
 
 const HANDLE_TAG = '__threadkit';
 const MAX_CAPACITY = 0x7fffffff;
-const { STATUS_FOREIGN_HANDLE: FOREIGN_HANDLE } = require('./native.js');
+const { STATUS_FOREIGN_HANDLE: FOREIGN_HANDLE } = require('../native.js');
 
 /** Groups of selects blocked on a channel that is being shared (see select.js). */
 let restartSelect = null;

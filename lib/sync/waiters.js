@@ -1,15 +1,15 @@
 'use strict';
 /**
- * The waiters of the semaphore engine (lib/fair-semaphore.js): LocalWaiter
+ * The waiters of the semaphore engine (lib/sync/fair-semaphore.js): LocalWaiter
  * in the engine's JS list (local mode), Waiter in the native queue (shared
  * mode), and the out-of-line timeout/abort state both share.
  */
 
-const { native, isolateId, STATUS, WAKE_CLOSED, waiters, settleWakes } = require('./runtime.js');
-const { AbortError, TimeoutError } = require('./errors.js');
+const { native, isolateId, STATUS, WAKE_CLOSED, waiters, settleWakes } = require('../isolate.js');
+const { AbortError, TimeoutError } = require('../errors.js');
 const { newResolvedPermit } = require('./permit.js');
-const { waitsForever, startWaitTimer, stopWaitTimer } = require('./wait-timer.js');
-const { startAbortListener, stopAbortListener } = require('./abort-listeners.js');
+const { waitsForever, startWaitTimer, stopWaitTimer } = require('../wait-timer.js');
+const { startAbortListener, stopAbortListener } = require('../abort-listeners.js');
 
 /**
  * A waiter queued in local mode: as small as possible, since a contended

@@ -24,8 +24,8 @@
  * src/channel_fast.rs).
  */
 
-const { native, isolateId } = require('./runtime.js');
-const { encodeTo } = require('./codec/index.js');
+const { native, isolateId } = require('../isolate.js');
+const { encodeTo } = require('../codec/index.js');
 
 const { STATUS_CLOSED: CLOSED, OUTBOX_DATA: DATA } = native;
 const CREDITS = 64;

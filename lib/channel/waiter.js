@@ -12,9 +12,9 @@
  * completion win: an operation is never both done and reported as failed.
  */
 
-const { AbortError, TimeoutError } = require('./errors.js');
-const { waitsForever, startWaitTimer, stopWaitTimer } = require('./wait-timer.js');
-const { startAbortListener, stopAbortListener } = require('./abort-listeners.js');
+const { AbortError, TimeoutError } = require('../errors.js');
+const { waitsForever, startWaitTimer, stopWaitTimer } = require('../wait-timer.js');
+const { startAbortListener, stopAbortListener } = require('../abort-listeners.js');
 
 /** A receive found the channel closed and drained. */
 const DONE = Symbol('threadkit.channel.done');
@@ -22,7 +22,7 @@ const DONE = Symbol('threadkit.channel.done');
 const EMPTY = Symbol('threadkit.channel.empty');
 const RESOLVED = Promise.resolve();
 
-const { SIDE_SEND: SEND, SIDE_RECEIVE: RECV, SIDE_JOIN: JOIN, WAKE_CLOSED, WAKE_DROPPED } = require('./native.js');
+const { SIDE_SEND: SEND, SIDE_RECEIVE: RECV, SIDE_JOIN: JOIN, WAKE_CLOSED, WAKE_DROPPED } = require('../native.js');
 const VERB = ['send', 'receive', 'join'];
 
 class Waiter {
@@ -45,7 +45,7 @@ class Waiter {
     this.key = -1;
     this.token = 0;
     this.settled = false;
-    /** Read by runtime.js: channel waiters never take late grants back. */
+    /** Read by lib/isolate.js: channel waiters never take late grants back. */
     this.cancelled = false;
     this.extra = null;
   }
@@ -66,7 +66,7 @@ class Waiter {
     else this.reject(error);
   }
 
-  /** Shared mode: woken with WAKE_GRANTED by runtime.settleWakes. */
+  /** Shared mode: woken with WAKE_GRANTED by settleWakes (lib/isolate.js). */
   grant() {
     if (this.side === RECV) this.core.claimInto(this);
     else this.done(undefined);

@@ -5,8 +5,8 @@
  * number of threads. Values are exact JS numbers within ±2^53.
  */
 
-const { InvalidHandleError } = require('./errors.js');
-const { validateInteger } = require('./validate.js');
+const { InvalidHandleError } = require('../errors.js');
+const { validateInteger } = require('../validate.js');
 const { isSharedArrayBuffer } = require('node:util').types;
 
 const TAG = '__threadkit';

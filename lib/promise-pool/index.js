@@ -28,12 +28,12 @@
  *   task hands its slot on without a new closure or microtask of ours; the
  *   only promises per task are the one `add` returns and the one `then`
  *   returns (map items have no promise of their own: they write into the
- *   map's result array; see promise-pool-map.js). An `await` in an async
+ *   map's result array; see map.js). An `await` in an async
  *   loop did the same job but allocated a context and two closures per
  *   await: the pool ran Q1 ~1.2x slower with it. A task that throws
  *   synchronously reaches its runner like any other outcome, a microtask
  *   later, so tasks that fail at once never nest calls.
- * - Async context: see promise-pool-context.js. A task that finds a free
+ * - Async context: see context.js. A task that finds a free
  *   slot starts synchronously, inside `add`, in the caller's context.
  * - Local mode makes no native call. Shared mode asks the semaphore for a
  *   permit with `tryAcquire` (one compare-and-swap) before each start; when
@@ -41,15 +41,15 @@
  *   other threads' waiters) and starts the head task when it is granted.
  */
 
-const { Semaphore } = require('./sync.js');
-const { PoolClearedError } = require('./errors.js');
-const { MapRun, abortError } = require('./promise-pool-map.js');
-const { HERE, scopeFor, scopeAtStart } = require('./promise-pool-context.js');
-const { validateFunction, validateOptionKeys, isAbortSignal, describe } = require('./validate.js');
+const { Semaphore } = require('../sync/index.js');
+const { PoolClearedError } = require('../errors.js');
+const { MapRun, abortError } = require('./map.js');
+const { HERE, scopeFor, scopeAtStart } = require('./context.js');
+const { validateFunction, validateOptionKeys, isAbortSignal, describe } = require('../validate.js');
 
-const { captured, capture, forget, takeResolve } = require('./resolvers.js');
+const { captured, capture, forget, takeResolve } = require('../resolvers.js');
 const { TaskQueue, QUEUED, STARTED } = require('./task-queue.js');
-const { startAbortListener, stopAbortListener } = require('./abort-listeners.js');
+const { startAbortListener, stopAbortListener } = require('../abort-listeners.js');
 
 /**
  * A task from `add` with a signal. A plain task needs no object (its fn,

@@ -1,9 +1,9 @@
 'use strict';
 /**
- * The per-thread side of threadkit's native runtime.
+ * This thread's isolate record: the JS side of `src/isolate.rs`, which keeps
+ * one record per JS thread (main or worker) that loaded threadkit.
  *
- * Each JS thread (main or worker) that loads threadkit registers itself with
- * the addon once, handing over:
+ * Each such thread registers itself with the addon once, handing over:
  * - a wake buffer: native code writes `[token, code]` pairs into it, either
  *   during a call from this thread (its own waiters woken by its own release:
  *   no thread hop) or from the threadsafe function that drains this thread's

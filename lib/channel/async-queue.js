@@ -8,11 +8,11 @@
  * `get` differ from Channel.
  */
 
-const { ChannelBase, validateCapacity } = require('./channel.js');
-const { LocalCore } = require('./channel-local.js');
-const { DONE } = require('./channel-waiter.js');
-const { ClosedError } = require('./errors.js');
-const { validateWaitOptions } = require('./validate.js');
+const { ChannelBase, validateCapacity } = require('./index.js');
+const { LocalCore } = require('./local.js');
+const { DONE } = require('./waiter.js');
+const { ClosedError } = require('../errors.js');
+const { validateWaitOptions } = require('../validate.js');
 
 const core = (q) => ChannelBase.coreOf(q);
 

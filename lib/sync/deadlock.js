@@ -20,8 +20,8 @@
  */
 
 const { AsyncLocalStorage } = require('node:async_hooks');
-const { native, isolateId } = require('./runtime.js');
-const { DeadlockError } = require('./errors.js');
+const { native, isolateId } = require('../isolate.js');
+const { DeadlockError } = require('../errors.js');
 
 /**
  * Made on first use: the async_hooks-based AsyncLocalStorage of Node 24 (with

@@ -9,7 +9,7 @@
 
 const { FairSemaphore, MAX_PERMITS, validatePermits, validateWaitOptions } = require('./fair-semaphore.js');
 const { Permit, newPermit } = require('./permit.js');
-const { validateFunction } = require('./validate.js');
+const { validateFunction } = require('../validate.js');
 const { detection, runAsScope } = require('./deadlock.js');
 
 /** Holds `permits` of `engine` while `fn` runs; a deadlock-detector scope when detection is on. */
