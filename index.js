@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * threadkit: cross-thread sync primitives for Node.js, built in Rust.

@@ -130,3 +130,42 @@ test("index.js's literal requires reach every lib/ file that Node loads for the 
   expect(loaded.length).toBeGreaterThan(20);
   expect(loaded.filter((f) => !reached.has(f))).toEqual([]);
 });
+
+describe('lib/ is type-checked (lib/tsconfig.json)', () => {
+  /** lib/ files (relative to the root, with `/`) and index.js; lib/pool/ joins the check later (see lib/tsconfig.json). */
+  const checkedFiles = () => {
+    const walk = (dir: string): string[] =>
+      fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((d) => {
+        const rel = `${dir}/${d.name}`;
+        if (d.isDirectory()) return rel === 'lib/pool' ? [] : walk(rel);
+        return rel.endsWith('.js') ? [rel] : [];
+      });
+    return ['index.js', ...walk('lib')];
+  };
+
+  test('every file outside lib/pool/ opts in with // @ts-check on its first line', () => {
+    const files = checkedFiles();
+    expect(files.length).toBeGreaterThan(30);
+    expect(files.filter((f) => !fs.readFileSync(path.join(root, f), 'utf8').startsWith('// @ts-check\n'))).toEqual([]);
+  });
+
+  test('tsc reports a type error planted in a checked lib/ file', () => {
+    // A copy of the config that also includes one planted file, next to the real one.
+    const planted = path.join(root, 'lib', `planted-${process.pid}.js`);
+    const config = path.join(root, 'lib', `tsconfig.planted-${process.pid}.json`);
+    try {
+      fs.writeFileSync(
+        planted,
+        "// @ts-check\n'use strict';\nconst { STATUS_CLOSED } = require('./native.js');\n/** @type {string} */\nconst s = STATUS_CLOSED;\nmodule.exports = { s };\n",
+      );
+      fs.writeFileSync(config, JSON.stringify({ extends: './tsconfig.json', include: [path.basename(planted)] }));
+      const tsc = require.resolve('typescript/bin/tsc');
+      const r = spawnSync(process.execPath, [tsc, '-p', config], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+      expect(r.status).toBe(2);
+      expect(r.stdout).toContain(`${path.basename(planted)}(5,7): error TS2322: Type 'number' is not assignable to type 'string'.`);
+    } finally {
+      fs.rmSync(planted, { force: true });
+      fs.rmSync(config, { force: true });
+    }
+  });
+});

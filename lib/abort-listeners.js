@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * Abort listeners of waiting operations, one listener per AbortSignal.

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * This thread's isolate record: the JS side of `src/isolate.rs`, which keeps

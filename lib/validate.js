@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /** Argument checks with exact messages (piscina style). */
 

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The timer of a wait's `timeout` (locks, channels, select, AsyncQueue):

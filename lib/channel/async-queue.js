@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * AsyncQueue: the producer-consumer queue of Python's `asyncio.Queue`

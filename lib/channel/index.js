@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * Channel: Go's channels for JS, within one thread and across threads.

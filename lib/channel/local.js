@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The local channel core: a channel (or AsyncQueue) that has never been

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The send fast path of a shared Channel: one Outbox per (thread, channel),
@@ -32,6 +33,10 @@ const CREDITS = 64;
 const OUTBOX_BYTES = 64 * 1024;
 
 class Outbox {
+  /**
+   * @param {number} id  the channel's process-wide id
+   * @param {Int32Array} state  the channel's state words
+   */
   constructor(id, state) {
     this.id = id;
     /** The channel's state words; [1] is 1 once it is closed. */
@@ -163,6 +168,12 @@ function flushUnlessAmong(outboxes) {
   if (dirty !== null && !outboxes.includes(dirty)) dirty.flush();
 }
 
+/**
+ * This thread's outbox for channel `id`, made on first use.
+ * @param {number} id
+ * @param {Int32Array} state  the channel's state words
+ * @returns {Outbox}
+ */
 function outboxFor(id, state) {
   let o = outboxes.get(id);
   if (o === undefined) outboxes.set(id, (o = new Outbox(id, state)));

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * select: wait on several channel operations and run exactly one (Go's

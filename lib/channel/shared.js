@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The shared channel core: the JS side of a channel (or AsyncQueue) whose
@@ -104,9 +105,11 @@ class SharedCore {
   /**
    * @param {number} id      process-wide channel id
    * @param {number} cap     buffer size (Infinity = unbounded)
+   * @param {'Channel' | 'AsyncQueue'} what  the public class, for messages
    * @param {boolean} creating  true for the first share by the creator
-   * @param {number} [unfinished]  carried over from the local core
-   * @returns the status of chanOpen through `this.status` (0 = ok)
+   * @param {number | undefined} unfinished  carried over from the local core
+   * @param {SharedArrayBuffer} state  the state words (see `word`)
+   * Sets `this.status` to chanOpen's status (0 = ok).
    */
   constructor(id, cap, what, creating, unfinished, state) {
     this.id = id;

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The waiter of a blocked channel operation (send, receive, or an

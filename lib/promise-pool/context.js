@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The async context a waiting PromisePool task runs in.
@@ -62,6 +63,7 @@ const TAGGING_KNOWN = [20, 21, 22, 24];
 function findAsyncIdKey() {
   try {
     // Only the async_hooks-based AsyncLocalStorage keeps its stores on async resources.
+    // @ts-expect-error _propagate: an internal of the async_hooks-based implementation.
     if (typeof AsyncLocalStorage.prototype._propagate !== 'function') return false;
     const key = Object.getOwnPropertySymbols(new AsyncResource('PromisePoolProbe')).find((s) => s.description === 'async_id_symbol');
     if (key === undefined) return false;

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * PromisePool: runs async functions with at most `concurrency` of them in
@@ -76,7 +77,7 @@ class PromisePool {
   #pumping = false;
 
   /**
-   * @param {number | Semaphore | { concurrency?: number, limit?: Semaphore | object }} limit
+   * @param {number | Semaphore | { __threadkit?: unknown, concurrency?: number, limit?: Semaphore | object }} limit
    */
   constructor(limit) {
     if (typeof limit === 'number') {

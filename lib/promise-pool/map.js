@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The `map` of PromisePool: one MapRun per call keeps the results in input

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /** Checks of the options a PromisePool, its `add` and its `map` take. */
 

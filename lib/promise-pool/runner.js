@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * How a PromisePool runs its tasks: the task object of an `add` with a
@@ -98,7 +99,7 @@ const IDLE_RUNNERS_KEPT = 64;
  * The built-in Promise, even if a library (zone.js, a polyfill) has replaced
  * the global one: the runners rely on its `then`.
  */
-const NativePromise = (async () => {})().constructor;
+const NativePromise = /** @type {PromiseConstructor} */ ((async () => {})().constructor);
 const promiseThen = NativePromise.prototype.then;
 
 module.exports = { SignalTask, failEntry, Runner, awaitOutcome, IDLE_RUNNERS_KEPT, NativePromise, promiseThen };

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The queue of a PromisePool's waiting tasks: a FIFO of 3-slot entries

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * AtomicCounter: a 64-bit integer in a SharedArrayBuffer, changed with

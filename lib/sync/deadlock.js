@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The opt-in deadlock detector (JS side; the graph is native and shared by

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * FairSemaphore: the JS half of the one semaphore engine behind Semaphore,

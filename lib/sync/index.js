@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * Semaphore, Mutex and RwLock: thin public layers over the one FairSemaphore

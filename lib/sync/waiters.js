@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The waiters of the semaphore engine (lib/sync/fair-semaphore.js): LocalWaiter
