@@ -17,6 +17,11 @@ const { validateWaitOptions } = require('../validate.js');
 
 const core = (q) => ChannelBase.coreOf(q);
 
+/**
+ * A received value; a ClosedError for the end of a closed queue.
+ * @param {unknown} x
+ * @returns {unknown}
+ */
 function closedOnGet(x) {
   if (x === DONE) throw new ClosedError('the AsyncQueue is closed and empty');
   return x;

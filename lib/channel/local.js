@@ -17,10 +17,14 @@ const { ClosedError } = require('../errors.js');
 const { Waiter, WaiterList, DONE, EMPTY, RESOLVED, SEND, RECV, JOIN, abortError } = require('./waiter.js');
 
 class LocalCore {
-  /** @param {number} cap buffer size (0 = rendezvous, Infinity = unbounded) */
+  /**
+   * @param {number} cap buffer size (0 = rendezvous, Infinity = unbounded)
+   * @param {'Channel' | 'AsyncQueue'} what  the public class, for messages
+   */
   constructor(cap, what) {
     this.cap = cap;
     this.what = what;
+    /** @type {false} */
     this.shared = false;
     this.items = new Array(16);
     this.head = 0;

@@ -158,12 +158,16 @@ let dirty = null;
  * Before a native call on the channel of `outbox` (null: one without an
  * outbox): values this thread sent earlier on another channel go in first,
  * so that no later operation of this thread is seen before them.
+ * @param {Outbox} outbox
  */
 function flushOtherThan(outbox) {
   if (dirty !== null && dirty !== outbox) dirty.flush();
 }
 
-/** Before a native call that flushes the outboxes of its channels itself: another one of this thread goes in first. */
+/**
+ * Before a native call that flushes the outboxes of its channels itself: another one of this thread goes in first.
+ * @param {Outbox[]} outboxes
+ */
 function flushUnlessAmong(outboxes) {
   if (dirty !== null && !outboxes.includes(dirty)) dirty.flush();
 }
@@ -180,7 +184,10 @@ function outboxFor(id, state) {
   return o;
 }
 
-/** This thread detached from channel `id` (native code flushed it). */
+/**
+ * This thread detached from channel `id` (native code flushed it).
+ * @param {number} id
+ */
 function forgetOutbox(id) {
   if (dirty !== null && dirty.id === id) dirty = null;
   outboxes.delete(id);

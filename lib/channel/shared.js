@@ -115,6 +115,7 @@ class SharedCore {
     this.id = id;
     this.cap = cap;
     this.what = what;
+    /** @type {true} */
     this.shared = true;
     this.state = state;
     /** [0]: the buffer's head word, `seq << SHIFT | NATIVE_ONLY | SENDERS_WAITING`; [1]: 1 once closed. */
@@ -417,6 +418,8 @@ class SharedCore {
  * `{ at, x }` (`at`: position in `list`; `x`: the received value, DONE, or
  * undefined for a send), or null if no case was ready. Throws ClosedError
  * for a send case on a closed channel, and DataCloneError.
+ * @param {{ core: SharedCore, side: number, value?: unknown }[]} list
+ * @returns {{ at: number, x: unknown } | null}
  */
 function trySelectShared(list) {
   // Into the scratch buffer: [channel id, side] per case (u32), then [length][bytes] per send case's value.
