@@ -16,6 +16,11 @@ const { stopAbortListener } = require('../abort-listeners.js');
  * DEAD. Map items (MapTask) have the same shape.
  */
 class SignalTask {
+  /**
+   * @param {(signal: AbortSignal) => unknown} fn
+   * @param {(value: unknown) => void} resolve
+   * @param {AbortSignal} signal
+   */
   constructor(fn, resolve, signal) {
     this.state = QUEUED;
     this.scope = null;
@@ -59,7 +64,12 @@ class SignalTask {
   }
 }
 
-/** Settles a task that will not run. */
+/**
+ * Settles a task that will not run.
+ * @param {Function | import('./task-queue.js').QueuedTask & { abandon(error: unknown): void }} x
+ * @param {((value: unknown) => void) | null} resolve
+ * @param {unknown} error
+ */
 function failEntry(x, resolve, error) {
   if (typeof x === 'function') resolve(Promise.reject(error));
   else x.abandon(error);
@@ -80,7 +90,11 @@ class Runner {
   }
 }
 
-/** Hands the outcome of `result` to runner r, through an await. */
+/**
+ * Hands the outcome of `result` to runner r, through an await.
+ * @param {Promise<unknown>} result
+ * @param {Runner} r
+ */
 async function awaitOutcome(result, r) {
   let value;
   try {
