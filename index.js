@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * threadkit: cross-thread sync primitives for Node.js, built in Rust.
@@ -16,60 +17,54 @@
 // require/import, with lib/native.js's NativeBindingError.
 require('./lib/native.js');
 
-const SYNC = './lib/sync.js';
-const ERRORS = './lib/errors.js';
-
-/** [export name, module that defines it], in the API's order. */
-const EXPORTS = [
-  ['Semaphore', SYNC],
-  ['Mutex', SYNC],
-  ['RwLock', SYNC],
-  ['Permit', SYNC],
-  ['AtomicCounter', './lib/atomic-counter.js'],
-  ['acquireAll', SYNC],
-  ['setDeadlockDetection', './lib/deadlock.js'],
-  ['WorkerPool', './lib/pool/worker-pool.js'],
-  ['Channel', './lib/channel.js'],
-  ['select', './lib/select.js'],
-  ['AsyncQueue', './lib/async-queue.js'],
-  ['ThreadkitError', ERRORS],
-  ['AbortError', ERRORS],
-  ['TimeoutError', ERRORS],
-  ['ClosedError', ERRORS],
-  ['NotHeldError', ERRORS],
-  ['DeadlockError', ERRORS],
-  ['InvalidHandleError', ERRORS],
-  ['QueueFullError', ERRORS],
-  ['WorkerCrashedError', ERRORS],
-  ['DataCloneError', ERRORS],
-  ['PromisePool', './lib/promise-pool.js'],
-  ['PoolClearedError', ERRORS],
-];
-
-/** Modules already loaded: file -> exports (one require() per file, not per export). */
-const loaded = new Map();
-
-function load(file) {
-  let m = loaded.get(file);
-  if (m === undefined) {
-    m = require(file);
-    loaded.set(file, m);
+/**
+ * Defines the exports `names`, read from the module that `load` requires on
+ * first access. The require is a literal in each call below, so editors and
+ * tools follow it; Node's module cache makes it one load per file.
+ * @param {string[]} names
+ * @param {() => Record<string, unknown>} load
+ */
+function lazy(names, load) {
+  for (const name of names) {
+    Object.defineProperty(module.exports, name, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const value = load()[name];
+        Object.defineProperty(module.exports, name, { value, enumerable: true, configurable: true, writable: true });
+        return value;
+      },
+      // Assignable, as a plain exports object is (mocks and stubs replace exports).
+      set(value) {
+        Object.defineProperty(module.exports, name, { value, enumerable: true, configurable: true, writable: true });
+      },
+    });
   }
-  return m;
 }
 
-for (const [name, file] of EXPORTS) {
-  Object.defineProperty(module.exports, name, {
-    enumerable: true,
-    configurable: true,
-    get() {
-      const value = load(file)[name];
-      Object.defineProperty(module.exports, name, { value, enumerable: true, configurable: true, writable: true });
-      return value;
-    },
-    // Assignable, as a plain exports object is (mocks and stubs replace exports).
-    set(value) {
-      Object.defineProperty(module.exports, name, { value, enumerable: true, configurable: true, writable: true });
-    },
-  });
-}
+// In the API's order.
+lazy(['Semaphore', 'Mutex', 'RwLock', 'Permit'], () => require('./lib/sync/index.js'));
+lazy(['AtomicCounter'], () => require('./lib/sync/atomic-counter.js'));
+lazy(['acquireAll'], () => require('./lib/sync/index.js'));
+lazy(['setDeadlockDetection'], () => require('./lib/sync/deadlock.js'));
+lazy(['WorkerPool'], () => require('./lib/pool/worker-pool.js'));
+lazy(['Channel'], () => require('./lib/channel/index.js'));
+lazy(['select'], () => require('./lib/channel/select.js'));
+lazy(['AsyncQueue'], () => require('./lib/channel/async-queue.js'));
+lazy(
+  [
+    'ThreadkitError',
+    'AbortError',
+    'TimeoutError',
+    'ClosedError',
+    'NotHeldError',
+    'DeadlockError',
+    'InvalidHandleError',
+    'QueueFullError',
+    'WorkerCrashedError',
+    'DataCloneError',
+  ],
+  () => require('./lib/errors.js'),
+);
+lazy(['PromisePool'], () => require('./lib/promise-pool/index.js'));
+lazy(['PoolClearedError'], () => require('./lib/errors.js'));

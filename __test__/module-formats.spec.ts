@@ -30,14 +30,14 @@ describe('module formats', () => {
       `const tk = require(${JSON.stringify(root)});
        const loaded = (f) => Object.keys(require.cache).some((k) => k.endsWith(require('path').join('lib', f)));
        const out = [];
-       out.push(Object.keys(tk).length, loaded('sync.js'), loaded('pool/worker-pool.js'));
+       out.push(Object.keys(tk).length, loaded('sync/index.js'), loaded('pool/worker-pool.js'));
        const WP = tk.WorkerPool;
-       out.push(typeof WP, loaded('pool/worker-pool.js'), loaded('sync.js'), loaded('channel.js'), loaded('promise-pool.js'), WP === tk.WorkerPool);
+       out.push(typeof WP, loaded('pool/worker-pool.js'), loaded('sync/index.js'), loaded('channel/index.js'), loaded('promise-pool/index.js'), WP === tk.WorkerPool);
        const M = tk.Mutex;
-       out.push(loaded('sync.js'), M === tk.Mutex, M === require(${JSON.stringify(path.join(root, 'lib', 'sync.js'))}).Mutex);
+       out.push(loaded('sync/index.js'), M === tk.Mutex, M === require(${JSON.stringify(path.join(root, 'lib', 'sync', 'index.js'))}).Mutex);
        // Exports stay assignable (as mocks do), before and after their first use.
        tk.Channel = 'stub'; tk.Mutex = 'stub2';
-       out.push(tk.Channel, tk.Mutex, loaded('channel.js'));
+       out.push(tk.Channel, tk.Mutex, loaded('channel/index.js'));
        console.log(JSON.stringify(out));`,
     ]);
     expect(r.stderr).toBe('');

@@ -1,9 +1,9 @@
-// The PromisePool's queue of waiting tasks (lib/task-queue.js), against a
+// The PromisePool's queue of waiting tasks (lib/promise-pool/task-queue.js), against a
 // plain array as the model: FIFO order of the live entries, O(1) removal of
 // task objects, compaction of dead entries, and bounded chunks.
 import { seededRandom } from './helpers';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { TaskQueue, QUEUED, STARTED, DEAD } = require('../lib/task-queue.js');
+const { TaskQueue, QUEUED, STARTED, DEAD } = require('../lib/promise-pool/task-queue.js');
 
 type Task = { state: number; id: number; detached: number; hollowed: number; detach(): void; hollow(): void };
 type Entry = { x: Task | (() => void); resolve: unknown; scope: unknown; id: number; gone?: boolean };

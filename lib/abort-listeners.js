@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * Abort listeners of waiting operations, one listener per AbortSignal.
@@ -83,6 +84,9 @@ const bySignal = new WeakMap();
  * Calls `onAbort()` when `signal` aborts, unless `stopAbortListener` is
  * called first. Like addEventListener, nothing happens if it has already
  * aborted: callers check `signal.aborted` first.
+ * @param {AbortSignal} signal
+ * @param {() => void} onAbort
+ * @returns {AbortEntry} the registration, for stopAbortListener
  */
 function startAbortListener(signal, onAbort) {
   let list = bySignal.get(signal);
@@ -96,7 +100,10 @@ function startAbortListener(signal, onAbort) {
   return e;
 }
 
-/** Removes a registration in O(1); a no-op once it has fired or been removed. */
+/**
+ * Removes a registration in O(1); a no-op once it has fired or been removed.
+ * @param {AbortEntry} e
+ */
 function stopAbortListener(e) {
   const list = e.list;
   if (list === null) return;

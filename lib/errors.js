@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * Typed errors. Every rejection and every misuse in threadkit is one of these

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The error lib/native.js throws when the native addon does not load: what
@@ -30,7 +31,8 @@ function platformOfTriple(triple) {
 function libcOfThisMachine() {
   if (process.platform !== 'linux') return null;
   try {
-    const report = process.report.getReport();
+    // getReport() is typed as `object`; its fields are documented in Node's diagnostic report.
+    const report = /** @type {any} */ (process.report.getReport());
     if (report.header.glibcVersionRuntime) return `glibc ${report.header.glibcVersionRuntime}`;
     if (report.sharedObjects.some((f) => f.includes('libc.musl-') || f.includes('ld-musl-'))) return 'musl';
   } catch {

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The one place threadkit loads its native addon. `../native.js` (package
@@ -18,6 +19,7 @@
  * read the ones they use into module-level `const`s.
  */
 
+/** @type {typeof import('../native.js')} */
 let binding;
 try {
   binding = require('../native.js');

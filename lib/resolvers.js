@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 
 /**
@@ -7,8 +8,13 @@
  * so that `captured` never keeps the last such promise, and what it
  * settles with, alive. No closure per promise.
  */
+/** @type {{ resolve: ((value?: any) => void) | null, reject: ((reason?: any) => void) | null }} */
 const captured = { resolve: null, reject: null };
 
+/**
+ * @param {(value?: any) => void} resolve
+ * @param {(reason?: any) => void} reject
+ */
 function capture(resolve, reject) {
   captured.resolve = resolve;
   captured.reject = reject;
@@ -20,7 +26,10 @@ function forget() {
   captured.reject = null;
 }
 
-/** The resolve function `capture` just left; both are dropped. */
+/**
+ * The resolve function `capture` just left; both are dropped.
+ * @returns {(value?: any) => void}
+ */
 function takeResolve() {
   const resolve = captured.resolve;
   forget();

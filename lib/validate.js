@@ -1,6 +1,12 @@
+// @ts-check
 'use strict';
 /** Argument checks with exact messages (piscina style). */
 
+/**
+ * The received value as an error message shows it: a number or string itself, else its type.
+ * @param {unknown} value
+ * @returns {string}
+ */
 function describe(value) {
   if (value === null) return 'null';
   if (typeof value === 'number') return String(value);
@@ -8,7 +14,14 @@ function describe(value) {
   return typeof value;
 }
 
-/** An integer in [min, max]; TypeError for non-numbers, RangeError otherwise. */
+/**
+ * An integer in [min, max]; TypeError for non-numbers, RangeError otherwise.
+ * @param {unknown} value
+ * @param {string} name  how the message names it
+ * @param {number} min
+ * @param {number} max
+ * @returns {number}
+ */
 function validateInteger(value, name, min, max) {
   if (typeof value !== 'number') {
     throw new TypeError(`${name} must be a number, got ${describe(value)}`);
@@ -19,7 +32,11 @@ function validateInteger(value, name, min, max) {
   return value;
 }
 
-/** Duck-typed, so that a signal from another realm (vm context, jest) is accepted. */
+/**
+ * Duck-typed, so that a signal from another realm (vm context, jest) is accepted.
+ * @param {any} value
+ * @returns {value is AbortSignal}
+ */
 function isAbortSignal(value) {
   return (
     value !== null &&
@@ -30,7 +47,11 @@ function isAbortSignal(value) {
   );
 }
 
-/** Checks `{ signal, timeout }` wait options. */
+/**
+ * Checks `{ signal, timeout }` wait options.
+ * @param {any} options
+ * @param {string} [name]
+ */
 function validateWaitOptions(options, name = 'options') {
   if (options === undefined) return;
   if (options === null || typeof options !== 'object') {
@@ -47,7 +68,12 @@ function validateWaitOptions(options, name = 'options') {
   }
 }
 
-/** Checks that `options` is an object whose keys are all in `allowed`. */
+/**
+ * Checks that `options` is an object whose keys are all in `allowed`.
+ * @param {unknown} options
+ * @param {string} name
+ * @param {string[]} allowed
+ */
 function validateOptionKeys(options, name, allowed) {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`${name} must be an object like { ${allowed.join(', ')} }, got ${describe(options)}`);
@@ -57,6 +83,11 @@ function validateOptionKeys(options, name, allowed) {
   }
 }
 
+/**
+ * A TypeError naming what was received, unless `fn` is a function.
+ * @param {unknown} fn
+ * @param {string} name
+ */
 function validateFunction(fn, name) {
   if (typeof fn !== 'function') throw new TypeError(`${name} must be a function, got ${describe(fn)}`);
 }

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The timer of a wait's `timeout` (locks, channels, select, AsyncQueue):
@@ -16,6 +17,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A timeout longer than one setTimeout: `left` ms still to wait after the armed step. */
 class ChainedTimer {
+  /**
+   * @param {number} ms
+   * @param {() => void} onExpire
+   */
   constructor(ms, onExpire) {
     this.left = ms;
     this.onExpire = onExpire;
@@ -31,17 +36,34 @@ class ChainedTimer {
   }
 }
 
-/** True when `timeout` (already validated) sets no limit: undefined or Infinity. */
+/**
+ * True when `timeout` (already validated) sets no limit: undefined or Infinity.
+ * @param {number | undefined} timeout
+ * @returns {boolean}
+ */
 function waitsForever(timeout) {
   return timeout === undefined || timeout === Infinity;
 }
 
-/** Calls `onExpire` once `ms` (finite, >= 0) milliseconds have passed, however long that is. */
+/**
+ * A timer, one of Node's or a chain of them.
+ * @typedef {NodeJS.Timeout | ChainedTimer} WaitTimer
+ */
+
+/**
+ * Calls `onExpire` once `ms` (finite, >= 0) milliseconds have passed, however long that is.
+ * @param {number} ms
+ * @param {() => void} onExpire
+ * @returns {WaitTimer}
+ */
 function startWaitTimer(ms, onExpire) {
   return ms <= MAX_TIMER_MS ? setTimeout(onExpire, ms) : new ChainedTimer(ms, onExpire);
 }
 
-/** Stops a timer from startWaitTimer; a no-op once it has fired. */
+/**
+ * Stops a timer from startWaitTimer; a no-op once it has fired.
+ * @param {WaitTimer} t
+ */
 function stopWaitTimer(t) {
   clearTimeout(t instanceof ChainedTimer ? t.timer : t);
 }

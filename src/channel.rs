@@ -1,5 +1,5 @@
 //! Exported functions behind shared-mode `Channel` and `AsyncQueue` (see
-//! `threadkit_core::channel` for the semantics and `lib/channel-shared.js`
+//! `threadkit_core::channel` for the semantics and `lib/channel/shared.js`
 //! for the JS side). Values are opaque bytes (serialized in JS).
 //!
 //! Every waiter is woken through its thread's mailbox (`isolate::post_wake`),
@@ -310,7 +310,7 @@ pub fn chan_close(iso: u32, id: u32) -> i32 {
     match entry(iso, id) {
         Some(e) => {
             // First the flag that JS senders check before they use a slot
-            // they reserved earlier (see lib/channel-outbox.js).
+            // they reserved earlier (see lib/channel/outbox.js).
             e.chan
                 .word()
                 .closed_flag()

@@ -1,5 +1,5 @@
-//! The hot paths of shared channels (see `lib/channel-shared.js` and
-//! `lib/channel-outbox.js`): values move through a per-thread scratch
+//! The hot paths of shared channels (see `lib/channel/shared.js` and
+//! `lib/channel/outbox.js`): values move through a per-thread scratch
 //! `Uint8Array` instead of a `Buffer` per value, a receive brings copies of
 //! the values behind it (taken later by a CAS in JS, see
 //! `threadkit_core::seq_buffer`), and each thread's sends are batched in an

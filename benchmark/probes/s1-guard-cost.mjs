@@ -14,7 +14,7 @@
  * object on its prototype chain has a `then`, it compiles the return to a
  * plain FulfillPromise (ReduceJSResolvePromise). It knows the map of an
  * `Object.create(proto)` made in the function, but not that of a class
- * instance. threadkit's Permit is made that way (lib/permit.js).
+ * instance. threadkit's Permit is made that way (lib/sync/permit.js).
  *
  *   node benchmark/probes/s1-guard-cost.mjs
  */
@@ -62,7 +62,7 @@ const mString = model(() => '1');
 const mShared = model(() => SHARED);
 const mGuard = model((m) => new Guard(m));
 
-// The way lib/permit.js does it: no `then` on the chain, made by Object.create
+// The way lib/sync/permit.js does it: no `then` on the chain, made by Object.create
 // inside an async function.
 const FAST = Symbol('m');
 const fastProto = {

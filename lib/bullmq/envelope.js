@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * Task data, results and errors as they sit in Redis.

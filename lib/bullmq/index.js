@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * threadkit/bullmq: the same worker script on many machines, with BullMQ on

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /** RemotePool.execute()'s options, checked with messages that name the value received. */
 

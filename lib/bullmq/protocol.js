@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * What a RemotePool and serve() agree on, in one place: how threadkit's task

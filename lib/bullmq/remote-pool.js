@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * RemotePool: WorkerPool.execute's contract, with the work done by whichever
@@ -23,6 +24,8 @@
  * - signal: rejects at once; then the job is removed if it waits, or its
  *   consumer is asked, over the queue's cancel channel, to abort it.
  */
+
+/** @typedef {import('./load.js').Redis} Redis */
 
 const { EventEmitter } = require('node:events');
 const { randomUUID } = require('node:crypto');
@@ -111,7 +114,7 @@ class RemotePool extends EventEmitter {
   }
 
   async #start(queueName, queueOptions) {
-    const client = await this.#queue.backend.client;
+    const client = /** @type {Redis} */ (await this.#queue.backend.client);
     const last = await client.xrevrange(this.#queue.keys.events, '+', '-', 'COUNT', 1);
     if (this.#closed) return;
     // The queue's own options (connection, prefix, ...), and the stream position read above.
@@ -149,6 +152,7 @@ class RemotePool extends EventEmitter {
     if (task.attempts !== undefined) jobOpts.attempts = task.attempts;
     if (task.backoff !== undefined) jobOpts.backoff = task.backoff;
     if (task.timeout !== undefined) jobOpts[TIMEOUT_OPT] = task.timeout;
+    /** @type {Pending} */
     let rec;
     const promise = new Promise((resolve, reject) => {
       rec = new Pending(resolve, reject, task.timeout);
@@ -232,7 +236,7 @@ class RemotePool extends EventEmitter {
   /** The error the task threw, as the consumer stored it, else an Error with BullMQ's failedReason. */
   async #taskError(jobId, failedReason) {
     try {
-      const client = await this.#queue.backend.client;
+      const client = /** @type {Redis} */ (await this.#queue.backend.client);
       const text = await client.hget(this.#queue.toKey(jobId), ERROR_FIELD);
       if (text) return errorFromString(text);
     } catch {
@@ -329,7 +333,7 @@ class RemotePool extends EventEmitter {
   async #cancel(jobId) {
     const removed = await this.#queue.remove(jobId);
     if (removed === 1) return;
-    const client = await this.#queue.backend.client;
+    const client = /** @type {Redis} */ (await this.#queue.backend.client);
     await client.publish(this.#queue.toKey(CANCEL_CHANNEL), jobId);
   }
 }

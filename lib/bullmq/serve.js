@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * serve(): a BullMQ Worker whose processor is a threadkit WorkerPool.
@@ -25,6 +26,8 @@
  * - A worker script that cannot start: each job it touched goes back to
  *   waiting, this consumer pauses, and 'error' is emitted once.
  */
+
+/** @typedef {import('./load.js').Redis} Redis */
 
 const { EventEmitter } = require('node:events');
 const { isNativeError } = require('node:util').types;
@@ -116,9 +119,9 @@ class Server extends EventEmitter {
   }
 
   async #subscribe() {
-    const client = await this.#worker.backend.client;
+    const client = /** @type {Redis} */ (await this.#worker.backend.client);
     if (this.#closing) return;
-    const sub = client.duplicate();
+    const sub = /** @type {Redis} */ (client.duplicate());
     this.#subscriber = sub;
     sub.on('error', (e) => this.#error(e));
     sub.on('message', (_channel, jobId) => this.#cancel(jobId));
@@ -182,7 +185,7 @@ class Server extends EventEmitter {
   /** Stores the task's error for the producer; returns the error for BullMQ to fail the job with. */
   async #failed(job, err) {
     try {
-      const client = await this.#worker.backend.client;
+      const client = /** @type {Redis} */ (await this.#worker.backend.client);
       await client.hset(this.#worker.toKey(job.id), ERROR_FIELD, errorToString(err));
     } catch {
       // The producer falls back to an Error with BullMQ's failedReason.

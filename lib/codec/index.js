@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The codec: how a value crosses threads as bytes, on every path (WorkerPool

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * Flat records: lib/codec's fast path for the most common message, a plain

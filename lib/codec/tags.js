@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The one tag space of lib/codec: the first byte of every encoded value,

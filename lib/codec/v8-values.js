@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * `v8.serialize` and `v8.deserialize`, with the two differences from
@@ -47,14 +48,17 @@ function makeClasses() {
       if (isSharedArrayBuffer(view.buffer)) {
         throw new TypeError(`#<${view.constructor.name}> on a SharedArrayBuffer could not be cloned by value (it would lose its shared memory).`);
       }
+      // @ts-expect-error Node's own hook for ArrayBuffer views: in lib/v8.js, not in @types/node.
       return super._writeHostObject(view);
     }
   }
 
   class OwningDeserializer extends DefaultDeserializer {
     _readHostObject() {
+      // @ts-expect-error Node's own hook (lib/v8.js), not in @types/node.
       const view = super._readHostObject();
       // Node's own copy of an unaligned view is a slice of its shared Buffer pool: copy that too.
+      // @ts-expect-error `buffer`: the bytes being read, set by Node's Deserializer, not in @types/node.
       if (view.buffer !== this.buffer.buffer && view.byteOffset === 0 && view.buffer.byteLength === view.byteLength) return view;
       const bytes = new ArrayBuffer(view.byteLength);
       new Uint8Array(bytes).set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));

@@ -216,7 +216,7 @@ fn channel_values_are_taken_once_by_js_cas_or_native_pop() {
 }
 
 /// A JS receiver's take without a native call (`takeCopy` in
-/// lib/channel-shared.js) of the value numbered `seq`, falling back to a
+/// lib/channel/shared.js) of the value numbered `seq`, falling back to a
 /// native try-receive when the buffer says `NATIVE_ONLY`.
 fn js_take(c: &threadkit_core::channel::Channel<u32>, seq: u32) -> bool {
     use threadkit_core::channel::RecvOutcome;

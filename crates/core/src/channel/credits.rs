@@ -1,5 +1,5 @@
 //! Slots a thread reserved for its outbox, and how another thread takes
-//! back the ones that thread has not used (see `lib/channel-outbox.js`).
+//! back the ones that thread has not used (see `lib/channel/outbox.js`).
 //!
 //! # Contract
 //! A sending thread reserves slots of a buffered channel in bulk
@@ -112,7 +112,7 @@ impl Credits {
 }
 
 /// The owner's claim of one slot (mirrors `Outbox.claim` in
-/// lib/channel-outbox.js): false if none is left.
+/// lib/channel/outbox.js): false if none is left.
 pub fn claim(avail: &AtomicI32) -> bool {
     let mut c = avail.load(Ordering::Acquire);
     loop {

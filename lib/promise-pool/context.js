@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The async context a waiting PromisePool task runs in.
@@ -59,9 +60,14 @@ let bareScope = null;
  */
 const TAGGING_KNOWN = [20, 21, 22, 24];
 
+/**
+ * The async id symbol, if promises are tagged with it while a hook is on; else false.
+ * @returns {symbol | false}
+ */
 function findAsyncIdKey() {
   try {
     // Only the async_hooks-based AsyncLocalStorage keeps its stores on async resources.
+    // @ts-expect-error _propagate: an internal of the async_hooks-based implementation.
     if (typeof AsyncLocalStorage.prototype._propagate !== 'function') return false;
     const key = Object.getOwnPropertySymbols(new AsyncResource('PromisePoolProbe')).find((s) => s.description === 'async_id_symbol');
     if (key === undefined) return false;
@@ -81,7 +87,11 @@ function findAsyncIdKey() {
   }
 }
 
-/** The scope a task that waits must record, given the promise its `add` just made: null if none is needed. */
+/**
+ * The scope a task that waits must record, given the promise its `add` just made: null if none is needed.
+ * @param {Promise<unknown>} promise
+ * @returns {Scope | null}
+ */
 function scopeFor(promise) {
   if (asyncIdKey === null) asyncIdKey = findAsyncIdKey();
   if (asyncIdKey === false || promise[asyncIdKey] !== undefined) return new Scope();
@@ -93,7 +103,10 @@ function newBareScope() {
   return new Scope();
 }
 
-/** For a task that recorded no scope, at its start: null if still no hook is on, else a fresh resource with no store. */
+/**
+ * For a task that recorded no scope, at its start: null if still no hook is on, else a fresh resource with no store.
+ * @returns {Scope | null}
+ */
 function scopeAtStart() {
   if (Promise.resolve()[asyncIdKey] === undefined) return null;
   return bareScope.runInAsyncScope(newBareScope);

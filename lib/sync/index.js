@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * Semaphore, Mutex and RwLock: thin public layers over the one FairSemaphore
@@ -9,10 +10,18 @@
 
 const { FairSemaphore, MAX_PERMITS, validatePermits, validateWaitOptions } = require('./fair-semaphore.js');
 const { Permit, newPermit } = require('./permit.js');
-const { validateFunction } = require('./validate.js');
+const { validateFunction } = require('../validate.js');
 const { detection, runAsScope } = require('./deadlock.js');
 
-/** Holds `permits` of `engine` while `fn` runs; a deadlock-detector scope when detection is on. */
+/**
+ * Holds `permits` of `engine` while `fn` runs; a deadlock-detector scope when detection is on.
+ * @template T
+ * @param {import('./fair-semaphore.js').FairSemaphore} engine
+ * @param {number} permits
+ * @param {{ signal?: AbortSignal, timeout?: number } | undefined} options
+ * @param {() => T | Promise<T>} fn
+ * @returns {Promise<T>}
+ */
 async function runHolding(engine, permits, options, fn) {
   if (detection.enabled) engine.ensureShared();
   const guard = await engine.acquire(permits, options);
@@ -23,7 +32,16 @@ async function runHolding(engine, permits, options, fn) {
   }
 }
 
+/** The handle `fromHandle` is attaching to, read by engineFor in the constructor it calls. */
 let attaching;
+/**
+ * `Class.from(handle)`: a new public object on the existing primitive.
+ * @template T
+ * @param {{ new (...args: any[]): T, argsFromHandle(handle: any): any[] }} Class
+ * @param {string} kind
+ * @param {unknown} handle
+ * @returns {T}
+ */
 function fromHandle(Class, kind, handle) {
   FairSemaphore.checkHandle(handle, kind);
   attaching = handle;
@@ -34,6 +52,12 @@ function fromHandle(Class, kind, handle) {
   }
 }
 
+/**
+ * The engine of a public object being made: a new one, or the one `fromHandle` attaches to.
+ * @param {string} kind
+ * @param {number} max
+ * @returns {import('./fair-semaphore.js').FairSemaphore}
+ */
 function engineFor(kind, max) {
   return new FairSemaphore(kind, max, attaching);
 }
@@ -275,6 +299,9 @@ class RwLock {
 /** Releases a set of guards in reverse order, once. */
 class MultiGuard {
   #guards;
+  /**
+   * @param {import('./permit.js').Permit[]} guards
+   */
   constructor(guards) {
     this.#guards = guards;
   }
@@ -299,6 +326,9 @@ class MultiGuard {
  * Takes several locks in one global order (their creation order, which is
  * the same on every thread), so that callers naming them in different orders
  * cannot deadlock. An RwLock is taken for writing; a Semaphore for 1 permit.
+ * @param {unknown} locks  Mutex, Semaphore or RwLock objects
+ * @param {{ signal?: AbortSignal, timeout?: number }} [options]
+ * @returns {Promise<MultiGuard>}
  */
 async function acquireAll(locks, options) {
   if (!Array.isArray(locks)) throw new TypeError('acquireAll() needs an array of Mutex, Semaphore or RwLock objects');

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The opt-in deadlock detector (JS side; the graph is native and shared by
@@ -20,8 +21,8 @@
  */
 
 const { AsyncLocalStorage } = require('node:async_hooks');
-const { native, isolateId } = require('./runtime.js');
-const { DeadlockError } = require('./errors.js');
+const { native, isolateId } = require('../isolate.js');
+const { DeadlockError } = require('../errors.js');
 
 /**
  * Made on first use: the async_hooks-based AsyncLocalStorage of Node 24 (with
@@ -32,18 +33,28 @@ let scopes = null;
 const detection = { enabled: false };
 let counter = 0;
 
-/** A process-wide unique id: this thread's id times 2^32 plus a counter. */
+/**
+ * A process-wide unique id: this thread's id times 2^32 plus a counter.
+ * @returns {number}
+ */
 function newId() {
   counter = counter === 0xffffffff ? 1 : counter + 1;
   return isolateId * 0x100000000 + counter;
 }
 
+/**
+ * Turns deadlock detection on or off for waits that start from now on (the public export).
+ * @param {boolean} enabled
+ */
 function setDeadlockDetection(enabled) {
   if (typeof enabled !== 'boolean') throw new TypeError('setDeadlockDetection() needs true or false');
   detection.enabled = enabled;
 }
 
-/** The scopes around the current async context, or undefined. */
+/**
+ * The scopes around the current async context, or undefined.
+ * @returns {number[] | undefined}
+ */
 function currentScopes() {
   const s = scopes?.getStore();
   return s === undefined || s.length === 0 ? undefined : s;
@@ -52,6 +63,11 @@ function currentScopes() {
 /**
  * Runs `fn` as a scope holding `permits` of `engine` (already acquired) and
  * ends the scope when it settles.
+ * @template T
+ * @param {{ id: number }} engine
+ * @param {number} permits
+ * @param {() => T | Promise<T>} fn
+ * @returns {Promise<T>}
  */
 async function runAsScope(engine, permits, fn) {
   scopes ??= new AsyncLocalStorage();
@@ -68,6 +84,9 @@ async function runAsScope(engine, permits, fn) {
 /**
  * Registers a queued wait on `engine` made inside `within`; returns a
  * DeadlockError if it closes a cycle (the caller must then cancel it).
+ * @param {{ id: number, kind: string }} engine
+ * @param {number[]} within  the scopes the wait is made in (currentScopes())
+ * @returns {{ id: number | undefined, error: Error | undefined }} the wait's id, or the DeadlockError
  */
 function registerWait(engine, within) {
   const id = newId();

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * select: wait on several channel operations and run exactly one (Go's
@@ -23,17 +24,31 @@
  *    handle is taken), so that one group covers all of them.
  */
 
-const { native } = require('./runtime.js');
-const { ChannelBase, setSelectRestarter } = require('./channel.js');
-const { Waiter, DONE, EMPTY, SEND, RECV } = require('./channel-waiter.js');
-const { trySelectShared } = require('./channel-shared.js');
-const { encodeCopy } = require('./codec/index.js');
-const { AbortError, TimeoutError } = require('./errors.js');
-const { validateWaitOptions, describe } = require('./validate.js');
-const { waitsForever, startWaitTimer, stopWaitTimer } = require('./wait-timer.js');
-const { startAbortListener, stopAbortListener } = require('./abort-listeners.js');
+const { native } = require('../isolate.js');
+const { ChannelBase, setSelectRestarter } = require('./index.js');
+const { Waiter, DONE, EMPTY, SEND, RECV } = require('./waiter.js');
+const { trySelectShared } = require('./shared.js');
+const { encodeCopy } = require('../codec/index.js');
+const { AbortError, TimeoutError } = require('../errors.js');
+const { validateWaitOptions, describe } = require('../validate.js');
+const { waitsForever, startWaitTimer, stopWaitTimer } = require('../wait-timer.js');
+const { startAbortListener, stopAbortListener } = require('../abort-listeners.js');
+
+/**
+ * One case of a select, as the caller wrote it.
+ * @typedef {{ receive?: import('./index.js').ChannelBase, send?: import('./index.js').ChannelBase, value?: unknown }} SelectCase
+ */
+/**
+ * What a select resolves with.
+ * @typedef {{ index: number, value: unknown, ok: boolean }} SelectResult
+ */
 
 class SelectGroup {
+  /**
+   * @param {SelectCase[]} cases
+   * @param {(r: SelectResult) => void} resolve
+   * @param {(error: Error) => void} reject
+   */
   constructor(cases, resolve, reject) {
     this.cases = cases;
     this.resolve = resolve;
@@ -75,11 +90,22 @@ class SelectGroup {
   }
 }
 
+/**
+ * @param {number} index
+ * @param {number} side  SEND or RECV
+ * @param {unknown} [x]  the received value, or DONE
+ * @returns {SelectResult}
+ */
 function result(index, side, x) {
   if (side === SEND) return { index, value: undefined, ok: true };
   return x === DONE ? { index, value: undefined, ok: false } : { index, value: x, ok: true };
 }
 
+/**
+ * 0..n-1 in random order: no case is favoured.
+ * @param {number} n
+ * @returns {number[]}
+ */
 function shuffled(n) {
   const order = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
@@ -91,6 +117,9 @@ function shuffled(n) {
   return order;
 }
 
+/**
+ * @param {unknown} cases
+ */
 function checkCases(cases) {
   if (!Array.isArray(cases)) {
     throw new TypeError(`select() needs an array of cases like { receive: channel } or { send: channel, value }, got ${describe(cases)}`);
@@ -102,7 +131,12 @@ function checkCases(cases) {
   });
 }
 
-/** Tries the cases once in `order`; a result, or null if none is ready. */
+/**
+ * Tries the cases once in `order`; a result, or null if none is ready.
+ * @param {SelectCase[]} cases
+ * @param {number[]} order
+ * @returns {SelectResult | null}
+ */
 function poll(cases, order) {
   for (const i of order) {
     const r = tryCase(cases, i);
@@ -111,6 +145,11 @@ function poll(cases, order) {
   return null;
 }
 
+/**
+ * @param {SelectCase[]} cases
+ * @param {number} i
+ * @returns {SelectResult | null}
+ */
 function tryCase(cases, i) {
   const c = cases[i];
   if (c.receive !== undefined) {
@@ -130,6 +169,9 @@ const coreOfCase = (c) => ChannelBase.coreOf(c.receive ?? c.send);
  * other threads between two tries, so all of them that the order reaches
  * are tried in one native call. A shared receive first in line may take a
  * value it holds a copy of (one compare-and-swap: it is ready then).
+ * @param {SelectCase[]} cases
+ * @param {number[]} order
+ * @returns {SelectResult | null}
  */
 function pollAtOnce(cases, order) {
   let i = 0;
@@ -158,7 +200,8 @@ function pollAtOnce(cases, order) {
     const c = cases[order[i]];
     const core = coreOfCase(c);
     if (!core.shared) {
-      if (core.ready(sideOf(c))) local = order[i];
+      // (`shared` is false: a LocalCore; tsc narrows only on true without strictNullChecks.)
+      if (/** @type {import('./local.js').LocalCore} */ (core).ready(sideOf(c))) local = order[i];
     } else {
       list.push({ core, side: sideOf(c), value: c.value });
       at.push(order[i]);
@@ -239,7 +282,12 @@ function restart(group) {
 }
 setSelectRestarter(restart);
 
-/** See index.d.ts. */
+/**
+ * See index.d.ts.
+ * @param {SelectCase[]} cases
+ * @param {{ signal?: AbortSignal, timeout?: number, default?: boolean }} [options]
+ * @returns {Promise<SelectResult>}
+ */
 function select(cases, options) {
   try {
     checkCases(cases);

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The send fast path of a shared Channel: one Outbox per (thread, channel),
@@ -24,14 +25,18 @@
  * src/channel_fast.rs).
  */
 
-const { native, isolateId } = require('./runtime.js');
-const { encodeTo } = require('./codec/index.js');
+const { native, isolateId } = require('../isolate.js');
+const { encodeTo } = require('../codec/index.js');
 
 const { STATUS_CLOSED: CLOSED, OUTBOX_DATA: DATA } = native;
 const CREDITS = 64;
 const OUTBOX_BYTES = 64 * 1024;
 
 class Outbox {
+  /**
+   * @param {number} id  the channel's process-wide id
+   * @param {Int32Array} state  the channel's state words
+   */
   constructor(id, state) {
     this.id = id;
     /** The channel's state words; [1] is 1 once it is closed. */
@@ -153,23 +158,36 @@ let dirty = null;
  * Before a native call on the channel of `outbox` (null: one without an
  * outbox): values this thread sent earlier on another channel go in first,
  * so that no later operation of this thread is seen before them.
+ * @param {Outbox} outbox
  */
 function flushOtherThan(outbox) {
   if (dirty !== null && dirty !== outbox) dirty.flush();
 }
 
-/** Before a native call that flushes the outboxes of its channels itself: another one of this thread goes in first. */
+/**
+ * Before a native call that flushes the outboxes of its channels itself: another one of this thread goes in first.
+ * @param {Outbox[]} outboxes
+ */
 function flushUnlessAmong(outboxes) {
   if (dirty !== null && !outboxes.includes(dirty)) dirty.flush();
 }
 
+/**
+ * This thread's outbox for channel `id`, made on first use.
+ * @param {number} id
+ * @param {Int32Array} state  the channel's state words
+ * @returns {Outbox}
+ */
 function outboxFor(id, state) {
   let o = outboxes.get(id);
   if (o === undefined) outboxes.set(id, (o = new Outbox(id, state)));
   return o;
 }
 
-/** This thread detached from channel `id` (native code flushed it). */
+/**
+ * This thread detached from channel `id` (native code flushed it).
+ * @param {number} id
+ */
 function forgetOutbox(id) {
   if (dirty !== null && dirty.id === id) dirty = null;
   outboxes.delete(id);

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The queue of a PromisePool's waiting tasks: a FIFO of 3-slot entries
@@ -25,9 +26,22 @@
  * behind a long one cannot grow the queue without bound.
  */
 
+/** A task object's `state`. */
 const QUEUED = 0;
 const STARTED = 1;
 const DEAD = 2;
+
+/**
+ * A queued task object: the pool's SignalTask or map's MapTask.
+ * @typedef {object} QueuedTask
+ * @property {number} state  QUEUED, STARTED or DEAD
+ * @property {() => void} detach  leaves the queue: drops what it waited with (an abort listener)
+ * @property {() => void} hollow  dropped while queued: keeps nothing alive from its dead entry
+ */
+/**
+ * What a queue entry is taken into (a PromisePool runner).
+ * @typedef {{ x: Function | QueuedTask | null, resolve: ((value: unknown) => void) | null }} EntryTarget
+ */
 
 /** Entries in the first chunk, and in the one a queue goes back to once it is empty after holding many. */
 const CHUNK_MIN = 16;
@@ -36,7 +50,11 @@ const CHUNK_MAX = 2048;
 /** The biggest chunk an emptied queue keeps. */
 const CHUNK_KEPT = 256;
 
-/** A chunk of n entries, plus its link slot. */
+/**
+ * A chunk of n entries, plus its link slot.
+ * @param {number} n
+ * @returns {any[]}
+ */
 function newChunk(n) {
   return new Array(n * 3 + 1);
 }
@@ -57,6 +75,12 @@ class TaskQueue {
     this.dead = 0;
   }
 
+  /**
+   * Appends an entry.
+   * @param {Function | QueuedTask} x  a plain task's fn, or a task object
+   * @param {((value: unknown) => void) | null} resolve  a plain task's resolve function, else null
+   * @param {unknown} scope  what the pool records with the entry
+   */
   push(x, resolve, scope) {
     let c = this.tail;
     let i = this.tailAt;
@@ -89,6 +113,8 @@ class TaskQueue {
    * go to `to.x` and `to.resolve` (a PromisePool runner), and its scope is
    * returned. The queue keeps nothing of it. A task object is marked
    * STARTED and detached.
+   * @param {EntryTarget} to
+   * @returns {any} the entry's scope
    */
   takeInto(to) {
     for (;;) {
@@ -126,6 +152,7 @@ class TaskQueue {
    * Marks a queued task object dead where it waits, detaches it, and hollows
    * it: its entry may stay until the head passes it, but keeps nothing of
    * the task (its function, its map) alive.
+   * @param {QueuedTask} task  queued now
    */
   remove(task) {
     task.detach();
@@ -136,7 +163,10 @@ class TaskQueue {
     else if (this.dead > 32 && this.dead > this.live) this.#compact();
   }
 
-  /** Empties the queue and returns its live entries, in order, as [x, resolve, x, resolve, ...]; task objects are marked DEAD. */
+  /**
+   * Empties the queue and returns its live entries, in order, as [x, resolve, x, resolve, ...]; task objects are marked DEAD.
+   * @returns {any[]}
+   */
   takeAll() {
     const taken = [];
     const entry = { x: null, resolve: null };

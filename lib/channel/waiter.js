@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The waiter of a blocked channel operation (send, receive, or an
@@ -12,9 +13,9 @@
  * completion win: an operation is never both done and reported as failed.
  */
 
-const { AbortError, TimeoutError } = require('./errors.js');
-const { waitsForever, startWaitTimer, stopWaitTimer } = require('./wait-timer.js');
-const { startAbortListener, stopAbortListener } = require('./abort-listeners.js');
+const { AbortError, TimeoutError } = require('../errors.js');
+const { waitsForever, startWaitTimer, stopWaitTimer } = require('../wait-timer.js');
+const { startAbortListener, stopAbortListener } = require('../abort-listeners.js');
 
 /** A receive found the channel closed and drained. */
 const DONE = Symbol('threadkit.channel.done');
@@ -22,10 +23,24 @@ const DONE = Symbol('threadkit.channel.done');
 const EMPTY = Symbol('threadkit.channel.empty');
 const RESOLVED = Promise.resolve();
 
-const { SIDE_SEND: SEND, SIDE_RECEIVE: RECV, SIDE_JOIN: JOIN, WAKE_CLOSED, WAKE_DROPPED } = require('./native.js');
+const { SIDE_SEND: SEND, SIDE_RECEIVE: RECV, SIDE_JOIN: JOIN, WAKE_CLOSED, WAKE_DROPPED } = require('../native.js');
 const VERB = ['send', 'receive', 'join'];
 
+/**
+ * A core's half of a Channel or AsyncQueue: local (one thread) or shared.
+ * @typedef {import('./local.js').LocalCore | import('./shared.js').SharedCore} Core
+ */
+
+/** A blocked send, receive or join: in a local core's list, or queued in native code. */
 class Waiter {
+  /**
+   * @param {Core} core
+   * @param {number} side  SEND, RECV or JOIN
+   * @param {unknown} value  a send's value (local mode)
+   * @param {(x: unknown) => void} resolve
+   * @param {(error: Error) => void} reject
+   * @param {boolean} raw  a receive resolves with DONE as is
+   */
   constructor(core, side, value, resolve, reject, raw) {
     this.core = core;
     this.side = side;
@@ -45,7 +60,7 @@ class Waiter {
     this.key = -1;
     this.token = 0;
     this.settled = false;
-    /** Read by runtime.js: channel waiters never take late grants back. */
+    /** Read by lib/isolate.js: channel waiters never take late grants back. */
     this.cancelled = false;
     this.extra = null;
   }
@@ -66,9 +81,9 @@ class Waiter {
     else this.reject(error);
   }
 
-  /** Shared mode: woken with WAKE_GRANTED by runtime.settleWakes. */
+  /** Shared mode: woken with WAKE_GRANTED by settleWakes (lib/isolate.js). */
   grant() {
-    if (this.side === RECV) this.core.claimInto(this);
+    if (this.side === RECV) /** @type {import('./shared.js').SharedCore} */ (this.core).claimInto(this);
     else this.done(undefined);
   }
 
@@ -107,6 +122,13 @@ class Waiter {
   }
 }
 
+/**
+ * The AbortError of an aborted send, receive or join.
+ * @param {string} what  the public class
+ * @param {number} side  SEND, RECV or JOIN
+ * @param {AbortSignal} signal
+ * @returns {import('../errors.js').AbortError}
+ */
 function abortError(what, side, signal) {
   return new AbortError(`${what} ${VERB[side]} was aborted`, { cause: signal.reason });
 }
@@ -119,6 +141,9 @@ class WaiterList {
     this.length = 0;
   }
 
+  /**
+   * @param {Waiter} w
+   */
   push(w) {
     w.list = this;
     if (this.tail === null) this.head = w;
@@ -130,12 +155,18 @@ class WaiterList {
     this.length++;
   }
 
+  /**
+   * @returns {Waiter | null}
+   */
   shift() {
     const w = this.head;
     if (w !== null) this.remove(w);
     return w;
   }
 
+  /**
+   * @param {Waiter} w
+   */
   remove(w) {
     if (w.prev === null) this.head = w.next;
     else w.prev.next = w.next;

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * Channel: Go's channels for JS, within one thread and across threads.
@@ -20,22 +21,26 @@
  * `AsyncQueue` (async-queue.js) are thin public layers over it.
  */
 
-const { native, isolateId, newToken } = require('./runtime.js');
-const { LocalCore } = require('./channel-local.js');
-const { SharedCore } = require('./channel-shared.js');
-const { DONE, EMPTY, SEND, RECV } = require('./channel-waiter.js');
-const { encodeCopy } = require('./codec/index.js');
-const { DataCloneError, InvalidHandleError } = require('./errors.js');
-const { validateWaitOptions, describe } = require('./validate.js');
+const { native, isolateId, newToken } = require('../isolate.js');
+const { LocalCore } = require('./local.js');
+const { SharedCore } = require('./shared.js');
+const { DONE, EMPTY, SEND, RECV } = require('./waiter.js');
+const { encodeCopy } = require('../codec/index.js');
+const { DataCloneError, InvalidHandleError } = require('../errors.js');
+const { validateWaitOptions, describe } = require('../validate.js');
 // Realm-independent: a handle that arrived in a message may come from another realm (a vm context, jest).
 const { isSharedArrayBuffer } = require('node:util').types;
 
 const HANDLE_TAG = '__threadkit';
 const MAX_CAPACITY = 0x7fffffff;
-const { STATUS_FOREIGN_HANDLE: FOREIGN_HANDLE } = require('./native.js');
+const { STATUS_FOREIGN_HANDLE: FOREIGN_HANDLE } = require('../native.js');
 
 /** Groups of selects blocked on a channel that is being shared (see select.js). */
 let restartSelect = null;
+/**
+ * Set by select.js, which requires this module (a require back would be a circle).
+ * @param {(group: object) => void} fn
+ */
 function setSelectRestarter(fn) {
   restartSelect = fn;
 }
@@ -44,10 +49,18 @@ class ChannelBase {
   #core;
   #handle = null;
 
+  /**
+   * @param {import('./local.js').LocalCore | import('./shared.js').SharedCore} core
+   */
   constructor(core) {
     this.#core = core;
   }
 
+  /**
+   * A Channel's or AsyncQueue's core (private to the public object).
+   * @param {ChannelBase} x
+   * @returns {import('./local.js').LocalCore | import('./shared.js').SharedCore}
+   */
   static coreOf(x) {
     return x.#core;
   }
@@ -61,12 +74,12 @@ class ChannelBase {
     if (this.#handle === null) {
       if (!this.#core.shared) {
         const groups = new Set();
-        this.#core = share(this.#core, native.newPrimitiveId(), groups);
+        this.#core = share(/** @type {import('./local.js').LocalCore} */ (this.#core), native.newPrimitiveId(), groups);
         // Selects blocked here re-register on the shared core (and share their other channels).
         for (const g of groups) restartSelect(g);
       }
-      const cap = this.#core.cap;
-      this.#handle = Object.freeze({ [HANDLE_TAG]: this.kind, id: this.#core.id, capacity: cap, state: this.#core.state });
+      const core = /** @type {import('./shared.js').SharedCore} */ (this.#core);
+      this.#handle = Object.freeze({ [HANDLE_TAG]: this.kind, id: core.id, capacity: core.cap, state: core.state });
     }
     return this.#handle;
   }
@@ -76,7 +89,13 @@ class ChannelBase {
     void this.handle;
   }
 
-  /** Builds the shared core for `from(handle)`. */
+  /**
+   * Builds the shared core for `from(handle)`.
+   * @param {any} handle  what the caller passed to `from`
+   * @param {string} kind  the class whose `from` was called
+   * @param {'Channel' | 'AsyncQueue'} what
+   * @returns {import('./shared.js').SharedCore}
+   */
   static attach(handle, kind, what) {
     if (handle === null || typeof handle !== 'object' || handle[HANDLE_TAG] === undefined) {
       throw new InvalidHandleError(`${kind}.from() needs the \`handle\` of a ${kind}, got ${handle === null ? 'null' : typeof handle}`);
@@ -110,6 +129,10 @@ class ChannelBase {
  * Moves a local core's state into a new shared core. Throws (and stays
  * local) if a buffered value cannot be cloned; a blocked sender whose value
  * cannot be cloned is rejected with DataCloneError.
+ * @param {import('./local.js').LocalCore} local
+ * @param {number} id  the new shared channel's id
+ * @param {Set<object>} groups  collects the blocked selects, to restart once shared
+ * @returns {import('./shared.js').SharedCore}
  */
 function share(local, id, groups) {
   const buffered = local.drain();
@@ -164,6 +187,13 @@ function share(local, id, groups) {
   return shared;
 }
 
+/**
+ * A buffer size: an integer from 0 (or 1 with Infinity allowed) to MAX_CAPACITY.
+ * @param {unknown} value
+ * @param {string} name
+ * @param {boolean} allowInfinity
+ * @returns {number}
+ */
 function validateCapacity(value, name, allowInfinity) {
   if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${describe(value)}`);
   if (allowInfinity && value === Infinity) return value;

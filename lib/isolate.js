@@ -1,9 +1,10 @@
+// @ts-check
 'use strict';
 /**
- * The per-thread side of threadkit's native runtime.
+ * This thread's isolate record: the JS side of `src/isolate.rs`, which keeps
+ * one record per JS thread (main or worker) that loaded threadkit.
  *
- * Each JS thread (main or worker) that loads threadkit registers itself with
- * the addon once, handing over:
+ * Each such thread registers itself with the addon once, handing over:
  * - a wake buffer: native code writes `[token, code]` pairs into it, either
  *   during a call from this thread (its own waiters woken by its own release:
  *   no thread hop) or from the threadsafe function that drains this thread's
@@ -38,11 +39,27 @@ let ledger = new Int32Array(new SharedArrayBuffer(1024 * 4));
 /** Holds the current ledger; engines keep the box, since growth replaces the array. */
 const ledgerBox = { arr: ledger };
 
-/** token -> waiter ({ engine, permits, key, token, cancelled, grant(), fail(code) }) */
+/**
+ * A waiter queued in native code, found again through its token when it is
+ * woken: a semaphore's (lib/sync/waiters.js) or a channel's
+ * (lib/channel/waiter.js, which has no engine: it never takes a late grant).
+ * @typedef {object} NativeWaiter
+ * @property {number} token
+ * @property {boolean} cancelled  rejected already (abort or timeout raced the wake)
+ * @property {{ release(permits: number): void }} [engine]  takes back a grant that came after a cancel
+ * @property {number} [permits]
+ * @property {() => void} grant
+ * @property {(code: number) => void} fail
+ */
+
+/** @type {Map<number, NativeWaiter>} token -> waiter */
 const waiters = new Map();
 let nextToken = 1;
 
-/** Settles the first `count` wake pairs in the wake buffer. */
+/**
+ * Settles the first `count` wake pairs in the wake buffer.
+ * @param {number} count  wake pairs written into the wake buffer
+ */
 function settleWakes(count) {
   if (count <= 0) return;
   // Read everything first: settling a cancelled waiter calls back into native
@@ -75,13 +92,25 @@ const wakeResource = { hasRef: () => native.isolateHasRef(isolateId) };
 const isolateId = native.initIsolate(settleWakes, wakeBuf, ledger, wakeResource, threadId);
 if (isolateId < 0) throw new Error(`threadkit: could not register this thread with the native addon (status ${isolateId})`);
 
+/**
+ * A token for the next waiter queued in native code.
+ * @returns {number} a wake token, 1 to 2^31-1, reused only after a wrap
+ */
 function newToken() {
   const t = nextToken;
   nextToken = nextToken === TOKEN_LIMIT ? 1 : nextToken + 1;
   return t;
 }
 
-/** Per-thread attachments: primitive id -> { slot, refs }. */
+/**
+ * This thread's attachment to one shared primitive.
+ * @typedef {object} Attachment
+ * @property {number} slot  its index in the ledger
+ * @property {number} refs  owners on this thread still alive
+ * @property {ArrayBufferLike} buffer  the state buffer it was attached with
+ */
+
+/** @type {Map<number, Attachment>} Per-thread attachments: primitive id -> attachment. */
 const attachments = new Map();
 const collector = new FinalizationRegistry((id) => {
   const a = attachments.get(id);
@@ -94,6 +123,12 @@ const collector = new FinalizationRegistry((id) => {
  * Attaches this thread to primitive `id` (a state word at `state[0]`) on
  * behalf of `owner`; returns the ledger slot. Detaches when every owner on
  * this thread has been collected.
+ * @param {object} owner  the public object; the attachment lasts while one owner on this thread lives
+ * @param {number} id  the primitive's process-wide id
+ * @param {Int32Array} state  its state word(s) in shared memory
+ * @param {number} max  its permit limit
+ * @param {boolean} creating  true when this thread shares it first
+ * @returns {number} the ledger slot, or a negative status
  */
 function attach(owner, id, state, max, creating) {
   let a = attachments.get(id);
@@ -115,6 +150,10 @@ function attach(owner, id, state, max, creating) {
   return a.slot;
 }
 
+/**
+ * Replaces the ledger by one twice as long (or more) that has `slot`.
+ * @param {number} slot  a slot the ledger must have
+ */
 function growLedger(slot) {
   let size = ledger.length * 2;
   while (size <= slot) size *= 2;

@@ -1,15 +1,16 @@
+// @ts-check
 'use strict';
 /**
- * The waiters of the semaphore engine (lib/fair-semaphore.js): LocalWaiter
+ * The waiters of the semaphore engine (lib/sync/fair-semaphore.js): LocalWaiter
  * in the engine's JS list (local mode), Waiter in the native queue (shared
  * mode), and the out-of-line timeout/abort state both share.
  */
 
-const { native, isolateId, STATUS, WAKE_CLOSED, waiters, settleWakes } = require('./runtime.js');
-const { AbortError, TimeoutError } = require('./errors.js');
+const { native, isolateId, STATUS, WAKE_CLOSED, waiters, settleWakes } = require('../isolate.js');
+const { AbortError, TimeoutError } = require('../errors.js');
 const { newResolvedPermit } = require('./permit.js');
-const { waitsForever, startWaitTimer, stopWaitTimer } = require('./wait-timer.js');
-const { startAbortListener, stopAbortListener } = require('./abort-listeners.js');
+const { waitsForever, startWaitTimer, stopWaitTimer } = require('../wait-timer.js');
+const { startAbortListener, stopAbortListener } = require('../abort-listeners.js');
 
 /**
  * A waiter queued in local mode: as small as possible, since a contended
@@ -17,6 +18,11 @@ const { startAbortListener, stopAbortListener } = require('./abort-listeners.js'
  * ~10% slower than a 4-field one). Its engine is the list it is in.
  */
 class LocalWaiter {
+  /**
+   * @param {number} permits
+   * @param {(permit: unknown) => void} resolve
+   * @param {(error: Error) => void} reject
+   */
   constructor(permits, resolve, reject) {
     this.permits = permits;
     this.resolve = resolve;
@@ -32,12 +38,26 @@ class LocalWaiter {
  * Out-of-line state of a waiter with a timeout, an abort signal or a
  * deadlock-detector entry. `moved` is the shared waiter that a local one
  * became when its primitive was shared; `done` is set once it is settled.
+ * @typedef {object} Extra
+ * @property {import('../wait-timer.js').WaitTimer | undefined} timer
+ * @property {object | undefined} abort  its abort registration (abort-listeners.js)
+ * @property {number | undefined} ddWait  its deadlock-detector wait id
+ * @property {Waiter | undefined} moved
+ * @property {boolean} done
  */
+
+/** @returns {Extra} */
 function newExtra() {
   return { timer: undefined, abort: undefined, ddWait: undefined, moved: undefined, done: false };
 }
 
-/** Arms the timeout and abort signal of `options` for waiter `w`; `cancel(error)` is called when one fires. */
+/**
+ * Arms the timeout and abort signal of `options` for waiter `w`; `cancel(error)` is called when one fires.
+ * @param {{ kind: string }} engine
+ * @param {{ extra: Extra | null }} w
+ * @param {{ timeout?: number, signal?: AbortSignal }} options  already validated
+ * @param {(error: Error) => void} cancel
+ */
 function watch(engine, w, options, cancel) {
   const kind = engine.kind;
   const timeout = options.timeout;
@@ -52,6 +72,10 @@ function watch(engine, w, options, cancel) {
   }
 }
 
+/**
+ * Marks a waiter settled and drops its timer, abort listener and deadlock-detector entry.
+ * @param {Extra} x
+ */
 function cleanupExtra(x) {
   x.done = true;
   if (x.ddWait !== undefined) {
@@ -64,6 +88,14 @@ function cleanupExtra(x) {
 
 /** A waiter in the native (shared) queue, found again through its token when native code wakes it. */
 class Waiter {
+  /**
+   * @param {import('./fair-semaphore.js').FairSemaphore} engine
+   * @param {number} permits
+   * @param {number} key  its key in the native queue
+   * @param {number} token  its wake token
+   * @param {(permit: unknown) => void} resolve
+   * @param {(error: Error) => void} reject
+   */
   constructor(engine, permits, key, token, resolve, reject) {
     this.engine = engine;
     this.permits = permits;

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * FairSemaphore: the JS half of the one semaphore engine behind Semaphore,
@@ -25,15 +26,15 @@
  * `from(handle)` start shared.
  */
 
-const { native, isolateId, STATUS, waiters, newToken, settleWakes, attach, ledgerBox } = require('./runtime.js');
-const { AbortError, ClosedError, NotHeldError, InvalidHandleError } = require('./errors.js');
-const { validateInteger, validateWaitOptions } = require('./validate.js');
+const { native, isolateId, STATUS, waiters, newToken, settleWakes, attach, ledgerBox } = require('../isolate.js');
+const { AbortError, ClosedError, NotHeldError, InvalidHandleError } = require('../errors.js');
+const { validateInteger, validateWaitOptions } = require('../validate.js');
 // Realm-independent: a handle that arrived in a message may come from another realm (a vm context, jest).
 const { isSharedArrayBuffer } = require('node:util').types;
 const { detection, currentScopes, registerWait } = require('./deadlock.js');
 const { newPermit, newResolvedPermit, grantedPermit } = require('./permit.js');
-const { captured, capture, forget } = require('./resolvers.js');
-const { LocalWaiter, Waiter, watch, cleanupExtra } = require('./semaphore-waiters.js');
+const { captured, capture, forget } = require('../resolvers.js');
+const { LocalWaiter, Waiter, watch, cleanupExtra } = require('./waiters.js');
 
 /** The state word's layout (crates/core/src/semaphore.rs, exported by src/protocol.rs). */
 const { SEM_WAITERS: WAITERS, SEM_CLOSED: CLOSED, SEM_SHIFT: SHIFT, SEM_MAX_PERMITS: MAX_PERMITS } = native;
@@ -41,11 +42,20 @@ const HANDLE_TAG = '__threadkit';
 /** `word` in shared mode, where the real word is `state[0]`: its WAITERS and CLOSED bits fail every local fast path. */
 const SHARED_WORD = -1;
 
+/**
+ * A primitive's `handle`: plain and cloneable, for `X.from(handle)` on another thread.
+ * @typedef {object} SemaphoreHandle
+ * @property {string} __threadkit  the public class's name
+ * @property {number} id  process-wide primitive id
+ * @property {number} max  total permits
+ * @property {SharedArrayBuffer} state  the state word
+ */
+
 class FairSemaphore {
   /**
    * @param {string} kind  the public class's name, used in handles and messages
    * @param {number} max   total permits
-   * @param {object} [handle]  attach to an existing primitive instead of creating one
+   * @param {SemaphoreHandle} [handle]  attach to an existing primitive instead of creating one
    */
   constructor(kind, max, handle) {
     this.kind = kind;
@@ -74,6 +84,11 @@ class FairSemaphore {
     this.slot = this.attachNative(false);
   }
 
+  /**
+   * Attaches this thread to the shared primitive; an InvalidHandleError if native code refuses.
+   * @param {boolean} creating
+   * @returns {number} the ledger slot
+   */
   attachNative(creating) {
     const slot = attach(this, this.id, this.state, this.max, creating);
     if (slot < 0) {
@@ -87,12 +102,20 @@ class FairSemaphore {
     return slot;
   }
 
-  /** A plain, cloneable description: send it to a worker and call `from` there. */
+  /**
+   * A plain, cloneable description: send it to a worker and call `from` there.
+   * @returns {Readonly<SemaphoreHandle>}
+   */
   handle() {
     if (!this.shared) this.share();
     return Object.freeze({ [HANDLE_TAG]: this.kind, id: this.id, max: this.max, state: this.state.buffer });
   }
 
+  /**
+   * An InvalidHandleError unless `handle` is an intact handle of a `kind`.
+   * @param {any} handle  what the caller passed to `from`
+   * @param {string} kind
+   */
   static checkHandle(handle, kind) {
     if (handle === null || typeof handle !== 'object' || handle[HANDLE_TAG] === undefined) {
       throw new InvalidHandleError(`${kind}.from() needs the \`handle\` of a ${kind}, got ${handle === null ? 'null' : typeof handle}`);
@@ -116,7 +139,10 @@ class FairSemaphore {
     }
   }
 
-  /** The state word, wherever it lives now. */
+  /**
+   * The state word, wherever it lives now.
+   * @returns {number}
+   */
   currentWord() {
     return this.shared ? Atomics.load(this.state, 0) : this.word;
   }
@@ -129,12 +155,20 @@ class FairSemaphore {
     return (this.currentWord() & CLOSED) !== 0;
   }
 
+  /**
+   * Acquires queued now (on every thread, in shared mode).
+   * @returns {number}
+   */
   waiting() {
     if (!this.shared) return this.localWaiting;
     const n = native.semWaiting(isolateId, this.id);
     return n < 0 ? 0 : n;
   }
 
+  /**
+   * Permits this thread holds.
+   * @returns {number}
+   */
   held() {
     return this.shared ? this.lb.arr[this.slot] : this.heldLocal;
   }
@@ -143,6 +177,8 @@ class FairSemaphore {
    * Takes `n` permits now if no one is queued and enough are free. In shared
    * mode it is one compare-and-swap, retried only if another thread changed
    * the word in between.
+   * @param {number} n  validated
+   * @returns {boolean}
    */
   tryAcquire(n) {
     if (this.takeLocal(n)) return true;
@@ -163,6 +199,9 @@ class FairSemaphore {
   /**
    * Resolves to a {@link Permit} for `n` permits once they are held. `n`
    * must be validated. Returns a promise; never throws.
+   * @param {number} n
+   * @param {{ signal?: AbortSignal, timeout?: number }} [options]  validated
+   * @returns {Promise<import('./permit.js').Permit>}
    */
   acquire(n, options) {
     if (options === undefined) {
@@ -176,6 +215,8 @@ class FairSemaphore {
   /**
    * Local mode's uncontended path: takes `n` permits if they are free and
    * nobody waits. Always false in shared mode, where `word` is SHARED_WORD.
+   * @param {number} n
+   * @returns {boolean}
    */
   takeLocal(n) {
     const w = this.word;
@@ -188,6 +229,9 @@ class FairSemaphore {
   /**
    * Everything but local mode's uncontended path, kept out of `acquire` so
    * that `acquire` stays small enough for V8 to inline into its callers.
+   * @param {number} n
+   * @param {{ signal?: AbortSignal, timeout?: number }} [options]
+   * @returns {Promise<import('./permit.js').Permit>}
    */
   acquireSlow(n, options) {
     const signal = options?.signal;
@@ -329,7 +373,10 @@ class FairSemaphore {
     this.localWaiting = 0;
   }
 
-  /** Gives back `n` permits held by this thread. `n` must be validated. */
+  /**
+   * Gives back `n` permits held by this thread. `n` must be validated.
+   * @param {number} n
+   */
   release(n) {
     if (!this.shared) {
       const held = this.heldLocal;
@@ -343,7 +390,10 @@ class FairSemaphore {
     this.releaseShared(n);
   }
 
-  /** `release` in shared mode (kept apart so that `release` stays small enough to inline). */
+  /**
+   * `release` in shared mode (kept apart so that `release` stays small enough to inline).
+   * @param {number} n
+   */
   releaseShared(n) {
     const lg = this.lb.arr;
     const held = lg[this.slot];
@@ -363,6 +413,12 @@ class FairSemaphore {
     settleWakes(r);
   }
 
+  /**
+   * A NotHeldError for a release of `n` permits by a thread that holds `held`.
+   * @param {number} n
+   * @param {number} held
+   * @returns {never}
+   */
   throwNotHeld(n, held) {
     if (this.max === 1) {
       throw new NotHeldError(
@@ -374,6 +430,10 @@ class FairSemaphore {
     throw new NotHeldError(`cannot release ${n} permit(s) of this ${this.kind}: this thread holds ${held}`);
   }
 
+  /**
+   * Closes the primitive: every queued and future acquire rejects with a ClosedError.
+   * @param {any} [reason]  an Error (its message is kept) or any value (kept as a string)
+   */
   close(reason) {
     const text = reason === undefined ? undefined : String(reason?.message ?? reason);
     if (!this.shared) {
@@ -395,12 +455,23 @@ class FairSemaphore {
     settleWakes(r);
   }
 
+  /**
+   * The ClosedError an acquire on this closed primitive rejects with.
+   * @returns {import('../errors.js').ClosedError}
+   */
   closedError() {
     const reason = this.shared ? (native.semCloseReason(isolateId, this.id) ?? undefined) : this.closeReason;
     return new ClosedError(reason === undefined ? `the ${this.kind} is closed` : `the ${this.kind} is closed: ${reason}`, { reason });
   }
 }
 
+/**
+ * A permit count in [1, max].
+ * @param {unknown} n
+ * @param {string} name
+ * @param {number} max
+ * @returns {number}
+ */
 function validatePermits(n, name, max) {
   return validateInteger(n, name, 1, max);
 }

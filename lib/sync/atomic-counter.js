@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * AtomicCounter: a 64-bit integer in a SharedArrayBuffer, changed with
@@ -5,8 +6,8 @@
  * number of threads. Values are exact JS numbers within ±2^53.
  */
 
-const { InvalidHandleError } = require('./errors.js');
-const { validateInteger } = require('./validate.js');
+const { InvalidHandleError } = require('../errors.js');
+const { validateInteger } = require('../validate.js');
 const { isSharedArrayBuffer } = require('node:util').types;
 
 const TAG = '__threadkit';

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 
 const ENGINE = Symbol('engine');
@@ -37,6 +38,11 @@ class Permit {
   }
 }
 
+/**
+ * The engine a permit holds permits of; a TypeError for anything that is not a Permit.
+ * @param {Permit} permit
+ * @returns {import('./fair-semaphore.js').FairSemaphore}
+ */
 function engineOf(permit) {
   const e = permit[ENGINE];
   // The prototype check refuses an object made with Object.create(permit),
@@ -48,7 +54,13 @@ function engineOf(permit) {
   return e;
 }
 
-/** A Permit for `n` permits of `engine`, held now, with prototype `proto`. */
+/**
+ * A Permit for `n` permits of `engine`, held now, with prototype `proto`.
+ * @param {object} proto
+ * @param {import('./fair-semaphore.js').FairSemaphore} engine
+ * @param {number} n
+ * @returns {Permit}
+ */
 function permitOn(proto, engine, n) {
   const p = Object.create(proto);
   p[ENGINE] = engine;
@@ -56,7 +68,12 @@ function permitOn(proto, engine, n) {
   return p;
 }
 
-/** A Permit for `n` permits of `engine`, held now. */
+/**
+ * A Permit for `n` permits of `engine`, held now.
+ * @param {import('./fair-semaphore.js').FairSemaphore} engine
+ * @param {number} n
+ * @returns {Permit}
+ */
 function newPermit(engine, n) {
   return permitOn(Permit.prototype, engine, n);
 }
@@ -72,7 +89,12 @@ const resolvedProto = Object.freeze(Object.create(Permit.prototype, { then: { va
 // thenables and break every acquire) or replace their methods.
 Object.freeze(Permit.prototype);
 
-/** A Permit for `n` permits of `engine`, held now, for a promise's resolve function. */
+/**
+ * A Permit for `n` permits of `engine`, held now, for a promise's resolve function.
+ * @param {import('./fair-semaphore.js').FairSemaphore} engine
+ * @param {number} n
+ * @returns {Permit}
+ */
 function newResolvedPermit(engine, n) {
   return permitOn(resolvedProto, engine, n);
 }
@@ -82,6 +104,9 @@ function newResolvedPermit(engine, n) {
  * object whose map TurboFan knows, with no `then` anywhere on its prototype
  * chain, is compiled to a plain fulfil; `Promise.resolve(permit)` always
  * looks `then` up at run time.
+ * @param {import('./fair-semaphore.js').FairSemaphore} engine
+ * @param {number} n
+ * @returns {Promise<Permit>}
  */
 async function grantedPermit(engine, n) {
   return newPermit(engine, n);

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The local channel core: a channel (or AsyncQueue) that has never been
@@ -9,17 +10,21 @@
  * Its semantics are exactly those of the native core
  * (`crates/core/src/channel/`): Go's channel rules, FIFO waiters, close
  * delivers buffered values and then DONE. Taking the channel's `handle`
- * moves this state into a shared core (see `channel.js`).
+ * moves this state into a shared core (see `index.js`).
  */
 
-const { ClosedError } = require('./errors.js');
-const { Waiter, WaiterList, DONE, EMPTY, RESOLVED, SEND, RECV, JOIN, abortError } = require('./channel-waiter.js');
+const { ClosedError } = require('../errors.js');
+const { Waiter, WaiterList, DONE, EMPTY, RESOLVED, SEND, RECV, JOIN, abortError } = require('./waiter.js');
 
 class LocalCore {
-  /** @param {number} cap buffer size (0 = rendezvous, Infinity = unbounded) */
+  /**
+   * @param {number} cap buffer size (0 = rendezvous, Infinity = unbounded)
+   * @param {'Channel' | 'AsyncQueue'} what  the public class, for messages
+   */
   constructor(cap, what) {
     this.cap = cap;
     this.what = what;
+    /** @type {false} */
     this.shared = false;
     this.items = new Array(16);
     this.head = 0;

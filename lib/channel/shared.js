@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The shared channel core: the JS side of a channel (or AsyncQueue) whose
@@ -16,7 +17,7 @@
  * first, the value goes back to the front of the buffer for the next
  * receiver (exactly once).
  *
- * Waking reuses the semaphore machinery (runtime.js): each blocked
+ * Waking reuses the semaphore machinery (lib/isolate.js): each blocked
  * operation is a waiter in the per-thread `waiters` table under a token;
  * native code posts `(token, code)` to the owner's mailbox and its one
  * threadsafe function settles it. Codes: 1 done, 2 closed, 3 dropped (a
@@ -41,22 +42,22 @@
  *   of the sender's current turn; reserved slots count as full (but a
  *   `trySend`, or a select with a default, that finds the channel full
  *   takes back the slots other threads reserved and have not used: see
- *   channel-outbox.js), and after `close()` receivers wait for values still
+ *   outbox.js), and after `close()` receivers wait for values still
  *   on their way in reserved slots before they see the end.
  * AsyncQueue does not batch sends (its `join` counts items when they enter
  * the shared core).
  */
 
-const { native, isolateId, waiters, newToken } = require('./runtime.js');
-const { ClosedError } = require('./errors.js');
-const { Waiter, DONE, EMPTY, RESOLVED, SEND, RECV, JOIN, abortError } = require('./channel-waiter.js');
-const { Scratch, decode, encodeCopy } = require('./codec/index.js');
+const { native, isolateId, waiters, newToken } = require('../isolate.js');
+const { ClosedError } = require('../errors.js');
+const { Waiter, DONE, EMPTY, RESOLVED, SEND, RECV, JOIN, abortError } = require('./waiter.js');
+const { Scratch, decode, encodeCopy } = require('../codec/index.js');
 
 /** This thread's buffer for shared-channel values, sent and received. */
 const buf = new Scratch(64 * 1024);
 const scratch = (n) => buf.room(n);
 const encodeInto = (value) => buf.encode(value);
-const { outboxFor, forgetOutbox, flushOtherThan, flushUnlessAmong } = require('./channel-outbox.js');
+const { outboxFor, forgetOutbox, flushOtherThan, flushUnlessAmong } = require('./outbox.js');
 
 const {
   STATUS_CLOSED: CLOSED,
@@ -104,14 +105,17 @@ class SharedCore {
   /**
    * @param {number} id      process-wide channel id
    * @param {number} cap     buffer size (Infinity = unbounded)
+   * @param {'Channel' | 'AsyncQueue'} what  the public class, for messages
    * @param {boolean} creating  true for the first share by the creator
-   * @param {number} [unfinished]  carried over from the local core
-   * @returns the status of chanOpen through `this.status` (0 = ok)
+   * @param {number | undefined} unfinished  carried over from the local core
+   * @param {SharedArrayBuffer} state  the state words (see `word`)
+   * Sets `this.status` to chanOpen's status (0 = ok).
    */
   constructor(id, cap, what, creating, unfinished, state) {
     this.id = id;
     this.cap = cap;
     this.what = what;
+    /** @type {true} */
     this.shared = true;
     this.state = state;
     /** [0]: the buffer's head word, `seq << SHIFT | NATIVE_ONLY | SENDERS_WAITING`; [1]: 1 once closed. */
@@ -120,7 +124,7 @@ class SharedCore {
     this.inbox = null;
     this.expiry = false;
     this.syncing = false;
-    /** Channel with a buffer only: this thread's outbox (channel-outbox.js). */
+    /** Channel with a buffer only: this thread's outbox (outbox.js). */
     this.outbox = null;
     this.closedError = this.closedError.bind(this);
     this.status = native.chanOpen(isolateId, id, cap === Infinity ? -1 : cap, creating, unfinished ?? 0, this.word);
@@ -414,6 +418,8 @@ class SharedCore {
  * `{ at, x }` (`at`: position in `list`; `x`: the received value, DONE, or
  * undefined for a send), or null if no case was ready. Throws ClosedError
  * for a send case on a closed channel, and DataCloneError.
+ * @param {{ core: SharedCore, side: number, value?: unknown }[]} list
+ * @returns {{ at: number, x: unknown } | null}
  */
 function trySelectShared(list) {
   // Into the scratch buffer: [channel id, side] per case (u32), then [length][bytes] per send case's value.

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * PromisePool: runs async functions with at most `concurrency` of them in
@@ -28,12 +29,12 @@
  *   task hands its slot on without a new closure or microtask of ours; the
  *   only promises per task are the one `add` returns and the one `then`
  *   returns (map items have no promise of their own: they write into the
- *   map's result array; see promise-pool-map.js). An `await` in an async
+ *   map's result array; see map.js). An `await` in an async
  *   loop did the same job but allocated a context and two closures per
  *   await: the pool ran Q1 ~1.2x slower with it. A task that throws
  *   synchronously reaches its runner like any other outcome, a microtask
  *   later, so tasks that fail at once never nest calls.
- * - Async context: see promise-pool-context.js. A task that finds a free
+ * - Async context: see context.js. A task that finds a free
  *   slot starts synchronously, inside `add`, in the caller's context.
  * - Local mode makes no native call. Shared mode asks the semaphore for a
  *   permit with `tryAcquire` (one compare-and-swap) before each start; when
@@ -41,130 +42,19 @@
  *   other threads' waiters) and starts the head task when it is granted.
  */
 
-const { Semaphore } = require('./sync.js');
-const { PoolClearedError } = require('./errors.js');
-const { MapRun, abortError } = require('./promise-pool-map.js');
-const { HERE, scopeFor, scopeAtStart } = require('./promise-pool-context.js');
-const { validateFunction, validateOptionKeys, isAbortSignal, describe } = require('./validate.js');
-
-const { captured, capture, forget, takeResolve } = require('./resolvers.js');
+const { Semaphore } = require('../sync/index.js');
+const { PoolClearedError } = require('../errors.js');
+const { MapRun, abortError } = require('./map.js');
+const { HERE, scopeFor, scopeAtStart } = require('./context.js');
+const { validateFunction, validateOptionKeys, describe } = require('../validate.js');
+const { captured, capture, forget, takeResolve } = require('../resolvers.js');
 const { TaskQueue, QUEUED, STARTED } = require('./task-queue.js');
-const { startAbortListener, stopAbortListener } = require('./abort-listeners.js');
-
-/**
- * A task from `add` with a signal. A plain task needs no object (its fn,
- * resolve function and scope sit in the queue); this one does, so that an
- * abort can mark it dead where it waits. `state`: QUEUED, then STARTED or
- * DEAD. Map items (MapTask) have the same shape.
- */
-class SignalTask {
-  constructor(fn, resolve, signal) {
-    this.state = QUEUED;
-    this.scope = null;
-    this.fn = fn;
-    this.resolve = resolve;
-    this.signal = signal;
-    /** Its abort registration while it waits (abort-listeners.js). */
-    this.abort = null;
-  }
-
-  start() {
-    return this.fn(this.signal);
-  }
-
-  done(value) {
-    this.resolve(value);
-  }
-
-  fail(error) {
-    this.resolve(Promise.reject(error));
-  }
-
-  /** Taken off the queue by clear() (or a closed Semaphore): it will never start. */
-  abandon(error) {
-    this.fail(error);
-  }
-
-  /** Leaves the queue: drops the abort listener. */
-  detach() {
-    if (this.abort !== null) {
-      stopAbortListener(this.abort);
-      this.abort = null;
-    }
-  }
-
-  /** Removed while queued (and settled): keeps nothing alive from its dead queue entry. */
-  hollow() {
-    this.fn = null;
-    this.resolve = null;
-    this.signal = null;
-  }
-}
-
-function checkConcurrency(value, name) {
-  if (value === Infinity || (Number.isInteger(value) && value > 0)) return value;
-  const Err = typeof value === 'number' ? RangeError : TypeError;
-  throw new Err(`${name} must be a positive integer or Infinity, got ${describe(value)}`);
-}
-
-function checkSignal(options, name) {
-  const signal = options.signal;
-  if (signal !== undefined && !isAbortSignal(signal)) throw new TypeError(`${name}.signal must be an AbortSignal, got ${describe(signal)}`);
-  return signal;
-}
-
-/** Attaches to a shared limit given as a Semaphore or its handle. */
-function semaphoreFrom(limit) {
-  if (limit instanceof Semaphore) return limit;
-  if (limit !== null && typeof limit === 'object' && limit.__threadkit !== undefined) return Semaphore.from(limit);
-  throw new TypeError(`options.limit must be a threadkit Semaphore or its \`handle\`, got ${describe(limit)}`);
-}
+const { startAbortListener } = require('../abort-listeners.js');
+const { checkConcurrency, checkSignal, semaphoreFrom } = require('./options.js');
+const { SignalTask, failEntry, Runner, awaitOutcome, IDLE_RUNNERS_KEPT, NativePromise, promiseThen } = require('./runner.js');
 
 let enqueue;
 let drop;
-
-/** Settles a task that will not run. */
-function failEntry(x, resolve, error) {
-  if (typeof x === 'function') resolve(Promise.reject(error));
-  else x.abandon(error);
-}
-
-/**
- * Runs one task at a time: it calls the task, and its two handlers (made
- * once per runner) settle the task's promise and take the next pending task.
- */
-class Runner {
-  constructor() {
-    /** The running task's fn, SignalTask or MapTask; null while idle. */
-    this.x = null;
-    /** A plain task's resolve function. */
-    this.resolve = null;
-    this.ok = null;
-    this.fail = null;
-  }
-}
-
-/** Hands the outcome of `result` to runner r, through an await. */
-async function awaitOutcome(result, r) {
-  let value;
-  try {
-    value = await result;
-  } catch (error) {
-    r.fail(error);
-    return;
-  }
-  r.ok(value);
-}
-
-/** Idle runners a pool keeps for reuse. */
-const IDLE_RUNNERS_KEPT = 64;
-
-/**
- * The built-in Promise, even if a library (zone.js, a polyfill) has replaced
- * the global one: the runners rely on its `then`.
- */
-const NativePromise = (async () => {})().constructor;
-const promiseThen = NativePromise.prototype.then;
 
 class PromisePool {
   #concurrency;
@@ -187,7 +77,7 @@ class PromisePool {
   #pumping = false;
 
   /**
-   * @param {number | Semaphore | { concurrency?: number, limit?: Semaphore | object }} limit
+   * @param {number | Semaphore | { __threadkit?: unknown, concurrency?: number, limit?: Semaphore | object }} limit
    */
   constructor(limit) {
     if (typeof limit === 'number') {

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The `map` of PromisePool: one MapRun per call keeps the results in input
@@ -11,21 +12,32 @@
  */
 
 const { AsyncResource } = require('node:async_hooks');
-const { AbortError } = require('./errors.js');
-const { startAbortListener, stopAbortListener } = require('./abort-listeners.js');
+const { AbortError } = require('../errors.js');
+const { startAbortListener, stopAbortListener } = require('../abort-listeners.js');
+const { QUEUED } = require('./task-queue.js');
 
+/**
+ * The AbortError of a PromisePool task or map aborted by `signal`.
+ * @param {AbortSignal} signal
+ * @param {string} what  what was aborted, for the message
+ * @returns {import('../errors.js').AbortError}
+ */
 function abortError(signal, what) {
   return new AbortError(`${what} was aborted`, { cause: signal.reason });
 }
 
 /**
  * One item of a `map`; reports to its MapRun instead of owning a promise.
- * Its shape is the pool's SignalTask's: `state` (0 queued, 1 started, 2
- * dead: dropped while queued), start/done/fail/abandon, detach, hollow.
+ * Its shape is the pool's SignalTask's: `state` (task-queue.js's QUEUED,
+ * STARTED or DEAD), start/done/fail/abandon, detach, hollow.
  */
 class MapTask {
+  /**
+   * @param {MapRun} run
+   * @param {number} index  its item's index
+   */
   constructor(run, index) {
-    this.state = 0;
+    this.state = QUEUED;
     this.run = run;
     this.index = index;
   }
@@ -62,6 +74,18 @@ class MapTask {
 
 /** The state of one `map` call: results in input order, a window of at most `limit` items in the pool. */
 class MapRun {
+  /**
+   * @param {import('./index.js').PromisePool} pool
+   * @param {(pool: import('./index.js').PromisePool, task: MapTask, scope: AsyncResource) => void} enqueue  queues an item in the pool
+   * @param {(pool: import('./index.js').PromisePool, tasks: MapTask[]) => void} drop  removes the items still queued
+   * @param {unknown[]} items
+   * @param {(item: unknown, index: number, signal: AbortSignal) => unknown} fn
+   * @param {boolean} stopOnError
+   * @param {AbortSignal | undefined} outerSignal  the caller's signal
+   * @param {number} limit  items of this map in the pool at once (Infinity: all)
+   * @param {(results: unknown[]) => void} resolve
+   * @param {(error: unknown) => void} reject
+   */
   constructor(pool, enqueue, drop, items, fn, stopOnError, outerSignal, limit, resolve, reject) {
     this.pool = pool;
     /** The pool's private queue operations, handed over by the pool. */
@@ -99,6 +123,10 @@ class MapRun {
     this.feed(Math.min(this.limit, this.count));
   }
 
+  /**
+   * Queues up to `count` more items in the pool.
+   * @param {number} count
+   */
   feed(count) {
     for (let i = 0; i < count && this.nextIndex < this.count && !this.finished; i++) {
       const task = new MapTask(this, this.nextIndex++);
@@ -107,6 +135,12 @@ class MapRun {
     }
   }
 
+  /**
+   * Item `index` has settled.
+   * @param {number} index
+   * @param {boolean} ok
+   * @param {unknown} value  the result, or the error
+   */
   settled(index, ok, value) {
     if (this.finished) return;
     if (ok) this.results[index] = value;
@@ -125,7 +159,10 @@ class MapRun {
     this.reject(new AggregateError(errors, `${errors.length} of ${this.count} PromisePool map items failed`));
   }
 
-  /** Gives up: rejects the map, drops its items that have not started, and aborts the signal its running items got. */
+  /**
+   * Gives up: rejects the map, drops its items that have not started, and aborts the signal its running items got.
+   * @param {unknown} error
+   */
   stop(error) {
     if (this.finished) return;
     this.finished = true;

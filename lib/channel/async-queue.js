@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * AsyncQueue: the producer-consumer queue of Python's `asyncio.Queue`
@@ -8,14 +9,19 @@
  * `get` differ from Channel.
  */
 
-const { ChannelBase, validateCapacity } = require('./channel.js');
-const { LocalCore } = require('./channel-local.js');
-const { DONE } = require('./channel-waiter.js');
-const { ClosedError } = require('./errors.js');
-const { validateWaitOptions } = require('./validate.js');
+const { ChannelBase, validateCapacity } = require('./index.js');
+const { LocalCore } = require('./local.js');
+const { DONE } = require('./waiter.js');
+const { ClosedError } = require('../errors.js');
+const { validateWaitOptions } = require('../validate.js');
 
 const core = (q) => ChannelBase.coreOf(q);
 
+/**
+ * A received value; a ClosedError for the end of a closed queue.
+ * @param {unknown} x
+ * @returns {unknown}
+ */
 function closedOnGet(x) {
   if (x === DONE) throw new ClosedError('the AsyncQueue is closed and empty');
   return x;

@@ -1,0 +1,119 @@
+// @ts-check
+'use strict';
+/**
+ * How a PromisePool runs its tasks: the task object of an `add` with a
+ * signal, and the runner that calls a task and hands its outcome back to the
+ * pool (see "Implementation details" in index.js).
+ */
+
+const { QUEUED } = require('./task-queue.js');
+const { stopAbortListener } = require('../abort-listeners.js');
+
+/**
+ * A task from `add` with a signal. A plain task needs no object (its fn,
+ * resolve function and scope sit in the queue); this one does, so that an
+ * abort can mark it dead where it waits. `state`: QUEUED, then STARTED or
+ * DEAD. Map items (MapTask) have the same shape.
+ */
+class SignalTask {
+  /**
+   * @param {(signal: AbortSignal) => unknown} fn
+   * @param {(value: unknown) => void} resolve
+   * @param {AbortSignal} signal
+   */
+  constructor(fn, resolve, signal) {
+    this.state = QUEUED;
+    this.scope = null;
+    this.fn = fn;
+    this.resolve = resolve;
+    this.signal = signal;
+    /** Its abort registration while it waits (abort-listeners.js). */
+    this.abort = null;
+  }
+
+  start() {
+    return this.fn(this.signal);
+  }
+
+  done(value) {
+    this.resolve(value);
+  }
+
+  fail(error) {
+    this.resolve(Promise.reject(error));
+  }
+
+  /** Taken off the queue by clear() (or a closed Semaphore): it will never start. */
+  abandon(error) {
+    this.fail(error);
+  }
+
+  /** Leaves the queue: drops the abort listener. */
+  detach() {
+    if (this.abort !== null) {
+      stopAbortListener(this.abort);
+      this.abort = null;
+    }
+  }
+
+  /** Removed while queued (and settled): keeps nothing alive from its dead queue entry. */
+  hollow() {
+    this.fn = null;
+    this.resolve = null;
+    this.signal = null;
+  }
+}
+
+/**
+ * Settles a task that will not run.
+ * @param {Function | import('./task-queue.js').QueuedTask & { abandon(error: unknown): void }} x
+ * @param {((value: unknown) => void) | null} resolve
+ * @param {unknown} error
+ */
+function failEntry(x, resolve, error) {
+  if (typeof x === 'function') resolve(Promise.reject(error));
+  else x.abandon(error);
+}
+
+/**
+ * Runs one task at a time: it calls the task, and its two handlers (made
+ * once per runner) settle the task's promise and take the next pending task.
+ */
+class Runner {
+  constructor() {
+    /** The running task's fn, SignalTask or MapTask; null while idle. */
+    this.x = null;
+    /** A plain task's resolve function. */
+    this.resolve = null;
+    this.ok = null;
+    this.fail = null;
+  }
+}
+
+/**
+ * Hands the outcome of `result` to runner r, through an await.
+ * @param {Promise<unknown>} result
+ * @param {Runner} r
+ */
+async function awaitOutcome(result, r) {
+  let value;
+  try {
+    value = await result;
+  } catch (error) {
+    r.fail(error);
+    return;
+  }
+  r.ok(value);
+}
+
+/** Idle runners a pool keeps for reuse. */
+const IDLE_RUNNERS_KEPT = 64;
+
+/**
+ * The built-in Promise, even if a library (zone.js, a polyfill) has replaced
+ * the global one: the runners rely on its `then`.
+ */
+const NativePromise = /** @type {PromiseConstructor} */ ((async () => {})().constructor);
+const promiseThen = NativePromise.prototype.then;
+
+module.exports = { SignalTask, failEntry, Runner, awaitOutcome, IDLE_RUNNERS_KEPT, NativePromise, promiseThen };
