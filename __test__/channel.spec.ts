@@ -471,7 +471,11 @@ describe('Channel bad input', () => {
     const ch = new Channel<number>();
     await expect(select('x' as never)).rejects.toThrow(/array of cases.*got "x"/);
     await expect(select(undefined as never)).rejects.toThrow(TypeError);
-    await expect(select([{ receive: {} as Channel<number> }])).rejects.toThrow(/case 0/);
+    await expect(select([{ receive: {} as Channel<number> }])).rejects.toThrow(/case 0 .*got \{ receive: object \}/);
+    await expect(select([{ receive: ch, send: ch, value: 1 } as never])).rejects.toThrow(
+      /case 0 .*got \{ receive: Channel, send: Channel, value: … \}/,
+    );
+    await expect(select([{ receive: ch }], { default: 1 } as never)).rejects.toThrow(/options.default must be a boolean, got 1/);
     await expect(select([{ receive: ch, send: ch, value: 1 } as never])).rejects.toThrow(TypeError);
     await expect(select([{ receive: ch }], { default: 'yes' } as never)).rejects.toThrow(TypeError);
   });

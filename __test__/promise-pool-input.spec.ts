@@ -36,7 +36,7 @@ describe('bad input', () => {
     }
     expect(() => pool.add(5 as never)).toThrow('fn must be a function, got 5');
     expect(() => pool.add(() => 1, null as never)).toThrow(TypeError);
-    expect(() => pool.add(() => 1, { signal: 'x' } as never)).toThrow('options.signal must be an AbortSignal');
+    expect(() => pool.add(() => 1, { signal: 'x' } as never)).toThrow('options.signal must be an AbortSignal, got "x"');
     expect(() => pool.add(() => 1, { timeout: 5 } as never)).toThrow('options.timeout is not an option');
     expect(pool.activeCount + pool.pendingCount).toBe(0);
   });
@@ -50,7 +50,7 @@ describe('bad input', () => {
     expect(() => pool.map([1], 'x' as never)).toThrow('fn must be a function');
     expect(() => pool.map([1], () => 1, { stopOnError: 'yes' } as never)).toThrow('options.stopOnError must be a boolean, got "yes"');
     expect(() => pool.map([1], () => 1, { concurrency: 0 })).toThrow(RangeError);
-    expect(() => pool.map([1], () => 1, { signal: {} } as never)).toThrow('options.signal must be an AbortSignal');
+    expect(() => pool.map([1], () => 1, { signal: {} } as never)).toThrow('options.signal must be an AbortSignal, got object');
     expect(() => pool.map([1], () => 1, { limit: 2 } as never)).toThrow('options.limit is not an option');
     expect(() => pool.map([1], () => 1, 7 as never)).toThrow(TypeError);
     expect(pool.activeCount + pool.pendingCount).toBe(0);

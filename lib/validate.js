@@ -59,7 +59,7 @@ function validateWaitOptions(options, name = 'options') {
   }
   const { signal, timeout } = options;
   if (signal !== undefined && !isAbortSignal(signal)) {
-    throw new TypeError(`${name}.signal must be an AbortSignal`);
+    throw new TypeError(`${name}.signal must be an AbortSignal, got ${describe(signal)}`);
   }
   if (timeout !== undefined) {
     if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {

@@ -127,8 +127,19 @@ function checkCases(cases) {
   const isChannel = (c) => c instanceof ChannelBase && c.kind === 'Channel';
   cases.forEach((c, i) => {
     const ok = c !== null && typeof c === 'object' && isChannel(c.receive) !== isChannel(c.send);
-    if (!ok) throw new TypeError(`select() case ${i} must be { receive: channel } or { send: channel, value }`);
+    if (!ok) throw new TypeError(`select() case ${i} must be { receive: channel } or { send: channel, value }, got ${describeCase(c)}`);
   });
+}
+
+/**
+ * How a bad select() case reads in its error: its keys, each channel field
+ * shown as `Channel` or as what it is instead.
+ * @param {unknown} c
+ */
+function describeCase(c) {
+  if (c === null || typeof c !== 'object') return describe(c);
+  const field = (k) => `${k}: ${k === 'value' ? '…' : c[k] instanceof ChannelBase && c[k].kind === 'Channel' ? 'Channel' : describe(c[k])}`;
+  return `{ ${Object.keys(c).map(field).join(', ')} }`;
 }
 
 /**
@@ -294,7 +305,7 @@ function select(cases, options) {
     if (options !== undefined) {
       validateWaitOptions(options);
       if (options.default !== undefined && typeof options.default !== 'boolean') {
-        throw new TypeError('options.default must be a boolean');
+        throw new TypeError(`options.default must be a boolean, got ${describe(options.default)}`);
       }
     }
     const signal = options?.signal;
