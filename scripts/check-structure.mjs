@@ -14,7 +14,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const KNOWN = ['channel channel_fast'];
+const KNOWN = [];
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', 'src');
 
