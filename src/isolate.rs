@@ -26,6 +26,7 @@
 //!
 //! Lock order: `Isolate::local` → core lock → any `Isolate::mailbox`.
 
+use crate::handle::{with_handle, Status};
 use crate::protocol::{WAKE_CLOSED, WAKE_GRANTED};
 use crate::shared_memory::{int32_array, StrongRef};
 use crate::spin;
@@ -146,7 +147,15 @@ impl Isolate {
     pub(crate) fn get(id: u32) -> Option<Arc<Isolate>> {
         ISOLATES.read().get(&id).cloned()
     }
+}
 
+/// The prelude of a call made by thread `iso`: `f` gets its record, or the
+/// call returns `STATUS_NOT_ATTACHED` (in `R`'s shape) if `iso` is unknown.
+pub(crate) fn with_isolate<R: Status>(iso: u32, f: impl FnOnce(Arc<Isolate>) -> R) -> R {
+    with_handle(Isolate::get(iso), f)
+}
+
+impl Isolate {
     pub(crate) fn local(&self) -> parking_lot::MutexGuard<'_, Local> {
         self.local.lock()
     }
