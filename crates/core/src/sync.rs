@@ -1,16 +1,16 @@
-//! Switches the atomics and the lock to loom's under `cfg(loom)`. Every atomic
-//! and lock in this crate comes from here (statics through [`shim_static!`]),
+//! Switches the atomics, the lock and `Arc` to loom's under `cfg(loom)`. Every atomic,
+//! lock and `Arc` in this crate comes from here (statics through [`shim_static!`]),
 //! so loom models all of them.
 
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 #[cfg(loom)]
-pub(crate) use loom::sync::Mutex;
+pub(crate) use loom::sync::{Arc, Mutex};
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 #[cfg(not(loom))]
-pub(crate) use std::sync::Mutex;
+pub(crate) use std::sync::{Arc, Mutex};
 
 /// Locks, ignoring poisoning: the protected state is kept consistent by
 /// construction (no user code runs under these locks).

@@ -63,11 +63,10 @@ pub use select::{try_select, Group, TryOp, TryResult};
 
 use crate::semaphore::{OwnedWord, StateWord};
 use crate::seq_buffer::SeqBuffer;
-use crate::sync::{lock, shim_static, AtomicU64, Mutex, Ordering};
+use crate::sync::{lock, shim_static, Arc, AtomicU64, Mutex, Ordering};
 use crate::waiter_queue::{WaiterKey, WaiterQueue};
 use select::{fire, same_group, FireError};
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// Capacity of a channel whose senders never wait.
 pub const UNBOUNDED: usize = usize::MAX;

@@ -25,8 +25,7 @@
 
 use super::{Channel, RecvOutcome, SendOutcome, Waiter, Wake};
 use crate::semaphore::StateWord;
-use crate::sync::{lock, shim_static, AtomicBool, Mutex, Ordering};
-use std::sync::Arc;
+use crate::sync::{lock, shim_static, Arc, AtomicBool, Mutex, Ordering};
 
 /// The waiters of one `select`: at most one of them completes.
 #[derive(Debug, Default)]
