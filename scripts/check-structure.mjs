@@ -24,7 +24,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const KNOWN = ['channel channel_fast'];
+const KNOWN = [];
 
 const pkgRoot = join(fileURLToPath(import.meta.url), '..', '..');
 const root = join(pkgRoot, 'src');

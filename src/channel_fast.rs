@@ -6,99 +6,15 @@
 //! outbox in shared memory that native code flushes, also when the thread
 //! dies.
 
-use crate::channel::{deliver, entry, group, queued, send_status, Attached, Entry};
+use crate::channel_registry::{
+    deliver, flush, flush_inner, group, queued, send_status, take_back_reserved, with_channel, Attached, Entry, Outbox,
+};
 use crate::protocol::{self, QUEUED_BASE, STATUS_GROUP_FIRED, STATUS_TOO_BIG, STATUS_WOULD_BLOCK};
-use crate::shared_memory::StrongRef;
+use crate::shared_memory::{uint8_array, StrongRef};
 use napi::bindgen_prelude::Unknown;
 use napi::{Env, JsValue};
 use napi_derive::napi;
-use std::sync::atomic::{AtomicI32, Ordering};
 use threadkit_core::channel::{outbox, RecvOutcome, SendOutcome, Waiter};
-
-/// A thread's send outbox: a `SharedArrayBuffer` (as a `Uint8Array`) in the
-/// format of `threadkit_core::channel::outbox`. Native code reads it when that
-/// thread flushes, detaches or dies, so a value whose send resolved is never
-/// lost, even if the thread is terminated before it flushed.
-pub(crate) struct Outbox {
-    pub(crate) ptr: *mut u8,
-    pub(crate) len: usize,
-    pub(crate) buf_ref: StrongRef,
-}
-
-// Safety: the buffer is a `SharedArrayBuffer`, meant to be shared between
-// threads; `ptr` is only read through atomics and copies (see `take`), and
-// `buf_ref` is only deleted on the owning thread's env.
-unsafe impl Send for Outbox {}
-
-const OUTBOX_DATA: usize = outbox::DATA;
-
-impl Outbox {
-    /// The reserved slots that the owner's JS has not claimed yet.
-    pub(crate) fn avail(&self) -> &AtomicI32 {
-        // Safety: `chan_outbox` checked that the buffer is 4-aligned and at
-        // least OUTBOX_DATA (8) bytes long, and `buf_ref` keeps it alive.
-        unsafe { &*(self.ptr.add(outbox::AVAIL) as *const AtomicI32) }
-    }
-
-    /// The committed values, oldest first; resets the count.
-    fn take(&self) -> Vec<Vec<u8>> {
-        // Safety: as in `avail`; `outbox::COUNT` is 0, so the word is 4-aligned.
-        let count_word = unsafe { &*(self.ptr.add(outbox::COUNT) as *const AtomicI32) };
-        let count = count_word.load(Ordering::Acquire).max(0) as usize;
-        // Safety: `ptr..ptr + len` is the live buffer (see `avail`). JS of the
-        // owning thread may append after the committed values meanwhile, but
-        // never rewrites the committed ones until the count is reset below.
-        let data = unsafe { std::slice::from_raw_parts(self.ptr, self.len) };
-        let out = outbox::read_values(data, count);
-        count_word.store(0, Ordering::Release);
-        out
-    }
-}
-
-/// Moves `iso`'s committed outbox values into the channel and gives back
-/// the slots it reserved but did not use. Returns false if not attached.
-pub(crate) fn flush(e: &Entry, id: u32, iso: u32) -> bool {
-    flush_inner(e, id, iso, false)
-}
-
-/// `keep`: the unused reserved slots stay with the thread (a flush before
-/// one of its own receives, so that a producer and a consumer on one thread
-/// do not give slots back and reserve them again for every value).
-pub(crate) fn flush_inner(e: &Entry, id: u32, iso: u32, keep: bool) -> bool {
-    let (values, credits) = {
-        let mut a = e.attached.lock();
-        let Some(at) = a.get_mut(&iso) else {
-            return false;
-        };
-        let Some(outbox) = at.outbox.as_ref() else {
-            return true;
-        };
-        let values = outbox.take();
-        let (fill, unused) = at.credits.settle(values.len(), keep, outbox.avail());
-        (values.into_iter().take(fill), unused)
-    };
-    for v in values {
-        e.chan.push_reserved(v, deliver(id));
-    }
-    e.chan.release_reserved(credits, deliver(id));
-    true
-}
-
-/// Takes back the reserved slots that threads other than `iso` hold for
-/// their outboxes and have not used, so that `iso`'s try-send does not fail
-/// on a channel with room (see `threadkit_core::channel::credits`). Returns
-/// false if there were none.
-pub(crate) fn take_back_reserved(e: &Entry, id: u32, iso: u32) -> bool {
-    let n: usize = {
-        let mut a = e.attached.lock();
-        a.iter_mut()
-            .filter(|(owner, _)| **owner != iso)
-            .filter_map(|(_, at)| Some(at.credits.take_back(at.outbox.as_ref()?.avail())))
-            .sum()
-    };
-    e.chan.release_reserved(n, deliver(id));
-    n > 0
-}
 
 // A Buffer argument plus an external Buffer result cost ~2 µs per value
 // here: the paths below use the caller's scratch `Uint8Array` instead.
@@ -106,37 +22,6 @@ pub(crate) fn take_back_reserved(e: &Entry, id: u32, iso: u32) -> bool {
 // `STATUS_TOO_BIG` from `chan_recv_batch`/`chan_claim_raw`: the value does
 // not fit in the scratch buffer and is parked under `(thread, token)`; take
 // it with `chan_claim`.
-
-/// Data pointer and length of a `Uint8Array` (or Buffer).
-pub(crate) fn uint8_array(env: &Env, value: napi::sys::napi_value) -> Option<(*mut u8, usize)> {
-    use napi::sys;
-    let mut is_typed = false;
-    // Safety: `env` is the calling thread's env and `value` a value of this
-    // call; every out-pointer is a local of the right type.
-    unsafe {
-        if sys::napi_is_typedarray(env.raw(), value, &mut is_typed) != sys::Status::napi_ok || !is_typed {
-            return None;
-        }
-        let mut kind = 0;
-        let mut len = 0usize;
-        let mut data = std::ptr::null_mut();
-        let mut buffer = std::ptr::null_mut();
-        let mut offset = 0usize;
-        let status = sys::napi_get_typedarray_info(
-            env.raw(),
-            value,
-            &mut kind,
-            &mut len,
-            &mut data,
-            &mut buffer,
-            &mut offset,
-        );
-        if status != sys::Status::napi_ok || kind != sys::TypedarrayType::uint8_array || data.is_null() {
-            return None;
-        }
-        Some((data as *mut u8, len))
-    }
-}
 
 /// Copies `v` into the scratch buffer, or parks it for `chan_claim` if it does not fit.
 fn hand_out(e: &Entry, iso: u32, token: u32, v: Vec<u8>, scratch: (*mut u8, usize)) -> i32 {
@@ -154,64 +39,59 @@ fn hand_out(e: &Entry, iso: u32, token: u32, v: Vec<u8>, scratch: (*mut u8, usiz
 /// `chan_send` with the value's bytes in `scratch[0..len]`.
 #[napi(catch_unwind)]
 pub fn chan_send_raw(env: Env, iso: u32, id: u32, scratch: Unknown, len: u32, token: u32, gid: u32) -> i32 {
-    let Some(e) = entry(iso, id) else {
-        return protocol::STATUS_NOT_ATTACHED;
-    };
-    let Some((ptr, cap)) = uint8_array(&env, scratch.raw()) else {
-        return protocol::STATUS_BAD_ARGUMENT;
-    };
-    if len as usize > cap {
-        return protocol::STATUS_BAD_ARGUMENT;
-    }
-    let group = match group(gid) {
-        Ok(g) => g,
-        Err(s) => return s,
-    };
-    // Safety: `ptr`/`cap` describe the scratch `Uint8Array`, alive for this
-    // synchronous call, and `len <= cap` was checked.
-    let value = unsafe { std::slice::from_raw_parts(ptr, len as usize) }.to_vec();
-    let waiter = (token != 0).then(|| Waiter::new(iso, token, group));
-    if waiter.is_some() {
-        return send_status(&env, iso, e.chan.send(value, waiter, deliver(id)));
-    }
-    // A try-send: slots other threads reserved and left unused count as room.
-    let outcome = match e.chan.try_send(value, deliver(id)) {
-        Err(value) if take_back_reserved(&e, id, iso) => {
-            e.chan.try_send(value, deliver(id)).unwrap_or(SendOutcome::Full)
+    with_channel(iso, id, |e| {
+        let Some((ptr, cap)) = uint8_array(&env, scratch.raw()) else {
+            return protocol::STATUS_BAD_ARGUMENT;
+        };
+        if len as usize > cap {
+            return protocol::STATUS_BAD_ARGUMENT;
         }
-        Err(_) => SendOutcome::Full,
-        Ok(outcome) => outcome,
-    };
-    send_status(&env, iso, outcome)
+        let group = match group(gid) {
+            Ok(g) => g,
+            Err(s) => return s,
+        };
+        // Safety: `ptr`/`cap` describe the scratch `Uint8Array`, alive for this
+        // synchronous call, and `len <= cap` was checked.
+        let value = unsafe { std::slice::from_raw_parts(ptr, len as usize) }.to_vec();
+        let waiter = (token != 0).then(|| Waiter::new(iso, token, group));
+        if waiter.is_some() {
+            return send_status(&env, iso, e.chan.send(value, waiter, deliver(id)));
+        }
+        // A try-send: slots other threads reserved and left unused count as room.
+        let outcome = match e.chan.try_send(value, deliver(id)) {
+            Err(value) if take_back_reserved(&e, id, iso) => {
+                e.chan.try_send(value, deliver(id)).unwrap_or(SendOutcome::Full)
+            }
+            Err(_) => SendOutcome::Full,
+            Ok(outcome) => outcome,
+        };
+        send_status(&env, iso, outcome)
+    })
 }
 
 /// `chan_claim` into `scratch`: the length, `STATUS_TOO_BIG`, or `NOT_ATTACHED` if
 /// nothing is parked for `token`.
 #[napi(catch_unwind)]
 pub fn chan_claim_raw(env: Env, iso: u32, id: u32, token: u32, scratch: Unknown) -> i32 {
-    let Some(e) = entry(iso, id) else {
-        return protocol::STATUS_NOT_ATTACHED;
-    };
-    let Some(buf) = uint8_array(&env, scratch.raw()) else {
-        return protocol::STATUS_BAD_ARGUMENT;
-    };
-    match e.chan.claim(iso, token) {
-        Some(v) => hand_out(&e, iso, token, v, buf),
-        None => protocol::STATUS_NOT_ATTACHED,
-    }
+    with_channel(iso, id, |e| {
+        let Some(buf) = uint8_array(&env, scratch.raw()) else {
+            return protocol::STATUS_BAD_ARGUMENT;
+        };
+        match e.chan.claim(iso, token) {
+            Some(v) => hand_out(&e, iso, token, v, buf),
+            None => protocol::STATUS_NOT_ATTACHED,
+        }
+    })
 }
 
 /// Lets queued senders into slots freed by receivers that took values by
 /// themselves (JS fast path; see `threadkit_core::seq_buffer`).
 #[napi(catch_unwind)]
 pub fn chan_sync(iso: u32, id: u32) -> i32 {
-    match entry(iso, id) {
-        Some(e) => {
-            e.chan.sync(deliver(id));
-            0
-        }
-        None => protocol::STATUS_NOT_ATTACHED,
-    }
+    with_channel(iso, id, |e| {
+        e.chan.sync(deliver(id));
+        0
+    })
 }
 
 const BATCH_HEADER: usize = protocol::RECV_BATCH_HEADER as usize;
@@ -226,86 +106,84 @@ const BATCH_HEADER: usize = protocol::RECV_BATCH_HEADER as usize;
 /// negative status.
 #[napi(catch_unwind)]
 pub fn chan_recv_batch(env: Env, iso: u32, id: u32, scratch: Unknown, token: u32, gid: u32, max: u32) -> i32 {
-    let Some(e) = entry(iso, id) else {
-        return protocol::STATUS_NOT_ATTACHED;
-    };
-    // This thread's own sends go in first (program order); it keeps its slots.
-    flush_inner(&e, id, iso, true);
-    let Some((ptr, cap)) = uint8_array(&env, scratch.raw()) else {
-        return protocol::STATUS_BAD_ARGUMENT;
-    };
-    if cap < BATCH_HEADER || cap > i32::MAX as usize {
-        return protocol::STATUS_BAD_ARGUMENT;
-    }
-    let group = match group(gid) {
-        Ok(g) => g,
-        Err(s) => return s,
-    };
-    let waiter = (token != 0).then(|| Waiter::new(iso, token, group));
-    let v = match e.chan.recv(waiter, deliver(id)) {
-        RecvOutcome::Value(v) => v,
-        RecvOutcome::Queued(key) => {
-            queued(&env, iso);
-            return QUEUED_BASE - key as i32;
+    with_channel(iso, id, |e| {
+        // This thread's own sends go in first (program order); it keeps its slots.
+        flush_inner(&e, id, iso, true);
+        let Some((ptr, cap)) = uint8_array(&env, scratch.raw()) else {
+            return protocol::STATUS_BAD_ARGUMENT;
+        };
+        if cap < BATCH_HEADER || cap > i32::MAX as usize {
+            return protocol::STATUS_BAD_ARGUMENT;
         }
-        RecvOutcome::Empty => return STATUS_WOULD_BLOCK,
-        RecvOutcome::Closed => return protocol::STATUS_CLOSED,
-        RecvOutcome::GroupFired => return STATUS_GROUP_FIRED,
-    };
-    if BATCH_HEADER + v.len() > cap {
-        e.chan.park(iso, token, v);
-        return STATUS_TOO_BIG;
-    }
-    // Safety: `ptr`/`cap` describe the scratch `Uint8Array`, alive for this
-    // synchronous call; no other slice of it exists here.
-    let out = unsafe { std::slice::from_raw_parts_mut(ptr, cap) };
-    out[BATCH_HEADER..BATCH_HEADER + v.len()].copy_from_slice(&v);
-    let mut at = BATCH_HEADER + v.len();
-    let (first, copies) = if max == 0 {
-        (0, 0)
-    } else {
-        e.chan.peek(max as usize, |c| {
-            if at + 4 + c.len() > cap {
-                return false;
+        let group = match group(gid) {
+            Ok(g) => g,
+            Err(s) => return s,
+        };
+        let waiter = (token != 0).then(|| Waiter::new(iso, token, group));
+        let v = match e.chan.recv(waiter, deliver(id)) {
+            RecvOutcome::Value(v) => v,
+            RecvOutcome::Queued(key) => {
+                queued(&env, iso);
+                return QUEUED_BASE - key as i32;
             }
-            out[at..at + 4].copy_from_slice(&(c.len() as u32).to_le_bytes());
-            out[at + 4..at + 4 + c.len()].copy_from_slice(c);
-            at += 4 + c.len();
-            true
-        })
-    };
-    out[0..4].copy_from_slice(&(v.len() as u32).to_le_bytes());
-    out[4..8].copy_from_slice(&(copies as u32).to_le_bytes());
-    out[8..12].copy_from_slice(&first.to_le_bytes());
-    at as i32
+            RecvOutcome::Empty => return STATUS_WOULD_BLOCK,
+            RecvOutcome::Closed => return protocol::STATUS_CLOSED,
+            RecvOutcome::GroupFired => return STATUS_GROUP_FIRED,
+        };
+        if BATCH_HEADER + v.len() > cap {
+            e.chan.park(iso, token, v);
+            return STATUS_TOO_BIG;
+        }
+        // Safety: `ptr`/`cap` describe the scratch `Uint8Array`, alive for this
+        // synchronous call; no other slice of it exists here.
+        let out = unsafe { std::slice::from_raw_parts_mut(ptr, cap) };
+        out[BATCH_HEADER..BATCH_HEADER + v.len()].copy_from_slice(&v);
+        let mut at = BATCH_HEADER + v.len();
+        let (first, copies) = if max == 0 {
+            (0, 0)
+        } else {
+            e.chan.peek(max as usize, |c| {
+                if at + 4 + c.len() > cap {
+                    return false;
+                }
+                out[at..at + 4].copy_from_slice(&(c.len() as u32).to_le_bytes());
+                out[at + 4..at + 4 + c.len()].copy_from_slice(c);
+                at += 4 + c.len();
+                true
+            })
+        };
+        out[0..4].copy_from_slice(&(v.len() as u32).to_le_bytes());
+        out[4..8].copy_from_slice(&(copies as u32).to_le_bytes());
+        out[8..12].copy_from_slice(&first.to_le_bytes());
+        at as i32
+    })
 }
 
 /// Registers the calling thread's outbox for channel `id` (a `Uint8Array`
 /// over a `SharedArrayBuffer`; see [`Outbox`]).
 #[napi(catch_unwind)]
 pub fn chan_outbox(env: Env, iso: u32, id: u32, buf: Unknown) -> i32 {
-    let Some(e) = entry(iso, id) else {
-        return protocol::STATUS_NOT_ATTACHED;
-    };
-    let Some((ptr, len)) = uint8_array(&env, buf.raw()) else {
-        return protocol::STATUS_BAD_ARGUMENT;
-    };
-    if len < OUTBOX_DATA || !(ptr as usize).is_multiple_of(4) {
-        return protocol::STATUS_BAD_ARGUMENT;
-    }
-    let Some(buf_ref) = StrongRef::new(&env, buf.raw()) else {
-        return protocol::STATUS_BAD_ARGUMENT;
-    };
-    flush(&e, id, iso);
-    let mut a = e.attached.lock();
-    let Some(at) = a.get_mut(&iso) else {
-        buf_ref.delete(&env);
-        return protocol::STATUS_NOT_ATTACHED;
-    };
-    if let Some(old) = at.outbox.replace(Outbox { ptr, len, buf_ref }) {
-        old.buf_ref.delete(&env);
-    }
-    0
+    with_channel(iso, id, |e| {
+        let Some((ptr, len)) = uint8_array(&env, buf.raw()) else {
+            return protocol::STATUS_BAD_ARGUMENT;
+        };
+        if len < outbox::DATA || !(ptr as usize).is_multiple_of(4) {
+            return protocol::STATUS_BAD_ARGUMENT;
+        }
+        let Some(buf_ref) = StrongRef::new(&env, buf.raw()) else {
+            return protocol::STATUS_BAD_ARGUMENT;
+        };
+        flush(&e, id, iso);
+        let mut a = e.attached.lock();
+        let Some(at) = a.get_mut(&iso) else {
+            buf_ref.delete(&env);
+            return protocol::STATUS_NOT_ATTACHED;
+        };
+        if let Some(old) = at.outbox.replace(Outbox { ptr, len, buf_ref }) {
+            old.buf_ref.delete(&env);
+        }
+        0
+    })
 }
 
 /// Flushes the calling thread's outbox (and gives back unused reserved
@@ -313,33 +191,32 @@ pub fn chan_outbox(env: Env, iso: u32, id: u32, buf: Unknown) -> i32 {
 /// reserved, or `CLOSED`.
 #[napi(catch_unwind)]
 pub fn chan_flush(iso: u32, id: u32, want: u32) -> i32 {
-    let Some(e) = entry(iso, id) else {
-        return protocol::STATUS_NOT_ATTACHED;
-    };
-    flush(&e, id, iso);
-    if want == 0 {
-        return 0;
-    }
-    let Some(reserved) = e.chan.reserve(want as usize) else {
-        return protocol::STATUS_CLOSED;
-    };
-    let granted = {
-        let mut a = e.attached.lock();
-        match a.get_mut(&iso) {
-            Some(Attached {
-                outbox: Some(outbox),
-                credits,
-                ..
-            }) => {
-                credits.grant(reserved, outbox.avail());
-                reserved
-            }
-            // No outbox to put values in: nothing to reserve for.
-            _ => 0,
+    with_channel(iso, id, |e| {
+        flush(&e, id, iso);
+        if want == 0 {
+            return 0;
         }
-    };
-    if granted < reserved {
-        e.chan.release_reserved(reserved, deliver(id));
-    }
-    granted as i32
+        let Some(reserved) = e.chan.reserve(want as usize) else {
+            return protocol::STATUS_CLOSED;
+        };
+        let granted = {
+            let mut a = e.attached.lock();
+            match a.get_mut(&iso) {
+                Some(Attached {
+                    outbox: Some(outbox),
+                    credits,
+                    ..
+                }) => {
+                    credits.grant(reserved, outbox.avail());
+                    reserved
+                }
+                // No outbox to put values in: nothing to reserve for.
+                _ => 0,
+            }
+        };
+        if granted < reserved {
+            e.chan.release_reserved(reserved, deliver(id));
+        }
+        granted as i32
+    })
 }

@@ -3,11 +3,11 @@
 //! moment (see `threadkit_core::channel::try_select`), instead of one try
 //! per case, which another thread could interleave with.
 
-use crate::channel::{deliver, entry};
-use crate::channel_fast::{flush_inner, take_back_reserved, uint8_array};
+use crate::channel_registry::{deliver, entry, flush_inner, take_back_reserved};
 use crate::protocol::{
     self, SELECT_CLOSED, SELECT_HEADER, SELECT_SENT, SELECT_VALUE, STATUS_TOO_BIG, STATUS_WOULD_BLOCK,
 };
+use crate::shared_memory::uint8_array;
 use napi::bindgen_prelude::Unknown;
 use napi::{Env, JsValue};
 use napi_derive::napi;

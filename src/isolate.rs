@@ -26,6 +26,7 @@
 //!
 //! Lock order: `Isolate::local` → core lock → any `Isolate::mailbox`.
 
+use crate::handle::{with_handle, Status};
 use crate::protocol::{WAKE_CLOSED, WAKE_GRANTED};
 use crate::shared_memory::{int32_array, StrongRef};
 use crate::spin;
@@ -37,11 +38,15 @@ use std::ffi::{c_void, CStr};
 use std::ptr;
 use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock};
+use threadkit_core::ledger::Ledger;
 use threadkit_core::{Delivery, Semaphore, StateWord, Waiter};
 
 mod attach;
+mod ledger;
 use attach::drop_attachment;
 pub(crate) use attach::{attach, detach};
+pub(crate) use ledger::set_ledger;
+use ledger::LedgerBuf;
 
 /// A semaphore word that lives in a `SharedArrayBuffer`.
 ///
@@ -108,7 +113,6 @@ struct Mailbox {
 
 struct Attachment {
     core: Arc<Core>,
-    slot: usize,
     state_ref: StrongRef,
 }
 
@@ -118,11 +122,10 @@ pub(crate) struct Local {
     wake_ref: Option<StrongRef>,
     /// Pairs written into `wake` during the current call.
     wake_len: usize,
-    ledger: (*mut AtomicI32, usize),
-    ledger_ref: Option<StrongRef>,
+    /// The permits this thread holds, per attached core
+    /// (`threadkit_core::ledger`); `attach` hands its slot numbers to JS.
+    ledger: Ledger<LedgerBuf>,
     attachments: HashMap<u32, Attachment>,
-    free_slots: Vec<usize>,
-    next_slot: usize,
     pending: u32,
     tsfn: Option<Tsfn>,
 }
@@ -146,7 +149,15 @@ impl Isolate {
     pub(crate) fn get(id: u32) -> Option<Arc<Isolate>> {
         ISOLATES.read().get(&id).cloned()
     }
+}
 
+/// The prelude of a call made by thread `iso`: `f` gets its record, or the
+/// call returns `STATUS_NOT_ATTACHED` (in `R`'s shape) if `iso` is unknown.
+pub(crate) fn with_isolate<R: Status>(iso: u32, f: impl FnOnce(Arc<Isolate>) -> R) -> R {
+    with_handle(Isolate::get(iso), f)
+}
+
+impl Isolate {
     pub(crate) fn local(&self) -> parking_lot::MutexGuard<'_, Local> {
         self.local.lock()
     }
@@ -230,32 +241,11 @@ impl Local {
     /// it, so that a thread terminated at any moment gives back exactly what
     /// it was given.
     pub(crate) fn credit(&mut self, core: u32, permits: u32) {
-        self.adjust(core, permits as i32);
+        self.ledger.credit(core, permits);
     }
 
     pub(crate) fn debit(&mut self, core: u32, permits: u32) {
-        self.adjust(core, -(permits as i32));
-    }
-
-    fn adjust(&mut self, core: u32, delta: i32) {
-        let Some(slot) = self.attachments.get(&core).map(|a| a.slot) else {
-            return;
-        };
-        let (buf, len) = self.ledger;
-        if slot < len {
-            // Safety: the ledger `Int32Array` of `len` words, kept alive by
-            // `ledger_ref`; `slot < len`.
-            unsafe { (*buf.add(slot)).fetch_add(delta, Ordering::Relaxed) };
-        }
-    }
-
-    fn held(&self, slot: usize) -> u32 {
-        let (buf, len) = self.ledger;
-        if slot >= len {
-            return 0;
-        }
-        // Safety: as in `adjust`.
-        unsafe { (*buf.add(slot)).load(Ordering::Relaxed).max(0) as u32 }
+        self.ledger.debit(core, permits);
     }
 }
 
@@ -339,7 +329,7 @@ pub(crate) fn init(
     let wake = int32_array(env, wake_buf)
         .filter(|w| w.1 >= 2)
         .ok_or(crate::protocol::STATUS_BAD_ARGUMENT)?;
-    let ledger_arr = int32_array(env, ledger).ok_or(crate::protocol::STATUS_BAD_ARGUMENT)?;
+    let ledger_words = LedgerBuf::new(env, ledger).ok_or(crate::protocol::STATUS_BAD_ARGUMENT)?;
     let id = NEXT_ISOLATE.fetch_add(1, Ordering::Relaxed);
     let iso = Arc::new(Isolate {
         id,
@@ -352,11 +342,8 @@ pub(crate) fn init(
             wake,
             wake_ref: StrongRef::new(env, wake_buf),
             wake_len: 0,
-            ledger: ledger_arr,
-            ledger_ref: StrongRef::new(env, ledger),
+            ledger: Ledger::new(ledger_words),
             attachments: HashMap::new(),
-            free_slots: Vec::new(),
-            next_slot: 0,
             pending: 0,
             tsfn: None,
         }),
@@ -373,21 +360,6 @@ pub(crate) fn init(
     // handed over here, exactly once.
     unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(env_cleanup), Arc::into_raw(iso) as *mut c_void) };
     Ok(id)
-}
-
-/// Replaces the ledger (JS grew it and copied the old contents).
-pub(crate) fn set_ledger(env: &Env, me: &Isolate, ledger: sys::napi_value) -> Result<(), i32> {
-    let arr = int32_array(env, ledger).ok_or(crate::protocol::STATUS_BAD_ARGUMENT)?;
-    let mut local = me.local.lock();
-    if arr.1 < local.ledger.1 {
-        return Err(crate::protocol::STATUS_BAD_ARGUMENT);
-    }
-    let new_ref = StrongRef::new(env, ledger).ok_or(crate::protocol::STATUS_BAD_ARGUMENT)?;
-    if let Some(old) = local.ledger_ref.replace(new_ref) {
-        old.delete(env);
-    }
-    local.ledger = arr;
-    Ok(())
 }
 
 impl tsfn::Owner for Isolate {
@@ -451,22 +423,20 @@ fn release_everything(iso: &Isolate) {
         hook(iso.id);
     }
     let mut local = iso.local.lock();
-    for (id, att) in local.attachments.iter() {
-        let id = *id;
-        // What it held, and grants posted to it that it never received.
-        let posted: u32 = undelivered
-            .iter()
-            .filter(|p| p.code == WAKE_GRANTED && p.core == id)
-            .map(|p| p.permits)
-            .sum();
-        let held = local.held(att.slot).saturating_add(posted);
-        att.core.sem.owner_gone(iso.id, held, |w, d| deliver_remote(id, w, d));
+    // What it held, and grants posted to it that it never received.
+    let grants = undelivered
+        .iter()
+        .filter(|p| p.code == WAKE_GRANTED)
+        .map(|p| (p.core, p.permits));
+    for (id, owed) in local.ledger.give_back(grants) {
+        if let Some(att) = local.attachments.get(&id) {
+            att.core.sem.owner_gone(iso.id, owed, |w, d| deliver_remote(id, w, d));
+        }
     }
-    // The env is going away and frees its references itself; only the
-    // cores' attachment counts need dropping.
+    // The env is going away and frees its references itself (the ledger's
+    // too); only the cores' attachment counts need dropping.
     for (_, att) in local.attachments.drain() {
         drop_attachment(att.core);
     }
     local.wake_ref = None;
-    local.ledger_ref = None;
 }

@@ -18,7 +18,9 @@
 //!   libuv), looked up at run time so that the addon links against
 //!   Node-API only.
 //! - [`channel`], [`channel_fast`] and [`channel_select`]: the exported functions behind Channel,
-//!   select and AsyncQueue once shared (see `threadkit_core::channel`).
+//!   select and AsyncQueue once shared (see `threadkit_core::channel`), over
+//!   [`channel_registry`]: the table of channels and each thread's attachment.
+//! - [`handle`]: the look-up prelude shared by every call on a handle.
 //! - [`allocator`]: returning the C allocator's free memory to the OS.
 //! - [`tsfn`]: the one way the two threadsafe functions above (wake mailbox,
 //!   pool completions) are made, called, ref'd and released, panics caught.
@@ -35,8 +37,10 @@
 mod allocator;
 mod channel;
 mod channel_fast;
+mod channel_registry;
 mod channel_select;
 mod deadlock;
+mod handle;
 mod isolate;
 mod node_env;
 mod node_symbols;

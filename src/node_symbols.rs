@@ -37,7 +37,14 @@ use libloading::os::unix::Library;
 #[cfg(windows)]
 use libloading::os::windows::Library;
 
+// Safety (every `unsafe extern "C" fn` type in this file, the fields of
+// `NodeStop` and `Uv` and the two type aliases): these are types, not unsafe
+// operations. Calling such a pointer is unsafe, and each call site (node_env,
+// spin, allocator) has its own note. A value of them is made only by `sym`,
+// whose callers below vouch that the type is the symbol's real one.
+
 /// The functions behind [`crate::node_env`] (see there for their C++ signatures).
+// Safety: function pointer types only (see the note above).
 pub(crate) struct NodeStop {
     /// `v8::Isolate::GetCurrent()`
     pub isolate_get_current: unsafe extern "C" fn() -> *mut c_void,
@@ -50,9 +57,11 @@ pub(crate) struct NodeStop {
 }
 
 /// A libuv callback taking the handle (`uv_prepare_cb`, `uv_close_cb`).
+// Safety: a function pointer type only (see the note above `NodeStop`).
 pub(crate) type UvHandleCb = unsafe extern "C" fn(*mut c_void);
 
 /// The libuv functions behind [`crate::spin`].
+// Safety: function pointer types only (see the note above `NodeStop`).
 pub(crate) struct Uv {
     pub handle_size: unsafe extern "C" fn(c_int) -> usize,
     pub prepare_init: unsafe extern "C" fn(*mut sys::uv_loop_s, *mut c_void) -> c_int,
@@ -64,6 +73,7 @@ pub(crate) struct Uv {
 }
 
 /// glibc's `int malloc_trim(size_t pad)`.
+// Safety: a function pointer type only (see the note above `NodeStop`).
 pub(crate) type MallocTrim = unsafe extern "C" fn(usize) -> c_int;
 
 struct Symbols {
@@ -130,6 +140,8 @@ fn this_process() -> Option<Library> {
 /// # Safety
 /// `T` must be the symbol's real type.
 unsafe fn sym<T: Copy>(lib: &Library, name: &str) -> Option<T> {
+    // Safety: the caller vouches for `T` (above); the copy outlives the
+    // `Symbol` borrow, which is fine because the executable is never unloaded.
     lib.get::<T>(name).ok().map(|s| *s)
 }
 

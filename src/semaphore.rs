@@ -2,7 +2,8 @@
 //! one core semaphore; see `threadkit_core::semaphore`). JS calls these only
 //! on slow paths: its fast paths work on the shared word directly.
 
-use crate::isolate::{self, deliver_from, Isolate};
+use crate::handle::{with_handle, Status};
+use crate::isolate::{self, deliver_from, with_isolate, Isolate};
 use crate::protocol;
 use napi::bindgen_prelude::Unknown;
 use napi::{Env, JsValue};
@@ -47,13 +48,10 @@ pub fn isolate_has_ref(iso: u32) -> bool {
 /// Gives the calling thread a bigger held-permit ledger.
 #[napi(catch_unwind)]
 pub fn set_ledger(env: Env, iso: u32, ledger: Unknown) -> i32 {
-    let Some(me) = Isolate::get(iso) else {
-        return protocol::STATUS_NOT_ATTACHED;
-    };
-    match isolate::set_ledger(&env, &me, ledger.raw()) {
+    with_isolate(iso, |me| match isolate::set_ledger(&env, &me, ledger.raw()) {
         Ok(()) => 0,
         Err(code) => code,
-    }
+    })
 }
 
 /// A process-wide unique id for a new primitive. Ids also give `acquireAll`
@@ -67,22 +65,18 @@ pub fn new_primitive_id() -> u32 {
 /// `state[0]`; returns the ledger slot.
 #[napi(catch_unwind)]
 pub fn sem_attach(env: Env, iso: u32, id: u32, state: Unknown, max: u32, creating: bool) -> i32 {
-    let Some(me) = Isolate::get(iso) else {
-        return protocol::STATUS_NOT_ATTACHED;
-    };
-    match isolate::attach(&env, &me, id, state.raw(), max, creating) {
-        Ok(slot) => slot as i32,
-        Err(code) => code,
-    }
+    with_isolate(iso, |me| {
+        match isolate::attach(&env, &me, id, state.raw(), max, creating) {
+            Ok(slot) => slot as i32,
+            Err(code) => code,
+        }
+    })
 }
 
 /// Detaches (the last JS object for `id` on this thread was collected).
 #[napi(catch_unwind)]
 pub fn sem_detach(env: Env, iso: u32, id: u32) -> i32 {
-    let Some(me) = Isolate::get(iso) else {
-        return protocol::STATUS_NOT_ATTACHED;
-    };
-    isolate::detach(&env, &me, id) as i32
+    with_isolate(iso, |me| isolate::detach(&env, &me, id) as i32)
 }
 
 /// Slow path of acquire. Returns 1 if acquired now (already counted in the
@@ -158,38 +152,23 @@ pub fn sem_close(env: Env, iso: u32, id: u32, reason: Option<String>) -> i32 {
 /// The reason given to `close`, if any.
 #[napi(catch_unwind)]
 pub fn sem_close_reason(iso: u32, id: u32) -> Option<String> {
-    let me = Isolate::get(iso)?;
-    let local = me.local();
-    local_core(&local, id)?.sem.close_reason()
+    with_core(iso, id, |_, _, core| core.sem.close_reason())
 }
 
 /// Number of queued waiters, on all threads.
 #[napi(catch_unwind)]
 pub fn sem_waiting(iso: u32, id: u32) -> i32 {
-    let Some(me) = Isolate::get(iso) else {
-        return protocol::STATUS_NOT_ATTACHED;
-    };
-    let local = me.local();
-    match local_core(&local, id) {
-        Some(core) => core.sem.waiting() as i32,
-        None => protocol::STATUS_NOT_ATTACHED,
-    }
-}
-
-fn local_core(local: &isolate::Local, id: u32) -> Option<std::sync::Arc<isolate::Core>> {
-    local.core(id)
+    with_core(iso, id, |_, _, core| core.sem.waiting() as i32)
 }
 
 /// The prelude of every call on an attached primitive: the calling isolate,
 /// its thread-local state (locked for the call) and core `id`, or
-/// `STATUS_NOT_ATTACHED` if the thread or the attachment is unknown.
-fn with_core(iso: u32, id: u32, f: impl FnOnce(&Isolate, &mut isolate::Local, &isolate::Core) -> i32) -> i32 {
-    let Some(me) = Isolate::get(iso) else {
-        return protocol::STATUS_NOT_ATTACHED;
-    };
-    let mut local = me.local();
-    let Some(core) = local_core(&local, id) else {
-        return protocol::STATUS_NOT_ATTACHED;
-    };
-    f(&me, &mut local, &core)
+/// `STATUS_NOT_ATTACHED` (in `R`'s shape) if the thread or the attachment is
+/// unknown.
+fn with_core<R: Status>(iso: u32, id: u32, f: impl FnOnce(&Isolate, &mut isolate::Local, &isolate::Core) -> R) -> R {
+    with_isolate(iso, |me| {
+        let mut local = me.local();
+        let core = local.core(id);
+        with_handle(core, |core| f(&me, &mut local, &core))
+    })
 }

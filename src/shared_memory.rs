@@ -15,6 +15,12 @@ pub(crate) fn int32_array(env: &Env, value: sys::napi_value) -> Option<(*mut Ato
     typed_array(env, value, sys::TypedarrayType::int32_array).map(|(p, len)| (p as *mut AtomicI32, len))
 }
 
+/// The data pointer and length of a `Uint8Array` (or a `Buffer`), or `None`
+/// if `value` is not one or has no data (so the pointer is never null).
+pub(crate) fn uint8_array(env: &Env, value: sys::napi_value) -> Option<(*mut u8, usize)> {
+    typed_array(env, value, sys::TypedarrayType::uint8_array).filter(|(p, _)| !p.is_null())
+}
+
 /// The data pointer and element count of a typed array of `kind` (over an
 /// `ArrayBuffer` or a `SharedArrayBuffer`), or `None` if `value` is not one.
 /// The pointer is valid while `value` is reachable and not detached, that is

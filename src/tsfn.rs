@@ -50,6 +50,8 @@ pub(crate) struct Tsfn(sys::napi_threadsafe_function);
 // until it is released; `set_ref` needs the owner's `Env`, so it can only run
 // on the owning thread.
 unsafe impl Send for Tsfn {}
+// Safety: as for `Send`: every method that `&Tsfn` allows from any thread
+// (`call`, `release`) is one Node-API allows from any thread.
 unsafe impl Sync for Tsfn {}
 
 impl Tsfn {

@@ -53,7 +53,7 @@ pub(crate) fn attach(
     let mut local = me.local.lock();
     if let Some(a) = local.attachments.get(&id) {
         return if std::ptr::eq(a.core.word_ptr(), ptr) {
-            Ok(a.slot)
+            Ok(local.ledger.attach(id))
         } else {
             Err(crate::protocol::STATUS_FOREIGN_HANDLE)
         };
@@ -90,16 +90,8 @@ pub(crate) fn attach(
         core.attached.fetch_add(1, Ordering::Relaxed);
         core
     };
-    let slot = local.free_slots.pop().unwrap_or_else(|| {
-        local.next_slot += 1;
-        local.next_slot - 1
-    });
-    if slot < local.ledger.1 {
-        // Safety: the ledger `Int32Array`, alive through `ledger_ref`; `slot` is
-        // below its length (checked above).
-        unsafe { (*local.ledger.0.add(slot)).store(0, Ordering::Relaxed) };
-    }
-    local.attachments.insert(id, Attachment { core, slot, state_ref });
+    let slot = local.ledger.attach(id);
+    local.attachments.insert(id, Attachment { core, state_ref });
     Ok(slot)
 }
 
@@ -110,8 +102,7 @@ pub(crate) fn detach(env: &Env, me: &Isolate, id: u32) -> bool {
     let Some(att) = local.attachments.remove(&id) else {
         return false;
     };
-    let held = local.held(att.slot);
-    local.free_slots.push(att.slot);
+    let held = local.ledger.detach(id).unwrap_or(0);
     let removed = att.core.sem.remove_owner(me.id, |w, d| deliver_remote(id, w, d));
     for _ in 0..removed {
         local.settled(env);

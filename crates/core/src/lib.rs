@@ -6,6 +6,7 @@
 //! - [`channel`]: the MPMC channel core (Go semantics, select groups, a
 //!   select with a default decided at one moment, reserved slots, task
 //!   counting) behind shared `Channel` and `AsyncQueue`.
+//! - [`ledger`]: the permits each thread holds, and what a dead thread gives back.
 //! - [`mailbox`]: a thread's wake mailbox and its once-per-batch wake-up.
 //! - [`seq_buffer`]: a channel's buffer, whose values JS receivers can take
 //!   with a compare-and-swap on a shared head word (no native call).
@@ -24,6 +25,7 @@
 
 pub mod channel;
 pub mod deadlock;
+pub mod ledger;
 pub mod mailbox;
 pub mod semaphore;
 pub mod seq_buffer;

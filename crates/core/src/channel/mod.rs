@@ -46,12 +46,16 @@
 //! A select with a default decides at one moment across all its channels:
 //! see [`try_select`].
 //!
-//! Files: this one (the channel, sends, receives, close, dying threads),
-//! `select.rs` (groups and [`try_select`]), [`credits`] (slots reserved by
-//! sending threads), `tasks.rs` (`task_done`/`join`), `tests.rs`.
+//! Files: this one (the channel, sends and receives), `refill.rs` (moving
+//! values between the queues and the buffer), `close.rs` (close, cancel,
+//! dying threads), `select.rs` (groups and [`try_select`]), [`credits`]
+//! (slots reserved by sending threads), [`outbox`] (a sending thread's batch
+//! format), `tasks.rs` (`task_done`/`join`), `tests.rs`.
 
+mod close;
 pub mod credits;
 pub mod outbox;
+mod refill;
 mod select;
 mod tasks;
 
@@ -59,11 +63,10 @@ pub use select::{try_select, Group, TryOp, TryResult};
 
 use crate::semaphore::{OwnedWord, StateWord};
 use crate::seq_buffer::SeqBuffer;
-use crate::sync::{lock, Mutex};
+use crate::sync::{lock, shim_static, Arc, AtomicU64, Mutex, Ordering};
 use crate::waiter_queue::{WaiterKey, WaiterQueue};
 use select::{fire, same_group, FireError};
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// Capacity of a channel whose senders never wait.
 pub const UNBOUNDED: usize = usize::MAX;
@@ -166,11 +169,12 @@ impl<V, W: StateWord> Channel<V, W> {
     /// `unfinished` carries over the count of a queue that was local before;
     /// `word` must hold 0.
     pub fn with_word(cap: usize, unfinished: u64, word: W) -> Self {
-        // (std's atomic also under loom: not part of any model, only a number.)
-        static NEXT_RANK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        shim_static! {
+            static NEXT_RANK: AtomicU64 = AtomicU64::new(0);
+        }
         Self {
             cap,
-            rank: NEXT_RANK.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            rank: NEXT_RANK.fetch_add(1, Ordering::Relaxed),
             word,
             inner: Mutex::new(Inner {
                 buf: SeqBuffer::new(),
@@ -423,150 +427,6 @@ impl<V, W: StateWord> Channel<V, W> {
             n += 1;
         }
         (first, n)
-    }
-
-    /// Moves queued senders' values into free buffer slots.
-    fn refill(&self, g: &mut Inner<V>, deliver: &mut impl FnMut(&Waiter, Wake) -> bool) {
-        self.refill_inner(g, deliver);
-        g.buf.publish(self.w(), Self::senders_waiting(g));
-    }
-
-    fn refill_inner(&self, g: &mut Inner<V>, deliver: &mut impl FnMut(&Waiter, Wake) -> bool) {
-        while self.buffered(g) + g.reserved < self.cap {
-            let Some((s, _)) = g.senders.front() else { break };
-            let s = s.clone();
-            let res = fire(None, s.group.as_deref(), || deliver(&s, Wake::Done));
-            let (_, v) = g.senders.pop_front().expect("front");
-            match res {
-                Ok(()) => {
-                    g.buf.push(v);
-                    g.unfinished += 1;
-                }
-                Err(FireError::Other) => {
-                    deliver(&s, Wake::Dropped);
-                }
-                Err(_) => {}
-            }
-        }
-    }
-
-    /// Moves queued senders into free slots, and hands buffered values to
-    /// queued receivers, oldest first.
-    fn pump(&self, g: &mut Inner<V>, deliver: &mut impl FnMut(&Waiter, Wake) -> bool) {
-        while !g.receivers.is_empty() {
-            // Each value handed out frees a slot for the next queued sender.
-            self.refill_inner(g, deliver);
-            let Some(v) = g.buf.pop(self.w()) else { break };
-            let r = g.receivers.pop_front().expect("not empty");
-            let key = r.key();
-            g.handed.insert(key, v);
-            match fire(None, r.group.as_deref(), || deliver(&r, Wake::Done)) {
-                Ok(()) => {}
-                Err(e) => {
-                    let v = g.handed.remove(&key).expect("parked");
-                    self.give_back(g, v);
-                    if e == FireError::Other {
-                        deliver(&r, Wake::Dropped);
-                    }
-                }
-            }
-        }
-        self.refill(g, deliver);
-    }
-
-    /// Puts a value that a receiver did not take back first in line, in a
-    /// free slot if there is one (see [`SeqBuffer::push_returned`]).
-    fn give_back(&self, g: &mut Inner<V>, v: V) {
-        let in_slot = self.buffered(g) + g.reserved < self.cap;
-        g.buf.push_returned(v, in_slot);
-    }
-
-    /// Closed, drained, and nothing reserved: queued receivers get `Closed`.
-    fn settle_closed(&self, g: &mut Inner<V>, deliver: &mut impl FnMut(&Waiter, Wake) -> bool) {
-        if !g.closed || g.reserved > 0 || self.buffered(g) > 0 || g.buf.has_unslotted() {
-            return;
-        }
-        while let Some(r) = g.receivers.pop_front() {
-            if fire(None, r.group.as_deref(), || deliver(&r, Wake::Closed)) == Err(FireError::Other) {
-                deliver(&r, Wake::Dropped);
-            }
-        }
-    }
-
-    /// Closes. Returns `false` if it was already closed.
-    pub fn close(&self, mut deliver: impl FnMut(&Waiter, Wake) -> bool) -> bool {
-        let mut g = lock(&self.inner);
-        if g.closed {
-            return false;
-        }
-        g.closed = true;
-        // Senders that fit in slots freed on the JS fast path got in before
-        // the close: move them into the buffer (and on to waiting receivers).
-        self.pump(&mut g, &mut deliver);
-        // Receivers wait (for values in reserved slots) while any are reserved.
-        if g.reserved == 0 && !g.buf.has_unslotted() {
-            while let Some(r) = g.receivers.pop_front() {
-                if fire(None, r.group.as_deref(), || deliver(&r, Wake::Closed)) == Err(FireError::Other) {
-                    deliver(&r, Wake::Dropped);
-                }
-            }
-        }
-        while let Some((s, _)) = g.senders.pop_front() {
-            if fire(None, s.group.as_deref(), || deliver(&s, Wake::Closed)) == Err(FireError::Other) {
-                deliver(&s, Wake::Dropped);
-            }
-        }
-        g.buf.publish(self.w(), Self::senders_waiting(&g));
-        true
-    }
-
-    /// Removes a queued waiter. `false` if it is not queued any more (it was
-    /// served or dropped, and its wake is on the way).
-    pub fn cancel(&self, side: Side, key: WaiterKey, owner: u32, token: u32) -> bool {
-        let mut g = lock(&self.inner);
-        let matches = |w: &Waiter| w.owner == owner && w.token == token;
-        match side {
-            Side::Send => {
-                if g.senders.get(key).is_some_and(|(w, _)| matches(w)) {
-                    g.senders.remove(key);
-                    g.buf.publish(self.w(), Self::senders_waiting(&g));
-                    return true;
-                }
-            }
-            Side::Receive => {
-                if g.receivers.get(key).is_some_and(matches) {
-                    return g.receivers.remove(key).is_some();
-                }
-            }
-            Side::Join => {
-                if g.joiners.get(key).is_some_and(matches) {
-                    return g.joiners.remove(key).is_some();
-                }
-            }
-        }
-        false
-    }
-
-    /// A thread died: forget its waiters, and put values parked for it back
-    /// first in line for the next receiver. Each takes a free slot if there
-    /// is one; one that finds the buffer full stays outside it, as it was
-    /// while parked, so the buffer never holds more than its capacity (see
-    /// [`SeqBuffer::push_returned`]). Returns how many waiters were removed.
-    pub fn remove_owner(&self, owner: u32, mut deliver: impl FnMut(&Waiter, Wake) -> bool) -> usize {
-        let mut g = lock(&self.inner);
-        let mut removed = g.senders.remove_where(|(w, _)| w.owner == owner).len();
-        removed += g.receivers.remove_where(|w| w.owner == owner).len();
-        removed += g.joiners.remove_where(|w| w.owner == owner).len();
-        let mut keys: Vec<(u32, u32)> = g.handed.keys().filter(|k| k.0 == owner).copied().collect();
-        // Tokens grow over time: the oldest parked value goes back first.
-        keys.sort_unstable();
-        let room = self.cap.saturating_sub(self.buffered(&mut g) + g.reserved);
-        for (i, k) in keys.iter().enumerate().rev() {
-            let v = g.handed.remove(k).expect("parked");
-            g.buf.push_returned(v, i < room);
-        }
-        self.pump(&mut g, &mut deliver);
-        removed
     }
 }
 

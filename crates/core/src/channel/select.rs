@@ -25,8 +25,7 @@
 
 use super::{Channel, RecvOutcome, SendOutcome, Waiter, Wake};
 use crate::semaphore::StateWord;
-use crate::sync::{lock, AtomicBool, Ordering};
-use std::sync::Arc;
+use crate::sync::{lock, shim_static, Arc, AtomicBool, Mutex, Ordering};
 
 /// The waiters of one `select`: at most one of them completes.
 #[derive(Debug, Default)]
@@ -44,9 +43,10 @@ impl Group {
     }
 }
 
-// A plain `std` lock: a static cannot be a loom one. It is held only for
-// the short, non-blocking `commit` below.
-static FIRE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+shim_static! {
+    /// Held only for the short, non-blocking `commit` in [`fire`].
+    static FIRE: Mutex<()> = Mutex::new(());
+}
 
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum FireError {
@@ -64,7 +64,7 @@ pub(super) fn fire(own: Option<&Group>, other: Option<&Group>, commit: impl FnOn
     if own.is_none() && other.is_none() {
         return if commit() { Ok(()) } else { Err(FireError::Delivery) };
     }
-    let _guard = FIRE.lock().unwrap_or_else(|p| p.into_inner());
+    let _guard = lock(&FIRE);
     if own.is_some_and(Group::is_fired) {
         return Err(FireError::Own);
     }

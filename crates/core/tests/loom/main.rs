@@ -1,5 +1,6 @@
-//! loom models of the semaphore core, including the JS fast paths
-//! (`try_acquire` / `try_release` are the exact algorithm of `lib/`).
+//! loom models of the core: the semaphore, including the JS fast paths
+//! (`try_acquire` / `try_release` are the exact algorithm of `lib/`), the wake
+//! mailbox and the pool's completion wake-up here, the channel in `channel.rs`.
 //!
 //! Run with: `RUSTFLAGS="--cfg loom" cargo test -p threadkit-core --release --test loom`
 #![cfg(loom)]
@@ -8,6 +9,8 @@ use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::sync::{Arc, Notify};
 use loom::thread;
 use threadkit_core::{AcquireOutcome, Delivery, OwnedWord, Semaphore, Waiter};
+
+mod channel;
 
 struct Model {
     sem: Semaphore<OwnedWord>,
@@ -143,191 +146,6 @@ fn close_wakes_every_waiter() {
         t.join().unwrap();
         assert_eq!(m.sem.available(), 1);
         assert_eq!(m.sem.waiting(), 0);
-    });
-}
-
-/// The channel buffer's futex split (`seq_buffer`): a JS receiver takes the
-/// value at the head with a CAS on the shared word (it holds copies of the
-/// values, here value == number), while native code pops under the channel
-/// lock with the same CAS. Every value must be taken exactly once, and each
-/// taker must see values in increasing order.
-#[test]
-fn channel_values_are_taken_once_by_js_cas_or_native_pop() {
-    use threadkit_core::seq_buffer::{head, SeqBuffer};
-    use threadkit_core::StateWord;
-
-    loom::model(|| {
-        let word = Arc::new(OwnedWord::new(0));
-        let buf = Arc::new(loom::sync::Mutex::new(SeqBuffer::new()));
-        {
-            let mut b = buf.lock().unwrap();
-            for v in 0..3u32 {
-                b.push(v);
-            }
-        }
-        let js = {
-            let word = word.clone();
-            thread::spawn(move || {
-                let w = word.word();
-                let mut got = Vec::new();
-                for _ in 0..2 {
-                    let s = w.load(Ordering::Acquire);
-                    let h = head::seq(s);
-                    if h >= 3 || s & head::NATIVE_ONLY != 0 {
-                        break;
-                    }
-                    if w.compare_exchange(s, head::advanced(s), Ordering::AcqRel, Ordering::Acquire)
-                        .is_ok()
-                    {
-                        got.push(h);
-                    }
-                }
-                got
-            })
-        };
-        let native: Vec<u32> = {
-            let mut g = buf.lock().unwrap();
-            let mut out = Vec::new();
-            while out.len() < 2 {
-                match g.pop(word.word()) {
-                    Some(v) => out.push(v),
-                    None => break,
-                }
-            }
-            out
-        };
-        let from_js = js.join().unwrap();
-        let mut rest = Vec::new();
-        {
-            let mut g = buf.lock().unwrap();
-            while let Some(v) = g.pop(word.word()) {
-                rest.push(v);
-            }
-            g.collect(word.word());
-            assert!(g.is_empty());
-        }
-        for list in [&from_js, &native, &rest] {
-            assert!(list.windows(2).all(|p| p[0] < p[1]), "out of order: {list:?}");
-        }
-        let mut all: Vec<u32> = from_js.iter().chain(&native).chain(&rest).copied().collect();
-        all.sort_unstable();
-        assert_eq!(all, vec![0, 1, 2], "js {from_js:?} native {native:?} rest {rest:?}");
-    });
-}
-
-/// A JS receiver's take without a native call (`takeCopy` in
-/// lib/channel/shared.js) of the value numbered `seq`, falling back to a
-/// native try-receive when the buffer says `NATIVE_ONLY`.
-fn js_take(c: &threadkit_core::channel::Channel<u32>, seq: u32) -> bool {
-    use threadkit_core::channel::RecvOutcome;
-    use threadkit_core::seq_buffer::head;
-    use threadkit_core::StateWord;
-    let w = c.word().word();
-    loop {
-        let s = w.load(Ordering::Acquire);
-        if s & head::NATIVE_ONLY != 0 {
-            return matches!(c.recv(None, |_, _| true), RecvOutcome::Value(_));
-        }
-        if head::seq(s) != seq {
-            return false;
-        }
-        if w.compare_exchange(s, head::advanced(s), Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
-        {
-            return true;
-        }
-    }
-}
-
-/// Go's TestNonblockSelectRace: c1 holds a value; another thread fills c2
-/// and then empties c1, so one of them is ready at every moment. A select
-/// with a default over both must never find neither, whether the other
-/// thread uses native calls (`native`) or JS takes.
-#[test]
-fn select_with_default_decides_at_one_moment() {
-    use threadkit_core::channel::{try_select, Channel, SendOutcome, TryOp};
-
-    for native in [true, false] {
-        loom::model(move || {
-            let c1 = Arc::new(Channel::<u32>::new(1, 0));
-            let c2 = Arc::new(Channel::<u32>::new(1, 0));
-            assert_eq!(c1.send(1, None, |_, _| true), SendOutcome::Sent);
-            let other = {
-                let (c1, c2) = (c1.clone(), c2.clone());
-                thread::spawn(move || {
-                    assert_eq!(c2.send(2, None, |_, _| true), SendOutcome::Sent);
-                    // (It finds c1 empty if the select took its value first.)
-                    if native {
-                        c1.recv(None, |_, _| true);
-                    } else {
-                        js_take(&c1, 0);
-                    }
-                })
-            };
-            // c2 first: a select that polls the cases one by one misses both.
-            let r = try_select(vec![(&*c2, TryOp::Recv), (&*c1, TryOp::Recv)], |_, _, _| true);
-            assert!(r.is_some(), "the select saw neither value");
-            other.join().unwrap();
-        });
-    }
-}
-
-/// The same with a send case, whose readiness (a free slot) JS receivers
-/// can raise without the channel lock: c1 is full and c2 holds a value;
-/// another thread frees c1 and then empties c2, both by JS takes. A select
-/// with a default over "send on c1" and "receive from c2" must run one.
-#[test]
-fn select_with_default_sees_slots_freed_by_js_takes_at_one_moment() {
-    use threadkit_core::channel::{try_select, Channel, SendOutcome, TryOp};
-
-    loom::model(|| {
-        let c1 = Arc::new(Channel::<u32>::new(1, 0));
-        let c2 = Arc::new(Channel::<u32>::new(1, 0));
-        assert_eq!(c1.send(1, None, |_, _| true), SendOutcome::Sent);
-        assert_eq!(c2.send(2, None, |_, _| true), SendOutcome::Sent);
-        let other = {
-            let (c1, c2) = (c1.clone(), c2.clone());
-            thread::spawn(move || {
-                js_take(&c1, 0);
-                js_take(&c2, 0);
-            })
-        };
-        let r = try_select(vec![(&*c1, TryOp::Send(3)), (&*c2, TryOp::Recv)], |_, _, _| true);
-        assert!(r.is_some(), "the select saw c1 full and c2 empty");
-        other.join().unwrap();
-    });
-}
-
-/// A sending thread's JS claims reserved slots (CAS on `avail`) and commits
-/// a value into each, while another thread's try-send takes back the
-/// unclaimed ones. At the owner's flush every committed value has a slot,
-/// and every granted slot is filled, given back or taken back exactly once.
-#[test]
-fn reserved_slots_taken_back_are_never_also_used() {
-    use loom::sync::atomic::AtomicI32;
-    use threadkit_core::channel::credits::{claim, Credits};
-
-    loom::model(|| {
-        let avail = Arc::new(AtomicI32::new(0));
-        let credits = Arc::new(loom::sync::Mutex::new(Credits::default()));
-        credits.lock().unwrap().grant(2, &avail);
-        let committed = Arc::new(AtomicUsize::new(0));
-        let owner = {
-            let (avail, committed) = (avail.clone(), committed.clone());
-            thread::spawn(move || {
-                for _ in 0..2 {
-                    if claim(&avail) {
-                        committed.fetch_add(1, Ordering::Release);
-                    }
-                }
-            })
-        };
-        let taken = credits.lock().unwrap().take_back(&avail);
-        owner.join().unwrap();
-        let committed = committed.load(Ordering::Acquire);
-        let (filled, released) = credits.lock().unwrap().settle(committed, false, &avail);
-        assert_eq!(filled, committed, "a committed value without a slot");
-        assert_eq!(filled + released + taken, 2, "slots lost or counted twice");
     });
 }
 
