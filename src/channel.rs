@@ -36,7 +36,7 @@ pub fn chan_detach(env: Env, iso: u32, id: u32) -> i32 {
 }
 
 /// Sends the serialized `value`. `token` 0 makes it a try-send. Returns 0
-/// (sent), `2 + key` (queued), or a negative status.
+/// (sent), `QUEUED_KEY_BASE + key` (queued), or a negative status.
 #[napi(catch_unwind)]
 pub fn chan_send(env: Env, iso: u32, id: u32, value: Buffer, token: u32, gid: u32) -> i32 {
     with_channel(iso, id, |e| {
@@ -53,7 +53,7 @@ pub fn chan_send(env: Env, iso: u32, id: u32, value: Buffer, token: u32, gid: u3
 }
 
 /// Receives. `token` 0 makes it a try-receive. Returns the value's bytes, or
-/// `2 + key` (queued), or a negative status (`CLOSED` once closed and drained).
+/// `QUEUED_KEY_BASE + key` (queued), or a negative status (`CLOSED` once closed and drained).
 #[napi(catch_unwind)]
 pub fn chan_recv(env: Env, iso: u32, id: u32, token: u32, gid: u32) -> Either<Buffer, i32> {
     with_channel(iso, id, |e| {
@@ -66,7 +66,7 @@ pub fn chan_recv(env: Env, iso: u32, id: u32, token: u32, gid: u32) -> Either<Bu
             RecvOutcome::Value(v) => Either::A(v.into()),
             RecvOutcome::Queued(key) => {
                 registry::queued(&env, iso);
-                Either::B(2 + key as i32)
+                Either::B(protocol::QUEUED_KEY_BASE + key as i32)
             }
             RecvOutcome::Empty => Either::B(STATUS_WOULD_BLOCK),
             RecvOutcome::Closed => Either::B(protocol::STATUS_CLOSED),
@@ -138,14 +138,14 @@ pub fn chan_task_done(iso: u32, id: u32) -> f64 {
     })
 }
 
-/// Waits until nothing is unfinished: 0 if that is already so, else `2 + key`.
+/// Waits until nothing is unfinished: 0 if that is already so, else `QUEUED_KEY_BASE + key`.
 #[napi(catch_unwind)]
 pub fn chan_join(env: Env, iso: u32, id: u32, token: u32) -> i32 {
     with_channel(iso, id, |e| match e.chan.join(Waiter::new(iso, token, None)) {
         None => 0,
         Some(key) => {
             registry::queued(&env, iso);
-            2 + key as i32
+            protocol::QUEUED_KEY_BASE + key as i32
         }
     })
 }

@@ -325,14 +325,14 @@ pub(crate) fn settled(env: &Env, iso: u32) {
     }
 }
 
-/// A send's outcome as returned to JS: 0 sent, `2 + key` queued (the
+/// A send's outcome as returned to JS: 0 sent, `QUEUED_KEY_BASE + key` queued (the
 /// thread's loop is kept alive for it), or a negative status.
 pub(crate) fn send_status(env: &Env, iso: u32, outcome: SendOutcome) -> i32 {
     match outcome {
         SendOutcome::Sent => 0,
         SendOutcome::Queued(key) => {
             queued(env, iso);
-            2 + key as i32
+            protocol::QUEUED_KEY_BASE + key as i32
         }
         SendOutcome::Full => STATUS_WOULD_BLOCK,
         SendOutcome::Closed => protocol::STATUS_CLOSED,

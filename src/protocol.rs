@@ -63,6 +63,13 @@ pub const DRAIN_OVERSIZE_BASE: i32 = -10;
 #[napi]
 pub const QUEUED_BASE: i32 = -1_000_000;
 
+/// `semAcquire`, `chanSendRaw`, `chanRecv`, `chanJoin`: a result of
+/// `QUEUED_KEY_BASE + key` (so at least this) says the call was queued under
+/// `key`, which a later cancel names. 0 and 1 are the calls' immediate
+/// answers.
+#[napi]
+pub const QUEUED_KEY_BASE: i32 = 2;
+
 /// The largest `needed` that [`DRAIN_OVERSIZE_BASE`]` - needed` can carry.
 pub(crate) const DRAIN_OVERSIZE_MAX: usize = (i32::MAX + DRAIN_OVERSIZE_BASE) as usize;
 

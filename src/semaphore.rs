@@ -80,7 +80,7 @@ pub fn sem_detach(env: Env, iso: u32, id: u32) -> i32 {
 }
 
 /// Slow path of acquire. Returns 1 if acquired now (already counted in the
-/// ledger), `2 + key` if queued (the key is needed to cancel), or a negative
+/// ledger), `QUEUED_KEY_BASE + key` if queued (the key is needed to cancel), or a negative
 /// status.
 #[napi(catch_unwind)]
 pub fn sem_acquire(env: Env, iso: u32, id: u32, permits: u32, token: u32) -> i32 {
@@ -96,7 +96,7 @@ pub fn sem_acquire(env: Env, iso: u32, id: u32, permits: u32, token: u32) -> i32
             AcquireOutcome::Closed => protocol::STATUS_CLOSED,
             AcquireOutcome::Queued(key) => {
                 local.queued(&env);
-                2 + key as i32
+                protocol::QUEUED_KEY_BASE + key as i32
             }
         }
     })

@@ -33,7 +33,7 @@ const { isSharedArrayBuffer } = require('node:util').types;
 
 const HANDLE_TAG = '__threadkit';
 const MAX_CAPACITY = 0x7fffffff;
-const { STATUS_FOREIGN_HANDLE: FOREIGN_HANDLE } = require('../native.js');
+const { STATUS_FOREIGN_HANDLE: FOREIGN_HANDLE, QUEUED_KEY_BASE } = require('../native.js');
 
 /** Groups of selects blocked on a channel that is being shared (see select.js). */
 let restartSelect = null;
@@ -176,7 +176,7 @@ function share(local, id, groups) {
         r = native.chanSend(isolateId, id, b, token, 0);
       } else if (side === RECV) r = native.chanRecv(isolateId, id, token, 0);
       else r = native.chanJoin(isolateId, id, token);
-      if (typeof r === 'number' && r >= 2) shared.adopt(w, r - 2, token);
+      if (typeof r === 'number' && r >= QUEUED_KEY_BASE) shared.adopt(w, r - QUEUED_KEY_BASE, token);
       else throw new Error(`threadkit: could not move a blocked operation to the shared ${local.what} (status ${r})`);
     }
   };

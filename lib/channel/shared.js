@@ -67,6 +67,7 @@ const {
   STATUS_TOO_BIG: TOO_BIG,
   CANCEL_REMOVED: REMOVED,
   QUEUED_BASE,
+  QUEUED_KEY_BASE,
   RECV_BATCH_HEADER: HEADER,
   SELECT_HEADER,
   SELECT_SENT,
@@ -279,7 +280,7 @@ class SharedCore {
     const token = newToken();
     const r = native.chanSendRaw(isolateId, this.id, scratch(), n, token, 0);
     if (r === 0) return RESOLVED;
-    if (r >= 2) return this.park(SEND, r - 2, token, options, false);
+    if (r >= QUEUED_KEY_BASE) return this.park(SEND, r - QUEUED_KEY_BASE, token, options, false);
     return Promise.reject(this.statusError(r));
   }
 
@@ -344,8 +345,8 @@ class SharedCore {
       w.done(decode(r));
       return 'done';
     }
-    if (r >= 2) {
-      this.adopt(w, r - 2, token);
+    if (r >= QUEUED_KEY_BASE) {
+      this.adopt(w, r - QUEUED_KEY_BASE, token);
       return 'queued';
     }
     if (r === 0) {
@@ -405,7 +406,7 @@ class SharedCore {
     const token = newToken();
     const r = native.chanJoin(isolateId, this.id, token);
     if (r === 0) return RESOLVED;
-    if (r >= 2) return this.park(JOIN, r - 2, token, options, false);
+    if (r >= QUEUED_KEY_BASE) return this.park(JOIN, r - QUEUED_KEY_BASE, token, options, false);
     return Promise.reject(this.statusError(r));
   }
 }

@@ -38,6 +38,8 @@ const { LocalWaiter, Waiter, watch, cleanupExtra } = require('./waiters.js');
 
 /** The state word's layout (crates/core/src/semaphore.rs, exported by src/protocol.rs). */
 const { SEM_WAITERS: WAITERS, SEM_CLOSED: CLOSED, SEM_SHIFT: SHIFT, SEM_MAX_PERMITS: MAX_PERMITS } = native;
+/** `semAcquire` returns `QUEUED_KEY_BASE + key` when it queued the waiter (src/protocol.rs). */
+const { QUEUED_KEY_BASE } = native;
 const HANDLE_TAG = '__threadkit';
 /** `word` in shared mode, where the real word is `state[0]`: its WAITERS and CLOSED bits fail every local fast path. */
 const SHARED_WORD = -1;
@@ -249,7 +251,7 @@ class FairSemaphore {
       if (r === STATUS.CLOSED) return Promise.reject(this.closedError());
       if (r < 0) return Promise.reject(new Error(`threadkit: ${this.kind} acquire failed (status ${r})`));
       return new Promise((resolve, reject) => {
-        const w = new Waiter(this, n, r - 2, token, resolve, reject);
+        const w = new Waiter(this, n, r - QUEUED_KEY_BASE, token, resolve, reject);
         waiters.set(token, w);
         if (within !== undefined) {
           const { id, error } = registerWait(this, within);
@@ -360,7 +362,7 @@ class FairSemaphore {
       // WAITERS is set, so native code queues it behind the ones before it.
       const r = native.semAcquire(isolateId, this.id, w.permits, token);
       if (r < 2) throw new Error(`threadkit: could not move a waiter to the shared queue (status ${r})`);
-      const moved = new Waiter(this, w.permits, r - 2, token, w.resolve, w.reject);
+      const moved = new Waiter(this, w.permits, r - QUEUED_KEY_BASE, token, w.resolve, w.reject);
       if (w.extra !== null) {
         // Its timer and abort listener now cancel the shared waiter.
         moved.extra = w.extra;
