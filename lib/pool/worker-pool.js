@@ -57,6 +57,7 @@ const {
   OUTCOME_FULFILLED,
   OUTCOME_REJECTED,
   DRAIN_OVERSIZE_BASE,
+  SUBMIT_START_WORKER,
 } = native;
 /** Completions taken per poolDrain call (it loops until the queue is empty). */
 const DRAIN_BATCH = 64;
@@ -96,9 +97,8 @@ class WorkerPool extends EventEmitter {
   /** What execute() uses without options. */
   #defaults;
   #state = 'open';
+  /** Every worker thread until its exit event (each one's state is the native core's). */
   #workers = new Map();
-  /** Threads in #workers that this thread stopped (w.leaving) and that have not exited yet. */
-  #leavingThreads = 0;
   #tasks = new Map();
   /** Ids of unsettled direct tasks (their data went to the mailbox). */
   #direct = new Set();
@@ -138,7 +138,8 @@ class WorkerPool extends EventEmitter {
     this.#defaults = Object.freeze(executeOptions({}, this.#opts.taskTimeout, null));
     // hasRef() tells async_hooks users (jest --detectOpenHandles) whether the
     // pool keeps the process alive: only while tasks are outstanding.
-    const id = native.poolCreate(() => this.#drain(), { hasRef: () => native.poolHasRef(id) });
+    const { minWorkers, maxWorkers } = this.#opts;
+    const id = native.poolCreate(() => this.#drain(), { hasRef: () => native.poolHasRef(id) }, minWorkers, maxWorkers);
     if (id < 0) throw new Error(`threadkit: could not create the native pool (status ${id})`);
     this.#id = id;
     for (let i = 0; i < this.#opts.minWorkers; i++) {
@@ -159,9 +160,7 @@ class WorkerPool extends EventEmitter {
    * its replacement. Never more than maxWorkers.
    */
   get size() {
-    let n = 0;
-    for (const w of this.#workers.values()) if (this.#taking(w)) n++;
-    return n;
+    return native.poolWorkerCounts(this.#id).taking;
   }
 
   /** Tasks waiting for a worker. */
@@ -226,10 +225,10 @@ class WorkerPool extends EventEmitter {
     }
     if (direct) bytes = encodeDirect();
     // A direct task's run time starts when its data reached the worker.
-    const queued = native.poolSubmit(this.#id, id, priority, nameId, bytes, timeout, direct);
-    if (queued < 0) {
+    const submitted = native.poolSubmit(this.#id, id, priority, nameId, bytes, timeout, direct);
+    if (submitted < 0) {
       if (direct) this.#mailbox?.drop(id);
-      return Promise.reject(new Error(`threadkit: the native pool refused the task (status ${queued})`));
+      return Promise.reject(new Error(`threadkit: the native pool refused the task (status ${submitted})`));
     }
     if (direct) this.#direct.add(id);
     const promise = this.#track(id, signal);
@@ -237,17 +236,13 @@ class WorkerPool extends EventEmitter {
     const bell = this.#bell;
     Atomics.add(bell, SEQ, 1);
     Atomics.notify(bell, SEQ, 1);
-    if (queued > 0) {
-      this.#backlog = true;
-      if (!this.#watching && this.listenerCount('drain') > 0) {
-        this.#watchTakes(true);
-        this.#checkRoom();
-      }
-      // Only ask for the idle count (a native call) while the pool can still grow. A worker
-      // this thread stopped (timed out, aborted past its grace) is no capacity even while its
-      // thread exits. A plain count here: this.size asks native code about every worker.
-      if (this.#workers.size - this.#leavingThreads < this.#opts.maxWorkers && queued > native.poolIdle(this.#id)) this.#grow();
+    this.#backlog = true;
+    if (!this.#watching && this.listenerCount('drain') > 0) {
+      this.#watchTakes(true);
+      this.#checkRoom();
     }
+    // The native core's grow policy answered with the submit itself: no second call per task.
+    if (submitted === SUBMIT_START_WORKER) this.#grow();
     return promise;
   }
 
@@ -351,13 +346,14 @@ class WorkerPool extends EventEmitter {
   /** Counters, percentiles and utilisation since the pool was created. */
   getMetrics() {
     const [queued, running] = native.poolCounts(this.#id);
+    const workers = native.poolWorkerCounts(this.#id);
     const now = clockMs();
     let alive = this.#workerTimeClosed;
     for (const w of this.#workers.values()) alive += now - w.startedAt;
     return {
       name: this.#opts.name,
-      workers: this.size,
-      idleWorkers: native.poolIdle(this.#id),
+      workers: workers.taking,
+      idleWorkers: workers.idle,
       runningTasks: running,
       queueSize: queued,
       tasksSubmitted: this.#submitted,
@@ -429,39 +425,11 @@ class WorkerPool extends EventEmitter {
 
   // -------------------------------------------------------------------------
 
-  /**
-   * Whether `w` may still take a task: not being stopped (timeout, abort past
-   * its grace) nor retired for good. Only these count against maxWorkers: a
-   * worker counted as gone never takes another task, so size stays within it.
-   */
-  #taking(w) {
-    return !w.leaving && !native.poolStopping(this.#id, w.slot);
-  }
-
-  /**
-   * Whether `w` stays: it takes tasks and is not asked to retire (the native
-   * queue decides: work that comes in cancels a retirement). These count
-   * towards minWorkers.
-   */
-  #staying(w) {
-    return !w.leaving && !native.poolLeaving(this.#id, w.slot);
-  }
-
-  /** Workers that stay (see #staying). */
-  #stayingCount() {
-    let n = 0;
-    for (const w of this.#workers.values()) if (this.#staying(w)) n++;
-    return n;
-  }
-
+  /** Starts a worker (the native core decided that the pool needs one). */
   #grow() {
     if (this.#state === 'terminated') return;
-    let starting = 0;
-    for (const w of this.#workers.values()) if (!w.ready && this.#taking(w)) starting++;
-    if (starting === 0 && (this.size < this.#opts.maxWorkers || (this.#startupError && this.#workers.size === 0))) {
-      const err = this.#spawn();
-      if (err) this.#startupFailed(err, undefined);
-    }
+    const err = this.#spawn();
+    if (err) this.#startupFailed(err, undefined);
   }
 
   /** Starts a worker. Returns the error if the Worker could not even be created (bad execArgv, env, workerData). */
@@ -499,15 +467,16 @@ class WorkerPool extends EventEmitter {
     worker.unref();
     const rec = new WorkerRecord(worker, slot, port1, stdio);
     this.#workers.set(slot, rec);
+    native.poolWorkerSpawned(this.#id, slot);
     port1.on('message', (m) => this.#onControl(rec, m));
     port1.unref();
     this.#mailbox?.connect(port1);
     worker.on('error', (e) => {
       rec.lastError = e;
       // A worker takes tasks as soon as it registered natively, maybe before this
-      // thread handled its 'ready' message: ask the native record, not rec.ready.
+      // thread handled its 'ready' message: ask the native record.
       // Errors before that are start-up failures, reported through the tasks.
-      if (this.listenerCount('error') > 0 && (rec.ready || native.poolWorkerStarted(this.#id, slot))) this.emit('error', e);
+      if (this.listenerCount('error') > 0 && native.poolWorkerStarted(this.#id, slot)) this.emit('error', e);
     });
     worker.on('exit', (code) => this.#onExit(rec, code));
     // On the next tick: the constructor starts minWorkers workers before anyone could listen.
@@ -524,9 +493,8 @@ class WorkerPool extends EventEmitter {
       for (const c of m.chunks) out.write(c.chunk, c.encoding);
       outputWritten(rec.stdio, m.bytes);
     } else if (m.type === MSG.READY) {
-      rec.ready = true;
       // Still a backlog: keep growing, one starting worker at a time.
-      if (this.#state !== 'terminated' && native.poolCounts(this.#id)[0] > native.poolIdle(this.#id)) this.#grow();
+      if (this.#state !== 'terminated' && native.poolShouldStartWorker(this.#id)) this.#grow();
     } else if (m.type === MSG.RESULT) {
       const task = this.#tasks.get(m.id);
       if (task === undefined) return; // settled meanwhile (timed out, or the pool terminated)
@@ -560,7 +528,6 @@ class WorkerPool extends EventEmitter {
 
   #onExit(rec, code) {
     this.#workers.delete(rec.slot);
-    if (rec.leaving) this.#leavingThreads--;
     trimSoon(); // what the dead worker freed stays in malloc's arenas otherwise (see trim.js)
     this.#workerTimeClosed += clockMs() - rec.startedAt;
     // Direct results the worker posted before it exited are still queued on the port.
@@ -568,9 +535,9 @@ class WorkerPool extends EventEmitter {
     rec.port.close();
     this.#drain();
     for (const id of rec.owes) this.#settle(id, false, resultLost(code));
-    const [lost, started] = native.poolWorkerGone(this.#id, rec.slot);
+    const { task: lost, started } = native.poolWorkerGone(this.#id, rec.slot);
     const cause = rec.lastError ?? new Error(`the worker exited with code ${code}`);
-    if (lost >= 0) {
+    if (lost != null) {
       this.#settle(lost, false, new WorkerCrashedError(`the worker running this task died: ${cause.message ?? cause}`, { cause, exitCode: code }));
     }
     this.emit('workerExit', { threadId: rec.threadId, slot: rec.slot, code });
@@ -580,11 +547,7 @@ class WorkerPool extends EventEmitter {
       return;
     }
     if (this.#startupError) return;
-    const [queued] = native.poolCounts(this.#id);
-    if (this.#stayingCount() < this.#opts.minWorkers || (queued > 0 && this.size < this.#opts.maxWorkers)) {
-      const err = this.#spawn();
-      if (err) this.#startupFailed(err, undefined);
-    }
+    if (native.poolShouldStartWorker(this.#id)) this.#grow();
     // Its task may have been the last queued one (taken, then lost with it).
     this.#checkRoom();
   }
@@ -597,7 +560,7 @@ class WorkerPool extends EventEmitter {
    */
   #startupFailed(cause, code) {
     // A started worker still serves the queue (and is replaced as usual if it dies).
-    for (const w of this.#workers.values()) if (this.#taking(w) && native.poolWorkerStarted(this.#id, w.slot)) return;
+    if (native.poolWorkerCounts(this.#id).serving > 0) return;
     this.#startupError = cause;
     for (const id of native.poolClear(this.#id)) {
       const err = new WorkerCrashedError(`the worker failed to start: ${cause?.message ?? cause}`, { cause, exitCode: code });
@@ -611,25 +574,15 @@ class WorkerPool extends EventEmitter {
     if (this.#idleTimer) return;
     const every = Math.max(20, Math.min(1000, this.#opts.idleTimeout / 2));
     this.#idleTimer = setInterval(() => {
-      let capacity = this.#stayingCount();
-      if (capacity <= this.#opts.minWorkers) {
-        clearInterval(this.#idleTimer);
-        this.#idleTimer = null;
-        return;
-      }
-      const now = clockMs();
-      let retired = false;
-      for (const w of this.#workers.values()) {
-        if (capacity <= this.#opts.minWorkers) break;
-        if (!w.ready || now - w.lastActive < this.#opts.idleTimeout || !this.#staying(w)) continue;
-        if (native.poolRetire(this.#id, w.slot)) {
-          capacity--;
-          retired = true;
-        }
-      }
-      if (retired) {
+      // The native core picks the workers (idle long enough, above minWorkers).
+      const { retired, watching } = native.poolRetireIdle(this.#id, this.#opts.idleTimeout);
+      if (retired > 0) {
         Atomics.add(this.#bell, SEQ, 1);
         Atomics.notify(this.#bell, SEQ);
+      }
+      if (!watching) {
+        clearInterval(this.#idleTimer);
+        this.#idleTimer = null;
       }
     }, every);
     this.#idleTimer.unref();
@@ -658,7 +611,6 @@ class WorkerPool extends EventEmitter {
     w.port.postMessage({ type: MSG.ABORT, id, reason: String(reason?.message ?? reason ?? 'aborted') });
     setTimeout(() => {
       if (this.#workers.has(w.slot) && native.poolRunningTask(this.#id, w.slot) === id) {
-        this.#markLeaving(w);
         // It takes no other task even if this one returns before the thread stops: its
         // replacement may start now without more than maxWorkers tasks running.
         native.poolStop(this.#id, w.slot);
@@ -668,13 +620,6 @@ class WorkerPool extends EventEmitter {
     }, this.#opts.abortGrace).unref();
   }
 
-  /** This thread stops `w` (timeout, abort past its grace): it takes no task again. */
-  #markLeaving(w) {
-    if (w.leaving) return;
-    w.leaving = true;
-    this.#leavingThreads++;
-  }
-
   /**
    * A worker is being stopped (timeout, abort past its grace): start its
    * replacement now rather than when its thread exits, which a blocking call
@@ -682,8 +627,7 @@ class WorkerPool extends EventEmitter {
    */
   #replace() {
     if (this.#state === 'terminated' || this.#startupError) return;
-    const [queued] = native.poolCounts(this.#id);
-    if (this.#stayingCount() < this.#opts.minWorkers || queued > native.poolIdle(this.#id)) this.#grow();
+    if (native.poolShouldStartWorker(this.#id)) this.#grow();
   }
 
   #settle(id, ok, value) {
@@ -747,7 +691,6 @@ class WorkerPool extends EventEmitter {
       }
       if (n <= 0) break;
       any = true;
-      const now = clockMs();
       for (let i = 0; i < n; i++) {
         const m = i * COMPLETION_STRIDE;
         const id = meta[m + COMPLETION_ID];
@@ -757,11 +700,8 @@ class WorkerPool extends EventEmitter {
         this.#runTimes.add(runMs);
         this.#busyTime += runMs;
         const w = this.#workers.get(meta[m + COMPLETION_WORKER]);
-        if (w) {
-          w.lastActive = now;
-          // The task's output is queued on the port before its completion: write it first.
-          this.#readOutput(w);
-        }
+        // The task's output is queued on the port before its completion: write it first.
+        if (w) this.#readOutput(w);
         if (!this.#tasks.has(id)) continue;
         if (outcome === OUTCOME_FULFILLED || outcome === OUTCOME_REJECTED) {
           const offset = meta[m + COMPLETION_OFFSET];
@@ -779,7 +719,7 @@ class WorkerPool extends EventEmitter {
           }
           this.#settle(id, outcome === OUTCOME_FULFILLED, value);
         } else {
-          if (w) this.#markLeaving(w); // the watchdog is stopping it, or, without node::Stop, we do:
+          // The native core marked it stopping; the watchdog stops its thread, or, without node::Stop, we do:
           if (w && !WATCHDOG_STOPS) w.worker.terminate();
           this.#settle(id, false, new TimeoutError(`the task ran longer than its timeout; its worker was stopped and will be replaced`));
           this.#replace();
