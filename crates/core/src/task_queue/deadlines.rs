@@ -80,6 +80,18 @@ pub trait Supervised {
     fn wake_owner(&self);
 }
 
+impl<T: Supervised> Supervised for &T {
+    fn queue(&self) -> &TaskQueue {
+        T::queue(self)
+    }
+    fn stop_worker(&self, worker: u32) {
+        T::stop_worker(self, worker)
+    }
+    fn wake_owner(&self) {
+        T::wake_owner(self)
+    }
+}
+
 impl<T: Supervised> Supervised for std::sync::Arc<T> {
     fn queue(&self) -> &TaskQueue {
         T::queue(self)

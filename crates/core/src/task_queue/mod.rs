@@ -40,6 +40,8 @@ pub mod names;
 pub mod workers;
 
 #[cfg(test)]
+mod lifecycle_tests;
+#[cfg(test)]
 mod tests;
 
 /// How a task ended. The numbers are part of the contract with `lib/pool/`.
