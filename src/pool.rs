@@ -8,14 +8,16 @@
 //! - Completions are drained by the owner with `poolDrain` into a buffer it
 //!   provides. The owner is woken through one threadsafe function per pool,
 //!   once per batch.
-//! - A watchdog thread (one per process) ends tasks whose deadline passed
-//!   and stops their worker with `node::Stop` (see [`crate::node_env`]),
-//!   which works while the owner is blocked. Where `node::Stop` is not found
-//!   ([`crate::node_symbols`]; always on Windows), `poolWatchdogStops()` is
-//!   false and the owner terminates the worker when it drains the timeout.
-//!   A worker's env pointer is only
-//!   used under the lock its env cleanup hook takes, so it is never used
-//!   after the env is gone.
+//! - A watchdog thread (one per process, the core's deadline loop) ends
+//!   tasks whose deadline passed and stops their worker with `node::Stop`
+//!   (see [`crate::node_env`]), which works while the owner is blocked.
+//!   Where `node::Stop` is not found ([`crate::node_symbols`]; always on
+//!   Windows), `poolWatchdogStops()` is false and the owner terminates the
+//!   worker when it drains the timeout. A worker's env pointer is only used
+//!   under the lock its env cleanup hook takes, so it is never used after
+//!   the env is gone.
+//! - Each worker's state and the grow/idle policy are the core's
+//!   (`task_queue::workers`); the owner's side of them is in `workers`.
 //!
 //! Payloads cross as `Uint8Array`s; task ids are JS numbers (integers below
 //! 2^53). Negative return values are status codes.
