@@ -157,6 +157,29 @@ describe('scaling under faults', () => {
     await expect(within(next, 20_000, 'the task queued behind the crash')).resolves.toBe(2);
   });
 
+  test('a worker that retired is no capacity while its thread exits: a task that comes meanwhile starts a worker at once', async () => {
+    const view = shared(1);
+    const p = pool(tasks, { minWorkers: 0, maxWorkers: 1, idleTimeout: 20, workerData: { sab: view.buffer } });
+    const created: number[] = [];
+    const exited: number[] = [];
+    p.on('workerCreate', (w) => created.push(w.slot));
+    p.on('workerExit', (w) => exited.push(w.slot));
+    try {
+      await p.execute(0, { name: 'holdExit' });
+      // It retires when idle; its thread then waits in an 'exit' listener until view[0] is set.
+      await until(() => p.size === 0, 'the idle worker to retire');
+      const run = p.execute(21, { name: 'double' });
+      // 'workerCreate' is emitted on the next tick after the spawn: no wait for the old thread.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect({ created, exited }).toEqual({ created: [0, 1], exited: [] });
+      await expect(run).resolves.toBe(42);
+    } finally {
+      Atomics.store(view, 0, 1);
+      Atomics.notify(view, 0);
+    }
+    await until(() => exited.includes(0), 'the retired thread to exit');
+  });
+
   test('a worker whose idle retirement was cancelled by new work counts again: the pool settles back within maxWorkers, then to minWorkers when idle', async () => {
     const p = pool(tasks, { minWorkers: 1, maxWorkers: 2, idleTimeout: 0 });
     // The race is timing-dependent: this caught the old bug in some runs only. The native queue's
