@@ -157,6 +157,52 @@ describe('scaling under faults', () => {
     await expect(within(next, 20_000, 'the task queued behind the crash')).resolves.toBe(2);
   });
 
+  test('a worker that retired is no capacity while its thread exits: a task that comes meanwhile starts a worker at once', async () => {
+    const view = shared(1);
+    const p = pool(tasks, { minWorkers: 0, maxWorkers: 1, idleTimeout: 20, workerData: { sab: view.buffer } });
+    const created: number[] = [];
+    const exited: number[] = [];
+    p.on('workerCreate', (w) => created.push(w.slot));
+    p.on('workerExit', (w) => exited.push(w.slot));
+    try {
+      await p.execute(0, { name: 'holdExit' });
+      // It retires when idle; its thread then waits in an 'exit' listener until view[0] is set.
+      await until(() => p.size === 0, 'the idle worker to retire');
+      const run = p.execute(21, { name: 'double' });
+      // 'workerCreate' is emitted on the next tick after the spawn: no wait for the old thread.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect({ created, exited }).toEqual({ created: [0, 1], exited: [] });
+      await expect(run).resolves.toBe(42);
+    } finally {
+      Atomics.store(view, 0, 1);
+      Atomics.notify(view, 0);
+    }
+    await until(() => exited.includes(0), 'the retired thread to exit');
+  });
+
+  test('a retirement cancelled after the idle check had stopped is still watched: the extra worker retires once idle again', async () => {
+    const view = shared(3);
+    const open = () => {
+      Atomics.store(view, 0, 1);
+      Atomics.notify(view, 0);
+    };
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: 2, idleTimeout: 20, workerData: { sab: view.buffer } });
+    try {
+      // Two tasks that wait for each other run on two workers, whose event loops then block on view[0].
+      await Promise.all([0, 1].map(() => p.execute({ index: 1, n: 2, holdIndex: 0 }, { name: 'barrier' })));
+      // The idle check asks one of them to retire, which it cannot hear while blocked. No event tells
+      // that the check ran: give it many periods (a slow machine only makes the test weaker).
+      await sleep(300);
+      // Two more tasks that wait for each other: the retiring worker takes one, which cancels its retirement.
+      const both = Promise.all([0, 1].map(() => p.execute({ index: 2, n: 2 }, { name: 'barrier' })));
+      open();
+      await both;
+    } finally {
+      open();
+    }
+    await until(() => p.size === 1, 'the extra worker to retire again', 20_000);
+  });
+
   test('a worker whose idle retirement was cancelled by new work counts again: the pool settles back within maxWorkers, then to minWorkers when idle', async () => {
     const p = pool(tasks, { minWorkers: 1, maxWorkers: 2, idleTimeout: 0 });
     // The race is timing-dependent: this caught the old bug in some runs only. The native queue's

@@ -17,7 +17,7 @@
 //! They are not linked: [`crate::node_symbols`] looks them up in the node
 //! executable at run time. Where that fails (and on Windows), [`current`]
 //! is `None` and [`can_stop`] false: the owner thread then terminates a
-//! timed-out worker itself (`lib/pool/worker-pool.js`).
+//! timed-out worker itself (`lib/pool/drain.js`).
 
 use crate::node_symbols::node_stop;
 use std::ffi::c_void;

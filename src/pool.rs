@@ -8,21 +8,24 @@
 //! - Completions are drained by the owner with `poolDrain` into a buffer it
 //!   provides. The owner is woken through one threadsafe function per pool,
 //!   once per batch.
-//! - A watchdog thread (one per process) ends tasks whose deadline passed
-//!   and stops their worker with `node::Stop` (see [`crate::node_env`]),
-//!   which works while the owner is blocked. Where `node::Stop` is not found
-//!   ([`crate::node_symbols`]; always on Windows), `poolWatchdogStops()` is
-//!   false and the owner terminates the worker when it drains the timeout.
-//!   A worker's env pointer is only
-//!   used under the lock its env cleanup hook takes, so it is never used
-//!   after the env is gone.
+//! - A watchdog thread (one per process, the core's deadline loop) ends
+//!   tasks whose deadline passed and stops their worker with `node::Stop`
+//!   (see [`crate::node_env`]), which works while the owner is blocked.
+//!   Where `node::Stop` is not found ([`crate::node_symbols`]; always on
+//!   Windows), `poolWatchdogStops()` is false and the owner terminates the
+//!   worker when it drains the timeout. A worker's env pointer is only used
+//!   under the lock its env cleanup hook takes, so it is never used after
+//!   the env is gone.
+//! - Each worker's state and the grow/idle policy are the core's
+//!   (`task_queue::workers`); the owner's side of them is in `workers`.
 //!
 //! Payloads cross as `Uint8Array`s; task ids are JS numbers (integers below
 //! 2^53). Negative return values are status codes.
 
 use crate::protocol::{
     self, COMPLETION_ID, COMPLETION_LENGTH, COMPLETION_OFFSET, COMPLETION_OUTCOME, COMPLETION_RUN_US,
-    COMPLETION_WAIT_US, COMPLETION_WORKER, DRAIN_OVERSIZE_BASE, DRAIN_OVERSIZE_MAX, STATUS_UNKNOWN_POOL,
+    COMPLETION_WAIT_US, COMPLETION_WORKER, DRAIN_OVERSIZE_BASE, DRAIN_OVERSIZE_MAX, STATUS_UNKNOWN_POOL, SUBMIT_QUEUED,
+    SUBMIT_START_WORKER,
 };
 use crate::shared_memory::{bytes, f64s};
 use crate::spin;
@@ -36,11 +39,13 @@ use std::ffi::CStr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
-use threadkit_core::task_queue::{Task, TaskQueue};
+use threadkit_core::task_queue::names::Names;
+use threadkit_core::task_queue::{Pushed, Task, TaskQueue};
 use watchdog::watchdog;
 
 mod watchdog;
 mod worker_side;
+mod workers;
 
 const STRIDE: usize = protocol::COMPLETION_STRIDE as usize;
 
@@ -58,15 +63,11 @@ struct Pool {
     waker: Mutex<Waker>,
     /// The owner thread's spin signal (see `spin`).
     signal: Option<Arc<spin::Signal>>,
-    /// slot → the worker's `node::Environment`, while its env is alive.
-    workers: Mutex<HashMap<u32, usize>>,
-    /// Payloads too big for the caller's scratch buffer, kept for the retry.
-    oversize_take: Mutex<HashMap<u32, Vec<u8>>>,
-    oversize_done: Mutex<Option<threadkit_core::task_queue::Completion>>,
-    /// Slots whose worker got as far as registering (it loaded the script).
-    registered: Mutex<std::collections::HashSet<u32>>,
-    /// Names of exported task functions; a task's `name` is an index + 1.
-    names: Mutex<Vec<String>>,
+    /// slot → the worker's `node::Environment`, while its env is alive
+    /// (what the watchdog needs to stop it; the worker's state is the queue's).
+    envs: Mutex<HashMap<u32, usize>>,
+    /// Names of exported task functions.
+    names: Names,
 }
 
 impl Pool {
@@ -100,24 +101,25 @@ pub fn available_parallelism() -> u32 {
 /// Creates a pool owned by the calling thread; `on_wake()` is called on that
 /// thread when completions are ready. `resource` is the async resource of that
 /// threadsafe function (what async_hooks, and so jest's `--detectOpenHandles`,
-/// see). Returns the pool id.
+/// see). The pool keeps at least `min_workers` workers and at most
+/// `max_workers` taking tasks (the grow policy is the core's). Returns the
+/// pool id.
 #[napi(catch_unwind)]
-pub fn pool_create(env: Env, on_wake: Unknown, resource: Unknown) -> i32 {
+pub fn pool_create(env: Env, on_wake: Unknown, resource: Unknown, min_workers: u32, max_workers: u32) -> i32 {
     napi::bindgen_prelude::retain_current_module_for_unload_safety();
     let id = NEXT_POOL.fetch_add(1, Ordering::Relaxed);
+    let queue = TaskQueue::new();
+    queue.set_limits(min_workers as usize, max_workers as usize);
     let p = Arc::new(Pool {
-        queue: TaskQueue::new(),
+        queue,
         waker: Mutex::new(Waker {
             tsfn: None,
             alive: false,
             reffed: false,
         }),
         signal: spin::signal(&env),
-        workers: Mutex::default(),
-        oversize_take: Mutex::default(),
-        oversize_done: Mutex::default(),
-        names: Mutex::default(),
-        registered: Mutex::default(),
+        envs: Mutex::default(),
+        names: Names::new(),
     });
     let Some(tsfn) = Tsfn::create(&env, on_wake.raw(), resource.raw(), &p) else {
         return crate::protocol::STATUS_BAD_ARGUMENT;
@@ -198,8 +200,9 @@ pub fn pool_destroy(pool_id: u32) -> bool {
 
 /// Queues a task. `timeout_ms <= 0` means no deadline; with
 /// `deferred_clock` the run time starts at `poolStartClock`, not at the
-/// take (direct tasks). Returns the queue length, or a negative status
-/// (unknown pool, bad id, duplicate id).
+/// take (direct tasks). Returns `SUBMIT_QUEUED`, or `SUBMIT_START_WORKER`
+/// if the pool should start a worker now, or a negative status (unknown
+/// pool, bad id, duplicate id).
 #[napi(catch_unwind)]
 #[allow(clippy::too_many_arguments)] // a napi call per task: flat arguments, no options object to build and read
 pub fn pool_submit(
@@ -233,8 +236,9 @@ pub fn pool_submit(
         submitted: Instant::now(),
     };
     match p.queue.push(task) {
-        Some(len) => len.min(i32::MAX as usize) as i32,
-        None => crate::protocol::STATUS_BAD_ARGUMENT,
+        Pushed::Queued { start_worker: true, .. } => SUBMIT_START_WORKER,
+        Pushed::Queued { .. } => SUBMIT_QUEUED,
+        Pushed::Duplicate => crate::protocol::STATUS_BAD_ARGUMENT,
     }
 }
 
@@ -242,21 +246,13 @@ pub fn pool_submit(
 /// 0 is the default export), or 0 if the pool is gone.
 #[napi(catch_unwind)]
 pub fn pool_name_id(pool_id: u32, name: String) -> u32 {
-    let Some(p) = pool(pool_id) else { return 0 };
-    let mut names = p.names.lock();
-    let index = names.iter().position(|n| *n == name).unwrap_or_else(|| {
-        names.push(name);
-        names.len() - 1
-    });
-    index as u32 + 1
+    pool(pool_id).map_or(0, |p| p.names.id_of(&name))
 }
 
 /// The exported function name that `id` stands for.
 #[napi(catch_unwind)]
 pub fn pool_name_of(pool_id: u32, id: u32) -> Option<String> {
-    let p = pool(pool_id)?;
-    let names = p.names.lock();
-    names.get((id as usize).checked_sub(1)?).cloned()
+    pool(pool_id)?.names.name_of(id)
 }
 
 /// Removes a queued task; false if it is running, done or unknown.
@@ -280,28 +276,6 @@ pub fn pool_counts(pool_id: u32) -> Vec<u32> {
     pool(pool_id).map_or_else(|| vec![0, 0], |p| vec![p.queue.len() as u32, p.queue.running() as u32])
 }
 
-/// The task worker `slot` runs now, or -1.
-#[napi(catch_unwind)]
-pub fn pool_running_task(pool_id: u32, slot: u32) -> f64 {
-    pool(pool_id)
-        .and_then(|p| p.queue.running_task(slot))
-        .map_or(-1.0, |id| id as f64)
-}
-
-/// Asks idle worker `slot` to leave; false if it is busy or work is queued.
-#[napi(catch_unwind)]
-pub fn pool_retire(pool_id: u32, slot: u32) -> bool {
-    pool(pool_id).is_some_and(|p| p.queue.retire(slot))
-}
-
-/// Marks worker `slot` as being stopped: it takes no other task.
-#[napi(catch_unwind)]
-pub fn pool_stop(pool_id: u32, slot: u32) {
-    if let Some(p) = pool(pool_id) {
-        p.queue.stop(slot);
-    }
-}
-
 /// Wakes the owner (its `on_wake`) also when a worker takes a task, while
 /// `on`: callers are waiting for room in the queue.
 #[napi(catch_unwind)]
@@ -309,50 +283,6 @@ pub fn pool_watch_takes(pool_id: u32, on: bool) {
     if let Some(p) = pool(pool_id) {
         p.queue.watch_takes(on);
     }
-}
-
-/// Whether worker `slot` is on its way out (retiring, retired or being
-/// stopped); such a worker is no capacity.
-#[napi(catch_unwind)]
-pub fn pool_leaving(pool_id: u32, slot: u32) -> bool {
-    pool(pool_id).is_some_and(|p| p.queue.leaving(slot))
-}
-
-/// Whether worker `slot` will never take another task (its task timed out,
-/// or it retired for good); a worker only asked to retire may still take one.
-#[napi(catch_unwind)]
-pub fn pool_stopping(pool_id: u32, slot: u32) -> bool {
-    pool(pool_id).is_some_and(|p| p.queue.stopping(slot))
-}
-
-/// Started workers (registered, not gone) that are not running a task and
-/// not being stopped: the ones that will take queued work by themselves.
-#[napi(catch_unwind)]
-pub fn pool_idle(pool_id: u32) -> u32 {
-    let Some(p) = pool(pool_id) else { return 0 };
-    let registered: Vec<u32> = p.registered.lock().iter().copied().collect();
-    p.queue.idle_among(registered.into_iter()) as u32
-}
-
-/// True while worker `slot` is started (it registered) and not gone.
-#[napi(catch_unwind)]
-pub fn pool_worker_started(pool_id: u32, slot: u32) -> bool {
-    pool(pool_id).is_some_and(|p| p.registered.lock().contains(&slot))
-}
-
-/// Owner side: worker `slot` died. Returns `[task, started]`: the task it
-/// was running (now written off; the owner rejects it with the cause) or
-/// -1, and 1 if the worker had started (registered) or 0 if it died while
-/// starting. Native state is the source of truth here: the worker's "ready"
-/// message may arrive after its exit event.
-#[napi(catch_unwind)]
-pub fn pool_worker_gone(pool_id: u32, slot: u32) -> Vec<f64> {
-    let Some(p) = pool(pool_id) else { return vec![-1.0, 0.0] };
-    p.workers.lock().remove(&slot);
-    p.oversize_take.lock().remove(&slot);
-    let started = p.registered.lock().remove(&slot);
-    let task = p.queue.worker_gone(slot).map_or(-1.0, |id| id as f64);
-    vec![task, if started { 1.0 } else { 0.0 }]
 }
 
 /// Owner side: moves settled tasks into `meta` (`COMPLETION_STRIDE` doubles
@@ -370,25 +300,9 @@ pub fn pool_drain(env: Env, pool_id: u32, meta: Unknown, scratch: Unknown) -> i3
     let (Some(meta), Some(scratch)) = (unsafe { f64s(&env, meta.raw()) }, unsafe { bytes(&env, scratch.raw()) }) else {
         return crate::protocol::STATUS_BAD_ARGUMENT;
     };
-    let mut held = p.oversize_done.lock();
-    if held.is_none() {
-        p.queue.begin_drain();
-    }
-    let mut count = 0usize;
-    let mut offset = 0usize;
-    while (count + 1) * STRIDE <= meta.len() {
-        let Some(c) = held.take().or_else(|| p.queue.next_completion()) else {
-            break;
-        };
+    let mut count = 0;
+    let drained = p.queue.drain(meta.len() / STRIDE, scratch.len(), |c, offset| {
         let len = c.payload.len();
-        if offset + len > scratch.len() {
-            let needed = len;
-            *held = Some(c);
-            if count == 0 {
-                return DRAIN_OVERSIZE_BASE - needed.min(DRAIN_OVERSIZE_MAX) as i32;
-            }
-            break;
-        }
         scratch[offset..offset + len].copy_from_slice(&c.payload);
         let m = &mut meta[count * STRIDE..(count + 1) * STRIDE];
         m[COMPLETION_ID as usize] = c.id as f64;
@@ -398,8 +312,10 @@ pub fn pool_drain(env: Env, pool_id: u32, meta: Unknown, scratch: Unknown) -> i3
         m[COMPLETION_OFFSET as usize] = offset as f64;
         m[COMPLETION_LENGTH as usize] = len as f64;
         m[COMPLETION_WORKER as usize] = c.worker as f64;
-        offset += len;
         count += 1;
+    });
+    match drained {
+        Ok(n) => n as i32,
+        Err(needed) => DRAIN_OVERSIZE_BASE - needed.min(DRAIN_OVERSIZE_MAX) as i32,
     }
-    count as i32
 }

@@ -58,6 +58,13 @@ pub const STATUS_NOT_QUEUED: i32 = -100;
 /// says the first completion needs a scratch buffer of `needed` bytes.
 #[napi]
 pub const DRAIN_OVERSIZE_BASE: i32 = -10;
+/// `poolSubmit`: the task is queued.
+#[napi]
+pub const SUBMIT_QUEUED: i32 = 0;
+/// `poolSubmit`: the task is queued, and the pool should start a worker now
+/// (the core's grow policy, `TaskQueue::should_start_worker`).
+#[napi]
+pub const SUBMIT_START_WORKER: i32 = 1;
 /// `chanRecvBatch`: a result of `QUEUED_BASE - key` says the receiver was
 /// queued under `key`.
 #[napi]

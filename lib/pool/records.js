@@ -1,5 +1,9 @@
 'use strict';
-/** What WorkerPool keeps per worker and per task, and its clock. */
+/**
+ * What WorkerPool keeps per worker thread and per task, and its clock. A
+ * worker's lifecycle state (starting, serving, retiring, stopping) is not
+ * here: the native core owns it (crates/core/src/task_queue/workers.rs).
+ */
 
 const { stopAbortListener } = require('../abort-listeners.js');
 
@@ -19,14 +23,10 @@ class WorkerRecord {
     /** `stdio[0]` is 1 when the worker has posted task output on `port` since this thread last read it (layout: worker-stdio.js). */
     this.stdio = stdio;
     this.threadId = worker.threadId;
-    this.ready = false;
-    /** Being stopped (its task timed out, or was aborted past its grace): no capacity. Idle retirement is the native queue's (poolLeaving). */
-    this.leaving = false;
     this.lastError = null;
     /** Ids of direct results whose port message has not arrived yet. */
     this.owes = new Set();
     this.startedAt = clockMs();
-    this.lastActive = this.startedAt;
   }
 }
 

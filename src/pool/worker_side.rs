@@ -34,11 +34,11 @@ pub fn pool_start_clock(pool_id: u32, slot: u32, id: f64) {
 #[napi(catch_unwind)]
 pub fn pool_worker_register(env: Env, pool_id: u32, slot: u32) -> bool {
     let Some(p) = pool(pool_id) else { return false };
-    p.registered.lock().insert(slot);
+    p.queue.register(slot, Instant::now());
     let Some(node_env) = node_env::current() else {
         return true;
     };
-    p.workers.lock().insert(slot, node_env as usize);
+    p.envs.lock().insert(slot, node_env as usize);
     // The hook holds the pool itself, not its id: after pool_destroy the id
     // is gone from POOLS, but the watchdog may still hold the pool and must
     // never see this env once it is freed.
@@ -52,7 +52,7 @@ pub fn pool_worker_register(env: Env, pool_id: u32, slot: u32) -> bool {
 /// Called by Node once, with the box `pool_worker_register` leaked.
 unsafe extern "C" fn worker_cleanup(arg: *mut c_void) {
     let (p, slot) = *Box::from_raw(arg as *mut (Arc<Pool>, u32));
-    p.workers.lock().remove(&slot);
+    p.envs.lock().remove(&slot);
 }
 
 /// Worker side: lowers the calling thread's scheduling priority by
@@ -116,7 +116,7 @@ pub fn pool_take(env: Env, pool_id: u32, slot: u32, meta: Unknown, scratch: Unkn
             if len <= scratch.len() {
                 scratch[..len].copy_from_slice(&t.payload);
             } else {
-                p.oversize_take.lock().insert(slot, t.payload);
+                p.queue.hold_payload(slot, t.payload);
             }
             len.min(i32::MAX as usize) as i32
         }
@@ -133,15 +133,12 @@ pub fn pool_take_rest(env: Env, pool_id: u32, slot: u32, scratch: Unknown) -> i3
     let Some(scratch) = (unsafe { bytes(&env, scratch.raw()) }) else {
         return crate::protocol::STATUS_BAD_ARGUMENT;
     };
-    let mut held = p.oversize_take.lock();
-    match held.get(&slot) {
-        Some(payload) if payload.len() <= scratch.len() => {
-            let len = payload.len();
-            scratch[..len].copy_from_slice(payload);
-            held.remove(&slot);
-            len as i32
+    match p.queue.take_held(slot, scratch.len()) {
+        Some(payload) => {
+            scratch[..payload.len()].copy_from_slice(&payload);
+            payload.len().min(i32::MAX as usize) as i32
         }
-        _ => crate::protocol::STATUS_BAD_ARGUMENT,
+        None => crate::protocol::STATUS_BAD_ARGUMENT,
     }
 }
 

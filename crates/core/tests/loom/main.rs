@@ -243,8 +243,7 @@ fn pool_completions_wake_the_owner_once_per_batch_and_none_is_stranded() {
                 timeout: None,
                 deferred_clock: false,
                 submitted: now,
-            })
-            .unwrap();
+            });
             match q.take(worker, now) {
                 Next::Run(t) => ids.push((worker, t.id)),
                 _ => panic!("a queued task was not taken"),
@@ -295,6 +294,111 @@ fn pool_completions_wake_the_owner_once_per_batch_and_none_is_stranded() {
             drained.load(Ordering::Relaxed),
             2,
             "a completion stranded with no wake-up to come"
+        );
+    });
+}
+
+/// The watchdog against a completion and a new submit: worker 1's task is
+/// past its deadline when the watchdog sweeps, while worker 1 completes it
+/// and another thread submits a task with a later deadline that worker 2
+/// takes. The task is settled exactly once (by its result or as timed out),
+/// worker 1 is stopped only if it timed out, worker 2 never is, and the
+/// watchdog still has an alarm for worker 2's deadline (none is lost between
+/// its take and the sweep).
+#[test]
+fn watchdog_against_a_completion_and_a_submit_settles_once_and_loses_no_deadline() {
+    use std::time::{Duration, Instant};
+    use threadkit_core::task_queue::deadlines::{Poll, Supervised, Watchdog};
+    use threadkit_core::task_queue::{CompleteResult, Next, Outcome, Task, TaskQueue};
+
+    struct Pool {
+        q: TaskQueue,
+        stopped: loom::sync::Mutex<Vec<u32>>,
+        wakes: AtomicUsize,
+    }
+    impl Supervised for Pool {
+        fn queue(&self) -> &TaskQueue {
+            &self.q
+        }
+        fn stop_worker(&self, worker: u32) {
+            self.stopped.lock().unwrap().push(worker);
+        }
+        fn wake_owner(&self) {
+            self.wakes.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+    let task = |id, timeout, submitted| Task {
+        id,
+        priority: 0,
+        name: 0,
+        payload: vec![],
+        timeout: Some(timeout),
+        deferred_clock: false,
+        submitted,
+    };
+
+    loom::model(move || {
+        let t0 = Instant::now();
+        let p = Arc::new(Pool {
+            q: TaskQueue::new(),
+            stopped: loom::sync::Mutex::new(Vec::new()),
+            wakes: AtomicUsize::new(0),
+        });
+        let w = Arc::new(Watchdog::new());
+        p.q.push(task(1, Duration::ZERO, t0));
+        let Next::Run(t1) = p.q.take(1, t0) else {
+            panic!("task 1 was not taken")
+        };
+        w.due(t1.deadline.unwrap());
+        let late = t0 + Duration::from_secs(3600);
+
+        let worker1 = {
+            let p = p.clone();
+            thread::spawn(move || p.q.complete(1, 1, false, vec![], t0))
+        };
+        let submitter = {
+            let (p, w) = (p.clone(), w.clone());
+            thread::spawn(move || {
+                p.q.push(task(2, Duration::from_secs(3600), t0));
+                let Next::Run(t2) = p.q.take(2, t0) else {
+                    panic!("task 2 was not taken")
+                };
+                w.due(t2.deadline.unwrap());
+            })
+        };
+        let watchdog = {
+            let (p, w) = (p.clone(), w.clone());
+            thread::spawn(move || {
+                let now = t0 + Duration::from_secs(1);
+                if w.poll(now) == Poll::Sweep {
+                    w.sweep(&[&*p], now);
+                }
+            })
+        };
+        let completed = worker1.join().unwrap();
+        submitter.join().unwrap();
+        watchdog.join().unwrap();
+
+        let stopped = p.stopped.lock().unwrap().clone();
+        p.q.begin_drain();
+        let done: Vec<_> = std::iter::from_fn(|| p.q.next_completion())
+            .map(|c| (c.id, c.outcome))
+            .collect();
+        match completed {
+            CompleteResult::Accepted { .. } => {
+                assert_eq!(done, [(1, Outcome::Fulfilled)]);
+                assert!(stopped.is_empty(), "a worker stopped after its task completed");
+            }
+            CompleteResult::Stale => {
+                assert_eq!(done, [(1, Outcome::TimedOut)]);
+                assert_eq!(stopped, [1]);
+                assert_eq!(p.wakes.load(Ordering::Acquire), 1, "the owner is woken for the timeout");
+            }
+        }
+        assert_eq!(p.q.running_task(2), Some(2), "task 2 is not due");
+        assert!(
+            w.next().is_some_and(|at| at <= late),
+            "no alarm left for task 2's deadline"
         );
     });
 }

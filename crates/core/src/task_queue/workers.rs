@@ -1,0 +1,291 @@
+//! Each worker's lifecycle, and the pool's grow and idle policy.
+//!
+//! A worker is recorded from its spawn ([`TaskQueue::spawned`]) until it is
+//! gone ([`TaskQueue::worker_gone`]):
+//!
+//! ```text
+//! Starting --register/take--> Serving --retire--> Retiring --take, queue empty--> Stopping
+//!                               ^  |                 |
+//!                               |  +-- stop, expire --)--------------------------> Stopping
+//!                               +---- take, work queued
+//! ```
+//!
+//! Every state ends with `worker_gone` (the thread exited). `Stopping`
+//! workers never take another task. The owner's JS keeps no copy of these
+//! states: it asks [`TaskQueue::counts`], [`TaskQueue::should_start_worker`]
+//! and [`TaskQueue::retire_idle`].
+
+use super::{Inner, Running, TaskQueue};
+use std::time::{Duration, Instant};
+
+/// Where a worker is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Spawned; its script is loading (it has not registered yet).
+    Starting,
+    /// Takes tasks.
+    Serving,
+    /// Asked to leave the next time it asks for work; work queued before
+    /// then cancels that (it serves again).
+    Retiring,
+    /// Leaving for good (retired, its task timed out, or the owner stops
+    /// it): it takes no task again, even if its running one returns.
+    Stopping,
+}
+
+#[derive(Debug)]
+pub(super) struct Worker {
+    pub(super) state: State,
+    /// It got as far as registering (its script loaded).
+    pub(super) registered: bool,
+    pub(super) running: Option<Running>,
+    /// When it last took or finished a task (or started).
+    pub(super) last_active: Instant,
+    /// A taken payload that did not fit the worker's buffer.
+    pub(super) held: Option<Vec<u8>>,
+}
+
+impl Worker {
+    fn new(now: Instant) -> Self {
+        Self {
+            state: State::Starting,
+            registered: false,
+            running: None,
+            last_active: now,
+            held: None,
+        }
+    }
+
+    /// A worker first seen when it registers or asks for work.
+    pub(super) fn started(now: Instant) -> Self {
+        Self {
+            state: State::Serving,
+            registered: true,
+            ..Self::new(now)
+        }
+    }
+
+    fn idle(&self) -> bool {
+        self.registered && self.running.is_none() && self.state != State::Stopping
+    }
+}
+
+/// How many workers the pool keeps, at least and at most.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Limits {
+    pub(super) min: usize,
+    pub(super) max: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            min: 0,
+            max: usize::MAX,
+        }
+    }
+}
+
+/// The pool's workers, by what they can do now.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    /// May still take a task (not `Stopping`): what counts against the
+    /// maximum, so the pool's size never exceeds it.
+    pub taking: usize,
+    /// Neither retiring nor stopping: what counts towards the minimum.
+    pub staying: usize,
+    /// Spawned and not registered yet.
+    pub starting: usize,
+    /// Registered, not running a task, not stopping: they take queued work
+    /// by themselves.
+    pub idle: usize,
+    /// Registered and not stopping: a started worker serves the queue.
+    pub serving: usize,
+}
+
+/// What [`TaskQueue::retire_idle`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdleCheck {
+    /// Workers asked to retire now (the owner rings the doorbell so they ask).
+    pub retired: usize,
+    /// Whether the owner should check again later: more workers than the
+    /// minimum stay, or a retirement is not final yet.
+    pub watching: bool,
+}
+
+/// The outcome of [`TaskQueue::worker_gone`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gone {
+    /// The task it was running, now written off (the owner rejects it).
+    pub task: Option<u64>,
+    /// It had registered; if not, it died while starting.
+    pub started: bool,
+}
+
+impl Inner {
+    pub(super) fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for w in self.workers.values() {
+            if w.state != State::Stopping {
+                c.taking += 1;
+            }
+            match w.state {
+                State::Starting => {
+                    c.starting += 1;
+                    c.staying += 1;
+                }
+                State::Serving => c.staying += 1,
+                State::Retiring | State::Stopping => {}
+            }
+            if w.idle() {
+                c.idle += 1;
+            }
+            if w.registered && w.state != State::Stopping {
+                c.serving += 1;
+            }
+        }
+        c
+    }
+
+    /// One worker starting at a time; never more than the maximum taking
+    /// tasks; start one while fewer than the minimum stay, or while more
+    /// tasks wait than idle workers will take.
+    pub(super) fn should_start_worker(&self) -> bool {
+        let c = self.counts();
+        c.starting == 0 && c.taking < self.limits.max && (c.staying < self.limits.min || self.queued.len() > c.idle)
+    }
+}
+
+impl TaskQueue {
+    /// The pool keeps at least `min` workers and at most `max` taking tasks.
+    pub fn set_limits(&self, min: usize, max: usize) {
+        self.lock().limits = Limits { min, max };
+    }
+
+    /// The owner spawned worker `worker`: it is starting.
+    pub fn spawned(&self, worker: u32, now: Instant) {
+        self.lock().workers.entry(worker).or_insert_with(|| Worker::new(now));
+    }
+
+    /// Worker `worker` registered (its script loaded): it serves.
+    pub fn register(&self, worker: u32, now: Instant) {
+        let mut g = self.lock();
+        let w = g.workers.entry(worker).or_insert_with(|| Worker::started(now));
+        w.registered = true;
+        if w.state == State::Starting {
+            w.state = State::Serving;
+            w.last_active = now;
+        }
+    }
+
+    /// Whether `worker` registered and is not gone.
+    pub fn started(&self, worker: u32) -> bool {
+        self.lock().workers.get(&worker).is_some_and(|w| w.registered)
+    }
+
+    /// `worker`'s state, or `None` if it is unknown or gone.
+    pub fn state(&self, worker: u32) -> Option<State> {
+        self.lock().workers.get(&worker).map(|w| w.state)
+    }
+
+    /// The workers by what they can do now.
+    pub fn counts(&self) -> Counts {
+        self.lock().counts()
+    }
+
+    /// Whether the owner should start a worker now (see [`Inner::should_start_worker`]).
+    pub fn should_start_worker(&self) -> bool {
+        self.lock().should_start_worker()
+    }
+
+    /// Whether `worker` is on its way out: asked to retire (and no work came
+    /// in since), retired, or being stopped. Such a worker is no capacity.
+    pub fn leaving(&self, worker: u32) -> bool {
+        matches!(self.state(worker), Some(State::Retiring | State::Stopping))
+    }
+
+    /// Whether `worker` will never take another task: its task timed out (it
+    /// is being stopped) or it retired for good. Unlike [`Self::leaving`], a
+    /// worker only asked to retire is not stopping: work that comes in before
+    /// it asks again cancels the retirement.
+    pub fn stopping(&self, worker: u32) -> bool {
+        self.state(worker) == Some(State::Stopping)
+    }
+
+    /// Marks `worker` as being stopped by its owner (a task aborted past its
+    /// grace): it takes no other task, even if the one it runs returns before
+    /// the thread is stopped, so a replacement may start at once without more
+    /// than the allowed number of tasks running.
+    pub fn stop(&self, worker: u32) {
+        if let Some(w) = self.lock().workers.get_mut(&worker) {
+            w.state = State::Stopping;
+        }
+    }
+
+    /// Asks `worker` to leave the next time it asks for work, unless it is
+    /// not serving, running a task now, or work is queued (then it is still
+    /// needed).
+    pub fn retire(&self, worker: u32) -> bool {
+        let mut guard = self.lock();
+        let g = &mut *guard;
+        let Some(w) = g.workers.get_mut(&worker) else {
+            return false;
+        };
+        if w.state != State::Serving || !w.registered || w.running.is_some() || !g.queued.is_empty() {
+            return false;
+        }
+        w.state = State::Retiring;
+        true
+    }
+
+    /// The idle policy: retires serving workers that have been idle for
+    /// `idle_for` or longer, oldest slot first, as long as more than the
+    /// minimum stay.
+    pub fn retire_idle(&self, now: Instant, idle_for: Duration) -> IdleCheck {
+        let mut guard = self.lock();
+        let g = &mut *guard;
+        let mut staying = g.counts().staying;
+        let mut retired = 0;
+        if g.queued.is_empty() {
+            let mut slots: Vec<u32> = g.workers.keys().copied().collect();
+            slots.sort_unstable();
+            for slot in slots {
+                if staying <= g.limits.min {
+                    break;
+                }
+                let w = g.workers.get_mut(&slot).unwrap();
+                if w.state == State::Serving && w.idle() && now.saturating_duration_since(w.last_active) >= idle_for {
+                    w.state = State::Retiring;
+                    staying -= 1;
+                    retired += 1;
+                }
+            }
+        }
+        let pending = g.workers.values().any(|w| w.state == State::Retiring);
+        IdleCheck {
+            retired,
+            watching: staying > g.limits.min || pending,
+        }
+    }
+
+    /// The worker died: forgets it. Its running task, if any, is written off.
+    pub fn worker_gone(&self, worker: u32) -> Gone {
+        match self.lock().workers.remove(&worker) {
+            Some(w) => Gone {
+                task: w.running.map(|r| r.id),
+                started: w.registered,
+            },
+            None => Gone {
+                task: None,
+                started: false,
+            },
+        }
+    }
+
+    /// How many workers the queue keeps a record for. Every record goes with
+    /// [`TaskQueue::worker_gone`], so this never exceeds the live workers:
+    /// crashes and restarts leave nothing behind.
+    pub fn tracked_workers(&self) -> usize {
+        self.lock().workers.len()
+    }
+}

@@ -1,0 +1,89 @@
+'use strict';
+/**
+ * The owner's drain: native code wakes this thread once per batch of
+ * completions (poolCreate's callback), and drain() moves them out with
+ * poolDrain and settles their promises.
+ */
+
+const native = require('../native.js');
+const { decode, isDirect, DIRECT_LEN } = require('../codec/index.js');
+const { settle, checkRoom } = require('./settle.js');
+const { directDone } = require('./direct.js');
+const { readOutput, replace } = require('./lifecycle.js');
+const { SCRATCH_SIZE } = require('./state.js');
+const { TimeoutError } = require('../errors.js');
+
+const WATCHDOG_STOPS = native.poolWatchdogStops();
+/** poolDrain's completion layout (src/protocol.rs). */
+const {
+  COMPLETION_STRIDE,
+  COMPLETION_ID,
+  COMPLETION_OUTCOME,
+  COMPLETION_WAIT_US,
+  COMPLETION_RUN_US,
+  COMPLETION_OFFSET,
+  COMPLETION_LENGTH,
+  COMPLETION_WORKER,
+  OUTCOME_FULFILLED,
+  OUTCOME_REJECTED,
+  DRAIN_OVERSIZE_BASE,
+} = native;
+
+/** @param {import('./state.js').PoolState} s */
+function drain(s) {
+  if (s.terminated && s.tasks.size === 0) return;
+  const meta = s.meta;
+  let any = false;
+  for (;;) {
+    const n = native.poolDrain(s.id, meta, s.scratch);
+    if (n <= DRAIN_OVERSIZE_BASE) {
+      s.scratch = Buffer.allocUnsafeSlow((DRAIN_OVERSIZE_BASE - n) * 2);
+      continue;
+    }
+    if (n <= 0) break;
+    any = true;
+    for (let i = 0; i < n; i++) {
+      const m = i * COMPLETION_STRIDE;
+      const id = meta[m + COMPLETION_ID];
+      const outcome = meta[m + COMPLETION_OUTCOME];
+      const runMs = meta[m + COMPLETION_RUN_US] / 1000;
+      s.waitTimes.add(meta[m + COMPLETION_WAIT_US] / 1000);
+      s.runTimes.add(runMs);
+      s.busyTime += runMs;
+      const w = s.workers.get(meta[m + COMPLETION_WORKER]);
+      // The task's output is queued on the port before its completion: write it first.
+      if (w) readOutput(s, w);
+      if (!s.tasks.has(id)) continue;
+      if (outcome === OUTCOME_FULFILLED || outcome === OUTCOME_REJECTED) {
+        const offset = meta[m + COMPLETION_OFFSET];
+        const length = meta[m + COMPLETION_LENGTH];
+        if (length === DIRECT_LEN && isDirect(s.scratch, offset)) {
+          directDone(s, id, w);
+          continue;
+        }
+        let value;
+        try {
+          value = decode(s.scratch, offset, offset + length);
+        } catch (e) {
+          settle(s, id, false, e);
+          continue;
+        }
+        settle(s, id, outcome === OUTCOME_FULFILLED, value);
+      } else {
+        // The native core marked it stopping; the watchdog stops its thread, or, without node::Stop, we do:
+        if (w && !WATCHDOG_STOPS) w.worker.terminate();
+        settle(s, id, false, new TimeoutError(`the task ran longer than its timeout; its worker was stopped and will be replaced`));
+        replace(s);
+      }
+    }
+  }
+  if (!any) {
+    if (s.watching) checkRoom(s); // woken by a take
+    return;
+  }
+  // Give back the memory of an earlier huge result.
+  if (s.scratch.length > 64 * SCRATCH_SIZE) s.scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
+  checkRoom(s);
+}
+
+module.exports = { drain };

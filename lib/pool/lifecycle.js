@@ -1,0 +1,221 @@
+'use strict';
+/**
+ * A WorkerPool's worker threads: spawn, control messages, exit (crash or
+ * retirement), start-up failure, idle retirement and replacement. What state
+ * each worker is in, and whether to start or retire one, is the native
+ * core's (crates/core/src/task_queue/workers.rs): this module asks it, and
+ * handles the threads' events.
+ */
+
+const { Worker, MessageChannel, receiveMessageOnPort } = require('node:worker_threads');
+const path = require('node:path');
+const native = require('../native.js');
+const { MSG } = require('./messages.js');
+const { WorkerRecord, clockMs } = require('./records.js');
+const { trimSoon } = require('./trim.js');
+const { outputWritten, STDIO_INTS } = require('./worker-stdio.js');
+const { settle, checkRoom } = require('./settle.js');
+const { directResult, resultLost } = require('./direct.js');
+const { WorkerCrashedError } = require('../errors.js');
+
+const BOOTSTRAP = path.join(__dirname, 'worker.js');
+/** The addon file native.js loaded, for workers to load directly (null if not found). */
+const ADDON = Object.keys(require.cache).find((k) => k.endsWith('.node') && path.basename(k).startsWith('threadkit.')) ?? null;
+/** The index of the doorbell's sequence word. */
+const SEQ = 0;
+/**
+ * Not public API, for threadkit/bullmq's serve(): the mark of an error that
+ * says the worker script could not start (`err[STARTUP_FAILED] === true`).
+ */
+const STARTUP_FAILED = Symbol('threadkit.startupFailed');
+
+/**
+ * Starts a worker (the native core decided that the pool needs one).
+ * @param {import('./state.js').PoolState} s
+ */
+function grow(s) {
+  if (s.state === 'terminated') return;
+  const err = spawn(s);
+  if (err) startupFailed(s, err, undefined);
+}
+
+/** Starts a worker if the native core says the pool needs one now. */
+function growIfNeeded(s) {
+  if (native.poolShouldStartWorker(s.id)) grow(s);
+}
+
+/** Starts a worker. Returns the error if the Worker could not even be created (bad execArgv, env, workerData). */
+function spawn(s) {
+  const slot = s.nextSlot++;
+  const { port1, port2 } = new MessageChannel();
+  const stdio = new Int32Array(new SharedArrayBuffer(4 * STDIO_INTS));
+  const o = s.opts;
+  let worker;
+  try {
+    worker = new Worker(BOOTSTRAP, {
+      workerData: {
+        internal: {
+          pool: s.id,
+          slot,
+          bell: s.bell.buffer,
+          script: s.script,
+          control: port2,
+          niceIncrement: o.niceIncrement,
+          addon: ADDON,
+          stdio: stdio.buffer,
+        },
+        user: o.workerData,
+      },
+      transferList: [port2],
+      execArgv: o.execArgv,
+      env: o.env,
+      resourceLimits: o.resourceLimits,
+    });
+  } catch (e) {
+    port1.close();
+    return e;
+  }
+  s.startupError = null;
+  worker.unref();
+  const rec = new WorkerRecord(worker, slot, port1, stdio);
+  s.workers.set(slot, rec);
+  native.poolWorkerSpawned(s.id, slot);
+  port1.on('message', (m) => onControl(s, rec, m));
+  port1.unref();
+  s.mailbox?.connect(port1);
+  worker.on('error', (e) => {
+    rec.lastError = e;
+    // A worker takes tasks as soon as it registered natively, maybe before this
+    // thread handled its 'ready' message: ask the native record.
+    // Errors before that are start-up failures, reported through the tasks.
+    if (s.pool.listenerCount('error') > 0 && native.poolWorkerStarted(s.id, slot)) s.pool.emit('error', e);
+  });
+  worker.on('exit', (code) => onExit(s, rec, code));
+  // On the next tick: the constructor starts minWorkers workers before anyone could listen.
+  const created = { threadId: rec.threadId, slot };
+  process.nextTick(() => s.pool.emit('workerCreate', created));
+  if (s.workers.size > o.minWorkers) watchIdle(s);
+  return null;
+}
+
+function onControl(s, rec, m) {
+  if (m === null || typeof m !== 'object') return;
+  if (m.type === MSG.STDIO) {
+    const out = m.name === 'stderr' ? process.stderr : process.stdout;
+    for (const c of m.chunks) out.write(c.chunk, c.encoding);
+    outputWritten(rec.stdio, m.bytes);
+  } else if (m.type === MSG.READY) {
+    // Still a backlog: keep growing, one starting worker at a time.
+    if (s.state !== 'terminated') growIfNeeded(s);
+  } else if (m.type === MSG.RESULT) {
+    directResult(s, m);
+  }
+}
+
+/** Writes the output worker `w` flagged (see worker-stdio.js) before a task of it settles. */
+function readOutput(s, w) {
+  if (w.stdio[0] !== 0) readPort(s, w);
+}
+
+/** Handles what worker `w` posted on its control port so far, now (task output, direct results). */
+function readPort(s, w) {
+  Atomics.store(w.stdio, 0, 0);
+  for (let m; (m = receiveMessageOnPort(w.port)) !== undefined;) onControl(s, w, m.message);
+}
+
+function onExit(s, rec, code) {
+  s.workers.delete(rec.slot);
+  trimSoon(); // what the dead worker freed stays in malloc's arenas otherwise (see trim.js)
+  s.workerTimeClosed += clockMs() - rec.startedAt;
+  // Direct results the worker posted before it exited are still queued on the port.
+  for (let m; (m = receiveMessageOnPort(rec.port)) !== undefined;) onControl(s, rec, m.message);
+  rec.port.close();
+  s.drainNow();
+  for (const id of rec.owes) settle(s, id, false, resultLost(code));
+  const { task: lost, started } = native.poolWorkerGone(s.id, rec.slot);
+  const cause = rec.lastError ?? new Error(`the worker exited with code ${code}`);
+  if (lost != null) {
+    settle(s, lost, false, new WorkerCrashedError(`the worker running this task died: ${cause.message ?? cause}`, { cause, exitCode: code }));
+  }
+  s.pool.emit('workerExit', { threadId: rec.threadId, slot: rec.slot, code });
+  if (s.state === 'terminated') return;
+  if (!started) {
+    startupFailed(s, cause, code);
+    return;
+  }
+  if (s.startupError) return;
+  growIfNeeded(s);
+  // Its task may have been the last queued one (taken, then lost with it).
+  checkRoom(s);
+}
+
+/**
+ * A worker could not start (bad script, throw at import time, no task
+ * function, or the Worker could not be created). If no started worker is
+ * left to serve the queue, fail what is queued with that cause, and do not
+ * respawn until new work arrives (no respawn storm).
+ */
+function startupFailed(s, cause, code) {
+  // A started worker still serves the queue (and is replaced as usual if it dies).
+  if (native.poolWorkerCounts(s.id).serving > 0) return;
+  s.startupError = cause;
+  for (const id of native.poolClear(s.id)) {
+    const err = new WorkerCrashedError(`the worker failed to start: ${cause?.message ?? cause}`, { cause, exitCode: code });
+    err[STARTUP_FAILED] = true;
+    settle(s, id, false, err);
+  }
+  checkRoom(s);
+}
+
+/** Checks now and then whether idle workers should retire (the native core picks them). */
+function watchIdle(s) {
+  if (s.idleTimer) return;
+  const every = Math.max(20, Math.min(1000, s.opts.idleTimeout / 2));
+  s.idleTimer = setInterval(() => {
+    const { retired, watching } = native.poolRetireIdle(s.id, s.opts.idleTimeout);
+    if (retired > 0) {
+      Atomics.add(s.bell, SEQ, 1);
+      Atomics.notify(s.bell, SEQ);
+    }
+    if (!watching) {
+      clearInterval(s.idleTimer);
+      s.idleTimer = null;
+    }
+  }, every);
+  s.idleTimer.unref();
+}
+
+/**
+ * A worker is being stopped (timeout, abort past its grace): start its
+ * replacement now rather than when its thread exits, which a blocking call
+ * can delay for long, if work is queued or minWorkers asks for it.
+ */
+function replace(s) {
+  if (s.state === 'terminated' || s.startupError) return;
+  growIfNeeded(s);
+}
+
+/** The worker that runs task `id` now, if any. */
+function runnerOf(s, id) {
+  for (const w of s.workers.values()) if (native.poolRunningTask(s.id, w.slot) === id) return w;
+  return undefined;
+}
+
+/**
+ * Task `id`, aborted while running on `w`: tells the worker, and after the
+ * grace period stops it (and starts a replacement) if it still runs the task.
+ */
+function abortRunning(s, w, id, reason) {
+  w.port.postMessage({ type: MSG.ABORT, id, reason: String(reason?.message ?? reason ?? 'aborted') });
+  setTimeout(() => {
+    if (s.workers.has(w.slot) && native.poolRunningTask(s.id, w.slot) === id) {
+      // It takes no other task even if this one returns before the thread stops: its
+      // replacement may start now without more than maxWorkers tasks running.
+      native.poolStop(s.id, w.slot);
+      w.worker.terminate();
+      replace(s);
+    }
+  }, s.opts.abortGrace).unref();
+}
+
+module.exports = { SEQ, STARTUP_FAILED, grow, spawn, readOutput, replace, runnerOf, abortRunning };

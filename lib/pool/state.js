@@ -1,0 +1,70 @@
+'use strict';
+/**
+ * What one WorkerPool keeps on its owner thread, shared by the modules that
+ * handle its concepts (worker-pool.js: the public API; lifecycle.js: worker
+ * threads; direct.js: direct tasks; drain.js and settle.js: completions).
+ * Internal: not exported from the package. Each worker's lifecycle state is
+ * not here but in the native core (crates/core/src/task_queue/workers.rs).
+ */
+
+const native = require('../native.js');
+const { Samples } = require('./samples.js');
+const { clockMs } = require('./records.js');
+
+/** Completions taken per poolDrain call (it loops until the queue is empty). */
+const DRAIN_BATCH = 64;
+const SCRATCH_SIZE = 16 * 1024;
+
+class PoolState {
+  /**
+   * @param {import('node:events').EventEmitter} pool the WorkerPool, which emits the events
+   * @param {string} script the worker script
+   * @param {ReturnType<typeof import('./options.js').normalizeOptions>} opts
+   */
+  constructor(pool, script, opts) {
+    this.pool = pool;
+    this.script = script;
+    this.opts = opts;
+    /** The native pool id (set once created). */
+    this.id = 0;
+    /** 'open', 'closing' or 'terminated'. */
+    this.state = 'open';
+    /** slot → WorkerRecord, for every worker thread until its exit event. */
+    this.workers = new Map();
+    /** task id → TaskRecord, until the task settles. */
+    this.tasks = new Map();
+    /** Ids of unsettled direct tasks (their data went to the mailbox). */
+    this.direct = new Set();
+    /** The mailbox thread, started with the first direct task (a Mailbox). */
+    this.mailbox = null;
+    this.nextSlot = 0;
+    /** The workers' doorbell (Atomics.notify on index SEQ). */
+    this.bell = new Int32Array(new SharedArrayBuffer(4));
+    this.meta = new Float64Array(native.COMPLETION_STRIDE * DRAIN_BATCH);
+    this.scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
+    /** The native wake-up function keeps this thread's event loop alive (tasks are outstanding). */
+    this.refd = false;
+    /** Tasks were queued since the queue was last seen empty ('drain' is owed). */
+    this.backlog = false;
+    /** Native code wakes the drain on takes too (see watchTakes in settle.js). */
+    this.watching = false;
+    this.startupError = null;
+    this.roomWaiters = [];
+    this.idleWaiters = [];
+    this.idleTimer = null;
+    /** terminate()'s promise, once called. */
+    this.terminated = null;
+    this.createdAt = clockMs();
+    this.workerTimeClosed = 0;
+    this.busyTime = 0;
+    this.submitted = 0;
+    this.completed = 0;
+    this.failed = 0;
+    this.waitTimes = new Samples();
+    this.runTimes = new Samples();
+    /** Drains the completion queue now (drain.js; set by WorkerPool, so lifecycle.js need not require it). */
+    this.drainNow = () => {};
+  }
+}
+
+module.exports = { PoolState, SCRATCH_SIZE };
