@@ -87,6 +87,11 @@ fn pool(id: u32) -> Option<Arc<Pool>> {
     POOLS.read().get(&id).cloned()
 }
 
+/// Tasks running now in pool `id` (`None` if it is gone), for the workers' spin.
+pub(crate) fn running(id: u32) -> Option<usize> {
+    pool(id).map(|p| p.queue.running())
+}
+
 fn task_id(id: f64) -> Option<u64> {
     (id.fract() == 0.0 && (0.0..9_007_199_254_740_992.0).contains(&id)).then_some(id as u64)
 }

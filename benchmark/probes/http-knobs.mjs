@@ -25,11 +25,11 @@ const SETS = {
   spin: [
     { name: 'threadkit (as built)', kind: 'threadkit', env: {} },
     { name: 'threadkit, main spin off', kind: 'threadkit', env: { THREADKIT_SPIN_MAX_US: '0' } },
-    { name: 'threadkit, worker spin off', kind: 'threadkit', env: { HTTP_BENCH_THREADKIT: patched, PROBE_WORKER_SPIN_US: '0' } },
+    { name: 'threadkit, worker spin off', kind: 'threadkit', env: { HTTP_BENCH_THREADKIT: patched, THREADKIT_WORKER_SPIN_MAX_US: '0' } },
     {
       name: 'threadkit, both spins off',
       kind: 'threadkit',
-      env: { HTTP_BENCH_THREADKIT: patched, PROBE_WORKER_SPIN_US: '0', THREADKIT_SPIN_MAX_US: '0' },
+      env: { HTTP_BENCH_THREADKIT: patched, THREADKIT_WORKER_SPIN_MAX_US: '0', THREADKIT_SPIN_MAX_US: '0' },
     },
     { name: 'piscina', kind: 'piscina', env: {} },
   ],

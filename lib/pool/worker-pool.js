@@ -60,7 +60,7 @@ const {
 } = native;
 /** Completions taken per poolDrain call (it loops until the queue is empty). */
 const DRAIN_BATCH = 64;
-const SEQ = 0;
+const { BELL_SEQ: SEQ, BELL_SLEEPERS, BELL_INTS } = native;
 const TERMINATE_WAIT_MS = 5000;
 const SCRATCH_SIZE = 16 * 1024;
 
@@ -106,10 +106,12 @@ class WorkerPool extends EventEmitter {
   #mailbox = null;
   #nextTask = 1;
   #nextSlot = 0;
-  #bell = new Int32Array(new SharedArrayBuffer(4));
+  #bell = new Int32Array(new SharedArrayBuffer(4 * BELL_INTS));
   #meta = new Float64Array(COMPLETION_STRIDE * DRAIN_BATCH);
   #scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
   #refd = false;
+  /** The setImmediate that unrefs the pool once it stayed idle for the rest of a turn (#settleIdle). */
+  #unrefSoon = null;
   #backlog = false;
   /** Native code wakes #drain on takes (see #watchTakes). */
   #watching = false;
@@ -236,7 +238,8 @@ class WorkerPool extends EventEmitter {
     if (ref !== undefined) ref.taskId = id;
     const bell = this.#bell;
     Atomics.add(bell, SEQ, 1);
-    Atomics.notify(bell, SEQ, 1);
+    // A spinning or running worker sees SEQ move by itself (worker.js says why no wake-up is lost).
+    if (Atomics.load(bell, BELL_SLEEPERS) > 0) Atomics.notify(bell, SEQ, 1);
     if (queued > 0) {
       this.#backlog = true;
       if (!this.#watching && this.listenerCount('drain') > 0) {
@@ -705,12 +708,20 @@ class WorkerPool extends EventEmitter {
   }
 
   #settleIdle() {
-    if (this.#refd) {
+    // Unref lazily: a caller that awaits each result submits the next task in
+    // this same turn of the loop, and a ref/unref pair per task costs ~1 µs.
+    // The immediate lets the process exit one turn after the pool went idle.
+    if (this.#refd && this.#unrefSoon === null) this.#unrefSoon = setImmediate(this.#unrefIfIdle);
+    for (const r of this.#idleWaiters.splice(0)) r();
+  }
+
+  #unrefIfIdle = () => {
+    this.#unrefSoon = null;
+    if (this.#refd && this.#tasks.size === 0) {
       this.#refd = false;
       native.poolRef(this.#id, false);
     }
-    for (const r of this.#idleWaiters.splice(0)) r();
-  }
+  };
 
   /** Wakes room waiters and emits 'drain' once the queue has shrunk. */
   #checkRoom() {
