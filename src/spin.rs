@@ -31,12 +31,17 @@
 //! those that paid.
 //!
 //! Pool workers spin too, when they find the queue empty ([`pool_spin`]),
-//! with their own adaptive budget, only while a core is idle
+//! with their own adaptive budget, only while a core is left after the
+//! pool's running tasks and the submitter
 //! ([`threadkit_core::spin_budget::worker_may_spin`]), and within the same cap.
 //!
 //! At most one thread per CPU but one spins at any moment (none on a
 //! single-CPU machine), so spinning never takes the last core from the
-//! thread that will do the waking.
+//! thread that will do the waking; and no thread spins while the machine
+//! has no idle core ([`core_idle`]: more threads runnable than CPUs over the
+//! last few milliseconds), where a spinner would take the core of a thread
+//! that is ready to run (issue 19: the main thread's event-loop lag). The
+//! policy and its measurements: docs/architecture.md, "Spin and wake policy".
 //!
 //! libuv's functions are exported by the node binary to addons; they are
 //! looked up at run time ([`crate::node_symbols`]), and where that fails
@@ -149,6 +154,7 @@ fn core_idle() -> bool {
     }
     BUSY.load(Ordering::Relaxed) < BUSY_SCALE / 2
 }
+
 /// Spins started and spins that caught their wake-up, process-wide (for
 /// `spinStats`): event-loop spinners, then pool workers.
 static SPINS: AtomicU64 = AtomicU64::new(0);
@@ -204,12 +210,14 @@ impl Drop for SpinSlot {
 }
 
 /// Worker side, called when the queue was empty at doorbell sequence
-/// `seen` (`woke_soon`: this worker's last sleep on the doorbell ended within
-/// its full spin budget, see lib/pool/worker.js): spins until `bell[BELL_SEQ]` moves (`true`: take again) or the
-/// worker's budget runs out (`false`: sleep on the doorbell). It does not
-/// spin when no core is idle (every core but the submitter's runs a task of
-/// this pool), when the process-wide cap is taken, or while its adaptive
-/// budget cools down after misses. Bad arguments: `false` (sleep).
+/// `seen`: spins until `bell[BELL_SEQ]` moves (`true`: take again) or the
+/// worker's budget runs out (`false`: sleep on the doorbell). `woke_soon`:
+/// this worker's last sleep on the doorbell ended within its full budget
+/// (lib/pool/worker.js times it with the futex wait). It does not spin when
+/// every core but the submitter's runs a task of this pool, when the
+/// machine has no idle core ([`core_idle`]), when the process-wide cap is
+/// taken, or while its adaptive budget cools down after misses. Not public
+/// API; a bad `bell` (not an Int32Array) or a gone pool: `false` (sleep).
 #[napi_derive::napi(
     catch_unwind,
     ts_args_type = "poolId: number, bell: Int32Array, seen: number, wokeSoon: boolean"
@@ -225,7 +233,9 @@ pub fn pool_spin(env: Env, pool_id: u32, bell: napi::bindgen_prelude::Unknown, s
     // Safety: the doorbell's backing store is a SharedArrayBuffer, which
     // `bell` keeps alive for this call; it is only accessed atomically.
     let seq = unsafe { &*word.add(BELL_SEQ as usize) };
-    let running = crate::pool::running(pool_id).unwrap_or(usize::MAX - 2);
+    let Some(running) = crate::pool::running(pool_id) else {
+        return false;
+    };
     if !worker_may_spin(*CPUS, running) || !core_idle() {
         return false;
     }

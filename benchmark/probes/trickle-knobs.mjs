@@ -10,7 +10,7 @@
  *
  * PROBE_BEFORE=<path of an index.js> adds that copy of threadkit (say, a
  * build from before a change) as "threadkit (before)"; PROBE_ONLY=<names,
- * comma-separated, each a prefix of a configuration's name> runs only those.
+ * separated by "|", each a prefix of a configuration's name> runs only those.
  *
  * The machine is shared: read the ranges, and the load average printed
  * with them.
@@ -39,7 +39,7 @@ const CONFIGS = [
 ];
 if (process.env.PROBE_BEFORE) CONFIGS.unshift({ name: 'threadkit (before)', kind: 'threadkit', env: { PROBE_THREADKIT: process.env.PROBE_BEFORE } });
 if (process.env.PROBE_ONLY) {
-  const only = process.env.PROBE_ONLY.split(',');
+  const only = process.env.PROBE_ONLY.split('|');
   CONFIGS.splice(0, CONFIGS.length, ...CONFIGS.filter((c) => only.some((o) => c.name.startsWith(o))));
 }
 

@@ -62,6 +62,8 @@ const {
 const DRAIN_BATCH = 64;
 const { BELL_SEQ: SEQ, BELL_SLEEPERS, BELL_INTS } = native;
 const TERMINATE_WAIT_MS = 5000;
+/** Promise jobs an idle pool waits for a next task before it unrefs (#settleIdle). */
+const UNREF_HOPS = 8;
 const SCRATCH_SIZE = 16 * 1024;
 
 /** Not public API: `pool[MAILBOX_HELD]()` resolves to how many tasks' data the mailbox holds (tests check that none leaks). */
@@ -110,8 +112,8 @@ class WorkerPool extends EventEmitter {
   #meta = new Float64Array(COMPLETION_STRIDE * DRAIN_BATCH);
   #scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
   #refd = false;
-  /** The setImmediate that unrefs the pool once it stayed idle for the rest of a turn (#settleIdle). */
-  #unrefSoon = null;
+  /** Microtask hops left before an idle pool is unref'd (0: no check queued; see #settleIdle). */
+  #unrefHops = 0;
   #backlog = false;
   /** Native code wakes #drain on takes (see #watchTakes). */
   #watching = false;
@@ -708,19 +710,26 @@ class WorkerPool extends EventEmitter {
   }
 
   #settleIdle() {
-    // Unref lazily: a caller that awaits each result submits the next task in
-    // this same turn of the loop, and a ref/unref pair per task costs ~1 µs.
-    // The immediate lets the process exit one turn after the pool went idle.
-    if (this.#refd && this.#unrefSoon === null) this.#unrefSoon = setImmediate(this.#unrefIfIdle);
+    // Unref lazily: a caller that awaits each result submits the next task
+    // a few promise jobs after this settle, and a ref/unref pair per task
+    // costs ~1 µs. Microtasks, not setImmediate: an immediate makes the loop
+    // poll once more before it sleeps (measured: +1.5 to +2.8 µs of
+    // main-thread CPU per trickled task, more than it saves).
+    if (this.#refd && this.#unrefHops === 0) {
+      this.#unrefHops = UNREF_HOPS;
+      queueMicrotask(this.#unrefIfIdle);
+    }
     for (const r of this.#idleWaiters.splice(0)) r();
   }
 
   #unrefIfIdle = () => {
-    this.#unrefSoon = null;
-    if (this.#refd && this.#tasks.size === 0) {
-      this.#refd = false;
-      native.poolRef(this.#id, false);
+    if (this.#tasks.size > 0 || !this.#refd) {
+      this.#unrefHops = 0;
+      return;
     }
+    if (--this.#unrefHops > 0) return void queueMicrotask(this.#unrefIfIdle);
+    this.#refd = false;
+    native.poolRef(this.#id, false);
   };
 
   /** Wakes room waiters and emits 'drain' once the queue has shrunk. */
