@@ -30,7 +30,7 @@
 //! `spinStats()` (a native export, not public API) counts the spins and
 //! those that paid.
 //!
-//! Pool workers spin too, when they find the queue empty ([`pool_spin`]),
+//! Pool workers spin too, when they find the queue empty ([`worker_spin`]),
 //! with their own adaptive budget, only while a core is left after the
 //! pool's running tasks and the submitter
 //! ([`threadkit_core::spin_budget::worker_may_spin`]), and within the same cap.
@@ -209,33 +209,16 @@ impl Drop for SpinSlot {
     }
 }
 
-/// Worker side, called when the queue was empty at doorbell sequence
-/// `seen`: spins until `bell[BELL_SEQ]` moves (`true`: take again) or the
-/// worker's budget runs out (`false`: sleep on the doorbell). `woke_soon`:
-/// this worker's last sleep on the doorbell ended within its full budget
-/// (lib/pool/worker.js times it with the futex wait). It does not spin when
-/// every core but the submitter's runs a task of this pool, when the
-/// machine has no idle core ([`core_idle`]), when the process-wide cap is
-/// taken, or while its adaptive budget cools down after misses. Not public
-/// API; a bad `bell` (not an Int32Array) or a gone pool: `false` (sleep).
-#[napi_derive::napi(
-    catch_unwind,
-    ts_args_type = "poolId: number, bell: Int32Array, seen: number, wokeSoon: boolean"
-)]
-pub fn pool_spin(env: Env, pool_id: u32, bell: napi::bindgen_prelude::Unknown, seen: i32, woke_soon: bool) -> bool {
-    use napi::JsValue;
-    let Some((word, len)) = crate::shared_memory::int32_array(&env, bell.raw()) else {
-        return false;
-    };
-    if len <= BELL_SEQ as usize {
-        return false;
-    }
-    // Safety: the doorbell's backing store is a SharedArrayBuffer, which
-    // `bell` keeps alive for this call; it is only accessed atomically.
-    let seq = unsafe { &*word.add(BELL_SEQ as usize) };
-    let Some(running) = crate::pool::running(pool_id) else {
-        return false;
-    };
+/// A pool worker found the queue empty at doorbell sequence `seen`
+/// (`poolSpin` in src/pool.rs calls this): spins until `seq` moves (`true`:
+/// take again) or the worker's budget runs out (`false`: sleep on the
+/// doorbell). `woke_soon`: this worker's last sleep on the doorbell ended
+/// within its full budget (lib/pool/worker.js times it with the futex wait).
+/// It does not spin when `running` tasks of its pool leave no core beside
+/// the submitter's, when the machine has no idle core ([`core_idle`]), when
+/// the process-wide cap is taken, or while its adaptive budget cools down
+/// after misses.
+pub(crate) fn worker_spin(seq: &AtomicI32, seen: i32, woke_soon: bool, running: usize) -> bool {
     if !worker_may_spin(*CPUS, running) || !core_idle() {
         return false;
     }
