@@ -75,6 +75,24 @@ test('no wake-up is lost when submits race the workers going to sleep', async ()
   }
 });
 
+test('a worker whose spins keep missing stops spinning (it does not spin once per task)', async () => {
+  // One task every 2 ms: far longer than a worker's full spin (30 µs) and its
+  // futex wait, so every spin misses. The budget halves on each miss and
+  // cools down for 64 sleeps below 3 µs: about 5 spins per 69 tasks. (A busy
+  // machine gives none at all: then no thread spins.) spinStats()[3] counts
+  // the workers' spins process-wide.
+  const TASKS = 150;
+  const p = pool(tasks, { minWorkers: 1, maxWorkers: 1 });
+  await p.execute(0);
+  const before = native.spinStats()[3];
+  for (let i = 0; i < TASKS; i++) {
+    expect(await p.execute(i)).toBe(i);
+    await sleep(2);
+  }
+  const spins = native.spinStats()[3] - before;
+  expect(spins).toBeLessThanOrEqual(5 * (Math.ceil(TASKS / 69) + 1));
+});
+
 test('a caller that awaits each task does not ref and unref the pool per task', async () => {
   const p: WorkerPool = pool(tasks, { minWorkers: 1, maxWorkers: 1 });
   await p.execute(0);
