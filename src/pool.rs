@@ -149,6 +149,28 @@ impl tsfn::Owner for Pool {
     }
 }
 
+/// Worker side, when the queue was empty at `bell[BELL_SEQ]` == `seen`:
+/// spins while that is so, if the spin policy allows (`spin::worker_spin`).
+/// `true`: the doorbell moved, take again; `false`: sleep on it. Not public
+/// API; a `bell` that is not an Int32Array, or a gone pool: `false`.
+#[napi(
+    catch_unwind,
+    ts_args_type = "poolId: number, bell: Int32Array, seen: number, wokeSoon: boolean"
+)]
+pub fn pool_spin(env: Env, pool_id: u32, bell: Unknown, seen: i32, woke_soon: bool) -> bool {
+    let Some(p) = pool(pool_id) else { return false };
+    let Some((word, len)) = crate::shared_memory::int32_array(&env, bell.raw()) else {
+        return false;
+    };
+    if len <= spin::BELL_SEQ as usize {
+        return false;
+    }
+    // Safety: the doorbell's backing store is a SharedArrayBuffer, which
+    // `bell` keeps alive for this call; it is only accessed atomically.
+    let seq = unsafe { &*word.add(spin::BELL_SEQ as usize) };
+    spin::worker_spin(seq, seen, woke_soon, p.queue.running())
+}
+
 /// Keeps the owner's event loop alive (`on`) or not, by ref'ing its
 /// threadsafe function. The owner refs it while tasks are outstanding.
 #[napi(catch_unwind)]

@@ -30,9 +30,18 @@
 //! `spinStats()` (a native export, not public API) counts the spins and
 //! those that paid.
 //!
+//! Pool workers spin too, when they find the queue empty ([`worker_spin`]),
+//! with their own adaptive budget, only while a core is left after the
+//! pool's running tasks and the submitter
+//! ([`threadkit_core::spin_budget::worker_may_spin`]), and within the same cap.
+//!
 //! At most one thread per CPU but one spins at any moment (none on a
 //! single-CPU machine), so spinning never takes the last core from the
-//! thread that will do the waking.
+//! thread that will do the waking; and no thread spins while the machine
+//! has no idle core ([`core_idle`]: more threads runnable than CPUs over the
+//! last few milliseconds), where a spinner would take the core of a thread
+//! that is ready to run (issue 19: the main thread's event-loop lag). The
+//! policy and its measurements: docs/architecture.md, "Spin and wake policy".
 //!
 //! libuv's functions are exported by the node binary to addons; they are
 //! looked up at run time ([`crate::node_symbols`]), and where that fails
@@ -46,10 +55,13 @@ use napi::{sys, Env};
 use std::cell::{Cell, RefCell};
 use std::ffi::{c_int, c_void};
 use std::ptr;
-use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
-use threadkit_core::spin_budget::{spin_from_env, Budget};
+use threadkit_core::spin_budget::{
+    budget_from_env, busy_score, nr_running, spin_from_env, worker_may_spin, Budget, BUSY_SCALE, MIN_SPIN,
+    WORKER_MAX_SPIN,
+};
 
 /// `UV_PREPARE` in libuv's `uv_handle_type`.
 const UV_PREPARE: c_int = 9;
@@ -100,14 +112,61 @@ static MAX_SPINNING: LazyLock<usize> = LazyLock::new(|| num_cpus::get().saturati
 /// 1000; `0` or `off` turns spinning off), or `spin_budget::MAX_SPIN`.
 static FULL_SPIN: LazyLock<Duration> =
     LazyLock::new(|| spin_from_env(std::env::var("THREADKIT_SPIN_MAX_US").ok().as_deref()));
-/// Spins started and spins that caught their wake-up, process-wide (for `spinStats`).
+/// The pool workers' full budget: `THREADKIT_WORKER_SPIN_MAX_US` (as
+/// `THREADKIT_SPIN_MAX_US`), or `spin_budget::WORKER_MAX_SPIN`.
+static WORKER_FULL_SPIN: LazyLock<Duration> = LazyLock::new(|| {
+    budget_from_env(
+        std::env::var("THREADKIT_WORKER_SPIN_MAX_US").ok().as_deref(),
+        WORKER_MAX_SPIN,
+    )
+});
+static CPUS: LazyLock<usize> = LazyLock::new(num_cpus::get);
+/// The machine's "no idle core" score (`spin_budget::busy_score`), and when
+/// it was last sampled (µs since `EPOCH`).
+static BUSY: AtomicU32 = AtomicU32::new(0);
+static BUSY_AT: AtomicU64 = AtomicU64::new(0);
+static EPOCH: LazyLock<Instant> = LazyLock::new(Instant::now);
+/// How often the run queue is sampled, process-wide (reading /proc/loadavg
+/// costs a few µs: at most one read per this many µs, by whichever thread
+/// is about to spin).
+const BUSY_SAMPLE_US: u64 = 2000;
+
+/// Whether a core is idle for a spinner, as far as the last few
+/// milliseconds of run-queue samples say. Spinning when every core is
+/// wanted takes a core from a thread that is ready to run, quite possibly
+/// the very one that will do the waking. Where /proc/loadavg cannot be read
+/// (not Linux), every sample says idle.
+fn core_idle() -> bool {
+    let now = EPOCH.elapsed().as_micros() as u64;
+    let last = BUSY_AT.load(Ordering::Relaxed);
+    if (last == 0 || now.saturating_sub(last) >= BUSY_SAMPLE_US)
+        && BUSY_AT
+            .compare_exchange(last, now.max(1), Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    {
+        let running = std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .as_deref()
+            .and_then(nr_running);
+        let over = running.is_some_and(|r| r > *CPUS);
+        // One sampler at a time (the exchange above), so load-then-store is enough.
+        BUSY.store(busy_score(BUSY.load(Ordering::Relaxed), over), Ordering::Relaxed);
+    }
+    BUSY.load(Ordering::Relaxed) < BUSY_SCALE / 2
+}
+
+/// Spins started and spins that caught their wake-up, process-wide (for
+/// `spinStats`): event-loop spinners, then pool workers.
 static SPINS: AtomicU64 = AtomicU64::new(0);
 static CAUGHT: AtomicU64 = AtomicU64::new(0);
+static WORKER_SPINS: AtomicU64 = AtomicU64::new(0);
+static WORKER_CAUGHT: AtomicU64 = AtomicU64::new(0);
 
-/// `[spins started, spins that caught their wake-up, full budget in µs]`,
-/// process-wide: how much spinning this process did, and whether it paid.
-/// The budget is 0 when spinning is off (by the environment, or because
-/// libuv's functions were not found).
+/// `[spins started, spins that caught their wake-up, full budget in µs,
+/// worker spins started, worker spins that caught their task, workers' full
+/// budget in µs]`, process-wide: how much spinning this process did, and
+/// whether it paid. The first budget is 0 when spinning is off (by the
+/// environment, or because libuv's functions were not found).
 #[napi_derive::napi]
 pub fn spin_stats() -> Vec<f64> {
     let full = if node_symbols::uv().is_some() {
@@ -119,8 +178,116 @@ pub fn spin_stats() -> Vec<f64> {
         SPINS.load(Ordering::Relaxed) as f64,
         CAUGHT.load(Ordering::Relaxed) as f64,
         full as f64,
+        WORKER_SPINS.load(Ordering::Relaxed) as f64,
+        WORKER_CAUGHT.load(Ordering::Relaxed) as f64,
+        WORKER_FULL_SPIN.as_micros() as f64,
     ]
 }
+
+thread_local! {
+    /// A pool worker's adaptive budget (each worker thread has its own).
+    static WORKER_BUDGET: Cell<Budget> = Cell::new(Budget::full(*WORKER_FULL_SPIN));
+}
+
+/// A slot of the process-wide spin cap, given back when dropped (a spin
+/// runs inside one native call, so nothing can stop the thread in between).
+struct SpinSlot;
+
+impl SpinSlot {
+    fn take() -> Option<SpinSlot> {
+        if SPINNING.fetch_add(1, Ordering::AcqRel) >= *MAX_SPINNING {
+            SPINNING.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(SpinSlot)
+    }
+}
+
+impl Drop for SpinSlot {
+    fn drop(&mut self) {
+        SPINNING.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A pool worker found the queue empty at doorbell sequence `seen`
+/// (`poolSpin` in src/pool.rs calls this): spins until `seq` moves (`true`:
+/// take again) or the worker's budget runs out (`false`: sleep on the
+/// doorbell). `woke_soon`: this worker's last sleep on the doorbell ended
+/// within its full budget (lib/pool/worker.js times it with the futex wait).
+/// It does not spin when `running` tasks of its pool leave no core beside
+/// the submitter's, when the machine has no idle core ([`core_idle`]), when
+/// the process-wide cap is taken, or while its adaptive budget cools down
+/// after misses.
+pub(crate) fn worker_spin(seq: &AtomicI32, seen: i32, woke_soon: bool, running: usize) -> bool {
+    if !worker_may_spin(*CPUS, running) || !core_idle() {
+        return false;
+    }
+    let max = *WORKER_FULL_SPIN;
+    let mut b = WORKER_BUDGET.with(Cell::get);
+    if woke_soon {
+        // Its last sleep ended within a full spin: spinning would have paid.
+        // Without this, a worker and an owner that both cooled down would stay
+        // so: each one's spin misses while the other sleeps.
+        b.caught(max);
+    }
+    let Some(budget) = b.start(max) else {
+        WORKER_BUDGET.with(|c| c.set(b));
+        return false;
+    };
+    let start = Instant::now();
+    let moved = || seq.load(Ordering::SeqCst) != seen;
+    // The main thread's spinner may hold the slot for a moment after it
+    // caught this worker's completion (it then submits the next task): wait
+    // for the slot, watching the doorbell, for at most MIN_SPIN.
+    let slot = loop {
+        if moved() {
+            return true;
+        }
+        if let Some(slot) = SpinSlot::take() {
+            break slot;
+        }
+        if start.elapsed() >= MIN_SPIN {
+            return false;
+        }
+        std::hint::spin_loop();
+    };
+    let caught = 'spin: loop {
+        for _ in 0..64 {
+            if moved() {
+                break 'spin true;
+            }
+            std::hint::spin_loop();
+        }
+        if start.elapsed() >= budget {
+            break false;
+        }
+    };
+    drop(slot);
+    WORKER_SPINS.fetch_add(1, Ordering::Relaxed);
+    if caught {
+        WORKER_CAUGHT.fetch_add(1, Ordering::Relaxed);
+        b.caught(max);
+    } else {
+        b.missed(budget);
+    }
+    WORKER_BUDGET.with(|c| c.set(b));
+    caught
+}
+
+/// The pool doorbell's layout (an `Int32Array` over a SharedArrayBuffer of
+/// `BELL_INTS` words, made by the pool, shared with its workers):
+/// `BELL_SEQ` moves on every submit (the word workers wait on),
+/// `BELL_SLEEPERS` counts workers inside `Atomics.wait`/`waitAsync` on it,
+/// so a submit notifies only when one sleeps (lib/pool/worker.js says why no
+/// wake-up is lost).
+#[napi_derive::napi]
+pub const BELL_SEQ: u32 = 0;
+/// The doorbell's count of sleeping workers (see [`BELL_SEQ`]).
+#[napi_derive::napi]
+pub const BELL_SLEEPERS: u32 = 1;
+/// The doorbell's length in 32-bit words (see [`BELL_SEQ`]).
+#[napi_derive::napi]
+pub const BELL_INTS: u32 = 2;
 
 thread_local! {
     static SPINNER: RefCell<Option<Spinner>> = const { RefCell::new(None) };
@@ -224,6 +391,9 @@ impl Spinner {
         }
         let mut b = self.budget.get();
         let max = *FULL_SPIN;
+        if !core_idle() {
+            return;
+        }
         let Some(budget) = b.start(max) else {
             self.budget.set(b);
             return;
@@ -241,12 +411,9 @@ impl Spinner {
         // At most one spinning thread per CPU but one, so that a spinner
         // never takes the last core from the thread that will wake it (and
         // a single-CPU machine never spins).
-        if SPINNING.fetch_add(1, Ordering::AcqRel) >= *MAX_SPINNING {
-            SPINNING.fetch_sub(1, Ordering::AcqRel);
-            return;
-        }
+        let Some(slot) = SpinSlot::take() else { return };
         let caught = self.spin(limit);
-        SPINNING.fetch_sub(1, Ordering::AcqRel);
+        drop(slot);
         SPINS.fetch_add(1, Ordering::Relaxed);
         if caught {
             CAUGHT.fetch_add(1, Ordering::Relaxed);

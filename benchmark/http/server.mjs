@@ -27,6 +27,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
@@ -150,6 +151,21 @@ const server = http.createServer((req, res) => {
   }
 });
 server.keepAliveTimeout = 60_000;
+
+// HTTP_BENCH_SLICE_US (a probe, issue 19 §4.3 c): ask Linux's EEVDF scheduler (≥ 6.12) for a short
+// time slice for this main thread (sched_setattr's sched_runtime with SCHED_OTHER), which gives it an
+// earlier deadline at each wake-up. Set from a python3 helper: Node has no binding for the syscall.
+if (process.env.HTTP_BENCH_SLICE_US) {
+  const code = [
+    'import ctypes, struct, sys',
+    'attr = struct.pack("IIQiIQQQII", 56, 0, 0, 0, 0, int(sys.argv[2]) * 1000, 0, 0, 0, 1024)',
+    'libc = ctypes.CDLL(None, use_errno=True)',
+    'r = libc.syscall(314, int(sys.argv[1]), ctypes.c_char_p(attr), 0)',
+    'sys.exit(0 if r == 0 else ctypes.get_errno())',
+  ].join('\n');
+  const r = spawnSync('python3', ['-c', code, String(process.pid), process.env.HTTP_BENCH_SLICE_US]);
+  if (r.status !== 0) throw new Error(`sched_setattr failed: errno ${r.status} ${r.stderr}`);
+}
 
 // ------------------------------------------------------------------ measuring
 

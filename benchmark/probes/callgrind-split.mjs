@@ -12,7 +12,7 @@
  * Valgrind runs one thread at a time, tens of times slower: a spin that
  * waits for another thread burns instructions until the scheduler switches,
  * so profile threadkit with both spins off (THREADKIT_SPIN_MAX_US=0
- * PROBE_WORKER_SPIN_US=0) and measure the spins natively (trickle-knobs.mjs).
+ * THREADKIT_WORKER_SPIN_MAX_US=0) and measure the spins natively (trickle-knobs.mjs).
  * JIT-compiled JavaScript has no names under callgrind: it is one component.
  */
 

@@ -2,13 +2,15 @@
  * What the spin settings do to the HTTP bench's /small and /hash rows:
  * the bench's server (benchmark/http/) with threadkit as built, with the
  * main thread's spin off (THREADKIT_SPIN_MAX_US=0), with the workers' spin
- * off (a patched copy, see patched-threadkit.mjs), with both off, and with
+ * off (THREADKIT_WORKER_SPIN_MAX_US=0), with both off, and with
  * piscina; interleaved, a fresh server per configuration and round.
  *
  *   node benchmark/probes/http-knobs.mjs [rounds=3] [seconds=3]
  *
  * HTTP_KNOBS_SET=nice compares niceIncrement 0, 2, 5 and 19 instead, and
- * adds the bench's mixed window (/hash + /health at once).
+ * adds the bench's mixed window (/hash + /health at once); HTTP_KNOBS_SET=slice
+ * a 0.1 ms EEVDF slice for the server's main thread (Linux ≥ 6.12).
+ * PROBE_BEFORE=<path of an index.js> adds that copy of threadkit to the set.
  *
  * Per window the same figures as the bench: req/s and p99 from autocannon,
  * CPU per request and loop delay p99 from the server.
@@ -17,20 +19,14 @@
 import os from 'node:os';
 import { startServer, measure } from '../http/drive.mjs';
 import { median } from '../lib/harness.mjs';
-import { patchedThreadkit } from './patched-threadkit.mjs';
 
 const [rounds = 3, seconds = 3] = process.argv.slice(2).map(Number);
-const patched = patchedThreadkit();
 const SETS = {
   spin: [
     { name: 'threadkit (as built)', kind: 'threadkit', env: {} },
     { name: 'threadkit, main spin off', kind: 'threadkit', env: { THREADKIT_SPIN_MAX_US: '0' } },
-    { name: 'threadkit, worker spin off', kind: 'threadkit', env: { HTTP_BENCH_THREADKIT: patched, PROBE_WORKER_SPIN_US: '0' } },
-    {
-      name: 'threadkit, both spins off',
-      kind: 'threadkit',
-      env: { HTTP_BENCH_THREADKIT: patched, PROBE_WORKER_SPIN_US: '0', THREADKIT_SPIN_MAX_US: '0' },
-    },
+    { name: 'threadkit, worker spin off', kind: 'threadkit', env: { THREADKIT_WORKER_SPIN_MAX_US: '0' } },
+    { name: 'threadkit, both spins off', kind: 'threadkit', env: { THREADKIT_WORKER_SPIN_MAX_US: '0', THREADKIT_SPIN_MAX_US: '0' } },
     { name: 'piscina', kind: 'piscina', env: {} },
   ],
   nice: [
@@ -40,13 +36,24 @@ const SETS = {
     { name: 'threadkit, niceIncrement 19', kind: 'threadkit', env: { HTTP_BENCH_NICE: '19' } },
     { name: 'piscina', kind: 'piscina', env: {} },
   ],
+  // Issue 19 §4.3 (c): a short EEVDF slice for the server's main thread (server.mjs HTTP_BENCH_SLICE_US).
+  slice: [
+    { name: 'threadkit (as built)', kind: 'threadkit', env: {} },
+    { name: 'threadkit, main slice 0.1 ms', kind: 'threadkit', env: { HTTP_BENCH_SLICE_US: '100' } },
+    { name: 'piscina', kind: 'piscina', env: {} },
+  ],
 };
+// PROBE_BEFORE=<path of an index.js>: that copy of threadkit (a build from before a change) joins the set.
+if (process.env.PROBE_BEFORE) {
+  for (const set of Object.values(SETS))
+    set.unshift({ name: 'threadkit (before)', kind: 'threadkit', env: { HTTP_BENCH_THREADKIT: process.env.PROBE_BEFORE } });
+}
 /** HTTP_KNOBS_SET: `spin` (default) or `nice` (the workers' niceIncrement, against the loop delay). */
 const CONFIGS = SETS[process.env.HTTP_KNOBS_SET ?? 'spin'];
 
 /** The bench's mixed window, in the `nice` set only: /hash and /health at once. */
 async function mixed(server) {
-  if (process.env.HTTP_KNOBS_SET !== 'nice') return {};
+  if (process.env.HTTP_KNOBS_SET !== 'nice' && process.env.HTTP_KNOBS_SET !== 'slice') return {};
   const m = await measure(
     server,
     [

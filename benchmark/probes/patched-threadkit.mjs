@@ -1,12 +1,12 @@
 /**
  * A copy of this worktree's threadkit (index.js, native.js, lib/, the built
- * addon) in a temporary directory, with the worker's spin constants in
+ * addon) in a temporary directory, with the worker's futex wait in
  * lib/pool/worker.js read from the environment, for probes that measure
- * what the worker-side spin costs and buys. The package itself has no knob
- * for them (the main thread's spin has one: THREADKIT_SPIN_MAX_US).
+ * what the worker-side waiting costs and buys. The package itself has no knob
+ * for it (the spins have theirs: THREADKIT_SPIN_MAX_US for event loops,
+ * THREADKIT_WORKER_SPIN_MAX_US for pool workers, which needs no copy).
  *
- *   PROBE_WORKER_SPIN_US   the worker's busy spin before it sleeps (default 30)
- *   PROBE_WORKER_WAIT_MS   its futex wait after the spin, before Atomics.waitAsync (default 0.25)
+ *   PROBE_WORKER_WAIT_MS   the worker's futex wait after its spin, before Atomics.waitAsync (default 0.25)
  *   PROBE_ADDON            another build of the addon to use, e.g. one with its symbols kept
  *                          for perf and callgrind (the release build strips them):
  *                          CARGO_TARGET_DIR=/tmp/tk-syms CARGO_PROFILE_RELEASE_STRIP=none cargo build --release -p threadkit
@@ -43,7 +43,6 @@ export function patchedThreadkit() {
   }
   const worker = path.join(dir, 'lib', 'pool', 'worker.js');
   replaceOnce(worker, 'const SPIN_WAIT_MS = 0.25;', "const SPIN_WAIT_MS = Number(process.env.PROBE_WORKER_WAIT_MS ?? '0.25');");
-  replaceOnce(worker, 'const SPIN_US = 30;', "const SPIN_US = Number(process.env.PROBE_WORKER_SPIN_US ?? '30');");
   return path.join(dir, 'index.js');
 }
 

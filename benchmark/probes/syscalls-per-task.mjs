@@ -8,7 +8,7 @@
  *
  *   node benchmark/probes/syscalls-per-task.mjs threadkit|piscina [N1=2000] [N2=12000] [inflight=1]
  *
- * The environment reaches the probe (THREADKIT_SPIN_MAX_US, PROBE_WORKER_SPIN_US, ...).
+ * The environment reaches the probe (THREADKIT_SPIN_MAX_US, THREADKIT_WORKER_SPIN_MAX_US, ...).
  * Needs strace (apt-get install strace). With SYSCALL_TOOL=perf it uses
  * `perf trace -s` instead (its per-thread summaries are added up), which
  * distorts as much on this machine. With SYSCALL_TOOL=perfstat it counts

@@ -8,6 +8,10 @@
  *
  *   node benchmark/probes/trickle-knobs.mjs [rounds=5] [n=20000] [inflight=1]
  *
+ * PROBE_BEFORE=<path of an index.js> adds that copy of threadkit (say, a
+ * build from before a change) as "threadkit (before)"; PROBE_ONLY=<names,
+ * separated by "|", each a prefix of a configuration's name> runs only those.
+ *
  * The machine is shared: read the ranges, and the load average printed
  * with them.
  */
@@ -24,15 +28,20 @@ const [rounds = 5, n = 20000, inflight = 1] = process.argv.slice(2).map(Number);
 const CONFIGS = [
   { name: 'threadkit (as built)', kind: 'threadkit', env: {} },
   { name: 'threadkit, main spin off', kind: 'threadkit', env: { THREADKIT_SPIN_MAX_US: '0' } },
-  { name: 'threadkit, worker spin off', kind: 'threadkit', env: { PROBE_WORKER_SPIN_US: '0' } },
-  { name: 'threadkit, both spins off', kind: 'threadkit', env: { THREADKIT_SPIN_MAX_US: '0', PROBE_WORKER_SPIN_US: '0' } },
+  { name: 'threadkit, worker spin off', kind: 'threadkit', env: { THREADKIT_WORKER_SPIN_MAX_US: '0' } },
+  { name: 'threadkit, both spins off', kind: 'threadkit', env: { THREADKIT_SPIN_MAX_US: '0', THREADKIT_WORKER_SPIN_MAX_US: '0' } },
   {
     name: 'threadkit, both off, no futex wait',
     kind: 'threadkit',
-    env: { THREADKIT_SPIN_MAX_US: '0', PROBE_WORKER_SPIN_US: '0', PROBE_WORKER_WAIT_MS: '0' },
+    env: { THREADKIT_SPIN_MAX_US: '0', THREADKIT_WORKER_SPIN_MAX_US: '0', PROBE_WORKER_WAIT_MS: '0' },
   },
   { name: 'piscina', kind: 'piscina', env: {} },
 ];
+if (process.env.PROBE_BEFORE) CONFIGS.unshift({ name: 'threadkit (before)', kind: 'threadkit', env: { PROBE_THREADKIT: process.env.PROBE_BEFORE } });
+if (process.env.PROBE_ONLY) {
+  const only = process.env.PROBE_ONLY.split('|');
+  CONFIGS.splice(0, CONFIGS.length, ...CONFIGS.filter((c) => only.some((o) => c.name.startsWith(o))));
+}
 
 const results = CONFIGS.map(() => []);
 const load0 = os.loadavg()[0];
@@ -57,14 +66,15 @@ const span = (xs) => {
 const lines = [
   `trickle probe: ${n} tasks per run, ${inflight} in flight, ${rounds} rounds interleaved; load average (1 min) ${load0.toFixed(2)} at start, ${os.loadavg()[0].toFixed(2)} at end`,
   '',
-  '| configuration | wall µs/task | CPU µs/task (all threads) | main thread | pool threads | other threads | main spins caught/started |',
-  '|---|---|---|---|---|---|---|',
+  '| configuration | wall µs/task | CPU µs/task (all threads) | main thread | pool threads | other threads | main spins caught/started | worker spins caught/started |',
+  '|---|---|---|---|---|---|---|---|',
 ];
 for (let i = 0; i < CONFIGS.length; i++) {
   const rs = results[i];
   const spins = rs[0].spins ? `${median(rs.map((x) => x.spins.caught))}/${median(rs.map((x) => x.spins.started))}` : '—';
+  const wspins = rs[0].workerSpins ? `${median(rs.map((x) => x.workerSpins.caught))}/${median(rs.map((x) => x.workerSpins.started))}` : '—';
   lines.push(
-    `| ${CONFIGS[i].name} | ${span(rs.map((x) => x.usPerTaskWall))} | ${span(rs.map((x) => x.cpuUsPerTask.total))} | ${span(rs.map((x) => x.threadCpuUsPerTask.main))} | ${span(rs.map((x) => x.threadCpuUsPerTask.pool))} | ${span(rs.map((x) => x.threadCpuUsPerTask.other))} | ${spins} |`,
+    `| ${CONFIGS[i].name} | ${span(rs.map((x) => x.usPerTaskWall))} | ${span(rs.map((x) => x.cpuUsPerTask.total))} | ${span(rs.map((x) => x.threadCpuUsPerTask.main))} | ${span(rs.map((x) => x.threadCpuUsPerTask.pool))} | ${span(rs.map((x) => x.threadCpuUsPerTask.other))} | ${spins} | ${wspins} |`,
   );
 }
 process.stdout.write(`${lines.join('\n')}\n`);

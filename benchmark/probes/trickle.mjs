@@ -16,10 +16,11 @@
  * difference of N: start-up and warm-up cancel out. The runs used for
  * benchmark/http/FINDINGS.md are in probes/trickle-tools.sh.
  *
- * PROBE_WORKER_SPIN_US / PROBE_WORKER_WAIT_MS / PROBE_ADDON (see
- * patched-threadkit.mjs) run threadkit from a copy whose worker spin
- * constants follow them, or with another build of the addon;
- * THREADKIT_SPIN_MAX_US sets the main thread's spin as usual.
+ * PROBE_WORKER_WAIT_MS / PROBE_ADDON (see patched-threadkit.mjs) run
+ * threadkit from a copy whose worker futex wait follows them, or with another
+ * build of the addon; PROBE_THREADKIT=<path of an index.js> runs another
+ * copy of threadkit (a build from before a change, for before/after);
+ * THREADKIT_SPIN_MAX_US and THREADKIT_WORKER_SPIN_MAX_US set the spins.
  */
 
 import { readdirSync, readFileSync } from 'node:fs';
@@ -58,8 +59,8 @@ let native = null;
 let run;
 let close = async () => {};
 if (kind === 'threadkit') {
-  const patched = ['PROBE_WORKER_SPIN_US', 'PROBE_WORKER_WAIT_MS', 'PROBE_ADDON'].some((k) => process.env[k] !== undefined);
-  const index = patched ? patchedThreadkit() : path.join(path.dirname(TASKS), '..', '..', 'index.js');
+  const patched = ['PROBE_WORKER_WAIT_MS', 'PROBE_ADDON'].some((k) => process.env[k] !== undefined);
+  const index = process.env.PROBE_THREADKIT ?? (patched ? patchedThreadkit() : path.join(path.dirname(TASKS), '..', '..', 'index.js'));
   const { WorkerPool } = require(index);
   native = require(path.join(path.dirname(index), 'native.js'));
   const pool = new WorkerPool(TASKS, WORKERS);
@@ -117,10 +118,9 @@ process.stdout.write(
     cpuUsPerTask: { total: per(cpu.user + cpu.system), user: per(cpu.user), system: per(cpu.system) },
     threadCpuUsPerTask: { main: per(split.main), pool: per(split.pool), other: per(split.other) },
     spins: spin1 ? { started: spin1[0] - spin0[0], caught: spin1[1] - spin0[1], budgetUs: spin1[2] } : null,
-    workerSpin:
-      kind === 'threadkit'
-        ? { spinUs: process.env.PROBE_WORKER_SPIN_US ?? '30 (built in)', waitMs: process.env.PROBE_WORKER_WAIT_MS ?? '0.25 (built in)' }
-        : null,
+    // Counted since the addon had them (older builds: null).
+    workerSpins: spin1?.length > 3 ? { started: spin1[3] - spin0[3], caught: spin1[4] - spin0[4], budgetUs: spin1[5] } : null,
+    workerWaitMs: kind === 'threadkit' ? (process.env.PROBE_WORKER_WAIT_MS ?? '0.25 (built in)') : null,
   })}\n`,
 );
 await close();

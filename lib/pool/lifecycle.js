@@ -21,8 +21,8 @@ const { WorkerCrashedError } = require('../errors.js');
 const BOOTSTRAP = path.join(__dirname, 'worker.js');
 /** The addon file native.js loaded, for workers to load directly (null if not found). */
 const ADDON = Object.keys(require.cache).find((k) => k.endsWith('.node') && path.basename(k).startsWith('threadkit.')) ?? null;
-/** The index of the doorbell's sequence word. */
-const SEQ = 0;
+/** The doorbell's layout (src/spin.rs): the sequence word and the count of workers asleep on it. */
+const { BELL_SEQ: SEQ, BELL_SLEEPERS, BELL_INTS } = native;
 /**
  * Not public API, for threadkit/bullmq's serve(): the mark of an error that
  * says the worker script could not start (`err[STARTUP_FAILED] === true`).
@@ -218,4 +218,4 @@ function abortRunning(s, w, id, reason) {
   }, s.opts.abortGrace).unref();
 }
 
-module.exports = { SEQ, STARTUP_FAILED, grow, spawn, readOutput, replace, runnerOf, abortRunning };
+module.exports = { SEQ, BELL_SLEEPERS, BELL_INTS, STARTUP_FAILED, grow, spawn, readOutput, replace, runnerOf, abortRunning };

@@ -39,11 +39,15 @@ class PoolState {
     this.mailbox = null;
     this.nextSlot = 0;
     /** The workers' doorbell (Atomics.notify on index SEQ). */
-    this.bell = new Int32Array(new SharedArrayBuffer(4));
+    this.bell = new Int32Array(new SharedArrayBuffer(4 * native.BELL_INTS));
     this.meta = new Float64Array(native.COMPLETION_STRIDE * DRAIN_BATCH);
     this.scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
     /** The native wake-up function keeps this thread's event loop alive (tasks are outstanding). */
     this.refd = false;
+    /** Microtask hops left before an idle pool is unref'd (0: no check queued; see settleIdle). */
+    this.unrefHops = 0;
+    /** settle.js's unref check for this pool, made once (queued as a microtask). */
+    this.unrefCheck = null;
     /** Tasks were queued since the queue was last seen empty ('drain' is owed). */
     this.backlog = false;
     /** Native code wakes the drain on takes too (see watchTakes in settle.js). */

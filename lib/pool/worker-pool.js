@@ -30,7 +30,7 @@ const { resolveScript, normalizeOptions, executeOptions, checkMs } = require('./
 const { PoolState } = require('./state.js');
 const { settle, settleIdle, checkRoom, watchTakes } = require('./settle.js');
 const { post } = require('./direct.js');
-const { SEQ, STARTUP_FAILED, grow, spawn, readOutput, runnerOf, abortRunning } = require('./lifecycle.js');
+const { SEQ, BELL_SLEEPERS, STARTUP_FAILED, grow, spawn, readOutput, runnerOf, abortRunning } = require('./lifecycle.js');
 const { drain } = require('./drain.js');
 const { AbortError, ClosedError, QueueFullError, DataCloneError } = require('../errors.js');
 
@@ -173,7 +173,8 @@ class WorkerPool extends EventEmitter {
     if (ref !== undefined) ref.taskId = id;
     const bell = s.bell;
     Atomics.add(bell, SEQ, 1);
-    Atomics.notify(bell, SEQ, 1);
+    // A spinning or running worker sees SEQ move by itself (worker.js says why no wake-up is lost).
+    if (Atomics.load(bell, BELL_SLEEPERS) > 0) Atomics.notify(bell, SEQ, 1);
     s.backlog = true;
     if (!s.watching && this.listenerCount('drain') > 0) {
       watchTakes(s, true);

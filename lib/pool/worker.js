@@ -6,9 +6,10 @@
  * itself (no hop through the main thread), runs them one at a time, and hands
  * results back to the native completion queue.
  *
- * - When the queue is empty it spins for 30 µs, then blocks in a futex wait
- *   for 0.25 ms, then waits with `Atomics.waitAsync` on the pool's doorbell,
- *   so its event loop stays free for timers and I/O (see `waitForWork`).
+ * - When the queue is empty it may spin briefly (adaptive, only with a core
+ *   idle: native poolSpin, src/spin.rs), then blocks in a futex wait for
+ *   0.25 ms, then waits with `Atomics.waitAsync` on the pool's doorbell, so
+ *   its event loop stays free for timers and I/O (see `waitForWork`).
  * - After an async task it goes back to the queue when the task settles.
  * - It yields to its event loop every few milliseconds even when the queue
  *   never empties, so abort messages and the user's timers still run.
@@ -36,7 +37,7 @@ const wtInternal = require('node:worker_threads').workerData.internal;
 // (native.js) probes the platform on every load, which costs each worker
 // memory and start-up time.
 const native = wtInternal.addon ? require(wtInternal.addon) : require('../native.js');
-const { STATUS_NO_TASK: EMPTY, TAKE_STRIDE, TAKE_ID, TAKE_NAME } = native;
+const { STATUS_NO_TASK: EMPTY, TAKE_STRIDE, TAKE_ID, TAKE_NAME, BELL_SEQ: SEQ, BELL_SLEEPERS: SLEEPERS } = native;
 const { encode, encodeDirect, decode, isDirect, DIRECT_LEN, jobIdOf, JOB_TAG } = require('../codec/index.js');
 
 const { internal, user } = wt.workerData;
@@ -50,12 +51,13 @@ if (esmHooksGiven()) require('node:module').syncBuiltinESMExports();
 
 const { pool, slot, bell, script, control, niceIncrement, stdio } = internal;
 if (niceIncrement > 0) native.poolNiceCurrentThread(niceIncrement);
-const doorbell = new Int32Array(bell); // [sequence]
-const SEQ = 0;
+const doorbell = new Int32Array(bell); // [sequence, sleepers] (src/spin.rs: BELL_*)
 const YIELD_EVERY_MS = 4;
 const SPIN_WAIT_MS = 0.25;
-const SPIN_US = 30;
-const SPIN_NS = BigInt(SPIN_US * 1000);
+/** The workers' full spin (spinStats()[5], µs) in ms: the first step of a futex wait. */
+const FULL_SPIN_MS = native.spinStats()[5] / 1000;
+/** This worker's last sleep on the doorbell ended within FULL_SPIN_MS (poolSpin's `wokeSoon`). */
+let wokeSoon = false;
 
 const meta = new Float64Array(TAKE_STRIDE);
 let scratch = Buffer.allocUnsafeSlow(16 * 1024); // see SCRATCH_SIZE
@@ -379,23 +381,45 @@ function loop() {
 function waitForWork(seen) {
   // Wait in three steps, cheapest wake-up first. The next task of a caller
   // that awaits each result arrives a few tens of microseconds after the last
-  // one finished: a spin of SPIN_US catches it with no wake-up at all
-  // (measured: 19 µs round trip instead of 35 µs), then a futex wait of
-  // SPIN_WAIT_MS (a futex wake-up is much quicker than an event-loop one),
-  // then Atomics.waitAsync, which leaves this thread's event loop free.
-  // The spin costs at most SPIN_US of CPU each time the queue runs dry.
-  // The clock is process.hrtime, not performance.now (the `performance`
-  // global loads perf_hooks: ~120 KB of heap and external memory in every
-  // worker), read every 32 loads so the spin allocates few BigInts.
-  const spinUntil = process.hrtime.bigint() + SPIN_NS;
-  for (let i = 1; Atomics.load(doorbell, SEQ) === seen; i++) {
-    if ((i & 31) === 0 && process.hrtime.bigint() >= spinUntil) break;
+  // one finished: a spin catches it with no wake-up at all. poolSpin spins in
+  // native code, within the process-wide spin cap and only while a core is
+  // idle, and halves its budget on every miss (src/spin.rs). Then a futex
+  // wait of SPIN_WAIT_MS (a futex wake-up is much quicker than an event-loop
+  // one), then Atomics.waitAsync, which leaves this thread's event loop free.
+  const spun = native.poolSpin(pool, doorbell, seen, wokeSoon);
+  wokeSoon = false;
+  if (spun) return true;
+  // No lost wake-up although a submit notifies only when SLEEPERS > 0: all
+  // four accesses are sequentially consistent. This thread adds to SLEEPERS,
+  // then (inside Atomics.wait / waitAsync, under the waiter list's lock)
+  // compares SEQ with `seen`; a submitter adds to SEQ, then reads SLEEPERS
+  // and notifies (under the same lock). If the submitter read SLEEPERS before
+  // our increment, its SEQ increment came earlier still, so the wait sees
+  // SEQ !== seen and returns at once; otherwise it sees SLEEPERS > 0 and
+  // notifies, either a waiter already listed or, if it comes first, a wait
+  // that will then see the new SEQ. A sleeper counted too long only costs a
+  // notify for nothing.
+  Atomics.add(doorbell, SLEEPERS, 1);
+  // The futex wait's first FULL_SPIN_MS tell poolSpin whether a spin would
+  // have caught this wake-up (its budget only learns from spins otherwise).
+  if (FULL_SPIN_MS > 0 && Atomics.wait(doorbell, SEQ, seen, FULL_SPIN_MS) !== 'timed-out') {
+    wokeSoon = true;
+    return awake();
   }
-  if (Atomics.wait(doorbell, SEQ, seen, SPIN_WAIT_MS) !== 'timed-out') return true;
+  if (Atomics.wait(doorbell, SEQ, seen, SPIN_WAIT_MS) !== 'timed-out') return awake();
   const w = Atomics.waitAsync(doorbell, SEQ, seen);
-  if (!w.async) return true;
-  w.value.then(loop);
+  if (!w.async) return awake();
+  w.value.then(() => {
+    awake();
+    loop();
+  });
   return false;
+}
+
+/** This worker left its wait on the doorbell. */
+function awake() {
+  Atomics.sub(doorbell, SLEEPERS, 1);
+  return true;
 }
 
 function leave() {

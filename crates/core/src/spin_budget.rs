@@ -9,6 +9,11 @@ use std::time::Duration;
 
 /// The longest spin before one sleep, unless `THREADKIT_SPIN_MAX_US` says otherwise.
 pub const MAX_SPIN: Duration = Duration::from_micros(50);
+/// The longest spin of a pool worker that found the queue empty, unless
+/// `THREADKIT_WORKER_SPIN_MAX_US` says otherwise: the next task of a caller
+/// that awaits each result arrives a few tens of microseconds after the last
+/// one finished (measured: a 19 µs round trip with the spin, 35 µs without).
+pub const WORKER_MAX_SPIN: Duration = Duration::from_micros(30);
 /// The most `THREADKIT_SPIN_MAX_US` may ask for.
 pub const MAX_SPIN_LIMIT_US: u64 = 1000;
 /// Shorter budgets are not worth spinning for.
@@ -62,14 +67,48 @@ impl Budget {
 /// at most [`MAX_SPIN_LIMIT_US`]; `0`, `off`, `false` or `no` turn spinning
 /// off; unset or not a number: [`MAX_SPIN`].
 pub fn spin_from_env(value: Option<&str>) -> Duration {
-    let Some(v) = value.map(str::trim) else { return MAX_SPIN };
+    budget_from_env(value, MAX_SPIN)
+}
+
+/// As [`spin_from_env`], with `default` when unset or not a number (the
+/// workers' `THREADKIT_WORKER_SPIN_MAX_US` defaults to [`WORKER_MAX_SPIN`]).
+pub fn budget_from_env(value: Option<&str>, default: Duration) -> Duration {
+    let Some(v) = value.map(str::trim) else { return default };
     if ["off", "false", "no"].contains(&v.to_ascii_lowercase().as_str()) {
         return Duration::ZERO;
     }
     match v.parse::<u64>() {
         Ok(us) => Duration::from_micros(us.min(MAX_SPIN_LIMIT_US)),
-        Err(_) => MAX_SPIN,
+        Err(_) => default,
     }
+}
+
+/// Whether a pool worker that found the queue empty may spin at all: only
+/// while a core is left over for it after the thread that will submit the
+/// next task (the pool's owner) and every task running now. On a machine
+/// with no idle core a spin takes the core the submitter needs, and delays
+/// the very wake-up it waits for.
+pub fn worker_may_spin(cpus: usize, running: usize) -> bool {
+    running + 2 <= cpus
+}
+
+/// Runnable threads on the whole machine now, from `/proc/loadavg`'s text
+/// (its fourth field is `running/total`; the reader counts itself).
+pub fn nr_running(loadavg: &str) -> Option<usize> {
+    loadavg.split_whitespace().nth(3)?.split('/').next()?.parse().ok()
+}
+
+/// Full scale of [`busy_score`].
+pub const BUSY_SCALE: u32 = 1024;
+
+/// The machine's "no idle core" score, a moving average over samples of
+/// whether more threads were runnable than there are CPUs (weight 1/8 per
+/// sample): one snapshot of the run queue says little, a few milliseconds
+/// of them say whether a spinner would take a core someone else is waiting
+/// for. Spinning pays only below half of [`BUSY_SCALE`].
+pub fn busy_score(prev: u32, oversubscribed: bool) -> u32 {
+    let sample = if oversubscribed { BUSY_SCALE } else { 0 };
+    (prev.min(BUSY_SCALE) * 7 + sample) / 8
 }
 
 #[cfg(test)]
@@ -105,6 +144,56 @@ mod tests {
         b.caught(MAX_SPIN);
         assert_eq!(b, Budget::full(MAX_SPIN));
         assert_eq!(b.start(MAX_SPIN), Some(MAX_SPIN));
+    }
+
+    #[test]
+    fn a_worker_spins_only_with_a_core_left_for_it() {
+        assert!(!worker_may_spin(1, 0), "one CPU: never");
+        assert!(
+            worker_may_spin(2, 0),
+            "two CPUs, nothing running: the submitter and this worker"
+        );
+        assert!(
+            !worker_may_spin(2, 1),
+            "two CPUs, another task running: no core is idle"
+        );
+        assert!(worker_may_spin(8, 6));
+        assert!(!worker_may_spin(8, 7));
+    }
+
+    #[test]
+    fn runnable_threads_come_from_the_fourth_field_of_loadavg() {
+        assert_eq!(nr_running("0.52 0.58 0.59 3/482 12345\n"), Some(3));
+        assert_eq!(nr_running("0.52 0.58 0.59"), None);
+        assert_eq!(nr_running(""), None);
+        assert_eq!(nr_running("a b c x/1 1"), None);
+    }
+
+    #[test]
+    fn the_busy_score_follows_a_run_of_samples_not_one() {
+        let mut s = 0;
+        s = busy_score(s, true);
+        assert!(
+            s < BUSY_SCALE / 2,
+            "one oversubscribed sample does not stop spinning: {s}"
+        );
+        for _ in 0..8 {
+            s = busy_score(s, true);
+        }
+        assert!(s >= BUSY_SCALE / 2, "a run of them does: {s}");
+        for _ in 0..8 {
+            s = busy_score(s, false);
+        }
+        assert!(s < BUSY_SCALE / 2, "and a run of idle samples lets it spin again: {s}");
+        assert_eq!(busy_score(u32::MAX, true), BUSY_SCALE, "stays in scale");
+    }
+
+    #[test]
+    fn the_workers_budget_has_its_own_default() {
+        assert_eq!(budget_from_env(None, WORKER_MAX_SPIN), WORKER_MAX_SPIN);
+        assert_eq!(budget_from_env(Some("x"), WORKER_MAX_SPIN), WORKER_MAX_SPIN);
+        assert_eq!(budget_from_env(Some("0"), WORKER_MAX_SPIN), Duration::ZERO);
+        assert_eq!(budget_from_env(Some("12"), WORKER_MAX_SPIN), Duration::from_micros(12));
     }
 
     #[test]
