@@ -59,7 +59,7 @@ use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 use threadkit_core::spin_budget::{
-    budget_from_env, busy_score, nr_running, spin_from_env, worker_may_spin, Budget, BUSY_SCALE, MIN_SPIN,
+    budget_from_env, busy_score, nr_running, online_cpus, spin_from_env, worker_may_spin, Budget, BUSY_SCALE, MIN_SPIN,
     WORKER_MAX_SPIN,
 };
 
@@ -121,6 +121,15 @@ static WORKER_FULL_SPIN: LazyLock<Duration> = LazyLock::new(|| {
     )
 });
 static CPUS: LazyLock<usize> = LazyLock::new(num_cpus::get);
+/// CPUs online on the whole machine: what the host-wide run count in
+/// /proc/loadavg is compared with (see `spin_budget::online_cpus`).
+static HOST_CPUS: LazyLock<usize> = LazyLock::new(|| {
+    std::fs::read_to_string("/sys/devices/system/cpu/online")
+        .ok()
+        .as_deref()
+        .and_then(online_cpus)
+        .unwrap_or(*CPUS)
+});
 /// The machine's "no idle core" score (`spin_budget::busy_score`), and when
 /// it was last sampled (µs since `EPOCH`).
 static BUSY: AtomicU32 = AtomicU32::new(0);
@@ -148,7 +157,7 @@ fn core_idle() -> bool {
             .ok()
             .as_deref()
             .and_then(nr_running);
-        let over = running.is_some_and(|r| r > *CPUS);
+        let over = running.is_some_and(|r| r > *HOST_CPUS);
         // One sampler at a time (the exchange above), so load-then-store is enough.
         BUSY.store(busy_score(BUSY.load(Ordering::Relaxed), over), Ordering::Relaxed);
     }

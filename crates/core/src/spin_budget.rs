@@ -98,6 +98,27 @@ pub fn nr_running(loadavg: &str) -> Option<usize> {
     loadavg.split_whitespace().nth(3)?.split('/').next()?.parse().ok()
 }
 
+/// CPUs online on the whole machine, from `/sys/devices/system/cpu/online`'s
+/// text (ranges such as `0-3,6,8-9`). It is what `/proc/loadavg`'s run count
+/// must be compared with: both are host-wide, while the process's CPU count
+/// follows its cgroup quota and affinity (a container limited to 2 CPUs on a
+/// 64-core host would otherwise count the host's threads against 2 CPUs and
+/// never spin).
+pub fn online_cpus(list: &str) -> Option<usize> {
+    let mut n = 0;
+    for part in list.trim().split(',') {
+        let (lo, hi) = match part.split_once('-') {
+            Some((lo, hi)) => (lo.parse::<usize>().ok()?, hi.parse::<usize>().ok()?),
+            None => {
+                let cpu = part.parse::<usize>().ok()?;
+                (cpu, cpu)
+            }
+        };
+        n += hi.checked_sub(lo)? + 1;
+    }
+    Some(n)
+}
+
 /// Full scale of [`busy_score`].
 pub const BUSY_SCALE: u32 = 1024;
 
@@ -167,6 +188,16 @@ mod tests {
         assert_eq!(nr_running("0.52 0.58 0.59"), None);
         assert_eq!(nr_running(""), None);
         assert_eq!(nr_running("a b c x/1 1"), None);
+    }
+
+    #[test]
+    fn online_cpus_reads_the_kernel_range_list() {
+        assert_eq!(online_cpus("0-1\n"), Some(2));
+        assert_eq!(online_cpus("0"), Some(1));
+        assert_eq!(online_cpus("0-3,6,8-9\n"), Some(7));
+        assert_eq!(online_cpus(""), None);
+        assert_eq!(online_cpus("3-1"), None);
+        assert_eq!(online_cpus("x"), None);
     }
 
     #[test]
