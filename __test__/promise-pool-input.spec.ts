@@ -37,7 +37,7 @@ describe('bad input', () => {
     expect(() => pool.add(5 as never)).toThrow('fn must be a function, got 5');
     expect(() => pool.add(() => 1, null as never)).toThrow(TypeError);
     expect(() => pool.add(() => 1, { signal: 'x' } as never)).toThrow('options.signal must be an AbortSignal, got "x"');
-    expect(() => pool.add(() => 1, { timeout: 5 } as never)).toThrow('options.timeout is not an option');
+    expect(() => pool.add(() => 1, { timeout: 5, prio: 1 } as never)).toThrow('options.prio is not an option');
     expect(pool.activeCount + pool.pendingCount).toBe(0);
   });
 

@@ -40,25 +40,62 @@
  *   permit with `tryAcquire` (one compare-and-swap) before each start; when
  *   none is free, the pool keeps exactly one `acquire` queued (FIFO with the
  *   other threads' waiters) and starts the head task when it is granted.
+ * - Free when unused: priority, timeout, pause, rate limiting and events add
+ *   nothing to the plain `add`/run path but a field check or two. The queue
+ *   stays the FIFO TaskQueue until the first non-zero priority (then a
+ *   PriorityQueue); a task gets a timer only with a timeout; `#gated` is
+ *   false unless a Semaphore, a rate limit or pause can refuse a start;
+ *   `#observed` is false unless someone listens to the pool's events or
+ *   waits in onEmpty/onSizeLessThan.
  */
 
-const { Semaphore } = require('../sync/index.js');
+const { EventEmitter } = require('node:events');
 const { PoolClearedError } = require('../errors.js');
-const { MapRun, abortError } = require('./map.js');
+const { abortError } = require('./map.js');
 const { HERE, scopeFor, scopeAtStart } = require('./context.js');
-const { validateFunction, validateOptionKeys, describe } = require('../validate.js');
-const { captured, capture, forget, takeResolve } = require('../resolvers.js');
+const { validateFunction, validateOptionKeys, validateInteger } = require('../validate.js');
+const { capture, takeResolve } = require('../resolvers.js');
 const { TaskQueue, QUEUED, STARTED } = require('./task-queue.js');
+const { PriorityQueue } = require('./priority-queue.js');
 const { startAbortListener } = require('../abort-listeners.js');
-const { checkConcurrency, checkSignal, semaphoreFrom } = require('./options.js');
-const { SignalTask, failEntry, Runner, awaitOutcome, IDLE_RUNNERS_KEPT, NativePromise, promiseThen } = require('./runner.js');
+const { checkConcurrency, checkSignal, checkTimeout, checkPriority, parsePoolArgs } = require('./options.js');
+const { SignalTask, TimedTask, failEntry, Runner, awaitOutcome, IDLE_RUNNERS_KEPT, NativePromise, promiseThen } = require('./runner.js');
+const { mapItems, mapIterable } = require('./iterable.js');
+
+/** The events a PromisePool emits. */
+const EVENTS = ['active', 'idle', 'empty', 'completed', 'error'];
+/** Why the last start was refused (#refused). */
+const PAUSED = 1;
+const BY_SEMAPHORE = 2;
+const BY_RATE = 3;
 
 let enqueue;
 let drop;
 
-class PromisePool {
+/** A listener that throws must not break the pool: its error is rethrown on its own. */
+function rethrow(error) {
+  queueMicrotask(() => {
+    throw error;
+  });
+}
+
+class PromisePool extends EventEmitter {
   #concurrency;
   #sem;
+  /** The rate limit (RateLimit), or null. */
+  #rate;
+  /** The pool-wide task timeout in ms, or undefined. */
+  #timeout;
+  #paused;
+  /** A start may be refused: a Semaphore, a rate limit, or pause. */
+  #gated;
+  #refused = 0;
+  #rateTimer = null;
+  /** Someone listens to EVENTS or waits in onEmpty/onSizeLessThan. */
+  #observed = false;
+  #emptyResolvers = null;
+  /** @type {{ n: number, resolve: () => void }[] | null} */
+  #sizeWaiters = null;
   #active = 0;
   /**
    * Waiting tasks: entries [x, resolve, scope]. x is the fn of a plain task
@@ -66,6 +103,7 @@ class PromisePool {
    * (resolve: null). scope: the Scope to run it in, or null if its `add` had
    * no context to record (see scopeFor).
    */
+  /** @type {TaskQueue | PriorityQueue} */
   #queue = new TaskQueue();
   /** Shared mode: an `acquire` of ours is queued on the semaphore. */
   #acquiring = false;
@@ -77,29 +115,22 @@ class PromisePool {
   #pumping = false;
 
   /**
-   * @param {number | Semaphore | { __threadkit?: unknown, concurrency?: number, limit?: Semaphore | object }} limit
+   * @param {any} limit  a concurrency, a Semaphore or its handle, or { concurrency, limit, ...options }
+   * @param {any} [options]  { interval, intervalCap, rateLimit, timeout, autoStart }
    */
-  constructor(limit) {
-    if (typeof limit === 'number') {
-      this.#concurrency = checkConcurrency(limit, 'concurrency');
-      this.#sem = null;
-    } else if (limit instanceof Semaphore || (limit !== null && typeof limit === 'object' && limit.__threadkit !== undefined)) {
-      this.#concurrency = Infinity;
-      this.#sem = semaphoreFrom(limit);
-    } else if (limit !== null && typeof limit === 'object') {
-      validateOptionKeys(limit, 'options', ['concurrency', 'limit']);
-      if (limit.limit === undefined && limit.concurrency === undefined) {
-        throw new TypeError(
-          'new PromisePool(options) needs options.concurrency (a positive integer or Infinity) or options.limit (a Semaphore or its handle)',
-        );
-      }
-      this.#concurrency = limit.concurrency === undefined ? Infinity : checkConcurrency(limit.concurrency, 'options.concurrency');
-      this.#sem = limit.limit === undefined ? null : semaphoreFrom(limit.limit);
-    } else {
-      throw new TypeError(
-        `new PromisePool() needs a concurrency (a positive integer or Infinity), a Semaphore or its handle, or { concurrency, limit }, got ${describe(limit)}`,
-      );
-    }
+  constructor(limit, options) {
+    super();
+    const setup = parsePoolArgs(limit, options);
+    this.#concurrency = setup.concurrency;
+    this.#sem = setup.sem;
+    this.#rate = setup.rate;
+    this.#timeout = setup.timeout;
+    this.#paused = !setup.autoStart;
+    this.#gated = this.#paused || this.#sem !== null || this.#rate !== null;
+    this.on('newListener', (name) => {
+      if (EVENTS.includes(name)) this.#observed = true;
+    });
+    this.on('removeListener', () => this.#recheckObserved());
   }
 
   /** Tasks running now. */
@@ -117,6 +148,29 @@ class PromisePool {
     return this.#sem;
   }
 
+  /** The rate limit of a pool made with one (interval/intervalCap or rateLimit), else null. */
+  get rateLimit() {
+    return this.#rate;
+  }
+
+  get isPaused() {
+    return this.#paused;
+  }
+
+  /** Starts no more tasks until resume(); running ones go on. */
+  pause() {
+    this.#paused = true;
+    this.#gated = true;
+  }
+
+  /** Starts waiting tasks again. */
+  resume() {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#gated = this.#sem !== null || this.#rate !== null;
+    this.#pump();
+  }
+
   get concurrency() {
     return this.#concurrency;
   }
@@ -129,7 +183,7 @@ class PromisePool {
 
   add(fn, options) {
     if (typeof fn !== 'function') validateFunction(fn, 'fn');
-    if (options !== undefined) return this.#addWithOptions(fn, options);
+    if (options !== undefined || this.#timeout !== undefined) return this.#addWithOptions(fn, options);
     const promise = new Promise(capture);
     const resolve = takeResolve(); // before #takePermit, which may make promises of its own
     if (this.#queue.live === 0 && this.#active < this.#concurrency && this.#takePermit()) {
@@ -142,58 +196,77 @@ class PromisePool {
   }
 
   #addWithOptions(fn, options) {
-    validateOptionKeys(options, 'options', ['signal']);
-    const signal = checkSignal(options, 'options');
-    if (signal === undefined) return this.add(fn);
-    if (signal.aborted) return Promise.reject(abortError(signal, 'PromisePool task'));
+    let signal;
+    let priority = 0;
+    let timeout = this.#timeout;
+    if (options !== undefined) {
+      validateOptionKeys(options, 'options', ['signal', 'priority', 'timeout']);
+      signal = checkSignal(options, 'options');
+      priority = checkPriority(options.priority, 'options.priority');
+      if (options.timeout !== undefined) timeout = checkTimeout(options.timeout, 'options.timeout');
+    }
+    if (signal?.aborted) return Promise.reject(abortError(signal, 'PromisePool task'));
     const promise = new Promise(capture);
-    const task = new SignalTask(fn, takeResolve(), signal);
+    const resolve = takeResolve();
+    if (signal === undefined && timeout === undefined) {
+      // A plain task, perhaps with a priority: no task object.
+      if (this.#queue.live === 0 && this.#active < this.#concurrency && this.#takePermit()) {
+        this.#start(fn, resolve, HERE);
+        return promise;
+      }
+      this.#enqueue(fn, resolve, scopeFor(promise), priority);
+      if (this.#active < this.#concurrency) this.#pump();
+      return promise;
+    }
+    const task = timeout === undefined ? new SignalTask(fn, resolve, signal, priority) : new TimedTask(fn, resolve, signal, priority, timeout);
     if (this.#queue.live === 0 && this.#active < this.#concurrency && this.#takePermit()) {
       task.state = STARTED;
       this.#start(task, null, HERE);
       return promise;
     }
-    task.abort = startAbortListener(signal, () => {
-      task.fail(abortError(signal, 'PromisePool task')); // before remove(), which hollows the task
-      this.#queue.remove(task);
-      this.#checkIdle();
-    });
-    this.#queue.push(task, null, scopeFor(promise));
+    if (signal !== undefined) {
+      task.abort = startAbortListener(signal, () => {
+        task.fail(abortError(signal, 'PromisePool task')); // before remove(), which hollows the task
+        this.#queue.remove(task);
+        if (this.#observed) this.#shrank();
+        this.#checkIdle();
+      });
+    }
+    this.#enqueue(task, null, scopeFor(promise), priority);
     if (this.#active < this.#concurrency) this.#pump();
     return promise;
   }
 
-  map(items, fn, options) {
-    if (items === null || items === undefined || typeof items[Symbol.iterator] !== 'function') {
-      throw new TypeError(`map() needs an iterable (an array, a Set, a generator...) as items, got ${describe(items)}`);
+  /** Queues an entry at `priority`, switching to a PriorityQueue on the first non-zero one. */
+  #enqueue(x, resolve, scope, priority) {
+    let q = this.#queue;
+    if (priority === 0) {
+      if (q.live === 0 && q instanceof PriorityQueue) this.#queue = q = new TaskQueue();
+      q.push(x, resolve, scope);
+      return;
     }
+    if (!(q instanceof PriorityQueue)) this.#queue = q = new PriorityQueue(q);
+    q.pushAt(x, resolve, scope, priority);
+  }
+
+  /**
+   * Returns a function that runs `fn` through the pool with the arguments (and `this`) it is called with.
+   * @param {Function} fn
+   */
+  wrap(fn) {
     validateFunction(fn, 'fn');
-    let stopOnError = true;
-    let signal;
-    let limit = Infinity;
-    if (options !== undefined) {
-      validateOptionKeys(options, 'options', ['stopOnError', 'signal', 'concurrency']);
-      if (options.stopOnError !== undefined) {
-        if (typeof options.stopOnError !== 'boolean')
-          throw new TypeError(`options.stopOnError must be a boolean, got ${describe(options.stopOnError)}`);
-        stopOnError = options.stopOnError;
-      }
-      signal = checkSignal(options, 'options');
-      if (options.concurrency !== undefined) limit = checkConcurrency(options.concurrency, 'options.concurrency');
-    }
-    let list;
-    try {
-      list = Array.from(items); // the items as they are now (as p-limit): the caller may reuse its array
-    } catch (error) {
-      return Promise.reject(error); // an iterator that failed half-way is not a bad argument
-    }
-    if (signal?.aborted) return Promise.reject(abortError(signal, 'PromisePool map'));
-    if (list.length === 0) return Promise.resolve([]);
-    const promise = new Promise(capture);
-    const { resolve, reject } = captured;
-    forget();
-    new MapRun(this, enqueue, drop, list, fn, stopOnError, signal, limit, resolve, reject).begin();
-    return promise;
+    const pool = this;
+    return function wrapped(...args) {
+      return pool.add(() => fn.apply(this, args));
+    };
+  }
+
+  map(items, fn, options) {
+    return mapItems(this, enqueue, drop, items, fn, options);
+  }
+
+  mapIterable(items, fn, options) {
+    return mapIterable(this, items, fn, options);
   }
 
   /** Resolves once nothing runs and nothing waits. */
@@ -204,12 +277,35 @@ class PromisePool {
     return promise;
   }
 
+  /** Resolves once no task waits (at once if none does); running ones may still run. */
+  onEmpty() {
+    if (this.#queue.live === 0) return Promise.resolve();
+    const promise = new Promise(capture);
+    (this.#emptyResolvers ??= []).push(takeResolve());
+    this.#observed = true;
+    return promise;
+  }
+
+  /**
+   * Resolves once fewer than `n` tasks wait (at once if so): backpressure for producers.
+   * @param {number} n
+   */
+  onSizeLessThan(n) {
+    validateInteger(n, 'n', 1, Number.MAX_SAFE_INTEGER);
+    if (this.#queue.live < n) return Promise.resolve();
+    const promise = new Promise(capture);
+    (this.#sizeWaiters ??= []).push({ n, resolve: takeResolve() });
+    this.#observed = true;
+    return promise;
+  }
+
   /** Rejects every pending task with PoolClearedError; running tasks go on. */
   clear() {
     if (this.#queue.live === 0) return;
     const error = new PoolClearedError();
     const taken = this.#queue.takeAll();
     for (let i = 0; i < taken.length; i += 2) failEntry(taken[i], taken[i + 1], error);
+    if (this.#observed) this.#shrank();
     this.#checkIdle();
   }
 
@@ -232,7 +328,9 @@ class PromisePool {
   #startNext() {
     this.#active++;
     const r = this.#idleRunners.pop() ?? this.#newRunner();
-    if (!this.#launch(r, this.#queue.takeInto(r))) this.#next(r);
+    const scope = this.#queue.takeInto(r);
+    if (this.#observed) this.#shrank();
+    if (!this.#launch(r, scope)) this.#next(r);
   }
 
   #newRunner() {
@@ -257,6 +355,7 @@ class PromisePool {
   #launch(r, scope) {
     const x = r.x;
     let outcome;
+    if (this.#observed) this.#emit('active', undefined);
     try {
       if (scope === null) scope = scopeAtStart();
       let result;
@@ -303,6 +402,7 @@ class PromisePool {
       if (typeof x === 'function') resolve(ok ? value : NativePromise.reject(value));
       else if (ok) x.done(value);
       else x.fail(value);
+      if (this.#observed) this.#report(x, ok, value);
     } finally {
       this.#finishing--;
     }
@@ -311,9 +411,11 @@ class PromisePool {
   /** Runner r's task is settled: it runs the next pending task itself, or goes idle. */
   #next(r) {
     let idle = true;
-    const q = this.#queue;
+    const q = this.#queue; // #launch may switch it (a task that adds with a priority): the loop re-reads live only
     while (q.live !== 0 && this.#active <= this.#concurrency && this.#takePermit()) {
-      if (this.#launch(r, q.takeInto(r))) {
+      const scope = q.takeInto(r);
+      if (this.#observed) this.#shrank();
+      if (this.#launch(r, scope)) {
         idle = false;
         break;
       }
@@ -341,8 +443,9 @@ class PromisePool {
     try {
       while (this.#queue.live !== 0 && this.#active < this.#concurrency) {
         if (!this.#takePermit()) {
-          this.#waitForPermit();
-          return;
+          if (this.#refused === BY_SEMAPHORE) this.#waitForPermit();
+          else if (this.#refused === BY_RATE) this.#waitForWindow();
+          return; // PAUSED: resume() pumps
         }
         this.#startNext();
       }
@@ -352,8 +455,35 @@ class PromisePool {
   }
 
   #takePermit() {
+    return !this.#gated || this.#gatedPermit();
+  }
+
+  /** A start needs more than a free slot: not paused, a permit, a start in the rate window. */
+  #gatedPermit() {
+    if (this.#paused) {
+      this.#refused = PAUSED;
+      return false;
+    }
     const sem = this.#sem;
-    return sem === null || sem.tryAcquire() !== null;
+    if (sem !== null && sem.tryAcquire() === null) {
+      this.#refused = BY_SEMAPHORE;
+      return false;
+    }
+    if (this.#rate !== null && !this.#rate.tryTake()) {
+      if (sem !== null) sem.release();
+      this.#refused = BY_RATE;
+      return false;
+    }
+    return true;
+  }
+
+  /** The rate window is full: one timer until the next one opens (other threads may fill it first: then again). */
+  #waitForWindow() {
+    if (this.#rateTimer !== null) return;
+    this.#rateTimer = setTimeout(() => {
+      this.#rateTimer = null;
+      this.#pump();
+    }, this.#rate.msToNextWindow());
   }
 
   /** Shared mode: keep one acquire queued on the semaphore while tasks wait for a permit. */
@@ -363,8 +493,13 @@ class PromisePool {
     this.#sem.acquire().then(
       () => {
         this.#acquiring = false;
-        if (this.#queue.live === 0 || this.#active >= this.#concurrency) {
+        if (this.#queue.live === 0 || this.#active >= this.#concurrency || this.#paused) {
           this.#sem.release();
+          return;
+        }
+        if (this.#rate !== null && !this.#rate.tryTake()) {
+          this.#sem.release();
+          this.#waitForWindow();
           return;
         }
         this.#startNext();
@@ -375,28 +510,76 @@ class PromisePool {
         this.#acquiring = false;
         const taken = this.#queue.takeAll();
         for (let i = 0; i < taken.length; i += 2) failEntry(taken[i], taken[i + 1], error);
+        if (this.#observed) this.#shrank();
         this.#checkIdle();
       },
     );
   }
 
   #checkIdle() {
-    if (this.#active !== 0 || this.#queue.live !== 0 || this.#idleResolvers === null) return;
+    if (this.#active !== 0 || this.#queue.live !== 0) return;
+    if (this.#observed) this.#emit('idle', undefined);
+    if (this.#idleResolvers === null) return;
     const resolvers = this.#idleResolvers;
     this.#idleResolvers = null;
     for (const resolve of resolvers) resolve();
   }
 
+  // ------------------------------------------------------------ events
+
+  /**
+   * Emits `name` if anyone listens; a listener that throws is reported apart, the pool goes on.
+   * @param {string} name
+   * @param {unknown} value
+   */
+  #emit(name, value) {
+    if (this.listenerCount(name) === 0) return; // so an 'error' no one listens to is not thrown
+    try {
+      this.emit(name, value);
+    } catch (error) {
+      rethrow(error);
+    }
+  }
+
+  /** A task settled: 'completed' with its value or 'error' with its error (a timed-out task's TimeoutError). */
+  #report(x, ok, value) {
+    if (typeof x !== 'function' && x instanceof TimedTask && x.timedOut !== null) this.#emit('error', x.timedOut);
+    else if (ok) this.#emit('completed', value);
+    else this.#emit('error', value);
+  }
+
+  /** Waiting tasks left the queue: 'empty' and onEmpty once none waits; onSizeLessThan waiters that now fit. */
+  #shrank() {
+    const n = this.#queue.live;
+    const sizes = this.#sizeWaiters;
+    if (sizes !== null) {
+      const still = sizes.filter((w) => n >= w.n);
+      this.#sizeWaiters = still.length === 0 ? null : still;
+      for (const w of sizes) if (n < w.n) w.resolve();
+    }
+    if (n !== 0) return;
+    const empties = this.#emptyResolvers;
+    this.#emptyResolvers = null;
+    if (empties !== null) for (const resolve of empties) resolve();
+    this.#emit('empty', undefined);
+    this.#recheckObserved();
+  }
+
+  #recheckObserved() {
+    this.#observed = this.#emptyResolvers !== null || this.#sizeWaiters !== null || EVENTS.some((e) => this.listenerCount(e) !== 0);
+  }
+
   static {
     // For MapRun, without making them public: queue an item; remove the ones still queued.
     enqueue = (pool, task, scope) => {
-      pool.#queue.push(task, null, scope);
+      pool.#enqueue(task, null, scope, 0);
       if (pool.#active < pool.#concurrency) pool.#pump();
     };
     drop = (pool, tasks) => {
       for (const task of tasks) {
         if (task.state === QUEUED) pool.#queue.remove(task);
       }
+      if (pool.#observed) pool.#shrank();
       pool.#checkIdle();
     };
   }
