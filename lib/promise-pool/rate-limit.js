@@ -79,6 +79,11 @@ class RateLimit {
     return Object.freeze({ [TAG]: 'RateLimit', state: this.#state.buffer });
   }
 
+  /** When window 0 began (Date.now() milliseconds). */
+  get origin() {
+    return this.#origin;
+  }
+
   get interval() {
     return this.#interval;
   }
