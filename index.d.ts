@@ -531,24 +531,6 @@ export declare class WorkerPool<TData = any, TResult = any> extends EventEmitter
   waitForRoom(): Promise<void>;
   /** Resolves when no task is queued or running. */
   onIdle(): Promise<void>;
-
-  /**
-   * Resolves once no task waits (at once if none does); running tasks may still run.
-   * @example
-   * await pool.onEmpty(); // the queue is drained; add the next batch
-   */
-  onEmpty(): Promise<void>;
-
-  /**
-   * Resolves once fewer than `n` tasks wait (at once if so): backpressure for a producer.
-   * @throws {TypeError} / {@link RangeError} unless `n` is an integer ≥ 1.
-   * @example
-   * for await (const job of source) {
-   *   await pool.onSizeLessThan(100); // keep at most ~100 queued
-   *   pool.add(() => run(job));
-   * }
-   */
-  onSizeLessThan(n: number): Promise<void>;
   /** Counters, wait/run percentiles and utilisation. */
   getMetrics(): WorkerPoolMetrics;
   /**
@@ -1022,6 +1004,24 @@ export declare class PromisePool extends EventEmitter<PromisePoolEvents> {
    * await pool.onIdle();
    */
   onIdle(): Promise<void>;
+
+  /**
+   * Resolves once no task waits (at once if none does); running tasks may still run.
+   * @example
+   * await pool.onEmpty(); // the queue is drained; add the next batch
+   */
+  onEmpty(): Promise<void>;
+
+  /**
+   * Resolves once fewer than `n` tasks wait (at once if so): backpressure for a producer.
+   * @throws {TypeError} / {@link RangeError} unless `n` is an integer ≥ 1.
+   * @example
+   * for await (const job of source) {
+   *   await pool.onSizeLessThan(100); // keep at most ~100 queued
+   *   pool.add(() => run(job));
+   * }
+   */
+  onSizeLessThan(n: number): Promise<void>;
 
   /**
    * Removes every waiting task: each rejects with {@link PoolClearedError}
