@@ -172,7 +172,9 @@ describe.each(modes)('mapIterable (%s)', (_mode, make) => {
     }
     expect(error).toBeInstanceOf(AbortError);
     await until(() => s.closed, 'closed');
-    expect(() => pool.mapIterable(5 as never, (x) => x)).toThrow('mapIterable() needs an iterable or async iterable (an array, a generator, a stream...) as items, got 5');
+    expect(() => pool.mapIterable(5 as never, (x) => x)).toThrow(
+      'mapIterable() needs an iterable or async iterable (an array, a generator, a stream...) as items, got 5',
+    );
     expect(() => pool.mapIterable([1], (x) => x, { ordered: 'yes' as never })).toThrow('options.ordered must be a boolean, got "yes"');
     expect(() => pool.mapIterable([1], (x) => x, { buffer: -1 })).toThrow('options.buffer must be an integer from 0');
     expect(() => pool.map([1], (x) => x, { buffer: 1 } as never)).toThrow('options.buffer is not an option');

@@ -22,7 +22,13 @@ describe.each(modes)('priority (%s)', (_mode, make) => {
       // a third without options (priority 0), the rest from -3..3, some through a signal/timeout task object
       const priority = r < 0.33 ? undefined : Math.floor(random() * 7) - 3;
       const opts =
-        priority === undefined ? undefined : r < 0.5 ? { priority, signal: new AbortController().signal } : r < 0.6 ? { priority, timeout: 60_000 } : { priority };
+        priority === undefined
+          ? undefined
+          : r < 0.5
+            ? { priority, signal: new AbortController().signal }
+            : r < 0.6
+              ? { priority, timeout: 60_000 }
+              : { priority };
       expected.push([priority ?? 0, i]);
       ps.push(pool.add(() => order.push(i), opts));
     }
@@ -138,7 +144,9 @@ describe.each(modes)('timeout (%s)', (_mode, make) => {
     expect(() => pool.add(() => 1, { priority: '1' as never })).toThrow('options.priority must be a number (lower runs first), got "1"');
     expect(() => pool.add(() => 1, { priority: NaN })).toThrow(RangeError);
     expect(() => pool.add(() => 1, { timeout: -1 })).toThrow('options.timeout must be a non-negative number of milliseconds (or Infinity), got -1');
-    expect(() => new PromisePool(1, { timeout: 'x' as never })).toThrow('options.timeout must be a non-negative number of milliseconds (or Infinity), got "x"');
+    expect(() => new PromisePool(1, { timeout: 'x' as never })).toThrow(
+      'options.timeout must be a non-negative number of milliseconds (or Infinity), got "x"',
+    );
     expect(pool.pendingCount + pool.activeCount).toBe(0);
   });
 });

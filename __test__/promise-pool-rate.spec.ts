@@ -48,7 +48,9 @@ describe('RateLimit', () => {
     expect(() => new RateLimit({ interval: 10, intervalCap: 1.5 })).toThrow('intervalCap must be an integer from 1 to 2147483647, got 1.5');
     expect(() => new RateLimit(null as never)).toThrow('new RateLimit() needs { interval, intervalCap }, got null');
     expect(() => RateLimit.from({} as never)).toThrow(InvalidHandleError);
-    expect(() => new PromisePool(2, { interval: 10 })).toThrow('options.interval and options.intervalCap go together, got interval 10 and intervalCap undefined');
+    expect(() => new PromisePool(2, { interval: 10 })).toThrow(
+      'options.interval and options.intervalCap go together, got interval 10 and intervalCap undefined',
+    );
     expect(() => new PromisePool(2, { rateLimit: 5 as never })).toThrow(InvalidHandleError);
     expect(() => new PromisePool(2, { intervalCap: 'x' as never, interval: 5 })).toThrow('intervalCap must be a positive integer, got "x"');
     expect(() => new PromisePool(2, { bogus: 1 } as never)).toThrow('options.bogus is not an option');

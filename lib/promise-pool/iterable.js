@@ -262,7 +262,8 @@ function mapItems(pool, enqueue, drop, items, fn, options) {
   if (options !== undefined) {
     validateOptionKeys(options, 'options', ['stopOnError', 'signal', 'concurrency', ...(isAsync ? ['buffer'] : [])]);
     if (options.stopOnError !== undefined) {
-      if (typeof options.stopOnError !== 'boolean') throw new TypeError(`options.stopOnError must be a boolean, got ${describe(options.stopOnError)}`);
+      if (typeof options.stopOnError !== 'boolean')
+        throw new TypeError(`options.stopOnError must be a boolean, got ${describe(options.stopOnError)}`);
       stopOnError = options.stopOnError;
     }
     signal = checkSignal(options, 'options');

@@ -120,7 +120,9 @@ function parsePoolArgs(limit, options) {
     setup.rate = rateLimit instanceof RateLimit ? rateLimit : RateLimit.from(rateLimit);
   } else if (interval !== undefined || intervalCap !== undefined) {
     if (interval === undefined || intervalCap === undefined) {
-      throw new TypeError(`options.interval and options.intervalCap go together, got interval ${describe(interval)} and intervalCap ${describe(intervalCap)}`);
+      throw new TypeError(
+        `options.interval and options.intervalCap go together, got interval ${describe(interval)} and intervalCap ${describe(intervalCap)}`,
+      );
     }
     setup.rate = new RateLimit({ interval, intervalCap });
   }
