@@ -7,45 +7,25 @@
  * its permits.
  *
  * Implementation details
- * - Where Q1's time goes (1M tasks added at once, concurrency 10): nearly all
- *   of it is the garbage collector, and what it costs is the number of
- *   objects each waiting task keeps alive, more than their bytes. The
- *   promise `add` returns and its resolve function (with the function's
- *   context: 3 objects, 160 bytes) cannot be avoided. Everything else can:
- *   a waiting plain task is three slots of the queue (fn, resolve, scope),
- *   with no task object. Measured (min of 3 processes each) against
- *   a copy that kept one small AsyncResource more per task (40 bytes), the
- *   pool without it needed 1.4-1.8x less time; the linked list of task
- *   objects (AsyncResources themselves) this replaces cost more still.
- * - The queue (task-queue.js) is a linked list of chunks of 3-slot entries:
- *   O(1) push and pop, and no entry is ever copied. A task with a signal
- *   (and a map item) is one object in the first slot; it can leave the
- *   queue at once (O(1)): it is marked dead and skipped when it reaches the
- *   head.
- * - A *runner* is one object with two handlers, made once and reused: it
- *   calls a task, subscribes its handlers to the result with the internal
- *   `then` (what `await` does), and when they are called it settles the
- *   task's promise and takes the next pending task itself. So a finished
- *   task hands its slot on without a new closure or microtask of ours; the
- *   only promises per task are the one `add` returns and the one `then`
- *   returns (map items have no promise of their own: they write into the
- *   map's result array; see map.js). An `await` in an async
- *   loop did the same job but allocated a context and two closures per
- *   await: the pool ran Q1 ~1.2x slower with it. A task that throws
- *   synchronously reaches its runner like any other outcome, a microtask
- *   later, so tasks that fail at once never nest calls.
+ * - Where Q1's time goes (1M tasks added at once, concurrency 10): nearly all of it is the garbage collector,
+ *   and what it costs is the number of objects each waiting task keeps alive, more than their bytes. The
+ *   promise `add` returns and its resolve function (with the function's context: 3 objects, 160 bytes) cannot
+ *   be avoided. Everything else can: a waiting plain task is three slots of the queue (fn, resolve, scope),
+ *   with no task object. Measured (min of 3 processes each) against a copy that kept one small AsyncResource
+ *   more per task (40 bytes), the pool without it needed 1.4-1.8x less time.
+ * - The queue (task-queue.js): chunks of 3-slot entries, O(1) push, pop and
+ *   abort. The runners, and why a finished task hands its slot on without a
+ *   closure or microtask of ours: runner.js.
  * - Async context: see context.js. A task that finds a free
  *   slot starts synchronously, inside `add`, in the caller's context.
  * - Local mode makes no native call. Shared mode asks the semaphore for a
  *   permit with `tryAcquire` (one compare-and-swap) before each start; when
  *   none is free, the pool keeps exactly one `acquire` queued (FIFO with the
  *   other threads' waiters) and starts the head task when it is granted.
- * - Free when unused: priority, timeout, pause, rate limiting and events add
- *   nothing to the plain `add`/run path but a field check or two. The queue
- *   stays the FIFO TaskQueue until the first non-zero priority (then a
- *   PriorityQueue); a task gets a timer only with a timeout; `#gated` is
- *   false unless a Semaphore, a rate limit or pause can refuse a start;
- *   `#observed` is false unless someone listens to the pool's events or
+ * - Free when unused: priority, timeout, pause, rate limiting and events add nothing to the plain `add`/run
+ *   path but a field check or two. The queue stays the FIFO TaskQueue until the first non-zero priority (then
+ *   a PriorityQueue); a task gets a timer only with a timeout; `#gated` is false unless a Semaphore, a rate
+ *   limit or pause can refuse a start; `#observed` is false unless someone listens to the pool's events or
  *   waits in onEmpty/onSizeLessThan.
  */
 
@@ -53,17 +33,17 @@ const { EventEmitter } = require('node:events');
 const { PoolClearedError } = require('../errors.js');
 const { abortError } = require('./map.js');
 const { HERE, scopeFor, scopeAtStart } = require('./context.js');
-const { validateFunction, validateOptionKeys, validateInteger } = require('../validate.js');
+const { validateFunction, validateInteger } = require('../validate.js');
 const { capture, takeResolve } = require('../resolvers.js');
 const { TaskQueue, QUEUED, STARTED } = require('./task-queue.js');
 const { PriorityQueue } = require('./priority-queue.js');
 const { startAbortListener } = require('../abort-listeners.js');
-const { checkConcurrency, checkSignal, checkTimeout, checkPriority, parsePoolArgs } = require('./options.js');
+const { checkConcurrency, readTaskOptions, parsePoolArgs } = require('./options.js');
 const { SignalTask, TimedTask, failEntry, Runner, awaitOutcome, IDLE_RUNNERS_KEPT, NativePromise, promiseThen } = require('./runner.js');
 const { mapItems, mapIterable } = require('./iterable.js');
+const { QueueWatchers } = require('./watchers.js');
+const { EVENTS, emitSafely, reportOutcome, listened } = require('./events.js');
 
-/** The events a PromisePool emits. */
-const EVENTS = ['active', 'idle', 'empty', 'completed', 'error'];
 /** Why the last start was refused (#refused). */
 const PAUSED = 1;
 const BY_SEMAPHORE = 2;
@@ -72,47 +52,39 @@ const BY_RATE = 3;
 let enqueue;
 let drop;
 
-/** A listener that throws must not break the pool: its error is rethrown on its own. */
-function rethrow(error) {
-  queueMicrotask(() => {
-    throw error;
-  });
-}
-
 class PromisePool extends EventEmitter {
+  // The fields the run path reads come first.
   #concurrency;
-  #sem;
-  /** The rate limit (RateLimit), or null. */
-  #rate;
-  /** The pool-wide task timeout in ms, or undefined. */
-  #timeout;
-  #paused;
-  /** A start may be refused: a Semaphore, a rate limit, or pause. */
-  #gated;
-  #refused = 0;
-  #rateTimer = null;
-  /** Someone listens to EVENTS or waits in onEmpty/onSizeLessThan. */
-  #observed = false;
-  #emptyResolvers = null;
-  /** @type {{ n: number, resolve: () => void }[] | null} */
-  #sizeWaiters = null;
   #active = 0;
   /**
-   * Waiting tasks: entries [x, resolve, scope]. x is the fn of a plain task
-   * (resolve: its promise's resolve function), or a SignalTask or MapTask
-   * (resolve: null). scope: the Scope to run it in, or null if its `add` had
-   * no context to record (see scopeFor).
+   * Waiting tasks (a TaskQueue; a PriorityQueue once a priority is used): entries [x, resolve, scope]. x is the fn
+   * of a plain task (resolve: its promise's resolve function), or a SignalTask, TimedTask or MapTask (resolve:
+   * null). scope: the Scope to run it in, or null if its `add` had no context to record (see scopeFor).
+   * @type {TaskQueue | PriorityQueue}
    */
-  /** @type {TaskQueue | PriorityQueue} */
   #queue = new TaskQueue();
-  /** Shared mode: an `acquire` of ours is queued on the semaphore. */
-  #acquiring = false;
-  #idleResolvers = null;
-  /** Runners with no task, kept for reuse (at most IDLE_RUNNERS_KEPT). */
-  #idleRunners = [];
   /** #finish calls under way, and whether #pump is: a #pump called meanwhile returns at once. */
   #finishing = 0;
   #pumping = false;
+  /** A start may be refused: a Semaphore, a rate limit, or pause. */
+  #gated;
+  /** Someone listens to EVENTS or waits in onEmpty/onSizeLessThan. */
+  #observed = false;
+  /** The pool-wide task timeout in ms, or undefined. */
+  #timeout;
+  /** Runners with no task, kept for reuse (at most IDLE_RUNNERS_KEPT). */
+  #idleRunners = [];
+  #sem;
+  /** The rate limit (RateLimit), or null. */
+  #rate;
+  #paused;
+  /** Why the last start was refused: PAUSED, BY_SEMAPHORE or BY_RATE. */
+  #refused = 0;
+  #rateTimer = null;
+  #watchers = new QueueWatchers();
+  /** Shared mode: an `acquire` of ours is queued on the semaphore. */
+  #acquiring = false;
+  #idleResolvers = null;
 
   /**
    * @param {any} limit  a concurrency, a Semaphore or its handle, or { concurrency, limit, ...options }
@@ -196,15 +168,7 @@ class PromisePool extends EventEmitter {
   }
 
   #addWithOptions(fn, options) {
-    let signal;
-    let priority = 0;
-    let timeout = this.#timeout;
-    if (options !== undefined) {
-      validateOptionKeys(options, 'options', ['signal', 'priority', 'timeout']);
-      signal = checkSignal(options, 'options');
-      priority = checkPriority(options.priority, 'options.priority');
-      if (options.timeout !== undefined) timeout = checkTimeout(options.timeout, 'options.timeout');
-    }
+    const { signal, priority, timeout } = readTaskOptions(options, this.#timeout);
     if (signal?.aborted) return Promise.reject(abortError(signal, 'PromisePool task'));
     const promise = new Promise(capture);
     const resolve = takeResolve();
@@ -280,10 +244,8 @@ class PromisePool extends EventEmitter {
   /** Resolves once no task waits (at once if none does); running ones may still run. */
   onEmpty() {
     if (this.#queue.live === 0) return Promise.resolve();
-    const promise = new Promise(capture);
-    (this.#emptyResolvers ??= []).push(takeResolve());
     this.#observed = true;
-    return promise;
+    return this.#watchers.whenEmpty();
   }
 
   /**
@@ -293,10 +255,8 @@ class PromisePool extends EventEmitter {
   onSizeLessThan(n) {
     validateInteger(n, 'n', 1, Number.MAX_SAFE_INTEGER);
     if (this.#queue.live < n) return Promise.resolve();
-    const promise = new Promise(capture);
-    (this.#sizeWaiters ??= []).push({ n, resolve: takeResolve() });
     this.#observed = true;
-    return promise;
+    return this.#watchers.whenSizeLessThan(n);
   }
 
   /** Rejects every pending task with PoolClearedError; running tasks go on. */
@@ -312,9 +272,8 @@ class PromisePool extends EventEmitter {
   // ------------------------------------------------------------ internals
 
   /**
-   * Starts a task whose slot (and, in shared mode, permit) is taken, on an
-   * idle runner. `scope`: HERE (started by `add`, in its caller's context),
-   * a Scope, or null (its `add` had no context to record).
+   * Starts a task whose slot (and, in shared mode, permit) is taken, on an idle runner. `scope`: HERE (started by
+   * `add`, in its caller's context), a Scope, or null (its `add` had no context to record).
    */
   #start(x, resolve, scope) {
     this.#active++;
@@ -347,15 +306,13 @@ class PromisePool extends EventEmitter {
   }
 
   /**
-   * Calls runner r's task (r.x) and subscribes the runner to the outcome:
-   * true. If it throws synchronously it is settled at once (so a map with
-   * stopOnError starts nothing after it): false, and the caller moves the
-   * runner on.
+   * Calls runner r's task (r.x) and subscribes the runner to the outcome: true. If it throws synchronously it is
+   * settled at once (so a map with stopOnError starts nothing after it): false, and the caller moves the runner on.
    */
   #launch(r, scope) {
     const x = r.x;
     let outcome;
-    if (this.#observed) this.#emit('active', undefined);
+    if (this.#observed) emitSafely(this, 'active');
     try {
       if (scope === null) scope = scopeAtStart();
       let result;
@@ -378,9 +335,8 @@ class PromisePool extends EventEmitter {
   }
 
   /**
-   * Settles runner r's task (after giving back its permit). Whatever the
-   * settling queues (a map's next item) is started by the runner's #next,
-   * not from in here, so tasks that fail at once never nest calls.
+   * Settles runner r's task (after giving back its permit). Whatever the settling queues (a map's next item) is
+   * started by the runner's #next, not from in here, so tasks that fail at once never nest calls.
    */
   #finish(r, ok, value) {
     const x = r.x;
@@ -402,7 +358,7 @@ class PromisePool extends EventEmitter {
       if (typeof x === 'function') resolve(ok ? value : NativePromise.reject(value));
       else if (ok) x.done(value);
       else x.fail(value);
-      if (this.#observed) this.#report(x, ok, value);
+      if (this.#observed) reportOutcome(this, x, ok, value);
     } finally {
       this.#finishing--;
     }
@@ -411,8 +367,9 @@ class PromisePool extends EventEmitter {
   /** Runner r's task is settled: it runs the next pending task itself, or goes idle. */
   #next(r) {
     let idle = true;
-    const q = this.#queue; // #launch may switch it (a task that adds with a priority): the loop re-reads live only
-    while (q.live !== 0 && this.#active <= this.#concurrency && this.#takePermit()) {
+    let q;
+    // Read the queue anew each time: a task that adds with a priority may switch it to a PriorityQueue.
+    while ((q = this.#queue).live !== 0 && this.#active <= this.#concurrency && this.#takePermit()) {
       const scope = q.takeInto(r);
       if (this.#observed) this.#shrank();
       if (this.#launch(r, scope)) {
@@ -424,18 +381,16 @@ class PromisePool extends EventEmitter {
       this.#active--;
       if (this.#idleRunners.length < IDLE_RUNNERS_KEPT) this.#idleRunners.push(r);
     }
-    if (q.live !== 0) {
+    if (this.#queue.live !== 0) {
       // A pump starts nothing unless a slot is free (concurrency raised, or this runner went idle).
       if (this.#active < this.#concurrency) this.#pump();
     } else if (idle) this.#checkIdle();
   }
 
   /**
-   * Starts pending tasks while there are free slots (and permits). Never
-   * nested: called while a task settles, it does nothing, because every
-   * #finish is followed by the runner's #next, which takes pending tasks and
-   * pumps; called while a pump runs, it does nothing, because that pump's
-   * loop checks pending and free slots again.
+   * Starts pending tasks while there are free slots (and permits). Never nested: called while a task settles, it
+   * does nothing, because every #finish is followed by the runner's #next, which takes pending tasks and pumps;
+   * called while a pump runs, it does nothing, because that pump's loop checks pending and free slots again.
    */
   #pump() {
     if (this.#pumping || this.#finishing !== 0) return;
@@ -518,7 +473,7 @@ class PromisePool extends EventEmitter {
 
   #checkIdle() {
     if (this.#active !== 0 || this.#queue.live !== 0) return;
-    if (this.#observed) this.#emit('idle', undefined);
+    if (this.#observed) emitSafely(this, 'idle');
     if (this.#idleResolvers === null) return;
     const resolvers = this.#idleResolvers;
     this.#idleResolvers = null;
@@ -527,46 +482,16 @@ class PromisePool extends EventEmitter {
 
   // ------------------------------------------------------------ events
 
-  /**
-   * Emits `name` if anyone listens; a listener that throws is reported apart, the pool goes on.
-   * @param {string} name
-   * @param {unknown} value
-   */
-  #emit(name, value) {
-    if (this.listenerCount(name) === 0) return; // so an 'error' no one listens to is not thrown
-    try {
-      this.emit(name, value);
-    } catch (error) {
-      rethrow(error);
-    }
-  }
-
-  /** A task settled: 'completed' with its value or 'error' with its error (a timed-out task's TimeoutError). */
-  #report(x, ok, value) {
-    if (typeof x !== 'function' && x instanceof TimedTask && x.timedOut !== null) this.#emit('error', x.timedOut);
-    else if (ok) this.#emit('completed', value);
-    else this.#emit('error', value);
-  }
-
-  /** Waiting tasks left the queue: 'empty' and onEmpty once none waits; onSizeLessThan waiters that now fit. */
+  /** Waiting tasks left the queue: onEmpty/onSizeLessThan waiters that now fit; 'empty' once none waits. */
   #shrank() {
     const n = this.#queue.live;
-    const sizes = this.#sizeWaiters;
-    if (sizes !== null) {
-      const still = sizes.filter((w) => n >= w.n);
-      this.#sizeWaiters = still.length === 0 ? null : still;
-      for (const w of sizes) if (n < w.n) w.resolve();
-    }
-    if (n !== 0) return;
-    const empties = this.#emptyResolvers;
-    this.#emptyResolvers = null;
-    if (empties !== null) for (const resolve of empties) resolve();
-    this.#emit('empty', undefined);
+    this.#watchers.shrank(n);
+    if (n === 0) emitSafely(this, 'empty');
     this.#recheckObserved();
   }
 
   #recheckObserved() {
-    this.#observed = this.#emptyResolvers !== null || this.#sizeWaiters !== null || EVENTS.some((e) => this.listenerCount(e) !== 0);
+    this.#observed = this.#watchers.any || listened(this);
   }
 
   static {

@@ -72,6 +72,22 @@ function checkPriority(value, name) {
 }
 
 /**
+ * The options of one `add`: its signal, priority and timeout (the pool's unless it sets one).
+ * @param {any} options
+ * @param {number | undefined} poolTimeout
+ * @returns {{ signal: AbortSignal | undefined, priority: number, timeout: number | undefined }}
+ */
+function readTaskOptions(options, poolTimeout) {
+  if (options === undefined) return { signal: undefined, priority: 0, timeout: poolTimeout };
+  validateOptionKeys(options, 'options', ['signal', 'priority', 'timeout']);
+  return {
+    signal: checkSignal(options, 'options'),
+    priority: checkPriority(options.priority, 'options.priority'),
+    timeout: options.timeout === undefined ? poolTimeout : checkTimeout(options.timeout, 'options.timeout'),
+  };
+}
+
+/**
  * @typedef {object} PoolSetup
  * @property {number} concurrency
  * @property {Semaphore | null} sem
@@ -134,4 +150,4 @@ function parsePoolArgs(limit, options) {
   return setup;
 }
 
-module.exports = { checkConcurrency, checkSignal, checkTimeout, checkPriority, semaphoreFrom, parsePoolArgs };
+module.exports = { checkConcurrency, checkSignal, checkTimeout, checkPriority, readTaskOptions, semaphoreFrom, parsePoolArgs };

@@ -3,7 +3,20 @@
 /**
  * How a PromisePool runs its tasks: the task object of an `add` with a
  * signal, and the runner that calls a task and hands its outcome back to the
- * pool (see "Implementation details" in index.js).
+ * pool.
+ *
+ * A *runner* is one object with two handlers, made once and reused: it
+ * calls a task, subscribes its handlers to the result with the internal
+ * `then` (what `await` does), and when they are called it settles the
+ * task's promise and takes the next pending task itself. So a finished
+ * task hands its slot on without a new closure or microtask of ours; the
+ * only promises per task are the one `add` returns and the one `then`
+ * returns (map items have no promise of their own: they write into the
+ * map's result array; see map.js). An `await` in an async loop did the
+ * same job but allocated a context and two closures per await: the pool ran
+ * Q1 ~1.2x slower with it. A task that throws synchronously reaches its
+ * runner like any other outcome, a microtask later, so tasks that fail at
+ * once never nest calls.
  */
 
 const { QUEUED } = require('./task-queue.js');
