@@ -65,6 +65,24 @@ describe.each(modes)('priority (%s)', (_mode, make) => {
     expect(late).toEqual([0, 1, 2]);
   });
 
+  test('a task that adds with a priority (switching the queue) and then throws synchronously: counts stay exact', async () => {
+    const pool = make();
+    const block = gate();
+    const order: string[] = [];
+    pool.add(() => block.promise);
+    const a = pool.add(() => {
+      pool.add(() => order.push('p'), { priority: 1 });
+      throw new Error('a');
+    });
+    const b = pool.add(() => order.push('b'));
+    block.open();
+    expect(((await rejectionOf(a)) as Error).message).toBe('a');
+    await within(b, 10_000, 'b');
+    await within(pool.onIdle(), 10_000, 'idle');
+    expect(order).toEqual(['b', 'p']);
+    expect(pool.pendingCount).toBe(0);
+  });
+
   test('clear() rejects waiting tasks of every priority', async () => {
     const pool = make();
     const block = gate();
