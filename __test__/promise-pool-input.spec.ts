@@ -72,16 +72,16 @@ describe('bad input', () => {
 });
 
 describe('module formats', () => {
-  test('PromisePool and PoolClearedError are exported from both entries as the same objects', () => {
+  test('PromisePool, PoolClearedError and RateLimit are exported from both entries as the same objects', () => {
     const r = spawnSync(
       process.execPath,
       [
         '--input-type=module',
         '-e',
-        `import { PromisePool, PoolClearedError } from ${JSON.stringify(path.join(root, 'index.mjs'))};
+        `import { PromisePool, PoolClearedError, RateLimit } from ${JSON.stringify(path.join(root, 'index.mjs'))};
          import { createRequire } from 'node:module';
          const cjs = createRequire(import.meta.url)(${JSON.stringify(root)});
-         if (PromisePool !== cjs.PromisePool || PoolClearedError !== cjs.PoolClearedError) throw new Error('two copies');
+         if (PromisePool !== cjs.PromisePool || PoolClearedError !== cjs.PoolClearedError || RateLimit !== cjs.RateLimit || !RateLimit) throw new Error('two copies');
          console.log('esm ok', await new PromisePool(2).map([1, 2], (x) => x * 2));`,
       ],
       { cwd: root, encoding: 'utf8', timeout: 30_000 },
