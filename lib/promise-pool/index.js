@@ -409,12 +409,9 @@ class PromisePool extends EventEmitter {
     }
   }
 
+  /** A start needs a free slot (checked by the caller) and, when gated: not paused, a permit, a start in the rate window. */
   #takePermit() {
-    return !this.#gated || this.#gatedPermit();
-  }
-
-  /** A start needs more than a free slot: not paused, a permit, a start in the rate window. */
-  #gatedPermit() {
+    if (!this.#gated) return true;
     if (this.#paused) {
       this.#refused = PAUSED;
       return false;
@@ -424,12 +421,10 @@ class PromisePool extends EventEmitter {
       this.#refused = BY_SEMAPHORE;
       return false;
     }
-    if (this.#rate !== null && !this.#rate.tryTake()) {
-      if (sem !== null) sem.release();
-      this.#refused = BY_RATE;
-      return false;
-    }
-    return true;
+    if (this.#rate === null || this.#rate.tryTake()) return true;
+    if (sem !== null) sem.release();
+    this.#refused = BY_RATE;
+    return false;
   }
 
   /** The rate window is full: one timer until the next one opens (other threads may fill it first: then again). */
