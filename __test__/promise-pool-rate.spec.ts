@@ -54,7 +54,9 @@ describe('RateLimit', () => {
     expect(() => new PromisePool(2, { rateLimit: 5 as never })).toThrow(InvalidHandleError);
     expect(() => new PromisePool(2, { intervalCap: 'x' as never, interval: 5 })).toThrow('intervalCap must be a positive integer, got "x"');
     expect(() => new PromisePool(2, { bogus: 1 } as never)).toThrow('options.bogus is not an option');
-    expect(() => new PromisePool({ concurrency: 2 } as never, {} as never)).toThrow('new PromisePool(options) takes one argument, got a second: object');
+    expect(() => new PromisePool({ concurrency: 2 } as never, {} as never)).toThrow(
+      'new PromisePool(options) takes one argument, got a second: object',
+    );
     const rate = new RateLimit({ interval: 10, intervalCap: 2 });
     expect(() => new PromisePool(2, { rateLimit: rate, interval: 10, intervalCap: 1 })).toThrow(
       'options.rateLimit and options.interval/intervalCap exclude each other',
