@@ -43,6 +43,15 @@ describe('RateLimit', () => {
     expect(other.intervalCap).toBe(3);
   });
 
+  test('window indexes wrap around 2^32 (1 ms windows, 49 days on) and still count', () => {
+    const rate = new RateLimit({ interval: 1, intervalCap: 2 });
+    for (const w of [2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 3 * 2 ** 32 + 7]) {
+      const t = rate.origin + w;
+      expect([rate.tryTake(t), rate.tryTake(t), rate.tryTake(t)]).toEqual([true, true, false]);
+      expect(rate.tryTake(t - 1)).toBe(false); // the window before is stale
+    }
+  });
+
   test('bad input names the value', () => {
     expect(() => new RateLimit({ interval: 0, intervalCap: 1 })).toThrow('interval must be a finite number of milliseconds above 0, got 0');
     expect(() => new RateLimit({ interval: 10, intervalCap: 1.5 })).toThrow('intervalCap must be an integer from 1 to 2147483647, got 1.5');

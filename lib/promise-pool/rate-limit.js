@@ -11,7 +11,7 @@
  * window at most `cap` starts are granted; across a boundary up to 2*cap can
  * fall within `interval` ms of each other, as with p-queue.
  *
- * The state is one BigInt64 cell: window index << 32 | starts in it, so a
+ * The state is one 64-bit cell: window index (mod 2^32) << 32 | starts in it, so a
  * thread that opens a new window resets the count in the same
  * compare-and-swap that moves the window (two cells would let a start be
  * counted in a window another thread is resetting).
@@ -22,7 +22,7 @@ const { describe } = require('../validate.js');
 const { isSharedArrayBuffer } = require('node:util').types;
 
 const TAG = '__threadkit';
-/** Layout: [state (BigInt64), origin (Float64), interval (Float64), cap (Float64)]. */
+/** Layout: [state (BigUint64), origin (Float64), interval (Float64), cap (Float64)]. */
 const BYTES = 32;
 const MAX_CAP = 2 ** 31 - 1;
 
@@ -52,7 +52,7 @@ class RateLimit {
       meta[1] = interval;
       meta[2] = intervalCap;
     }
-    this.#state = new BigInt64Array(buffer, 0, 1);
+    this.#state = new BigUint64Array(buffer, 0, 1);
     const meta = new Float64Array(buffer, 8, 3);
     this.#origin = meta[0];
     this.#interval = meta[1];
@@ -100,20 +100,22 @@ class RateLimit {
    * @returns {boolean}
    */
   tryTake(now = Date.now()) {
-    const w = BigInt(this.windowOf(now));
+    // Window indexes are kept modulo 2^32 and compared as serial numbers, so a small interval never
+    // runs out of them (1 ms windows pass 2^32 after 49 days).
+    const w = BigInt(this.windowOf(now) % 2 ** 32);
     const cap = BigInt(this.#cap);
     const cell = this.#state;
     for (;;) {
       const old = Atomics.load(cell, 0);
-      const ow = old >> 32n;
+      const ahead = Number((w - (old >> 32n)) & 0xffffffffn); // how many windows `now` is past the cell's
       let next;
-      if (ow === w) {
+      if (ahead === 0) {
         if ((old & 0xffffffffn) >= cap) return false;
         next = old + 1n;
-      } else if (ow < w) {
+      } else if (ahead < 2 ** 31) {
         next = (w << 32n) | 1n;
       } else {
-        return false;
+        return false; // another thread has opened a later window
       }
       if (Atomics.compareExchange(cell, 0, old, next) === old) return true;
     }
