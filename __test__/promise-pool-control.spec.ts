@@ -131,6 +131,21 @@ describe.each(modes)('events (%s)', (_mode, make) => {
     expect(log).toEqual(['empty 0', 'idle 0']);
   });
 
+  test('removeAllListeners() keeps the pool watching: listeners added after it are called', async () => {
+    const pool = make(1);
+    const seen: unknown[] = [];
+    pool.on('completed', () => seen.push('old'));
+    pool.removeAllListeners();
+    await pool.add(() => 0);
+    pool.on('completed', (r) => seen.push(r));
+    await pool.add(() => 1);
+    pool.removeAllListeners('newListener');
+    pool.on('error', (e) => seen.push((e as Error).message));
+    await rejectionOf(pool.add(() => Promise.reject(new Error('two'))));
+    expect(seen).toEqual([1, 'two']);
+    expect(pool.listenerCount('newListener')).toBe(1); // the pool's own
+  });
+
   test("an 'error' with no listener is not thrown: the task's promise carries it", async () => {
     const pool = make(1);
     pool.on('completed', () => {}); // events on, but no 'error' listener

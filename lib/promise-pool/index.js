@@ -85,6 +85,8 @@ class PromisePool extends EventEmitter {
   /** Shared mode: an `acquire` of ours is queued on the semaphore. */
   #acquiring = false;
   #idleResolvers = null;
+  #onNewListener = null;
+  #onRemoveListener = null;
 
   /**
    * @param {any} limit  a concurrency, a Semaphore or its handle, or { concurrency, limit, ...options }
@@ -99,10 +101,28 @@ class PromisePool extends EventEmitter {
     this.#timeout = setup.timeout;
     this.#paused = !setup.autoStart;
     this.#gated = this.#paused || this.#sem !== null || this.#rate !== null;
-    this.on('newListener', (name) => {
+    this.#watchListeners();
+  }
+
+  /** Keeps #observed up to date as listeners come and go: adds the pool's own two listeners unless they are there. */
+  #watchListeners() {
+    this.#onNewListener ??= (name) => {
       if (EVENTS.includes(name)) this.#observed = true;
-    });
-    this.on('removeListener', () => this.#recheckObserved());
+    };
+    this.#onRemoveListener ??= () => this.#recheckObserved();
+    if (!this.listeners('newListener').includes(this.#onNewListener)) this.on('newListener', this.#onNewListener);
+    if (!this.listeners('removeListener').includes(this.#onRemoveListener)) this.on('removeListener', this.#onRemoveListener);
+  }
+
+  /**
+   * EventEmitter's, but the pool's own 'newListener'/'removeListener' listeners stay (else it would stop emitting).
+   * @param {string | symbol} [name]
+   */
+  removeAllListeners(name) {
+    super.removeAllListeners(...arguments);
+    if (name === undefined || name === 'newListener' || name === 'removeListener') this.#watchListeners();
+    this.#recheckObserved();
+    return this;
   }
 
   /** Tasks running now. */
