@@ -67,4 +67,5 @@ lazy(
   () => require('./lib/errors.js'),
 );
 lazy(['PromisePool'], () => require('./lib/promise-pool/index.js'));
+lazy(['RateLimit'], () => require('./lib/promise-pool/rate-limit.js'));
 lazy(['PoolClearedError'], () => require('./lib/errors.js'));

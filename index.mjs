@@ -24,6 +24,7 @@ export const {
   WorkerCrashedError,
   DataCloneError,
   PromisePool,
+  RateLimit,
   PoolClearedError,
 } = threadkit;
 export default threadkit;

@@ -37,7 +37,7 @@ describe('bad input', () => {
     expect(() => pool.add(5 as never)).toThrow('fn must be a function, got 5');
     expect(() => pool.add(() => 1, null as never)).toThrow(TypeError);
     expect(() => pool.add(() => 1, { signal: 'x' } as never)).toThrow('options.signal must be an AbortSignal, got "x"');
-    expect(() => pool.add(() => 1, { timeout: 5 } as never)).toThrow('options.timeout is not an option');
+    expect(() => pool.add(() => 1, { timeout: 5, prio: 1 } as never)).toThrow('options.prio is not an option');
     expect(pool.activeCount + pool.pendingCount).toBe(0);
   });
 
@@ -72,16 +72,16 @@ describe('bad input', () => {
 });
 
 describe('module formats', () => {
-  test('PromisePool and PoolClearedError are exported from both entries as the same objects', () => {
+  test('PromisePool, PoolClearedError and RateLimit are exported from both entries as the same objects', () => {
     const r = spawnSync(
       process.execPath,
       [
         '--input-type=module',
         '-e',
-        `import { PromisePool, PoolClearedError } from ${JSON.stringify(path.join(root, 'index.mjs'))};
+        `import { PromisePool, PoolClearedError, RateLimit } from ${JSON.stringify(path.join(root, 'index.mjs'))};
          import { createRequire } from 'node:module';
          const cjs = createRequire(import.meta.url)(${JSON.stringify(root)});
-         if (PromisePool !== cjs.PromisePool || PoolClearedError !== cjs.PoolClearedError) throw new Error('two copies');
+         if (PromisePool !== cjs.PromisePool || PoolClearedError !== cjs.PoolClearedError || RateLimit !== cjs.RateLimit || !RateLimit) throw new Error('two copies');
          console.log('esm ok', await new PromisePool(2).map([1, 2], (x) => x * 2));`,
       ],
       { cwd: root, encoding: 'utf8', timeout: 30_000 },

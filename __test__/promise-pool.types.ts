@@ -36,8 +36,22 @@ async function checks() {
   assert<Equal<typeof c, Promise<number[]>>>();
   // @ts-expect-error not a function
   pool.add(42);
-  // @ts-expect-error timeout is not a task option
-  pool.add(async () => 1, { timeout: 5 });
+  // @ts-expect-error retries is not a task option
+  pool.add(async () => 1, { retries: 5 });
+  pool.add(async () => 1, { timeout: 5, priority: -1 });
+  const w = pool.wrap((a: number, b: string) => a + b.length);
+  assert<Equal<typeof w, (a: number, b: string) => Promise<number>>>();
+  const it = pool.mapIterable(
+    (async function* () {
+      yield 1;
+    })(),
+    async (x) => String(x),
+    { ordered: false },
+  );
+  assert<Equal<typeof it, AsyncIterableIterator<string>>>();
+  pool.on('completed', (result) => expectType<unknown>(result));
+  const paused = new PromisePool(2, { interval: 10, intervalCap: 1, autoStart: false, timeout: 100 });
+  expectType<boolean>(paused.isPaused);
 
   const m = pool.map(
     ['a', 'b'],

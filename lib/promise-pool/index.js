@@ -7,99 +7,122 @@
  * its permits.
  *
  * Implementation details
- * - Where Q1's time goes (1M tasks added at once, concurrency 10): nearly all
- *   of it is the garbage collector, and what it costs is the number of
- *   objects each waiting task keeps alive, more than their bytes. The
- *   promise `add` returns and its resolve function (with the function's
- *   context: 3 objects, 160 bytes) cannot be avoided. Everything else can:
- *   a waiting plain task is three slots of the queue (fn, resolve, scope),
- *   with no task object. Measured (min of 3 processes each) against
- *   a copy that kept one small AsyncResource more per task (40 bytes), the
- *   pool without it needed 1.4-1.8x less time; the linked list of task
- *   objects (AsyncResources themselves) this replaces cost more still.
- * - The queue (task-queue.js) is a linked list of chunks of 3-slot entries:
- *   O(1) push and pop, and no entry is ever copied. A task with a signal
- *   (and a map item) is one object in the first slot; it can leave the
- *   queue at once (O(1)): it is marked dead and skipped when it reaches the
- *   head.
- * - A *runner* is one object with two handlers, made once and reused: it
- *   calls a task, subscribes its handlers to the result with the internal
- *   `then` (what `await` does), and when they are called it settles the
- *   task's promise and takes the next pending task itself. So a finished
- *   task hands its slot on without a new closure or microtask of ours; the
- *   only promises per task are the one `add` returns and the one `then`
- *   returns (map items have no promise of their own: they write into the
- *   map's result array; see map.js). An `await` in an async
- *   loop did the same job but allocated a context and two closures per
- *   await: the pool ran Q1 ~1.2x slower with it. A task that throws
- *   synchronously reaches its runner like any other outcome, a microtask
- *   later, so tasks that fail at once never nest calls.
+ * - Where Q1's time goes (1M tasks added at once, concurrency 10): nearly all of it is the garbage collector,
+ *   and what it costs is the number of objects each waiting task keeps alive, more than their bytes. The
+ *   promise `add` returns and its resolve function (with the function's context: 3 objects, 160 bytes) cannot
+ *   be avoided. Everything else can: a waiting plain task is three slots of the queue (fn, resolve, scope),
+ *   with no task object. Measured (min of 3 processes each) against a copy that kept one small AsyncResource
+ *   more per task (40 bytes), the pool without it needed 1.4-1.8x less time.
+ * - The queue (task-queue.js): chunks of 3-slot entries, O(1) push, pop and
+ *   abort. The runners, and why a finished task hands its slot on without a
+ *   closure or microtask of ours: runner.js.
  * - Async context: see context.js. A task that finds a free
  *   slot starts synchronously, inside `add`, in the caller's context.
  * - Local mode makes no native call. Shared mode asks the semaphore for a
  *   permit with `tryAcquire` (one compare-and-swap) before each start; when
  *   none is free, the pool keeps exactly one `acquire` queued (FIFO with the
  *   other threads' waiters) and starts the head task when it is granted.
+ * - Free when unused: priority, timeout, pause, rate limiting and events add nothing to the plain `add`/run
+ *   path but a field check or two. The queue stays the FIFO TaskQueue until the first non-zero priority (then
+ *   a PriorityQueue); a task gets a timer only with a timeout; `#gated` is false unless a Semaphore, a rate
+ *   limit or pause can refuse a start; `#observed` is false unless someone listens to the pool's events or
+ *   waits in onEmpty/onSizeLessThan.
  */
 
-const { Semaphore } = require('../sync/index.js');
+const { EventEmitter } = require('node:events');
 const { PoolClearedError } = require('../errors.js');
-const { MapRun, abortError } = require('./map.js');
+const { abortError } = require('./map.js');
 const { HERE, scopeFor, scopeAtStart } = require('./context.js');
-const { validateFunction, validateOptionKeys, describe } = require('../validate.js');
-const { captured, capture, forget, takeResolve } = require('../resolvers.js');
+const { validateFunction, validateInteger } = require('../validate.js');
+const { capture, takeResolve } = require('../resolvers.js');
 const { TaskQueue, QUEUED, STARTED } = require('./task-queue.js');
+const { PriorityQueue } = require('./priority-queue.js');
 const { startAbortListener } = require('../abort-listeners.js');
-const { checkConcurrency, checkSignal, semaphoreFrom } = require('./options.js');
-const { SignalTask, failEntry, Runner, awaitOutcome, IDLE_RUNNERS_KEPT, NativePromise, promiseThen } = require('./runner.js');
+const { checkConcurrency, readTaskOptions, parsePoolArgs } = require('./options.js');
+const { SignalTask, TimedTask, failEntry, Runner, awaitOutcome, IDLE_RUNNERS_KEPT, NativePromise, promiseThen } = require('./runner.js');
+const { mapItems, mapIterable } = require('./iterable.js');
+const { QueueWatchers } = require('./watchers.js');
+const { EVENTS, emitSafely, reportOutcome, listened } = require('./events.js');
+
+/** Why the last start was refused (#refused). */
+const PAUSED = 1;
+const BY_SEMAPHORE = 2;
+const BY_RATE = 3;
 
 let enqueue;
 let drop;
 
-class PromisePool {
+class PromisePool extends EventEmitter {
+  // The fields the run path reads come first.
   #concurrency;
-  #sem;
   #active = 0;
   /**
-   * Waiting tasks: entries [x, resolve, scope]. x is the fn of a plain task
-   * (resolve: its promise's resolve function), or a SignalTask or MapTask
-   * (resolve: null). scope: the Scope to run it in, or null if its `add` had
-   * no context to record (see scopeFor).
+   * Waiting tasks (a TaskQueue; a PriorityQueue once a priority is used): entries [x, resolve, scope]. x is the fn
+   * of a plain task (resolve: its promise's resolve function), or a SignalTask, TimedTask or MapTask (resolve:
+   * null). scope: the Scope to run it in, or null if its `add` had no context to record (see scopeFor).
+   * @type {TaskQueue | PriorityQueue}
    */
   #queue = new TaskQueue();
-  /** Shared mode: an `acquire` of ours is queued on the semaphore. */
-  #acquiring = false;
-  #idleResolvers = null;
-  /** Runners with no task, kept for reuse (at most IDLE_RUNNERS_KEPT). */
-  #idleRunners = [];
   /** #finish calls under way, and whether #pump is: a #pump called meanwhile returns at once. */
   #finishing = 0;
   #pumping = false;
+  /** A start may be refused: a Semaphore, a rate limit, or pause. */
+  #gated;
+  /** Someone listens to EVENTS or waits in onEmpty/onSizeLessThan. */
+  #observed = false;
+  /** The pool-wide task timeout in ms, or undefined. */
+  #timeout;
+  /** Runners with no task, kept for reuse (at most IDLE_RUNNERS_KEPT). */
+  #idleRunners = [];
+  #sem;
+  /** The rate limit (RateLimit), or null. */
+  #rate;
+  #paused;
+  /** Why the last start was refused: PAUSED, BY_SEMAPHORE or BY_RATE. */
+  #refused = 0;
+  #rateTimer = null;
+  #watchers = new QueueWatchers();
+  /** Shared mode: an `acquire` of ours is queued on the semaphore. */
+  #acquiring = false;
+  #idleResolvers = null;
+  #onNewListener = null;
+  #onRemoveListener = null;
 
   /**
-   * @param {number | Semaphore | { __threadkit?: unknown, concurrency?: number, limit?: Semaphore | object }} limit
+   * @param {any} limit  a concurrency, a Semaphore or its handle, or { concurrency, limit, ...options }
+   * @param {any} [options]  { interval, intervalCap, rateLimit, timeout, autoStart }
    */
-  constructor(limit) {
-    if (typeof limit === 'number') {
-      this.#concurrency = checkConcurrency(limit, 'concurrency');
-      this.#sem = null;
-    } else if (limit instanceof Semaphore || (limit !== null && typeof limit === 'object' && limit.__threadkit !== undefined)) {
-      this.#concurrency = Infinity;
-      this.#sem = semaphoreFrom(limit);
-    } else if (limit !== null && typeof limit === 'object') {
-      validateOptionKeys(limit, 'options', ['concurrency', 'limit']);
-      if (limit.limit === undefined && limit.concurrency === undefined) {
-        throw new TypeError(
-          'new PromisePool(options) needs options.concurrency (a positive integer or Infinity) or options.limit (a Semaphore or its handle)',
-        );
-      }
-      this.#concurrency = limit.concurrency === undefined ? Infinity : checkConcurrency(limit.concurrency, 'options.concurrency');
-      this.#sem = limit.limit === undefined ? null : semaphoreFrom(limit.limit);
-    } else {
-      throw new TypeError(
-        `new PromisePool() needs a concurrency (a positive integer or Infinity), a Semaphore or its handle, or { concurrency, limit }, got ${describe(limit)}`,
-      );
-    }
+  constructor(limit, options) {
+    super();
+    const setup = parsePoolArgs(limit, options);
+    this.#concurrency = setup.concurrency;
+    this.#sem = setup.sem;
+    this.#rate = setup.rate;
+    this.#timeout = setup.timeout;
+    this.#paused = !setup.autoStart;
+    this.#gated = this.#paused || this.#sem !== null || this.#rate !== null;
+    this.#watchListeners();
+  }
+
+  /** Keeps #observed up to date as listeners come and go: adds the pool's own two listeners unless they are there. */
+  #watchListeners() {
+    this.#onNewListener ??= (name) => {
+      if (EVENTS.includes(name)) this.#observed = true;
+    };
+    this.#onRemoveListener ??= () => this.#recheckObserved();
+    if (!this.listeners('newListener').includes(this.#onNewListener)) this.on('newListener', this.#onNewListener);
+    if (!this.listeners('removeListener').includes(this.#onRemoveListener)) this.on('removeListener', this.#onRemoveListener);
+  }
+
+  /**
+   * EventEmitter's, but the pool's own 'newListener'/'removeListener' listeners stay (else it would stop emitting).
+   * @param {string | symbol} [name]
+   */
+  removeAllListeners(name) {
+    super.removeAllListeners(...arguments);
+    if (name === undefined || name === 'newListener' || name === 'removeListener') this.#watchListeners();
+    this.#recheckObserved();
+    return this;
   }
 
   /** Tasks running now. */
@@ -117,6 +140,29 @@ class PromisePool {
     return this.#sem;
   }
 
+  /** The rate limit of a pool made with one (interval/intervalCap or rateLimit), else null. */
+  get rateLimit() {
+    return this.#rate;
+  }
+
+  get isPaused() {
+    return this.#paused;
+  }
+
+  /** Starts no more tasks until resume(); running ones go on. */
+  pause() {
+    this.#paused = true;
+    this.#gated = true;
+  }
+
+  /** Starts waiting tasks again. */
+  resume() {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#gated = this.#sem !== null || this.#rate !== null;
+    this.#pump();
+  }
+
   get concurrency() {
     return this.#concurrency;
   }
@@ -129,7 +175,7 @@ class PromisePool {
 
   add(fn, options) {
     if (typeof fn !== 'function') validateFunction(fn, 'fn');
-    if (options !== undefined) return this.#addWithOptions(fn, options);
+    if (options !== undefined || this.#timeout !== undefined) return this.#addWithOptions(fn, options);
     const promise = new Promise(capture);
     const resolve = takeResolve(); // before #takePermit, which may make promises of its own
     if (this.#queue.live === 0 && this.#active < this.#concurrency && this.#takePermit()) {
@@ -142,58 +188,69 @@ class PromisePool {
   }
 
   #addWithOptions(fn, options) {
-    validateOptionKeys(options, 'options', ['signal']);
-    const signal = checkSignal(options, 'options');
-    if (signal === undefined) return this.add(fn);
-    if (signal.aborted) return Promise.reject(abortError(signal, 'PromisePool task'));
+    const { signal, priority, timeout } = readTaskOptions(options, this.#timeout);
+    if (signal?.aborted) return Promise.reject(abortError(signal, 'PromisePool task'));
     const promise = new Promise(capture);
-    const task = new SignalTask(fn, takeResolve(), signal);
+    const resolve = takeResolve();
+    if (signal === undefined && timeout === undefined) {
+      // A plain task, perhaps with a priority: no task object.
+      if (this.#queue.live === 0 && this.#active < this.#concurrency && this.#takePermit()) {
+        this.#start(fn, resolve, HERE);
+        return promise;
+      }
+      this.#enqueue(fn, resolve, scopeFor(promise), priority);
+      if (this.#active < this.#concurrency) this.#pump();
+      return promise;
+    }
+    const task = timeout === undefined ? new SignalTask(fn, resolve, signal, priority) : new TimedTask(fn, resolve, signal, priority, timeout);
     if (this.#queue.live === 0 && this.#active < this.#concurrency && this.#takePermit()) {
       task.state = STARTED;
       this.#start(task, null, HERE);
       return promise;
     }
-    task.abort = startAbortListener(signal, () => {
-      task.fail(abortError(signal, 'PromisePool task')); // before remove(), which hollows the task
-      this.#queue.remove(task);
-      this.#checkIdle();
-    });
-    this.#queue.push(task, null, scopeFor(promise));
+    if (signal !== undefined) {
+      task.abort = startAbortListener(signal, () => {
+        task.fail(abortError(signal, 'PromisePool task')); // before remove(), which hollows the task
+        this.#queue.remove(task);
+        if (this.#observed) this.#shrank();
+        this.#checkIdle();
+      });
+    }
+    this.#enqueue(task, null, scopeFor(promise), priority);
     if (this.#active < this.#concurrency) this.#pump();
     return promise;
   }
 
-  map(items, fn, options) {
-    if (items === null || items === undefined || typeof items[Symbol.iterator] !== 'function') {
-      throw new TypeError(`map() needs an iterable (an array, a Set, a generator...) as items, got ${describe(items)}`);
+  /** Queues an entry at `priority`, switching to a PriorityQueue on the first non-zero one. */
+  #enqueue(x, resolve, scope, priority) {
+    let q = this.#queue;
+    if (priority === 0) {
+      if (q.live === 0 && q instanceof PriorityQueue) this.#queue = q = new TaskQueue();
+      q.push(x, resolve, scope);
+      return;
     }
+    if (!(q instanceof PriorityQueue)) this.#queue = q = new PriorityQueue(q);
+    q.pushAt(x, resolve, scope, priority);
+  }
+
+  /**
+   * Returns a function that runs `fn` through the pool with the arguments (and `this`) it is called with.
+   * @param {Function} fn
+   */
+  wrap(fn) {
     validateFunction(fn, 'fn');
-    let stopOnError = true;
-    let signal;
-    let limit = Infinity;
-    if (options !== undefined) {
-      validateOptionKeys(options, 'options', ['stopOnError', 'signal', 'concurrency']);
-      if (options.stopOnError !== undefined) {
-        if (typeof options.stopOnError !== 'boolean')
-          throw new TypeError(`options.stopOnError must be a boolean, got ${describe(options.stopOnError)}`);
-        stopOnError = options.stopOnError;
-      }
-      signal = checkSignal(options, 'options');
-      if (options.concurrency !== undefined) limit = checkConcurrency(options.concurrency, 'options.concurrency');
-    }
-    let list;
-    try {
-      list = Array.from(items); // the items as they are now (as p-limit): the caller may reuse its array
-    } catch (error) {
-      return Promise.reject(error); // an iterator that failed half-way is not a bad argument
-    }
-    if (signal?.aborted) return Promise.reject(abortError(signal, 'PromisePool map'));
-    if (list.length === 0) return Promise.resolve([]);
-    const promise = new Promise(capture);
-    const { resolve, reject } = captured;
-    forget();
-    new MapRun(this, enqueue, drop, list, fn, stopOnError, signal, limit, resolve, reject).begin();
-    return promise;
+    const pool = this;
+    return function wrapped(...args) {
+      return pool.add(() => fn.apply(this, args));
+    };
+  }
+
+  map(items, fn, options) {
+    return mapItems(this, enqueue, drop, items, fn, options);
+  }
+
+  mapIterable(items, fn, options) {
+    return mapIterable(this, items, fn, options);
   }
 
   /** Resolves once nothing runs and nothing waits. */
@@ -204,21 +261,39 @@ class PromisePool {
     return promise;
   }
 
+  /** Resolves once no task waits (at once if none does); running ones may still run. */
+  onEmpty() {
+    if (this.#queue.live === 0) return Promise.resolve();
+    this.#observed = true;
+    return this.#watchers.whenEmpty();
+  }
+
+  /**
+   * Resolves once fewer than `n` tasks wait (at once if so): backpressure for producers.
+   * @param {number} n
+   */
+  onSizeLessThan(n) {
+    validateInteger(n, 'n', 1, Number.MAX_SAFE_INTEGER);
+    if (this.#queue.live < n) return Promise.resolve();
+    this.#observed = true;
+    return this.#watchers.whenSizeLessThan(n);
+  }
+
   /** Rejects every pending task with PoolClearedError; running tasks go on. */
   clear() {
     if (this.#queue.live === 0) return;
     const error = new PoolClearedError();
     const taken = this.#queue.takeAll();
     for (let i = 0; i < taken.length; i += 2) failEntry(taken[i], taken[i + 1], error);
+    if (this.#observed) this.#shrank();
     this.#checkIdle();
   }
 
   // ------------------------------------------------------------ internals
 
   /**
-   * Starts a task whose slot (and, in shared mode, permit) is taken, on an
-   * idle runner. `scope`: HERE (started by `add`, in its caller's context),
-   * a Scope, or null (its `add` had no context to record).
+   * Starts a task whose slot (and, in shared mode, permit) is taken, on an idle runner. `scope`: HERE (started by
+   * `add`, in its caller's context), a Scope, or null (its `add` had no context to record).
    */
   #start(x, resolve, scope) {
     this.#active++;
@@ -232,7 +307,9 @@ class PromisePool {
   #startNext() {
     this.#active++;
     const r = this.#idleRunners.pop() ?? this.#newRunner();
-    if (!this.#launch(r, this.#queue.takeInto(r))) this.#next(r);
+    const scope = this.#queue.takeInto(r);
+    if (this.#observed) this.#shrank();
+    if (!this.#launch(r, scope)) this.#next(r);
   }
 
   #newRunner() {
@@ -249,14 +326,13 @@ class PromisePool {
   }
 
   /**
-   * Calls runner r's task (r.x) and subscribes the runner to the outcome:
-   * true. If it throws synchronously it is settled at once (so a map with
-   * stopOnError starts nothing after it): false, and the caller moves the
-   * runner on.
+   * Calls runner r's task (r.x) and subscribes the runner to the outcome: true. If it throws synchronously it is
+   * settled at once (so a map with stopOnError starts nothing after it): false, and the caller moves the runner on.
    */
   #launch(r, scope) {
     const x = r.x;
     let outcome;
+    if (this.#observed) emitSafely(this, 'active');
     try {
       if (scope === null) scope = scopeAtStart();
       let result;
@@ -279,9 +355,8 @@ class PromisePool {
   }
 
   /**
-   * Settles runner r's task (after giving back its permit). Whatever the
-   * settling queues (a map's next item) is started by the runner's #next,
-   * not from in here, so tasks that fail at once never nest calls.
+   * Settles runner r's task (after giving back its permit). Whatever the settling queues (a map's next item) is
+   * started by the runner's #next, not from in here, so tasks that fail at once never nest calls.
    */
   #finish(r, ok, value) {
     const x = r.x;
@@ -303,6 +378,7 @@ class PromisePool {
       if (typeof x === 'function') resolve(ok ? value : NativePromise.reject(value));
       else if (ok) x.done(value);
       else x.fail(value);
+      if (this.#observed) reportOutcome(this, x, ok, value);
     } finally {
       this.#finishing--;
     }
@@ -311,9 +387,12 @@ class PromisePool {
   /** Runner r's task is settled: it runs the next pending task itself, or goes idle. */
   #next(r) {
     let idle = true;
-    const q = this.#queue;
-    while (q.live !== 0 && this.#active <= this.#concurrency && this.#takePermit()) {
-      if (this.#launch(r, q.takeInto(r))) {
+    let q;
+    // Read the queue anew each time: a task that adds with a priority may switch it to a PriorityQueue.
+    while ((q = this.#queue).live !== 0 && this.#active <= this.#concurrency && this.#takePermit()) {
+      const scope = q.takeInto(r);
+      if (this.#observed) this.#shrank();
+      if (this.#launch(r, scope)) {
         idle = false;
         break;
       }
@@ -322,18 +401,16 @@ class PromisePool {
       this.#active--;
       if (this.#idleRunners.length < IDLE_RUNNERS_KEPT) this.#idleRunners.push(r);
     }
-    if (q.live !== 0) {
+    if (this.#queue.live !== 0) {
       // A pump starts nothing unless a slot is free (concurrency raised, or this runner went idle).
       if (this.#active < this.#concurrency) this.#pump();
     } else if (idle) this.#checkIdle();
   }
 
   /**
-   * Starts pending tasks while there are free slots (and permits). Never
-   * nested: called while a task settles, it does nothing, because every
-   * #finish is followed by the runner's #next, which takes pending tasks and
-   * pumps; called while a pump runs, it does nothing, because that pump's
-   * loop checks pending and free slots again.
+   * Starts pending tasks while there are free slots (and permits). Never nested: called while a task settles, it
+   * does nothing, because every #finish is followed by the runner's #next, which takes pending tasks and pumps;
+   * called while a pump runs, it does nothing, because that pump's loop checks pending and free slots again.
    */
   #pump() {
     if (this.#pumping || this.#finishing !== 0) return;
@@ -341,8 +418,9 @@ class PromisePool {
     try {
       while (this.#queue.live !== 0 && this.#active < this.#concurrency) {
         if (!this.#takePermit()) {
-          this.#waitForPermit();
-          return;
+          if (this.#refused === BY_SEMAPHORE) this.#waitForPermit();
+          else if (this.#refused === BY_RATE) this.#waitForWindow();
+          return; // PAUSED: resume() pumps
         }
         this.#startNext();
       }
@@ -351,9 +429,31 @@ class PromisePool {
     }
   }
 
+  /** A start needs a free slot (checked by the caller) and, when gated: not paused, a permit, a start in the rate window. */
   #takePermit() {
+    if (!this.#gated) return true;
+    if (this.#paused) {
+      this.#refused = PAUSED;
+      return false;
+    }
     const sem = this.#sem;
-    return sem === null || sem.tryAcquire() !== null;
+    if (sem !== null && sem.tryAcquire() === null) {
+      this.#refused = BY_SEMAPHORE;
+      return false;
+    }
+    if (this.#rate === null || this.#rate.tryTake()) return true;
+    if (sem !== null) sem.release();
+    this.#refused = BY_RATE;
+    return false;
+  }
+
+  /** The rate window is full: one timer until the next one opens (other threads may fill it first: then again). */
+  #waitForWindow() {
+    if (this.#rateTimer !== null) return;
+    this.#rateTimer = setTimeout(() => {
+      this.#rateTimer = null;
+      this.#pump();
+    }, this.#rate.msToNextWindow());
   }
 
   /** Shared mode: keep one acquire queued on the semaphore while tasks wait for a permit. */
@@ -363,8 +463,13 @@ class PromisePool {
     this.#sem.acquire().then(
       () => {
         this.#acquiring = false;
-        if (this.#queue.live === 0 || this.#active >= this.#concurrency) {
+        if (this.#queue.live === 0 || this.#active >= this.#concurrency || this.#paused) {
           this.#sem.release();
+          return;
+        }
+        if (this.#rate !== null && !this.#rate.tryTake()) {
+          this.#sem.release();
+          this.#waitForWindow();
           return;
         }
         this.#startNext();
@@ -375,28 +480,46 @@ class PromisePool {
         this.#acquiring = false;
         const taken = this.#queue.takeAll();
         for (let i = 0; i < taken.length; i += 2) failEntry(taken[i], taken[i + 1], error);
+        if (this.#observed) this.#shrank();
         this.#checkIdle();
       },
     );
   }
 
   #checkIdle() {
-    if (this.#active !== 0 || this.#queue.live !== 0 || this.#idleResolvers === null) return;
+    if (this.#active !== 0 || this.#queue.live !== 0) return;
+    if (this.#observed) emitSafely(this, 'idle');
+    if (this.#idleResolvers === null) return;
     const resolvers = this.#idleResolvers;
     this.#idleResolvers = null;
     for (const resolve of resolvers) resolve();
   }
 
+  // ------------------------------------------------------------ events
+
+  /** Waiting tasks left the queue: onEmpty/onSizeLessThan waiters that now fit; 'empty' once none waits. */
+  #shrank() {
+    const n = this.#queue.live;
+    this.#watchers.shrank(n);
+    if (n === 0) emitSafely(this, 'empty');
+    this.#recheckObserved();
+  }
+
+  #recheckObserved() {
+    this.#observed = this.#watchers.any || listened(this);
+  }
+
   static {
     // For MapRun, without making them public: queue an item; remove the ones still queued.
     enqueue = (pool, task, scope) => {
-      pool.#queue.push(task, null, scope);
+      pool.#enqueue(task, null, scope, 0);
       if (pool.#active < pool.#concurrency) pool.#pump();
     };
     drop = (pool, tasks) => {
       for (const task of tasks) {
         if (task.state === QUEUED) pool.#queue.remove(task);
       }
+      if (pool.#observed) pool.#shrank();
       pool.#checkIdle();
     };
   }
