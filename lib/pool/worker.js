@@ -26,7 +26,7 @@ const { MSG } = require('./messages.js');
 const { esmHooksGiven, loadTaskScript } = require('./worker/load.js');
 const { loop, onControl } = require('./worker/task-loop.js');
 
-wt.workerData = user;
+/** @type {{ workerData: unknown }} */ (wt).workerData = user;
 // `import { workerData } from 'node:worker_threads'` reads a facade that Node
 // builds on the first ESM import of the module, from the values at that
 // moment. Only a preload (--import) can have built it before the line above;

@@ -55,7 +55,7 @@ function complete(id, rejected, value) {
  * @param {number} id
  * @param {boolean} rejected
  * @param {unknown} value
- * @param {Transferable[]} [transfer]
+ * @param {import('node:worker_threads').TransferListItem[]} [transfer]
  * @returns {any}
  */
 function sendDirect(id, rejected, value, transfer) {

@@ -18,7 +18,7 @@
 class Moved {
   /**
    * @param {unknown} value
-   * @param {Transferable[]} transfer
+   * @param {import('node:worker_threads').TransferListItem[]} transfer
    */
   constructor(value, transfer) {
     this.value = value;
@@ -45,7 +45,7 @@ class TaskContext {
    * move to the caller instead of being copied. Without `transfer`, `value`
    * must be an ArrayBuffer or a view on one, and that buffer moves.
    * @param {unknown} value
-   * @param {Transferable[]} [transfer]
+   * @param {import('node:worker_threads').TransferListItem[]} [transfer]
    * @returns {Moved}
    */
   move(value, transfer) {
@@ -72,7 +72,7 @@ class TaskContext {
  * The transfer list of `move(value, transfer)`, checked.
  * @param {unknown} value
  * @param {unknown} transfer
- * @returns {Transferable[]}
+ * @returns {import('node:worker_threads').TransferListItem[]}
  */
 function transferList(value, transfer) {
   if (transfer === undefined) {

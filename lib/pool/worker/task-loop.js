@@ -95,6 +95,7 @@ function run(id, nameId, len, data) {
   /** @type {import('./task-context.js').RunningTask} */
   const task = { id, controller: undefined, abortReason: undefined, jobId: undefined };
   current = task;
+  /** @type {any} */
   let result;
   try {
     if (len >= 0) {
