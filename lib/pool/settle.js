@@ -74,7 +74,7 @@ function unrefIfIdle(s) {
  */
 function checkRoom(s) {
   if (!s.backlog && s.roomWaiters.length === 0) return watchTakes(s, false);
-  const [queued] = native.poolCounts(s.id);
+  const { queued } = native.poolTaskCounts(s.id);
   if (s.roomWaiters.length > 0 && queued < s.opts.maxQueue) for (const r of s.roomWaiters.splice(0)) r();
   if (s.backlog && queued === 0) {
     s.backlog = false;

@@ -106,7 +106,7 @@ class WorkerPool extends EventEmitter {
    * @returns {number}
    */
   get queueSize() {
-    return native.poolCounts(this.#s.id)[0];
+    return native.poolTaskCounts(this.#s.id).queued;
   }
 
   /** Tasks submitted and not settled yet (queued or running). */
@@ -277,7 +277,7 @@ class WorkerPool extends EventEmitter {
    */
   getMetrics() {
     const s = this.#s;
-    const [queued, running] = native.poolCounts(s.id);
+    const { queued, running } = native.poolTaskCounts(s.id);
     const workers = native.poolWorkerCounts(s.id);
     const now = clockMs();
     let alive = s.workerTimeClosed;
