@@ -132,21 +132,34 @@ test("index.js's literal requires reach every lib/ file that Node loads for the 
 });
 
 describe('lib/ is type-checked (lib/tsconfig.json)', () => {
-  /** lib/ files (relative to the root, with `/`) and index.js; lib/pool/ joins the check later (see lib/tsconfig.json). */
+  /** Every lib/ file (relative to the root, with `/`), sub-folders included, and index.js. */
   const checkedFiles = () => {
     const walk = (dir: string): string[] =>
       fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((d) => {
         const rel = `${dir}/${d.name}`;
-        if (d.isDirectory()) return rel === 'lib/pool' ? [] : walk(rel);
+        if (d.isDirectory()) return walk(rel);
         return rel.endsWith('.js') ? [rel] : [];
       });
     return ['index.js', ...walk('lib')];
   };
 
-  test('every file outside lib/pool/ opts in with // @ts-check on its first line', () => {
+  test('every lib/ file (lib/pool/ included) opts in with // @ts-check on its first line', () => {
     const files = checkedFiles();
-    expect(files.length).toBeGreaterThan(30);
+    expect(files.length).toBeGreaterThan(50);
+    expect(files).toEqual(expect.arrayContaining(['lib/pool/worker.js', 'lib/pool/worker-pool.js', 'lib/pool/worker/task-loop.js']));
     expect(files.filter((f) => !fs.readFileSync(path.join(root, f), 'utf8').startsWith('// @ts-check\n'))).toEqual([]);
+  });
+
+  test('lib/tsconfig.json takes in every one of those files', () => {
+    const tsc = require.resolve('typescript/bin/tsc');
+    const r = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'lib', 'tsconfig.json'), '--listFilesOnly'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(r.status).toBe(0);
+    const listed = new Set(r.stdout.split('\n').map((f) => path.relative(root, f.trim()).split(path.sep).join('/')));
+    expect(checkedFiles().filter((f) => !listed.has(f))).toEqual([]);
   });
 
   test('tsc reports a type error planted in a checked lib/ file', () => {

@@ -292,10 +292,24 @@ pub fn pool_clear(pool_id: u32) -> Vec<f64> {
     pool(pool_id).map_or_else(Vec::new, |p| p.queue.clear().into_iter().map(|id| id as f64).collect())
 }
 
-/// `[queued, running]`.
+/// The pool's tasks by where they are (named, not positional: callers read
+/// `.queued`, never an index).
+#[napi(object)]
+pub struct PoolTaskCounts {
+    /// Tasks waiting in the queue for a worker.
+    pub queued: u32,
+    /// Tasks a worker has taken and not completed yet.
+    pub running: u32,
+}
+
+/// Tasks queued and running; both 0 if the pool is gone.
 #[napi(catch_unwind)]
-pub fn pool_counts(pool_id: u32) -> Vec<u32> {
-    pool(pool_id).map_or_else(|| vec![0, 0], |p| vec![p.queue.len() as u32, p.queue.running() as u32])
+pub fn pool_task_counts(pool_id: u32) -> PoolTaskCounts {
+    let n = |v: usize| v.min(u32::MAX as usize) as u32;
+    pool(pool_id).map_or(PoolTaskCounts { queued: 0, running: 0 }, |p| PoolTaskCounts {
+        queued: n(p.queue.len()),
+        running: n(p.queue.running()),
+    })
 }
 
 /// Wakes the owner (its `on_wake`) also when a worker takes a task, while

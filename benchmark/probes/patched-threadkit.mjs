@@ -1,7 +1,7 @@
 /**
  * A copy of this worktree's threadkit (index.js, native.js, lib/, the built
  * addon) in a temporary directory, with the worker's futex wait in
- * lib/pool/worker.js read from the environment, for probes that measure
+ * lib/pool/worker/task-loop.js read from the environment, for probes that measure
  * what the worker-side waiting costs and buys. The package itself has no knob
  * for it (the spins have theirs: THREADKIT_SPIN_MAX_US for event loops,
  * THREADKIT_WORKER_SPIN_MAX_US for pool workers, which needs no copy).
@@ -41,7 +41,7 @@ export function patchedThreadkit() {
   if (process.env.PROBE_ADDON) {
     for (const f of readdirSync(dir).filter((f) => f.endsWith('.node'))) cpSync(process.env.PROBE_ADDON, path.join(dir, f));
   }
-  const worker = path.join(dir, 'lib', 'pool', 'worker.js');
+  const worker = path.join(dir, 'lib', 'pool', 'worker', 'task-loop.js');
   replaceOnce(worker, 'const SPIN_WAIT_MS = 0.25;', "const SPIN_WAIT_MS = Number(process.env.PROBE_WORKER_WAIT_MS ?? '0.25');");
   return path.join(dir, 'index.js');
 }

@@ -36,7 +36,11 @@ const CAUSES = [
   ['addon: poolTake', /pool_take/, Infinity],
   ['addon: poolComplete', /pool_complete/, Infinity],
   ['addon: poolDrain', /pool_drain/, Infinity],
-  ['addon: other pool calls (poolRef, poolCounts, ...)', /pool_ref|pool_counts|pool_worker_counts|pool_should_start_worker|pool_has_ref/, Infinity],
+  [
+    'addon: other pool calls (poolRef, poolTaskCounts, ...)',
+    /pool_ref|pool_task_counts|pool_worker_counts|pool_should_start_worker|pool_has_ref/,
+    Infinity,
+  ],
   ['spin: main thread (prepare-handle spin, native)', /Spinner|before_sleep|on_prepare/, Infinity],
   ['wake: Atomics.notify (doorbell, main → worker)', /AtomicsNotify/, Infinity],
   ['wait: Atomics.wait (worker futex wait)', /AtomicsWait(?!Async)|FutexEmulation::Wait(?!Async)/, Infinity],

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * Direct tasks: data that only postMessage can carry (a transfer list, or
@@ -17,7 +18,14 @@ const { Mailbox } = require('./mailbox.js');
 const { settle, checkRoom } = require('./settle.js');
 const { WorkerCrashedError, DataCloneError } = require('../errors.js');
 
-/** A direct result whose worker exited before its port message arrived (not seen to happen; a guard against a pending promise). */
+/** @typedef {import('./state.js').PoolState} PoolState */
+/** @typedef {import('./records.js').WorkerRecord} WorkerRecord */
+
+/**
+ * A direct result whose worker exited before its port message arrived (not seen to happen; a guard against a pending promise).
+ * @param {number | undefined} exitCode
+ * @returns {Error}
+ */
 function resultLost(exitCode) {
   return new WorkerCrashedError('the worker that ran this task exited before its result arrived', { exitCode });
 }
@@ -27,7 +35,11 @@ function resultLost(exitCode) {
  * queued: transferables move now (the caller's buffers are detached at
  * once, as with postMessage), and anything that cannot be cloned fails
  * here, synchronously.
- * @param {import('./state.js').PoolState} s
+ * @param {PoolState} s
+ * @param {number} id
+ * @param {unknown} data
+ * @param {readonly import('node:worker_threads').TransferListItem[]} transfer
+ * @param {Error | null} encodeError why the codec refused `data`, thrown instead of postMessage's reason (null: a transfer list was given)
  */
 function post(s, id, data, transfer, encodeError) {
   const box = s.mailbox ?? openMailbox(s);
@@ -40,7 +52,11 @@ function post(s, id, data, transfer, encodeError) {
   }
 }
 
-/** Starts the mailbox thread and connects every worker to it. */
+/**
+ * Starts the mailbox thread and connects every worker to it.
+ * @param {PoolState} s
+ * @returns {Mailbox}
+ */
 function openMailbox(s) {
   const box = new Mailbox(() => mailboxGone(s, box));
   s.mailbox = box;
@@ -53,6 +69,8 @@ function openMailbox(s) {
  * no user code). The data it held is gone: queued direct tasks reject; a
  * worker waiting for its data sees its mailbox port close and rejects its
  * task. The next direct task starts a new mailbox.
+ * @param {PoolState} s
+ * @param {Mailbox} box
  */
 function mailboxGone(s, box) {
   if (s.mailbox !== box || s.state === 'terminated') return;
@@ -65,7 +83,12 @@ function mailboxGone(s, box) {
   checkRoom(s);
 }
 
-/** The completion of a direct result from worker `w`: settle with its port message, or wait for it. */
+/**
+ * The completion of a direct result from worker `w`: settle with its port message, or wait for it.
+ * @param {PoolState} s
+ * @param {number} id
+ * @param {WorkerRecord | undefined} w
+ */
 function directDone(s, id, w) {
   const task = s.tasks.get(id);
   const m = task.directResult;
@@ -77,7 +100,11 @@ function directDone(s, id, w) {
   }
 }
 
-/** A direct result's port message: settle, or keep it until its completion is drained. */
+/**
+ * A direct result's port message: settle, or keep it until its completion is drained.
+ * @param {PoolState} s
+ * @param {import('./messages.js').ResultMessage} m
+ */
 function directResult(s, m) {
   const task = s.tasks.get(m.id);
   if (task === undefined) return; // settled meanwhile (timed out, or the pool terminated)

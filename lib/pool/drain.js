@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The owner's drain: native code wakes this thread once per batch of
@@ -29,7 +30,10 @@ const {
   DRAIN_OVERSIZE_BASE,
 } = native;
 
-/** @param {import('./state.js').PoolState} s */
+/**
+ * Settles every completion in the native queue.
+ * @param {import('./state.js').PoolState} s
+ */
 function drain(s) {
   if (s.terminated && s.tasks.size === 0) return;
   const meta = s.meta;

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * A WorkerPool's worker threads: spawn, control messages, exit (crash or
@@ -29,6 +30,8 @@ const { BELL_SEQ: SEQ, BELL_SLEEPERS, BELL_INTS } = native;
  */
 const STARTUP_FAILED = Symbol('threadkit.startupFailed');
 
+/** @typedef {import('./state.js').PoolState} PoolState */
+
 /**
  * Starts a worker (the native core decided that the pool needs one).
  * @param {import('./state.js').PoolState} s
@@ -39,12 +42,19 @@ function grow(s) {
   if (err) startupFailed(s, err, undefined);
 }
 
-/** Starts a worker if the native core says the pool needs one now. */
+/**
+ * Starts a worker if the native core says the pool needs one now.
+ * @param {PoolState} s
+ */
 function growIfNeeded(s) {
   if (native.poolShouldStartWorker(s.id)) grow(s);
 }
 
-/** Starts a worker. Returns the error if the Worker could not even be created (bad execArgv, env, workerData). */
+/**
+ * Starts a worker. Returns the error if the Worker could not even be created (bad execArgv, env, workerData).
+ * @param {PoolState} s
+ * @returns {Error | null}
+ */
 function spawn(s) {
   const slot = s.nextSlot++;
   const { port1, port2 } = new MessageChannel();
@@ -54,6 +64,7 @@ function spawn(s) {
   try {
     worker = new Worker(BOOTSTRAP, {
       workerData: {
+        /** @type {import('./worker/thread.js').WorkerInternal} */
         internal: {
           pool: s.id,
           slot,
@@ -98,6 +109,12 @@ function spawn(s) {
   return null;
 }
 
+/**
+ * A message from worker `rec` on its control port.
+ * @param {PoolState} s
+ * @param {WorkerRecord} rec
+ * @param {import('./messages.js').WorkerToPoolMessage} m
+ */
 function onControl(s, rec, m) {
   if (m === null || typeof m !== 'object') return;
   if (m.type === MSG.STDIO) {
@@ -112,17 +129,31 @@ function onControl(s, rec, m) {
   }
 }
 
-/** Writes the output worker `w` flagged (see worker-stdio.js) before a task of it settles. */
+/**
+ * Writes the output worker `w` flagged (see worker-stdio.js) before a task of it settles.
+ * @param {PoolState} s
+ * @param {WorkerRecord} w
+ */
 function readOutput(s, w) {
   if (w.stdio[0] !== 0) readPort(s, w);
 }
 
-/** Handles what worker `w` posted on its control port so far, now (task output, direct results). */
+/**
+ * Handles what worker `w` posted on its control port so far, now (task output, direct results).
+ * @param {PoolState} s
+ * @param {WorkerRecord} w
+ */
 function readPort(s, w) {
   Atomics.store(w.stdio, 0, 0);
   for (let m; (m = receiveMessageOnPort(w.port)) !== undefined;) onControl(s, w, m.message);
 }
 
+/**
+ * Worker `rec`'s thread exited (crash, retirement, stop or terminate()).
+ * @param {PoolState} s
+ * @param {WorkerRecord} rec
+ * @param {number} code its exit code
+ */
 function onExit(s, rec, code) {
   s.workers.delete(rec.slot);
   trimSoon(); // what the dead worker freed stays in malloc's arenas otherwise (see trim.js)
@@ -154,6 +185,9 @@ function onExit(s, rec, code) {
  * function, or the Worker could not be created). If no started worker is
  * left to serve the queue, fail what is queued with that cause, and do not
  * respawn until new work arrives (no respawn storm).
+ * @param {PoolState} s
+ * @param {any} cause
+ * @param {number | undefined} code the worker's exit code, if it ran
  */
 function startupFailed(s, cause, code) {
   // A started worker still serves the queue (and is replaced as usual if it dies).
@@ -167,7 +201,10 @@ function startupFailed(s, cause, code) {
   checkRoom(s);
 }
 
-/** Checks now and then whether idle workers should retire (the native core picks them). */
+/**
+ * Checks now and then whether idle workers should retire (the native core picks them).
+ * @param {PoolState} s
+ */
 function watchIdle(s) {
   if (s.idleTimer) return;
   const every = Math.max(20, Math.min(1000, s.opts.idleTimeout / 2));
@@ -189,13 +226,19 @@ function watchIdle(s) {
  * A worker is being stopped (timeout, abort past its grace): start its
  * replacement now rather than when its thread exits, which a blocking call
  * can delay for long, if work is queued or minWorkers asks for it.
+ * @param {PoolState} s
  */
 function replace(s) {
   if (s.state === 'terminated' || s.startupError) return;
   growIfNeeded(s);
 }
 
-/** The worker that runs task `id` now, if any. */
+/**
+ * The worker that runs task `id` now, if any.
+ * @param {PoolState} s
+ * @param {number} id
+ * @returns {WorkerRecord | undefined}
+ */
 function runnerOf(s, id) {
   for (const w of s.workers.values()) if (native.poolRunningTask(s.id, w.slot) === id) return w;
   return undefined;
@@ -204,9 +247,15 @@ function runnerOf(s, id) {
 /**
  * Task `id`, aborted while running on `w`: tells the worker, and after the
  * grace period stops it (and starts a replacement) if it still runs the task.
+ * @param {PoolState} s
+ * @param {WorkerRecord} w
+ * @param {number} id
+ * @param {any} reason
  */
 function abortRunning(s, w, id, reason) {
-  w.port.postMessage({ type: MSG.ABORT, id, reason: String(reason?.message ?? reason ?? 'aborted') });
+  /** @type {import('./messages.js').AbortMessage} */
+  const abort = { type: MSG.ABORT, id, reason: String(reason?.message ?? reason ?? 'aborted') };
+  w.port.postMessage(abort);
   setTimeout(() => {
     if (s.workers.has(w.slot) && native.poolRunningTask(s.id, w.slot) === id) {
       // It takes no other task even if this one returns before the thread stops: its

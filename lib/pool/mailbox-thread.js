@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The mailbox thread of a WorkerPool's direct tasks (its owner side is
@@ -31,25 +32,44 @@
 const { workerData } = require('node:worker_threads');
 const { MSG } = require('./messages.js');
 
+/** @typedef {import('node:worker_threads').MessagePort} MessagePort */
+/** @typedef {{ data: unknown, transfer: readonly import('node:worker_threads').TransferListItem[] | undefined }} HeldData */
+
+/** @type {{ inbox: MessagePort }} */
 const { inbox } = workerData;
-/** id -> { data, transfer } */
+/** id -> { data, transfer } @type {Map<number, HeldData>} */
 const held = new Map();
-/** Fetches that came before their put: id -> port. */
+/** Fetches that came before their put: id -> port. @type {Map<number, MessagePort>} */
 const early = new Map();
 let lastPut = 0;
 
+/**
+ * Answers a worker's fetch of task `id` with its data, or with `gone` (not held: fetched or dropped).
+ * @param {MessagePort} port the worker's
+ * @param {number} id
+ * @param {HeldData | undefined} entry
+ */
 function answer(port, id, entry) {
   if (entry === undefined) {
-    port.postMessage({ type: MSG.PAYLOAD, id, gone: true });
+    /** @type {import('./messages.js').PayloadMessage} */
+    const gone = { type: MSG.PAYLOAD, id, gone: true };
+    port.postMessage(gone);
     return;
   }
   try {
-    port.postMessage({ type: MSG.PAYLOAD, id, data: entry.data }, entry.transfer);
+    /** @type {import('./messages.js').PayloadMessage} */
+    const payload = { type: MSG.PAYLOAD, id, data: entry.data };
+    port.postMessage(payload, entry.transfer);
   } catch {
     // The worker's end is closed (it died): the data goes with this message.
   }
 }
 
+/**
+ * A message from a worker's port: a fetch.
+ * @param {MessagePort} port
+ * @param {import('./messages.js').FetchMessage} m
+ */
 function onFetch(port, m) {
   if (m === null || typeof m !== 'object' || m.type !== MSG.FETCH) return;
   const { id } = m;
@@ -62,7 +82,7 @@ function onFetch(port, m) {
   answer(port, id, entry);
 }
 
-inbox.on('message', (m) => {
+inbox.on('message', (/** @type {import('./messages.js').MailboxInboxMessage} */ m) => {
   if (m.type === MSG.PUT) {
     lastPut = m.id;
     const entry = { data: m.data, transfer: m.transfer };

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The owner's side of a WorkerPool's mailbox thread (mailbox-thread.js says
@@ -11,11 +12,19 @@ const path = require('node:path');
 
 const THREAD = path.join(__dirname, 'mailbox-thread.js');
 
+/** @typedef {import('./messages.js').MailboxInboxMessage} MailboxInboxMessage */
+/** @typedef {import('node:worker_threads').TransferListItem} TransferListItem */
+
 class Mailbox {
+  /** @type {Worker} */
   #worker;
+  /** @type {import('node:worker_threads').MessagePort} */
   #inbox;
 
-  /** Starts the thread; `onExit()` is called if it exits. */
+  /**
+   * Starts the thread; `onExit()` is called if it exits.
+   * @param {() => void} onExit
+   */
   constructor(onExit) {
     const { port1, port2 } = new MessageChannel();
     this.#worker = new Worker(THREAD, { workerData: { inbox: port2 }, transferList: [port2], execArgv: [] });
@@ -26,31 +35,59 @@ class Mailbox {
     this.#inbox.unref();
   }
 
-  /** Posts task `id`'s data, moving what `transfer` lists; throws what postMessage throws (data it cannot clone). */
+  /**
+   * Posts to the thread's inbox.
+   * @param {MailboxInboxMessage} m
+   * @param {readonly TransferListItem[]} [transfer]
+   */
+  #send(m, transfer) {
+    this.#inbox.postMessage(m, transfer);
+  }
+
+  /**
+   * Posts task `id`'s data, moving what `transfer` lists; throws what postMessage throws (data it cannot clone).
+   * @param {number} id
+   * @param {unknown} data
+   * @param {readonly TransferListItem[]} transfer
+   */
   put(id, data, transfer) {
-    this.#inbox.postMessage({ type: MSG.PUT, id, data, transfer }, transfer);
+    this.#send({ type: MSG.PUT, id, data, transfer }, transfer);
   }
 
-  /** Task `id` settled: its data, if not fetched, is dropped. */
+  /**
+   * Task `id` settled: its data, if not fetched, is dropped.
+   * @param {number} id
+   */
   drop(id) {
-    this.#inbox.postMessage({ type: MSG.DROP, id });
+    this.#send({ type: MSG.DROP, id });
   }
 
-  /** Gives the worker behind `controlPort` a port to the mailbox (the worker reads it off its control port). */
+  /**
+   * Gives the worker behind `controlPort` a port to the mailbox (the worker reads it off its control port).
+   * @param {import('node:worker_threads').MessagePort} controlPort
+   */
   connect(controlPort) {
     const { port1, port2 } = new MessageChannel();
-    this.#inbox.postMessage({ type: MSG.WORKER, port: port1 }, [port1]);
-    controlPort.postMessage({ type: MSG.MAILBOX, port: port2 }, [port2]);
+    this.#send({ type: MSG.WORKER, port: port1 }, [port1]);
+    /** @type {import('./messages.js').MailboxMessage} */
+    const mailbox = { type: MSG.MAILBOX, port: port2 };
+    controlPort.postMessage(mailbox, [port2]);
   }
 
-  /** Resolves to how many tasks' data the thread holds (for tests). */
+  /**
+   * Resolves to how many tasks' data the thread holds (for tests).
+   * @returns {Promise<number>}
+   */
   held() {
     const { port1, port2 } = new MessageChannel();
-    this.#inbox.postMessage({ type: MSG.COUNT, port: port2 }, [port2]);
+    this.#send({ type: MSG.COUNT, port: port2 }, [port2]);
     return new Promise((resolve) => port1.once('message', resolve));
   }
 
-  /** Ends the thread; the data it holds goes with it. */
+  /**
+   * Ends the thread; the data it holds goes with it.
+   * @returns {Promise<number>}
+   */
   terminate() {
     return this.#worker.terminate();
   }

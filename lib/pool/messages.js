@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The WorkerPool's control messages, declared in one place: the `type` of
@@ -20,6 +21,7 @@
  *   { type: FETCH, id }  ->  { type: PAYLOAD, id, data } or { type: PAYLOAD, id, gone: true }
  */
 
+/** Each message's `type`; the shapes are the typedefs below. */
 const MSG = Object.freeze({
   MAILBOX: 'mailbox',
   ABORT: 'abort',
@@ -33,5 +35,34 @@ const MSG = Object.freeze({
   FETCH: 'fetch',
   PAYLOAD: 'payload',
 });
+
+/** @typedef {import('node:worker_threads').MessagePort} MessagePort */
+/** @typedef {import('node:worker_threads').TransferListItem} TransferListItem */
+
+// Pool -> worker (control port).
+/** @typedef {{ type: typeof MSG.MAILBOX, port: MessagePort }} MailboxMessage */
+/** @typedef {{ type: typeof MSG.ABORT, id: number, reason: string }} AbortMessage */
+/** @typedef {MailboxMessage | AbortMessage} PoolToWorkerMessage */
+
+// Worker -> pool (control port).
+/** @typedef {{ type: typeof MSG.READY }} ReadyMessage */
+/** @typedef {{ type: typeof MSG.RESULT, id: number, rejected: boolean, value: unknown }} ResultMessage */
+/**
+ * One write of a task's stdout or stderr.
+ * @typedef {{ chunk: string | Uint8Array, encoding: BufferEncoding }} StdioChunk
+ */
+/** @typedef {{ type: typeof MSG.STDIO, name: 'stdout' | 'stderr', chunks: StdioChunk[], bytes: number }} StdioMessage */
+/** @typedef {ReadyMessage | ResultMessage | StdioMessage} WorkerToPoolMessage */
+
+// Pool -> mailbox thread (its inbox).
+/** @typedef {{ type: typeof MSG.PUT, id: number, data: unknown, transfer: readonly TransferListItem[] | undefined }} PutMessage */
+/** @typedef {{ type: typeof MSG.DROP, id: number }} DropMessage */
+/** @typedef {{ type: typeof MSG.WORKER, port: MessagePort }} WorkerPortMessage */
+/** @typedef {{ type: typeof MSG.COUNT, port: MessagePort }} CountMessage */
+/** @typedef {PutMessage | DropMessage | WorkerPortMessage | CountMessage} MailboxInboxMessage */
+
+// Worker <-> mailbox thread (the worker's port).
+/** @typedef {{ type: typeof MSG.FETCH, id: number }} FetchMessage */
+/** @typedef {{ type: typeof MSG.PAYLOAD, id: number, data?: unknown, gone?: true }} PayloadMessage */
 
 module.exports = { MSG };

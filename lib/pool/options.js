@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * WorkerPool's arguments: the worker script path, the pool's options and
@@ -16,6 +17,13 @@ const { MAX_TIMER_MS: MAX_MS } = require('../wait-timer.js');
 
 const MAX_WORKERS = 1024;
 
+/**
+ * `value`, if it is an integer from `min` to `max`; else a RangeError naming `what` and the value.
+ * @param {any} value unchecked
+ * @param {string} what
+ * @param {{ min?: number, max?: number }} [range]
+ * @returns {number}
+ */
 function checkCount(value, what, { min = 0, max = MAX_WORKERS } = {}) {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new RangeError(`${what} must be an integer from ${min} to ${max}, got ${String(value)}`);
@@ -23,6 +31,13 @@ function checkCount(value, what, { min = 0, max = MAX_WORKERS } = {}) {
   return value;
 }
 
+/**
+ * `value`, if it is a number of milliseconds a timer honours; else a RangeError naming `what` and the value.
+ * @param {unknown} value
+ * @param {string} what
+ * @param {{ allowZero?: boolean }} [opts]
+ * @returns {number}
+ */
 function checkMs(value, what, { allowZero = true } = {}) {
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!allowZero && value === 0) || value > MAX_MS) {
     throw new RangeError(`${what} must be a ${allowZero ? 'non-negative' : 'positive'} number of milliseconds up to ${MAX_MS}, got ${String(value)}`);
@@ -30,13 +45,22 @@ function checkMs(value, what, { allowZero = true } = {}) {
   return value;
 }
 
-/** The pool's label: a string; undefined or null (piscina's "no name") give the default. */
+/**
+ * The pool's label: a string; undefined or null (piscina's "no name") give the default.
+ * @param {unknown} name
+ * @returns {string}
+ */
 function checkName(name) {
   if (name === undefined || name === null) return 'threadkit';
   if (typeof name !== 'string') throw new TypeError(`name must be a string, got ${describe(name)}`);
   return name;
 }
 
+/**
+ * The worker script's absolute path, checked to be a file.
+ * @param {any} script unchecked: a path or a file: URL (string or URL)
+ * @returns {string}
+ */
 function resolveScript(script) {
   if (script instanceof URL) script = fileURLToPath(script);
   if (typeof script !== 'string' || script.length === 0) {
@@ -48,14 +72,16 @@ function resolveScript(script) {
   try {
     stat = fs.statSync(abs);
   } catch {
-    const err = new TypeError(`worker script not found: ${abs}`);
-    err.code = 'ERR_THREADKIT_SCRIPT_NOT_FOUND';
-    throw err;
+    throw Object.assign(new TypeError(`worker script not found: ${abs}`), { code: 'ERR_THREADKIT_SCRIPT_NOT_FOUND' });
   }
   if (!stat.isFile()) throw new TypeError(`worker script is not a file: ${abs}`);
   return abs;
 }
 
+/**
+ * The pool's options, checked, with their defaults.
+ * @param {any} sizeOrOptions unchecked: a pool size, or WorkerPoolOptions
+ */
 function normalizeOptions(sizeOrOptions) {
   if (typeof sizeOrOptions === 'number') {
     checkCount(sizeOrOptions, 'poolSize', { min: 1 });
@@ -103,9 +129,13 @@ function normalizeOptions(sizeOrOptions) {
 /**
  * execute()'s options, checked: `{ priority, timeout, nameId, signal, transfer }`.
  * `nameIdOf(name)` gives the native id of an export name.
+ * @param {any} options ExecuteOptions, unchecked
+ * @param {number} defaultTimeout the pool's taskTimeout (0: none)
+ * @param {((name: string) => number) | null} nameIdOf
  */
 function executeOptions(options, defaultTimeout, nameIdOf) {
   if (options === null || typeof options !== 'object') throw new TypeError('execute options must be an object');
+  /** @type {{ priority: number, timeout: number, nameId: number, signal: AbortSignal | undefined, transfer: import('node:worker_threads').TransferListItem[] | undefined }} */
   const task = { priority: 0, timeout: defaultTimeout, nameId: 0, signal: undefined, transfer: undefined };
   if (options.priority !== undefined) {
     task.priority = options.priority;

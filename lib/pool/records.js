@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * What WorkerPool keeps per worker thread and per task, and its clock. A
@@ -11,11 +12,19 @@ const { stopAbortListener } = require('../abort-listeners.js');
  * Milliseconds on a monotonic clock. Not performance.now(): the
  * `performance` global loads perf_hooks, which a program may not need.
  */
+/** @returns {number} */
 function clockMs() {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
+/** A worker thread of the pool, from its spawn until its exit event. */
 class WorkerRecord {
+  /**
+   * @param {import('node:worker_threads').Worker} worker
+   * @param {number} slot its slot in the native pool
+   * @param {import('node:worker_threads').MessagePort} port the owner's end of its control port
+   * @param {Int32Array} stdio its output flags (worker-stdio.js)
+   */
   constructor(worker, slot, port, stdio) {
     this.worker = worker;
     this.slot = slot;
@@ -23,28 +32,37 @@ class WorkerRecord {
     /** `stdio[0]` is 1 when the worker has posted task output on `port` since this thread last read it (layout: worker-stdio.js). */
     this.stdio = stdio;
     this.threadId = worker.threadId;
+    /** Its last 'error' event: the cause of its exit, if it dies. @type {Error | null} */
     this.lastError = null;
-    /** Ids of direct results whose port message has not arrived yet. */
+    /** Ids of direct results whose port message has not arrived yet. @type {Set<number>} */
     this.owes = new Set();
     this.startedAt = clockMs();
   }
 }
 
+/** A task of the pool, from execute() until its promise settles. */
 class TaskRecord {
+  /**
+   * @param {(value: unknown) => void} resolve its promise's
+   * @param {(reason: unknown) => void} reject its promise's
+   */
   constructor(resolve, reject) {
     this.resolve = resolve;
     this.reject = reject;
-    /** Its abort registration (abort-listeners.js), if execute() got a signal. */
+    /** Its abort registration (abort-listeners.js), if execute() got a signal. @type {ReturnType<typeof import('../abort-listeners.js').startAbortListener> | undefined} */
     this.abort = undefined;
     /**
      * A direct result (one that holds a SharedArrayBuffer, or was moved) comes in two
      * parts: its value over the worker's control port, and a placeholder on
      * the completion queue. Whichever is seen first waits here: the port
      * message, or the worker record that owes it.
+     * @type {import('./messages.js').ResultMessage | undefined}
      */
     this.directResult = undefined;
+    /** @type {WorkerRecord | undefined} */
     this.owedBy = undefined;
   }
+  /** Stops listening for its abort: it settled. */
   forget() {
     if (this.abort !== undefined) stopAbortListener(this.abort);
   }

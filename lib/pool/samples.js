@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The latest N duration samples (ms) in a ring, for percentile metrics.
@@ -10,17 +11,21 @@
 const INITIAL = 64;
 
 class Samples {
+  /** @type {Float64Array} */
   #ring;
+  /** @type {number} */
   #capacity;
   #next = 0;
   #count = 0;
   #max = 0;
 
+  /** @param {number} [capacity] the most samples kept */
   constructor(capacity = 4096) {
     this.#capacity = capacity;
     this.#ring = new Float64Array(Math.min(INITIAL, capacity));
   }
 
+  /** @param {number} ms */
   add(ms) {
     if (this.#count === this.#ring.length && this.#count < this.#capacity) this.#grow();
     this.#ring[this.#next] = ms;
@@ -37,11 +42,14 @@ class Samples {
     this.#ring = bigger;
   }
 
-  /** `{ p50, p90, p99, max }` in ms over the latest samples (max over all time); zeros when empty. */
+  /**
+   * `{ p50, p90, p99, max }` in ms over the latest samples (max over all time); zeros when empty.
+   * @returns {{ p50: number, p90: number, p99: number, max: number }}
+   */
   summary() {
     if (this.#count === 0) return { p50: 0, p90: 0, p99: 0, max: 0 };
     const sorted = this.#ring.slice(0, this.#count).sort();
-    const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+    const at = (/** @type {number} */ q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
     return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: this.#max };
   }
 }

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * Settling a WorkerPool's task promises, and what follows from it: the
@@ -6,9 +7,14 @@
 
 const native = require('../native.js');
 
+/** @typedef {import('./state.js').PoolState} PoolState */
+
 /**
  * Settles task `id` once: resolves with `value` if `ok`, else rejects with it.
- * @param {import('./state.js').PoolState} s
+ * @param {PoolState} s
+ * @param {number} id
+ * @param {boolean} ok
+ * @param {unknown} value
  */
 function settle(s, id, ok, value) {
   const rec = s.tasks.get(id);
@@ -31,7 +37,10 @@ function settle(s, id, ok, value) {
 /** Promise jobs an idle pool waits for a next task before it unrefs (settleIdle). */
 const UNREF_HOPS = 8;
 
-/** No task is outstanding: let the event loop exit (soon), and resolve onIdle(). */
+/**
+ * No task is outstanding: let the event loop exit (soon), and resolve onIdle().
+ * @param {PoolState} s
+ */
 function settleIdle(s) {
   // Unref lazily: a caller that awaits each result submits the next task
   // a few promise jobs after this settle, and a ref/unref pair per task
@@ -45,7 +54,10 @@ function settleIdle(s) {
   for (const r of s.idleWaiters.splice(0)) r();
 }
 
-/** One hop of settleIdle's lazy unref: unref once the pool stayed idle for UNREF_HOPS promise jobs. */
+/**
+ * One hop of settleIdle's lazy unref: unref once the pool stayed idle for UNREF_HOPS promise jobs.
+ * @param {PoolState} s
+ */
 function unrefIfIdle(s) {
   if (s.tasks.size > 0 || !s.refd) {
     s.unrefHops = 0;
@@ -56,10 +68,13 @@ function unrefIfIdle(s) {
   native.poolRef(s.id, false);
 }
 
-/** Wakes room waiters and emits 'drain' once the queue has shrunk. */
+/**
+ * Wakes room waiters and emits 'drain' once the queue has shrunk.
+ * @param {PoolState} s
+ */
 function checkRoom(s) {
   if (!s.backlog && s.roomWaiters.length === 0) return watchTakes(s, false);
-  const [queued] = native.poolCounts(s.id);
+  const { queued } = native.poolTaskCounts(s.id);
   if (s.roomWaiters.length > 0 && queued < s.opts.maxQueue) for (const r of s.roomWaiters.splice(0)) r();
   if (s.backlog && queued === 0) {
     s.backlog = false;
@@ -72,6 +87,8 @@ function checkRoom(s) {
  * The queue shrinks when a worker takes a task, which this thread does not
  * see: while someone waits for room (waitForRoom, 'drain'), native code
  * wakes the drain on takes too.
+ * @param {PoolState} s
+ * @param {boolean} on
  */
 function watchTakes(s, on) {
   if (on === s.watching || s.state === 'terminated') return;

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * What one WorkerPool keeps on its owner thread, shared by the modules that
@@ -10,6 +11,9 @@
 const native = require('../native.js');
 const { Samples } = require('./samples.js');
 const { clockMs } = require('./records.js');
+
+/** @typedef {import('./records.js').WorkerRecord} WorkerRecord */
+/** @typedef {import('./records.js').TaskRecord} TaskRecord */
 
 /** Completions taken per poolDrain call (it loops until the queue is empty). */
 const DRAIN_BATCH = 64;
@@ -27,15 +31,15 @@ class PoolState {
     this.opts = opts;
     /** The native pool id (set once created). */
     this.id = 0;
-    /** 'open', 'closing' or 'terminated'. */
+    /** @type {'open' | 'closing' | 'terminated'} */
     this.state = 'open';
-    /** slot → WorkerRecord, for every worker thread until its exit event. */
+    /** slot → WorkerRecord, for every worker thread until its exit event. @type {Map<number, WorkerRecord>} */
     this.workers = new Map();
-    /** task id → TaskRecord, until the task settles. */
+    /** task id → TaskRecord, until the task settles. @type {Map<number, TaskRecord>} */
     this.tasks = new Map();
-    /** Ids of unsettled direct tasks (their data went to the mailbox). */
+    /** Ids of unsettled direct tasks (their data went to the mailbox). @type {Set<number>} */
     this.direct = new Set();
-    /** The mailbox thread, started with the first direct task (a Mailbox). */
+    /** The mailbox thread, started with the first direct task. @type {import('./mailbox.js').Mailbox | null} */
     this.mailbox = null;
     this.nextSlot = 0;
     /** The workers' doorbell (Atomics.notify on index SEQ). */
@@ -46,27 +50,34 @@ class PoolState {
     this.refd = false;
     /** Microtask hops left before an idle pool is unref'd (0: no check queued; see settleIdle). */
     this.unrefHops = 0;
-    /** settle.js's unref check for this pool, made once (queued as a microtask). */
+    /** settle.js's unref check for this pool, made once (queued as a microtask). @type {(() => void) | null} */
     this.unrefCheck = null;
     /** Tasks were queued since the queue was last seen empty ('drain' is owed). */
     this.backlog = false;
     /** Native code wakes the drain on takes too (see watchTakes in settle.js). */
     this.watching = false;
+    /** Why the last worker could not start, while no worker serves (lifecycle.js: no respawn storm). @type {unknown} */
     this.startupError = null;
+    /** waitForRoom() callers' resolvers. @type {Array<(value?: unknown) => void>} */
     this.roomWaiters = [];
+    /** onIdle() callers' resolvers. @type {Array<(value?: unknown) => void>} */
     this.idleWaiters = [];
+    /** The idle-retirement check's interval (lifecycle.js), while workers above minWorkers may retire. @type {NodeJS.Timeout | null} */
     this.idleTimer = null;
-    /** terminate()'s promise, once called. */
+    /** terminate()'s promise, once called. @type {Promise<void> | null} */
     this.terminated = null;
     this.createdAt = clockMs();
+    /** Life time (ms) of the worker threads that have exited, for utilization. */
     this.workerTimeClosed = 0;
+    /** Run time (ms) of every task, for utilization. */
     this.busyTime = 0;
+    /** Task counts for getMetrics(). */
     this.submitted = 0;
     this.completed = 0;
     this.failed = 0;
     this.waitTimes = new Samples();
     this.runTimes = new Samples();
-    /** Drains the completion queue now (drain.js; set by WorkerPool, so lifecycle.js need not require it). */
+    /** Drains the completion queue now (drain.js; set by WorkerPool, so lifecycle.js need not require it). @type {() => void} */
     this.drainNow = () => {};
   }
 }

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * Gives the C allocator's free memory back to the operating system once
@@ -16,6 +17,7 @@
 const native = require('../native.js');
 
 const TRIM_DELAY_MS = 500;
+/** @type {NodeJS.Timeout | null} */
 let timer = null;
 let trims = 0;
 
@@ -35,7 +37,10 @@ function trimSoon() {
   }
 }
 
-/** How many trims this thread has run (for tests). */
+/**
+ * How many trims this thread has run (for tests).
+ * @returns {number}
+ */
 function trimCount() {
   return trims;
 }

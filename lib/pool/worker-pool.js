@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * WorkerPool: runs a worker script's task function on real OS threads.
@@ -59,13 +60,13 @@ const MAX_WORKERS = Symbol('threadkit.maxWorkers');
 class WorkerPool extends EventEmitter {
   /** @type {PoolState} */
   #s;
-  /** What execute() uses without options. */
+  /** What execute() uses without options. @type {Readonly<ReturnType<typeof executeOptions>>} */
   #defaults;
   #nextTask = 1;
 
   /**
    * @param {string | URL} workerScript
-   * @param {number | object} [sizeOrOptions]
+   * @param {number | import('../../index.js').WorkerPoolOptions} [sizeOrOptions]
    */
   constructor(workerScript, sizeOrOptions) {
     super();
@@ -100,9 +101,12 @@ class WorkerPool extends EventEmitter {
     return native.poolWorkerCounts(this.#s.id).taking;
   }
 
-  /** Tasks waiting for a worker. */
+  /**
+   * Tasks waiting for a worker.
+   * @returns {number}
+   */
   get queueSize() {
-    return native.poolCounts(this.#s.id)[0];
+    return native.poolTaskCounts(this.#s.id).queued;
   }
 
   /** Tasks submitted and not settled yet (queued or running). */
@@ -112,6 +116,8 @@ class WorkerPool extends EventEmitter {
 
   /**
    * Runs the worker script's task function with `data` on a worker.
+   * @param {unknown} data
+   * @param {import('../../index.js').ExecuteOptions & { [JOB_ID]?: string, [TASK_REF]?: { taskId?: number } }} [options]
    * @returns {Promise<any>}
    */
   execute(data, options) {
@@ -173,7 +179,7 @@ class WorkerPool extends EventEmitter {
     if (ref !== undefined) ref.taskId = id;
     const bell = s.bell;
     Atomics.add(bell, SEQ, 1);
-    // A spinning or running worker sees SEQ move by itself (worker.js says why no wake-up is lost).
+    // A spinning or running worker sees SEQ move by itself (worker/task-loop.js says why no wake-up is lost).
     if (Atomics.load(bell, BELL_SLEEPERS) > 0) Atomics.notify(bell, SEQ, 1);
     s.backlog = true;
     if (!s.watching && this.listenerCount('drain') > 0) {
@@ -185,6 +191,10 @@ class WorkerPool extends EventEmitter {
     return promise;
   }
 
+  /**
+   * @param {number} taskId
+   * @param {unknown} reason
+   */
   [ABORT_TASK](taskId, reason) {
     this.#abort(taskId, reason);
   }
@@ -193,11 +203,20 @@ class WorkerPool extends EventEmitter {
     return this.#s.opts.maxWorkers;
   }
 
+  /** @returns {Promise<number>} */
   [MAILBOX_HELD]() {
     return this.#s.mailbox === null ? Promise.resolve(0) : this.#s.mailbox.held();
   }
 
+  /**
+   * Records task `id` until it settles, and listens for its signal's abort.
+   * @param {PoolState} s
+   * @param {number} id
+   * @param {AbortSignal | undefined} signal
+   * @returns {Promise<any>}
+   */
   #track(s, id, signal) {
+    /** @type {TaskRecord} */
     let rec;
     const promise = new Promise((resolve, reject) => {
       rec = new TaskRecord(resolve, reject);
@@ -214,7 +233,12 @@ class WorkerPool extends EventEmitter {
     return promise;
   }
 
-  /** Runs `execute` for every item; results in input order. */
+  /**
+   * Runs `execute` for every item; results in input order.
+   * @param {Iterable<unknown>} items
+   * @param {import('../../index.js').ExecuteOptions} [options]
+   * @returns {Promise<any[]>}
+   */
   map(items, options) {
     if (items === null || items === undefined || typeof items[Symbol.iterator] !== 'function') {
       return Promise.reject(new TypeError(`map() needs an iterable of task data, got ${items === null ? 'null' : typeof items}`));
@@ -222,7 +246,10 @@ class WorkerPool extends EventEmitter {
     return Promise.all(Array.from(items, (item) => this.execute(item, options)));
   }
 
-  /** Resolves when the queue has room for another task (always at once if maxQueue is Infinity). */
+  /**
+   * Resolves when the queue has room for another task (always at once if maxQueue is Infinity).
+   * @returns {Promise<void>}
+   */
   waitForRoom() {
     const s = this.#s;
     if (s.state !== 'open') return Promise.reject(new ClosedError('WorkerPool is not open', { reason: s.state }));
@@ -235,16 +262,22 @@ class WorkerPool extends EventEmitter {
     });
   }
 
-  /** Resolves when no task is queued or running. */
+  /**
+   * Resolves when no task is queued or running.
+   * @returns {Promise<void>}
+   */
   onIdle() {
     if (this.#s.tasks.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#s.idleWaiters.push(resolve));
   }
 
-  /** Counters, percentiles and utilisation since the pool was created. */
+  /**
+   * Counters, percentiles and utilisation since the pool was created.
+   * @returns {import('../../index.js').WorkerPoolMetrics}
+   */
   getMetrics() {
     const s = this.#s;
-    const [queued, running] = native.poolCounts(s.id);
+    const { queued, running } = native.poolTaskCounts(s.id);
     const workers = native.poolWorkerCounts(s.id);
     const now = clockMs();
     let alive = s.workerTimeClosed;
@@ -265,7 +298,11 @@ class WorkerPool extends EventEmitter {
     };
   }
 
-  /** Finishes queued and running work, then stops. After `timeout` ms, terminates instead. */
+  /**
+   * Finishes queued and running work, then stops. After `timeout` ms, terminates instead.
+   * @param {{ timeout?: number }} [options]
+   * @returns {Promise<void>}
+   */
   close(options = {}) {
     if (options === null || typeof options !== 'object') return Promise.reject(new TypeError('close options must be an object'));
     let timeout = Infinity;
@@ -290,7 +327,10 @@ class WorkerPool extends EventEmitter {
     });
   }
 
-  /** Stops every worker now; every unsettled task rejects with ClosedError. Always resolves. */
+  /**
+   * Stops every worker now; every unsettled task rejects with ClosedError. Always resolves.
+   * @returns {Promise<void>}
+   */
   terminate() {
     const s = this.#s;
     if (s.terminated) return s.terminated;
@@ -308,6 +348,7 @@ class WorkerPool extends EventEmitter {
     s.mailbox = null;
     for (const r of s.roomWaiters.splice(0)) r();
     settleIdle(s);
+    /** @type {Array<{ terminate(): Promise<number> }>} */
     const threads = [...s.workers.values()].map((w) => w.worker);
     if (mailbox) threads.push(mailbox);
     const stops = threads.map((thread) => {
@@ -324,6 +365,11 @@ class WorkerPool extends EventEmitter {
     return s.terminated;
   }
 
+  /**
+   * Aborts task `id`: cancels it if queued, else settles it and tells its worker.
+   * @param {number} id
+   * @param {unknown} reason
+   */
   #abort(id, reason) {
     const s = this.#s;
     const rec = s.tasks.get(id);

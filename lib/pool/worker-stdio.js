@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * Task output, inside a WorkerPool worker. Node sends a worker's stdout and stderr to the main thread
@@ -22,18 +23,28 @@
 
 const { MSG } = require('./messages.js');
 
+/** @typedef {import('./messages.js').StdioChunk} StdioChunk */
+
 /** Int32 slots of the shared `written` array: [output flag, unread bytes]. */
 const STDIO_INTS = 2;
 const UNREAD = 1;
 const MAX_UNREAD = 16 * 1024 * 1024;
 
-/** Main thread: it wrote out a message of `bytes` bytes; wakes a worker blocked on MAX_UNREAD. */
+/**
+ * Main thread: it wrote out a message of `bytes` bytes; wakes a worker blocked on MAX_UNREAD.
+ * @param {Int32Array} written
+ * @param {number} bytes
+ */
 function outputWritten(written, bytes) {
   Atomics.sub(written, UNREAD, bytes);
   Atomics.notify(written, UNREAD);
 }
 
-/** Bytes `chunks` count against MAX_UNREAD (a string's length, not its encoded size: a bound, not an account). */
+/**
+ * Bytes `chunks` count against MAX_UNREAD (a string's length, not its encoded size: a bound, not an account).
+ * @param {StdioChunk[]} chunks
+ * @returns {number}
+ */
 function sizeOf(chunks) {
   let n = 0;
   for (const c of chunks) n += typeof c.chunk === 'string' ? c.chunk.length : c.chunk.byteLength;
@@ -44,6 +55,8 @@ function sizeOf(chunks) {
  * What to post for `chunk`: a Buffer that views part of a larger ArrayBuffer
  * (a slice, or a small Buffer from Node's 8 KB pool) is copied into one of its
  * own size, since postMessage clones a view's whole ArrayBuffer.
+ * @param {string | Uint8Array} chunk
+ * @returns {string | Uint8Array}
  */
 function own(chunk) {
   if (typeof chunk === 'string' || (chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength)) return chunk;
@@ -52,17 +65,24 @@ function own(chunk) {
   return copy;
 }
 
-/** Sends `process[name]`'s writes over `control`, flagging each in `written[0]`. */
+/**
+ * Sends `process[name]`'s writes over `control`, flagging each in `written[0]`.
+ * @param {'stdout' | 'stderr'} name
+ * @param {import('node:worker_threads').MessagePort} control
+ * @param {Int32Array} written
+ */
 function captureStream(name, control, written) {
+  /** @param {StdioChunk[]} chunks */
   const post = (chunks) => {
     const bytes = sizeOf(chunks);
     for (let u; (u = Atomics.load(written, UNREAD)) > 0 && u + bytes > MAX_UNREAD;) Atomics.wait(written, UNREAD, u);
     Atomics.add(written, UNREAD, bytes);
-    control.postMessage({ type: MSG.STDIO, name, chunks, bytes });
+    control.postMessage(/** @type {import('./messages.js').StdioMessage} */ ({ type: MSG.STDIO, name, chunks, bytes }));
     Atomics.store(written, 0, 1);
   };
   const desc = Object.getOwnPropertyDescriptor(process, name);
   if (typeof desc?.get !== 'function' || !desc.configurable) return;
+  /** @type {NodeJS.WriteStream & { _write: Function, _writev: Function }} */
   let stream;
   Object.defineProperty(process, name, {
     configurable: true,
@@ -74,7 +94,7 @@ function captureStream(name, control, written) {
           post([{ chunk: own(chunk), encoding }]);
           cb();
         };
-        stream._writev = (chunks, cb) => {
+        stream._writev = (/** @type {Array<{ chunk: string | Uint8Array, encoding: BufferEncoding }>} */ chunks, cb) => {
           post(chunks.map((c) => ({ chunk: own(c.chunk), encoding: c.encoding })));
           cb();
         };
@@ -84,7 +104,11 @@ function captureStream(name, control, written) {
   });
 }
 
-/** Captures this worker's stdout and stderr (see above). */
+/**
+ * Captures this worker's stdout and stderr (see above).
+ * @param {import('node:worker_threads').MessagePort} control
+ * @param {Int32Array} written
+ */
 function captureStdio(control, written) {
   captureStream('stdout', control, written);
   captureStream('stderr', control, written);

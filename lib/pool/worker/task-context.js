@@ -1,0 +1,90 @@
+// @ts-check
+'use strict';
+/**
+ * A task as the task function sees it: the TaskContext (its second
+ * argument) and `Moved`, what `context.move` returns.
+ */
+
+/**
+ * The task running now, on the worker side.
+ * @typedef {object} RunningTask
+ * @property {number} id the task's id (native)
+ * @property {AbortController | undefined} controller made on demand, by `context.signal`
+ * @property {Error | undefined} abortReason set when the caller aborts the task
+ * @property {string | undefined} jobId the BullMQ job's id (threadkit/bullmq's serve())
+ */
+
+/** A result to be moved, not copied: what `context.move` returns. */
+class Moved {
+  /**
+   * @param {unknown} value
+   * @param {import('node:worker_threads').TransferListItem[]} transfer
+   */
+  constructor(value, transfer) {
+    this.value = value;
+    this.transfer = transfer;
+  }
+}
+
+/** @type {(context: TaskContext) => RunningTask} */
+let taskOf;
+
+/** The second argument of every task function. */
+class TaskContext {
+  /** @type {RunningTask} */
+  #task;
+  static {
+    taskOf = (context) => context.#task;
+  }
+  /** @param {RunningTask} task */
+  constructor(task) {
+    this.#task = task;
+  }
+  /**
+   * Wraps a result so that the ArrayBuffers (or MessagePorts) in `transfer`
+   * move to the caller instead of being copied. Without `transfer`, `value`
+   * must be an ArrayBuffer or a view on one, and that buffer moves.
+   * @param {unknown} value
+   * @param {import('node:worker_threads').TransferListItem[]} [transfer]
+   * @returns {Moved}
+   */
+  move(value, transfer) {
+    return new Moved(value, transferList(value, transfer));
+  }
+  /**
+   * The id of the BullMQ job this task runs for, when threadkit/bullmq's
+   * serve() submitted it (a job may run more than once: task code can use
+   * the id to be idempotent); undefined for every other task.
+   */
+  get jobId() {
+    return this.#task.jobId;
+  }
+  /** Aborted when the caller aborts the task; stop soon after. */
+  get signal() {
+    const t = this.#task;
+    t.controller ??= new AbortController();
+    if (t.abortReason !== undefined) t.controller.abort(t.abortReason);
+    return t.controller.signal;
+  }
+}
+
+/**
+ * The transfer list of `move(value, transfer)`, checked.
+ * @param {unknown} value
+ * @param {unknown} transfer
+ * @returns {import('node:worker_threads').TransferListItem[]}
+ */
+function transferList(value, transfer) {
+  if (transfer === undefined) {
+    if (value instanceof ArrayBuffer) return [value];
+    if (ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer) return [value.buffer];
+    throw new TypeError(
+      'move(value) without a transfer list needs an ArrayBuffer or a typed array on one; pass the list: move(value, [buffer, ...])',
+    );
+  }
+  if (!Array.isArray(transfer))
+    throw new TypeError(`move(value, transfer): transfer must be an array of ArrayBuffers or MessagePorts, got ${typeof transfer}`);
+  return transfer;
+}
+
+module.exports = { Moved, TaskContext, taskOf };

@@ -1,0 +1,227 @@
+// @ts-check
+'use strict';
+/**
+ * The worker's task loop: it pulls tasks from the pool's native queue itself
+ * (no hop through the main thread), runs them one at a time, and hands
+ * results back to the native completion queue (results.js).
+ *
+ * - When the queue is empty it may spin briefly (adaptive, only with a core
+ *   idle: native poolSpin, src/spin.rs), then blocks in a futex wait for
+ *   0.25 ms, then waits with `Atomics.waitAsync` on the pool's doorbell, so
+ *   its event loop stays free for timers and I/O (see `waitForWork`).
+ * - After an async task it goes back to the queue when the task settles.
+ * - It yields to its event loop every few milliseconds even when the queue
+ *   never empties, so abort messages and the user's timers still run.
+ */
+
+const wt = require('node:worker_threads');
+const { MSG } = require('../messages.js');
+const { native, pool, slot, control, doorbell, leave } = require('./thread.js');
+const { STATUS_NO_TASK: EMPTY, TAKE_STRIDE, TAKE_ID, TAKE_NAME, BELL_SEQ: SEQ, BELL_SLEEPERS: SLEEPERS } = native;
+const { encode, decode, isDirect, DIRECT_LEN, jobIdOf, JOB_TAG } = require('../../codec/index.js');
+const { fnFor, isFunction } = require('./load.js');
+const { TaskContext } = require('./task-context.js');
+const { complete } = require('./results.js');
+const { useMailbox, fetchData } = require('./direct-data.js');
+
+const YIELD_EVERY_MS = 4;
+const SPIN_WAIT_MS = 0.25;
+/** The workers' full spin (spinStats()[5], µs) in ms: the first step of a futex wait. */
+const FULL_SPIN_MS = native.spinStats()[5] / 1000;
+/** This worker's last sleep on the doorbell ended within FULL_SPIN_MS (poolSpin's `wokeSoon`). */
+let wokeSoon = false;
+
+const meta = new Float64Array(TAKE_STRIDE);
+const SCRATCH_SIZE = 16 * 1024;
+let scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
+/** The task running now (controller made on demand). @type {import('./task-context.js').RunningTask | null} */
+let current = null;
+
+/**
+ * A message from the pool on the control port.
+ * @param {import('../messages.js').PoolToWorkerMessage} msg
+ */
+function onControl(msg) {
+  if (msg === null || typeof msg !== 'object') return;
+  if (msg.type === MSG.MAILBOX) {
+    useMailbox(msg.port);
+  } else if (msg.type === MSG.ABORT && current && current.id === msg.id) {
+    current.abortReason = new Error(msg.reason ?? 'aborted');
+    current.controller?.abort(current.abortReason);
+  }
+}
+
+/**
+ * A direct task (its data is held by the mailbox thread: it has a transfer
+ * list, or holds SharedArrayBuffers or ports that only postMessage can
+ * carry): this worker took it from the queue, so it asks for the data now.
+ * @param {number} id
+ * @param {number} nameId
+ * @returns {Promise<void>}
+ */
+function fetchAndRun(id, nameId) {
+  current = { id, controller: undefined, abortReason: undefined, jobId: undefined };
+  // The pool posted this worker's mailbox port before it queued the task:
+  // take it (and anything before it) off the control port now, whether or
+  // not this thread's event loop has run since.
+  for (let m; (m = wt.receiveMessageOnPort(control)) !== undefined;) onControl(m.message);
+  return fetchData(id).then((msg) => {
+    if (msg.lost) {
+      current = null;
+      complete(id, true, new Error("the task's data was lost: the pool's mailbox thread exited"));
+      return undefined;
+    }
+    if (msg.gone) {
+      // Settled meanwhile (aborted, or the pool is going away): just clear the record.
+      current = null;
+      native.poolComplete(pool, slot, id, true, encode(undefined));
+      return undefined;
+    }
+    native.poolStartClock(pool, slot, id); // its timeout counts from now, not from the take
+    return run(id, nameId, -1, msg.data);
+  });
+}
+
+/**
+ * Runs one task; returns a promise if it is async. `len` < 0: `data` is already decoded.
+ * @param {number} id
+ * @param {number} nameId
+ * @param {number} len the encoded data's length in `scratch`
+ * @param {unknown} [data]
+ * @returns {Promise<void> | undefined}
+ */
+function run(id, nameId, len, data) {
+  if (len === DIRECT_LEN && isDirect(scratch)) return fetchAndRun(id, nameId);
+  /** @type {import('./task-context.js').RunningTask} */
+  const task = { id, controller: undefined, abortReason: undefined, jobId: undefined };
+  current = task;
+  /** @type {any} */
+  let result;
+  try {
+    if (len >= 0) {
+      if (scratch[0] === JOB_TAG) task.jobId = jobIdOf(scratch);
+      data = decode(scratch, 0, len);
+    }
+    result = fnFor(nameId)(data, new TaskContext(task));
+  } catch (e) {
+    current = null;
+    complete(id, true, e);
+    return undefined;
+  }
+  if (result !== null && (typeof result === 'object' || typeof result === 'function') && isFunction(result.then)) {
+    return Promise.resolve(result).then(
+      (v) => {
+        current = null;
+        complete(id, false, v);
+      },
+      (e) => {
+        current = null;
+        complete(id, true, e);
+      },
+    );
+  }
+  current = null;
+  complete(id, false, result);
+  return undefined;
+}
+
+/**
+ * Takes the next task into `meta` and `scratch`: its data's length, or a negative status.
+ * @returns {number}
+ */
+function take() {
+  let n = native.poolTake(pool, slot, meta, scratch);
+  if (n > scratch.length) {
+    scratch = Buffer.allocUnsafeSlow(n);
+    native.poolTakeRest(pool, slot, scratch);
+  } else if (n >= 0 && n <= SCRATCH_SIZE && scratch.length > 64 * SCRATCH_SIZE) {
+    // Give back the memory of an earlier huge payload.
+    const small = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
+    scratch.copy(small, 0, 0, n);
+    scratch = small;
+  }
+  return n;
+}
+
+// loop() is the worker's one task loop: it takes and runs tasks, and waits in
+// place when the queue is empty. It must not call itself (or a helper that
+// calls it) synchronously: a worker woken for task after task would grow its
+// stack by a few frames per task until it overflows. It re-enters only from a
+// fresh stack: a task's promise, setImmediate, or Atomics.waitAsync.
+function loop() {
+  let started = Date.now();
+  for (let i = 0; ; i++) {
+    let n = take();
+    if (n === EMPTY) {
+      const seen = Atomics.load(doorbell, SEQ);
+      // Work pushed before we read the sequence would not ring for us.
+      n = take();
+      if (n === EMPTY) {
+        if (!waitForWork(seen)) return;
+        started = Date.now();
+        i = -1;
+        continue;
+      }
+    }
+    if (n < 0) return leave();
+    const pending = run(meta[TAKE_ID], meta[TAKE_NAME], n);
+    if (pending) return void pending.then(loop);
+    if ((i & 15) === 15 && Date.now() - started >= YIELD_EVERY_MS) return void setImmediate(loop);
+  }
+}
+
+/**
+ * Waits for the doorbell to move past `seen`. Returns true when it rang while
+ * this thread waited synchronously (the caller goes on taking), false when the
+ * wait went asynchronous (loop() runs again from Atomics.waitAsync).
+ * @param {number} seen
+ * @returns {boolean}
+ */
+function waitForWork(seen) {
+  // Wait in three steps, cheapest wake-up first. The next task of a caller
+  // that awaits each result arrives a few tens of microseconds after the last
+  // one finished: a spin catches it with no wake-up at all. poolSpin spins in
+  // native code, within the process-wide spin cap and only while a core is
+  // idle, and halves its budget on every miss (src/spin.rs). Then a futex
+  // wait of SPIN_WAIT_MS (a futex wake-up is much quicker than an event-loop
+  // one), then Atomics.waitAsync, which leaves this thread's event loop free.
+  const spun = native.poolSpin(pool, doorbell, seen, wokeSoon);
+  wokeSoon = false;
+  if (spun) return true;
+  // No lost wake-up although a submit notifies only when SLEEPERS > 0: all
+  // four accesses are sequentially consistent. This thread adds to SLEEPERS,
+  // then (inside Atomics.wait / waitAsync, under the waiter list's lock)
+  // compares SEQ with `seen`; a submitter adds to SEQ, then reads SLEEPERS
+  // and notifies (under the same lock). If the submitter read SLEEPERS before
+  // our increment, its SEQ increment came earlier still, so the wait sees
+  // SEQ !== seen and returns at once; otherwise it sees SLEEPERS > 0 and
+  // notifies, either a waiter already listed or, if it comes first, a wait
+  // that will then see the new SEQ. A sleeper counted too long only costs a
+  // notify for nothing.
+  Atomics.add(doorbell, SLEEPERS, 1);
+  // The futex wait's first FULL_SPIN_MS tell poolSpin whether a spin would
+  // have caught this wake-up (its budget only learns from spins otherwise).
+  if (FULL_SPIN_MS > 0 && Atomics.wait(doorbell, SEQ, seen, FULL_SPIN_MS) !== 'timed-out') {
+    wokeSoon = true;
+    return awake();
+  }
+  if (Atomics.wait(doorbell, SEQ, seen, SPIN_WAIT_MS) !== 'timed-out') return awake();
+  const w = Atomics.waitAsync(doorbell, SEQ, seen);
+  if (!w.async) return awake();
+  w.value.then(() => {
+    awake();
+    loop();
+  });
+  return false;
+}
+
+/**
+ * This worker left its wait on the doorbell.
+ * @returns {true}
+ */
+function awake() {
+  Atomics.sub(doorbell, SLEEPERS, 1);
+  return true;
+}
+
+module.exports = { loop, onControl };
