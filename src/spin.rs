@@ -222,7 +222,7 @@ impl Drop for SpinSlot {
 /// (`poolSpin` in src/pool.rs calls this): spins until `seq` moves (`true`:
 /// take again) or the worker's budget runs out (`false`: sleep on the
 /// doorbell). `woke_soon`: this worker's last sleep on the doorbell ended
-/// within its full budget (lib/pool/worker.js times it with the futex wait).
+/// within its full budget (lib/pool/worker/task-loop.js times it with the futex wait).
 /// It does not spin when `running` tasks of its pool leave no core beside
 /// the submitter's, when the machine has no idle core ([`core_idle`]), when
 /// the process-wide cap is taken, or while its adaptive budget cools down
@@ -287,7 +287,7 @@ pub(crate) fn worker_spin(seq: &AtomicI32, seen: i32, woke_soon: bool, running: 
 /// `BELL_INTS` words, made by the pool, shared with its workers):
 /// `BELL_SEQ` moves on every submit (the word workers wait on),
 /// `BELL_SLEEPERS` counts workers inside `Atomics.wait`/`waitAsync` on it,
-/// so a submit notifies only when one sleeps (lib/pool/worker.js says why no
+/// so a submit notifies only when one sleeps (lib/pool/worker/task-loop.js says why no
 /// wake-up is lost).
 #[napi_derive::napi]
 pub const BELL_SEQ: u32 = 0;
