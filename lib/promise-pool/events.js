@@ -48,4 +48,15 @@ function listened(pool) {
   return EVENTS.some((e) => pool.listenerCount(e) !== 0);
 }
 
-module.exports = { EVENTS, emitSafely, reportOutcome, listened };
+/**
+ * Adds the pool's own 'newListener'/'removeListener' listeners unless they are there (after removeAllListeners).
+ * @param {import('node:events').EventEmitter} pool
+ * @param {(name: string | symbol) => void} onNew
+ * @param {() => void} onRemove
+ */
+function watchListeners(pool, onNew, onRemove) {
+  if (!pool.listeners('newListener').includes(onNew)) pool.on('newListener', onNew);
+  if (!pool.listeners('removeListener').includes(onRemove)) pool.on('removeListener', onRemove);
+}
+
+module.exports = { EVENTS, emitSafely, reportOutcome, listened, watchListeners };

@@ -6,27 +6,8 @@
  * so that several threads share one budget: each running task holds one of
  * its permits.
  *
- * Implementation details
- * - Where Q1's time goes (1M tasks added at once, concurrency 10): nearly all of it is the garbage collector,
- *   and what it costs is the number of objects each waiting task keeps alive, more than their bytes. The
- *   promise `add` returns and its resolve function (with the function's context: 3 objects, 160 bytes) cannot
- *   be avoided. Everything else can: a waiting plain task is three slots of the queue (fn, resolve, scope),
- *   with no task object. Measured (min of 3 processes each) against a copy that kept one small AsyncResource
- *   more per task (40 bytes), the pool without it needed 1.4-1.8x less time.
- * - The queue (task-queue.js): chunks of 3-slot entries, O(1) push, pop and
- *   abort. The runners, and why a finished task hands its slot on without a
- *   closure or microtask of ours: runner.js.
- * - Async context: see context.js. A task that finds a free
- *   slot starts synchronously, inside `add`, in the caller's context.
- * - Local mode makes no native call. Shared mode asks the semaphore for a
- *   permit with `tryAcquire` (one compare-and-swap) before each start; when
- *   none is free, the pool keeps exactly one `acquire` queued (FIFO with the
- *   other threads' waiters) and starts the head task when it is granted.
- * - Free when unused: priority, timeout, pause, rate limiting and events add nothing to the plain `add`/run
- *   path but a field check or two. The queue stays the FIFO TaskQueue until the first non-zero priority (then
- *   a PriorityQueue); a task gets a timer only with a timeout; `#gated` is false unless a Semaphore, a rate
- *   limit or pause can refuse a start; `#observed` is false unless someone listens to the pool's events or
- *   waits in onEmpty/onSizeLessThan.
+ * How it is built, and why (the queue, the runners, async context, shared
+ * mode, and what each feature costs when unused): docs/promise-pool.md#how-it-works.
  */
 
 const { EventEmitter } = require('node:events');
@@ -39,15 +20,12 @@ const { TaskQueue, QUEUED, STARTED } = require('./task-queue.js');
 const { PriorityQueue } = require('./priority-queue.js');
 const { startAbortListener } = require('../abort-listeners.js');
 const { checkConcurrency, readTaskOptions, parsePoolArgs } = require('./options.js');
-const { SignalTask, TimedTask, failEntry, Runner, awaitOutcome, IDLE_RUNNERS_KEPT, NativePromise, promiseThen } = require('./runner.js');
+const { SignalTask, TimedTask, failEntry, Runner, awaitOutcome, releasePermit } = require('./runner.js');
+const { IDLE_RUNNERS_KEPT, NativePromise, promiseThen } = require('./runner.js');
 const { mapItems, mapIterable } = require('./iterable.js');
 const { QueueWatchers } = require('./watchers.js');
-const { EVENTS, emitSafely, reportOutcome, listened } = require('./events.js');
-
-/** Why the last start was refused (#refused). */
-const PAUSED = 1;
-const BY_SEMAPHORE = 2;
-const BY_RATE = 3;
+const { EVENTS, emitSafely, reportOutcome, listened, watchListeners } = require('./events.js');
+const { StartGate } = require('./gate.js');
 
 let enqueue;
 let drop;
@@ -74,16 +52,11 @@ class PromisePool extends EventEmitter {
   #timeout;
   /** Runners with no task, kept for reuse (at most IDLE_RUNNERS_KEPT). */
   #idleRunners = [];
+  /** Pause, the shared Semaphore and the rate limit (gate.js). */
+  #gate;
+  /** The shared Semaphore, or null (the gate's, read on every finish). */
   #sem;
-  /** The rate limit (RateLimit), or null. */
-  #rate;
-  #paused;
-  /** Why the last start was refused: PAUSED, BY_SEMAPHORE or BY_RATE. */
-  #refused = 0;
-  #rateTimer = null;
   #watchers = new QueueWatchers();
-  /** Shared mode: an `acquire` of ours is queued on the semaphore. */
-  #acquiring = false;
   #idleResolvers = null;
   #onNewListener = null;
   #onRemoveListener = null;
@@ -97,21 +70,27 @@ class PromisePool extends EventEmitter {
     const setup = parsePoolArgs(limit, options);
     this.#concurrency = setup.concurrency;
     this.#sem = setup.sem;
-    this.#rate = setup.rate;
     this.#timeout = setup.timeout;
-    this.#paused = !setup.autoStart;
-    this.#gated = this.#paused || this.#sem !== null || this.#rate !== null;
+    this.#gate = new StartGate(setup.sem, setup.rate, !setup.autoStart, {
+      wants: () => this.#queue.live !== 0 && this.#active < this.#concurrency,
+      startNext: () => {
+        this.#startNext();
+        this.#pump();
+      },
+      pump: () => this.#pump(),
+      failAll: (error) => this.#failAll(error),
+    });
+    this.#gated = this.#gate.closes;
     this.#watchListeners();
   }
 
-  /** Keeps #observed up to date as listeners come and go: adds the pool's own two listeners unless they are there. */
+  /** Keeps #observed up to date as listeners come and go (events.js). */
   #watchListeners() {
     this.#onNewListener ??= (name) => {
       if (EVENTS.includes(name)) this.#observed = true;
     };
     this.#onRemoveListener ??= () => this.#recheckObserved();
-    if (!this.listeners('newListener').includes(this.#onNewListener)) this.on('newListener', this.#onNewListener);
-    if (!this.listeners('removeListener').includes(this.#onRemoveListener)) this.on('removeListener', this.#onRemoveListener);
+    watchListeners(this, this.#onNewListener, this.#onRemoveListener);
   }
 
   /**
@@ -142,24 +121,24 @@ class PromisePool extends EventEmitter {
 
   /** The rate limit of a pool made with one (interval/intervalCap or rateLimit), else null. */
   get rateLimit() {
-    return this.#rate;
+    return this.#gate.rate;
   }
 
   get isPaused() {
-    return this.#paused;
+    return this.#gate.paused;
   }
 
   /** Starts no more tasks until resume(); running ones go on. */
   pause() {
-    this.#paused = true;
+    this.#gate.paused = true;
     this.#gated = true;
   }
 
   /** Starts waiting tasks again. */
   resume() {
-    if (!this.#paused) return;
-    this.#paused = false;
-    this.#gated = this.#sem !== null || this.#rate !== null;
+    if (!this.#gate.paused) return;
+    this.#gate.paused = false;
+    this.#gated = this.#gate.closes;
     this.#pump();
   }
 
@@ -194,31 +173,34 @@ class PromisePool extends EventEmitter {
     const resolve = takeResolve();
     if (signal === undefined && timeout === undefined) {
       // A plain task, perhaps with a priority: no task object.
-      if (this.#queue.live === 0 && this.#active < this.#concurrency && this.#takePermit()) {
-        this.#start(fn, resolve, HERE);
-        return promise;
-      }
-      this.#enqueue(fn, resolve, scopeFor(promise), priority);
-      if (this.#active < this.#concurrency) this.#pump();
+      if (!this.#startIfFree(fn, resolve)) this.#queueAt(fn, resolve, promise, priority);
       return promise;
     }
     const task = timeout === undefined ? new SignalTask(fn, resolve, signal, priority) : new TimedTask(fn, resolve, signal, priority, timeout);
-    if (this.#queue.live === 0 && this.#active < this.#concurrency && this.#takePermit()) {
-      task.state = STARTED;
-      this.#start(task, null, HERE);
-      return promise;
-    }
+    if (this.#startIfFree(task, null)) return promise;
     if (signal !== undefined) {
       task.abort = startAbortListener(signal, () => {
         task.fail(abortError(signal, 'PromisePool task')); // before remove(), which hollows the task
         this.#queue.remove(task);
-        if (this.#observed) this.#shrank();
-        this.#checkIdle();
+        this.#removed();
       });
     }
-    this.#enqueue(task, null, scopeFor(promise), priority);
-    if (this.#active < this.#concurrency) this.#pump();
+    this.#queueAt(task, null, promise, priority);
     return promise;
+  }
+
+  /** Starts `x` (a fn with its `resolve`, or a task object with null) if nothing waits and a slot and permit are free. */
+  #startIfFree(x, resolve) {
+    if (this.#queue.live !== 0 || this.#active >= this.#concurrency || !this.#takePermit()) return false;
+    if (resolve === null) x.state = STARTED;
+    this.#start(x, resolve, HERE);
+    return true;
+  }
+
+  /** Queues `x` at `priority`, in the context of `promise`'s `add`, then starts what fits. */
+  #queueAt(x, resolve, promise, priority) {
+    this.#enqueue(x, resolve, scopeFor(promise), priority);
+    if (this.#active < this.#concurrency) this.#pump();
   }
 
   /** Queues an entry at `priority`, switching to a PriorityQueue on the first non-zero one. */
@@ -281,10 +263,18 @@ class PromisePool extends EventEmitter {
 
   /** Rejects every pending task with PoolClearedError; running tasks go on. */
   clear() {
-    if (this.#queue.live === 0) return;
-    const error = new PoolClearedError();
+    if (this.#queue.live !== 0) this.#failAll(new PoolClearedError());
+  }
+
+  /** Rejects every waiting task with `error`. */
+  #failAll(error) {
     const taken = this.#queue.takeAll();
     for (let i = 0; i < taken.length; i += 2) failEntry(taken[i], taken[i + 1], error);
+    this.#removed();
+  }
+
+  /** Waiting tasks were taken out of the queue: watchers and 'empty', then 'idle'. */
+  #removed() {
     if (this.#observed) this.#shrank();
     this.#checkIdle();
   }
@@ -366,15 +356,7 @@ class PromisePool extends EventEmitter {
     this.#finishing++;
     try {
       // Before settling: a map may queue its next item from `done`, and should find the permit free.
-      if (this.#sem !== null) {
-        try {
-          this.#sem.release();
-        } catch (error) {
-          // Only if this thread released the pool's permits behind its back:
-          // say so, but let the task settle and the pool go on.
-          process.emitWarning(`PromisePool: ${error?.message ?? error}`, { type: error?.name ?? 'Warning', code: error?.code });
-        }
-      }
+      if (this.#sem !== null) releasePermit(this.#sem);
       if (typeof x === 'function') resolve(ok ? value : NativePromise.reject(value));
       else if (ok) x.done(value);
       else x.fail(value);
@@ -417,11 +399,7 @@ class PromisePool extends EventEmitter {
     this.#pumping = true;
     try {
       while (this.#queue.live !== 0 && this.#active < this.#concurrency) {
-        if (!this.#takePermit()) {
-          if (this.#refused === BY_SEMAPHORE) this.#waitForPermit();
-          else if (this.#refused === BY_RATE) this.#waitForWindow();
-          return; // PAUSED: resume() pumps
-        }
+        if (!this.#takePermit()) return this.#gate.waitAfterRefusal();
         this.#startNext();
       }
     } finally {
@@ -431,59 +409,7 @@ class PromisePool extends EventEmitter {
 
   /** A start needs a free slot (checked by the caller) and, when gated: not paused, a permit, a start in the rate window. */
   #takePermit() {
-    if (!this.#gated) return true;
-    if (this.#paused) {
-      this.#refused = PAUSED;
-      return false;
-    }
-    const sem = this.#sem;
-    if (sem !== null && sem.tryAcquire() === null) {
-      this.#refused = BY_SEMAPHORE;
-      return false;
-    }
-    if (this.#rate === null || this.#rate.tryTake()) return true;
-    if (sem !== null) sem.release();
-    this.#refused = BY_RATE;
-    return false;
-  }
-
-  /** The rate window is full: one timer until the next one opens (other threads may fill it first: then again). */
-  #waitForWindow() {
-    if (this.#rateTimer !== null) return;
-    this.#rateTimer = setTimeout(() => {
-      this.#rateTimer = null;
-      this.#pump();
-    }, this.#rate.msToNextWindow());
-  }
-
-  /** Shared mode: keep one acquire queued on the semaphore while tasks wait for a permit. */
-  #waitForPermit() {
-    if (this.#acquiring) return;
-    this.#acquiring = true;
-    this.#sem.acquire().then(
-      () => {
-        this.#acquiring = false;
-        if (this.#queue.live === 0 || this.#active >= this.#concurrency || this.#paused) {
-          this.#sem.release();
-          return;
-        }
-        if (this.#rate !== null && !this.#rate.tryTake()) {
-          this.#sem.release();
-          this.#waitForWindow();
-          return;
-        }
-        this.#startNext();
-        this.#pump();
-      },
-      (error) => {
-        // The semaphore was closed: nothing pending can ever start.
-        this.#acquiring = false;
-        const taken = this.#queue.takeAll();
-        for (let i = 0; i < taken.length; i += 2) failEntry(taken[i], taken[i + 1], error);
-        if (this.#observed) this.#shrank();
-        this.#checkIdle();
-      },
-    );
+    return !this.#gated || this.#gate.take();
   }
 
   #checkIdle() {
@@ -519,8 +445,7 @@ class PromisePool extends EventEmitter {
       for (const task of tasks) {
         if (task.state === QUEUED) pool.#queue.remove(task);
       }
-      if (pool.#observed) pool.#shrank();
-      pool.#checkIdle();
+      pool.#removed();
     };
   }
 }

@@ -191,4 +191,17 @@ const IDLE_RUNNERS_KEPT = 64;
 const NativePromise = /** @type {PromiseConstructor} */ ((async () => {})().constructor);
 const promiseThen = NativePromise.prototype.then;
 
-module.exports = { SignalTask, TimedTask, failEntry, Runner, awaitOutcome, IDLE_RUNNERS_KEPT, NativePromise, promiseThen };
+/**
+ * Gives back a finished task's permit. It throws only if this thread released the pool's permits behind its
+ * back: say so with a warning, but let the task settle and the pool go on.
+ * @param {{ release(): void }} sem
+ */
+function releasePermit(sem) {
+  try {
+    sem.release();
+  } catch (error) {
+    process.emitWarning(`PromisePool: ${error?.message ?? error}`, { type: error?.name ?? 'Warning', code: error?.code });
+  }
+}
+
+module.exports = { SignalTask, TimedTask, failEntry, Runner, awaitOutcome, releasePermit, IDLE_RUNNERS_KEPT, NativePromise, promiseThen };
