@@ -15,6 +15,7 @@
 
 use super::{CompleteResult, Completion, Outcome, Running, State, TaskQueue};
 use crate::sync::Mutex;
+use std::ops::Deref;
 use std::time::Instant;
 
 impl TaskQueue {
@@ -78,30 +79,6 @@ pub trait Supervised {
     fn stop_worker(&self, worker: u32);
     /// Wakes the pool's owner: a timed-out task is waiting to be drained.
     fn wake_owner(&self);
-}
-
-impl<T: Supervised> Supervised for &T {
-    fn queue(&self) -> &TaskQueue {
-        T::queue(self)
-    }
-    fn stop_worker(&self, worker: u32) {
-        T::stop_worker(self, worker)
-    }
-    fn wake_owner(&self) {
-        T::wake_owner(self)
-    }
-}
-
-impl<T: Supervised> Supervised for std::sync::Arc<T> {
-    fn queue(&self) -> &TaskQueue {
-        T::queue(self)
-    }
-    fn stop_worker(&self, worker: u32) {
-        T::stop_worker(self, worker)
-    }
-    fn wake_owner(&self) {
-        T::wake_owner(self)
-    }
 }
 
 /// What the watchdog loop does next (see [`Watchdog::poll`]).
@@ -170,7 +147,8 @@ impl Watchdog {
 
     /// Ends the tasks of `pools` whose deadline is at or before `now`, stops
     /// their workers, wakes the owners, and re-arms the next deadlines.
-    pub fn sweep<P: Supervised>(&self, pools: &[P], now: Instant) {
+    /// `pools` holds them by any pointer (`&Pool`, `Arc<Pool>`).
+    pub fn sweep<P: Deref<Target: Supervised>>(&self, pools: &[P], now: Instant) {
         for p in pools {
             let q = p.queue();
             let (expired, wake) = q.expire(now);
@@ -208,7 +186,7 @@ impl Watchdog {
     /// The loop: wait for a deadline, sweep the pools that `pools` lists
     /// then, forever.
     #[cfg(not(loom))]
-    pub fn run<P: Supervised>(&self, mut pools: impl FnMut() -> Vec<P>) -> ! {
+    pub fn run<P: Deref<Target: Supervised>>(&self, mut pools: impl FnMut() -> Vec<P>) -> ! {
         loop {
             let now = self.wait();
             self.sweep(&pools(), now);
