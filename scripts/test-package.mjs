@@ -40,7 +40,7 @@ const repoRequire = createRequire(join(ROOT, 'package.json'));
 const started = Date.now();
 
 /** Files the main tarball may hold (paths inside `package/`). */
-const MAIN_ALLOWED = /^(package\.json|README\.md|LICENSE|(index|bullmq)\.(js|mjs|d\.ts|d\.mts)|native\.js|lib\/[\w/.-]+\.m?js)$/;
+const MAIN_ALLOWED = /^(package\.json|README\.md|LICENSE|(index|bullmq)\.(js|mjs|d\.ts|d\.mts)|types\/[\w-]+\.d\.ts|native\.js|lib\/[\w/.-]+\.m?js)$/;
 
 /** The environment of everything a consumer runs: no Rust on PATH, no npm config of the checkout's `npm run`. */
 function consumerEnv() {
@@ -123,7 +123,17 @@ function checkMainTarball(tgz, platformPackage) {
   const files = tarList(tgz);
   const stray = files.filter((f) => !MAIN_ALLOWED.test(f));
   if (stray.length > 0) fail(`the main tarball holds files a consumer does not need: ${stray.join(', ')}`);
-  for (const needed of ['LICENSE', 'README.md', 'index.js', 'index.mjs', 'index.d.ts', 'index.d.mts', 'native.js', 'lib/native.js']) {
+  for (const needed of [
+    'LICENSE',
+    'README.md',
+    'index.js',
+    'index.mjs',
+    'index.d.ts',
+    'index.d.mts',
+    'types/sync.d.ts',
+    'native.js',
+    'lib/native.js',
+  ]) {
     if (!files.includes(needed)) fail(`the main tarball lacks ${needed}`);
   }
   const manifest = tarJson(tgz, 'package.json');

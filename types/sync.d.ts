@@ -1,0 +1,269 @@
+/// <reference types="node" />
+/**
+ * Semaphore, Mutex, RwLock, Permit, AtomicCounter, acquireAll and deadlock detection: the locks whose
+ * acquire methods return Promises, on one thread or shared across worker_threads by `handle`.
+ */
+
+import type { AbortError, ClosedError, DeadlockError, InvalidHandleError, NotHeldError, TimeoutError } from './errors.js';
+
+/** Options accepted by every method that may wait. */
+export interface WaitOptions {
+  /**
+   * Abort the wait: the waiter leaves the queue at once and the promise rejects with {@link AbortError}.
+   * Any number of waits may share one signal: it gets one listener in all (no `MaxListenersExceededWarning`).
+   */
+  signal?: AbortSignal;
+  /**
+   * Give up after this many milliseconds: the waiter leaves the queue at once and the promise rejects with {@link TimeoutError}.
+   * A non-negative number of any size (also above setTimeout's 2^31-1 ms), or `Infinity` for no limit (the default).
+   * @throws {RangeError} for a negative number or NaN.
+   */
+  timeout?: number;
+}
+
+/**
+ * What `acquire`, `readLock` and `writeLock` resolve to (and `tryAcquire`
+ * returns): holds permits until released. Exported for `instanceof`; it
+ * cannot be constructed (`new Permit()` throws a `TypeError`). Works with
+ * `using`:
+ *
+ * @example
+ * {
+ *   using guard = await mutex.acquire();
+ *   // ... critical section ...
+ * } // released here, even on throw
+ */
+export declare class Permit implements Disposable {
+  private constructor();
+  /** Permits this guard holds; 0 once released. */
+  readonly permits: number;
+  /** True once released. */
+  readonly released: boolean;
+  /** Releases what this guard holds. Calling it again does nothing. */
+  release(): void;
+  /** Same as {@link Permit.release}. */
+  [Symbol.dispose](): void;
+}
+
+/** A plain, cloneable description of a primitive, for `X.from(handle)` on another thread. Do not modify it. */
+export interface PrimitiveHandle<Kind extends string = string> {
+  readonly __threadkit: Kind;
+  readonly id: number;
+  readonly max: number;
+  readonly state: SharedArrayBuffer;
+}
+
+/**
+ * A counting semaphore: a fixed pool of permits. Fair (strict FIFO, weighted:
+ * a large request at the head is never overtaken by small ones), closable,
+ * and shared across threads.
+ *
+ * @example
+ * const sem = new Semaphore(3);
+ * await sem.runExclusive(async () => fetchSomething()); // at most 3 at once
+ *
+ * const guard = await sem.acquire(2, { timeout: 1000 });
+ * try { work(); } finally { guard.release(); }
+ */
+export declare class Semaphore {
+  /**
+   * @param permits total permits: an integer from 1 to 536870911.
+   * @throws {RangeError} for 0, negative, fractional, NaN or too large counts.
+   */
+  constructor(permits: number);
+  /** Attaches to a Semaphore created elsewhere (usually on another thread). @throws {InvalidHandleError} */
+  static from(handle: PrimitiveHandle<'Semaphore'>): Semaphore;
+  /** Cloneable handle for {@link Semaphore.from}. Taking it makes the semaphore shareable. */
+  readonly handle: PrimitiveHandle<'Semaphore'>;
+  /** Total permits. */
+  readonly permits: number;
+  /** Permits free right now. */
+  readonly available: number;
+  /** Waiters queued, on all threads. */
+  readonly waiting: number;
+  /** True after {@link Semaphore.close}. */
+  readonly closed: boolean;
+  /**
+   * Waits for `n` permits (default 1) and resolves to a guard holding them.
+   * Rejects with {@link RangeError} if `n` is not an integer in 1..permits,
+   * {@link ClosedError} once closed, {@link AbortError} or {@link TimeoutError}.
+   */
+  acquire(n?: number, options?: WaitOptions): Promise<Permit>;
+  /** Takes `n` permits if they are free and nobody is queued; otherwise returns `null` at once. */
+  tryAcquire(n?: number): Permit | null;
+  /**
+   * Returns `n` permits taken on this thread (the method form; a guard's
+   * `release()` does the same).
+   * @throws {NotHeldError} if this thread holds fewer than `n`.
+   */
+  release(n?: number): void;
+  /** Runs `fn` holding one permit; releases it when `fn` settles, also on throw. */
+  runExclusive<T>(fn: () => T | Promise<T>, options?: WaitOptions): Promise<T>;
+  /**
+   * Rejects every queued waiter, on every thread, and every later acquire
+   * with {@link ClosedError}. Releases still work. Closing twice does nothing.
+   */
+  close(reason?: unknown): void;
+}
+
+/**
+ * A mutual-exclusion lock (a Semaphore of one permit) shared across threads.
+ *
+ * @example
+ * const mutex = new Mutex();
+ * await mutex.runExclusive(async () => { balance += await deposit(); });
+ *
+ * // the method form
+ * await mutex.acquire();
+ * try { ... } finally { mutex.release(); }
+ */
+export declare class Mutex {
+  constructor();
+  /** Attaches to a Mutex created elsewhere (usually on another thread). @throws {InvalidHandleError} */
+  static from(handle: PrimitiveHandle<'Mutex'>): Mutex;
+  /** Cloneable handle for {@link Mutex.from}. */
+  readonly handle: PrimitiveHandle<'Mutex'>;
+  /** Waiters queued, on all threads. */
+  readonly waiting: number;
+  /** True after {@link Mutex.close}. */
+  readonly closed: boolean;
+  /** Waits for the lock; resolves to a guard. */
+  acquire(options?: WaitOptions): Promise<Permit>;
+  /** Takes the lock if it is free and nobody is queued; otherwise `null`. */
+  tryAcquire(): Permit | null;
+  /**
+   * Unlocks (the method form).
+   * @throws {NotHeldError} if the mutex is not locked, or is locked by another thread.
+   */
+  release(): void;
+  /** True while some thread holds the lock. */
+  isLocked(): boolean;
+  /** Resolves when the lock is next free for this caller (it queues like `acquire`, then releases at once). */
+  waitForUnlock(options?: WaitOptions): Promise<void>;
+  /** Runs `fn` holding the lock; unlocks when `fn` settles, also on throw. */
+  runExclusive<T>(fn: () => T | Promise<T>, options?: WaitOptions): Promise<T>;
+  /** Rejects every waiter and later acquire with {@link ClosedError}. */
+  close(reason?: unknown): void;
+}
+
+/**
+ * A readers-writer lock shared across threads: many readers or one writer.
+ * It is fair: a waiting writer blocks readers that arrive after it (writers
+ * are not starved), and readers queued before a writer go first (readers are
+ * not starved either).
+ *
+ * @example
+ * const rw = new RwLock();
+ * const value = await rw.runRead(() => cache.get(key));
+ * await rw.runWrite(() => cache.set(key, value));
+ */
+export declare class RwLock {
+  constructor();
+  /** Attaches to an RwLock created elsewhere. @throws {InvalidHandleError} */
+  static from(handle: PrimitiveHandle<'RwLock'>): RwLock;
+  /** Cloneable handle for {@link RwLock.from}. */
+  readonly handle: PrimitiveHandle<'RwLock'>;
+  /** Read locks held, on all threads (0 while a writer holds it). */
+  readonly readers: number;
+  /** Waiters queued, on all threads. */
+  readonly waiting: number;
+  /** True after {@link RwLock.close}. */
+  readonly closed: boolean;
+  /** True while a writer holds the lock. */
+  isWriteLocked(): boolean;
+  /** Waits for a shared (read) lock. */
+  readLock(options?: WaitOptions): Promise<Permit>;
+  /** Waits for the exclusive (write) lock. */
+  writeLock(options?: WaitOptions): Promise<Permit>;
+  /** A read lock now, or `null`. */
+  tryReadLock(): Permit | null;
+  /** The write lock now, or `null`. */
+  tryWriteLock(): Permit | null;
+  /** Runs `fn` under a read lock. */
+  runRead<T>(fn: () => T | Promise<T>, options?: WaitOptions): Promise<T>;
+  /** Runs `fn` under the write lock. */
+  runWrite<T>(fn: () => T | Promise<T>, options?: WaitOptions): Promise<T>;
+  /** Rejects every waiter and later lock request with {@link ClosedError}. */
+  close(reason?: unknown): void;
+}
+
+/**
+ * A 64-bit integer counter in shared memory (the seed's SafeCounter). Exact
+ * under contention from any number of threads. Values must stay within
+ * ±(2^53 - 1) to be exact JS numbers.
+ *
+ * @example
+ * const hits = new AtomicCounter();
+ * new Worker(file, { workerData: hits.handle }); // AtomicCounter.from(workerData) there
+ * hits.increment();
+ */
+export declare class AtomicCounter {
+  /** @param initial starting value (default 0), a safe integer. */
+  constructor(initial?: number);
+  /** Attaches to a counter created elsewhere. @throws {InvalidHandleError} */
+  static from(handle: AtomicCounterHandle): AtomicCounter;
+  /** Cloneable handle for {@link AtomicCounter.from}. */
+  readonly handle: AtomicCounterHandle;
+  /** The current value. */
+  get(): number;
+  /** Sets the value. */
+  set(value: number): void;
+  /** Adds `by` (default 1); returns the new value. */
+  increment(by?: number): number;
+  /** Subtracts `by` (default 1); returns the new value. */
+  decrement(by?: number): number;
+  /**
+   * Sets `value` if the counter equals `expected`, atomically. Returns the
+   * value that was there: the exchange happened iff it equals `expected`.
+   */
+  compareExchange(expected: number, value: number): number;
+}
+
+/** Handle of an {@link AtomicCounter}. */
+export interface AtomicCounterHandle {
+  readonly __threadkit: 'AtomicCounter';
+  readonly state: SharedArrayBuffer;
+}
+
+/** A guard over several locks taken by {@link acquireAll}; releases them in reverse order. */
+export interface MultiGuard extends Disposable {
+  /** Whether `release()` (or disposal) has run. */
+  readonly released: boolean;
+  /** Releases every lock it holds, in reverse order; calling it again does nothing. */
+  release(): void;
+}
+
+/**
+ * Takes several locks in one global order (their creation order, the same
+ * on every thread), so that two callers naming them in different orders
+ * cannot deadlock. A Semaphore is taken for one permit and an RwLock for
+ * writing. If any acquire fails (timeout, abort, close), the locks already
+ * taken are released and the promise rejects. `timeout` covers the whole call.
+ *
+ * @example
+ * using both = await acquireAll([accountA, accountB]);
+ */
+export declare function acquireAll(locks: ReadonlyArray<Mutex | Semaphore | RwLock>, options?: WaitOptions): Promise<MultiGuard>;
+
+/**
+ * Turns the opt-in deadlock detector on or off **for the calling thread**
+ * (call it in each thread that should take part). Off by default; while off,
+ * no path pays anything for it.
+ *
+ * What it sees: a lock taken by `runExclusive`, `runRead` or `runWrite` is
+ * held by that callback's async context (a *scope*) until the callback
+ * settles. An acquire that has to queue inside such a context waits on behalf
+ * of those scopes. When the waits form a cycle (on one thread or across
+ * threads) in which every lock is held only by stuck scopes, the acquire that
+ * closes the cycle rejects with {@link DeadlockError} naming it, instead of
+ * hanging forever. Locks held through a guard or the `release()` method form
+ * are outside its view, so cycles through them are not reported.
+ *
+ * @example
+ * setDeadlockDetection(true);
+ * await Promise.all([
+ *   a.runExclusive(() => b.runExclusive(work)),
+ *   b.runExclusive(() => a.runExclusive(work)), // one of these may reject with DeadlockError
+ * ]);
+ */
+export declare function setDeadlockDetection(enabled: boolean): void;

@@ -1,0 +1,262 @@
+/// <reference types="node" />
+/**
+ * WorkerPool: CPU work on real OS threads, with priorities, timeouts, cancellation and crash recovery.
+ */
+
+import { EventEmitter } from 'node:events';
+import type { AbortError, ClosedError, DataCloneError, QueueFullError, TimeoutError, WorkerCrashedError } from './errors.js';
+
+/** Options of {@link WorkerPool}'s constructor. Every field is optional. */
+export interface WorkerPoolOptions {
+  /** Workers kept even when idle. Default: half of `maxWorkers`, rounded up. */
+  minWorkers?: number;
+  /** Most workers at once (1 to 1024). Default: the number of CPUs this process may use (num_cpus). */
+  maxWorkers?: number;
+  /** A worker above `minWorkers` exits after this many ms without finishing a task. Default 10000. */
+  idleTimeout?: number;
+  /** Most tasks waiting in the queue (1 or more); `execute` beyond it rejects with {@link QueueFullError}. Default Infinity. */
+  maxQueue?: number;
+  /** A label for the pool, returned as `getMetrics().name`: a string (anything else is a TypeError); `null` or absent gives `'threadkit'`. */
+  name?: string | null;
+  /** Given to each worker as `require('node:worker_threads').workerData` (structured-cloned). */
+  workerData?: unknown;
+  /** Passed to each `Worker` (heap limits). A worker that runs out of memory rejects its task with {@link WorkerCrashedError} and is replaced. */
+  resourceLimits?: import('node:worker_threads').ResourceLimits;
+  /** Passed to each `Worker`: its `process.env`. */
+  env?: NodeJS.Dict<string> | typeof import('node:worker_threads').SHARE_ENV;
+  /**
+   * Passed to each `Worker`. `['--require', 'tsx/cjs']` runs a TypeScript worker
+   * script (Node 20, 22 and 24): a script whose extension has a require hook is
+   * loaded with `require()`.
+   */
+  execArgv?: string[];
+  /** Default run-time limit (ms, up to 2^31-1) of every task; see {@link ExecuteOptions.timeout}. Default: none. */
+  taskTimeout?: number;
+  /**
+   * Lower the workers' scheduling priority by this many nice levels (0 to 19;
+   * Linux only, ignored elsewhere), so the main thread wins the CPU when both
+   * want it. Default 0.
+   */
+  niceIncrement?: number;
+  /** After an abort, how long (ms) a running task may take to stop by itself before its worker is terminated. Default 1000. */
+  abortGrace?: number;
+}
+
+/** Options of {@link WorkerPool.execute}. */
+export interface ExecuteOptions {
+  /** Lower numbers run first; FIFO within one priority. A 32-bit integer. Default 0. */
+  priority?: number;
+  /**
+   * Abort the task. A queued task leaves the queue at once; a running task's
+   * `signal` (see {@link TaskContext}) is aborted, and if it has not finished
+   * within `abortGrace` ms its worker is terminated and replaced. Either way
+   * the promise rejects with {@link AbortError} at once.
+   */
+  signal?: AbortSignal;
+  /**
+   * Longest run time in ms (up to 2^31-1), counted from when a worker takes the task
+   * (for a task with a `transfer` list or shared memory, from when its data reached the worker). A
+   * native watchdog thread stops the worker when it passes (even if the task
+   * is stuck in a synchronous loop and the main thread is blocked); the task
+   * rejects with {@link TimeoutError} and the worker is replaced.
+   */
+  timeout?: number;
+  /**
+   * ArrayBuffers (or MessagePorts) to move to the worker without copying.
+   * They are detached from the caller at once: they move (by postMessage) to
+   * the pool's mailbox thread, and from there to the worker that takes the
+   * task, so the task starts even while the calling thread is blocked.
+   * Priority, `maxQueue`, timeouts and crash handling apply as to any task.
+   */
+  transfer?: ReadonlyArray<ArrayBuffer | import('node:worker_threads').MessagePort>;
+  /** Call this named export of the worker script instead of the default export. */
+  name?: string;
+}
+
+/** The second argument of every task function, inside the worker. */
+export interface TaskContext {
+  /** Aborted when the caller aborts this task: stop soon after (the worker is terminated after `abortGrace`). */
+  readonly signal: AbortSignal;
+  /**
+   * The id of the BullMQ job this task runs for, when a `threadkit/bullmq` consumer (`serve`) runs it;
+   * `undefined` for tasks submitted to the pool directly. Delivery through BullMQ is at-least-once (a job
+   * whose consumer died runs again elsewhere), so task code with side effects can key them on this id.
+   *
+   * @example
+   * module.exports = async (order, { jobId }) => db.insertOnce({ key: jobId, total: order.total });
+   */
+  readonly jobId: string | undefined;
+  /**
+   * Wraps a result so that the ArrayBuffers (or MessagePorts) in `transfer`
+   * move to the caller instead of being copied; they are detached in the
+   * worker. Without `transfer`, `value` must be an ArrayBuffer or a typed
+   * array on one, and that buffer moves. Return what it returns. A bad list
+   * throws `TypeError`; one postMessage refuses (a buffer listed twice)
+   * rejects the task with {@link DataCloneError}. Works when destructured.
+   *
+   * @example
+   * module.exports = (n, { move }) => move(new Float64Array(n).fill(1)); // no copy of the array
+   */
+  move<T>(value: T, transfer?: ReadonlyArray<ArrayBuffer | import('node:worker_threads').MessagePort>): T;
+}
+
+/** A task function as a worker script exports it (the default export may also be a `Promise<TaskFunction>`). */
+export type TaskFunction<T = any, R = any> = (data: T, context: TaskContext) => R | Promise<R>;
+
+/** Duration percentiles in milliseconds. */
+export interface DurationSummary {
+  /** The median. */
+  readonly p50: number;
+  /** The 90th percentile. */
+  readonly p90: number;
+  /** The 99th percentile. */
+  readonly p99: number;
+  /** The longest. */
+  readonly max: number;
+}
+
+/** What {@link WorkerPool.getMetrics} returns. */
+export interface WorkerPoolMetrics {
+  /** The pool's `name` option. */
+  readonly name: string;
+  /** Workers that take tasks, as {@link WorkerPool.size}: at most `maxWorkers`. */
+  readonly workers: number;
+  /** Workers waiting for work. */
+  readonly idleWorkers: number;
+  /** Tasks being run. */
+  readonly runningTasks: number;
+  /** Tasks waiting in the queue. */
+  readonly queueSize: number;
+  /** Tasks accepted by `execute` (and `map`) since the pool started. */
+  readonly tasksSubmitted: number;
+  /** Tasks that resolved. */
+  readonly tasksCompleted: number;
+  /** Tasks that rejected (thrown, timed out, crashed, aborted or terminated). */
+  readonly tasksFailed: number;
+  /** Time from submission to start, over the latest 4096 tasks (max: all time). */
+  readonly waitTime: DurationSummary;
+  /** Run time, over the latest 4096 tasks (max: all time). */
+  readonly runTime: DurationSummary;
+  /** Busy time / worker-alive time since the pool was created, 0 to 1. */
+  readonly utilization: number;
+  /** ms since the pool was created. */
+  readonly uptime: number;
+}
+
+/**
+ * Runs CPU-bound work on a pool of worker threads, off the event loop.
+ *
+ * The worker script exports the task function (`module.exports = fn`,
+ * `export default fn`, or named exports picked with `name`), sync or async,
+ * or a Promise of it (`module.exports = load()`, `export default load()`:
+ * the worker waits for it before its first task; a rejection is a start-up
+ * failure, like a throw at import time).
+ * The seed form also runs unchanged: a script that listens on `parentPort` for
+ * `{ taskId, data }` and replies `{ taskId, data }` or `{ taskId, error }`.
+ *
+ * Task data and results are structured-cloned (`node:v8`), with exact fast
+ * paths for numbers, strings, booleans, flat objects and plain data (the
+ * codec that shared channels use too); typed arrays and Buffers arrive as
+ * copies that own their memory. Task data and results may also hold
+ * SharedArrayBuffers, or typed arrays on them (shared, not copied: the value
+ * then travels by postMessage), and task data may transfer ArrayBuffers and
+ * MessagePorts (`transfer`). A worker that crashes rejects only its
+ * own task with {@link WorkerCrashedError} and is replaced. An idle pool does
+ * not keep the process alive; pending tasks do. What a task writes to stdout
+ * or stderr reaches this process's stdout or stderr before its promise
+ * settles, in order; a worker with 16 MB of it unwritten waits on its next write.
+ *
+ * An EventEmitter ({@link WorkerPoolEvents}). Events: `'workerCreate'` and `'workerExit'` (`{ threadId, slot, code? }`;
+ * `'workerCreate'` is emitted on the next tick, so a listener attached right
+ * after the constructor sees the `minWorkers` workers it started),
+ * `'error'` (an uncaught error in a running worker; only emitted when someone
+ * listens), `'drain'` (the queue became empty).
+ *
+ * @example
+ * // worker.js: module.exports = (n) => fib(n);
+ * const pool = new WorkerPool(require.resolve('./worker.js'), 4);
+ * const results = await pool.map([30, 31, 32]);
+ * await pool.close();
+ */
+/**
+ * The events a {@link WorkerPool} emits, and their listeners' arguments
+ * (`pool.on(name, listener)`, `events.once(pool, name)`, `emit`, `listenerCount`).
+ * @example
+ * pool.on('workerExit', ({ threadId, code }) => console.log(`worker ${threadId} exited with ${code}`));
+ * await events.once(pool, 'drain'); // the queue is empty
+ */
+export interface WorkerPoolEvents {
+  /** A worker thread started (`minWorkers` at construction, then as the pool grows or replaces one). */
+  workerCreate: [info: { threadId: number; slot: number }];
+  /** A worker thread exited; `code` is its exit code. */
+  workerExit: [info: { threadId: number; slot: number; code: number }];
+  /** An uncaught error in a running worker (only emitted when someone listens). */
+  error: [error: unknown];
+  /** The queue became empty. */
+  drain: [];
+}
+
+/**
+ * Runs a worker script's task function on a pool of real OS threads (`worker_threads`), off the event
+ * loop. Workers take tasks from a native queue themselves; the main thread settles results in batches.
+ * The task function is the script's default export (or `module.exports`); other exports are picked with
+ * `execute(data, { name })`. A script in the seed documents' `parentPort` form (`{ taskId, data }`) runs too.
+ * Every task promise settles exactly once, also when its worker crashes, times out or is terminated.
+ *
+ * @example
+ * const pool = new WorkerPool(require.resolve('./hash-worker.js'), 4); // script, size
+ * const h = await pool.execute({ text: 'abc', rounds: 1e6 });
+ * const squares = await pool.map([1, 2, 3], { name: 'square' }); // input order
+ * await pool.close(); // finish queued work, then stop (terminate() stops now)
+ */
+export declare class WorkerPool<TData = any, TResult = any> extends EventEmitter<WorkerPoolEvents> {
+  /**
+   * @param workerScript path (resolved against the current directory) or `file:` URL of the worker script.
+   * @param sizeOrOptions a fixed pool size (1 to 1024), or {@link WorkerPoolOptions}.
+   * @throws {TypeError} if the script is not a string/URL or does not exist.
+   * @throws {RangeError} for a size of 0, -1, NaN, 1.5 or 1e9, or `minWorkers > maxWorkers`.
+   */
+  constructor(workerScript: string | URL, sizeOrOptions?: number | WorkerPoolOptions);
+  /**
+   * Workers that take tasks: starting, or running and not stopped. Never more
+   * than `maxWorkers`. A worker whose task timed out, that is terminated after
+   * an abort, or that retired is not counted, although its thread may still be
+   * exiting alongside its replacement (started at once): threads alive can
+   * briefly exceed `maxWorkers`, tasks running cannot.
+   */
+  readonly size: number;
+  /** Tasks waiting for a worker. */
+  readonly queueSize: number;
+  /** Tasks not settled yet (queued or running). */
+  readonly pending: number;
+  /**
+   * Runs the task function with `data` on a worker.
+   * Rejects with {@link QueueFullError} when `maxQueue` tasks are waiting,
+   * {@link DataCloneError} if `data` cannot be cloned, {@link TimeoutError},
+   * {@link AbortError}, {@link WorkerCrashedError}, {@link ClosedError} after
+   * `close()`/`terminate()`, or with what the task threw.
+   * @example
+   * const hash = await pool.execute(buf, { transfer: [buf], priority: -1, timeout: 5000 });
+   */
+  execute<T = TResult>(data?: TData, options?: ExecuteOptions): Promise<T>;
+  /**
+   * Runs `execute` for every item; resolves to the results in input order, or
+   * rejects with the first error.
+   * @example
+   * const squares = await pool.map([1, 2, 3], { name: 'square' });
+   */
+  map<T = TResult>(items: Iterable<TData>, options?: ExecuteOptions): Promise<T[]>;
+  /** Resolves when the queue has room (below `maxQueue`): backpressure for producers. */
+  waitForRoom(): Promise<void>;
+  /** Resolves when no task is queued or running. */
+  onIdle(): Promise<void>;
+  /** Counters, wait/run percentiles and utilisation. */
+  getMetrics(): WorkerPoolMetrics;
+  /**
+   * Graceful shutdown: refuses new tasks, finishes the queued and running
+   * ones, then stops the workers. After `timeout` ms it terminates instead.
+   */
+  close(options?: { timeout?: number }): Promise<void>;
+  /** Stops every worker now. Every unsettled task rejects with {@link ClosedError}. Always resolves. */
+  terminate(): Promise<void>;
+}
