@@ -85,7 +85,7 @@ pub fn sem_detach(env: Env, iso: u32, id: u32) -> i32 {
 #[napi(catch_unwind)]
 pub fn sem_acquire(env: Env, iso: u32, id: u32, permits: u32, token: u32) -> i32 {
     with_core(iso, id, |_, local, core| {
-        if permits == 0 || permits > core.sem.max() {
+        if permits == 0 || permits > threadkit_core::semaphore::word::MAX_PERMITS {
             return protocol::STATUS_BAD_ARGUMENT;
         }
         match core.sem.acquire(permits, iso, token) {
@@ -145,6 +145,21 @@ pub fn sem_close(env: Env, iso: u32, id: u32, reason: Option<String>) -> i32 {
     with_core(iso, id, |me, local, core| {
         local.begin_call();
         core.sem.close(reason, deliver_from(&env, me, local, id));
+        local.wakes_written()
+    })
+}
+
+/// Changes the bound to `max` (see `Semaphore::set_max`); waiters that now
+/// fit are served. Returns how many of this thread's waiters were woken, or a
+/// negative status.
+#[napi(catch_unwind)]
+pub fn sem_set_permits(env: Env, iso: u32, id: u32, max: u32) -> i32 {
+    with_core(iso, id, |me, local, core| {
+        if max == 0 || max > threadkit_core::semaphore::word::MAX_PERMITS {
+            return protocol::STATUS_BAD_ARGUMENT;
+        }
+        local.begin_call();
+        core.sem.set_max(max, deliver_from(&env, me, local, id));
         local.wakes_written()
     })
 }

@@ -12,11 +12,20 @@
  * this is race-free). The loom models in crates/core/tests/loom.rs check
  * exactly this algorithm (`try_acquire` / `try_release`).
  *
+ * `state[1]` is the bound word: `max | RELEASE_ANYWHERE`. `max` is the most
+ * permits that may be free at once; `setPermits` changes it (native code
+ * owns the change, see `Semaphore::set_max`). A bound lowered below what is
+ * held leaves a debt that releases pay before any permit is free again;
+ * WAITERS stays set while it lasts, so every release takes the slow path.
+ * RELEASE_ANYWHERE (a `{ max }` semaphore) lets a thread release permits it
+ * does not hold, as long as at most `max` are free.
+ *
  * `ledger[slot]` counts the permits this thread holds, so they can be given
- * back if the thread dies.
+ * back if the thread dies (not on a RELEASE_ANYWHERE semaphore, whose
+ * permits have no owner: see `Semaphore::given_back` in the core).
  *
  * Local mode: a primitive whose `handle` has never been taken exists on one
- * thread only. Its word and its held count are plain JS fields (an Atomics
+ * thread only. Its word, bound, debt and held count are plain JS fields (an Atomics
  * op costs ~15 ns here, a sixth of the whole uncontended budget), its
  * waiters queue in a JS linked list and are woken by a direct call: no
  * native call and no shared memory at all, even under contention. Taking
@@ -40,6 +49,8 @@ const { LocalWaiter, Waiter, watch, cleanupExtra } = require('./waiters.js');
 const { SEM_WAITERS: WAITERS, SEM_CLOSED: CLOSED, SEM_SHIFT: SHIFT, SEM_MAX_PERMITS: MAX_PERMITS } = native;
 /** `semAcquire` returns `QUEUED_KEY_BASE + key` when it queued the waiter (src/protocol.rs). */
 const { QUEUED_KEY_BASE } = native;
+/** The bound word `state[1]` (crates/core/src/semaphore/word.rs, exported by src/protocol.rs). */
+const { SEM_BOUND_MASK: BOUND_MASK, SEM_RELEASE_ANYWHERE: RELEASE_ANYWHERE } = native;
 const HANDLE_TAG = '__threadkit';
 /** `word` in shared mode, where the real word is `state[0]`: its WAITERS and CLOSED bits fail every local fast path. */
 const SHARED_WORD = -1;
@@ -49,17 +60,19 @@ const SHARED_WORD = -1;
  * @typedef {object} SemaphoreHandle
  * @property {string} __threadkit  the public class's name
  * @property {number} id  process-wide primitive id
- * @property {number} max  total permits
- * @property {SharedArrayBuffer} state  the state word
+ * @property {number} max  the bound when the handle was taken (the live one is in `state`)
+ * @property {SharedArrayBuffer} state  the state word and the bound word
  */
 
 class FairSemaphore {
   /**
    * @param {string} kind  the public class's name, used in handles and messages
-   * @param {number} max   total permits
+   * @param {number} max   the bound: the most permits free at once
    * @param {SemaphoreHandle} [handle]  attach to an existing primitive instead of creating one
+   * @param {number} [initial]  permits free at first (default `max`)
+   * @param {boolean} [anywhere]  allow release on threads that hold no permit
    */
-  constructor(kind, max, handle) {
+  constructor(kind, max, handle, initial = max, anywhere = false) {
     this.kind = kind;
     this.shared = handle !== undefined;
     /** Local mode only: the waiter list and the close reason. */
@@ -70,20 +83,33 @@ class FairSemaphore {
     this.lb = ledgerBox;
     if (handle === undefined) {
       this.id = native.newPrimitiveId();
-      this.max = max;
-      /** Local mode: the word and this thread's held permits. */
-      this.word = max << SHIFT;
+      this.anywhere = anywhere;
+      /** Local mode: the word, the bound, its debt and this thread's held permits. */
+      this.word = initial << SHIFT;
+      this.maxLocal = max;
+      this.debt = 0;
       this.heldLocal = 0;
+      /** @type {Int32Array | null} */
       this.state = null;
       this.slot = -1;
       return;
     }
     this.id = handle.id;
-    this.max = handle.max;
     this.word = SHARED_WORD;
+    this.maxLocal = 0;
+    this.debt = 0;
     this.heldLocal = 0;
     this.state = new Int32Array(handle.state);
+    this.anywhere = (Atomics.load(this.state, 1) & RELEASE_ANYWHERE) !== 0;
     this.slot = this.attachNative(false);
+  }
+
+  /**
+   * The bound: the most permits free at once.
+   * @returns {number}
+   */
+  get max() {
+    return this.state === null ? this.maxLocal : Atomics.load(this.state, 1) & BOUND_MASK;
   }
 
   /**
@@ -92,7 +118,8 @@ class FairSemaphore {
    * @returns {number} the ledger slot
    */
   attachNative(creating) {
-    const slot = attach(this, this.id, this.state, this.max, creating);
+    const state = /** @type {Int32Array} */ (this.state);
+    const slot = attach(this, this.id, state, state[1] & BOUND_MASK, creating);
     if (slot < 0) {
       const kind = this.kind;
       throw new InvalidHandleError(
@@ -110,7 +137,8 @@ class FairSemaphore {
    */
   handle() {
     if (!this.shared) this.share();
-    return Object.freeze({ [HANDLE_TAG]: this.kind, id: this.id, max: this.max, state: this.state.buffer });
+    const state = /** @type {Int32Array} */ (this.state);
+    return Object.freeze({ [HANDLE_TAG]: this.kind, id: this.id, max: this.max, state: /** @type {SharedArrayBuffer} */ (state.buffer) });
   }
 
   /**
@@ -133,7 +161,7 @@ class FairSemaphore {
       handle.max >= 1 &&
       handle.max <= MAX_PERMITS &&
       isSharedArrayBuffer(handle.state) &&
-      handle.state.byteLength === 4;
+      handle.state.byteLength === 8;
     if (!ok) {
       throw new InvalidHandleError(
         `${kind}.from() was given a damaged handle; pass \`${kind.toLowerCase()}.handle\` unchanged (it must keep its SharedArrayBuffer)`,
@@ -293,7 +321,7 @@ class FairSemaphore {
         // (the waiter is its tail; nobody else can be served) and reject.
         if (w.extra !== null) cleanupExtra(w.extra);
         this.unlinkLocal(w);
-        if (this.head === null) this.word &= ~WAITERS;
+        if (this.head === null && this.debt === 0) this.word &= ~WAITERS;
         return Promise.reject(error);
       }
     }
@@ -334,7 +362,7 @@ class FairSemaphore {
       w.resolve(newResolvedPermit(this, n));
       w = next;
     }
-    this.word = (available << SHIFT) | (this.word & CLOSED) | (this.head === null ? 0 : WAITERS);
+    this.word = (available << SHIFT) | (this.word & CLOSED) | (this.head === null && this.debt === 0 ? 0 : WAITERS);
   }
 
   ensureShared() {
@@ -343,15 +371,22 @@ class FairSemaphore {
 
   /** Takes the handle for the first time: move local waiters into the native queue. */
   share() {
-    this.state = new Int32Array(new SharedArrayBuffer(4));
+    const state = new Int32Array(new SharedArrayBuffer(8));
     // CLOSED is set through native code below, so that it keeps the reason.
-    this.state[0] = this.word & ~CLOSED;
+    state[0] = this.word & ~CLOSED;
+    // A debt moves as the bound it came from, lowered again natively below.
+    const debt = this.debt;
+    state[1] = (this.maxLocal + debt) | (this.anywhere ? RELEASE_ANYWHERE : 0);
+    const max = this.maxLocal;
+    this.state = state;
     this.slot = this.attachNative(true);
     this.lb.arr[this.slot] = this.heldLocal;
     this.heldLocal = 0;
+    this.debt = 0;
     this.shared = true;
     const closed = (this.word & CLOSED) !== 0;
     this.word = SHARED_WORD;
+    if (debt > 0) native.semSetPermits(isolateId, this.id, max);
     if (closed) {
       native.semClose(isolateId, this.id, this.closeReason);
     }
@@ -376,20 +411,74 @@ class FairSemaphore {
   }
 
   /**
-   * Gives back `n` permits held by this thread. `n` must be validated.
+   * Gives back `n` permits held by this thread (or, on a semaphore that
+   * allows release anywhere, adds them). `n` must be validated.
    * @param {number} n
    */
   release(n) {
     if (!this.shared) {
       const held = this.heldLocal;
+      if (this.anywhere) return this.releaseLocalAnywhere(n);
       if (held < n) this.throwNotHeld(n, held);
       this.heldLocal = held - n;
       const w = this.word;
       if ((w & WAITERS) === 0) this.word = w + (n << SHIFT);
-      else this.serveLocal((w >> SHIFT) + n);
+      else this.releaseLocalSlow(n);
       return;
     }
     this.releaseShared(n);
+  }
+
+  /**
+   * Local mode, a semaphore that allows release anywhere: its own permits
+   * first, then new ones, while at most `max` end up free (after any debt).
+   * @param {number} n
+   */
+  releaseLocalAnywhere(n) {
+    const free = this.word >> SHIFT;
+    const rest = n - Math.min(n, this.debt);
+    if (free + rest > this.maxLocal) this.throwOverRelease(n, free, this.maxLocal);
+    this.heldLocal -= Math.min(n, this.heldLocal);
+    if ((this.word & WAITERS) === 0) this.word += n << SHIFT;
+    else this.releaseLocalSlow(n);
+  }
+
+  /**
+   * Local mode, WAITERS set: pay the debt first, then serve the queue.
+   * @param {number} n
+   */
+  releaseLocalSlow(n) {
+    const paid = Math.min(n, this.debt);
+    this.debt -= paid;
+    this.serveLocal((this.word >> SHIFT) + n - paid);
+  }
+
+  /**
+   * Changes the bound to `max` (validated): raising it frees the difference
+   * (after paying any debt) and serves the waiters that now fit; lowering it
+   * takes the difference from the free permits and owes the rest.
+   * @param {number} max
+   */
+  setMax(max) {
+    if (this.shared) {
+      const r = native.semSetPermits(isolateId, this.id, max);
+      if (r < 0) throw new Error(`threadkit: ${this.kind} setPermits failed (status ${r})`);
+      settleWakes(r);
+      return;
+    }
+    const old = this.maxLocal;
+    let free = this.word >> SHIFT;
+    this.maxLocal = max;
+    if (max < old) {
+      const take = Math.min(old - max, free);
+      this.debt += old - max - take;
+      free -= take;
+    } else {
+      const paid = Math.min(max - old, this.debt);
+      this.debt -= paid;
+      free += max - old - paid;
+    }
+    this.serveLocal(free);
   }
 
   /**
@@ -399,20 +488,37 @@ class FairSemaphore {
   releaseShared(n) {
     const lg = this.lb.arr;
     const held = lg[this.slot];
-    if (held < n) this.throwNotHeld(n, held);
-    const st = this.state;
+    const anywhere = this.anywhere;
+    if (held < n && !anywhere) this.throwNotHeld(n, held);
+    const st = /** @type {Int32Array} */ (this.state);
     let s = Atomics.load(st, 0);
     while ((s & WAITERS) === 0) {
+      // Releases anywhere may overfill; native code has the last word (a setPermits may race).
+      if (anywhere && (s >> SHIFT) + n > (Atomics.load(st, 1) & BOUND_MASK)) break;
       const seen = Atomics.compareExchange(st, 0, s, s + (n << SHIFT));
       if (seen === s) {
-        lg[this.slot] = held - n;
+        lg[this.slot] = held - Math.min(n, held);
         return;
       }
       s = seen;
     }
     const r = native.semRelease(isolateId, this.id, n); // debits the ledger
+    if (r === STATUS.OVER_RELEASE) this.throwOverRelease(n, Atomics.load(st, 0) >> SHIFT, this.max);
     if (r < 0) throw new Error(`threadkit: ${this.kind} release failed (status ${r})`);
     settleWakes(r);
+  }
+
+  /**
+   * The RangeError for a release that would leave more than `max` permits free.
+   * @param {number} n
+   * @param {number} free
+   * @param {number} max
+   * @returns {never}
+   */
+  throwOverRelease(n, free, max) {
+    throw new RangeError(
+      `cannot release ${n} permit(s) of this ${this.kind}: ${free} of its ${max} are free, and no more than max may be free at once`,
+    );
   }
 
   /**
@@ -441,7 +547,7 @@ class FairSemaphore {
     if (!this.shared) {
       if (this.closed) return;
       this.closeReason = text;
-      this.word = (this.word & ~WAITERS) | CLOSED;
+      this.word = (this.word & ~WAITERS) | CLOSED | (this.debt > 0 ? WAITERS : 0);
       const error = this.closedError();
       for (let w = this.head; w !== null;) {
         const next = w.next;

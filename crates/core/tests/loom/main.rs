@@ -23,7 +23,7 @@ struct Model {
 impl Model {
     fn new(max: u32, threads: usize) -> Arc<Self> {
         Arc::new(Self {
-            sem: Semaphore::new(OwnedWord::new(max), max),
+            sem: Semaphore::new(OwnedWord::new(max)),
             granted: (0..threads).map(|_| AtomicBool::new(false)).collect(),
             closed: (0..threads).map(|_| AtomicBool::new(false)).collect(),
             wake: (0..threads).map(|_| Notify::new()).collect(),
