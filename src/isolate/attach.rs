@@ -54,10 +54,9 @@ pub(crate) fn attach(
     // Safety: `len >= 2` words of a live `Int32Array` (4-aligned).
     let bound = unsafe { (*ptr.add(1)).load(Ordering::Acquire) } & BOUND_MASK;
     // The bound word is the truth (setPermits changes it); `max` is what the
-    // creator wrote there, checked once.
-    if bound == 0 || bound as u32 > MAX_PERMITS || (creating && bound as u32 != max) {
-        return Err(crate::protocol::STATUS_BAD_ARGUMENT);
-    }
+    // creator wrote there, checked once. An attach to an existing core is
+    // checked by its buffer instead (a forgery has other memory).
+    let bound_ok = bound != 0 && bound as u32 <= MAX_PERMITS && (!creating || bound as u32 == max);
     let mut local = me.local.lock();
     if let Some(a) = local.attachments.get(&id) {
         return if std::ptr::eq(a.core.word_ptr(), ptr) {
@@ -79,6 +78,11 @@ pub(crate) fn attach(
             drop(cores);
             state_ref.delete(env);
             return Err(crate::protocol::STATUS_FOREIGN_HANDLE);
+        }
+        if !bound_ok && !cores.contains_key(&id) {
+            drop(cores);
+            state_ref.delete(env);
+            return Err(crate::protocol::STATUS_BAD_ARGUMENT);
         }
         let core = cores
             .entry(id)
