@@ -68,6 +68,7 @@ export declare class Permit implements Disposable {
 export interface PrimitiveHandle<Kind extends string = string> {
   readonly __threadkit: Kind;
   readonly id: number;
+  /** The bound when the handle was taken (a Semaphore's live bound is in `state`; see `setPermits`). */
   readonly max: number;
   readonly state: SharedArrayBuffer;
 }
