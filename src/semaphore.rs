@@ -79,16 +79,17 @@ pub fn sem_detach(env: Env, iso: u32, id: u32) -> i32 {
     with_isolate(iso, |me| isolate::detach(&env, &me, id) as i32)
 }
 
-/// Slow path of acquire. Returns 1 if acquired now (already counted in the
+/// Slow path of acquire, queueing by `priority` (lower first, default 0).
+/// Returns 1 if acquired now (already counted in the
 /// ledger), `QUEUED_KEY_BASE + key` if queued (the key is needed to cancel), or a negative
 /// status.
 #[napi(catch_unwind)]
-pub fn sem_acquire(env: Env, iso: u32, id: u32, permits: u32, token: u32) -> i32 {
+pub fn sem_acquire(env: Env, iso: u32, id: u32, permits: u32, token: u32, priority: Option<i32>) -> i32 {
     with_core(iso, id, |_, local, core| {
         if permits == 0 || permits > threadkit_core::semaphore::word::MAX_PERMITS {
             return protocol::STATUS_BAD_ARGUMENT;
         }
-        match core.sem.acquire(permits, iso, token) {
+        match core.sem.acquire_with_priority(permits, iso, token, priority.unwrap_or(0)) {
             AcquireOutcome::Acquired => {
                 local.credit(id, permits);
                 1

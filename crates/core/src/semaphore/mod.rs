@@ -5,9 +5,11 @@
 //! - `max` is the bound: at most `max` permits are free at once. A semaphore
 //!   may start with fewer free (`new Semaphore(0, { max: 1 })`). A waiter asks
 //!   for `1..=max` permits at once.
-//! - Strict FIFO: a waiter is served only when everyone queued before it has
-//!   been served, so a large request at the head is never overtaken by small
-//!   ones, and nobody barges past the queue.
+//! - Strict order: a waiter is served only when everyone ahead of it has been
+//!   served, so a large request at the head is never overtaken by small ones,
+//!   and nobody barges past the queue. The queue is FIFO within a priority,
+//!   and a lower priority is ahead of a higher one (default 0; see
+//!   [`acquire_with_priority`](Semaphore::acquire_with_priority)).
 //! - A waiter can be cancelled at any time in O(1). If the cancelled waiter
 //!   was blocking the head, the waiters behind it are served at once.
 //! - `close` rejects every queued waiter and every later acquire. Releases
@@ -211,6 +213,12 @@ impl<W: BoundWord> Semaphore<W> {
     /// queues a waiter. `permits` must be in `1..=MAX_PERMITS`; a request
     /// above the bound waits until the bound is raised (or it is cancelled).
     pub fn acquire(&self, permits: u32, owner: u32, token: u32) -> AcquireOutcome {
+        self.acquire_with_priority(permits, owner, token, 0)
+    }
+
+    /// [`acquire`](Self::acquire) that queues, if it must, behind every
+    /// waiter of a lower or equal `priority` and ahead of the others.
+    pub fn acquire_with_priority(&self, permits: u32, owner: u32, token: u32, priority: i32) -> AcquireOutcome {
         assert!((1..=word::MAX_PERMITS).contains(&permits), "permits out of range");
         let mut inner = lock(&self.inner);
         let w = self.word();
@@ -233,7 +241,7 @@ impl<W: BoundWord> Semaphore<W> {
                 Err(actual) => s = actual,
             }
         }
-        AcquireOutcome::Queued(inner.queue.push_back(Waiter { owner, token, permits }))
+        AcquireOutcome::Queued(inner.queue.push(Waiter { owner, token, permits }, priority))
     }
 
     /// Returns `permits` and serves queued waiters in order.

@@ -310,3 +310,25 @@ fn a_gone_owner_of_a_release_anywhere_semaphore_gives_back_only_grants_it_never_
         "an ordinary semaphore gets back what was held"
     );
 }
+
+#[test]
+fn a_lower_priority_is_served_first_and_blocks_those_behind_it() {
+    let s = sem(2);
+    let log = Log::default();
+    assert_eq!(s.acquire(2, 0, 1), AcquireOutcome::Acquired);
+    queued(s.acquire_with_priority(1, 1, 10, 0));
+    queued(s.acquire_with_priority(2, 1, 11, -1));
+    queued(s.acquire_with_priority(1, 1, 12, 3));
+    queued(s.acquire_with_priority(1, 1, 13, -1));
+    s.release(1, recorder(&log)).unwrap();
+    assert!(log.borrow().is_empty(), "the head (priority -1) wants 2");
+    s.release(1, recorder(&log)).unwrap();
+    assert_eq!(*log.borrow(), vec![(11, Delivery::Granted)]);
+    s.release(2, recorder(&log)).unwrap();
+    assert_eq!(
+        *log.borrow(),
+        vec![(11, Delivery::Granted), (13, Delivery::Granted), (10, Delivery::Granted)]
+    );
+    s.release(1, recorder(&log)).unwrap();
+    assert_eq!(log.borrow().last(), Some(&(12, Delivery::Granted)));
+}
