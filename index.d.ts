@@ -40,6 +40,21 @@ export interface WaitOptions {
   timeout?: number;
 }
 
+/** Options of a Semaphore's or a Mutex's acquire: {@link WaitOptions} and a queue priority. */
+export interface AcquireOptions extends WaitOptions {
+  /**
+   * Where this acquire queues if it must wait: behind every waiter with a
+   * lower or equal priority (on every thread), ahead of the others. Lower
+   * first; FIFO within a priority. An integer from -2^31 to 2^31-1; default 0.
+   * It only orders the queue: an acquire that can take its permits at once
+   * does so, and a waiting head with a large request still blocks those behind it.
+   * @throws {RangeError} / {TypeError} (as a rejection) for anything else, naming the value.
+   * @example
+   * await mutex.acquire({ priority: -1 }); // ahead of every waiter with priority 0
+   */
+  priority?: number;
+}
+
 /**
  * What `acquire`, `readLock` and `writeLock` resolve to (and `tryAcquire`
  * returns): holds permits until released. Exported for `instanceof`; it
@@ -129,7 +144,7 @@ export declare class Semaphore {
    * A request queued before {@link Semaphore.setPermits} lowered the bound
    * below it waits until the bound is raised again (or it is aborted).
    */
-  acquire(n?: number, options?: WaitOptions): Promise<Permit>;
+  acquire(n?: number, options?: AcquireOptions): Promise<Permit>;
   /** Takes `n` permits if they are free and nobody is queued; otherwise returns `null` at once. */
   tryAcquire(n?: number): Permit | null;
   /**
@@ -163,9 +178,9 @@ export declare class Semaphore {
    * @example
    * await sem.waitForUnlock(2, { timeout: 1000 });
    */
-  waitForUnlock(weight?: number, options?: WaitOptions): Promise<void>;
+  waitForUnlock(weight?: number, options?: AcquireOptions): Promise<void>;
   /** Runs `fn` holding one permit; releases it when `fn` settles, also on throw. */
-  runExclusive<T>(fn: () => T | Promise<T>, options?: WaitOptions): Promise<T>;
+  runExclusive<T>(fn: () => T | Promise<T>, options?: AcquireOptions): Promise<T>;
   /**
    * Rejects every queued waiter, on every thread, and every later acquire
    * with {@link ClosedError}. Releases still work. Closing twice does nothing.
@@ -194,8 +209,8 @@ export declare class Mutex {
   readonly waiting: number;
   /** True after {@link Mutex.close}. */
   readonly closed: boolean;
-  /** Waits for the lock; resolves to a guard. */
-  acquire(options?: WaitOptions): Promise<Permit>;
+  /** Waits for the lock (queued by `options.priority`, default 0); resolves to a guard. */
+  acquire(options?: AcquireOptions): Promise<Permit>;
   /** Takes the lock if it is free and nobody is queued; otherwise `null`. */
   tryAcquire(): Permit | null;
   /**
@@ -206,9 +221,9 @@ export declare class Mutex {
   /** True while some thread holds the lock. */
   isLocked(): boolean;
   /** Resolves when the lock is next free for this caller (it queues like `acquire`, then releases at once). */
-  waitForUnlock(options?: WaitOptions): Promise<void>;
+  waitForUnlock(options?: AcquireOptions): Promise<void>;
   /** Runs `fn` holding the lock; unlocks when `fn` settles, also on throw. */
-  runExclusive<T>(fn: () => T | Promise<T>, options?: WaitOptions): Promise<T>;
+  runExclusive<T>(fn: () => T | Promise<T>, options?: AcquireOptions): Promise<T>;
   /** Rejects every waiter and later acquire with {@link ClosedError}. */
   close(reason?: unknown): void;
 }

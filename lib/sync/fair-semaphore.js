@@ -38,12 +38,15 @@
 const { native, isolateId, STATUS, waiters, newToken, settleWakes, attach, ledgerBox } = require('../isolate.js');
 const { AbortError, ClosedError, NotHeldError, InvalidHandleError } = require('../errors.js');
 const { validateInteger, validateWaitOptions } = require('../validate.js');
+
+const MIN_PRIORITY = -(2 ** 31);
+const MAX_PRIORITY = 2 ** 31 - 1;
 // Realm-independent: a handle that arrived in a message may come from another realm (a vm context, jest).
 const { isSharedArrayBuffer } = require('node:util').types;
 const { detection, currentScopes, registerWait } = require('./deadlock.js');
 const { newPermit, newResolvedPermit, grantedPermit } = require('./permit.js');
 const { captured, capture, forget } = require('../resolvers.js');
-const { LocalWaiter, Waiter, watch, cleanupExtra } = require('./waiters.js');
+const { LocalWaiter, Waiter, watch, cleanupExtra, newExtra } = require('./waiters.js');
 
 /** The state word's layout (crates/core/src/semaphore.rs, exported by src/protocol.rs). */
 const { SEM_WAITERS: WAITERS, SEM_CLOSED: CLOSED, SEM_SHIFT: SHIFT, SEM_MAX_PERMITS: MAX_PERMITS } = native;
@@ -79,6 +82,15 @@ class FairSemaphore {
     this.head = null;
     this.tail = null;
     this.localWaiting = 0;
+    /**
+     * Local mode, only while a waiter with a priority other than 0 is queued
+     * (null otherwise, so plain FIFO costs nothing): the last waiter of each
+     * priority's run, and the priorities in use, sorted.
+     * @type {Map<number, any> | null}
+     */
+    this.tails = null;
+    /** @type {number[] | null} */
+    this.levels = null;
     this.closeReason = undefined;
     this.lb = ledgerBox;
     if (handle === undefined) {
@@ -230,7 +242,7 @@ class FairSemaphore {
    * Resolves to a {@link Permit} for `n` permits once they are held. `n`
    * must be validated. Returns a promise; never throws.
    * @param {number} n
-   * @param {{ signal?: AbortSignal, timeout?: number }} [options]  validated
+   * @param {{ signal?: AbortSignal, timeout?: number, priority?: number }} [options]  validated but for `priority`
    * @returns {Promise<import('./permit.js').Permit>}
    */
   acquire(n, options) {
@@ -260,11 +272,19 @@ class FairSemaphore {
    * Everything but local mode's uncontended path, kept out of `acquire` so
    * that `acquire` stays small enough for V8 to inline into its callers.
    * @param {number} n
-   * @param {{ signal?: AbortSignal, timeout?: number }} [options]
+   * @param {{ signal?: AbortSignal, timeout?: number, priority?: number }} [options]
    * @returns {Promise<import('./permit.js').Permit>}
    */
   acquireSlow(n, options) {
     const signal = options?.signal;
+    const priority = options?.priority;
+    if (priority !== undefined) {
+      try {
+        validateInteger(priority, 'options.priority', MIN_PRIORITY, MAX_PRIORITY);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     if (signal?.aborted) return Promise.reject(new AbortError(`${this.kind} acquire was aborted`, { cause: signal.reason }));
     if (this.tryAcquire(n)) return grantedPermit(this, n); // with options, or shared
     const within = detection.enabled ? currentScopes() : undefined;
@@ -274,7 +294,7 @@ class FairSemaphore {
     }
     for (;;) {
       const token = newToken();
-      const r = native.semAcquire(isolateId, this.id, n, token);
+      const r = native.semAcquire(isolateId, this.id, n, token, priority);
       if (r === 1) return grantedPermit(this, n); // native code counted it in the ledger
       if (r === STATUS.CLOSED) return Promise.reject(this.closedError());
       if (r < 0) return Promise.reject(new Error(`threadkit: ${this.kind} acquire failed (status ${r})`));
@@ -305,13 +325,17 @@ class FairSemaphore {
     const promise = new Promise(capture);
     const w = new LocalWaiter(n, captured.resolve, captured.reject);
     forget();
-    const tail = this.tail;
-    if (tail === null) this.head = w;
+    const priority = options?.priority ?? 0;
+    if (priority !== 0 || this.tails !== null) this.insertRanked(w, priority);
     else {
-      tail.next = w;
-      w.prev = tail;
+      const tail = this.tail;
+      if (tail === null) this.head = w;
+      else {
+        tail.next = w;
+        w.prev = tail;
+      }
+      this.tail = w;
     }
-    this.tail = w;
     this.localWaiting++;
     if (options !== undefined) {
       try {
@@ -340,7 +364,68 @@ class FairSemaphore {
     if (wasHead) this.serveLocal(this.word >> SHIFT);
   }
 
+  /**
+   * Local mode: links `w` after the last waiter whose priority is lower or
+   * equal. The run is found in O(log p) (p = priorities in use); a new
+   * priority is added to the sorted list in O(p).
+   * @param {LocalWaiter} w
+   * @param {number} priority  validated
+   */
+  insertRanked(w, priority) {
+    if (priority !== 0) (w.extra ??= newExtra()).priority = priority;
+    let tails = this.tails;
+    let levels = this.levels;
+    if (tails === null || levels === null) {
+      tails = this.tails = new Map();
+      levels = this.levels = [];
+      // Until now every waiter had priority 0: their run ends at the tail.
+      if (this.tail !== null) {
+        tails.set(0, this.tail);
+        levels.push(0);
+      }
+    }
+    let lo = 0;
+    let hi = levels.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (levels[mid] <= priority) lo = mid + 1;
+      else hi = mid;
+    }
+    // levels[lo - 1] is the largest priority <= this one.
+    const after = lo === 0 ? null : tails.get(levels[lo - 1]);
+    const next = after === null ? this.head : after.next;
+    w.prev = after;
+    w.next = next;
+    if (after === null) this.head = w;
+    else after.next = w;
+    if (next === null) this.tail = w;
+    else next.prev = w;
+    if (lo === 0 || levels[lo - 1] !== priority) levels.splice(lo, 0, priority);
+    tails.set(priority, w);
+  }
+
+  /**
+   * Local mode, priorities in use: `w` leaves; keep its run's tail right.
+   * @param {LocalWaiter} w
+   */
+  untail(w) {
+    const tails = /** @type {Map<number, any>} */ (this.tails);
+    const p = w.extra === null ? 0 : w.extra.priority;
+    if (tails.get(p) !== w) return;
+    const prev = w.prev;
+    if (prev !== null && (prev.extra === null ? 0 : prev.extra.priority) === p) tails.set(p, prev);
+    else {
+      tails.delete(p);
+      const levels = /** @type {number[]} */ (this.levels);
+      levels.splice(levels.indexOf(p), 1);
+    }
+  }
+
   unlinkLocal(w) {
+    if (this.tails !== null) {
+      this.untail(w);
+      if (this.localWaiting === 1) this.tails = this.levels = null; // the last one: plain FIFO again
+    }
     if (w.prev === null) this.head = w.next;
     else w.prev.next = w.next;
     if (w.next === null) this.tail = w.prev;
@@ -395,7 +480,8 @@ class FairSemaphore {
       w.prev = w.next = null;
       const token = newToken();
       // WAITERS is set, so native code queues it behind the ones before it.
-      const r = native.semAcquire(isolateId, this.id, w.permits, token);
+      const priority = w.extra === null ? 0 : w.extra.priority;
+      const r = native.semAcquire(isolateId, this.id, w.permits, token, priority);
       if (r < 2) throw new Error(`threadkit: could not move a waiter to the shared queue (status ${r})`);
       const moved = new Waiter(this, w.permits, r - QUEUED_KEY_BASE, token, w.resolve, w.reject);
       if (w.extra !== null) {
@@ -407,6 +493,7 @@ class FairSemaphore {
       w = next;
     }
     this.head = this.tail = null;
+    this.tails = this.levels = null;
     this.localWaiting = 0;
   }
 
