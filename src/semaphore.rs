@@ -89,7 +89,10 @@ pub fn sem_acquire(env: Env, iso: u32, id: u32, permits: u32, token: u32, priori
         if permits == 0 || permits > threadkit_core::semaphore::word::MAX_PERMITS {
             return protocol::STATUS_BAD_ARGUMENT;
         }
-        match core.sem.acquire_with_priority(permits, iso, token, priority.unwrap_or(0)) {
+        match core
+            .sem
+            .acquire_with_priority(permits, iso, token, priority.unwrap_or(0))
+        {
             AcquireOutcome::Acquired => {
                 local.credit(id, permits);
                 1

@@ -41,12 +41,14 @@ const { validateInteger, validateWaitOptions } = require('../validate.js');
 
 const MIN_PRIORITY = -(2 ** 31);
 const MAX_PRIORITY = 2 ** 31 - 1;
-// Realm-independent: a handle that arrived in a message may come from another realm (a vm context, jest).
-const { isSharedArrayBuffer } = require('node:util').types;
 const { detection, currentScopes, registerWait } = require('./deadlock.js');
 const { newPermit, newResolvedPermit, grantedPermit } = require('./permit.js');
 const { captured, capture, forget } = require('../resolvers.js');
-const { LocalWaiter, Waiter, watch, cleanupExtra, newExtra } = require('./waiters.js');
+const { LocalWaiter, Waiter, watch, cleanupExtra } = require('./waiters.js');
+const { insertRanked, untail } = require('./ranked-queue.js');
+const { releaseLocalAnywhere, releaseLocalSlow, setBound, throwOverRelease } = require('./bound.js');
+const { checkHandle } = require('./handle-check.js');
+const { moveToShared } = require('./share.js');
 
 /** The state word's layout (crates/core/src/semaphore.rs, exported by src/protocol.rs). */
 const { SEM_WAITERS: WAITERS, SEM_CLOSED: CLOSED, SEM_SHIFT: SHIFT, SEM_MAX_PERMITS: MAX_PERMITS } = native;
@@ -153,32 +155,14 @@ class FairSemaphore {
     return Object.freeze({ [HANDLE_TAG]: this.kind, id: this.id, max: this.max, state: /** @type {SharedArrayBuffer} */ (state.buffer) });
   }
 
-  /**
-   * An InvalidHandleError unless `handle` is an intact handle of a `kind`.
-   * @param {any} handle  what the caller passed to `from`
-   * @param {string} kind
-   */
-  static checkHandle(handle, kind) {
-    if (handle === null || typeof handle !== 'object' || handle[HANDLE_TAG] === undefined) {
-      throw new InvalidHandleError(`${kind}.from() needs the \`handle\` of a ${kind}, got ${handle === null ? 'null' : typeof handle}`);
-    }
-    if (handle[HANDLE_TAG] !== kind) {
-      throw new InvalidHandleError(`${kind}.from() was given the handle of a ${handle[HANDLE_TAG]}; use ${handle[HANDLE_TAG]}.from()`);
-    }
-    const ok =
-      Number.isInteger(handle.id) &&
-      handle.id > 0 &&
-      handle.id <= 0xffffffff &&
-      Number.isInteger(handle.max) &&
-      handle.max >= 1 &&
-      handle.max <= MAX_PERMITS &&
-      isSharedArrayBuffer(handle.state) &&
-      handle.state.byteLength === 8;
-    if (!ok) {
-      throw new InvalidHandleError(
-        `${kind}.from() was given a damaged handle; pass \`${kind.toLowerCase()}.handle\` unchanged (it must keep its SharedArrayBuffer)`,
-      );
-    }
+  /** An InvalidHandleError unless `handle` (any value) is an intact handle of a `kind` (a string). */
+  static checkHandle(/** @type {any} */ handle, /** @type {string} */ kind) {
+    checkHandle(handle, kind, HANDLE_TAG, MAX_PERMITS);
+  }
+
+  /** Changes the bound to `max`, a validated number (bound.js). */
+  setMax(/** @type {number} */ max) {
+    setBound(this, max);
   }
 
   /**
@@ -326,7 +310,7 @@ class FairSemaphore {
     const w = new LocalWaiter(n, captured.resolve, captured.reject);
     forget();
     const priority = options?.priority ?? 0;
-    if (priority !== 0 || this.tails !== null) this.insertRanked(w, priority);
+    if (priority !== 0 || this.tails !== null) insertRanked(this, w, priority);
     else {
       const tail = this.tail;
       if (tail === null) this.head = w;
@@ -364,66 +348,9 @@ class FairSemaphore {
     if (wasHead) this.serveLocal(this.word >> SHIFT);
   }
 
-  /**
-   * Local mode: links `w` after the last waiter whose priority is lower or
-   * equal. The run is found in O(log p) (p = priorities in use); a new
-   * priority is added to the sorted list in O(p).
-   * @param {LocalWaiter} w
-   * @param {number} priority  validated
-   */
-  insertRanked(w, priority) {
-    if (priority !== 0) (w.extra ??= newExtra()).priority = priority;
-    let tails = this.tails;
-    let levels = this.levels;
-    if (tails === null || levels === null) {
-      tails = this.tails = new Map();
-      levels = this.levels = [];
-      // Until now every waiter had priority 0: their run ends at the tail.
-      if (this.tail !== null) {
-        tails.set(0, this.tail);
-        levels.push(0);
-      }
-    }
-    let lo = 0;
-    let hi = levels.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (levels[mid] <= priority) lo = mid + 1;
-      else hi = mid;
-    }
-    // levels[lo - 1] is the largest priority <= this one.
-    const after = lo === 0 ? null : tails.get(levels[lo - 1]);
-    const next = after === null ? this.head : after.next;
-    w.prev = after;
-    w.next = next;
-    if (after === null) this.head = w;
-    else after.next = w;
-    if (next === null) this.tail = w;
-    else next.prev = w;
-    if (lo === 0 || levels[lo - 1] !== priority) levels.splice(lo, 0, priority);
-    tails.set(priority, w);
-  }
-
-  /**
-   * Local mode, priorities in use: `w` leaves; keep its run's tail right.
-   * @param {LocalWaiter} w
-   */
-  untail(w) {
-    const tails = /** @type {Map<number, any>} */ (this.tails);
-    const p = w.extra === null ? 0 : w.extra.priority;
-    if (tails.get(p) !== w) return;
-    const prev = w.prev;
-    if (prev !== null && (prev.extra === null ? 0 : prev.extra.priority) === p) tails.set(p, prev);
-    else {
-      tails.delete(p);
-      const levels = /** @type {number[]} */ (this.levels);
-      levels.splice(levels.indexOf(p), 1);
-    }
-  }
-
   unlinkLocal(w) {
     if (this.tails !== null) {
-      this.untail(w);
+      untail(this, w);
       if (this.localWaiting === 1) this.tails = this.levels = null; // the last one: plain FIFO again
     }
     if (w.prev === null) this.head = w.next;
@@ -454,47 +381,9 @@ class FairSemaphore {
     if (!this.shared) this.share();
   }
 
-  /** Takes the handle for the first time: move local waiters into the native queue. */
+  /** Takes the handle for the first time: move local waiters into the native queue (share.js). */
   share() {
-    const state = new Int32Array(new SharedArrayBuffer(8));
-    // CLOSED is set through native code below, so that it keeps the reason.
-    state[0] = this.word & ~CLOSED;
-    // A debt moves as the bound it came from, lowered again natively below.
-    const debt = this.debt;
-    state[1] = (this.maxLocal + debt) | (this.anywhere ? RELEASE_ANYWHERE : 0);
-    const max = this.maxLocal;
-    this.state = state;
-    this.slot = this.attachNative(true);
-    this.lb.arr[this.slot] = this.heldLocal;
-    this.heldLocal = 0;
-    this.debt = 0;
-    this.shared = true;
-    const closed = (this.word & CLOSED) !== 0;
-    this.word = SHARED_WORD;
-    if (debt > 0) native.semSetPermits(isolateId, this.id, max);
-    if (closed) {
-      native.semClose(isolateId, this.id, this.closeReason);
-    }
-    for (let w = this.head; w !== null;) {
-      const next = w.next;
-      w.prev = w.next = null;
-      const token = newToken();
-      // WAITERS is set, so native code queues it behind the ones before it.
-      const priority = w.extra === null ? 0 : w.extra.priority;
-      const r = native.semAcquire(isolateId, this.id, w.permits, token, priority);
-      if (r < 2) throw new Error(`threadkit: could not move a waiter to the shared queue (status ${r})`);
-      const moved = new Waiter(this, w.permits, r - QUEUED_KEY_BASE, token, w.resolve, w.reject);
-      if (w.extra !== null) {
-        // Its timer and abort listener now cancel the shared waiter.
-        moved.extra = w.extra;
-        w.extra.moved = moved;
-      }
-      waiters.set(token, moved);
-      w = next;
-    }
-    this.head = this.tail = null;
-    this.tails = this.levels = null;
-    this.localWaiting = 0;
+    moveToShared(this, SHARED_WORD);
   }
 
   /**
@@ -505,67 +394,15 @@ class FairSemaphore {
   release(n) {
     if (!this.shared) {
       const held = this.heldLocal;
-      if (this.anywhere) return this.releaseLocalAnywhere(n);
+      if (this.anywhere) return releaseLocalAnywhere(this, n);
       if (held < n) this.throwNotHeld(n, held);
       this.heldLocal = held - n;
       const w = this.word;
       if ((w & WAITERS) === 0) this.word = w + (n << SHIFT);
-      else this.releaseLocalSlow(n);
+      else releaseLocalSlow(this, n);
       return;
     }
     this.releaseShared(n);
-  }
-
-  /**
-   * Local mode, a semaphore that allows release anywhere: its own permits
-   * first, then new ones, while at most `max` end up free (after any debt).
-   * @param {number} n
-   */
-  releaseLocalAnywhere(n) {
-    const free = this.word >> SHIFT;
-    const rest = n - Math.min(n, this.debt);
-    if (free + rest > this.maxLocal) this.throwOverRelease(n, free, this.maxLocal);
-    this.heldLocal -= Math.min(n, this.heldLocal);
-    if ((this.word & WAITERS) === 0) this.word += n << SHIFT;
-    else this.releaseLocalSlow(n);
-  }
-
-  /**
-   * Local mode, WAITERS set: pay the debt first, then serve the queue.
-   * @param {number} n
-   */
-  releaseLocalSlow(n) {
-    const paid = Math.min(n, this.debt);
-    this.debt -= paid;
-    this.serveLocal((this.word >> SHIFT) + n - paid);
-  }
-
-  /**
-   * Changes the bound to `max` (validated): raising it frees the difference
-   * (after paying any debt) and serves the waiters that now fit; lowering it
-   * takes the difference from the free permits and owes the rest.
-   * @param {number} max
-   */
-  setMax(max) {
-    if (this.shared) {
-      const r = native.semSetPermits(isolateId, this.id, max);
-      if (r < 0) throw new Error(`threadkit: ${this.kind} setPermits failed (status ${r})`);
-      settleWakes(r);
-      return;
-    }
-    const old = this.maxLocal;
-    let free = this.word >> SHIFT;
-    this.maxLocal = max;
-    if (max < old) {
-      const take = Math.min(old - max, free);
-      this.debt += old - max - take;
-      free -= take;
-    } else {
-      const paid = Math.min(max - old, this.debt);
-      this.debt -= paid;
-      free += max - old - paid;
-    }
-    this.serveLocal(free);
   }
 
   /**
@@ -590,22 +427,9 @@ class FairSemaphore {
       s = seen;
     }
     const r = native.semRelease(isolateId, this.id, n); // debits the ledger
-    if (r === STATUS.OVER_RELEASE) this.throwOverRelease(n, Atomics.load(st, 0) >> SHIFT, this.max);
+    if (r === STATUS.OVER_RELEASE) throwOverRelease(this, n, Atomics.load(st, 0) >> SHIFT, this.max);
     if (r < 0) throw new Error(`threadkit: ${this.kind} release failed (status ${r})`);
     settleWakes(r);
-  }
-
-  /**
-   * The RangeError for a release that would leave more than `max` permits free.
-   * @param {number} n
-   * @param {number} free
-   * @param {number} max
-   * @returns {never}
-   */
-  throwOverRelease(n, free, max) {
-    throw new RangeError(
-      `cannot release ${n} permit(s) of this ${this.kind}: ${free} of its ${max} are free, and no more than max may be free at once`,
-    );
   }
 
   /**

@@ -81,7 +81,11 @@ impl<T> WaiterQueue<T> {
         } else {
             self.tails.range(..=priority).next_back().map_or(NIL, |(_, &k)| k)
         };
-        let next = if after == NIL { self.head } else { self.nodes[after].next };
+        let next = if after == NIL {
+            self.head
+        } else {
+            self.nodes[after].next
+        };
         let key = self.nodes.insert(Node {
             value,
             prev: after,

@@ -327,7 +327,11 @@ fn a_lower_priority_is_served_first_and_blocks_those_behind_it() {
     s.release(2, recorder(&log)).unwrap();
     assert_eq!(
         *log.borrow(),
-        vec![(11, Delivery::Granted), (13, Delivery::Granted), (10, Delivery::Granted)]
+        vec![
+            (11, Delivery::Granted),
+            (13, Delivery::Granted),
+            (10, Delivery::Granted)
+        ]
     );
     s.release(1, recorder(&log)).unwrap();
     assert_eq!(log.borrow().last(), Some(&(12, Delivery::Granted)));
