@@ -39,7 +39,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock};
 use threadkit_core::ledger::Ledger;
-use threadkit_core::{Delivery, Semaphore, StateWord, Waiter};
+use threadkit_core::{BoundWord, Delivery, Semaphore, StateWord, Waiter};
 
 mod attach;
 mod ledger;
@@ -66,6 +66,13 @@ impl StateWord for SabWord {
     fn word(&self) -> &AtomicI32 {
         // Safety: 4-aligned (an `Int32Array`) and alive while `self` is (above).
         unsafe { &*self.0 }
+    }
+}
+
+impl BoundWord for SabWord {
+    fn bound(&self) -> &AtomicI32 {
+        // Safety: `attach` checked that the `Int32Array` has two words; alive as above.
+        unsafe { &*self.0.add(1) }
     }
 }
 
@@ -428,9 +435,11 @@ fn release_everything(iso: &Isolate) {
         .iter()
         .filter(|p| p.code == WAKE_GRANTED)
         .map(|p| (p.core, p.permits));
-    for (id, owed) in local.ledger.give_back(grants) {
+    for (id, held, undelivered) in local.ledger.give_back(grants) {
         if let Some(att) = local.attachments.get(&id) {
-            att.core.sem.owner_gone(iso.id, owed, |w, d| deliver_remote(id, w, d));
+            att.core
+                .sem
+                .owner_gone(iso.id, held, undelivered, |w, d| deliver_remote(id, w, d));
         }
     }
     // The env is going away and frees its references itself (the ledger's

@@ -195,6 +195,12 @@ pub const SEM_SHIFT: u32 = threadkit_core::semaphore::word::SHIFT;
 /// Semaphore state word: the largest permit count it can hold.
 #[napi]
 pub const SEM_MAX_PERMITS: u32 = threadkit_core::semaphore::word::MAX_PERMITS;
+/// Semaphore bound word (`state[1]`): the mask of the bound, `max`.
+#[napi]
+pub const SEM_BOUND_MASK: i32 = threadkit_core::semaphore::word::BOUND_MASK;
+/// Semaphore bound word: set on a `{ max }` semaphore, whose `release` works on any thread.
+#[napi]
+pub const SEM_RELEASE_ANYWHERE: i32 = threadkit_core::semaphore::word::RELEASE_ANYWHERE;
 /// Channel head word: senders are queued (a JS take must be followed by a native call).
 #[napi]
 pub const HEAD_SENDERS_WAITING: i32 = threadkit_core::seq_buffer::head::SENDERS_WAITING;

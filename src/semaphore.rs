@@ -79,16 +79,20 @@ pub fn sem_detach(env: Env, iso: u32, id: u32) -> i32 {
     with_isolate(iso, |me| isolate::detach(&env, &me, id) as i32)
 }
 
-/// Slow path of acquire. Returns 1 if acquired now (already counted in the
+/// Slow path of acquire, queueing by `priority` (lower first, default 0).
+/// Returns 1 if acquired now (already counted in the
 /// ledger), `QUEUED_KEY_BASE + key` if queued (the key is needed to cancel), or a negative
 /// status.
 #[napi(catch_unwind)]
-pub fn sem_acquire(env: Env, iso: u32, id: u32, permits: u32, token: u32) -> i32 {
+pub fn sem_acquire(env: Env, iso: u32, id: u32, permits: u32, token: u32, priority: Option<i32>) -> i32 {
     with_core(iso, id, |_, local, core| {
-        if permits == 0 || permits > core.sem.max() {
+        if permits == 0 || permits > threadkit_core::semaphore::word::MAX_PERMITS {
             return protocol::STATUS_BAD_ARGUMENT;
         }
-        match core.sem.acquire(permits, iso, token) {
+        match core
+            .sem
+            .acquire_with_priority(permits, iso, token, priority.unwrap_or(0))
+        {
             AcquireOutcome::Acquired => {
                 local.credit(id, permits);
                 1
@@ -145,6 +149,21 @@ pub fn sem_close(env: Env, iso: u32, id: u32, reason: Option<String>) -> i32 {
     with_core(iso, id, |me, local, core| {
         local.begin_call();
         core.sem.close(reason, deliver_from(&env, me, local, id));
+        local.wakes_written()
+    })
+}
+
+/// Changes the bound to `max` (see `Semaphore::set_max`); waiters that now
+/// fit are served. Returns how many of this thread's waiters were woken, or a
+/// negative status.
+#[napi(catch_unwind)]
+pub fn sem_set_permits(env: Env, iso: u32, id: u32, max: u32) -> i32 {
+    with_core(iso, id, |me, local, core| {
+        if max == 0 || max > threadkit_core::semaphore::word::MAX_PERMITS {
+            return protocol::STATUS_BAD_ARGUMENT;
+        }
+        local.begin_call();
+        core.sem.set_max(max, deliver_from(&env, me, local, id));
         local.wakes_written()
     })
 }

@@ -21,6 +21,21 @@ export interface WaitOptions {
   timeout?: number;
 }
 
+/** Options of a Semaphore's or a Mutex's acquire: {@link WaitOptions} and a queue priority. */
+export interface AcquireOptions extends WaitOptions {
+  /**
+   * Where this acquire queues if it must wait: behind every waiter with a
+   * lower or equal priority (on every thread), ahead of the others. Lower
+   * first; FIFO within a priority. An integer from -2^31 to 2^31-1; default 0.
+   * It only orders the queue: an acquire that can take its permits at once
+   * does so, and a waiting head with a large request still blocks those behind it.
+   * @throws {RangeError} / {TypeError} (as a rejection) for anything else, naming the value.
+   * @example
+   * await mutex.acquire({ priority: -1 }); // ahead of every waiter with priority 0
+   */
+  priority?: number;
+}
+
 /**
  * What `acquire`, `readLock` and `writeLock` resolve to (and `tryAcquire`
  * returns): holds permits until released. Exported for `instanceof`; it
@@ -49,14 +64,26 @@ export declare class Permit implements Disposable {
 export interface PrimitiveHandle<Kind extends string = string> {
   readonly __threadkit: Kind;
   readonly id: number;
+  /** The bound when the handle was taken (a Semaphore's live bound is in `state`; see `setPermits`). */
   readonly max: number;
   readonly state: SharedArrayBuffer;
 }
 
+/** Options of `new Semaphore(permits, options)`. */
+export interface SemaphoreOptions {
+  /**
+   * The bound: at most `max` permits are ever free at once (an integer from 1
+   * to 536870911, at least `permits`). Giving it also allows `release()` on
+   * threads that hold no permit (the signalling pattern: one thread waits,
+   * another releases). Default: `permits`, with release only by holders.
+   */
+  max?: number;
+}
+
 /**
- * A counting semaphore: a fixed pool of permits. Fair (strict FIFO, weighted:
- * a large request at the head is never overtaken by small ones), closable,
- * and shared across threads.
+ * A counting semaphore: a pool of permits with a bound. Fair (strict FIFO,
+ * weighted: a large request at the head is never overtaken by small ones),
+ * closable, and shared across threads.
  *
  * @example
  * const sem = new Semaphore(3);
@@ -64,20 +91,28 @@ export interface PrimitiveHandle<Kind extends string = string> {
  *
  * const guard = await sem.acquire(2, { timeout: 1000 });
  * try { work(); } finally { guard.release(); }
+ *
+ * // Signalling: start empty; any thread may release, up to max.
+ * const ready = new Semaphore(0, { max: 1 });
+ * new Worker(file, { workerData: ready.handle }); // Semaphore.from(workerData).release() there
+ * await ready.acquire();                          // resolves once the worker released
  */
 export declare class Semaphore {
   /**
-   * @param permits total permits: an integer from 1 to 536870911.
-   * @throws {RangeError} for 0, negative, fractional, NaN or too large counts.
+   * @param permits permits free at first: an integer from 1 to 536870911, or
+   *   from 0 to `options.max` when `max` is given.
+   * @param options `max`: the bound, which also allows release on any thread.
+   * @throws {RangeError} for 0 (without `max`), negative, fractional, NaN or too large counts, or `permits > max`.
+   * @throws {TypeError} for options that are not an object, or a `max` that is not a number.
    */
-  constructor(permits: number);
+  constructor(permits: number, options?: SemaphoreOptions);
   /** Attaches to a Semaphore created elsewhere (usually on another thread). @throws {InvalidHandleError} */
   static from(handle: PrimitiveHandle<'Semaphore'>): Semaphore;
   /** Cloneable handle for {@link Semaphore.from}. Taking it makes the semaphore shareable. */
   readonly handle: PrimitiveHandle<'Semaphore'>;
-  /** Total permits. */
+  /** The bound: at most this many permits are free at once (changed by {@link Semaphore.setPermits}, on any thread). */
   readonly permits: number;
-  /** Permits free right now. */
+  /** Permits free right now (never negative; 0 while a lowered bound is still owed permits). */
   readonly available: number;
   /** Waiters queued, on all threads. */
   readonly waiting: number;
@@ -87,18 +122,46 @@ export declare class Semaphore {
    * Waits for `n` permits (default 1) and resolves to a guard holding them.
    * Rejects with {@link RangeError} if `n` is not an integer in 1..permits,
    * {@link ClosedError} once closed, {@link AbortError} or {@link TimeoutError}.
+   * A request queued before {@link Semaphore.setPermits} lowered the bound
+   * below it waits until the bound is raised again (or it is aborted).
    */
-  acquire(n?: number, options?: WaitOptions): Promise<Permit>;
+  acquire(n?: number, options?: AcquireOptions): Promise<Permit>;
   /** Takes `n` permits if they are free and nobody is queued; otherwise returns `null` at once. */
   tryAcquire(n?: number): Permit | null;
   /**
-   * Returns `n` permits taken on this thread (the method form; a guard's
-   * `release()` does the same).
-   * @throws {NotHeldError} if this thread holds fewer than `n`.
+   * Returns `n` permits (default 1; the method form: a guard's `release()`
+   * does the same). Without `options.max`, they must be permits this thread
+   * took. With `options.max`, any thread may release, its own permits first
+   * and then new ones; permits it never took are not charged to it (if it
+   * dies, it gives back only what it took and still holds).
+   * @throws {NotHeldError} without `max`, if this thread holds fewer than `n`.
+   * @throws {RangeError} with `max`, if more than `max` permits would be free.
    */
   release(n?: number): void;
+  /**
+   * Changes the bound (async-mutex's `setValue`), on every thread. Raising it
+   * frees the difference and serves the waiters that now fit. Lowering it
+   * takes the difference from the free permits; what they cannot cover
+   * (permits held above the new bound) is owed: nothing is free again until
+   * that many held permits have been released. `available` never goes negative.
+   * @param n the new bound, an integer from 1 to 536870911.
+   * @throws {RangeError} / {TypeError} for anything else, naming the value.
+   * @example
+   * const sem = new Semaphore(2);
+   * sem.setPermits(4); // two more tasks may run now
+   */
+  setPermits(n: number): void;
+  /**
+   * Resolves once `weight` permits (default 1) are free for this caller: it
+   * queues like `acquire(weight)` (FIFO with the others), then releases at
+   * once, so it holds nothing when it resolves.
+   * Rejects as {@link Semaphore.acquire} does.
+   * @example
+   * await sem.waitForUnlock(2, { timeout: 1000 });
+   */
+  waitForUnlock(weight?: number, options?: AcquireOptions): Promise<void>;
   /** Runs `fn` holding one permit; releases it when `fn` settles, also on throw. */
-  runExclusive<T>(fn: () => T | Promise<T>, options?: WaitOptions): Promise<T>;
+  runExclusive<T>(fn: () => T | Promise<T>, options?: AcquireOptions): Promise<T>;
   /**
    * Rejects every queued waiter, on every thread, and every later acquire
    * with {@link ClosedError}. Releases still work. Closing twice does nothing.
@@ -127,8 +190,8 @@ export declare class Mutex {
   readonly waiting: number;
   /** True after {@link Mutex.close}. */
   readonly closed: boolean;
-  /** Waits for the lock; resolves to a guard. */
-  acquire(options?: WaitOptions): Promise<Permit>;
+  /** Waits for the lock (queued by `options.priority`, default 0); resolves to a guard. */
+  acquire(options?: AcquireOptions): Promise<Permit>;
   /** Takes the lock if it is free and nobody is queued; otherwise `null`. */
   tryAcquire(): Permit | null;
   /**
@@ -139,9 +202,9 @@ export declare class Mutex {
   /** True while some thread holds the lock. */
   isLocked(): boolean;
   /** Resolves when the lock is next free for this caller (it queues like `acquire`, then releases at once). */
-  waitForUnlock(options?: WaitOptions): Promise<void>;
+  waitForUnlock(options?: AcquireOptions): Promise<void>;
   /** Runs `fn` holding the lock; unlocks when `fn` settles, also on throw. */
-  runExclusive<T>(fn: () => T | Promise<T>, options?: WaitOptions): Promise<T>;
+  runExclusive<T>(fn: () => T | Promise<T>, options?: AcquireOptions): Promise<T>;
   /** Rejects every waiter and later acquire with {@link ClosedError}. */
   close(reason?: unknown): void;
 }

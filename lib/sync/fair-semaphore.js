@@ -12,11 +12,20 @@
  * this is race-free). The loom models in crates/core/tests/loom.rs check
  * exactly this algorithm (`try_acquire` / `try_release`).
  *
+ * `state[1]` is the bound word: `max | RELEASE_ANYWHERE`. `max` is the most
+ * permits that may be free at once; `setPermits` changes it (native code
+ * owns the change, see `Semaphore::set_max`). A bound lowered below what is
+ * held leaves a debt that releases pay before any permit is free again;
+ * WAITERS stays set while it lasts, so every release takes the slow path.
+ * RELEASE_ANYWHERE (a `{ max }` semaphore) lets a thread release permits it
+ * does not hold, as long as at most `max` are free.
+ *
  * `ledger[slot]` counts the permits this thread holds, so they can be given
- * back if the thread dies.
+ * back if the thread dies (not on a RELEASE_ANYWHERE semaphore, whose
+ * permits have no owner: see `Semaphore::given_back` in the core).
  *
  * Local mode: a primitive whose `handle` has never been taken exists on one
- * thread only. Its word and its held count are plain JS fields (an Atomics
+ * thread only. Its word, bound, debt and held count are plain JS fields (an Atomics
  * op costs ~15 ns here, a sixth of the whole uncontended budget), its
  * waiters queue in a JS linked list and are woken by a direct call: no
  * native call and no shared memory at all, even under contention. Taking
@@ -29,17 +38,24 @@
 const { native, isolateId, STATUS, waiters, newToken, settleWakes, attach, ledgerBox } = require('../isolate.js');
 const { AbortError, ClosedError, NotHeldError, InvalidHandleError } = require('../errors.js');
 const { validateInteger, validateWaitOptions } = require('../validate.js');
-// Realm-independent: a handle that arrived in a message may come from another realm (a vm context, jest).
-const { isSharedArrayBuffer } = require('node:util').types;
+
+const MIN_PRIORITY = -(2 ** 31);
+const MAX_PRIORITY = 2 ** 31 - 1;
 const { detection, currentScopes, registerWait } = require('./deadlock.js');
 const { newPermit, newResolvedPermit, grantedPermit } = require('./permit.js');
 const { captured, capture, forget } = require('../resolvers.js');
 const { LocalWaiter, Waiter, watch, cleanupExtra } = require('./waiters.js');
+const { insertRanked, untail } = require('./ranked-queue.js');
+const { releaseLocalAnywhere, releaseLocalSlow, setBound, throwOverRelease } = require('./bound.js');
+const { checkHandle } = require('./handle-check.js');
+const { moveToShared } = require('./share.js');
 
 /** The state word's layout (crates/core/src/semaphore.rs, exported by src/protocol.rs). */
 const { SEM_WAITERS: WAITERS, SEM_CLOSED: CLOSED, SEM_SHIFT: SHIFT, SEM_MAX_PERMITS: MAX_PERMITS } = native;
 /** `semAcquire` returns `QUEUED_KEY_BASE + key` when it queued the waiter (src/protocol.rs). */
 const { QUEUED_KEY_BASE } = native;
+/** The bound word `state[1]` (crates/core/src/semaphore/word.rs, exported by src/protocol.rs). */
+const { SEM_BOUND_MASK: BOUND_MASK, SEM_RELEASE_ANYWHERE: RELEASE_ANYWHERE } = native;
 const HANDLE_TAG = '__threadkit';
 /** `word` in shared mode, where the real word is `state[0]`: its WAITERS and CLOSED bits fail every local fast path. */
 const SHARED_WORD = -1;
@@ -49,41 +65,65 @@ const SHARED_WORD = -1;
  * @typedef {object} SemaphoreHandle
  * @property {string} __threadkit  the public class's name
  * @property {number} id  process-wide primitive id
- * @property {number} max  total permits
- * @property {SharedArrayBuffer} state  the state word
+ * @property {number} max  the bound when the handle was taken (the live one is in `state`)
+ * @property {SharedArrayBuffer} state  the state word and the bound word
  */
 
 class FairSemaphore {
   /**
    * @param {string} kind  the public class's name, used in handles and messages
-   * @param {number} max   total permits
+   * @param {number} max   the bound: the most permits free at once
    * @param {SemaphoreHandle} [handle]  attach to an existing primitive instead of creating one
+   * @param {number} [initial]  permits free at first (default `max`)
+   * @param {boolean} [anywhere]  allow release on threads that hold no permit
    */
-  constructor(kind, max, handle) {
+  constructor(kind, max, handle, initial = max, anywhere = false) {
     this.kind = kind;
     this.shared = handle !== undefined;
     /** Local mode only: the waiter list and the close reason. */
     this.head = null;
     this.tail = null;
     this.localWaiting = 0;
+    /**
+     * Local mode, only while a waiter with a priority other than 0 is queued
+     * (null otherwise, so plain FIFO costs nothing): the last waiter of each
+     * priority's run, and the priorities in use, sorted.
+     * @type {Map<number, any> | null}
+     */
+    this.tails = null;
+    /** @type {number[] | null} */
+    this.levels = null;
     this.closeReason = undefined;
     this.lb = ledgerBox;
     if (handle === undefined) {
       this.id = native.newPrimitiveId();
-      this.max = max;
-      /** Local mode: the word and this thread's held permits. */
-      this.word = max << SHIFT;
+      this.anywhere = anywhere;
+      /** Local mode: the word, the bound, its debt and this thread's held permits. */
+      this.word = initial << SHIFT;
+      this.maxLocal = max;
+      this.debt = 0;
       this.heldLocal = 0;
+      /** @type {Int32Array | null} */
       this.state = null;
       this.slot = -1;
       return;
     }
     this.id = handle.id;
-    this.max = handle.max;
     this.word = SHARED_WORD;
+    this.maxLocal = 0;
+    this.debt = 0;
     this.heldLocal = 0;
     this.state = new Int32Array(handle.state);
+    this.anywhere = (Atomics.load(this.state, 1) & RELEASE_ANYWHERE) !== 0;
     this.slot = this.attachNative(false);
+  }
+
+  /**
+   * The bound: the most permits free at once.
+   * @returns {number}
+   */
+  get max() {
+    return this.state === null ? this.maxLocal : Atomics.load(this.state, 1) & BOUND_MASK;
   }
 
   /**
@@ -92,7 +132,8 @@ class FairSemaphore {
    * @returns {number} the ledger slot
    */
   attachNative(creating) {
-    const slot = attach(this, this.id, this.state, this.max, creating);
+    const state = /** @type {Int32Array} */ (this.state);
+    const slot = attach(this, this.id, state, state[1] & BOUND_MASK, creating);
     if (slot < 0) {
       const kind = this.kind;
       throw new InvalidHandleError(
@@ -110,35 +151,18 @@ class FairSemaphore {
    */
   handle() {
     if (!this.shared) this.share();
-    return Object.freeze({ [HANDLE_TAG]: this.kind, id: this.id, max: this.max, state: this.state.buffer });
+    const state = /** @type {Int32Array} */ (this.state);
+    return Object.freeze({ [HANDLE_TAG]: this.kind, id: this.id, max: this.max, state: /** @type {SharedArrayBuffer} */ (state.buffer) });
   }
 
-  /**
-   * An InvalidHandleError unless `handle` is an intact handle of a `kind`.
-   * @param {any} handle  what the caller passed to `from`
-   * @param {string} kind
-   */
-  static checkHandle(handle, kind) {
-    if (handle === null || typeof handle !== 'object' || handle[HANDLE_TAG] === undefined) {
-      throw new InvalidHandleError(`${kind}.from() needs the \`handle\` of a ${kind}, got ${handle === null ? 'null' : typeof handle}`);
-    }
-    if (handle[HANDLE_TAG] !== kind) {
-      throw new InvalidHandleError(`${kind}.from() was given the handle of a ${handle[HANDLE_TAG]}; use ${handle[HANDLE_TAG]}.from()`);
-    }
-    const ok =
-      Number.isInteger(handle.id) &&
-      handle.id > 0 &&
-      handle.id <= 0xffffffff &&
-      Number.isInteger(handle.max) &&
-      handle.max >= 1 &&
-      handle.max <= MAX_PERMITS &&
-      isSharedArrayBuffer(handle.state) &&
-      handle.state.byteLength === 4;
-    if (!ok) {
-      throw new InvalidHandleError(
-        `${kind}.from() was given a damaged handle; pass \`${kind.toLowerCase()}.handle\` unchanged (it must keep its SharedArrayBuffer)`,
-      );
-    }
+  /** An InvalidHandleError unless `handle` (any value) is an intact handle of a `kind` (a string). */
+  static checkHandle(/** @type {any} */ handle, /** @type {string} */ kind) {
+    checkHandle(handle, kind, HANDLE_TAG, MAX_PERMITS);
+  }
+
+  /** Changes the bound to `max`, a validated number (bound.js). */
+  setMax(/** @type {number} */ max) {
+    setBound(this, max);
   }
 
   /**
@@ -202,7 +226,7 @@ class FairSemaphore {
    * Resolves to a {@link Permit} for `n` permits once they are held. `n`
    * must be validated. Returns a promise; never throws.
    * @param {number} n
-   * @param {{ signal?: AbortSignal, timeout?: number }} [options]  validated
+   * @param {{ signal?: AbortSignal, timeout?: number, priority?: number }} [options]  validated but for `priority`
    * @returns {Promise<import('./permit.js').Permit>}
    */
   acquire(n, options) {
@@ -232,11 +256,19 @@ class FairSemaphore {
    * Everything but local mode's uncontended path, kept out of `acquire` so
    * that `acquire` stays small enough for V8 to inline into its callers.
    * @param {number} n
-   * @param {{ signal?: AbortSignal, timeout?: number }} [options]
+   * @param {{ signal?: AbortSignal, timeout?: number, priority?: number }} [options]
    * @returns {Promise<import('./permit.js').Permit>}
    */
   acquireSlow(n, options) {
     const signal = options?.signal;
+    const priority = options?.priority;
+    if (priority !== undefined) {
+      try {
+        validateInteger(priority, 'options.priority', MIN_PRIORITY, MAX_PRIORITY);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     if (signal?.aborted) return Promise.reject(new AbortError(`${this.kind} acquire was aborted`, { cause: signal.reason }));
     if (this.tryAcquire(n)) return grantedPermit(this, n); // with options, or shared
     const within = detection.enabled ? currentScopes() : undefined;
@@ -246,7 +278,7 @@ class FairSemaphore {
     }
     for (;;) {
       const token = newToken();
-      const r = native.semAcquire(isolateId, this.id, n, token);
+      const r = native.semAcquire(isolateId, this.id, n, token, priority);
       if (r === 1) return grantedPermit(this, n); // native code counted it in the ledger
       if (r === STATUS.CLOSED) return Promise.reject(this.closedError());
       if (r < 0) return Promise.reject(new Error(`threadkit: ${this.kind} acquire failed (status ${r})`));
@@ -277,13 +309,17 @@ class FairSemaphore {
     const promise = new Promise(capture);
     const w = new LocalWaiter(n, captured.resolve, captured.reject);
     forget();
-    const tail = this.tail;
-    if (tail === null) this.head = w;
+    const priority = options?.priority ?? 0;
+    if (priority !== 0 || this.tails !== null) insertRanked(this, w, priority);
     else {
-      tail.next = w;
-      w.prev = tail;
+      const tail = this.tail;
+      if (tail === null) this.head = w;
+      else {
+        tail.next = w;
+        w.prev = tail;
+      }
+      this.tail = w;
     }
-    this.tail = w;
     this.localWaiting++;
     if (options !== undefined) {
       try {
@@ -293,7 +329,7 @@ class FairSemaphore {
         // (the waiter is its tail; nobody else can be served) and reject.
         if (w.extra !== null) cleanupExtra(w.extra);
         this.unlinkLocal(w);
-        if (this.head === null) this.word &= ~WAITERS;
+        if (this.head === null && this.debt === 0) this.word &= ~WAITERS;
         return Promise.reject(error);
       }
     }
@@ -313,6 +349,10 @@ class FairSemaphore {
   }
 
   unlinkLocal(w) {
+    if (this.tails !== null) {
+      untail(this, w);
+      if (this.localWaiting === 1) this.tails = this.levels = null; // the last one: plain FIFO again
+    }
     if (w.prev === null) this.head = w.next;
     else w.prev.next = w.next;
     if (w.next === null) this.tail = w.prev;
@@ -334,59 +374,32 @@ class FairSemaphore {
       w.resolve(newResolvedPermit(this, n));
       w = next;
     }
-    this.word = (available << SHIFT) | (this.word & CLOSED) | (this.head === null ? 0 : WAITERS);
+    this.word = (available << SHIFT) | (this.word & CLOSED) | (this.head === null && this.debt === 0 ? 0 : WAITERS);
   }
 
   ensureShared() {
     if (!this.shared) this.share();
   }
 
-  /** Takes the handle for the first time: move local waiters into the native queue. */
+  /** Takes the handle for the first time: move local waiters into the native queue (share.js). */
   share() {
-    this.state = new Int32Array(new SharedArrayBuffer(4));
-    // CLOSED is set through native code below, so that it keeps the reason.
-    this.state[0] = this.word & ~CLOSED;
-    this.slot = this.attachNative(true);
-    this.lb.arr[this.slot] = this.heldLocal;
-    this.heldLocal = 0;
-    this.shared = true;
-    const closed = (this.word & CLOSED) !== 0;
-    this.word = SHARED_WORD;
-    if (closed) {
-      native.semClose(isolateId, this.id, this.closeReason);
-    }
-    for (let w = this.head; w !== null;) {
-      const next = w.next;
-      w.prev = w.next = null;
-      const token = newToken();
-      // WAITERS is set, so native code queues it behind the ones before it.
-      const r = native.semAcquire(isolateId, this.id, w.permits, token);
-      if (r < 2) throw new Error(`threadkit: could not move a waiter to the shared queue (status ${r})`);
-      const moved = new Waiter(this, w.permits, r - QUEUED_KEY_BASE, token, w.resolve, w.reject);
-      if (w.extra !== null) {
-        // Its timer and abort listener now cancel the shared waiter.
-        moved.extra = w.extra;
-        w.extra.moved = moved;
-      }
-      waiters.set(token, moved);
-      w = next;
-    }
-    this.head = this.tail = null;
-    this.localWaiting = 0;
+    moveToShared(this, SHARED_WORD);
   }
 
   /**
-   * Gives back `n` permits held by this thread. `n` must be validated.
+   * Gives back `n` permits held by this thread (or, on a semaphore that
+   * allows release anywhere, adds them). `n` must be validated.
    * @param {number} n
    */
   release(n) {
     if (!this.shared) {
       const held = this.heldLocal;
+      if (this.anywhere) return releaseLocalAnywhere(this, n);
       if (held < n) this.throwNotHeld(n, held);
       this.heldLocal = held - n;
       const w = this.word;
       if ((w & WAITERS) === 0) this.word = w + (n << SHIFT);
-      else this.serveLocal((w >> SHIFT) + n);
+      else releaseLocalSlow(this, n);
       return;
     }
     this.releaseShared(n);
@@ -399,18 +412,22 @@ class FairSemaphore {
   releaseShared(n) {
     const lg = this.lb.arr;
     const held = lg[this.slot];
-    if (held < n) this.throwNotHeld(n, held);
-    const st = this.state;
+    const anywhere = this.anywhere;
+    if (held < n && !anywhere) this.throwNotHeld(n, held);
+    const st = /** @type {Int32Array} */ (this.state);
     let s = Atomics.load(st, 0);
     while ((s & WAITERS) === 0) {
+      // Releases anywhere may overfill; native code has the last word (a setPermits may race).
+      if (anywhere && (s >> SHIFT) + n > (Atomics.load(st, 1) & BOUND_MASK)) break;
       const seen = Atomics.compareExchange(st, 0, s, s + (n << SHIFT));
       if (seen === s) {
-        lg[this.slot] = held - n;
+        lg[this.slot] = held - Math.min(n, held);
         return;
       }
       s = seen;
     }
     const r = native.semRelease(isolateId, this.id, n); // debits the ledger
+    if (r === STATUS.OVER_RELEASE) throwOverRelease(this, n, Atomics.load(st, 0) >> SHIFT, this.max);
     if (r < 0) throw new Error(`threadkit: ${this.kind} release failed (status ${r})`);
     settleWakes(r);
   }
@@ -441,7 +458,7 @@ class FairSemaphore {
     if (!this.shared) {
       if (this.closed) return;
       this.closeReason = text;
-      this.word = (this.word & ~WAITERS) | CLOSED;
+      this.word = (this.word & ~WAITERS) | CLOSED | (this.debt > 0 ? WAITERS : 0);
       const error = this.closedError();
       for (let w = this.head; w !== null;) {
         const next = w.next;

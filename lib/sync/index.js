@@ -10,7 +10,7 @@
 
 const { FairSemaphore, MAX_PERMITS, validatePermits, validateWaitOptions } = require('./fair-semaphore.js');
 const { Permit, newPermit } = require('./permit.js');
-const { validateFunction } = require('../validate.js');
+const { validateFunction, validateInteger } = require('../validate.js');
 const { detection, runAsScope } = require('./deadlock.js');
 
 /**
@@ -56,10 +56,30 @@ function fromHandle(Class, kind, handle) {
  * The engine of a public object being made: a new one, or the one `fromHandle` attaches to.
  * @param {string} kind
  * @param {number} max
+ * @param {number} [initial]  permits free at first (default `max`)
+ * @param {boolean} [anywhere]  release allowed on any thread
  * @returns {import('./fair-semaphore.js').FairSemaphore}
  */
-function engineFor(kind, max) {
-  return new FairSemaphore(kind, max, attaching);
+function engineFor(kind, max, initial, anywhere) {
+  return new FairSemaphore(kind, max, attaching, initial, anywhere);
+}
+
+/**
+ * `new Semaphore(permits, options)`'s arguments, checked: `[max, initial, anywhere]`.
+ * @param {unknown} permits
+ * @param {unknown} options
+ * @returns {[number, number, boolean]}
+ */
+function semaphoreArgs(permits, options) {
+  if (options === undefined) return [validatePermits(permits, 'permits', MAX_PERMITS), /** @type {number} */ (permits), false];
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`options must be an object like { max: 1 }, got ${options === null ? 'null' : typeof options}`);
+  }
+  const max = /** @type {{ max?: unknown }} */ (options).max;
+  if (max === undefined) return [validatePermits(permits, 'permits', MAX_PERMITS), /** @type {number} */ (permits), false];
+  validateInteger(max, 'options.max', 1, MAX_PERMITS);
+  validateInteger(permits, 'permits (with options.max)', 0, /** @type {number} */ (max));
+  return [/** @type {number} */ (max), /** @type {number} */ (permits), true];
 }
 
 /** Engines of public objects, for acquireAll. */
@@ -68,10 +88,13 @@ const engines = new WeakMap();
 class Semaphore {
   #e;
 
-  /** @param {number} permits total permits, an integer from 1 to 536870911 */
-  constructor(permits) {
-    if (attaching === undefined) validatePermits(permits, 'permits', MAX_PERMITS);
-    this.#e = engineFor('Semaphore', permits);
+  /**
+   * @param {number} permits  permits free at first: 1 to 536870911, or 0 to `options.max`
+   * @param {{ max?: number }} [options]  `max`: the bound, and release allowed on any thread
+   */
+  constructor(permits, options) {
+    if (attaching !== undefined) this.#e = engineFor('Semaphore', permits);
+    else this.#e = engineFor('Semaphore', ...semaphoreArgs(permits, options));
     engines.set(this, { engine: this.#e, permits: 1 });
   }
 
@@ -94,7 +117,7 @@ class Semaphore {
     return this.#e.available;
   }
 
-  /** Total permits. */
+  /** The bound: the most permits free at once (what `setPermits` changes). */
   get permits() {
     return this.#e.max;
   }
@@ -129,8 +152,30 @@ class Semaphore {
   }
 
   release(n = 1) {
-    if (n !== 1) validatePermits(n, 'n', this.#e.max);
+    // The bound, or more if this thread holds more (after setPermits lowered it).
+    if (n !== 1) validatePermits(n, 'n', Math.max(this.#e.max, this.#e.held()));
     this.#e.release(n);
+  }
+
+  /**
+   * Changes the bound; waiters that now fit are served.
+   * @param {number} n  the new bound, an integer from 1 to 536870911
+   */
+  setPermits(n) {
+    validatePermits(n, 'n', MAX_PERMITS);
+    this.#e.setMax(n);
+  }
+
+  /**
+   * Resolves once `weight` permits are free for this caller: it queues like
+   * `acquire(weight)`, then releases at once.
+   * @param {number} [weight]
+   * @param {{ signal?: AbortSignal, timeout?: number }} [options]
+   * @returns {Promise<void>}
+   */
+  async waitForUnlock(weight = 1, options) {
+    const guard = await this.acquire(weight, options);
+    guard.release();
   }
 
   runExclusive(fn, options) {

@@ -24,8 +24,10 @@ class Permit {
   release() {
     const e = engineOf(this);
     if (e === null) return;
-    this[ENGINE] = null;
+    // Released only once the engine took them: on a `{ max }` semaphore a
+    // release can be refused (RangeError), and the guard then still holds.
     e.release(this[PERMITS]);
+    this[ENGINE] = null;
   }
 
   [Symbol.dispose]() {

@@ -44,11 +44,12 @@ class LocalWaiter {
  * @property {number | undefined} ddWait  its deadlock-detector wait id
  * @property {Waiter | undefined} moved
  * @property {boolean} done
+ * @property {number} priority  its queue priority (a waiter without Extra has 0)
  */
 
 /** @returns {Extra} */
 function newExtra() {
-  return { timer: undefined, abort: undefined, ddWait: undefined, moved: undefined, done: false };
+  return { timer: undefined, abort: undefined, ddWait: undefined, moved: undefined, done: false, priority: 0 };
 }
 
 /**
@@ -149,4 +150,10 @@ class Waiter {
   }
 }
 
-module.exports = { LocalWaiter, Waiter, watch, cleanupExtra };
+module.exports = {
+  newExtra,
+  LocalWaiter,
+  Waiter,
+  watch,
+  cleanupExtra,
+};

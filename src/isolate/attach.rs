@@ -46,10 +46,17 @@ pub(crate) fn attach(
     max: u32,
     creating: bool,
 ) -> Result<usize, i32> {
+    use threadkit_core::semaphore::word::{BOUND_MASK, MAX_PERMITS};
     let (ptr, len) = int32_array(env, state).ok_or(crate::protocol::STATUS_BAD_ARGUMENT)?;
-    if len < 1 || max == 0 || max > threadkit_core::semaphore::word::MAX_PERMITS {
+    if len < 2 {
         return Err(crate::protocol::STATUS_BAD_ARGUMENT);
     }
+    // Safety: `len >= 2` words of a live `Int32Array` (4-aligned).
+    let bound = unsafe { (*ptr.add(1)).load(Ordering::Acquire) } & BOUND_MASK;
+    // The bound word is the truth (setPermits changes it); `max` is what the
+    // creator wrote there, checked once. An attach to an existing core is
+    // checked by its buffer instead (a forgery has other memory).
+    let bound_ok = bound != 0 && bound as u32 <= MAX_PERMITS && (!creating || bound as u32 == max);
     let mut local = me.local.lock();
     if let Some(a) = local.attachments.get(&id) {
         return if std::ptr::eq(a.core.word_ptr(), ptr) {
@@ -72,17 +79,22 @@ pub(crate) fn attach(
             state_ref.delete(env);
             return Err(crate::protocol::STATUS_FOREIGN_HANDLE);
         }
+        if !bound_ok && !cores.contains_key(&id) {
+            drop(cores);
+            state_ref.delete(env);
+            return Err(crate::protocol::STATUS_BAD_ARGUMENT);
+        }
         let core = cores
             .entry(id)
             .or_insert_with(|| {
                 Arc::new(Core {
                     id,
-                    sem: Semaphore::new(SabWord(ptr), max),
+                    sem: Semaphore::new(SabWord(ptr)),
                     attached: AtomicU32::new(0),
                 })
             })
             .clone();
-        if !std::ptr::eq(core.word_ptr(), ptr) || core.sem.max() != max {
+        if !std::ptr::eq(core.word_ptr(), ptr) {
             drop(cores);
             state_ref.delete(env);
             return Err(crate::protocol::STATUS_FOREIGN_HANDLE);
@@ -102,7 +114,7 @@ pub(crate) fn detach(env: &Env, me: &Isolate, id: u32) -> bool {
     let Some(att) = local.attachments.remove(&id) else {
         return false;
     };
-    let held = local.ledger.detach(id).unwrap_or(0);
+    let held = att.core.sem.given_back(local.ledger.detach(id).unwrap_or(0), 0);
     let removed = att.core.sem.remove_owner(me.id, |w, d| deliver_remote(id, w, d));
     for _ in 0..removed {
         local.settled(env);

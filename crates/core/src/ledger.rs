@@ -130,18 +130,19 @@ impl<W: LedgerWords> Ledger<W> {
     }
 
     /// The thread is gone: for every semaphore it is attached to, in id
-    /// order, what goes back. That is what it held, plus `undelivered`
-    /// grants `(semaphore, permits)` that were posted to it but never
-    /// received (grants for other semaphores are ignored). Zeros are
-    /// included: the caller still has to remove the thread's waiters there.
-    pub fn give_back(&self, undelivered: impl IntoIterator<Item = (u32, u32)>) -> Vec<(u32, u32)> {
-        let mut owed: HashMap<u32, u32> = self.cores().map(|c| (c, self.held(c))).collect();
+    /// order, `(semaphore, held, undelivered)`: what it held, and the
+    /// `undelivered` grants `(semaphore, permits)` posted to it that it never
+    /// received (grants for other semaphores are ignored). The semaphore
+    /// decides what goes back ([`Semaphore::owner_gone`](crate::Semaphore::owner_gone)).
+    /// Zeros are included: the caller still has to remove the thread's waiters there.
+    pub fn give_back(&self, undelivered: impl IntoIterator<Item = (u32, u32)>) -> Vec<(u32, u32, u32)> {
+        let mut owed: HashMap<u32, (u32, u32)> = self.cores().map(|c| (c, (self.held(c), 0))).collect();
         for (core, permits) in undelivered {
-            if let Some(n) = owed.get_mut(&core) {
+            if let Some((_, n)) = owed.get_mut(&core) {
                 *n = n.saturating_add(permits);
             }
         }
-        let mut owed: Vec<(u32, u32)> = owed.into_iter().collect();
+        let mut owed: Vec<(u32, u32, u32)> = owed.into_iter().map(|(c, (h, u))| (c, h, u)).collect();
         owed.sort_unstable();
         owed
     }
@@ -219,7 +220,7 @@ mod tests {
         let owed = l.give_back([(1, 1), (2, 5), (9, 4), (2, 1)]);
         assert_eq!(
             owed,
-            vec![(1, 3), (2, 6), (3, 1)],
+            vec![(1, 2, 1), (2, 0, 6), (3, 1, 0)],
             "per core, in id order; core 9 is not attached"
         );
         let none: [(u32, u32); 0] = [];
@@ -270,7 +271,7 @@ mod tests {
             let slots: std::collections::HashSet<usize> = l.cores().filter_map(|c| l.slot(c)).collect();
             assert_eq!(slots.len(), model.len(), "two cores share a slot (seed {seed})");
         }
-        let mut expected: Vec<(u32, u32)> = model.into_iter().collect();
+        let mut expected: Vec<(u32, u32, u32)> = model.into_iter().map(|(c, h)| (c, h, 0)).collect();
         expected.sort_unstable();
         let none: [(u32, u32); 0] = [];
         assert_eq!(l.give_back(none), expected, "seed {seed}");

@@ -34,5 +34,5 @@ mod sync;
 pub mod task_queue;
 pub mod waiter_queue;
 
-pub use semaphore::{AcquireOutcome, Delivery, OwnedWord, ReleaseError, Semaphore, StateWord, Waiter};
+pub use semaphore::{AcquireOutcome, BoundWord, Delivery, OwnedWord, ReleaseError, Semaphore, StateWord, Waiter};
 pub use waiter_queue::{WaiterKey, WaiterQueue};

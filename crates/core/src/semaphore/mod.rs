@@ -2,15 +2,25 @@
 //! built on.
 //!
 //! # Contract
-//! - `max` permits exist. A waiter asks for `1..=max` of them at once.
-//! - Strict FIFO: a waiter is served only when everyone queued before it has
-//!   been served, so a large request at the head is never overtaken by small
-//!   ones, and nobody barges past the queue.
+//! - `max` is the bound: at most `max` permits are free at once. A semaphore
+//!   may start with fewer free (`new Semaphore(0, { max: 1 })`). A waiter asks
+//!   for `1..=max` permits at once.
+//! - Strict order: a waiter is served only when everyone ahead of it has been
+//!   served, so a large request at the head is never overtaken by small ones,
+//!   and nobody barges past the queue. The queue is FIFO within a priority,
+//!   and a lower priority is ahead of a higher one (default 0; see
+//!   [`acquire_with_priority`](Semaphore::acquire_with_priority)).
 //! - A waiter can be cancelled at any time in O(1). If the cancelled waiter
 //!   was blocking the head, the waiters behind it are served at once.
 //! - `close` rejects every queued waiter and every later acquire. Releases
 //!   still work after close, so guards can be dropped normally.
-//! - Releasing more than `max` in total is an error, never a silent increase.
+//! - A release that would make more than `max` permits free is an error,
+//!   never a silent increase.
+//! - [`set_max`](Semaphore::set_max) changes the bound at run time. Raising it
+//!   frees the difference and serves the waiters that now fit. Lowering it
+//!   takes the difference from the free permits; what they cannot cover
+//!   (permits held above the new bound) is a debt that the next releases pay
+//!   before any permit becomes free again. `available` never goes negative.
 //!
 //! # Implementation details
 //! The whole state a fast path needs is one `i32` word, shared with
@@ -26,6 +36,15 @@
 //! writer of the word and may store to it directly; while it is clear, this
 //! code must use compare-and-swap like everyone else.
 //!
+//! `WAITERS` really means "the slow path must run": it is set exactly when the
+//! queue is not empty **or** a debt is owed, so that every release reaches
+//! this code while the debt lasts. A debt implies no free permits.
+//!
+//! The bound word sits beside the state word (see [`word`]). It is written
+//! only under `inner`'s lock. Lowering stores it before changing the state
+//! word and raising stores it after, so a JS fast release that checks the
+//! bound it read can only be stricter than the truth, and falls back here.
+//!
 //! Waking is not done here. Every grant or rejection is handed to a
 //! `deliver` callback while the lock is held. The callback returns `false`
 //! when the waiter's owner (a thread/isolate) is gone; the grant is then
@@ -37,7 +56,7 @@
 
 pub mod word;
 
-pub use word::{OwnedWord, StateWord};
+pub use word::{BoundWord, OwnedWord, StateWord};
 
 use crate::sync::{lock, AtomicI32, Mutex, Ordering};
 use crate::waiter_queue::{WaiterKey, WaiterQueue};
@@ -73,38 +92,52 @@ pub enum AcquireOutcome {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReleaseError {
-    /// Releasing would make more than `max` permits available.
+    /// Releasing would make more than `max` permits free.
     OverRelease { available: u32, releasing: u32, max: u32 },
 }
 
 struct Inner {
     queue: WaiterQueue<Waiter>,
     close_reason: Option<String>,
+    /// Permits held above a lowered bound that releases must retire first.
+    debt: u32,
 }
 
 /// See the module docs.
-pub struct Semaphore<W: StateWord> {
+pub struct Semaphore<W: BoundWord> {
     state: W,
-    max: u32,
     inner: Mutex<Inner>,
 }
 
-impl<W: StateWord> Semaphore<W> {
-    /// `state` must already hold a valid word (at most `max` permits).
-    pub fn new(state: W, max: u32) -> Self {
+impl<W: BoundWord> Semaphore<W> {
+    /// `state` must already hold valid words: a bound in `1..=MAX_PERMITS`
+    /// and at most that many free permits.
+    pub fn new(state: W) -> Self {
+        let max = (state.bound().load(Ordering::Acquire) & word::BOUND_MASK) as u32;
         assert!((1..=word::MAX_PERMITS).contains(&max), "max permits out of range");
         Self {
             state,
-            max,
             inner: Mutex::new(Inner {
                 queue: WaiterQueue::new(),
                 close_reason: None,
+                debt: 0,
             }),
         }
     }
 
+    /// The bound: at most this many permits are free at once.
     pub fn max(&self) -> u32 {
-        self.max
+        (self.state.bound().load(Ordering::Acquire) & word::BOUND_MASK) as u32
+    }
+
+    /// Whether `release` is allowed on threads that hold no permit.
+    pub fn releases_anywhere(&self) -> bool {
+        self.state.bound().load(Ordering::Acquire) & word::RELEASE_ANYWHERE != 0
+    }
+
+    /// Permits held above a lowered bound, still to be retired by releases.
+    pub fn debt(&self) -> u32 {
+        lock(&self.inner).debt
     }
 
     pub fn state(&self) -> &W {
@@ -161,11 +194,12 @@ impl<W: StateWord> Semaphore<W> {
                 return Ok(false);
             }
             let available = word::permits(s);
-            if available as u64 + permits as u64 > self.max as u64 {
+            let max = self.max();
+            if available as u64 + permits as u64 > max as u64 {
                 return Err(ReleaseError::OverRelease {
                     available,
                     releasing: permits,
-                    max: self.max,
+                    max,
                 });
             }
             match w.compare_exchange(s, s + word::encode(permits, 0), Ordering::AcqRel, Ordering::Acquire) {
@@ -176,9 +210,16 @@ impl<W: StateWord> Semaphore<W> {
     }
 
     /// The slow path of acquire: takes the permits if possible, otherwise
-    /// queues a waiter. `permits` must be in `1..=max`.
+    /// queues a waiter. `permits` must be in `1..=MAX_PERMITS`; a request
+    /// above the bound waits until the bound is raised (or it is cancelled).
     pub fn acquire(&self, permits: u32, owner: u32, token: u32) -> AcquireOutcome {
-        assert!((1..=self.max).contains(&permits), "permits out of range");
+        self.acquire_with_priority(permits, owner, token, 0)
+    }
+
+    /// [`acquire`](Self::acquire) that queues, if it must, behind every
+    /// waiter of a lower or equal `priority` and ahead of the others.
+    pub fn acquire_with_priority(&self, permits: u32, owner: u32, token: u32, priority: i32) -> AcquireOutcome {
+        assert!((1..=word::MAX_PERMITS).contains(&permits), "permits out of range");
         let mut inner = lock(&self.inner);
         let w = self.word();
         let mut s = w.load(Ordering::Acquire);
@@ -200,7 +241,7 @@ impl<W: StateWord> Semaphore<W> {
                 Err(actual) => s = actual,
             }
         }
-        AcquireOutcome::Queued(inner.queue.push_back(Waiter { owner, token, permits }))
+        AcquireOutcome::Queued(inner.queue.push(Waiter { owner, token, permits }, priority))
     }
 
     /// Returns `permits` and serves queued waiters in order.
@@ -223,21 +264,25 @@ impl<W: StateWord> Semaphore<W> {
         let mut inner = lock(&self.inner);
         let w = self.word();
         let mut s = w.load(Ordering::Acquire);
+        let max = self.max();
         loop {
             let available = word::permits(s);
-            let mut releasing = permits;
-            if available as u64 + permits as u64 > self.max as u64 {
+            // A debt is paid first; it implies WAITERS, so the CAS below never sees one.
+            let paid = permits.min(inner.debt);
+            let mut releasing = permits - paid;
+            if available as u64 + releasing as u64 > max as u64 {
                 if !saturate {
                     return Err(ReleaseError::OverRelease {
                         available,
-                        releasing: permits,
-                        max: self.max,
+                        releasing,
+                        max,
                     });
                 }
-                releasing = self.max - available;
+                releasing = max.saturating_sub(available);
             }
             if s & word::WAITERS != 0 {
                 // We own the word (module docs): serve the queue.
+                inner.debt -= paid;
                 let left = Self::serve(&mut inner, available + releasing, deliver);
                 w.store(Self::settle(&inner, left, s), Ordering::Release);
                 return Ok(());
@@ -280,13 +325,31 @@ impl<W: StateWord> Semaphore<W> {
     }
 
     /// The thread `owner` is gone: removes its queued waiters, and gives back
-    /// `held` permits (what it held, and grants delivered to it that it never
-    /// saw), clamped at `max`, so that its death loses no permit.
-    pub fn owner_gone(&self, owner: u32, held: u32, mut deliver: impl FnMut(&Waiter, Delivery) -> bool) {
+    /// what [`given_back`](Self::given_back) says, clamped at `max`, so that
+    /// its death loses no permit.
+    pub fn owner_gone(
+        &self,
+        owner: u32,
+        held: u32,
+        undelivered: u32,
+        mut deliver: impl FnMut(&Waiter, Delivery) -> bool,
+    ) {
         self.remove_owner(owner, &mut deliver);
-        if held > 0 {
-            self.release_saturating(held, &mut deliver);
+        let back = self.given_back(held, undelivered);
+        if back > 0 {
+            self.release_saturating(back, &mut deliver);
         }
+    }
+
+    /// What a thread that is gone gives back: the grants posted to it that it
+    /// never received, and what it `held`, except on a semaphore that
+    /// releases anywhere. There permits have no owner: another thread may
+    /// already have released them for it, or it took them as signals that
+    /// are consumed (a thread that waits for a signal and exits must not
+    /// send it again), so giving them back could make permits out of nothing.
+    pub fn given_back(&self, held: u32, undelivered: u32) -> u32 {
+        let held = if self.releases_anywhere() { 0 } else { held };
+        held.saturating_add(undelivered)
     }
 
     /// After waiters left the queue, the new head may fit in what is free.
@@ -312,7 +375,10 @@ impl<W: StateWord> Semaphore<W> {
             while let Some(waiter) = inner.queue.pop_front() {
                 deliver(&waiter, Delivery::Closed);
             }
-            w.store((s & !word::WAITERS) | word::CLOSED, Ordering::Release);
+            w.store(
+                Self::settle(&inner, word::permits(s), s | word::CLOSED),
+                Ordering::Release,
+            );
             return true;
         }
         loop {
@@ -320,6 +386,65 @@ impl<W: StateWord> Semaphore<W> {
                 Ok(_) => return true,
                 Err(actual) => s = actual,
             }
+        }
+    }
+
+    /// Changes the bound to `max` (in `1..=MAX_PERMITS`), as the module docs
+    /// say: raising it frees the difference (after paying any debt) and
+    /// serves the waiters that now fit; lowering it takes the difference from
+    /// the free permits and owes the rest. Waiters asking for more than the
+    /// new bound stay queued.
+    pub fn set_max(&self, max: u32, mut deliver: impl FnMut(&Waiter, Delivery) -> bool) {
+        assert!((1..=word::MAX_PERMITS).contains(&max), "max permits out of range");
+        let mut inner = lock(&self.inner);
+        let bound = self.state.bound();
+        let flags = bound.load(Ordering::Acquire) & !word::BOUND_MASK;
+        let old = self.max();
+        let w = self.word();
+        if max < old {
+            // The bound first (module docs), then the word.
+            bound.store(max as i32 | flags, Ordering::SeqCst);
+            let cut = old - max;
+            let mut s = w.load(Ordering::Acquire);
+            loop {
+                let available = word::permits(s);
+                let take = cut.min(available);
+                let owed = cut - take;
+                if s & word::WAITERS != 0 {
+                    inner.debt += owed;
+                    w.store(Self::settle(&inner, available - take, s), Ordering::Release);
+                    return;
+                }
+                let waiters = if owed > 0 { word::WAITERS } else { 0 };
+                let next = word::encode(available - take, (s & word::CLOSED) | waiters);
+                match w.compare_exchange(s, next, Ordering::SeqCst, Ordering::Acquire) {
+                    Ok(_) => {
+                        inner.debt += owed;
+                        return;
+                    }
+                    Err(actual) => s = actual,
+                }
+            }
+        }
+        if max > old {
+            let mut add = max - old;
+            let paid = add.min(inner.debt);
+            inner.debt -= paid;
+            add -= paid;
+            let mut s = w.load(Ordering::Acquire);
+            loop {
+                if s & word::WAITERS != 0 {
+                    let left = Self::serve(&mut inner, word::permits(s) + add, &mut deliver);
+                    w.store(Self::settle(&inner, left, s), Ordering::SeqCst);
+                    break;
+                }
+                match w.compare_exchange(s, s + word::encode(add, 0), Ordering::SeqCst, Ordering::Acquire) {
+                    Ok(_) => break,
+                    Err(actual) => s = actual,
+                }
+            }
+            // The word first, then the bound (module docs).
+            bound.store(max as i32 | flags, Ordering::SeqCst);
         }
     }
 
@@ -337,9 +462,14 @@ impl<W: StateWord> Semaphore<W> {
         available
     }
 
-    /// The word to store after serving: keeps CLOSED, sets WAITERS iff queued.
+    /// The word to store after serving: keeps CLOSED, sets WAITERS iff a
+    /// waiter is queued or a debt is owed (module docs).
     fn settle(inner: &Inner, available: u32, old: i32) -> i32 {
-        let waiters = if inner.queue.is_empty() { 0 } else { word::WAITERS };
+        let waiters = if inner.queue.is_empty() && inner.debt == 0 {
+            0
+        } else {
+            word::WAITERS
+        };
         word::encode(available, (old & word::CLOSED) | waiters)
     }
 }

@@ -4,7 +4,7 @@ use std::cell::RefCell;
 type Log = RefCell<Vec<(u32, Delivery)>>;
 
 fn sem(max: u32) -> Semaphore<OwnedWord> {
-    Semaphore::new(OwnedWord::new(max), max)
+    Semaphore::new(OwnedWord::new(max))
 }
 
 fn recorder(log: &Log) -> impl FnMut(&Waiter, Delivery) -> bool + '_ {
@@ -40,13 +40,13 @@ fn a_gone_owner_gives_back_what_it_held_and_leaves_the_queue() {
     assert_eq!(s.acquire(2, 1, 10), AcquireOutcome::Acquired);
     queued(s.acquire(2, 1, 11));
     queued(s.acquire(3, 2, 20));
-    s.owner_gone(1, 2, recorder(&log));
+    s.owner_gone(1, 2, 0, recorder(&log));
     assert_eq!(*log.borrow(), vec![(20, Delivery::Granted)], "only thread 2 is served");
     assert_eq!(s.available(), 0);
     assert_eq!(s.waiting(), 0);
     // Permits it never saw (a grant posted to it) go back too, clamped at max.
     s.release(3, |_, _| true).unwrap();
-    s.owner_gone(2, 1, |_, _| unreachable!());
+    s.owner_gone(2, 0, 1, |_, _| unreachable!());
     assert_eq!(s.available(), 3);
 }
 
@@ -207,4 +207,132 @@ fn real_threads_keep_mutual_exclusion_and_conserve_permits() {
     }
     assert_eq!(s.available(), 2);
     assert_eq!(s.waiting(), 0);
+}
+
+#[test]
+fn a_semaphore_may_start_below_its_bound_and_is_filled_up_to_it() {
+    let s = Semaphore::new(OwnedWord::bounded(0, 2, true));
+    let log = Log::default();
+    assert!(s.releases_anywhere());
+    assert_eq!(s.try_acquire(1), Some(false));
+    queued(s.acquire(1, 1, 10));
+    s.release(1, recorder(&log)).unwrap();
+    assert_eq!(
+        *log.borrow(),
+        vec![(10, Delivery::Granted)],
+        "the signal wakes the waiter"
+    );
+    assert_eq!(s.try_release(2), Ok(true));
+    assert_eq!(
+        s.release(1, |_, _| true),
+        Err(ReleaseError::OverRelease {
+            available: 2,
+            releasing: 1,
+            max: 2
+        }),
+        "never more than max free"
+    );
+}
+
+#[test]
+fn raising_the_bound_serves_the_waiters_that_now_fit() {
+    let s = sem(1);
+    let log = Log::default();
+    assert_eq!(s.acquire(1, 0, 1), AcquireOutcome::Acquired);
+    queued(s.acquire(2, 1, 10));
+    queued(s.acquire(1, 1, 11));
+    s.set_max(2, recorder(&log));
+    assert!(log.borrow().is_empty(), "the head wants 2 and only 1 is free");
+    s.set_max(4, recorder(&log));
+    assert_eq!(*log.borrow(), vec![(10, Delivery::Granted), (11, Delivery::Granted)]);
+    assert_eq!((s.max(), s.available(), s.waiting()), (4, 0, 0));
+}
+
+#[test]
+fn lowering_the_bound_below_what_is_held_owes_the_rest_to_the_next_releases() {
+    let s = sem(4);
+    let log = Log::default();
+    assert_eq!(s.acquire(3, 0, 1), AcquireOutcome::Acquired);
+    s.set_max(1, recorder(&log)); // 1 free is taken, 2 are owed
+    assert_eq!((s.max(), s.available(), s.debt()), (1, 0, 2));
+    assert_eq!(s.try_acquire(1), Some(false));
+    assert_eq!(s.try_release(1), Ok(false), "a debt forces releases onto the slow path");
+    queued(s.acquire(1, 1, 10));
+    s.release(2, recorder(&log)).unwrap();
+    assert!(log.borrow().is_empty(), "both released permits paid the debt");
+    assert_eq!(s.debt(), 0);
+    s.release(1, recorder(&log)).unwrap();
+    assert_eq!(*log.borrow(), vec![(10, Delivery::Granted)]);
+    assert_eq!((s.available(), s.max(), s.waiting()), (0, 1, 0));
+    // Raising pays a debt before it frees anything.
+    let t = sem(3);
+    assert_eq!(t.acquire(3, 0, 1), AcquireOutcome::Acquired);
+    t.set_max(1, |_, _| true);
+    assert_eq!(t.debt(), 2);
+    t.set_max(2, |_, _| true);
+    assert_eq!((t.debt(), t.available()), (1, 0));
+    t.set_max(5, |_, _| true);
+    assert_eq!((t.debt(), t.available()), (0, 2));
+    assert_eq!(t.try_release(3), Ok(true), "no debt: the fast path works again");
+}
+
+#[test]
+fn close_keeps_the_slow_path_while_a_debt_is_owed() {
+    let s = sem(2);
+    assert_eq!(s.acquire(2, 0, 1), AcquireOutcome::Acquired);
+    s.set_max(1, |_, _| true);
+    assert!(s.close(None, |_, _| true));
+    assert_eq!(s.try_release(1), Ok(false));
+    s.release(2, |_, _| true).unwrap();
+    assert_eq!((s.available(), s.debt()), (1, 0));
+}
+
+#[test]
+fn a_gone_owner_of_a_release_anywhere_semaphore_gives_back_only_grants_it_never_received() {
+    let s = Semaphore::new(OwnedWord::bounded(0, 3, true));
+    let log = Log::default();
+    // Thread 1 took 2 signals (consumed: another thread may release for it), and a third
+    // grant was posted to it but never received.
+    s.release(3, |_, _| true).unwrap();
+    assert_eq!(s.acquire(3, 1, 10), AcquireOutcome::Acquired);
+    queued(s.acquire(1, 2, 20));
+    s.owner_gone(1, 2, 1, recorder(&log));
+    assert_eq!(
+        *log.borrow(),
+        vec![(20, Delivery::Granted)],
+        "the undelivered grant goes on"
+    );
+    assert_eq!(s.available(), 0, "the 2 it took are not made again");
+    assert_eq!(s.given_back(5, 0), 0);
+    assert_eq!(
+        sem(2).given_back(1, 1),
+        2,
+        "an ordinary semaphore gets back what was held"
+    );
+}
+
+#[test]
+fn a_lower_priority_is_served_first_and_blocks_those_behind_it() {
+    let s = sem(2);
+    let log = Log::default();
+    assert_eq!(s.acquire(2, 0, 1), AcquireOutcome::Acquired);
+    queued(s.acquire_with_priority(1, 1, 10, 0));
+    queued(s.acquire_with_priority(2, 1, 11, -1));
+    queued(s.acquire_with_priority(1, 1, 12, 3));
+    queued(s.acquire_with_priority(1, 1, 13, -1));
+    s.release(1, recorder(&log)).unwrap();
+    assert!(log.borrow().is_empty(), "the head (priority -1) wants 2");
+    s.release(1, recorder(&log)).unwrap();
+    assert_eq!(*log.borrow(), vec![(11, Delivery::Granted)]);
+    s.release(2, recorder(&log)).unwrap();
+    assert_eq!(
+        *log.borrow(),
+        vec![
+            (11, Delivery::Granted),
+            (13, Delivery::Granted),
+            (10, Delivery::Granted)
+        ]
+    );
+    s.release(1, recorder(&log)).unwrap();
+    assert_eq!(log.borrow().last(), Some(&(12, Delivery::Granted)));
 }

@@ -12,6 +12,14 @@ pub const SHIFT: u32 = 2;
 /// Largest permit count the word can hold.
 pub const MAX_PERMITS: u32 = (i32::MAX >> SHIFT) as u32;
 
+/// The bound word (the second `i32` beside the state word): `max | RELEASE_ANYWHERE`.
+/// Written only by the semaphore's creator before it is shared, and by
+/// [`Semaphore::set_max`](super::Semaphore::set_max) under the semaphore's lock.
+pub const BOUND_MASK: i32 = (1 << 30) - 1;
+/// Bound word flag: `release` is allowed on threads that hold no permit (a
+/// `new Semaphore(n, { max })`); only the bound limits it.
+pub const RELEASE_ANYWHERE: i32 = 1 << 30;
+
 pub fn permits(s: i32) -> u32 {
     (s >> SHIFT) as u32
 }
@@ -26,17 +34,36 @@ pub trait StateWord: Send + Sync {
     fn word(&self) -> &AtomicI32;
 }
 
+/// A semaphore's words: the state word and, beside it, the bound word
+/// (`max | RELEASE_ANYWHERE`), which JS reads to check a release and `permits`.
+pub trait BoundWord: StateWord {
+    fn bound(&self) -> &AtomicI32;
+}
+
 /// A state word owned by Rust (tests, and anything that needs no JS view).
-pub struct OwnedWord(AtomicI32);
+pub struct OwnedWord(AtomicI32, AtomicI32);
 
 impl OwnedWord {
+    /// `permits` free, and a bound of `permits`.
     pub fn new(permits: u32) -> Self {
-        Self(AtomicI32::new(encode(permits, 0)))
+        Self::bounded(permits, permits, false)
+    }
+
+    /// `permits` free out of a bound of `max`; `release_anywhere` as [`RELEASE_ANYWHERE`].
+    pub fn bounded(permits: u32, max: u32, release_anywhere: bool) -> Self {
+        let flag = if release_anywhere { RELEASE_ANYWHERE } else { 0 };
+        Self(AtomicI32::new(encode(permits, 0)), AtomicI32::new(max as i32 | flag))
     }
 }
 
 impl StateWord for OwnedWord {
     fn word(&self) -> &AtomicI32 {
         &self.0
+    }
+}
+
+impl BoundWord for OwnedWord {
+    fn bound(&self) -> &AtomicI32 {
+        &self.1
     }
 }

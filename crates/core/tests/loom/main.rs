@@ -23,7 +23,7 @@ struct Model {
 impl Model {
     fn new(max: u32, threads: usize) -> Arc<Self> {
         Arc::new(Self {
-            sem: Semaphore::new(OwnedWord::new(max), max),
+            sem: Semaphore::new(OwnedWord::new(max)),
             granted: (0..threads).map(|_| AtomicBool::new(false)).collect(),
             closed: (0..threads).map(|_| AtomicBool::new(false)).collect(),
             wake: (0..threads).map(|_| Notify::new()).collect(),
@@ -399,6 +399,43 @@ fn watchdog_against_a_completion_and_a_submit_settles_once_and_loses_no_deadline
         assert!(
             w.next().is_some_and(|at| at <= late),
             "no alarm left for task 2's deadline"
+
+/// `set_max` racing a release on another thread (the JS fast path, then the
+/// slow path if it refuses): the bound is never exceeded, a lowered bound's
+/// debt is paid exactly once, and no permit is made or lost.
+#[test]
+fn a_bound_changed_during_a_release_keeps_every_permit() {
+    use threadkit_core::semaphore::word::WAITERS;
+    use threadkit_core::StateWord;
+
+    let release = |sem: &Semaphore<OwnedWord>| match sem.try_release(1) {
+        Ok(true) => {}
+        _ => sem.release(1, |_, _| true).unwrap(),
+    };
+    loom::model(move || {
+        // A release anywhere of a new permit while the bound drops from 3 to 2: always 2 free.
+        let sem = Arc::new(Semaphore::new(OwnedWord::bounded(2, 3, true)));
+        let t = {
+            let sem = sem.clone();
+            thread::spawn(move || release(&sem))
+        };
+        sem.set_max(2, |_, _| unreachable!());
+        t.join().unwrap();
+        assert_eq!((sem.available(), sem.max(), sem.debt()), (2, 2, 0));
+
+        // A held permit released while the bound drops below what is held: the release pays the debt.
+        let sem = Arc::new(Semaphore::new(OwnedWord::bounded(0, 2, false)));
+        let t = {
+            let sem = sem.clone();
+            thread::spawn(move || release(&sem))
+        };
+        sem.set_max(1, |_, _| unreachable!());
+        t.join().unwrap();
+        assert_eq!((sem.available(), sem.max(), sem.debt()), (0, 1, 0));
+        assert_eq!(
+            sem.state().word().load(Ordering::Acquire) & WAITERS,
+            0,
+            "no debt, no waiter: fast paths work again"
         );
     });
 }
