@@ -399,6 +399,9 @@ fn watchdog_against_a_completion_and_a_submit_settles_once_and_loses_no_deadline
         assert!(
             w.next().is_some_and(|at| at <= late),
             "no alarm left for task 2's deadline"
+        );
+    });
+}
 
 /// `set_max` racing a release on another thread (the JS fast path, then the
 /// slow path if it refuses): the bound is never exceeded, a lowered bound's
