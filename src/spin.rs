@@ -59,8 +59,8 @@ use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 use threadkit_core::spin_budget::{
-    budget_from_env, busy_score, nr_running, online_cpus, spin_from_env, worker_may_spin, Budget, BUSY_SCALE, MIN_SPIN,
-    WORKER_MAX_SPIN,
+    budget_from_env, busy_score, nr_running, online_cpus, oversubscribed, spin_from_env, worker_may_spin, Budget,
+    BUSY_SCALE, MIN_SPIN, WORKER_MAX_SPIN,
 };
 
 /// `UV_PREPARE` in libuv's `uv_handle_type`.
@@ -157,7 +157,7 @@ fn core_idle() -> bool {
             .ok()
             .as_deref()
             .and_then(nr_running);
-        let over = running.is_some_and(|r| r > *HOST_CPUS);
+        let over = running.is_some_and(|r| oversubscribed(r, *HOST_CPUS));
         // One sampler at a time (the exchange above), so load-then-store is enough.
         BUSY.store(busy_score(BUSY.load(Ordering::Relaxed), over), Ordering::Relaxed);
     }

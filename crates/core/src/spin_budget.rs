@@ -119,6 +119,19 @@ pub fn online_cpus(list: &str) -> Option<usize> {
     Some(n)
 }
 
+/// Whether a run-queue sample says a spinner would take a core that another
+/// thread waits for: more runnable threads than CPUs **plus one**. The
+/// would-be spinner and the thread it waits for are both runnable by design
+/// (on 2 CPUs that alone fills the machine), and one more runnable thread
+/// is usually a short one (a GC helper, a kernel worker). Counting that one
+/// as busy turned the spins off in a plain sequential round trip on an idle
+/// 2-core machine (P2: 18-24 µs against 10-11 µs with this rule, same run),
+/// while a second waiting thread (another process's busy loop next to a
+/// saturated pool, or a loaded machine) still closes the gate.
+pub fn oversubscribed(runnable: usize, cpus: usize) -> bool {
+    runnable > cpus + 1
+}
+
 /// Full scale of [`busy_score`].
 pub const BUSY_SCALE: u32 = 1024;
 
@@ -188,6 +201,14 @@ mod tests {
         assert_eq!(nr_running("0.52 0.58 0.59"), None);
         assert_eq!(nr_running(""), None);
         assert_eq!(nr_running("a b c x/1 1"), None);
+    }
+
+    #[test]
+    fn one_runnable_thread_beyond_the_cpus_is_not_oversubscribed() {
+        assert!(!oversubscribed(2, 2));
+        assert!(!oversubscribed(3, 2));
+        assert!(oversubscribed(4, 2));
+        assert!(!oversubscribed(1, 1) && !oversubscribed(2, 1) && oversubscribed(3, 1));
     }
 
     #[test]
