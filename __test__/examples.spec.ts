@@ -15,7 +15,7 @@ const EXPECTED: Record<string, RegExp> = {
     /^one: 9, lengths: 1 2 3 4 5 6\nat most 3 ran at once\nby priority: first, default, later\nslow task: TimeoutError\nstreamed: 1 2 3 4\nwrapped: 2 3\n40 tasks on 4 threads took at least 8 windows of 50 ms: true$/m,
   'channel-select.mjs': /received from two workers: 3410$/m, // 385 (squares) + 3025 (cubes): nothing lost or doubled
   'async-queue.mjs': /^processed 10 items, unfinished: 0$/m,
-  'semaphore.mjs': /^while 2 are held, available: 1\nat most 3 ran at once, available again: 3$/m,
+  'semaphore.mjs': /^while 2 are held, available: 1\nat most 3 ran at once, available again: 3\nsignalled; served by priority: -1, 0, 5$/m,
   'mutex.mjs': /two threads: 2000$/m, // a lost update would print less
   'rwlock.mjs': /^readers saw 42, 42, 42; 3 read at once$/m,
   'atomic-counter.mjs': /^hits: 300000\ncompareExchange\(300000, 0\) returned 300000, now 0$/m,
