@@ -1,6 +1,7 @@
 // Cross-thread behaviour, with real worker_threads (fixtures in ./fixtures); handles are in handles.spec.ts.
 import { Worker } from 'node:worker_threads';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Mutex, Semaphore, RwLock, Permit, TimeoutError, NotHeldError } from '../index';
 import { Workers, nextMessage, messageWhere, exitOf, until, sleep, settle, root, track, within, random } from './helpers';
@@ -243,6 +244,24 @@ describe('workers terminated at random moments under contention', () => {
       expect(mutex.waiting + sem.waiting + rw.waiting).toBe(0);
       void mainTook;
     }
+  });
+});
+
+describe('a worker terminated in the middle of a release or an acquire', () => {
+  // Regression test (was a library bug, CI on Node 22): JS's fast-path release
+  // did its compare-and-swap, then called Math.min before writing the ledger;
+  // V8 stops a terminated thread at a call, so a worker stopped there died
+  // with a ledger that still counted the permits, and they were given back
+  // twice (a Semaphore(3) with 5 free). With V8's optimizing tiers off, every
+  // builtin call is such a point, and the old code failed within ~10 rounds.
+  test('neither duplicates nor loses permits (30 rounds of 3 workers, interpreted code)', async () => {
+    const script = path.join(__dirname, 'fixtures', 'terminate-mid-release.js');
+    const child = spawn(process.execPath, ['--no-opt', '--no-maglev', '--no-sparkplug', script, '30'], { env: process.env });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const code = await within(new Promise<number | null>((r) => child.once('exit', r)), 50_000, 'the terminate-mid-release rounds');
+    expect({ code, out: out.trim() }).toEqual({ code: 0, out: 'ok 30' });
   });
 });
 

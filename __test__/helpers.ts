@@ -61,16 +61,18 @@ export class Workers {
   private list: Worker[] = [];
 
   start(name: string, workerData?: unknown): Worker {
-    const w = new Worker(fixture(name), { workerData, ...seededWorkerEnv() });
-    // Some tests crash workers on purpose; outcomes are checked through messages and exit codes.
-    w.on('error', () => {});
-    this.list.push(w);
-    return w;
+    return this.track(new Worker(fixture(name), { workerData, ...seededWorkerEnv() }));
   }
 
   eval(code: string, workerData?: unknown): Worker {
-    const w = new Worker(code, { eval: true, workerData, ...seededWorkerEnv() });
+    return this.track(new Worker(code, { eval: true, workerData, ...seededWorkerEnv() }));
+  }
+
+  private track(w: Worker): Worker {
+    // Some tests crash workers on purpose; outcomes are checked through messages and exit codes.
     w.on('error', () => {});
+    // Listened for from the start, so that exitOf sees an exit that happened before it was called.
+    exits.set(w, new Promise<number>((r) => w.once('exit', r)));
     this.list.push(w);
     return w;
   }
@@ -125,8 +127,18 @@ export function messageWhere<T = unknown>(w: Worker, pred: (m: T) => boolean, ms
   );
 }
 
+/** The exit code of each worker started through `Workers`, known from its start. */
+const exits = new WeakMap<Worker, Promise<number>>();
+
+/**
+ * `w`'s exit code once it has exited, even if it exited before this call: a
+ * worker's 'exit' can be handled in the same loop turn as its last message
+ * or wake-up, before the code that awaited those calls exitOf (it hung a CI
+ * run once). Workers not started through `Workers` are listened to from now.
+ */
 export function exitOf(w: Worker, ms = 30_000): Promise<number> {
-  return within(new Promise<number>((r) => w.once('exit', r)), ms, 'waiting for a worker to exit');
+  const exited = exits.get(w) ?? new Promise<number>((r) => w.once('exit', r));
+  return within(exited, ms, 'waiting for a worker to exit');
 }
 
 /** Runs a test body twice: with the primitive in local mode and in shared mode (its handle taken). */

@@ -210,12 +210,15 @@ class FairSemaphore {
     if (this.takeLocal(n)) return true;
     if (!this.shared) return false;
     const st = this.state;
+    // No call between the compare-and-swap and the ledger write (see releaseShared).
+    const lg = this.lb.arr;
+    const slot = this.slot;
     let s = Atomics.load(st, 0);
     for (;;) {
       if ((s & (WAITERS | CLOSED)) !== 0 || s >> SHIFT < n) return false;
       const seen = Atomics.compareExchange(st, 0, s, s - (n << SHIFT));
       if (seen === s) {
-        this.lb.arr[this.slot] += n;
+        lg[slot] += n;
         return true;
       }
       s = seen;
@@ -411,9 +414,16 @@ class FairSemaphore {
    */
   releaseShared(n) {
     const lg = this.lb.arr;
-    const held = lg[this.slot];
+    const slot = this.slot;
+    const held = lg[slot];
     const anywhere = this.anywhere;
     if (held < n && !anywhere) this.throwNotHeld(n, held);
+    // Computed before the compare-and-swap: between it and the ledger write
+    // there must be no call. V8 stops a terminated thread at a call (as at a
+    // loop's back edge), and a thread stopped between the two leaves a ledger
+    // that still counts permits it already gave back, which its death would
+    // then give back a second time (the terminated-workers tests caught it).
+    const left = held > n ? held - n : 0;
     const st = /** @type {Int32Array} */ (this.state);
     let s = Atomics.load(st, 0);
     while ((s & WAITERS) === 0) {
@@ -421,7 +431,7 @@ class FairSemaphore {
       if (anywhere && (s >> SHIFT) + n > (Atomics.load(st, 1) & BOUND_MASK)) break;
       const seen = Atomics.compareExchange(st, 0, s, s + (n << SHIFT));
       if (seen === s) {
-        lg[this.slot] = held - Math.min(n, held);
+        lg[slot] = left;
         return;
       }
       s = seen;
