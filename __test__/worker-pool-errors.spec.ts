@@ -72,7 +72,7 @@ describe('bad input', () => {
   });
 
   test.each([
-    ['maxQueue: 0', { maxQueue: 0 }],
+    ['maxQueue: -1', { maxQueue: -1 }],
     ['taskTimeout beyond 2^31-1 ms', { taskTimeout: 1e22 }],
     ['env that is not an object', { env: 'x' }],
     ['execArgv that is not an array of strings', { execArgv: [1] }],

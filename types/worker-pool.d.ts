@@ -14,8 +14,19 @@ export interface WorkerPoolOptions {
   maxWorkers?: number;
   /** A worker above `minWorkers` exits after this many ms without finishing a task. Default 10000. */
   idleTimeout?: number;
-  /** Most tasks waiting in the queue (1 or more); `execute` beyond it rejects with {@link QueueFullError}. Default Infinity. */
-  maxQueue?: number;
+  /**
+   * Most tasks waiting in the queue; `execute` beyond it rejects with {@link QueueFullError}. Default Infinity.
+   * `0`: no queue, a task is refused unless a worker is free for it (idle, starting, or one the pool may
+   * still start below `maxWorkers`). `'auto'`: 4 × `maxWorkers`, enough that each worker finds its next
+   * task queued while a producer refills the queue, little enough that no task waits behind a long line.
+   */
+  maxQueue?: number | 'auto';
+  /**
+   * Retire a worker after it completed this many tasks (1 to 2^32-1; default Infinity), for task code that
+   * leaks memory or state. Its last result is delivered first; a replacement starts when work is queued or
+   * `minWorkers` asks for one. A task is never lost or run twice because of it.
+   */
+  maxTasksPerWorker?: number;
   /** A label for the pool, returned as `getMetrics().name`: a string (anything else is a TypeError); `null` or absent gives `'threadkit'`. */
   name?: string | null;
   /** Given to each worker as `require('node:worker_threads').workerData` (structured-cloned). */
@@ -40,6 +51,44 @@ export interface WorkerPoolOptions {
   niceIncrement?: number;
   /** After an abort, how long (ms) a running task may take to stop by itself before its worker is terminated. Default 1000. */
   abortGrace?: number;
+}
+
+/** What {@link WorkerPool.options} reads back: every option resolved, defaults filled in. */
+export interface WorkerPoolResolvedOptions {
+  /** Workers kept even when idle (a pool size sets both counts). */
+  readonly minWorkers: number;
+  /** Most workers taking tasks at once. */
+  readonly maxWorkers: number;
+  /** ms without a task after which a worker above `minWorkers` exits. */
+  readonly idleTimeout: number;
+  /** Most tasks waiting: a count, `0` (no queue), or `Infinity`; `'auto'` reads back as its number. */
+  readonly maxQueue: number;
+  /** Tasks a worker completes before it retires (`Infinity`: never). */
+  readonly maxTasksPerWorker: number;
+  /** Default run-time limit of every task in ms (`0`: none). */
+  readonly taskTimeout: number;
+  /** ms an aborted running task has to stop before its worker is terminated. */
+  readonly abortGrace: number;
+  /** Nice levels the workers run below the main thread (Linux). */
+  readonly niceIncrement: number;
+  /** The pool's label (`'threadkit'` unless given). */
+  readonly name: string;
+  /** As given (or `undefined`). */
+  readonly workerData: unknown;
+  /** As given (or `undefined`). */
+  readonly resourceLimits: import('node:worker_threads').ResourceLimits | undefined;
+  /** As given (or `undefined`). */
+  readonly env: NodeJS.Dict<string> | typeof import('node:worker_threads').SHARE_ENV | undefined;
+  /** As given (or `undefined`). */
+  readonly execArgv: string[] | undefined;
+}
+
+/** Options of {@link WorkerPool.close}. */
+export interface WorkerPoolCloseOptions {
+  /** After this many ms, terminate instead (every unsettled task rejects with {@link ClosedError}). Default Infinity. */
+  timeout?: number;
+  /** Reject the queued tasks with {@link ClosedError} now; running tasks still finish. Default false. */
+  force?: boolean;
 }
 
 /** Options of {@link WorkerPool.execute}. */
@@ -86,6 +135,11 @@ export interface TaskContext {
    * module.exports = async (order, { jobId }) => db.insertOnce({ key: jobId, total: order.total });
    */
   readonly jobId: string | undefined;
+  /**
+   * This task's id: unique within its pool, the id the pool uses for it internally (and the `id` of its
+   * `threadkit:pool:task` tracing events).
+   */
+  readonly taskId: number;
   /**
    * Wraps a result so that the ArrayBuffers (or MessagePorts) in `transfer`
    * move to the caller instead of being copied; they are detached in the
@@ -225,6 +279,13 @@ export declare class WorkerPool<TData = any, TResult = any> extends EventEmitter
    * briefly exceed `maxWorkers`, tasks running cannot.
    */
   readonly size: number;
+  /**
+   * The options the pool runs with, resolved (a frozen object, the same on every read).
+   * @example
+   * const pool = new WorkerPool(script, { maxWorkers: 4, maxQueue: 'auto' });
+   * pool.options.maxQueue; // 16
+   */
+  readonly options: WorkerPoolResolvedOptions;
   /** Tasks waiting for a worker. */
   readonly queueSize: number;
   /** Tasks not settled yet (queued or running). */
@@ -246,7 +307,7 @@ export declare class WorkerPool<TData = any, TResult = any> extends EventEmitter
    * const squares = await pool.map([1, 2, 3], { name: 'square' });
    */
   map<T = TResult>(items: Iterable<TData>, options?: ExecuteOptions): Promise<T[]>;
-  /** Resolves when the queue has room (below `maxQueue`): backpressure for producers. */
+  /** Resolves when the queue has room (below `maxQueue`; with `maxQueue: 0`, when a worker is free): backpressure for producers. */
   waitForRoom(): Promise<void>;
   /** Resolves when no task is queued or running. */
   onIdle(): Promise<void>;
@@ -255,8 +316,19 @@ export declare class WorkerPool<TData = any, TResult = any> extends EventEmitter
   /**
    * Graceful shutdown: refuses new tasks, finishes the queued and running
    * ones, then stops the workers. After `timeout` ms it terminates instead.
+   * With `force: true` the queued tasks reject with {@link ClosedError} at once,
+   * and only the running ones finish.
+   * @example
+   * await pool.close({ force: true, timeout: 10_000 });
    */
-  close(options?: { timeout?: number }): Promise<void>;
+  close(options?: WorkerPoolCloseOptions): Promise<void>;
+  /**
+   * `close()`, for `await using`: the pool closes (its queued and running tasks finish) when the block ends.
+   * @example
+   * await using pool = new WorkerPool(script, 2);
+   * await pool.execute(1);
+   */
+  [Symbol.asyncDispose](): Promise<void>;
   /** Stops every worker now. Every unsettled task rejects with {@link ClosedError}. Always resolves. */
   terminate(): Promise<void>;
 }

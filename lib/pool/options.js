@@ -78,6 +78,42 @@ function resolveScript(script) {
   return abs;
 }
 
+/** `maxQueue: 'auto'` is this many tasks per worker (see checkMaxQueue). */
+const AUTO_QUEUE_PER_WORKER = 4;
+/** The native counter's bound (poolSetMaxTasks takes a u32). */
+const MAX_TASKS_PER_WORKER = 2 ** 32 - 1;
+
+/**
+ * An optional limit: undefined or Infinity give Infinity (no limit), else an integer from `min` to `max`.
+ * @param {unknown} value
+ * @param {string} what
+ * @param {{ min: number, max: number }} range
+ * @returns {number}
+ */
+function checkLimit(value, what, { min, max }) {
+  if (value === undefined || value === Infinity) return Infinity;
+  if (!Number.isInteger(value) || /** @type {number} */ (value) < min || /** @type {number} */ (value) > max) {
+    throw new RangeError(`${what} must be an integer from ${min} to ${max}, or Infinity, got ${describe(value)}`);
+  }
+  return /** @type {number} */ (value);
+}
+
+/**
+ * `maxQueue`, resolved: Infinity (the default), 0 (refuse a task when no
+ * worker is free), a count, or 'auto': AUTO_QUEUE_PER_WORKER tasks per
+ * worker, enough that a worker finds its next task queued while the owner
+ * thread refills the queue after a wake-up, and little enough that a task
+ * does not wait behind long lines.
+ * @param {unknown} value
+ * @param {number} maxWorkers
+ * @returns {number}
+ */
+function checkMaxQueue(value, maxWorkers) {
+  if (value === 'auto') return AUTO_QUEUE_PER_WORKER * maxWorkers;
+  if (typeof value === 'string') throw new TypeError(`maxQueue must be a number or 'auto', got ${describe(value)}`);
+  return checkLimit(value, 'maxQueue', { min: 0, max: 2 ** 31 - 1 });
+}
+
 /**
  * The pool's options, checked, with their defaults.
  * @param {any} sizeOrOptions unchecked: a pool size, or WorkerPoolOptions
@@ -99,12 +135,12 @@ function normalizeOptions(sizeOrOptions) {
   const minWorkers =
     o.minWorkers === undefined ? Math.min(maxWorkers, Math.max(1, Math.ceil(maxWorkers / 2))) : checkCount(o.minWorkers, 'minWorkers');
   if (minWorkers > maxWorkers) throw new RangeError(`minWorkers (${minWorkers}) must not be greater than maxWorkers (${maxWorkers})`);
-  const maxQueue = o.maxQueue === undefined || o.maxQueue === Infinity ? Infinity : checkCount(o.maxQueue, 'maxQueue', { min: 1, max: 2 ** 31 - 1 });
   const out = {
     minWorkers,
     maxWorkers,
     idleTimeout: o.idleTimeout === undefined ? 10_000 : checkMs(o.idleTimeout, 'idleTimeout'),
-    maxQueue,
+    maxQueue: checkMaxQueue(o.maxQueue, maxWorkers),
+    maxTasksPerWorker: checkLimit(o.maxTasksPerWorker, 'maxTasksPerWorker', { min: 1, max: MAX_TASKS_PER_WORKER }),
     taskTimeout: o.taskTimeout === undefined ? 0 : checkMs(o.taskTimeout, 'taskTimeout', { allowZero: false }),
     abortGrace: o.abortGrace === undefined ? 1000 : checkMs(o.abortGrace, 'abortGrace'),
     niceIncrement: o.niceIncrement === undefined ? 0 : checkCount(o.niceIncrement, 'niceIncrement', { max: 19 }),
@@ -156,4 +192,4 @@ function executeOptions(options, defaultTimeout, nameIdOf) {
   return task;
 }
 
-module.exports = { resolveScript, normalizeOptions, executeOptions, checkMs };
+module.exports = { resolveScript, normalizeOptions, executeOptions, checkMs, AUTO_QUEUE_PER_WORKER };

@@ -69,13 +69,28 @@ function unrefIfIdle(s) {
 }
 
 /**
+ * Whether one more task fits under maxQueue. With `maxQueue: 0` a task fits
+ * only if a worker is free for it: idle, starting, or one the pool may still
+ * start (below maxWorkers); every task already queued takes one of those.
+ * @param {PoolState} s
+ * @param {number} [queued] the queue's length, if the caller has it
+ * @returns {boolean}
+ */
+function hasRoom(s, queued = native.poolTaskCounts(s.id).queued) {
+  const max = s.opts.maxQueue;
+  if (max > 0) return queued < max;
+  const w = native.poolWorkerCounts(s.id);
+  return queued < w.idle + w.starting + (s.opts.maxWorkers - w.taking);
+}
+
+/**
  * Wakes room waiters and emits 'drain' once the queue has shrunk.
  * @param {PoolState} s
  */
 function checkRoom(s) {
   if (!s.backlog && s.roomWaiters.length === 0) return watchTakes(s, false);
   const { queued } = native.poolTaskCounts(s.id);
-  if (s.roomWaiters.length > 0 && queued < s.opts.maxQueue) for (const r of s.roomWaiters.splice(0)) r();
+  if (s.roomWaiters.length > 0 && hasRoom(s, queued)) for (const r of s.roomWaiters.splice(0)) r();
   if (s.backlog && queued === 0) {
     s.backlog = false;
     s.pool.emit('drain');
@@ -96,4 +111,4 @@ function watchTakes(s, on) {
   native.poolWatchTakes(s.id, on);
 }
 
-module.exports = { settle, settleIdle, checkRoom, watchTakes };
+module.exports = { settle, settleIdle, checkRoom, watchTakes, hasRoom };

@@ -29,11 +29,12 @@ const { TaskRecord, clockMs } = require('./records.js');
 const { startAbortListener } = require('../abort-listeners.js');
 const { resolveScript, normalizeOptions, executeOptions, checkMs } = require('./options.js');
 const { PoolState } = require('./state.js');
-const { settle, settleIdle, checkRoom, watchTakes } = require('./settle.js');
+const { settle, settleIdle, checkRoom, watchTakes, hasRoom } = require('./settle.js');
 const { post } = require('./direct.js');
 const { SEQ, BELL_SLEEPERS, STARTUP_FAILED, grow, spawn, readOutput, runnerOf, abortRunning } = require('./lifecycle.js');
 const { drain } = require('./drain.js');
 const { AbortError, ClosedError, QueueFullError, DataCloneError } = require('../errors.js');
+const { describe } = require('../validate.js');
 
 const { SUBMIT_START_WORKER } = native;
 const TERMINATE_WAIT_MS = 5000;
@@ -63,6 +64,8 @@ class WorkerPool extends EventEmitter {
   /** What execute() uses without options. @type {Readonly<ReturnType<typeof executeOptions>>} */
   #defaults;
   #nextTask = 1;
+  /** The resolved options, as `options` returns them. @type {Readonly<import('../../index.js').WorkerPoolResolvedOptions>} */
+  #options;
 
   /**
    * @param {string | URL} workerScript
@@ -80,6 +83,8 @@ class WorkerPool extends EventEmitter {
     const id = native.poolCreate(() => drain(s), { hasRef: () => native.poolHasRef(id) }, minWorkers, maxWorkers);
     if (id < 0) throw new Error(`threadkit: could not create the native pool (status ${id})`);
     s.id = id;
+    if (s.opts.maxTasksPerWorker !== Infinity) native.poolSetMaxTasks(id, s.opts.maxTasksPerWorker);
+    this.#options = Object.freeze({ ...s.opts });
     for (let i = 0; i < minWorkers; i++) {
       const err = spawn(s);
       if (err) {
@@ -99,6 +104,15 @@ class WorkerPool extends EventEmitter {
    */
   get size() {
     return native.poolWorkerCounts(this.#s.id).taking;
+  }
+
+  /**
+   * The options the pool runs with, resolved: defaults filled in, a pool
+   * size expanded to minWorkers and maxWorkers, `maxQueue: 'auto'` as its
+   * number. A frozen object, the same one on every read.
+   */
+  get options() {
+    return this.#options;
   }
 
   /**
@@ -143,9 +157,13 @@ class WorkerPool extends EventEmitter {
     }
     const { priority, timeout, nameId, signal, transfer } = task;
     if (signal?.aborted) return Promise.reject(new AbortError('The task was aborted before it was queued', { cause: signal.reason }));
-    if (s.opts.maxQueue !== Infinity && this.queueSize >= s.opts.maxQueue) {
+    if (s.opts.maxQueue !== Infinity && !hasRoom(s)) {
       return Promise.reject(
-        new QueueFullError(`the WorkerPool queue is full (maxQueue ${s.opts.maxQueue}); wait with waitForRoom() or listen for 'drain'`),
+        new QueueFullError(
+          s.opts.maxQueue === 0
+            ? "no worker of the WorkerPool is free (maxQueue 0); wait with waitForRoom() or listen for 'drain'"
+            : `the WorkerPool queue is full (maxQueue ${s.opts.maxQueue}); wait with waitForRoom() or listen for 'drain'`,
+        ),
       );
     }
     let bytes;
@@ -247,13 +265,14 @@ class WorkerPool extends EventEmitter {
   }
 
   /**
-   * Resolves when the queue has room for another task (always at once if maxQueue is Infinity).
+   * Resolves when the queue has room for another task (always at once if
+   * maxQueue is Infinity; with maxQueue 0, when a worker is free).
    * @returns {Promise<void>}
    */
   waitForRoom() {
     const s = this.#s;
     if (s.state !== 'open') return Promise.reject(new ClosedError('WorkerPool is not open', { reason: s.state }));
-    if (s.opts.maxQueue === Infinity || this.queueSize < s.opts.maxQueue) return Promise.resolve();
+    if (s.opts.maxQueue === Infinity || hasRoom(s)) return Promise.resolve();
     return new Promise((resolve) => {
       s.roomWaiters.push(resolve);
       // A take between the check above and the watch would wake nobody: look again.
@@ -300,20 +319,31 @@ class WorkerPool extends EventEmitter {
 
   /**
    * Finishes queued and running work, then stops. After `timeout` ms, terminates instead.
-   * @param {{ timeout?: number }} [options]
+   * With `force: true`, queued tasks reject with ClosedError at once; running ones still finish.
+   * @param {{ timeout?: number, force?: boolean }} [options]
    * @returns {Promise<void>}
    */
   close(options = {}) {
-    if (options === null || typeof options !== 'object') return Promise.reject(new TypeError('close options must be an object'));
+    if (options === null || typeof options !== 'object')
+      return Promise.reject(new TypeError(`close options must be an object, got ${describe(options)}`));
     let timeout = Infinity;
     try {
       if (options.timeout !== undefined && options.timeout !== Infinity) timeout = checkMs(options.timeout, 'timeout');
+      if (options.force !== undefined && typeof options.force !== 'boolean') {
+        throw new TypeError(`close option force must be a boolean, got ${describe(options.force)}`);
+      }
     } catch (e) {
       return Promise.reject(e);
     }
     const s = this.#s;
     if (s.state === 'terminated') return s.terminated;
     s.state = 'closing';
+    if (options.force === true) {
+      for (const id of native.poolClear(s.id)) {
+        settle(s, id, false, new ClosedError('WorkerPool was closed with force: true before the task started', { reason: 'closing' }));
+      }
+      checkRoom(s);
+    }
     for (const r of s.roomWaiters.splice(0)) r();
     const idle = this.onIdle();
     if (timeout === Infinity) return idle.then(() => this.terminate());
@@ -325,6 +355,15 @@ class WorkerPool extends EventEmitter {
       clearTimeout(timer);
       return this.terminate();
     });
+  }
+
+  /**
+   * `await using pool = new WorkerPool(...)` closes the pool (`close()`: queued
+   * and running tasks finish first) when the block ends.
+   * @returns {Promise<void>}
+   */
+  [Symbol.asyncDispose]() {
+    return this.close();
   }
 
   /**

@@ -132,3 +132,13 @@ pub fn pool_worker_gone(pool_id: u32, slot: u32) -> PoolWorkerGone {
         started: gone.started,
     }
 }
+
+/// The retire rule for leaky task code: a worker leaves after completing
+/// `max_tasks` tasks (0: never). False if the pool is gone.
+#[napi(catch_unwind)]
+pub fn pool_set_max_tasks(pool_id: u32, max_tasks: u32) -> bool {
+    pool(pool_id).is_some_and(|p| {
+        p.queue.set_max_tasks(Some(u64::from(max_tasks)));
+        true
+    })
+}

@@ -59,6 +59,10 @@ class TaskContext {
   get jobId() {
     return this.#task.jobId;
   }
+  /** This task's id, unique within its pool: the id the pool uses for it. */
+  get taskId() {
+    return this.#task.id;
+  }
   /** Aborted when the caller aborts the task; stop soon after. */
   get signal() {
     const t = this.#task;

@@ -42,6 +42,8 @@ pub mod workers;
 #[cfg(test)]
 mod lifecycle_tests;
 #[cfg(test)]
+mod max_tasks_tests;
+#[cfg(test)]
 mod tests;
 
 /// How a task ended. The numbers are part of the contract with `lib/pool/`.
@@ -315,13 +317,15 @@ impl TaskQueue {
             let Some(w) = g.workers.get_mut(&worker) else {
                 return CompleteResult::Stale;
             };
-            match &w.running {
+            let run = match &w.running {
                 Some(r) if r.id == id => {
                     w.last_active = now;
                     w.running.take().unwrap()
                 }
                 _ => return CompleteResult::Stale,
-            }
+            };
+            g.count_completed(worker);
+            run
         };
         let outcome = if rejected {
             Outcome::Rejected

@@ -11,7 +11,9 @@
 //! ```
 //!
 //! Every state ends with `worker_gone` (the thread exited). `Stopping`
-//! workers never take another task. The owner's JS keeps no copy of these
+//! workers never take another task. A worker that completed its
+//! `max_tasks`-th task goes straight to `Stopping` ([`TaskQueue::set_max_tasks`]):
+//! its result is queued first, and its next take tells it to leave. The owner's JS keeps no copy of these
 //! states: it asks [`TaskQueue::counts`], [`TaskQueue::should_start_worker`]
 //! and [`TaskQueue::retire_idle`].
 
@@ -43,6 +45,8 @@ pub(super) struct Worker {
     pub(super) last_active: Instant,
     /// A taken payload that did not fit the worker's buffer.
     pub(super) held: Option<Vec<u8>>,
+    /// Tasks it completed (for the `max_tasks` retire rule).
+    pub(super) completed: u64,
 }
 
 impl Worker {
@@ -53,6 +57,7 @@ impl Worker {
             running: None,
             last_active: now,
             held: None,
+            completed: 0,
         }
     }
 
@@ -75,6 +80,8 @@ impl Worker {
 pub(super) struct Limits {
     pub(super) min: usize,
     pub(super) max: usize,
+    /// A worker leaves after completing this many tasks (`None`: never).
+    pub(super) max_tasks: Option<u64>,
 }
 
 impl Default for Limits {
@@ -82,6 +89,7 @@ impl Default for Limits {
         Self {
             min: 0,
             max: usize::MAX,
+            max_tasks: None,
         }
     }
 }
@@ -123,6 +131,21 @@ pub struct Gone {
 }
 
 impl Inner {
+    /// `worker` completed a task: counts it, and retires the worker for good
+    /// if that was its last one under `max_tasks`. Returns whether it did.
+    pub(super) fn count_completed(&mut self, worker: u32) -> bool {
+        let max_tasks = self.limits.max_tasks;
+        let Some(w) = self.workers.get_mut(&worker) else {
+            return false;
+        };
+        w.completed += 1;
+        if max_tasks.is_some_and(|m| w.completed >= m) && w.state != State::Stopping {
+            w.state = State::Stopping;
+            return true;
+        }
+        false
+    }
+
     pub(super) fn counts(&self) -> Counts {
         let mut c = Counts::default();
         for w in self.workers.values() {
@@ -159,7 +182,19 @@ impl Inner {
 impl TaskQueue {
     /// The pool keeps at least `min` workers and at most `max` taking tasks.
     pub fn set_limits(&self, min: usize, max: usize) {
-        self.lock().limits = Limits { min, max };
+        let mut g = self.lock();
+        g.limits.min = min;
+        g.limits.max = max;
+    }
+
+    /// The retire rule for leaky task code: a worker leaves for good once it
+    /// has completed `max_tasks` tasks (`None` or `Some(0)`: never). Its last
+    /// result is queued for the owner before it is marked `Stopping`, so it
+    /// is never lost; a task it would have taken stays queued for another
+    /// worker (or for its replacement, which [`Self::should_start_worker`]
+    /// asks for, since a stopping worker no longer counts as taking).
+    pub fn set_max_tasks(&self, max_tasks: Option<u64>) {
+        self.lock().limits.max_tasks = max_tasks.filter(|&n| n > 0);
     }
 
     /// The owner spawned worker `worker`: it is starting.
