@@ -22,6 +22,8 @@ const EXPECTED: Record<string, RegExp> = {
   'acquire-all.mjs': /^balances after 100 transfers: a=100 b=100$/m,
   'deadlock-detection.mjs': /^one caller got DeadlockError: true\nthe other went on: true$/m,
   'bullmq.mjs': /^squares through Redis: 1, 4, 9$/m,
+  'tracing.mjs':
+    /^(task [123] \(traced\): waited [\d.]+ ms, ran [\d.]+ ms\n){3}Mutex wait: [\d.]+ ms for 1 permit\nin the workers: task 1 of trace-1: 1; task 2 of trace-1: 4; task 3 of trace-1: 9$/m,
 };
 /** Files in examples/ that are not an export's example: worker scripts and the demos (demo-cluster.spec.ts). */
 const NOT_EXAMPLES = new Set(['hash-worker.cjs', 'primes.cjs', 'demo.mjs', 'demo-cluster.mjs', 'cluster-consumer.mjs', 'demo-kit.mjs']);

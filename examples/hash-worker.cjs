@@ -7,3 +7,5 @@ module.exports = function hash({ text, rounds }) {
   return h;
 };
 module.exports.square = (n) => n * n;
+// examples/tracing.mjs: what a tracing subscriber sent along with the task.
+module.exports.traced = (n, { taskId, traceContext }) => `task ${taskId} of ${traceContext?.traceId ?? 'no trace'}: ${n * n}`;

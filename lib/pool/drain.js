@@ -57,7 +57,13 @@ function drain(s) {
       const w = s.workers.get(meta[m + COMPLETION_WORKER]);
       // The task's output is queued on the port before its completion: write it first.
       if (w) readOutput(s, w);
-      if (!s.tasks.has(id)) continue;
+      const rec = s.tasks.get(id);
+      if (rec === undefined) continue;
+      if (rec.trace !== undefined) {
+        rec.trace.waitTime = meta[m + COMPLETION_WAIT_US] / 1000;
+        rec.trace.runTime = runMs;
+        rec.trace.threadId = w?.threadId;
+      }
       if (outcome === OUTCOME_FULFILLED || outcome === OUTCOME_REJECTED) {
         const offset = meta[m + COMPLETION_OFFSET];
         const length = meta[m + COMPLETION_LENGTH];

@@ -61,6 +61,8 @@ class TaskRecord {
     this.directResult = undefined;
     /** @type {WorkerRecord | undefined} */
     this.owedBy = undefined;
+    /** Its `threadkit:pool:task` context, while someone traces (wait and run time go in it). @type {import('../../index.js').PoolTaskTrace | undefined} */
+    this.trace = undefined;
   }
   /** Stops listening for its abort: it settled. */
   forget() {

@@ -35,6 +35,8 @@ const { SEQ, BELL_SLEEPERS, STARTUP_FAILED, grow, spawn, readOutput, runnerOf, a
 const { drain } = require('./drain.js');
 const { AbortError, ClosedError, QueueFullError, DataCloneError } = require('../errors.js');
 const { describe } = require('../validate.js');
+const { taskChannel } = require('../diagnostics.js');
+const { frameTrace } = require('./trace-frame.js');
 
 const { SUBMIT_START_WORKER } = native;
 const TERMINATE_WAIT_MS = 5000;
@@ -57,6 +59,8 @@ const JOB_ID = Symbol('threadkit.jobId');
 const TASK_REF = Symbol('threadkit.taskRef');
 const ABORT_TASK = Symbol('threadkit.abortTask');
 const MAX_WORKERS = Symbol('threadkit.maxWorkers');
+
+/** @typedef {import('../../index.js').ExecuteOptions & { [JOB_ID]?: string, [TASK_REF]?: { taskId?: number } }} ExecuteInternal */
 
 class WorkerPool extends EventEmitter {
   /** @type {PoolState} */
@@ -131,10 +135,46 @@ class WorkerPool extends EventEmitter {
   /**
    * Runs the worker script's task function with `data` on a worker.
    * @param {unknown} data
-   * @param {import('../../index.js').ExecuteOptions & { [JOB_ID]?: string, [TASK_REF]?: { taskId?: number } }} [options]
+   * @param {ExecuteInternal} [options]
    * @returns {Promise<any>}
    */
   execute(data, options) {
+    // One check per task while nobody subscribes (lib/diagnostics.js).
+    if (taskChannel.hasSubscribers) return this.#traced(data, options);
+    return this.#submit(data, options, this.#nextTask++, undefined);
+  }
+
+  /**
+   * execute() while `threadkit:pool:task` has subscribers: the task's span.
+   * A start subscriber may set `traceContext`; it travels with the task.
+   * @param {unknown} data
+   * @param {ExecuteInternal} [options]
+   * @returns {Promise<any>}
+   */
+  #traced(data, options) {
+    /** @type {import('../../index.js').PoolTaskTrace} */
+    const ctx = {
+      pool: this.#s.opts.name,
+      id: this.#nextTask++,
+      name: typeof options?.name === 'string' ? options.name : undefined,
+      data,
+      traceContext: undefined,
+      waitTime: undefined,
+      runTime: undefined,
+      threadId: undefined,
+    };
+    return taskChannel.tracePromise(this.#submit, ctx, this, data, options, ctx.id, ctx);
+  }
+
+  /**
+   * Queues task `id`.
+   * @param {unknown} data
+   * @param {ExecuteInternal | undefined} options
+   * @param {number} id
+   * @param {import('../../index.js').PoolTaskTrace | undefined} trace its tracing context, if traced
+   * @returns {Promise<any>}
+   */
+  #submit(data, options, id, trace) {
     const s = this.#s;
     if (s.state !== 'open') {
       return Promise.reject(
@@ -168,7 +208,6 @@ class WorkerPool extends EventEmitter {
     }
     let bytes;
     let direct = transfer !== undefined;
-    const id = this.#nextTask++;
     try {
       if (!direct) {
         try {
@@ -186,6 +225,14 @@ class WorkerPool extends EventEmitter {
       return Promise.reject(e);
     }
     if (direct) bytes = encodeDirect();
+    if (trace !== undefined && trace.traceContext !== undefined) {
+      try {
+        bytes = frameTrace(trace.traceContext, bytes);
+      } catch (e) {
+        if (direct) s.mailbox?.drop(id);
+        return Promise.reject(e);
+      }
+    }
     // A direct task's run time starts when its data reached the worker.
     const submitted = native.poolSubmit(s.id, id, priority, nameId, bytes, timeout, direct);
     if (submitted < 0) {
@@ -193,7 +240,7 @@ class WorkerPool extends EventEmitter {
       return Promise.reject(new Error(`threadkit: the native pool refused the task (status ${submitted})`));
     }
     if (direct) s.direct.add(id);
-    const promise = this.#track(s, id, signal);
+    const promise = this.#track(s, id, signal, trace);
     if (ref !== undefined) ref.taskId = id;
     const bell = s.bell;
     Atomics.add(bell, SEQ, 1);
@@ -231,14 +278,16 @@ class WorkerPool extends EventEmitter {
    * @param {PoolState} s
    * @param {number} id
    * @param {AbortSignal | undefined} signal
+   * @param {import('../../index.js').PoolTaskTrace | undefined} trace
    * @returns {Promise<any>}
    */
-  #track(s, id, signal) {
+  #track(s, id, signal, trace) {
     /** @type {TaskRecord} */
     let rec;
     const promise = new Promise((resolve, reject) => {
       rec = new TaskRecord(resolve, reject);
     });
+    rec.trace = trace;
     s.tasks.set(id, rec);
     s.submitted++;
     if (signal) {

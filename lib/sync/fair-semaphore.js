@@ -46,6 +46,7 @@ const { newPermit, newResolvedPermit, grantedPermit } = require('./permit.js');
 const { captured, capture, forget } = require('../resolvers.js');
 const { LocalWaiter, Waiter, watch, cleanupExtra } = require('./waiters.js');
 const { insertRanked, untail } = require('./ranked-queue.js');
+const { lockWaitChannel, traceLockWait } = require('../diagnostics.js');
 const { releaseLocalAnywhere, releaseLocalSlow, setBound, throwOverRelease } = require('./bound.js');
 const { checkHandle } = require('./handle-check.js');
 const { moveToShared } = require('./share.js');
@@ -285,7 +286,7 @@ class FairSemaphore {
       if (r === 1) return grantedPermit(this, n); // native code counted it in the ledger
       if (r === STATUS.CLOSED) return Promise.reject(this.closedError());
       if (r < 0) return Promise.reject(new Error(`threadkit: ${this.kind} acquire failed (status ${r})`));
-      return new Promise((resolve, reject) => {
+      const queued = new Promise((resolve, reject) => {
         const w = new Waiter(this, n, r - QUEUED_KEY_BASE, token, resolve, reject);
         waiters.set(token, w);
         if (within !== undefined) {
@@ -301,6 +302,7 @@ class FairSemaphore {
           }
         }
       });
+      return lockWaitChannel.hasSubscribers ? traceLockWait(this.kind, n, true, queued) : queued;
     }
   }
 
@@ -336,7 +338,7 @@ class FairSemaphore {
         return Promise.reject(error);
       }
     }
-    return promise;
+    return lockWaitChannel.hasSubscribers ? traceLockWait(this.kind, n, false, promise) : promise;
   }
 
   /** Local mode: `w` leaves the queue at once and rejects with `error`. */

@@ -12,6 +12,7 @@
  * @property {AbortController | undefined} controller made on demand, by `context.signal`
  * @property {Error | undefined} abortReason set when the caller aborts the task
  * @property {string | undefined} jobId the BullMQ job's id (threadkit/bullmq's serve())
+ * @property {unknown} traceContext what a `threadkit:pool:task` subscriber sent with it
  */
 
 /** A result to be moved, not copied: what `context.move` returns. */
@@ -58,6 +59,13 @@ class TaskContext {
    */
   get jobId() {
     return this.#task.jobId;
+  }
+  /**
+   * What a `threadkit:pool:task` subscriber put in the start event's
+   * `traceContext` when the task was submitted (undefined otherwise).
+   */
+  get traceContext() {
+    return this.#task.traceContext;
   }
   /** This task's id, unique within its pool: the id the pool uses for it. */
   get taskId() {

@@ -23,6 +23,7 @@ const { fnFor, isFunction } = require('./load.js');
 const { TaskContext } = require('./task-context.js');
 const { complete } = require('./results.js');
 const { useMailbox, fetchData } = require('./direct-data.js');
+const { TRACE_TAG, readTrace } = require('../trace-frame.js');
 
 const YIELD_EVERY_MS = 4;
 const SPIN_WAIT_MS = 0.25;
@@ -59,8 +60,8 @@ function onControl(msg) {
  * @param {number} nameId
  * @returns {Promise<void>}
  */
-function fetchAndRun(id, nameId) {
-  current = { id, controller: undefined, abortReason: undefined, jobId: undefined };
+function fetchAndRun(id, nameId, traceContext) {
+  current = { id, controller: undefined, abortReason: undefined, jobId: undefined, traceContext };
   // The pool posted this worker's mailbox port before it queued the task:
   // take it (and anything before it) off the control port now, whether or
   // not this thread's event loop has run since.
@@ -78,7 +79,7 @@ function fetchAndRun(id, nameId) {
       return undefined;
     }
     native.poolStartClock(pool, slot, id); // its timeout counts from now, not from the take
-    return run(id, nameId, -1, msg.data);
+    return run(id, nameId, -1, msg.data, traceContext);
   });
 }
 
@@ -88,19 +89,55 @@ function fetchAndRun(id, nameId) {
  * @param {number} nameId
  * @param {number} len the encoded data's length in `scratch`
  * @param {unknown} [data]
+ * @param {unknown} [traceContext] a direct task's (read before its data was fetched)
  * @returns {Promise<void> | undefined}
  */
-function run(id, nameId, len, data) {
-  if (len === DIRECT_LEN && isDirect(scratch)) return fetchAndRun(id, nameId);
+function run(id, nameId, len, data, traceContext) {
+  // A traced task's context comes first (trace-frame.js); its own payload follows it.
+  if (len > 0 && scratch[0] === TRACE_TAG) return runTraced(id, nameId, len);
+  if (len === DIRECT_LEN && isDirect(scratch)) return fetchAndRun(id, nameId, undefined);
+  return start(id, nameId, len, data, traceContext, 0);
+}
+
+/**
+ * Runs a task whose payload carries a tracing context.
+ * @param {number} id
+ * @param {number} nameId
+ * @param {number} len
+ * @returns {Promise<void> | undefined}
+ */
+function runTraced(id, nameId, len) {
+  let frame;
+  try {
+    frame = readTrace(scratch);
+  } catch (e) {
+    complete(id, true, e);
+    return undefined;
+  }
+  if (len - frame.at === DIRECT_LEN && isDirect(scratch, frame.at)) return fetchAndRun(id, nameId, frame.context);
+  return start(id, nameId, len, undefined, frame.context, frame.at);
+}
+
+/**
+ * Calls the task function; its data is in `scratch[at..len)`, or is `data` if `len` < 0.
+ * @param {number} id
+ * @param {number} nameId
+ * @param {number} len
+ * @param {unknown} data
+ * @param {unknown} traceContext
+ * @param {number} at
+ * @returns {Promise<void> | undefined}
+ */
+function start(id, nameId, len, data, traceContext, at) {
   /** @type {import('./task-context.js').RunningTask} */
-  const task = { id, controller: undefined, abortReason: undefined, jobId: undefined };
+  const task = { id, controller: undefined, abortReason: undefined, jobId: undefined, traceContext };
   current = task;
   /** @type {any} */
   let result;
   try {
     if (len >= 0) {
-      if (scratch[0] === JOB_TAG) task.jobId = jobIdOf(scratch);
-      data = decode(scratch, 0, len);
+      if (scratch[at] === JOB_TAG) task.jobId = jobIdOf(at === 0 ? scratch : scratch.subarray(at));
+      data = decode(scratch, at, len);
     }
     result = fnFor(nameId)(data, new TaskContext(task));
   } catch (e) {
