@@ -73,7 +73,7 @@ describe('threadkit:pool:task', () => {
   });
 
   test('a start subscriber carries a tracing context into the worker, for copied, transferred and BullMQ-framed data', async () => {
-    record('threadkit:pool:task', (ctx) => {
+    const log = record('threadkit:pool:task', (ctx) => {
       ctx.traceContext = { traceparent: `00-${String(ctx.id).padStart(32, '0')}-00f067aa0ba902b7-01` };
     });
     const p = pool(life, { minWorkers: 1, maxWorkers: 2 });
@@ -91,8 +91,11 @@ describe('threadkit:pool:task', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { JOB_ID } = require('../lib/pool/worker-pool.js');
     const job: any = await p.execute('job data', { [JOB_ID]: 'job-7' } as any);
+    const jobSpan = log.find(([e, ctx]) => e === 'start' && ctx.id === job.taskId)?.[1];
     expect(job.data).toBe('job data');
     expect(job.trace.traceparent).toContain(String(job.taskId));
+    expect(job.jobId).toBe('job-7');
+    expect(jobSpan?.jobId).toBe('job-7');
   });
 
   test('a traceContext that cannot be serialized rejects the task with a TypeError that says so', async () => {

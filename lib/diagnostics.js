@@ -5,7 +5,7 @@
  * `tracingChannel`), declared in one place:
  *
  * - `threadkit:pool:task`: every WorkerPool task, from execute() until its
- *   promise settles. Context: `{ pool, id, name, data, traceContext,
+ *   promise settles. Context: `{ pool, id, name, data, jobId, traceContext,
  *   waitTime, runTime, threadId }` (see docs/tracing.md).
  * - `threadkit:lock:wait`: every acquire of a Mutex, Semaphore or RwLock
  *   that had to queue (a wait longer than zero). Context: `{ kind, permits,

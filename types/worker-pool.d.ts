@@ -105,6 +105,8 @@ export interface PoolTaskTrace {
   readonly name: string | undefined;
   /** The task's data, as given to `execute`. */
   readonly data: unknown;
+  /** The BullMQ job id, for a task a `threadkit/bullmq` consumer (`serve`) runs (its {@link TaskContext.jobId}); else `undefined`. */
+  readonly jobId: string | undefined;
   /**
    * Set it in a `start` subscriber to carry the caller's tracing context into the worker: it is serialized with
    * the task (with the same codec as task data; a value that cannot be rejects the task with a `TypeError`) and

@@ -158,6 +158,7 @@ class WorkerPool extends EventEmitter {
       id: this.#nextTask++,
       name: typeof options?.name === 'string' ? options.name : undefined,
       data,
+      jobId: options?.[JOB_ID],
       traceContext: undefined,
       waitTime: undefined,
       runTime: undefined,
