@@ -9,6 +9,7 @@
  */
 
 const { native, isolateId, settleWakes } = require('../isolate.js');
+const { NotHeldError } = require('../errors.js');
 
 const { SEM_WAITERS: WAITERS, SEM_SHIFT: SHIFT } = native;
 
@@ -81,4 +82,22 @@ function throwOverRelease(e, n, free, max) {
   throw new RangeError(`cannot release ${n} permit(s) of this ${e.kind}: ${free} of its ${max} are free, and no more than max may be free at once`);
 }
 
-module.exports = { releaseLocalAnywhere, releaseLocalSlow, setBound, throwOverRelease };
+/**
+ * The NotHeldError for a release of `n` permits by a thread that holds `held`.
+ * @param {FairSemaphore} e
+ * @param {number} n
+ * @param {number} held
+ * @returns {never}
+ */
+function throwNotHeld(e, n, held) {
+  if (e.max === 1) {
+    throw new NotHeldError(
+      e.available === 1
+        ? `${e.kind}.release() was called but the ${e.kind.toLowerCase()} is not locked`
+        : `${e.kind}.release() was called on a thread that does not hold the lock (another thread holds it)`,
+    );
+  }
+  throw new NotHeldError(`cannot release ${n} permit(s) of this ${e.kind}: this thread holds ${held}`);
+}
+
+module.exports = { releaseLocalAnywhere, releaseLocalSlow, setBound, throwOverRelease, throwNotHeld };

@@ -36,7 +36,7 @@
  */
 
 const { native, isolateId, STATUS, waiters, newToken, settleWakes, attach, ledgerBox } = require('../isolate.js');
-const { AbortError, ClosedError, NotHeldError, InvalidHandleError } = require('../errors.js');
+const { AbortError, ClosedError, InvalidHandleError } = require('../errors.js');
 const { validateInteger, validateWaitOptions } = require('../validate.js');
 
 const MIN_PRIORITY = -(2 ** 31);
@@ -47,7 +47,7 @@ const { captured, capture, forget } = require('../resolvers.js');
 const { LocalWaiter, Waiter, watch, cleanupExtra } = require('./waiters.js');
 const { insertRanked, untail } = require('./ranked-queue.js');
 const { lockWaitChannel, traceLockWait } = require('../diagnostics.js');
-const { releaseLocalAnywhere, releaseLocalSlow, setBound, throwOverRelease } = require('./bound.js');
+const { releaseLocalAnywhere, releaseLocalSlow, setBound, throwOverRelease, throwNotHeld } = require('./bound.js');
 const { checkHandle } = require('./handle-check.js');
 const { moveToShared } = require('./share.js');
 
@@ -400,7 +400,7 @@ class FairSemaphore {
     if (!this.shared) {
       const held = this.heldLocal;
       if (this.anywhere) return releaseLocalAnywhere(this, n);
-      if (held < n) this.throwNotHeld(n, held);
+      if (held < n) throwNotHeld(this, n, held);
       this.heldLocal = held - n;
       const w = this.word;
       if ((w & WAITERS) === 0) this.word = w + (n << SHIFT);
@@ -419,7 +419,7 @@ class FairSemaphore {
     const slot = this.slot;
     const held = lg[slot];
     const anywhere = this.anywhere;
-    if (held < n && !anywhere) this.throwNotHeld(n, held);
+    if (held < n && !anywhere) throwNotHeld(this, n, held);
     // Computed before the compare-and-swap: between it and the ledger write
     // there must be no call. V8 stops a terminated thread at a call (as at a
     // loop's back edge), and a thread stopped between the two leaves a ledger
@@ -442,23 +442,6 @@ class FairSemaphore {
     if (r === STATUS.OVER_RELEASE) throwOverRelease(this, n, Atomics.load(st, 0) >> SHIFT, this.max);
     if (r < 0) throw new Error(`threadkit: ${this.kind} release failed (status ${r})`);
     settleWakes(r);
-  }
-
-  /**
-   * A NotHeldError for a release of `n` permits by a thread that holds `held`.
-   * @param {number} n
-   * @param {number} held
-   * @returns {never}
-   */
-  throwNotHeld(n, held) {
-    if (this.max === 1) {
-      throw new NotHeldError(
-        this.available === 1
-          ? `${this.kind}.release() was called but the ${this.kind.toLowerCase()} is not locked`
-          : `${this.kind}.release() was called on a thread that does not hold the lock (another thread holds it)`,
-      );
-    }
-    throw new NotHeldError(`cannot release ${n} permit(s) of this ${this.kind}: this thread holds ${held}`);
   }
 
   /**
