@@ -59,7 +59,8 @@ export function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function quantile(sorted, q) {
+/** The `q` quantile (0..1) of an ascending array, interpolated between neighbours. */
+export function quantile(sorted, q) {
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
