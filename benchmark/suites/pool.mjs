@@ -19,10 +19,11 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { interleaved, compareRow, describe, median, quantile, logged } from '../lib/harness.mjs';
+import { interleaved, compareRow, describe, median, logged } from '../lib/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const { WorkerPool } = require('../../index.js');
+const { gapStats } = require('../lib/stats.cjs');
 const { Piscina } = require('piscina');
 const { Tinypool } = require('tinypool');
 const workerpool = require('workerpool');
@@ -194,28 +195,6 @@ async function loopGaps(fn) {
   } finally {
     clearInterval(timer);
   }
-}
-
-/** P4's judged statistic (see benchmark/README.md): the 99th percentile of a set of gaps. */
-const P4_QUANTILE = 0.99;
-/** @param {number[]} gaps */
-function p99(gaps) {
-  return quantile(
-    [...gaps].sort((a, b) => a - b),
-    P4_QUANTILE,
-  );
-}
-
-/**
- * P4's figures for one implementation, from the gaps of its measured samples
- * (one array per sample, in round order): the judged p99 of all their gaps,
- * each sample's own p99 (the spread), the median of the samples' largest
- * gaps, and the largest gap of all.
- */
-function gapStats(samples) {
-  const all = samples.flat();
-  const maxes = samples.map((g) => Math.max(...g));
-  return { p99: p99(all), perSample: samples.map(p99), medianMax: median(maxes), max: Math.max(...maxes), ticks: all.length };
 }
 
 /**
