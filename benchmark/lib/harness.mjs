@@ -17,6 +17,9 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { performance } from 'node:perf_hooks';
+import stats from './stats.cjs';
+
+export const { median, quantile } = stats;
 
 /** `global.gc`, exposed at run time if node was started without --expose-gc. */
 export const gc = (() => {
@@ -52,19 +55,6 @@ export function withTimeout(promise, ms, what) {
 }
 
 export class HangError extends Error {}
-
-export function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function quantile(sorted, q) {
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
 
 /** Half the inter-quartile range, relative to the median (a robust "±"). */
 export function spread(xs) {

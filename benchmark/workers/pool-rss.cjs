@@ -1,7 +1,10 @@
 'use strict';
 // Child process for the pool suite's memory row: starts one pool of N idle
 // workers (threadkit or piscina), makes sure every worker is up, lets things
-// settle, and prints the process RSS in bytes.
+// settle, and prints the process RSS in bytes, as JSON `{ rss, anon, file }`:
+// anon and file split the RSS into anonymous memory (private: heaps, stacks)
+// and file-backed pages (code and other mapped files, shared with any process
+// that maps the same file), from /proc/self/status (null where it is absent).
 const path = require('node:path');
 
 const [which, nArg] = process.argv.slice(2);
@@ -32,9 +35,22 @@ async function main() {
   await new Promise((r) => setTimeout(r, 1000));
   global.gc?.();
   await new Promise((r) => setTimeout(r, 200));
-  process.stdout.write(`${process.memoryUsage().rss}\n`);
+  const rss = process.memoryUsage().rss;
+  process.stdout.write(`${JSON.stringify({ rss, anon: statusBytes('RssAnon'), file: statusBytes('RssFile') })}\n`);
   await stop();
 }
+/** A `kB` line of /proc/self/status, in bytes, or null (not Linux). */
+function statusBytes(key) {
+  try {
+    const m = require('node:fs')
+      .readFileSync('/proc/self/status', 'utf8')
+      .match(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
 main().catch((e) => {
   console.error(e);
   process.exit(1);

@@ -28,10 +28,18 @@
  * values all take the fast paths never needs.
  */
 
-const v8 = require('./v8-values.js');
 const { isProxy } = require('node:util').types;
 const { T } = require('./tags.js');
-const { encodeRecord, decodeRecord, writeAscii } = require('./record.js');
+
+// record.js and v8-values.js are loaded on first use: a WorkerPool worker
+// that only ever sees numbers never needs them, and each module a worker
+// loads costs it memory (bench M1).
+/** @type {typeof import('./record.js') | null} */
+let recordModule = null;
+/** @type {typeof import('./v8-values.js') | null} */
+let v8Module = null;
+const record = () => (recordModule ??= require('./record.js'));
+const v8 = () => (v8Module ??= require('./v8-values.js'));
 
 /** Plain-data check limits: beyond these, use v8.serialize. */
 const MAX_DEPTH = 8;
@@ -90,7 +98,7 @@ function plain(v) {
 /** `v8.serialize(value)`, or a DataCloneError naming `what` ("task data", "the value sent"). */
 function serialize(value, what) {
   try {
-    return v8.serialize(value);
+    return v8().serialize(value);
   } catch (e) {
     const { DataCloneError } = require('../errors.js');
     const msg = String(e?.message ?? e);
@@ -105,7 +113,7 @@ function serialize(value, what) {
 /** UTF-8 of `str` at `t[at..]`; the caller checked that `str.length * 3` bytes fit. */
 function writeUtf8(str, t, at) {
   if (str.length <= 64) {
-    const n = writeAscii(str, t, at);
+    const n = record().writeAscii(str, t, at);
     if (n >= 0) return n;
   }
   return t.utf8Write(str, at);
@@ -171,7 +179,7 @@ function encodeObject(value, t, at, room, what) {
   // A Proxy goes to v8.serialize, which refuses it as structured clone does.
   if (isProxy(value)) return putV8(value, t, at, what);
   if (Object.getPrototypeOf(value) === Object.prototype) {
-    const n = encodeRecord(value, t, at);
+    const n = record().encodeRecord(value, t, at);
     if (n !== -2) return n;
   } else if (value instanceof Error) {
     return putTagged(T.ERROR, errorBody(value), t, at);
@@ -191,18 +199,18 @@ function errorBody(err) {
   const extra = {};
   for (const key of Object.keys(err)) {
     try {
-      v8.serialize(err[key]);
+      v8().serialize(err[key]);
       extra[key] = err[key];
     } catch {
       // A property that cannot cross threads is dropped, not fatal.
     }
   }
   try {
-    return v8.serialize([err, extra]);
+    return v8().serialize([err, extra]);
   } catch {
     const bare = new Error(String(err.message));
     bare.stack = String(err.stack);
-    return v8.serialize([bare, { ...extra, name: err.name }]);
+    return v8().serialize([bare, { ...extra, name: err.name }]);
   }
 }
 
@@ -299,7 +307,7 @@ function decode(b, start = 0, end = b.length) {
     case T.STRING:
       return b.utf8Slice(start + 1, end);
     case T.RECORD:
-      return decodeRecord(b, start, end);
+      return record().decodeRecord(b, start, end);
     case T.ASCII_JSON:
       return JSON.parse(b.latin1Slice(start + 1, end));
     case T.JSON:
@@ -313,13 +321,13 @@ function decode(b, start = 0, end = b.length) {
     case T.FALSE:
       return false;
     case T.ERROR: {
-      const [err, extra] = v8.deserialize(b.subarray(start + 1, end));
+      const [err, extra] = v8().deserialize(b.subarray(start + 1, end));
       return require('../errors.js').reviveError(Object.assign(err, extra));
     }
     case T.JOB:
       return decode(b, start + 5 + b.readUInt32LE(start + 1), end);
     case T.V8:
-      return v8.deserialize(b.subarray(start, end));
+      return v8().deserialize(b.subarray(start, end));
     default:
       throw new Error(`threadkit: the codec met an unknown tag ${b[start]} (damaged bytes)`);
   }

@@ -8,8 +8,8 @@
  * on the result). Here each write goes at once over the control port, in
  * order, and `written[0] = 1` tells the pool to read this port before it
  * settles the task that wrote (the message is queued before the completion).
- * Tasks that write nothing cost nothing: the streams are patched when first
- * used.
+ * Tasks that write nothing cost nothing: the streams are patched, and this
+ * module loaded, when first used (lib/pool/worker.js).
  *
  * Backpressure: `written[UNREAD]` counts the bytes posted and not yet
  * written out by the main thread. A write that would take it past MAX_UNREAD
@@ -66,7 +66,12 @@ function own(chunk) {
 }
 
 /**
- * Sends `process[name]`'s writes over `control`, flagging each in `written[0]`.
+ * A worker stream's writes (`process[name]`), sent over `control` and
+ * flagged in `written[0]`: the `_write` and `_writev` of the stream.
+ * lib/pool/worker.js patches the stream on its first use and loads this
+ * module on its first write, so a worker that never writes does not load it.
+ * (Node itself reaches for a worker's `process.stdout` when the main thread
+ * reads the worker's output stream, which it may do at any time.)
  * @param {'stdout' | 'stderr'} name
  * @param {import('node:worker_threads').MessagePort} control
  * @param {Int32Array} written
@@ -80,38 +85,25 @@ function captureStream(name, control, written) {
     control.postMessage(/** @type {import('./messages.js').StdioMessage} */ ({ type: MSG.STDIO, name, chunks, bytes }));
     Atomics.store(written, 0, 1);
   };
-  const desc = Object.getOwnPropertyDescriptor(process, name);
-  if (typeof desc?.get !== 'function' || !desc.configurable) return;
-  /** @type {NodeJS.WriteStream & { _write: Function, _writev: Function }} */
-  let stream;
-  Object.defineProperty(process, name, {
-    configurable: true,
-    enumerable: desc.enumerable,
-    get() {
-      if (stream === undefined) {
-        stream = desc.get.call(process);
-        stream._write = (chunk, encoding, cb) => {
-          post([{ chunk: own(chunk), encoding }]);
-          cb();
-        };
-        stream._writev = (/** @type {Array<{ chunk: string | Uint8Array, encoding: BufferEncoding }>} */ chunks, cb) => {
-          post(chunks.map((c) => ({ chunk: own(c.chunk), encoding: c.encoding })));
-          cb();
-        };
-      }
-      return stream;
+  return {
+    /**
+     * @param {string | Uint8Array} chunk
+     * @param {BufferEncoding} encoding
+     * @param {() => void} cb
+     */
+    write(chunk, encoding, cb) {
+      post([{ chunk: own(chunk), encoding }]);
+      cb();
     },
-  });
+    /**
+     * @param {Array<{ chunk: string | Uint8Array, encoding: BufferEncoding }>} chunks
+     * @param {() => void} cb
+     */
+    writev(chunks, cb) {
+      post(chunks.map((c) => ({ chunk: own(c.chunk), encoding: c.encoding })));
+      cb();
+    },
+  };
 }
 
-/**
- * Captures this worker's stdout and stderr (see above).
- * @param {import('node:worker_threads').MessagePort} control
- * @param {Int32Array} written
- */
-function captureStdio(control, written) {
-  captureStream('stdout', control, written);
-  captureStream('stderr', control, written);
-}
-
-module.exports = { captureStdio, outputWritten, STDIO_INTS, MAX_UNREAD };
+module.exports = { captureStream, outputWritten, STDIO_INTS, MAX_UNREAD };

@@ -38,8 +38,40 @@ if (internal.niceIncrement > 0) native.poolNiceCurrentThread(internal.niceIncrem
 
 control.on('message', onControl);
 
-// Task output goes over the control port, ahead of the task's completion.
-require('./worker-stdio.js').captureStdio(control, new Int32Array(internal.stdio));
+captureStdio();
+
+/**
+ * Task output goes over the control port, ahead of the task's completion
+ * (worker-stdio.js). Node makes `process.stdout` and `process.stderr` on
+ * first use; these getters patch each stream then, and the stream loads
+ * worker-stdio.js on its first write: a worker that never writes does not pay
+ * for the module (memory per worker, bench M1).
+ */
+function captureStdio() {
+  const written = new Int32Array(internal.stdio);
+  for (const name of /** @type {const} */ (['stdout', 'stderr'])) {
+    const desc = Object.getOwnPropertyDescriptor(process, name);
+    if (typeof desc?.get !== 'function' || !desc.configurable) continue;
+    /** @type {NodeJS.WriteStream & { _write?: Function, _writev?: Function } | undefined} */
+    let stream;
+    /** @type {ReturnType<typeof import('./worker-stdio.js').captureStream> | undefined} */
+    let out;
+    const capture = () => (out ??= require('./worker-stdio.js').captureStream(name, control, written));
+    Object.defineProperty(process, name, {
+      configurable: true,
+      enumerable: desc.enumerable,
+      get() {
+        if (stream === undefined) {
+          stream = desc.get.call(process);
+          stream._write = (/** @type {any} */ chunk, /** @type {BufferEncoding} */ encoding, /** @type {() => void} */ cb) =>
+            capture().write(chunk, encoding, cb);
+          stream._writev = (/** @type {any} */ chunks, /** @type {() => void} */ cb) => capture().writev(chunks, cb);
+        }
+        return stream;
+      },
+    });
+  }
+}
 
 /** Loads the script, registers with the pool and starts taking tasks. */
 async function start() {

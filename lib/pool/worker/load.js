@@ -11,7 +11,6 @@ const fs = require('node:fs');
 const path = require('node:path');
 const wt = require('node:worker_threads');
 const { native, pool, script } = require('./thread.js');
-const { patchParentPort, seedTask } = require('./seed-form.js');
 
 /**
  * A task function: the data, and the task's context.
@@ -22,7 +21,12 @@ const { patchParentPort, seedTask } = require('./seed-form.js');
 let mod = null;
 /** Task functions by name id (0: the default one). @type {Map<number, TaskFunction>} */
 const fnCache = new Map();
-let seedMode = false;
+/**
+ * seed-form.js, loaded once the script turns out to be in the seed form: each
+ * module a worker loads costs it memory (bench M1), and few scripts use it.
+ * @type {typeof import('./seed-form.js') | null}
+ */
+let seedForm = null;
 
 /**
  * @param {unknown} f
@@ -36,7 +40,7 @@ function isFunction(f) {
 function defaultFunction() {
   if (isFunction(mod.default)) return mod.default;
   if (mod.default && isFunction(mod.default.default)) return mod.default.default; // transpiled ESM in CJS
-  if (seedMode) return seedTask;
+  if (seedForm !== null) return seedForm.seedTask;
   return null;
 }
 
@@ -159,6 +163,24 @@ async function resolveExports(ns) {
 }
 
 /**
+ * Routes the script's `parentPort.postMessage` calls through the seed form's
+ * reply catcher, once there is one. Patched before the script loads, so that
+ * a script that keeps a reference to `postMessage` is caught too.
+ */
+function patchParentPort() {
+  const port = wt.parentPort;
+  const post = port.postMessage.bind(port);
+  /**
+   * @param {any} msg
+   * @param {any} [transfer]
+   */
+  port.postMessage = function postMessage(msg, transfer) {
+    if (seedForm !== null && seedForm.settleReply(msg, transfer)) return;
+    return post(msg, transfer);
+  };
+}
+
+/**
  * Loads the task script and checks that it has a task function in one of
  * the forms; rejects with a TypeError naming the script otherwise.
  * @returns {Promise<void>}
@@ -166,7 +188,7 @@ async function resolveExports(ns) {
 async function loadTaskScript() {
   patchParentPort();
   mod = await resolveExports(await loadScript());
-  seedMode = !isFunction(mod.default) && wt.parentPort.listenerCount('message') > 0;
+  if (!isFunction(mod.default) && wt.parentPort.listenerCount('message') > 0) seedForm = require('./seed-form.js');
   if (!defaultFunction() && !Object.values(mod).some(isFunction) && !(mod.default && Object.values(mod.default).some(isFunction))) {
     throw new TypeError(
       `worker script ${script} exports no task function: export a function (module.exports = fn, or export default fn), named functions, or listen on parentPort for { taskId, data } messages`,

@@ -5,6 +5,7 @@
  * `parentPort` for `{ taskId, data }` and replies `{ taskId, data }` or
  * `{ taskId, error }`. The worker emits each task on `parentPort` and catches
  * the reply in `parentPort.postMessage`, so the script runs unchanged.
+ * Loaded only for a script in this form (load.js).
  */
 
 const wt = require('node:worker_threads');
@@ -18,23 +19,19 @@ const { Moved, taskOf } = require('./task-context.js');
 /** Seed-form tasks in flight: taskId -> settle(reply). @type {Map<number, SeedSettle>} */
 const seedReplies = new Map();
 
-/** Catches the script's replies to seed-form tasks; every other message goes out as before. */
-function patchParentPort() {
-  const port = wt.parentPort;
-  const post = port.postMessage.bind(port);
-  /**
-   * @param {any} msg
-   * @param {any} [transfer]
-   */
-  port.postMessage = function postMessage(msg, transfer) {
-    if (msg !== null && typeof msg === 'object' && seedReplies.has(msg.taskId)) {
-      const settle = seedReplies.get(msg.taskId);
-      seedReplies.delete(msg.taskId);
-      settle(msg, transfer);
-      return;
-    }
-    return post(msg, transfer);
-  };
+/**
+ * Settles the seed-form task that `msg` replies to, if it is such a reply
+ * (load.js routes the script's `parentPort.postMessage` calls here).
+ * @param {any} msg
+ * @param {any} transfer
+ * @returns {boolean} true when `msg` was a reply (it is not posted)
+ */
+function settleReply(msg, transfer) {
+  if (msg === null || typeof msg !== 'object' || !seedReplies.has(msg.taskId)) return false;
+  const settle = seedReplies.get(msg.taskId);
+  seedReplies.delete(msg.taskId);
+  settle(msg, transfer);
+  return true;
 }
 
 /**
@@ -59,4 +56,4 @@ function seedTask(data, context) {
   });
 }
 
-module.exports = { patchParentPort, seedTask };
+module.exports = { settleReply, seedTask };

@@ -22,8 +22,14 @@ const { encode, decode, isDirect, DIRECT_LEN, jobIdOf, JOB_TAG } = require('../.
 const { fnFor, isFunction } = require('./load.js');
 const { TaskContext } = require('./task-context.js');
 const { complete } = require('./results.js');
-const { useMailbox, fetchData } = require('./direct-data.js');
 const { TRACE_TAG, readTrace } = require('../trace-frame.js');
+
+/**
+ * direct-data.js, loaded with the first direct task: most workers never see
+ * one, and each module a worker loads costs it memory (bench M1).
+ * @returns {typeof import('./direct-data.js')}
+ */
+const directData = () => require('./direct-data.js');
 
 const YIELD_EVERY_MS = 4;
 const SPIN_WAIT_MS = 0.25;
@@ -45,7 +51,7 @@ let current = null;
 function onControl(msg) {
   if (msg === null || typeof msg !== 'object') return;
   if (msg.type === MSG.MAILBOX) {
-    useMailbox(msg.port);
+    directData().useMailbox(msg.port);
   } else if (msg.type === MSG.ABORT && current && current.id === msg.id) {
     current.abortReason = new Error(msg.reason ?? 'aborted');
     current.controller?.abort(current.abortReason);
@@ -66,21 +72,23 @@ function fetchAndRun(id, nameId, traceContext) {
   // take it (and anything before it) off the control port now, whether or
   // not this thread's event loop has run since.
   for (let m; (m = wt.receiveMessageOnPort(control)) !== undefined;) onControl(m.message);
-  return fetchData(id).then((msg) => {
-    if (msg.lost) {
-      current = null;
-      complete(id, true, new Error("the task's data was lost: the pool's mailbox thread exited"));
-      return undefined;
-    }
-    if (msg.gone) {
-      // Settled meanwhile (aborted, or the pool is going away): just clear the record.
-      current = null;
-      native.poolComplete(pool, slot, id, true, encode(undefined));
-      return undefined;
-    }
-    native.poolStartClock(pool, slot, id); // its timeout counts from now, not from the take
-    return run(id, nameId, -1, msg.data, traceContext);
-  });
+  return directData()
+    .fetchData(id)
+    .then((msg) => {
+      if (msg.lost) {
+        current = null;
+        complete(id, true, new Error("the task's data was lost: the pool's mailbox thread exited"));
+        return undefined;
+      }
+      if (msg.gone) {
+        // Settled meanwhile (aborted, or the pool is going away): just clear the record.
+        current = null;
+        native.poolComplete(pool, slot, id, true, encode(undefined));
+        return undefined;
+      }
+      native.poolStartClock(pool, slot, id); // its timeout counts from now, not from the take
+      return run(id, nameId, -1, msg.data, traceContext);
+    });
 }
 
 /**
