@@ -28,6 +28,8 @@ const T = Object.freeze({
   DIRECT: 12,
   /** WorkerPool: [JOB][u32 id length][BullMQ job id, UTF-8][the value, encoded]. */
   JOB: 13,
+  /** WorkerPool: [TRACE][u32 length, LE][a tracing context, encoded][the task's payload] (lib/pool/trace-frame.js). */
+  TRACE: 14,
   /** `v8.serialize` output as is: its own first byte, the version tag, is 0xFF. */
   V8: 0xff,
 });

@@ -14,16 +14,7 @@
 const { T } = require('../codec/tags.js');
 const { encode, decode } = require('../codec/index.js');
 
-/**
- * A first byte the codec does not use (lib/codec/tags.js owns that space):
- * the highest free one below the V8 tag, found the same way on every thread.
- */
-const TRACE_TAG = (() => {
-  /** @type {Set<number>} */
-  const used = new Set(Object.values(T));
-  for (let b = 0xfe; b > 0x7f; b--) if (!used.has(b)) return b;
-  throw new Error('threadkit: no free codec tag for the trace frame');
-})();
+const TRACE_TAG = T.TRACE;
 const HEAD = 5;
 
 /**
