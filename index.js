@@ -45,6 +45,7 @@ function lazy(names, load) {
 // In the API's order.
 lazy(['Semaphore', 'Mutex', 'RwLock', 'Permit'], () => require('./lib/sync/index.js'));
 lazy(['AtomicCounter'], () => require('./lib/sync/atomic-counter.js'));
+lazy(['Event'], () => require('./lib/sync/event.js'));
 lazy(['acquireAll'], () => require('./lib/sync/index.js'));
 lazy(['setDeadlockDetection'], () => require('./lib/sync/deadlock.js'));
 lazy(['WorkerPool'], () => require('./lib/pool/worker-pool.js'));

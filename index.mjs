@@ -7,6 +7,7 @@ export const {
   RwLock,
   Permit,
   AtomicCounter,
+  Event,
   acquireAll,
   setDeadlockDetection,
   WorkerPool,

@@ -330,3 +330,40 @@ export declare function acquireAll(locks: ReadonlyArray<Mutex | Semaphore | RwLo
  * ]);
  */
 export declare function setDeadlockDetection(enabled: boolean): void;
+
+/**
+ * A flag that any thread can raise and lower, and wait for (Python's
+ * `threading.Event`, across threads). Waits are served in FIFO order; a
+ * wait keeps its thread alive only while another thread is involved (see
+ * the Liveness rule in docs/sync.md).
+ *
+ * @example
+ * const ready = new Event();
+ * new Worker(file, { workerData: ready.handle }); // there: Event.from(workerData).set()
+ * await ready.wait({ timeout: 5000 });           // resolves once any thread called set()
+ */
+export declare class Event {
+  /**
+   * @param options `set: true` starts the Event set (default: clear).
+   * @throws {TypeError} for options that are not an object, or a `set` that is not a boolean.
+   */
+  constructor(options?: { set?: boolean });
+  /** Attaches to an Event created elsewhere (usually on another thread). @throws {InvalidHandleError} */
+  static from(handle: PrimitiveHandle<'Event'>): Event;
+  /** Cloneable handle for {@link Event.from}. Taking it makes the Event shareable. */
+  readonly handle: PrimitiveHandle<'Event'>;
+  /** True while set, on every thread. */
+  readonly isSet: boolean;
+  /** Waits queued now, on all threads. */
+  readonly waiting: number;
+  /** Sets the flag: every queued wait (on every thread) resolves, in queue order, and later waits resolve at once. Setting a set Event does nothing. */
+  set(): void;
+  /** Clears the flag: later waits wait for the next {@link Event.set}. A wait already woken by `set()` still resolves. */
+  clear(): void;
+  /**
+   * Resolves once the flag is set: at once (in a microtask) if it is set now.
+   * Rejects with {@link AbortError} or {@link TimeoutError}, and with
+   * {@link TypeError} / {@link RangeError} for bad options.
+   */
+  wait(options?: WaitOptions): Promise<void>;
+}
