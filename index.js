@@ -46,6 +46,7 @@ function lazy(names, load) {
 lazy(['Semaphore', 'Mutex', 'RwLock', 'Permit'], () => require('./lib/sync/index.js'));
 lazy(['AtomicCounter'], () => require('./lib/sync/atomic-counter.js'));
 lazy(['Event'], () => require('./lib/sync/event.js'));
+lazy(['Barrier'], () => require('./lib/sync/barrier.js'));
 lazy(['acquireAll'], () => require('./lib/sync/index.js'));
 lazy(['setDeadlockDetection'], () => require('./lib/sync/deadlock.js'));
 lazy(['WorkerPool'], () => require('./lib/pool/worker-pool.js'));
@@ -64,6 +65,7 @@ lazy(
     'QueueFullError',
     'WorkerCrashedError',
     'DataCloneError',
+    'BrokenBarrierError',
   ],
   () => require('./lib/errors.js'),
 );

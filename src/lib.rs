@@ -35,6 +35,7 @@
 //! ([`protocol`]).
 
 mod allocator;
+mod barrier;
 mod channel;
 mod channel_fast;
 mod channel_registry;
@@ -48,5 +49,6 @@ mod pool;
 mod protocol;
 mod semaphore;
 mod shared_memory;
+mod shared_registry;
 mod spin;
 mod tsfn;

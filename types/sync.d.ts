@@ -4,7 +4,7 @@
  * acquire methods return Promises, on one thread or shared across worker_threads by `handle`.
  */
 
-import type { AbortError, ClosedError, DeadlockError, InvalidHandleError, NotHeldError, TimeoutError } from './errors.js';
+import type { AbortError, BrokenBarrierError, ClosedError, DeadlockError, InvalidHandleError, NotHeldError, TimeoutError } from './errors.js';
 
 /** Options accepted by every method that may wait. */
 export interface WaitOptions {
@@ -366,4 +366,58 @@ export declare class Event {
    * {@link TypeError} / {@link RangeError} for bad options.
    */
   wait(options?: WaitOptions): Promise<void>;
+}
+
+/** A {@link Barrier}'s cloneable handle. */
+export interface BarrierHandle {
+  readonly __threadkit: 'Barrier';
+  readonly id: number;
+  readonly nonce: number;
+  readonly parties: number;
+}
+
+/**
+ * `parties` callers of {@link Barrier.wait}, on any threads, pass together
+ * (Python's `threading.Barrier`); then it is ready for the next round
+ * (cyclic: the rounds never mix). A party that gives up (its `signal` or
+ * `timeout`) or whose thread dies while it waits breaks the barrier: the
+ * others reject with {@link BrokenBarrierError}, and so does every later
+ * wait until {@link Barrier.reset}. A waiting party keeps its thread alive.
+ *
+ * @example
+ * const barrier = new Barrier(4);               // main + 3 workers
+ * for (let i = 0; i < 3; i++) new Worker(file, { workerData: barrier.handle }); // Barrier.from(workerData) there
+ * const index = await barrier.wait({ timeout: 10_000 }); // 0..3, in arrival order
+ * if (index === 3) console.log('last to arrive');
+ */
+export declare class Barrier {
+  /**
+   * @param parties how many callers pass together: an integer from 1 to 2^31-1.
+   * @throws {RangeError} / {TypeError} for anything else, naming the value.
+   */
+  constructor(parties: number);
+  /** Attaches to a Barrier created elsewhere (usually on another thread). @throws {InvalidHandleError} */
+  static from(handle: BarrierHandle): Barrier;
+  /** Cloneable handle for {@link Barrier.from}. */
+  readonly handle: BarrierHandle;
+  readonly parties: number;
+  /** Parties waiting now, on all threads. */
+  readonly waiting: number;
+  /** True from a break until {@link Barrier.reset}. */
+  readonly broken: boolean;
+  /**
+   * Arrives, and resolves once `parties` callers have arrived, to this
+   * caller's arrival index (0 to parties-1, distinct in a round; the last to
+   * arrive gets parties-1 and passes at once).
+   * Rejects with {@link BrokenBarrierError} if the barrier is or becomes
+   * broken; with {@link AbortError} or {@link TimeoutError} if this caller
+   * gives up, which breaks it for the others (a signal aborted before the
+   * call rejects without arriving, and breaks nothing). If the barrier
+   * tripped before the give-up took effect, the wait resolves instead.
+   */
+  wait(options?: WaitOptions): Promise<number>;
+  /** Breaks the barrier: current and later waits reject with {@link BrokenBarrierError} until {@link Barrier.reset}. */
+  abort(): void;
+  /** Current waits reject with {@link BrokenBarrierError}; the barrier is then whole and empty again. */
+  reset(): void;
 }

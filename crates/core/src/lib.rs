@@ -3,6 +3,7 @@
 //! - [`semaphore`]: the one fair, weighted, closable FIFO semaphore that every
 //!   lock in threadkit is built on (Mutex = 1 permit, RwLock = many readers or
 //!   all permits for a writer), in the style of tokio's `batch_semaphore`.
+//! - [`barrier`]: the cyclic barrier behind `Barrier` (arrival indexes, breaking).
 //! - [`channel`]: the MPMC channel core (Go semantics, select groups, a
 //!   select with a default decided at one moment, reserved slots, task
 //!   counting) behind shared `Channel` and `AsyncQueue`.
@@ -23,6 +24,7 @@
 //! Concurrency is model-checked with loom:
 //! `RUSTFLAGS="--cfg loom" cargo test -p threadkit-core --release --test loom`.
 
+pub mod barrier;
 pub mod channel;
 pub mod deadlock;
 pub mod ledger;
