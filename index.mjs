@@ -9,6 +9,7 @@ export const {
   AtomicCounter,
   Event,
   Barrier,
+  KeyedMutex,
   acquireAll,
   setDeadlockDetection,
   WorkerPool,

@@ -43,6 +43,7 @@ mod channel_select;
 mod deadlock;
 mod handle;
 mod isolate;
+mod keyed_mutex;
 mod node_env;
 mod node_symbols;
 mod pool;

@@ -421,3 +421,55 @@ export declare class Barrier {
   /** Current waits reject with {@link BrokenBarrierError}; the barrier is then whole and empty again. */
   reset(): void;
 }
+
+/** A {@link KeyedMutex}'s cloneable handle. */
+export interface KeyedMutexHandle {
+  readonly __threadkit: 'KeyedMutex';
+  readonly id: number;
+  readonly nonce: number;
+}
+
+/**
+ * One lock per key (async-mutex#18/#42), across threads: callers with the
+ * same key run one at a time, FIFO, on whatever threads they are; callers
+ * with different keys do not wait for each other. A key's lock exists only
+ * while it is held, so memory follows the keys in use, not the keys ever
+ * used. Keys are strings or numbers, told apart as a `Map` does (`1` and
+ * `'1'` are two keys). A thread that dies holding a key releases it.
+ *
+ * @example
+ * const perUser = new KeyedMutex();
+ * new Worker(file, { workerData: perUser.handle }); // KeyedMutex.from(workerData) there
+ * await perUser.runExclusive(userId, () => updateBalance(userId)); // one update per user at a time
+ *
+ * const guard = await perUser.acquire('report', { timeout: 1000 });
+ * try { writeReport(); } finally { guard.release(); }
+ */
+export declare class KeyedMutex {
+  constructor();
+  /** Attaches to a KeyedMutex created elsewhere (usually on another thread). @throws {InvalidHandleError} */
+  static from(handle: KeyedMutexHandle): KeyedMutex;
+  /** Cloneable handle for {@link KeyedMutex.from}. */
+  readonly handle: KeyedMutexHandle;
+  /** Keys held now, on all threads. */
+  readonly size: number;
+  /** Whether `key` is held, on any thread. @throws {TypeError} for a key that is not a string or a number (or is NaN). */
+  isLocked(key: string | number): boolean;
+  /** Acquires queued for `key`, on all threads. @throws {TypeError} as {@link KeyedMutex.isLocked}. */
+  waiting(key: string | number): number;
+  /**
+   * Waits for `key` (FIFO per key, across threads) and resolves to a guard
+   * that releases it. Rejects with {@link TypeError} for a bad key (naming
+   * it), {@link AbortError} or {@link TimeoutError}.
+   */
+  acquire(key: string | number, options?: WaitOptions): Promise<Permit>;
+  /** Takes `key` if nobody holds it; otherwise `null`. @throws {TypeError} for a bad key. */
+  tryAcquire(key: string | number): Permit | null;
+  /**
+   * Releases `key` (the method form).
+   * @throws {NotHeldError} if this thread does not hold it.
+   */
+  release(key: string | number): void;
+  /** Runs `fn` holding `key`; releases it when `fn` settles, also on throw. */
+  runExclusive<T>(key: string | number, fn: () => T | Promise<T>, options?: WaitOptions): Promise<T>;
+}

@@ -7,6 +7,7 @@
 //! - [`channel`]: the MPMC channel core (Go semantics, select groups, a
 //!   select with a default decided at one moment, reserved slots, task
 //!   counting) behind shared `Channel` and `AsyncQueue`.
+//! - [`keyed`]: one FIFO lock per key, freed when unused, behind `KeyedMutex`.
 //! - [`ledger`]: the permits each thread holds, and what a dead thread gives back.
 //! - [`mailbox`]: a thread's wake mailbox and its once-per-batch wake-up.
 //! - [`seq_buffer`]: a channel's buffer, whose values JS receivers can take
@@ -27,6 +28,7 @@
 pub mod barrier;
 pub mod channel;
 pub mod deadlock;
+pub mod keyed;
 pub mod ledger;
 pub mod mailbox;
 pub mod semaphore;
