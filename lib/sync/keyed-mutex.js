@@ -73,6 +73,15 @@ function unlock(id, key, shown) {
   if (r < 0) throw new Error(`threadkit: KeyedMutex release failed (status ${r})`);
 }
 
+/**
+ * A KeyLock where permit.js expects its engine: a Permit only calls `release(n)` on it.
+ * @param {KeyLock} lock
+ * @returns {any}
+ */
+function asEngine(lock) {
+  return lock;
+}
+
 /** A queued acquire, found again through its token (lib/isolate.js's NativeWaiter). */
 class KeyWaiter {
   /**
@@ -104,7 +113,7 @@ class KeyWaiter {
 
   grant() {
     this.cleanup();
-    this.resolve(newResolvedPermit(this.engine, 1));
+    this.resolve(newResolvedPermit(asEngine(this.engine), 1));
   }
 
   /** @param {number} code */
@@ -210,7 +219,7 @@ class KeyedMutex {
     const lock = new KeyLock(id, k, key);
     const token = newToken();
     const r = native.keyedLock(isolateId, id, k, token);
-    if (r === 1) return Promise.resolve(newPermit(lock, 1));
+    if (r === 1) return Promise.resolve(newPermit(asEngine(lock), 1));
     if (r < QUEUED_KEY_BASE) return Promise.reject(new Error(`threadkit: KeyedMutex acquire failed (status ${r})`));
     return new Promise((resolve, reject) => {
       const w = new KeyWaiter(lock, r - QUEUED_KEY_BASE, token, resolve, reject);
@@ -231,7 +240,7 @@ class KeyedMutex {
    */
   tryAcquire(key) {
     const k = keyOf(key);
-    return native.keyedTryLock(isolateId, this.#id, k) === 1 ? newPermit(new KeyLock(this.#id, k, key), 1) : null;
+    return native.keyedTryLock(isolateId, this.#id, k) === 1 ? newPermit(asEngine(new KeyLock(this.#id, k, key)), 1) : null;
   }
 
   /**
