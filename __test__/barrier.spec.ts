@@ -1,6 +1,7 @@
 // Barrier (Python's threading.Barrier, across threads): arrival indexes, cyclic rounds that never mix,
 // breaking on give-up / abort() / a dead thread, reset(), bad input, and real workers with seeded pauses.
 import { Barrier, BrokenBarrierError, TimeoutError, AbortError, InvalidHandleError, ThreadkitError } from '../index';
+import { spawnSync } from 'node:child_process';
 import { Workers, nextMessage, until, root, random, modes, settle } from './helpers';
 
 const workers = new Workers();
@@ -171,5 +172,27 @@ describe('Barrier across threads', () => {
     expect(await nextMessage(t)).toBe('TimeoutError');
     expect(await got).toBe('BrokenBarrierError');
     expect(await mine).toBeInstanceOf(BrokenBarrierError);
+  });
+});
+
+describe('Barrier: lifetime', () => {
+  test('a waiting party keeps its Barrier attached after the object itself was dropped and collected', () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--expose-gc',
+        '-e',
+        `const tk = require(${JSON.stringify(root)});
+         (async () => {
+           let handle, p;
+           (() => { const b = new tk.Barrier(2); handle = b.handle; p = b.wait(); })();
+           for (let i = 0; i < 5; i++) { await new Promise((r) => setTimeout(r, 10)); gc(); }
+           console.log((await Promise.all([p, tk.Barrier.from(handle).wait()])).join(' '));
+         })().catch((e) => console.log(e.name));`,
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('0 1');
   });
 });

@@ -1,6 +1,7 @@
 // KeyedMutex: one FIFO lock per key, freed when unused, across threads. Mutual exclusion per key and
 // FIFO with seeded random timing, memory that follows the keys in use, bad keys, and dead threads.
 import { KeyedMutex, Permit, TimeoutError, AbortError, NotHeldError, InvalidHandleError } from '../index';
+import { spawnSync } from 'node:child_process';
 import { Workers, nextMessage, until, root, random, modes, settle } from './helpers';
 
 const workers = new Workers();
@@ -216,5 +217,28 @@ describe('KeyedMutex across threads', () => {
     expect(km.size).toBe(1);
     g.release();
     expect(km.size).toBe(0);
+  });
+});
+
+describe('KeyedMutex: lifetime', () => {
+  test('a held guard keeps its KeyedMutex attached after the object itself was dropped and collected', () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--expose-gc',
+        '-e',
+        `const tk = require(${JSON.stringify(root)});
+         (async () => {
+           let handle, guard;
+           await (async () => { const km = new tk.KeyedMutex(); handle = km.handle; guard = await km.acquire('k'); })();
+           for (let i = 0; i < 5; i++) { await new Promise((r) => setTimeout(r, 10)); gc(); }
+           const again = tk.KeyedMutex.from(handle);
+           console.log(again.isLocked('k')); guard.release(); console.log(again.isLocked('k'));
+         })().catch((e) => console.log(e.name));`,
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(['true', 'false']);
   });
 });

@@ -29,13 +29,16 @@ let attaching;
 /** A party waiting in native code, found again through its token (lib/isolate.js's NativeWaiter). */
 class BarrierWaiter {
   /**
+   * @param {Barrier} owner  kept alive while it waits: collecting this thread's last Barrier
+   *   object detaches it, which would break the barrier
    * @param {number} id
    * @param {number} token
    * @param {number} index
    * @param {(index: number) => void} resolve
    * @param {(error: Error) => void} reject
    */
-  constructor(id, token, index, resolve, reject) {
+  constructor(owner, id, token, index, resolve, reject) {
+    this.owner = owner;
     this.id = id;
     this.token = token;
     this.index = index;
@@ -167,7 +170,7 @@ class Barrier {
     if (r < 0) return Promise.reject(new Error(`threadkit: Barrier wait failed (status ${r})`));
     if (r === this.#parties - 1) return Promise.resolve(r);
     return new Promise((resolve, reject) => {
-      const w = new BarrierWaiter(id, token, r, resolve, reject);
+      const w = new BarrierWaiter(this, id, token, r, resolve, reject);
       waiters.set(token, w);
       const timeout = options?.timeout;
       if (!waitsForever(timeout)) {

@@ -43,11 +43,14 @@ function keyOf(key) {
 /** One key held by this thread: what a guard (Permit) releases, once. */
 class KeyLock {
   /**
+   * @param {KeyedMutex} owner  kept alive while the key is held or awaited: collecting the last
+   *   KeyedMutex object of a thread detaches it, which releases its keys
    * @param {number} id
    * @param {string} key  native form
    * @param {unknown} shown  the user's key, for messages
    */
-  constructor(id, key, shown) {
+  constructor(owner, id, key, shown) {
+    this.owner = owner;
     this.id = id;
     this.key = key;
     this.shown = shown;
@@ -216,7 +219,7 @@ class KeyedMutex {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new AbortError('KeyedMutex acquire was aborted', { cause: signal.reason }));
     const id = this.#id;
-    const lock = new KeyLock(id, k, key);
+    const lock = new KeyLock(this, id, k, key);
     const token = newToken();
     const r = native.keyedLock(isolateId, id, k, token);
     if (r === 1) return Promise.resolve(newPermit(asEngine(lock), 1));
@@ -240,7 +243,7 @@ class KeyedMutex {
    */
   tryAcquire(key) {
     const k = keyOf(key);
-    return native.keyedTryLock(isolateId, this.#id, k) === 1 ? newPermit(asEngine(new KeyLock(this.#id, k, key)), 1) : null;
+    return native.keyedTryLock(isolateId, this.#id, k) === 1 ? newPermit(asEngine(new KeyLock(this, this.#id, k, key)), 1) : null;
   }
 
   /**
