@@ -162,6 +162,37 @@ describe('Barrier across threads', () => {
     expect(await Promise.all([b.wait(), b.wait(), b.wait()])).toEqual([0, 1, 2]);
   });
 
+  test('a timeout racing the last arrival: both pass, or the waiter times out and the other is broken (30 rounds)', async () => {
+    const b = new Barrier(2);
+    const rounds = 30;
+    const delays = Array.from({ length: rounds }, () => random() * 3);
+    const w = worker(
+      `const next = () => new Promise((r) => parentPort.once('message', r));
+       for (const d of workerData.delays) {
+         await next();
+         await new Promise((r) => setTimeout(r, d));
+         try { post(await b.wait()); } catch (e) { post(e.name); }
+       }`,
+      { h: b.handle, delays },
+    );
+    const outcomes = new Set<string>();
+    for (let r = 0; r < rounds; r++) {
+      w.postMessage('go');
+      const theirs = nextMessage(w);
+      let mine: string;
+      try {
+        mine = String(await b.wait({ timeout: random() * 3 }));
+      } catch (e) {
+        mine = (e as Error).name;
+      }
+      const pair = `${mine}/${await theirs}`;
+      expect(['0/1', '1/0', 'TimeoutError/BrokenBarrierError']).toContain(pair);
+      outcomes.add(pair);
+      b.reset();
+    }
+    console.log(`outcomes: ${[...outcomes].join(', ')}`);
+  });
+
   test('a worker that times out breaks it for main and another worker', async () => {
     const b = new Barrier(4);
     const a = worker(`try { await b.wait(); post('passed'); } catch (e) { post(e.name); }`, { h: b.handle });

@@ -202,6 +202,34 @@ describe('KeyedMutex across threads', () => {
     expect(Array.from(log.subarray(0, 7))).toEqual([6, 0, 10, 1, 11, 2, 12]);
   });
 
+  test('a timeout racing the hand-off from another thread loses nothing: 40 rounds at random moments', async () => {
+    const km = new KeyedMutex();
+    const rounds = 40;
+    const delays = Array.from({ length: rounds }, () => random() * 3);
+    const w = worker(
+      `for (const d of workerData.delays) {
+         const g = await km.acquire('k', { timeout: 30000 }); post('holding');
+         await new Promise((r) => setTimeout(r, d)); g.release(); await next();
+       }`,
+      { h: km.handle, delays },
+    );
+    let timedOut = 0;
+    for (let r = 0; r < rounds; r++) {
+      expect(await nextMessage(w)).toBe('holding');
+      try {
+        (await km.acquire('k', { timeout: random() * 3 })).release();
+      } catch (e) {
+        expect(e).toBeInstanceOf(TimeoutError);
+        timedOut++;
+      }
+      // A grant that came after the timeout was given back: the key is free again.
+      (await km.acquire('k', { timeout: 30_000 })).release();
+      w.postMessage('next');
+    }
+    expect(km.size).toBe(0);
+    console.log(`${timedOut} of ${rounds} acquires timed out`);
+  });
+
   test('a worker that dies holding a key releases it; one that dies queued leaves the queue', async () => {
     const km = new KeyedMutex();
     const holder = worker(`await km.acquire('k'); post('holding'); await next();`, { h: km.handle });
