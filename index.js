@@ -45,6 +45,9 @@ function lazy(names, load) {
 // In the API's order.
 lazy(['Semaphore', 'Mutex', 'RwLock', 'Permit'], () => require('./lib/sync/index.js'));
 lazy(['AtomicCounter'], () => require('./lib/sync/atomic-counter.js'));
+lazy(['Event'], () => require('./lib/sync/event.js'));
+lazy(['Barrier'], () => require('./lib/sync/barrier.js'));
+lazy(['KeyedMutex'], () => require('./lib/sync/keyed-mutex.js'));
 lazy(['acquireAll'], () => require('./lib/sync/index.js'));
 lazy(['setDeadlockDetection'], () => require('./lib/sync/deadlock.js'));
 lazy(['WorkerPool'], () => require('./lib/pool/worker-pool.js'));
@@ -63,6 +66,7 @@ lazy(
     'QueueFullError',
     'WorkerCrashedError',
     'DataCloneError',
+    'BrokenBarrierError',
   ],
   () => require('./lib/errors.js'),
 );

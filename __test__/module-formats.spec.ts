@@ -41,7 +41,7 @@ describe('module formats', () => {
        console.log(JSON.stringify(out));`,
     ]);
     expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toEqual([24, false, false, 'function', true, false, false, false, true, true, true, true, 'stub', 'stub2', false]);
+    expect(JSON.parse(r.stdout)).toEqual([28, false, false, 'function', true, false, false, false, true, true, true, true, 'stub', 'stub2', false]);
     expect(r.status).toBe(0);
   });
 

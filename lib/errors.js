@@ -105,6 +105,14 @@ class PoolClearedError extends ThreadkitError {
   }
 }
 
+/** A Barrier was broken (a party gave up or died, `abort()`, `reset()`) while waiting, or before this wait. */
+class BrokenBarrierError extends ThreadkitError {
+  constructor(message = 'the Barrier is broken', options) {
+    super(message, options);
+    this.code = 'ERR_THREADKIT_BROKEN_BARRIER';
+  }
+}
+
 /**
  * Thrown by the first `require('threadkit')` or `import` when the native addon
  * cannot load on this machine: no binary for it, or its platform package is
@@ -134,6 +142,7 @@ const BY_CODE = new Map(
     WorkerCrashedError,
     DataCloneError,
     PoolClearedError,
+    BrokenBarrierError,
   ].map((C) => [new C('x').code, C]),
 );
 
@@ -154,6 +163,7 @@ module.exports = {
   NativeBindingError,
   ThreadkitError,
   PoolClearedError,
+  BrokenBarrierError,
   QueueFullError,
   WorkerCrashedError,
   DataCloneError,

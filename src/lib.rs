@@ -35,6 +35,7 @@
 //! ([`protocol`]).
 
 mod allocator;
+mod barrier;
 mod channel;
 mod channel_fast;
 mod channel_registry;
@@ -42,11 +43,13 @@ mod channel_select;
 mod deadlock;
 mod handle;
 mod isolate;
+mod keyed_mutex;
 mod node_env;
 mod node_symbols;
 mod pool;
 mod protocol;
 mod semaphore;
 mod shared_memory;
+mod shared_registry;
 mod spin;
 mod tsfn;

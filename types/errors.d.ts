@@ -3,7 +3,7 @@
  * The error classes every part of threadkit rejects with (each has a stable `code`).
  */
 
-import type { setDeadlockDetection } from './sync.js';
+import type { Barrier, setDeadlockDetection } from './sync.js';
 import type { WorkerPool } from './worker-pool.js';
 import type { PromisePool } from './promise-pool.js';
 import type { AsyncQueue, Channel } from './channel.js';
@@ -74,4 +74,15 @@ export declare class PoolClearedError extends ThreadkitError {
  */
 export declare class DataCloneError extends ThreadkitError {
   readonly code: 'ERR_THREADKIT_DATA_CLONE';
+}
+
+/**
+ * A {@link Barrier} broke: a party gave up (abort, timeout) or its thread
+ * died while waiting, or `abort()` / `reset()` was called. Waits reject with
+ * it until `reset()`.
+ * @example
+ * try { await barrier.wait(); } catch (e) { if (e instanceof BrokenBarrierError) barrier.reset(); }
+ */
+export declare class BrokenBarrierError extends ThreadkitError {
+  readonly code: 'ERR_THREADKIT_BROKEN_BARRIER';
 }

@@ -4,7 +4,7 @@
  * acquire methods return Promises, on one thread or shared across worker_threads by `handle`.
  */
 
-import type { AbortError, ClosedError, DeadlockError, InvalidHandleError, NotHeldError, TimeoutError } from './errors.js';
+import type { AbortError, BrokenBarrierError, ClosedError, DeadlockError, InvalidHandleError, NotHeldError, TimeoutError } from './errors.js';
 
 /** Options accepted by every method that may wait. */
 export interface WaitOptions {
@@ -330,3 +330,146 @@ export declare function acquireAll(locks: ReadonlyArray<Mutex | Semaphore | RwLo
  * ]);
  */
 export declare function setDeadlockDetection(enabled: boolean): void;
+
+/**
+ * A flag that any thread can raise and lower, and wait for (Python's
+ * `threading.Event`, across threads). Waits are served in FIFO order; a
+ * wait keeps its thread alive only while another thread is involved (see
+ * the Liveness rule in docs/sync.md).
+ *
+ * @example
+ * const ready = new Event();
+ * new Worker(file, { workerData: ready.handle }); // there: Event.from(workerData).set()
+ * await ready.wait({ timeout: 5000 });           // resolves once any thread called set()
+ */
+export declare class Event {
+  /**
+   * @param options `set: true` starts the Event set (default: clear).
+   * @throws {TypeError} for options that are not an object, or a `set` that is not a boolean.
+   */
+  constructor(options?: { set?: boolean });
+  /** Attaches to an Event created elsewhere (usually on another thread). @throws {InvalidHandleError} */
+  static from(handle: PrimitiveHandle<'Event'>): Event;
+  /** Cloneable handle for {@link Event.from}. Taking it makes the Event shareable. */
+  readonly handle: PrimitiveHandle<'Event'>;
+  /** True while set, on every thread. */
+  readonly isSet: boolean;
+  /** Waits queued now, on all threads. */
+  readonly waiting: number;
+  /** Sets the flag: every queued wait (on every thread) resolves, in queue order, and later waits resolve at once. Setting a set Event does nothing. */
+  set(): void;
+  /** Clears the flag: later waits wait for the next {@link Event.set}. A wait already woken by `set()` still resolves. */
+  clear(): void;
+  /**
+   * Resolves once the flag is set: at once (in a microtask) if it is set now.
+   * Rejects with {@link AbortError} or {@link TimeoutError}, and with
+   * {@link TypeError} / {@link RangeError} for bad options.
+   */
+  wait(options?: WaitOptions): Promise<void>;
+}
+
+/** A {@link Barrier}'s cloneable handle. */
+export interface BarrierHandle {
+  readonly __threadkit: 'Barrier';
+  readonly id: number;
+  readonly nonce: number;
+  readonly parties: number;
+}
+
+/**
+ * `parties` callers of {@link Barrier.wait}, on any threads, pass together
+ * (Python's `threading.Barrier`); then it is ready for the next round
+ * (cyclic: the rounds never mix). A party that gives up (its `signal` or
+ * `timeout`) or whose thread dies while it waits breaks the barrier: the
+ * others reject with {@link BrokenBarrierError}, and so does every later
+ * wait until {@link Barrier.reset}. A waiting party keeps its thread alive.
+ *
+ * @example
+ * const barrier = new Barrier(4);               // main + 3 workers
+ * for (let i = 0; i < 3; i++) new Worker(file, { workerData: barrier.handle }); // Barrier.from(workerData) there
+ * const index = await barrier.wait({ timeout: 10_000 }); // 0..3, in arrival order
+ * if (index === 3) console.log('last to arrive');
+ */
+export declare class Barrier {
+  /**
+   * @param parties how many callers pass together: an integer from 1 to 2^31-1.
+   * @throws {RangeError} / {TypeError} for anything else, naming the value.
+   */
+  constructor(parties: number);
+  /** Attaches to a Barrier created elsewhere (usually on another thread). @throws {InvalidHandleError} */
+  static from(handle: BarrierHandle): Barrier;
+  /** Cloneable handle for {@link Barrier.from}. */
+  readonly handle: BarrierHandle;
+  readonly parties: number;
+  /** Parties waiting now, on all threads. */
+  readonly waiting: number;
+  /** True from a break until {@link Barrier.reset}. */
+  readonly broken: boolean;
+  /**
+   * Arrives, and resolves once `parties` callers have arrived, to this
+   * caller's arrival index (0 to parties-1, distinct in a round; the last to
+   * arrive gets parties-1 and passes at once).
+   * Rejects with {@link BrokenBarrierError} if the barrier is or becomes
+   * broken; with {@link AbortError} or {@link TimeoutError} if this caller
+   * gives up, which breaks it for the others (a signal aborted before the
+   * call rejects without arriving, and breaks nothing). If the barrier
+   * tripped before the give-up took effect, the wait resolves instead.
+   */
+  wait(options?: WaitOptions): Promise<number>;
+  /** Breaks the barrier: current and later waits reject with {@link BrokenBarrierError} until {@link Barrier.reset}. */
+  abort(): void;
+  /** Current waits reject with {@link BrokenBarrierError}; the barrier is then whole and empty again. */
+  reset(): void;
+}
+
+/** A {@link KeyedMutex}'s cloneable handle. */
+export interface KeyedMutexHandle {
+  readonly __threadkit: 'KeyedMutex';
+  readonly id: number;
+  readonly nonce: number;
+}
+
+/**
+ * One lock per key (async-mutex#18/#42), across threads: callers with the
+ * same key run one at a time, FIFO, on whatever threads they are; callers
+ * with different keys do not wait for each other. A key's lock exists only
+ * while it is held, so memory follows the keys in use, not the keys ever
+ * used. Keys are strings or numbers, told apart as a `Map` does (`1` and
+ * `'1'` are two keys). A thread that dies holding a key releases it.
+ *
+ * @example
+ * const perUser = new KeyedMutex();
+ * new Worker(file, { workerData: perUser.handle }); // KeyedMutex.from(workerData) there
+ * await perUser.runExclusive(userId, () => updateBalance(userId)); // one update per user at a time
+ *
+ * const guard = await perUser.acquire('report', { timeout: 1000 });
+ * try { writeReport(); } finally { guard.release(); }
+ */
+export declare class KeyedMutex {
+  constructor();
+  /** Attaches to a KeyedMutex created elsewhere (usually on another thread). @throws {InvalidHandleError} */
+  static from(handle: KeyedMutexHandle): KeyedMutex;
+  /** Cloneable handle for {@link KeyedMutex.from}. */
+  readonly handle: KeyedMutexHandle;
+  /** Keys held now, on all threads. */
+  readonly size: number;
+  /** Whether `key` is held, on any thread. @throws {TypeError} for a key that is not a string or a number (or is NaN). */
+  isLocked(key: string | number): boolean;
+  /** Acquires queued for `key`, on all threads. @throws {TypeError} as {@link KeyedMutex.isLocked}. */
+  waiting(key: string | number): number;
+  /**
+   * Waits for `key` (FIFO per key, across threads) and resolves to a guard
+   * that releases it. Rejects with {@link TypeError} for a bad key (naming
+   * it), {@link AbortError} or {@link TimeoutError}.
+   */
+  acquire(key: string | number, options?: WaitOptions): Promise<Permit>;
+  /** Takes `key` if nobody holds it; otherwise `null`. @throws {TypeError} for a bad key. */
+  tryAcquire(key: string | number): Permit | null;
+  /**
+   * Releases `key` (the method form).
+   * @throws {NotHeldError} if this thread does not hold it.
+   */
+  release(key: string | number): void;
+  /** Runs `fn` holding `key`; releases it when `fn` settles, also on throw. */
+  runExclusive<T>(key: string | number, fn: () => T | Promise<T>, options?: WaitOptions): Promise<T>;
+}

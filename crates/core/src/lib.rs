@@ -3,9 +3,11 @@
 //! - [`semaphore`]: the one fair, weighted, closable FIFO semaphore that every
 //!   lock in threadkit is built on (Mutex = 1 permit, RwLock = many readers or
 //!   all permits for a writer), in the style of tokio's `batch_semaphore`.
+//! - [`barrier`]: the cyclic barrier behind `Barrier` (arrival indexes, breaking).
 //! - [`channel`]: the MPMC channel core (Go semantics, select groups, a
 //!   select with a default decided at one moment, reserved slots, task
 //!   counting) behind shared `Channel` and `AsyncQueue`.
+//! - [`keyed`]: one FIFO lock per key, freed when unused, behind `KeyedMutex`.
 //! - [`ledger`]: the permits each thread holds, and what a dead thread gives back.
 //! - [`mailbox`]: a thread's wake mailbox and its once-per-batch wake-up.
 //! - [`seq_buffer`]: a channel's buffer, whose values JS receivers can take
@@ -23,8 +25,10 @@
 //! Concurrency is model-checked with loom:
 //! `RUSTFLAGS="--cfg loom" cargo test -p threadkit-core --release --test loom`.
 
+pub mod barrier;
 pub mod channel;
 pub mod deadlock;
+pub mod keyed;
 pub mod ledger;
 pub mod mailbox;
 pub mod semaphore;

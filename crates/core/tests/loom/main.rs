@@ -1,6 +1,7 @@
 //! loom models of the core: the semaphore, including the JS fast paths
 //! (`try_acquire` / `try_release` are the exact algorithm of `lib/`), the wake
 //! mailbox and the pool's completion wake-up here, the channel in `channel.rs`.
+//! The Barrier and KeyedMutex cores are in `prim.rs`.
 //!
 //! Run with: `RUSTFLAGS="--cfg loom" cargo test -p threadkit-core --release --test loom`
 #![cfg(loom)]
@@ -11,6 +12,7 @@ use loom::thread;
 use threadkit_core::{AcquireOutcome, Delivery, OwnedWord, Semaphore, Waiter};
 
 mod channel;
+mod prim;
 
 struct Model {
     sem: Semaphore<OwnedWord>,
