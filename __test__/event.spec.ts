@@ -58,7 +58,9 @@ describe.each(modes)('Event, %s mode', (_mode, prep) => {
     const plain = ev.wait();
     ac.abort(new Error('stop'));
     await expect(aborted).rejects.toBeInstanceOf(AbortError);
+    await expect(aborted).rejects.toThrow('Event wait was aborted');
     await expect(timed).rejects.toBeInstanceOf(TimeoutError);
+    await expect(timed).rejects.toThrow('Event wait timed out after 10 ms');
     expect(ev.waiting).toBe(1);
     ev.set();
     await plain;

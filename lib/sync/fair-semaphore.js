@@ -44,7 +44,7 @@ const MAX_PRIORITY = 2 ** 31 - 1;
 const { detection, currentScopes, registerWait } = require('./deadlock.js');
 const { newPermit, newResolvedPermit, grantedPermit } = require('./permit.js');
 const { captured, capture, forget } = require('../resolvers.js');
-const { LocalWaiter, Waiter, watch, cleanupExtra } = require('./waiters.js');
+const { LocalWaiter, Waiter, watch, cleanupExtra, waitName } = require('./waiters.js');
 const { insertRanked, untail } = require('./ranked-queue.js');
 const { lockWaitChannel, traceLockWait } = require('../diagnostics.js');
 const { releaseLocalAnywhere, releaseLocalSlow, setBound, throwOverRelease, throwNotHeld } = require('./bound.js');
@@ -273,7 +273,7 @@ class FairSemaphore {
         return Promise.reject(error);
       }
     }
-    if (signal?.aborted) return Promise.reject(new AbortError(`${this.kind} acquire was aborted`, { cause: signal.reason }));
+    if (signal?.aborted) return Promise.reject(new AbortError(`${waitName(this.kind)} was aborted`, { cause: signal.reason }));
     if (this.tryAcquire(n)) return grantedPermit(this, n); // with options, or shared
     const within = detection.enabled ? currentScopes() : undefined;
     if (!this.shared) {

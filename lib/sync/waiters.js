@@ -53,6 +53,16 @@ function newExtra() {
 }
 
 /**
+ * What a wait on this kind of primitive is called in its errors: an Event is
+ * waited on, the others are acquired.
+ * @param {string} kind
+ * @returns {string}  e.g. 'Mutex acquire', 'Event wait'
+ */
+function waitName(kind) {
+  return kind === 'Event' ? 'Event wait' : `${kind} acquire`;
+}
+
+/**
  * Arms the timeout and abort signal of `options` for waiter `w`; `cancel(error)` is called when one fires.
  * @param {{ kind: string }} engine
  * @param {{ extra: Extra | null }} w
@@ -63,12 +73,12 @@ function watch(engine, w, options, cancel) {
   const kind = engine.kind;
   const timeout = options.timeout;
   if (!waitsForever(timeout)) {
-    (w.extra ??= newExtra()).timer = startWaitTimer(timeout, () => cancel(new TimeoutError(`${kind} acquire timed out after ${timeout} ms`)));
+    (w.extra ??= newExtra()).timer = startWaitTimer(timeout, () => cancel(new TimeoutError(`${waitName(kind)} timed out after ${timeout} ms`)));
   }
   const signal = options.signal;
   if (signal !== undefined) {
     (w.extra ??= newExtra()).abort = startAbortListener(signal, () =>
-      cancel(new AbortError(`${kind} acquire was aborted`, { cause: signal.reason })),
+      cancel(new AbortError(`${waitName(kind)} was aborted`, { cause: signal.reason })),
     );
   }
 }
@@ -152,6 +162,7 @@ class Waiter {
 
 module.exports = {
   newExtra,
+  waitName,
   LocalWaiter,
   Waiter,
   watch,
