@@ -167,18 +167,16 @@ async function runPrefetch(ctx, { id, ms, roundMs, startN, consumers = 1 }) {
     const note = `the default reached concurrency ${reached.join(' and ')}`;
     return logged(
       ctx,
-      res
-        .slice(1)
-        .map((peer, k) =>
-          jobsRow({
-            id,
-            what: `serve default concurrency vs ${variants[k + 1].label}, ${what}`,
-            tk: res[0],
-            peer,
-            peerName: sides[k + 1].name,
-            note,
-          }),
-        ),
+      res.slice(1).map((peer, k) =>
+        jobsRow({
+          id,
+          what: `serve default concurrency vs ${variants[k + 1].label}, ${what}`,
+          tk: res[0],
+          peer,
+          peerName: sides[k + 1].name,
+          note,
+        }),
+      ),
     );
   });
 }
