@@ -11,7 +11,7 @@
  * - 'pool-plain', 'pool-signal': see benchmark/probes/bullmq-serve-cost.mjs.
  *
  * IPC: sends `{ type: 'ready', pid, concurrency }` (its BullMQ concurrency) once it takes jobs; answers `{ type: 'stats' }` with the events it saw
- * (`stalled`, `failed`, `error`), its BullMQ concurrency now (`concurrency`: serve's default adapts) and the CPU time of its main thread (`mainThreadCpuMs`) and of
+ * (`stalled`, `failed`, `error`), its BullMQ concurrency now (`concurrency`: serve's default adapts) and its highest since the last stats (`maxConcurrency`, sampled every 5 ms) and the CPU time of its main thread (`mainThreadCpuMs`) and of
  * the whole process, worker threads included (`processCpuMs`); `{ type: 'close' }` closes the consumer gracefully and exits.
  */
 import { createRequire } from 'node:module';
@@ -38,6 +38,7 @@ let close;
 let concurrency = null;
 /** The BullMQ concurrency now (serve's default changes with the jobs' length). */
 let currentConcurrency = () => concurrency;
+let maxConcurrency = 0;
 if (side === 'threadkit') {
   const { WorkerPool } = require(root ?? 'threadkit');
   const { serve } = require(root ? path.join(root, 'lib/bullmq/index.js') : 'threadkit/bullmq');
@@ -46,6 +47,8 @@ if (side === 'threadkit') {
   if (typeof server.on === 'function') count(server);
   concurrency = server.concurrency ?? server.worker?.concurrency ?? null;
   currentConcurrency = () => server.worker?.concurrency ?? concurrency;
+  // serve's default concurrency falls back once the consumer idles: sample its highest between two stats calls.
+  setInterval(() => (maxConcurrency = Math.max(maxConcurrency, currentConcurrency())), 5).unref();
   close = async () => {
     await server.close();
     await pool.close();

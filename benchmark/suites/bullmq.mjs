@@ -86,8 +86,6 @@ async function compareWithSandbox(ctx, { id, ms, goal, roundMs, startN, floor = 
     });
     describeJobs(res).forEach(ctx.log);
     await checkQuiet(ctx, sides);
-    const tkConc = (await sides[0].consumer.stats()).concurrency;
-    ctx.log(`serve's concurrency after the rounds: ${tkConc}`);
     impls.forEach((impl) => ctx.log(`consumer CPU per job, ${impl.name}: ${cpuPerJob(impl)}`));
     const tk = res[0];
     const sb = sbConcurrencies.map((c, k) => ({ c, r: res[1 + k], impl: impls[1 + k] }));
@@ -95,7 +93,7 @@ async function compareWithSandbox(ctx, { id, ms, goal, roundMs, startN, floor = 
     const best = sb.filter((x) => !x.r.error).reduce((a, x) => (x.r.median > a.r.median ? x : a));
     const what = ms > 0 ? `jobs/s, ${ms} ms CPU jobs` : 'jobs/s, tiny jobs';
     const note = (x) =>
-      `serve: maxWorkers ${threads}, its default concurrency (${start} at start, ${reached} reached on these jobs, ${tkConc} after the rounds). The sandbox: ${x.c} worker threads (BullMQ concurrency ${x.c}); its jobs/s at ${sb.map((y) => `${y.c}: ${jobsFigure(y.r)}`).join(', ')}. Producer: addBulk in batches of ${BATCH}. Consumer CPU per job (median of the samples): serve ${cpuPerJob(impls[0])}; sandbox ${cpuPerJob(x.impl)}`;
+      `serve: maxWorkers ${threads}, its default concurrency (${start} at start, ${reached} reached on these jobs in a run of their own before the rounds). The sandbox: ${x.c} worker threads (BullMQ concurrency ${x.c}); its jobs/s at ${sb.map((y) => `${y.c}: ${jobsFigure(y.r)}`).join(', ')}. Producer: addBulk in batches of ${BATCH}. Consumer CPU per job (median of the samples): serve ${cpuPerJob(impls[0])}; sandbox ${cpuPerJob(x.impl)}`;
     const rows = [
       jobsRow({
         id,
@@ -161,10 +159,10 @@ async function runPrefetch(ctx, { id, ms, roundMs, startN, consumers = 1 }) {
     });
     describeJobs(res).forEach(ctx.log);
     await checkQuiet(ctx, sides);
-    const reached = await Promise.all(sides[0].consumers.map(async (c) => (await c.stats()).concurrency));
-    ctx.log(`serve's default concurrency after the rounds: ${reached.join(', ')}`);
+    const reached = await Promise.all(sides[0].consumers.map(async (c) => (await c.stats()).maxConcurrency));
+    ctx.log(`serve's default concurrency, the highest in the last round: ${reached.join(', ')}`);
     const what = `${ms > 0 ? `${ms} ms CPU jobs` : 'tiny jobs'}${consumers > 1 ? `, ${consumers} consumers` : ''}`;
-    const note = `the default reached concurrency ${reached.join(' and ')}`;
+    const note = `the default's highest concurrency in the last round: ${reached.join(' and ')} (back to ${threads + 1} once idle)`;
     return logged(
       ctx,
       res.slice(1).map((peer, k) =>
