@@ -98,10 +98,13 @@ function mainThreadCpuMs() {
 process.on('message', async (m) => {
   if (m?.type === 'stats') {
     const { user, system } = process.cpuUsage();
+    const highest = Math.max(maxConcurrency, currentConcurrency());
+    maxConcurrency = 0;
     process.send({
       type: 'stats',
       ...stats,
       concurrency: currentConcurrency(),
+      maxConcurrency: highest,
       mainThreadCpuMs: mainThreadCpuMs(),
       processCpuMs: (user + system) / 1000,
     });
