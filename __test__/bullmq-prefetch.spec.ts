@@ -11,10 +11,12 @@ const { serve, RemotePool } = tkBullmq;
 
 describe('the prefetch rule', () => {
   test('about PREFETCH_BUDGET_MS of work per thread, from MIN_PREFETCH (long jobs) to MAX_PREFETCH (tiny jobs)', () => {
-    expect([MIN_PREFETCH, MAX_PREFETCH, PREFETCH_BUDGET_MS]).toEqual([1, 16, 5]);
+    expect([MIN_PREFETCH, MAX_PREFETCH, PREFETCH_BUDGET_MS]).toEqual([1, 16, 20]);
     expect(prefetchFor(2, 0.05)).toBe(16);
-    expect(prefetchFor(2, 1)).toBe(10);
-    expect(prefetchFor(8, 5)).toBe(8);
+    expect(prefetchFor(2, 1)).toBe(16);
+    expect(prefetchFor(2, 10)).toBe(4);
+    expect(prefetchFor(8, 40)).toBe(4);
+    expect(prefetchFor(2, 40)).toBe(1);
     expect(prefetchFor(2, 100)).toBe(1);
     expect(prefetchFor(2, 0)).toBe(16);
   });
@@ -33,19 +35,19 @@ describe('the prefetch rule', () => {
         expect([ctx, c >= maxWorkers + 1 && c <= maxWorkers + MAX_PREFETCH]).toEqual([ctx, true]);
       }
       expect([ctx, maxWorkers, p.concurrency]).toEqual([ctx, maxWorkers, maxWorkers + MAX_PREFETCH]);
-      // Long jobs (50-200 ms): at most two of them bring the prefetch down to a job or two.
+      // Long jobs (50-200 ms): two of them bring the prefetch down to that of jobs of 3/4 of the shortest.
       const long = () => 50 + random() * 150;
       p.observe(t, t + long(), 1);
       const c = p.observe(t, t + long(), 1);
-      expect([ctx, maxWorkers, c - maxWorkers <= 2]).toEqual([ctx, maxWorkers, true]);
+      expect([ctx, maxWorkers, c - maxWorkers <= prefetchFor(maxWorkers, 37.5)]).toEqual([ctx, maxWorkers, true]);
     }
   });
 
   test("a job's time in the pool is divided by the pool rounds it queued behind; running jobs and an empty queue count", () => {
     const p = new AdaptivePrefetch(2);
-    // 20 ms in the pool with 10 jobs in flight on 2 threads: 5 rounds of 4 ms jobs, so prefetch ceil(2 x 5 / 4).
-    expect(p.observe(0, 20, 10)).toBe(2 + 3);
-    // A job that has run 40 ms (alone) is at least that long: prefetch ceil(10 / 40) at once.
+    // 20 ms in the pool with 10 jobs in flight on 2 threads: 5 rounds of 4 ms jobs, so prefetch ceil(2 x 20 / 4).
+    expect(p.observe(0, 20, 10)).toBe(2 + 10);
+    // A job that has run 40 ms (alone) is at least that long: prefetch ceil(40 / 40) at once.
     expect(p.running(100, 140, 1)).toBe(2 + 1);
     // A shorter running job says nothing new.
     expect(p.running(200, 200.1, 1)).toBe(2 + 1);

@@ -25,8 +25,12 @@
  * Measured by the bench cases C1-C4 and F1 (docs/performance.md).
  */
 
-/** Work held per pool thread beyond the running jobs, in ms. */
-const PREFETCH_BUDGET_MS = 5;
+/**
+ * Work held per pool thread beyond the running jobs, in ms. 5 ms gave 1 ms jobs a prefetch of 2 to 4 on a
+ * loaded 2-core machine (their measured length includes waiting for a CPU) and lost to a fixed 16 there
+ * (bench C2: 0.91x); 20 ms matched it (1.01x) and keeps jobs of 20 x maxWorkers ms or more at a prefetch of 1.
+ */
+const PREFETCH_BUDGET_MS = 20;
 const MIN_PREFETCH = 1;
 const MAX_PREFETCH = 16;
 /** A consumer with no job for this long has no backlog (refills take a round trip): serve then calls reset(). */
