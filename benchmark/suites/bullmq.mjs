@@ -158,11 +158,12 @@ async function runPrefetch(ctx, { id, ms, roundMs, startN, consumers = 1 }) {
       log: ctx.log,
     });
     describeJobs(res).forEach(ctx.log);
-    await checkQuiet(ctx, sides);
+    // Before checkQuiet: each stats call starts the next highest afresh.
     const reached = await Promise.all(sides[0].consumers.map(async (c) => (await c.stats()).maxConcurrency));
-    ctx.log(`serve's default concurrency, the highest in the last round: ${reached.join(', ')}`);
+    await checkQuiet(ctx, sides);
+    ctx.log(`serve's default concurrency, the highest during the rounds: ${reached.join(', ')}`);
     const what = `${ms > 0 ? `${ms} ms CPU jobs` : 'tiny jobs'}${consumers > 1 ? `, ${consumers} consumers` : ''}`;
-    const note = `the default's highest concurrency in the last round: ${reached.join(' and ')} (back to ${threads + 1} once idle)`;
+    const note = `the default's highest concurrency during the rounds: ${reached.join(' and ')} (back to ${threads + 1} once idle)`;
     return logged(
       ctx,
       res.slice(1).map((peer, k) =>
