@@ -3,12 +3,14 @@
  * processors, on one real redis-server that the suite starts (scripts/redis-server.cjs) and that stops when
  * the runner exits.
  *
- * D1 jobs/s of tiny jobs: `serve(pool, queue)` against BullMQ's sandboxed processor with `useWorkerThreads: true`
- *    at the same BullMQ concurrency (serve's default: the pool's maxWorkers plus its prefetch).
+ * D1 jobs/s of tiny jobs: `serve(pool, queue)` at its default concurrency (maxWorkers plus a prefetch that
+ *    follows the jobs' length) against BullMQ's sandboxed processor with `useWorkerThreads: true`, both at the
+ *    concurrency serve reaches on these jobs and at several thread counts (the best one is reported too).
  * D2 the same with jobs that each spin the CPU for 1 ms.
- * C1/C2 serve's default concurrency against prefetch 0 (concurrency = maxWorkers) and a larger prefetch,
- *    on the D1 and D2 jobs: the measurement behind the default. C3/C4: the same with two consumers on one
- *    queue (a consumer that prefetches much holds jobs the other one could run).
+ * C1/C2 serve's default concurrency against fixed prefetches (1, 16, 32) on the D1 and D2 jobs: the
+ *    measurement behind the default. C3/C4: the same with two consumers on one queue.
+ * F1 long jobs (50-200 ms) and two consumers: how prefetch 0, 1, the default and 16 split them, and the
+ *    makespan against the ideal schedule (benchmark/bullmq/fairness.mjs): what a large prefetch costs.
  * D3 stalled jobs while every job busy-loops 3 x lockDuration, against a plain in-process BullMQ processor
  *    (whose busy main thread cannot renew the job locks).
  *
