@@ -47,7 +47,9 @@ import type { ThreadkitError, WorkerPool, TaskContext } from './index';
  */
 export interface RemoteServer extends EventEmitter {
   /**
-   * The BullMQ Worker that takes the jobs: read its `concurrency`, or `pause()` / `resume()` it.
+   * The BullMQ Worker that takes the jobs: read its `concurrency`, or `pause()` / `resume()` it. With
+   * serve's default concurrency, serve sets `worker.concurrency` as jobs finish (it follows the jobs'
+   * length): to fix it, pass `concurrency` to `serve` instead.
    * Its `cancelJob()` does not reach serve's tasks (serve gives no job an AbortSignal): abort a job
    * with the `signal` of `RemotePool.execute`.
    *
@@ -90,8 +92,10 @@ export interface RemoteServer extends EventEmitter {
  * stalled jobs, no job run twice because of a busy event loop).
  *
  * - `workerOptions` are BullMQ's own `WorkerOptions` (`connection`, `lockDuration`, `limiter`, ...).
- *   `concurrency` defaults to the pool's `maxWorkers` plus a prefetch of `ceil(maxWorkers / 4)` (at
- *   least 1), so that no thread idles while the next job travels from Redis.
+ *   `concurrency` defaults to the pool's `maxWorkers` plus a prefetch that follows the jobs' length,
+ *   so that no thread idles while the next job travels from Redis, and few jobs wait here that another
+ *   consumer could run: about 20 ms of work per thread, from 1 job (jobs of 20 × maxWorkers ms or
+ *   more, at start, and after the consumer idles) to 16 (tiny jobs); `server.worker.concurrency` shows it. An explicit `concurrency` is kept as it is.
  * - A job's `timeout` is enforced by the pool's watchdog (the thread is stopped: no zombie job).
  * - An aborted job (see {@link RemoteExecuteOptions.signal}) fails without a retry.
  * - A worker script that cannot start (syntax error, no such export): the jobs go back to waiting, this

@@ -44,13 +44,13 @@ describe('serve + RemotePool', () => {
     }
   });
 
-  test("serve's concurrency defaults to maxWorkers + ceil(maxWorkers / 4); an explicit one is kept", async () => {
+  test("serve's concurrency starts at maxWorkers + 1 (then follows the jobs: bullmq-prefetch.spec.ts); an explicit one is kept", async () => {
     const q = queueName('conc');
     const pools = [new WorkerPool(bullmqTasks, { maxWorkers: 1, minWorkers: 0 }), new WorkerPool(bullmqTasks, { maxWorkers: 8, minWorkers: 0 })];
     const servers = [serve(pools[0], q, { connection: redis.connection }), serve(pools[1], q, { connection: redis.connection })];
     const explicit = serve(pools[1], q, { connection: redis.connection, concurrency: 3 });
     try {
-      expect(servers.map((s) => s.worker.concurrency)).toEqual([2, 10]);
+      expect(servers.map((s) => s.worker.concurrency)).toEqual([2, 9]);
       expect(explicit.worker.concurrency).toBe(3);
     } finally {
       await Promise.all([...servers, explicit].map((s) => s.close()));

@@ -11,7 +11,7 @@
  * - 'pool-plain', 'pool-signal': see benchmark/probes/bullmq-serve-cost.mjs.
  *
  * IPC: sends `{ type: 'ready', pid, concurrency }` (its BullMQ concurrency) once it takes jobs; answers `{ type: 'stats' }` with the events it saw
- * (`stalled`, `failed`, `error`) and the CPU time of its main thread (`mainThreadCpuMs`) and of
+ * (`stalled`, `failed`, `error`), its BullMQ concurrency now (`concurrency`: serve's default adapts) and its highest since the last stats (`maxConcurrency`, sampled every 5 ms) and the CPU time of its main thread (`mainThreadCpuMs`) and of
  * the whole process, worker threads included (`processCpuMs`); `{ type: 'close' }` closes the consumer gracefully and exits.
  */
 import { createRequire } from 'node:module';
@@ -36,6 +36,9 @@ function count(emitter) {
 
 let close;
 let concurrency = null;
+/** The BullMQ concurrency now (serve's default changes with the jobs' length). */
+let currentConcurrency = () => concurrency;
+let maxConcurrency = 0;
 if (side === 'threadkit') {
   const { WorkerPool } = require(root ?? 'threadkit');
   const { serve } = require(root ? path.join(root, 'lib/bullmq/index.js') : 'threadkit/bullmq');
@@ -43,6 +46,9 @@ if (side === 'threadkit') {
   const server = serve(pool, queue, { connection, ...workerOptions });
   if (typeof server.on === 'function') count(server);
   concurrency = server.concurrency ?? server.worker?.concurrency ?? null;
+  currentConcurrency = () => server.worker?.concurrency ?? concurrency;
+  // serve's default concurrency falls back once the consumer idles: sample its highest between two stats calls.
+  setInterval(() => (maxConcurrency = Math.max(maxConcurrency, currentConcurrency())), 5).unref();
   close = async () => {
     await server.close();
     await pool.close();
@@ -92,7 +98,16 @@ function mainThreadCpuMs() {
 process.on('message', async (m) => {
   if (m?.type === 'stats') {
     const { user, system } = process.cpuUsage();
-    process.send({ type: 'stats', ...stats, mainThreadCpuMs: mainThreadCpuMs(), processCpuMs: (user + system) / 1000 });
+    const highest = Math.max(maxConcurrency, currentConcurrency());
+    maxConcurrency = 0;
+    process.send({
+      type: 'stats',
+      ...stats,
+      concurrency: currentConcurrency(),
+      maxConcurrency: highest,
+      mainThreadCpuMs: mainThreadCpuMs(),
+      processCpuMs: (user + system) / 1000,
+    });
   } else if (m?.type === 'close') {
     await close();
     process.exit(0);

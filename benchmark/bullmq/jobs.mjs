@@ -147,13 +147,27 @@ export async function withSides(specs, fn) {
   }
 }
 
-/** serve's own BullMQ concurrency (its default), read from a consumer that runs it. */
-export async function serveDefaultConcurrency() {
+/**
+ * The BullMQ concurrency serve's default reaches on jobs of `ms` (it follows the jobs' length): a consumer of
+ * its own serves `jobs` of them on a fresh queue, then reports its concurrency. Returns `{ start, reached }`.
+ */
+export async function serveDefaultConcurrency(ms = 0, jobs = 2000) {
   const { connection } = await redis();
-  const probe = await startConsumer({ side: 'threadkit', maxWorkers: threads, queue: freshQueueName('probe'), connection });
-  await probe.close();
-  if (!Number.isInteger(probe.concurrency)) throw new Error(`serve did not report its concurrency (got ${probe.concurrency})`);
-  return probe.concurrency;
+  const queueName = freshQueueName('probe');
+  const probe = await startConsumer({ side: 'threadkit', maxWorkers: threads, queue: queueName, connection });
+  const queue = new Queue(queueName, { connection });
+  try {
+    await throughputImpl('probe', queue, ms).run(jobs);
+    // The highest during the run: once the consumer idles, the default goes back to its start.
+    const { maxConcurrency } = await probe.stats();
+    if (!Number.isInteger(probe.concurrency) || !Number.isInteger(maxConcurrency)) {
+      throw new Error(`serve did not report its concurrency (got ${probe.concurrency}, ${maxConcurrency})`);
+    }
+    return { start: probe.concurrency, reached: maxConcurrency };
+  } finally {
+    await probe.close();
+    await queue.close();
+  }
 }
 
 /** One progress line per implementation, with every sample, in jobs/s. */

@@ -3,12 +3,14 @@
  * processors, on one real redis-server that the suite starts (scripts/redis-server.cjs) and that stops when
  * the runner exits.
  *
- * D1 jobs/s of tiny jobs: `serve(pool, queue)` against BullMQ's sandboxed processor with `useWorkerThreads: true`
- *    at the same BullMQ concurrency (serve's default: the pool's maxWorkers plus its prefetch).
+ * D1 jobs/s of tiny jobs: `serve(pool, queue)` at its default concurrency (maxWorkers plus a prefetch that
+ *    follows the jobs' length) against BullMQ's sandboxed processor with `useWorkerThreads: true`, both at the
+ *    concurrency serve reaches on these jobs and at several thread counts (the best one is reported too).
  * D2 the same with jobs that each spin the CPU for 1 ms.
- * C1/C2 serve's default concurrency against prefetch 0 (concurrency = maxWorkers) and a larger prefetch,
- *    on the D1 and D2 jobs: the measurement behind the default. C3/C4: the same with two consumers on one
- *    queue (a consumer that prefetches much holds jobs the other one could run).
+ * C1/C2 serve's default concurrency against fixed prefetches (1, 16, 32) on the D1 and D2 jobs: the
+ *    measurement behind the default. C3/C4: the same with two consumers on one queue.
+ * F1 long jobs (50-200 ms) and two consumers: how prefetch 0, 1, the default and 16 split them, and the
+ *    makespan against the ideal schedule (benchmark/bullmq/fairness.mjs): what a large prefetch costs.
  * D3 stalled jobs while every job busy-loops 3 x lockDuration, against a plain in-process BullMQ processor
  *    (whose busy main thread cannot renew the job locks).
  *
@@ -36,27 +38,42 @@ import {
   jobsRow,
   checkQuiet,
   cpuPerJob,
+  jobsFigure,
 } from '../bullmq/jobs.mjs';
+import { runFairness, fairnessRows } from '../bullmq/fairness.mjs';
 
 export const optIn = true;
 
 const require = createRequire(import.meta.url);
 const { Queue, QueueEvents, Worker } = require('bullmq');
 
-/** The larger prefetch of C1/C2. */
+/** The larger fixed prefetch of C1-C4 and F1. */
 const BIG_PREFETCH = 16;
 
 /**
- * With `floor`, a third side measured in the same rounds: BullMQ's in-process processor running the tiny task
- * on the consumer's main thread, i.e. BullMQ's own per-job cost with no thread hop. No processor that hands
- * jobs to other threads can beat it on one consumer, so its ratio to the sandbox bounds D1's.
+ * threadkit's serve at its default (maxWorkers threads, the concurrency its prefetch reaches on these jobs)
+ * against BullMQ's sandbox at several concurrencies, each of which is also its number of worker threads:
+ * serve's starting concurrency (maxWorkers + 1), 2 x maxWorkers, 8, and the concurrency serve reaches. Two
+ * rows carry the goal: against the sandbox at serve's concurrency ("the same concurrency"), and against the
+ * sandbox's best of these (its best thread count on this machine, picked after the rounds).
+ * With `floor`, one more side in the same rounds: BullMQ's in-process processor running the tiny task on the
+ * consumer's main thread at serve's concurrency, i.e. BullMQ's own per-job cost with no thread hop.
  */
 async function compareWithSandbox(ctx, { id, ms, goal, roundMs, startN, floor = false }) {
-  const concurrency = await serveDefaultConcurrency();
+  const { start, reached } = await serveDefaultConcurrency(ms);
+  ctx.log(`serve's default concurrency on these jobs: starts at ${start}, reaches ${reached}`);
+  const sbConcurrencies = [...new Set([threads + 1, 2 * threads, 8, reached])].sort((a, b) => a - b);
   const specs = [
-    { key: 'tk', name: `threadkit serve (${threads} workers)`, config: { side: 'threadkit', maxWorkers: threads } },
-    { key: 'sb', name: `BullMQ sandbox (worker threads)`, config: { side: 'sandbox', workerOptions: { concurrency } } },
-    ...(floor ? [{ key: 'inp', name: 'BullMQ in-process (floor)', config: { side: 'inprocess', workerOptions: { concurrency } } }] : []),
+    { key: 'tk', name: `threadkit serve (${threads} workers, default)`, config: { side: 'threadkit', maxWorkers: threads } },
+    ...sbConcurrencies.map((c) => ({
+      key: `sb${c}`,
+      name: `BullMQ sandbox, ${c} threads`,
+      concurrency: c,
+      config: { side: 'sandbox', workerOptions: { concurrency: c } },
+    })),
+    ...(floor
+      ? [{ key: 'inp', name: `BullMQ in-process (floor), conc. ${reached}`, config: { side: 'inprocess', workerOptions: { concurrency: reached } } }]
+      : []),
   ];
   return withSides(specs, async (sides) => {
     const impls = sides.map((s) => throughputImpl(s.name, s.queue, ms, s.consumer));
@@ -71,47 +88,60 @@ async function compareWithSandbox(ctx, { id, ms, goal, roundMs, startN, floor = 
     });
     describeJobs(res).forEach(ctx.log);
     await checkQuiet(ctx, sides);
-    const [tkImpl, sbImpl, inpImpl] = impls;
-    ctx.log(`consumer CPU per job: serve ${cpuPerJob(tkImpl)}; sandbox ${cpuPerJob(sbImpl)}${floor ? `; in-process ${cpuPerJob(inpImpl)}` : ''}`);
-    const [tk, sb, inp] = res;
+    impls.forEach((impl) => ctx.log(`consumer CPU per job, ${impl.name}: ${cpuPerJob(impl)}`));
+    const tk = res[0];
+    const sb = sbConcurrencies.map((c, k) => ({ c, r: res[1 + k], impl: impls[1 + k] }));
+    const same = sb.find((x) => x.c === reached);
+    const best = sb.filter((x) => !x.r.error).reduce((a, x) => (x.r.median > a.r.median ? x : a));
     const what = ms > 0 ? `jobs/s, ${ms} ms CPU jobs` : 'jobs/s, tiny jobs';
-    const floorRows = floor
-      ? [
-          jobsRow({
-            id: `${id}-floor`,
-            what: `${what}: BullMQ's in-process processor (no thread hop) vs the sandbox, same rounds`,
-            tk: inp,
-            peer: sb,
-            peerName: 'BullMQ sandbox, worker threads',
-            note: `not threadkit: BullMQ's own per-job cost, the ceiling of any thread-hopping processor on one consumer at concurrency ${concurrency}. Consumer CPU per job: in-process ${cpuPerJob(inpImpl)}`,
-          }),
-        ]
-      : [];
-    return logged(ctx, [
-      ...floorRows,
+    const note = (x) =>
+      `serve: maxWorkers ${threads}, its default concurrency (${start} at start, ${reached} reached on these jobs in a run of their own before the rounds). The sandbox: ${x.c} worker threads (BullMQ concurrency ${x.c}); its jobs/s at ${sb.map((y) => `${y.c}: ${jobsFigure(y.r)}`).join(', ')}. Producer: addBulk in batches of ${BATCH}. Consumer CPU per job (median of the samples): serve ${cpuPerJob(impls[0])}; sandbox ${cpuPerJob(x.impl)}`;
+    const rows = [
       jobsRow({
         id,
-        what: `${what} (concurrency ${concurrency})`,
+        what: `${what}: vs the sandbox at serve's concurrency (${reached})`,
         tk,
-        peer: sb,
-        peerName: 'BullMQ sandbox, worker threads',
+        peer: same.r,
+        peerName: `BullMQ sandbox, ${same.c} threads`,
         goal,
-        note: `both sides: BullMQ concurrency ${concurrency} (serve's default for ${threads} workers); the sandbox runs one worker thread per slot; producer: addBulk in batches of ${BATCH}. Consumer CPU per job (median of the samples): serve ${cpuPerJob(tkImpl)}; sandbox ${cpuPerJob(sbImpl)}`,
+        note: note(same),
       }),
-    ]);
+      jobsRow({
+        id,
+        what: `${what}: vs the sandbox at its best thread count here (${best.c})`,
+        tk,
+        peer: best.r,
+        peerName: `BullMQ sandbox, ${best.c} threads`,
+        goal,
+        note: note(best),
+      }),
+    ];
+    if (floor) {
+      const inp = res.at(-1);
+      rows.unshift(
+        jobsRow({
+          id: `${id}-floor`,
+          what: `${what}: BullMQ's in-process processor (no thread hop, concurrency ${reached}) vs the sandbox's best, same rounds`,
+          tk: inp,
+          peer: best.r,
+          peerName: `BullMQ sandbox, ${best.c} threads`,
+          note: `not threadkit: BullMQ's own per-job cost on one consumer. Consumer CPU per job: in-process ${cpuPerJob(impls.at(-1))}`,
+        }),
+      );
+    }
+    return logged(ctx, rows);
   });
 }
 
 // ------------------------------------------------------------------ C1, C2
 
-/** serve's default concurrency against prefetch 0, maxWorkers and BIG_PREFETCH, with `consumers` consumer processes on each queue. */
+/** serve's default concurrency against fixed prefetches (1, the old default for 2 workers; BIG_PREFETCH; 2 x BIG_PREFETCH), with `consumers` consumer processes on each queue. */
 async function runPrefetch(ctx, { id, ms, roundMs, startN, consumers = 1 }) {
-  const dflt = await serveDefaultConcurrency();
   const variants = [
-    { key: 'default', concurrency: undefined, label: `default (concurrency ${dflt})` },
-    { key: 'p0', concurrency: threads, label: `prefetch 0 (concurrency ${threads})` },
-    { key: 'mid', concurrency: 2 * threads, label: `prefetch ${threads} (concurrency ${2 * threads})` },
+    { key: 'default', concurrency: undefined, label: 'default (adaptive)' },
+    { key: 'p1', concurrency: threads + 1, label: `prefetch 1 (concurrency ${threads + 1})` },
     { key: 'big', concurrency: threads + BIG_PREFETCH, label: `prefetch ${BIG_PREFETCH} (concurrency ${threads + BIG_PREFETCH})` },
+    { key: 'huge', concurrency: threads + 2 * BIG_PREFETCH, label: `prefetch ${2 * BIG_PREFETCH} (concurrency ${threads + 2 * BIG_PREFETCH})` },
   ];
   const specs = variants.map((v) => ({
     key: v.key,
@@ -130,14 +160,25 @@ async function runPrefetch(ctx, { id, ms, roundMs, startN, consumers = 1 }) {
       log: ctx.log,
     });
     describeJobs(res).forEach(ctx.log);
+    // Before checkQuiet: each stats call starts the next highest afresh.
+    const reached = await Promise.all(sides[0].consumers.map(async (c) => (await c.stats()).maxConcurrency));
     await checkQuiet(ctx, sides);
-    const [d, p0, mid, big] = res;
+    ctx.log(`serve's default concurrency, the highest during the rounds: ${reached.join(', ')}`);
     const what = `${ms > 0 ? `${ms} ms CPU jobs` : 'tiny jobs'}${consumers > 1 ? `, ${consumers} consumers` : ''}`;
-    return logged(ctx, [
-      jobsRow({ id, what: `serve default concurrency vs prefetch 0, ${what}`, tk: d, peer: p0, peerName: sides[1].name }),
-      jobsRow({ id, what: `serve default concurrency vs prefetch ${threads}, ${what}`, tk: d, peer: mid, peerName: sides[2].name }),
-      jobsRow({ id, what: `serve default concurrency vs prefetch ${BIG_PREFETCH}, ${what}`, tk: d, peer: big, peerName: sides[3].name }),
-    ]);
+    const note = `the default's highest concurrency during the rounds: ${reached.join(' and ')} (back to ${threads + 1} once idle)`;
+    return logged(
+      ctx,
+      res.slice(1).map((peer, k) =>
+        jobsRow({
+          id,
+          what: `serve default concurrency vs ${variants[k + 1].label}, ${what}`,
+          tk: res[0],
+          peer,
+          peerName: sides[k + 1].name,
+          note,
+        }),
+      ),
+    );
   });
 }
 
@@ -262,6 +303,19 @@ export const cases = [
     id: 'C4',
     title: "serve's default concurrency vs other prefetches, 1 ms jobs, two consumers on one queue",
     run: (ctx) => runPrefetch(ctx, { id: 'C4', ms: 1, roundMs: 1000, startN: 500, consumers: 2 }),
+  },
+  {
+    id: 'F1',
+    title: 'long jobs (50-200 ms), two consumers: how a prefetch splits them (fairness, makespan vs ideal)',
+    run: async (ctx) => {
+      const variants = [
+        { key: 'p0', label: `prefetch 0 (concurrency ${threads})`, concurrency: threads },
+        { key: 'p1', label: `prefetch 1 (concurrency ${threads + 1})`, concurrency: threads + 1 },
+        { key: 'default', label: "serve's default" },
+        { key: 'big', label: `prefetch ${BIG_PREFETCH} (concurrency ${threads + BIG_PREFETCH})`, concurrency: threads + BIG_PREFETCH },
+      ];
+      return logged(ctx, fairnessRows(await runFairness(ctx, variants)));
+    },
   },
   { id: 'D3', title: 'stalled jobs under CPU-bound jobs: serve vs in-process processor', run: runD3 },
 ];

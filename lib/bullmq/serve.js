@@ -9,8 +9,8 @@
  * however long a job computes (BullMQ's in-process processors block it, and
  * then their jobs stall and run twice).
  *
- * - Concurrency: by default the pool's maxWorkers plus a prefetch of
- *   ceil(maxWorkers / 4), at least 1 (see defaultConcurrency).
+ * - Concurrency: by default the pool's maxWorkers plus a prefetch that
+ *   follows the jobs' length, 1 to 16 (prefetch.js); an explicit one is kept.
  * - A job's name picks the export (protocol.js), its TIMEOUT_OPT is the
  *   pool's timeout (the pool's watchdog stops the thread: no zombie).
  * - Abort: producers publish a job id on the queue's cancel channel; this
@@ -36,6 +36,7 @@ const { WorkerPool, JOB_ID, TASK_REF, ABORT_TASK, MAX_WORKERS, STARTUP_FAILED } 
 const { toJob, fromJob, errorToString } = require('./envelope.js');
 const { DEFAULT_EXPORT, TIMEOUT_OPT, ERROR_FIELD, CANCEL_CHANNEL } = require('./protocol.js');
 const { describe } = require('../validate.js');
+const { AdaptivePrefetch, IDLE_RESET_MS } = require('./prefetch.js');
 
 const CANCEL_MEMORY_MS = 60_000;
 /** Names of errors that steer BullMQ's own flow (a processor throws them after moving the job itself). */
@@ -43,31 +44,14 @@ const BULLMQ_CONTROL_ERRORS = new Set(['DelayedError', 'WaitingError', 'WaitingC
 const RATE_LIMIT_MESSAGE = 'bullmq:rateLimitExceeded';
 const ABORT_REASON = 'aborted by the caller of RemotePool.execute';
 
-/** A job that runs here: its pool task (TASK_REF sets taskId), and whether a cancel aborted it. */
+/** A job that runs here: its pool task (TASK_REF sets taskId), whether a cancel aborted it, when it started and the jobs in flight then. */
 class RunningJob {
-  constructor() {
+  constructor(t0, inFlight) {
     this.taskId = -1;
     this.aborted = false;
+    this.t0 = t0;
+    this.inFlight = inFlight;
   }
-}
-
-/**
- * maxWorkers keeps every thread busy only if the next job is already here
- * when a thread finishes: fetching it costs a Redis round trip (about 0.1 to
- * 1 ms) after BullMQ stores the last result. A prefetch of a quarter of the
- * threads (at least one) covers that gap for jobs of a millisecond or more
- * while few jobs sit locked on one consumer that another idle one could run.
- * Measured by bench cases C1-C4 (2 shared cores at load 12-17, maxWorkers 2,
- * tiny and 1 ms jobs, one and two consumers on a queue, 3 runs): prefetch 0
- * was slower than this default in 8 of 12 comparisons. A prefetch of 2 or 16
- * was faster in most (6 of 8, 9 of 12: this default's jobs/s over theirs
- * 0.44-1.55, within the spread between runs). It stays small anyway: jobs
- * a consumer holds cannot move to an idle consumer, a loss that grows with
- * prefetch x job time, which these short jobs do not show. A user of tiny
- * jobs passes a larger `concurrency`.
- */
-function defaultConcurrency(maxWorkers) {
-  return maxWorkers + Math.max(1, Math.ceil(maxWorkers / 4));
 }
 
 class Server extends EventEmitter {
@@ -83,13 +67,20 @@ class Server extends EventEmitter {
   #cancelled = new Map();
   #startupReported = false;
   #closing = null;
+  /** The default concurrency's prefetch (null with an explicit `concurrency`). */
+  #prefetch = null;
+  /** Resets the prefetch once no job has run here for IDLE_RESET_MS (set while none runs). */
+  #idleTimer = null;
 
   constructor(pool, queueName, workerOptions) {
     super();
     this.#bullmq = loadBullmq();
     this.#pool = pool;
     const options = { ...workerOptions };
-    options.concurrency ??= defaultConcurrency(pool[MAX_WORKERS]);
+    if (options.concurrency === undefined) {
+      this.#prefetch = new AdaptivePrefetch(pool[MAX_WORKERS]);
+      options.concurrency = this.#prefetch.concurrency;
+    }
     // Two parameters, not three: BullMQ then makes no AbortSignal per job (see #cancel).
     const processor = (job, token) => this.#process(job, token);
     const worker = new this.#bullmq.Worker(queueName, processor, options);
@@ -160,7 +151,13 @@ class Server extends EventEmitter {
     } catch (e) {
       throw new UnrecoverableError(`threadkit/bullmq: the data of job ${job.id} cannot be decoded: ${e?.message}`);
     }
-    const run = new RunningJob();
+    if (this.#idleTimer !== null) {
+      clearTimeout(this.#idleTimer);
+      this.#idleTimer = null;
+    }
+    const oldest = this.#prefetch !== null && this.#running.size > 0 ? this.#running.values().next().value : undefined;
+    const run = new RunningJob(performance.now(), this.#running.size + 1);
+    if (oldest !== undefined) this.#setConcurrency(this.#prefetch.running(oldest.t0, run.t0, oldest.inFlight));
     const options = { [JOB_ID]: job.id, [TASK_REF]: run };
     if (job.name !== DEFAULT_EXPORT) options.name = job.name;
     const timeout = job.opts[TIMEOUT_OPT];
@@ -169,6 +166,7 @@ class Server extends EventEmitter {
     this.#running.set(job.id, run);
     try {
       result = await this.#pool.execute(data, options);
+      if (this.#prefetch !== null) this.#setConcurrency(this.#prefetch.observe(run.t0, performance.now(), run.inFlight));
     } catch (err) {
       if (run.aborted) throw new UnrecoverableError(`aborted: ${ABORT_REASON}`);
       if (err?.[STARTUP_FAILED] === true) {
@@ -178,8 +176,22 @@ class Server extends EventEmitter {
       throw await this.#failed(job, err);
     } finally {
       this.#running.delete(job.id);
+      if (this.#prefetch !== null && this.#running.size === 0) this.#idleSoon();
     }
     return toJob(result, 'the task result');
+  }
+
+  #idleSoon() {
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = null;
+      if (this.#running.size === 0) this.#setConcurrency(this.#prefetch.reset());
+    }, IDLE_RESET_MS);
+    this.#idleTimer.unref();
+  }
+
+  /** The default concurrency follows the jobs' length (prefetch.js); BullMQ's run loop reads it before each fetch. */
+  #setConcurrency(c) {
+    if (c !== this.#worker.concurrency) this.#worker.concurrency = c;
   }
 
   /** Stores the task's error for the producer; returns the error for BullMQ to fail the job with. */
@@ -235,4 +247,4 @@ function serve(pool, queueName, workerOptions) {
   return new Server(pool, queueName, workerOptions);
 }
 
-module.exports = { serve, defaultConcurrency };
+module.exports = { serve };

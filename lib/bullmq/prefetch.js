@@ -1,0 +1,97 @@
+// @ts-check
+'use strict';
+/**
+ * serve()'s default BullMQ concurrency: the pool's maxWorkers plus a prefetch
+ * that follows the jobs' length.
+ *
+ * A prefetch hides the trip of the next job from Redis (a round trip, about
+ * 0.1 to 1 ms, plus the hand-over to a pool thread): it pays in proportion to
+ * that trip over the job's length. It costs in proportion to the job's length:
+ * a job this consumer holds waits in its pool's queue while another consumer's
+ * threads may idle. So the prefetch holds about PREFETCH_BUDGET_MS of work per
+ * thread: prefetch = ceil(maxWorkers x budget / job length), from 1 (long jobs:
+ * a job waits at most one job length) to MAX_PREFETCH (tiny jobs).
+ *
+ * The job length is a moving average over the jobs served, each estimated from
+ * its time in the pool (queue wait included) divided by how many pool rounds
+ * the jobs in flight at its start make: d / max(1, inFlight / maxWorkers).
+ * The prefetch starts at the minimum (no job measured: assume long ones), and
+ * falls faster than it rises: long jobs after tiny ones cut it within a job or two.
+ * Two more signals, so a switch from tiny to long jobs costs few held jobs:
+ * a job still running counts as at least as long as it has run (serve checks
+ * the oldest one as each job starts), and a consumer idle for IDLE_RESET_MS
+ * starts over at the minimum (a prefetch only pays while there is a backlog,
+ * and the next jobs may be long ones).
+ * Measured by the bench cases C1-C4 and F1 (docs/performance.md).
+ */
+
+/**
+ * Work held per pool thread beyond the running jobs, in ms. 5 ms gave 1 ms jobs a prefetch of 2 to 4 on a
+ * loaded 2-core machine (their measured length includes waiting for a CPU) and lost to a fixed 16 there
+ * (bench C2: 0.91x); 20 ms matched it (1.01x) and keeps jobs of 20 x maxWorkers ms or more at a prefetch of 1.
+ */
+const PREFETCH_BUDGET_MS = 20;
+const MIN_PREFETCH = 1;
+const MAX_PREFETCH = 16;
+/** A consumer with no job for this long has no backlog (refills take a round trip): serve then calls reset(). */
+const IDLE_RESET_MS = 50;
+/** The moving average's weight of a job longer than the average (fast: long jobs cut the prefetch at once) and of a shorter one. */
+const WEIGHT_UP = 1 / 2;
+const WEIGHT_DOWN = 1 / 8;
+
+/** The prefetch for jobs of `jobMs` on `maxWorkers` threads (a pure function of the two, for tests). */
+function prefetchFor(maxWorkers, jobMs) {
+  if (!(jobMs > 0)) return MAX_PREFETCH;
+  return Math.min(MAX_PREFETCH, Math.max(MIN_PREFETCH, Math.ceil((maxWorkers * PREFETCH_BUDGET_MS) / jobMs)));
+}
+
+class AdaptivePrefetch {
+  #maxWorkers;
+  /** The moving average of a job's length in ms; Infinity until a job is measured. */
+  #jobMs = Infinity;
+
+  /** @param {number} maxWorkers */
+  constructor(maxWorkers) {
+    this.#maxWorkers = maxWorkers;
+  }
+
+  /** The BullMQ concurrency to use now. */
+  get concurrency() {
+    return this.#maxWorkers + (this.#jobMs === Infinity ? MIN_PREFETCH : prefetchFor(this.#maxWorkers, this.#jobMs));
+  }
+
+  /**
+   * Records a job that was in the pool from `startedAt` to `endedAt` (ms, one clock) and found `inFlight` jobs
+   * (itself included) in flight on this consumer when it started; returns the concurrency to use now.
+   * @param {number} startedAt
+   * @param {number} endedAt
+   * @param {number} inFlight
+   */
+  observe(startedAt, endedAt, inFlight) {
+    const jobMs = (endedAt - startedAt) / Math.max(1, inFlight / this.#maxWorkers);
+    if (this.#jobMs === Infinity) this.#jobMs = jobMs;
+    else this.#jobMs += (jobMs > this.#jobMs ? WEIGHT_UP : WEIGHT_DOWN) * (jobMs - this.#jobMs);
+    return this.concurrency;
+  }
+
+  /**
+   * A job still running at `now`, started at `startedAt` with `inFlight` jobs in flight: the jobs are at least
+   * that long.
+   * @param {number} startedAt
+   * @param {number} now
+   * @param {number} inFlight
+   */
+  running(startedAt, now, inFlight) {
+    const jobMs = (now - startedAt) / Math.max(1, inFlight / this.#maxWorkers);
+    if (this.#jobMs !== Infinity && jobMs > this.#jobMs) this.#jobMs = jobMs;
+    return this.concurrency;
+  }
+
+  /** The consumer went idle (no backlog): start over at the minimum, as the next jobs may be long ones. */
+  reset() {
+    this.#jobMs = Infinity;
+    return this.concurrency;
+  }
+}
+
+module.exports = { AdaptivePrefetch, prefetchFor, PREFETCH_BUDGET_MS, MIN_PREFETCH, MAX_PREFETCH, IDLE_RESET_MS };
