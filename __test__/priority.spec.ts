@@ -1,6 +1,6 @@
-// acquire({ priority }) on Semaphore and Mutex: lower first, FIFO within a priority, in local and
+// acquire({ priority }) on Semaphore and Mutex (and readLock/writeLock on RwLock): lower first, FIFO within a priority, in local and
 // shared mode and across threads.
-import { Semaphore, Mutex, Permit } from '../index';
+import { Semaphore, Mutex, RwLock, Permit } from '../index';
 import { modes, settle, random, Workers, nextMessage, root, until } from './helpers';
 
 describe.each(modes)('acquire({ priority }) (%s mode)', (_mode, prep) => {
@@ -19,6 +19,25 @@ describe.each(modes)('acquire({ priority }) (%s mode)', (_mode, prep) => {
     held.release();
     await Promise.all(all);
     expect(order).toEqual(['c-1', 'f-1', 'a0', 'd0', 'b5', 'e5']);
+  });
+
+  test('RwLock: readLock/writeLock/runRead/runWrite queue by priority, FIFO within one', async () => {
+    const rw = prep(new RwLock());
+    const held = await rw.writeLock();
+    const order: string[] = [];
+    const read = (name: string, priority: number) =>
+      rw.readLock({ priority }).then((g) => {
+        order.push(name);
+        g.release();
+      });
+    const write = (name: string, priority: number) => rw.runWrite(() => void order.push(name), { priority });
+    const all = [write('w0', 0), read('r1', 1), write('w-1', -1), rw.runRead(() => void order.push('r-1'), { priority: -1 }), read('r0', 0)];
+    await settle();
+    expect(rw.waiting).toBe(5);
+    held.release();
+    await Promise.all(all);
+    // -1 first (the writer, then the reader queued after it), then 0 (FIFO: the writer, then the reader), then 1.
+    expect(order).toEqual(['w-1', 'r-1', 'w0', 'r0', 'r1']);
   });
 
   test('Semaphore: a cancelled waiter leaves its run in order; a big head blocks those behind it', async () => {

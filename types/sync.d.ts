@@ -21,7 +21,7 @@ export interface WaitOptions {
   timeout?: number;
 }
 
-/** Options of a Semaphore's or a Mutex's acquire: {@link WaitOptions} and a queue priority. */
+/** Options of an acquire that may wait (Semaphore, Mutex, RwLock): {@link WaitOptions} and a queue priority. */
 export interface AcquireOptions extends WaitOptions {
   /**
    * Where this acquire queues if it must wait: behind every waiter with a
@@ -234,18 +234,23 @@ export declare class RwLock {
   readonly closed: boolean;
   /** True while a writer holds the lock. */
   isWriteLocked(): boolean;
-  /** Waits for a shared (read) lock. */
-  readLock(options?: WaitOptions): Promise<Permit>;
-  /** Waits for the exclusive (write) lock. */
-  writeLock(options?: WaitOptions): Promise<Permit>;
+  /**
+   * Waits for a shared (read) lock, queued by `options.priority` (default 0)
+   * with the writers: a read lock never passes a writer queued ahead of it.
+   * @example
+   * const g = await rw.readLock({ priority: -1, timeout: 1000 });
+   */
+  readLock(options?: AcquireOptions): Promise<Permit>;
+  /** Waits for the exclusive (write) lock, queued by `options.priority` (default 0). */
+  writeLock(options?: AcquireOptions): Promise<Permit>;
   /** A read lock now, or `null`. */
   tryReadLock(): Permit | null;
   /** The write lock now, or `null`. */
   tryWriteLock(): Permit | null;
-  /** Runs `fn` under a read lock. */
-  runRead<T>(fn: () => T | Promise<T>, options?: WaitOptions): Promise<T>;
-  /** Runs `fn` under the write lock. */
-  runWrite<T>(fn: () => T | Promise<T>, options?: WaitOptions): Promise<T>;
+  /** Runs `fn` under a read lock (queued by `options.priority`, default 0). */
+  runRead<T>(fn: () => T | Promise<T>, options?: AcquireOptions): Promise<T>;
+  /** Runs `fn` under the write lock (queued by `options.priority`, default 0). */
+  runWrite<T>(fn: () => T | Promise<T>, options?: AcquireOptions): Promise<T>;
   /** Rejects every waiter and later lock request with {@link ClosedError}. */
   close(reason?: unknown): void;
 }
