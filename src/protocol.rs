@@ -101,8 +101,8 @@ pub const COMPLETION_STRIDE: u32 = 7;
 /// Offset of the task id.
 #[napi]
 pub const COMPLETION_ID: u32 = 0;
-/// Offset of the outcome: [`OUTCOME_FULFILLED`], [`OUTCOME_REJECTED`] or
-/// [`OUTCOME_TIMED_OUT`].
+/// Offset of the outcome: [`OUTCOME_FULFILLED`], [`OUTCOME_REJECTED`],
+/// [`OUTCOME_TIMED_OUT`] or [`OUTCOME_PROGRESS`].
 #[napi]
 pub const COMPLETION_OUTCOME: u32 = 1;
 /// Offset of the time the task waited in the queue, in µs.
@@ -130,6 +130,9 @@ pub const OUTCOME_REJECTED: u32 = Outcome::Rejected as u32;
 /// Outcome: the task ran past its deadline; its worker is being stopped.
 #[napi]
 pub const OUTCOME_TIMED_OUT: u32 = Outcome::TimedOut as u32;
+/// Not an end: a value the running task reported with `context.progress`.
+#[napi]
+pub const OUTCOME_PROGRESS: u32 = Outcome::Progress as u32;
 
 // `poolTake`'s task meta.
 

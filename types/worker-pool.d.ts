@@ -182,6 +182,18 @@ export interface ExecuteOptions {
   transfer?: ReadonlyArray<ArrayBuffer | import('node:worker_threads').MessagePort>;
   /** Call this named export of the worker script instead of the default export. */
   name?: string;
+  /**
+   * Called on the calling thread with each value the task sends with
+   * {@link TaskContext.progress}: in order, and every one before the
+   * promise settles. Values are copied as results are. A listener that
+   * throws does not affect the task; its error is rethrown as an uncaught
+   * exception, as an EventEmitter listener's is.
+   *
+   * @example
+   * // worker: module.exports = async (files, { progress }) => { for (const f of files) { await work(f); progress(f); } };
+   * await pool.execute(files, { onProgress: (f) => console.log('done', f) });
+   */
+  onProgress?: (value: any) => void;
 }
 
 /** The second argument of every task function, inside the worker. */
@@ -209,6 +221,16 @@ export interface TaskContext {
    * module.exports = (data, { traceContext }) => tracer.startActiveSpan('work', { links: linkFrom(traceContext) }, (span) => run(data, span));
    */
   readonly traceContext: unknown;
+  /**
+   * Sends `value` to the caller's `onProgress` ({@link ExecuteOptions.onProgress}), encoded like a result and
+   * batched with the pool's completions. Returns `false`, sending nothing, once the task has ended (timed out,
+   * or called from code still running after the task returned). A value that only postMessage can carry (a
+   * SharedArrayBuffer) throws {@link DataCloneError}. Works when destructured.
+   *
+   * @example
+   * module.exports = async (urls, { progress }) => { for (const u of urls) { await fetch(u); progress(u); } };
+   */
+  progress(value: unknown): boolean;
   /**
    * Wraps a result so that the ArrayBuffers (or MessagePorts) in `transfer`
    * move to the caller instead of being copied; they are detached in the

@@ -27,6 +27,7 @@ const {
   COMPLETION_WORKER,
   OUTCOME_FULFILLED,
   OUTCOME_REJECTED,
+  OUTCOME_PROGRESS,
   DRAIN_OVERSIZE_BASE,
 } = native;
 
@@ -50,6 +51,11 @@ function drain(s) {
       const m = i * COMPLETION_STRIDE;
       const id = meta[m + COMPLETION_ID];
       const outcome = meta[m + COMPLETION_OUTCOME];
+      if (outcome === OUTCOME_PROGRESS) {
+        // Not an end: the task goes on (its completion comes later in this queue).
+        progress(s, id, meta[m + COMPLETION_OFFSET], meta[m + COMPLETION_LENGTH]);
+        continue;
+      }
       const runMs = meta[m + COMPLETION_RUN_US] / 1000;
       s.waitTimes.add(meta[m + COMPLETION_WAIT_US] / 1000);
       s.runTimes.add(runMs);
@@ -94,6 +100,27 @@ function drain(s) {
   // Give back the memory of an earlier huge result.
   if (s.scratch.length > 64 * SCRATCH_SIZE) s.scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
   checkRoom(s);
+}
+
+/**
+ * A task's `context.progress(value)`: its onProgress gets the value. A
+ * listener that throws does not touch the task; its error is rethrown
+ * on its own (an uncaught exception), as an EventEmitter listener's is.
+ * @param {import('./state.js').PoolState} s
+ * @param {number} id
+ * @param {number} offset
+ * @param {number} length
+ */
+function progress(s, id, offset, length) {
+  const on = s.tasks.get(id)?.onProgress;
+  if (on === undefined) return; // settled meanwhile (aborted), or nobody listens
+  try {
+    on(decode(s.scratch, offset, offset + length));
+  } catch (e) {
+    queueMicrotask(() => {
+      throw e;
+    });
+  }
 }
 
 module.exports = { drain };

@@ -163,7 +163,7 @@ function normalizeOptions(sizeOrOptions) {
 }
 
 /**
- * execute()'s options, checked: `{ priority, timeout, nameId, signal, transfer }`.
+ * execute()'s options, checked: `{ priority, timeout, nameId, signal, transfer, onProgress }`.
  * `nameIdOf(name)` gives the native id of an export name.
  * @param {any} options ExecuteOptions, unchecked
  * @param {number} defaultTimeout the pool's taskTimeout (0: none)
@@ -171,8 +171,8 @@ function normalizeOptions(sizeOrOptions) {
  */
 function executeOptions(options, defaultTimeout, nameIdOf) {
   if (options === null || typeof options !== 'object') throw new TypeError('execute options must be an object');
-  /** @type {{ priority: number, timeout: number, nameId: number, signal: AbortSignal | undefined, transfer: import('node:worker_threads').TransferListItem[] | undefined }} */
-  const task = { priority: 0, timeout: defaultTimeout, nameId: 0, signal: undefined, transfer: undefined };
+  /** @type {{ priority: number, timeout: number, nameId: number, signal: AbortSignal | undefined, transfer: import('node:worker_threads').TransferListItem[] | undefined, onProgress: ((value: any) => void) | undefined }} */
+  const task = { priority: 0, timeout: defaultTimeout, nameId: 0, signal: undefined, transfer: undefined, onProgress: undefined };
   if (options.priority !== undefined) {
     task.priority = options.priority;
     if (!Number.isInteger(task.priority) || task.priority < -(2 ** 31) || task.priority > 2 ** 31 - 1)
@@ -189,6 +189,9 @@ function executeOptions(options, defaultTimeout, nameIdOf) {
   }
   task.signal = options.signal;
   if (task.signal !== undefined && !isAbortSignal(task.signal)) throw new TypeError(`signal must be an AbortSignal, got ${describe(task.signal)}`);
+  task.onProgress = options.onProgress;
+  if (task.onProgress !== undefined && typeof task.onProgress !== 'function')
+    throw new TypeError(`onProgress must be a function, got ${describe(task.onProgress)}`);
   return task;
 }
 

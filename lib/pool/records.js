@@ -63,6 +63,8 @@ class TaskRecord {
     this.owedBy = undefined;
     /** Its `threadkit:pool:task` context, while someone traces (wait and run time go in it). @type {import('../../index.js').PoolTaskTrace | undefined} */
     this.trace = undefined;
+    /** execute()'s `onProgress`: called with each `context.progress(value)`, in order, before it settles. @type {((value: any) => void) | undefined} */
+    this.onProgress = undefined;
   }
   /** Stops listening for its abort: it settled. */
   forget() {

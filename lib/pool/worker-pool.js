@@ -196,7 +196,7 @@ class WorkerPool extends EventEmitter {
       jobId = options[JOB_ID];
       ref = options[TASK_REF];
     }
-    const { priority, timeout, nameId, signal, transfer } = task;
+    const { priority, timeout, nameId, signal, transfer, onProgress } = task;
     if (signal?.aborted) return Promise.reject(new AbortError('The task was aborted before it was queued', { cause: signal.reason }));
     if (s.opts.maxQueue !== Infinity && !hasRoom(s)) {
       return Promise.reject(
@@ -241,7 +241,7 @@ class WorkerPool extends EventEmitter {
       return Promise.reject(new Error(`threadkit: the native pool refused the task (status ${submitted})`));
     }
     if (direct) s.direct.add(id);
-    const promise = this.#track(s, id, signal, trace);
+    const promise = this.#track(s, id, signal, trace, onProgress);
     if (ref !== undefined) ref.taskId = id;
     const bell = s.bell;
     Atomics.add(bell, SEQ, 1);
@@ -280,15 +280,17 @@ class WorkerPool extends EventEmitter {
    * @param {number} id
    * @param {AbortSignal | undefined} signal
    * @param {import('../../index.js').PoolTaskTrace | undefined} trace
+   * @param {((value: any) => void) | undefined} [onProgress]
    * @returns {Promise<any>}
    */
-  #track(s, id, signal, trace) {
+  #track(s, id, signal, trace, onProgress) {
     /** @type {TaskRecord} */
     let rec;
     const promise = new Promise((resolve, reject) => {
       rec = new TaskRecord(resolve, reject);
     });
     rec.trace = trace;
+    rec.onProgress = onProgress;
     s.tasks.set(id, rec);
     s.submitted++;
     if (signal) {

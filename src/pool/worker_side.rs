@@ -142,16 +142,40 @@ pub fn pool_take_rest(env: Env, pool_id: u32, slot: u32, scratch: Unknown) -> i3
     }
 }
 
+/// Worker side: a progress value of task `id` (serialized), queued for the
+/// owner with the completions. False if the task is no longer running here.
+#[napi(catch_unwind)]
+pub fn pool_progress(env: Env, pool_id: u32, slot: u32, id: f64, payload: Unknown) -> bool {
+    queue_for_owner(&env, pool_id, id, &payload, |p, id, data| {
+        p.queue.progress(slot, id, data)
+    })
+}
+
 /// Worker side: the result of task `id` (serialized). False if the task had
 /// already been settled another way (it timed out).
 #[napi(catch_unwind)]
 pub fn pool_complete(env: Env, pool_id: u32, slot: u32, id: f64, rejected: bool, payload: Unknown) -> bool {
+    queue_for_owner(&env, pool_id, id, &payload, |p, id, data| {
+        p.queue.complete(slot, id, rejected, data, Instant::now())
+    })
+}
+
+/// Hands task `id`'s serialized `payload` to `queue` (a completion or a
+/// progress value) and wakes the owner when the queue says so. False if
+/// the pool, the id or the bytes are bad, or the queue refused it (stale).
+fn queue_for_owner(
+    env: &Env,
+    pool_id: u32,
+    id: f64,
+    payload: &Unknown,
+    queue: impl FnOnce(&Pool, u64, Vec<u8>) -> CompleteResult,
+) -> bool {
     let Some(p) = pool(pool_id) else { return false };
     // Safety: a value of this call, used only during it.
-    let (Some(id), Some(data)) = (task_id(id), unsafe { bytes(&env, payload.raw()) }) else {
+    let (Some(id), Some(data)) = (task_id(id), unsafe { bytes(env, payload.raw()) }) else {
         return false;
     };
-    match p.queue.complete(slot, id, rejected, data.to_vec(), Instant::now()) {
+    match queue(&p, id, data.to_vec()) {
         CompleteResult::Accepted { wake } => {
             if wake {
                 p.wake_owner();

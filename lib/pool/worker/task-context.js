@@ -15,6 +15,9 @@
  * @property {unknown} traceContext what a `threadkit:pool:task` subscriber sent with it
  */
 
+const { native, pool, slot } = require('./thread.js');
+const { encode } = require('../../codec/index.js');
+
 /** A result to be moved, not copied: what `context.move` returns. */
 class Moved {
   /**
@@ -66,6 +69,20 @@ class TaskContext {
    */
   get traceContext() {
     return this.#task.traceContext;
+  }
+  /**
+   * Sends `value` to the caller's `onProgress` (an execute() option), on the
+   * caller's thread: in order, and all before the task's promise settles.
+   * It is encoded like a result, and batched with the pool's completions.
+   * Returns false, and sends nothing, once the task has ended (it timed out,
+   * or the value came from code still running after it returned).
+   * A getter, so that it also works destructured (`(data, { progress }) => ...`).
+   * @returns {(value: unknown) => boolean}  `value`: what a result may be, but
+   *   not a value only postMessage can carry (a SharedArrayBuffer): that throws a DataCloneError
+   */
+  get progress() {
+    const id = this.#task.id;
+    return (value) => native.poolProgress(pool, slot, id, encode(value, 'the progress value'));
   }
   /** This task's id, unique within its pool: the id the pool uses for it. */
   get taskId() {

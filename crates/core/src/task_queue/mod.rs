@@ -56,6 +56,10 @@ pub enum Outcome {
     Rejected = 1,
     /// The task ran past its deadline; the worker must be stopped.
     TimedOut = 2,
+    /// Not an end: a value the running task reported (`context.progress`).
+    /// It reaches the owner in order with the task's other items, and
+    /// always before the task's own completion.
+    Progress = 3,
 }
 
 /// A task waiting in the queue.
@@ -340,6 +344,33 @@ impl TaskQueue {
             run: now.saturating_duration_since(run.started),
             worker,
         })
+    }
+
+    /// A progress value from task `id`, still running on `worker`: queued
+    /// for the owner like a completion (same queue, so in order and before
+    /// the task's end), but the task goes on. `Stale` if the worker is no
+    /// longer running that task (it ended, timed out or was written off).
+    pub fn progress(&self, worker: u32, id: u64, payload: Vec<u8>) -> CompleteResult {
+        {
+            let g = self.lock();
+            match g.workers.get(&worker).and_then(|w| w.running.as_ref()) {
+                Some(r) if r.id == id => {}
+                _ => return CompleteResult::Stale,
+            }
+            // Sent under the lock: a completion of the same task (which
+            // needs it) cannot get ahead of this value.
+            let _ = self.done_tx.send(Completion {
+                id,
+                outcome: Outcome::Progress,
+                payload,
+                wait: Duration::ZERO,
+                run: Duration::ZERO,
+                worker,
+            });
+        }
+        CompleteResult::Accepted {
+            wake: !self.wake_scheduled.swap(true, Ordering::AcqRel),
+        }
     }
 
     fn finish(&self, c: Completion) -> CompleteResult {

@@ -333,3 +333,40 @@ fn crash_and_restart_cycles_leave_no_worker_records() {
     }
     assert_eq!(drain(&q).len(), 3000 / 3 * 2); // the completed and the timed-out ones
 }
+
+#[test]
+fn progress_values_reach_the_owner_in_order_before_their_task_ends_and_not_after() {
+    let q = TaskQueue::new();
+    q.push(task(1, 0));
+    q.push(task(2, 0));
+    assert_eq!(take_id(&q, 7), Some(1));
+    assert_eq!(take_id(&q, 8), Some(2));
+    assert_eq!(
+        q.progress(7, 2, vec![0]),
+        CompleteResult::Stale,
+        "task 2 runs on worker 8, not 7"
+    );
+    assert_eq!(q.progress(7, 1, vec![1]), CompleteResult::Accepted { wake: true });
+    assert_eq!(q.progress(8, 2, vec![2]), CompleteResult::Accepted { wake: false });
+    assert_eq!(q.progress(7, 1, vec![3]), CompleteResult::Accepted { wake: false });
+    q.complete(7, 1, false, vec![4], Instant::now());
+    assert_eq!(q.progress(7, 1, vec![5]), CompleteResult::Stale, "task 1 has ended");
+    q.begin_drain();
+    let items: Vec<(u64, Outcome, Vec<u8>)> = std::iter::from_fn(|| q.next_completion())
+        .map(|c| (c.id, c.outcome, c.payload))
+        .collect();
+    assert_eq!(
+        items,
+        vec![
+            (1, Outcome::Progress, vec![1]),
+            (2, Outcome::Progress, vec![2]),
+            (1, Outcome::Progress, vec![3]),
+            (1, Outcome::Fulfilled, vec![4]),
+        ]
+    );
+    // A progress value is not an end: the worker still runs task 2 and may end it.
+    assert_eq!(
+        q.complete(8, 2, false, vec![], Instant::now()),
+        CompleteResult::Accepted { wake: true }
+    );
+}
