@@ -24,17 +24,8 @@ const MIN_MS = 50;
 const MAX_MS = 200;
 const ROUNDS = 6;
 
-/** mulberry32: a small seeded PRNG, so a round's job lengths can be replayed from the printed seed. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The test suite's seeded PRNG (mulberry32), so a round's job lengths can be replayed from the printed seed.
+const { seededRandom: prng } = require('../../__test__/fixtures/random.js');
 
 /** The longest-processing-time-first schedule of `lengths` on `slots` threads: its makespan in ms. */
 export function lptMakespan(lengths, slots) {

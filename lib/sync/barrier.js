@@ -15,11 +15,9 @@
  */
 
 const { native, isolateId, STATUS, WAKE_CLOSED, waiters, newToken } = require('../isolate.js');
-const { AbortError, TimeoutError, BrokenBarrierError } = require('../errors.js');
+const { AbortError, BrokenBarrierError } = require('../errors.js');
 const { validateInteger, validateWaitOptions } = require('../validate.js');
-const { waitsForever, startWaitTimer, stopWaitTimer } = require('../wait-timer.js');
-const { startAbortListener, stopAbortListener } = require('../abort-listeners.js');
-const { detacher, makeHandle, checkHandle, foreignHandle } = require('./native-shared.js');
+const { detacher, makeHandle, checkHandle, foreignHandle, NativeWait } = require('./native-shared.js');
 
 const MAX_PARTIES = 2 ** 31 - 1;
 const track = detacher(native.barrierDetach);
@@ -27,7 +25,7 @@ const track = detacher(native.barrierDetach);
 let attaching;
 
 /** A party waiting in native code, found again through its token (lib/isolate.js's NativeWaiter). */
-class BarrierWaiter {
+class BarrierWaiter extends NativeWait {
   /**
    * @param {Barrier} owner  kept alive while it waits: collecting this thread's last Barrier
    *   object detaches it, which would break the barrier
@@ -38,23 +36,10 @@ class BarrierWaiter {
    * @param {(error: Error) => void} reject
    */
   constructor(owner, id, token, index, resolve, reject) {
+    super(token, resolve, reject);
     this.owner = owner;
     this.id = id;
-    this.token = token;
     this.index = index;
-    this.resolve = resolve;
-    this.reject = reject;
-    this.cancelled = false;
-    /** @type {any} */
-    this.timer = undefined;
-    /** @type {any} */
-    this.abort = undefined;
-  }
-
-  cleanup() {
-    if (this.timer !== undefined) stopWaitTimer(this.timer);
-    if (this.abort !== undefined) stopAbortListener(this.abort);
-    this.timer = this.abort = undefined;
   }
 
   grant() {
@@ -172,13 +157,7 @@ class Barrier {
     return new Promise((resolve, reject) => {
       const w = new BarrierWaiter(this, id, token, r, resolve, reject);
       waiters.set(token, w);
-      const timeout = options?.timeout;
-      if (!waitsForever(timeout)) {
-        w.timer = startWaitTimer(timeout, () => w.giveUp(new TimeoutError(`Barrier wait timed out after ${timeout} ms`)));
-      }
-      if (signal !== undefined) {
-        w.abort = startAbortListener(signal, () => w.giveUp(new AbortError('Barrier wait was aborted', { cause: signal.reason })));
-      }
+      w.watch(options, 'Barrier wait', (error) => w.giveUp(error));
     });
   }
 

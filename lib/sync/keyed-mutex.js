@@ -17,12 +17,10 @@
  */
 
 const { native, isolateId, STATUS, waiters, newToken } = require('../isolate.js');
-const { AbortError, TimeoutError, NotHeldError } = require('../errors.js');
+const { AbortError, NotHeldError } = require('../errors.js');
 const { validateFunction, validateWaitOptions, describe } = require('../validate.js');
-const { waitsForever, startWaitTimer, stopWaitTimer } = require('../wait-timer.js');
-const { startAbortListener, stopAbortListener } = require('../abort-listeners.js');
 const { newPermit, newResolvedPermit } = require('./permit.js');
-const { detacher, makeHandle, checkHandle, foreignHandle } = require('./native-shared.js');
+const { detacher, makeHandle, checkHandle, foreignHandle, NativeWait } = require('./native-shared.js');
 
 const { QUEUED_KEY_BASE } = native;
 const track = detacher(native.keyedDetach);
@@ -86,7 +84,7 @@ function asEngine(lock) {
 }
 
 /** A queued acquire, found again through its token (lib/isolate.js's NativeWaiter). */
-class KeyWaiter {
+class KeyWaiter extends NativeWait {
   /**
    * @param {KeyLock} engine
    * @param {number} at  its place in the native queue
@@ -95,23 +93,10 @@ class KeyWaiter {
    * @param {(error: Error) => void} reject
    */
   constructor(engine, at, token, resolve, reject) {
+    super(token, resolve, reject);
     this.engine = engine;
     this.permits = 1;
     this.at = at;
-    this.token = token;
-    this.resolve = resolve;
-    this.reject = reject;
-    this.cancelled = false;
-    /** @type {any} */
-    this.timer = undefined;
-    /** @type {any} */
-    this.abort = undefined;
-  }
-
-  cleanup() {
-    if (this.timer !== undefined) stopWaitTimer(this.timer);
-    if (this.abort !== undefined) stopAbortListener(this.abort);
-    this.timer = this.abort = undefined;
   }
 
   grant() {
@@ -217,7 +202,7 @@ class KeyedMutex {
       return Promise.reject(err);
     }
     const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(new AbortError('KeyedMutex acquire was aborted', { cause: signal.reason }));
+    if (signal?.aborted) return Promise.reject(new AbortError(`KeyedMutex acquire of ${describe(key)} was aborted`, { cause: signal.reason }));
     const id = this.#id;
     const lock = new KeyLock(this, id, k, key);
     const token = newToken();
@@ -227,13 +212,7 @@ class KeyedMutex {
     return new Promise((resolve, reject) => {
       const w = new KeyWaiter(lock, r - QUEUED_KEY_BASE, token, resolve, reject);
       waiters.set(token, w);
-      const timeout = options?.timeout;
-      if (!waitsForever(timeout)) {
-        w.timer = startWaitTimer(timeout, () => w.cancel(new TimeoutError(`KeyedMutex acquire of ${describe(key)} timed out after ${timeout} ms`)));
-      }
-      if (signal !== undefined) {
-        w.abort = startAbortListener(signal, () => w.cancel(new AbortError('KeyedMutex acquire was aborted', { cause: signal.reason })));
-      }
+      w.watch(options, `KeyedMutex acquire of ${describe(key)}`, (error) => w.cancel(error));
     });
   }
 

@@ -6,8 +6,10 @@
  * object on this thread is collected (each object is one native attach).
  */
 
-const { InvalidHandleError } = require('../errors.js');
+const { InvalidHandleError, TimeoutError, AbortError } = require('../errors.js');
 const { isolateId } = require('../isolate.js');
+const { waitsForever, startWaitTimer, stopWaitTimer } = require('../wait-timer.js');
+const { startAbortListener, stopAbortListener } = require('../abort-listeners.js');
 
 const HANDLE_TAG = '__threadkit';
 
@@ -63,4 +65,46 @@ function foreignHandle(kind, id) {
   );
 }
 
-module.exports = { detacher, makeHandle, checkHandle, foreignHandle };
+/**
+ * What a Barrier's and a KeyedMutex's waiters share (lib/isolate.js's
+ * NativeWaiter): the token native code wakes, the promise's functions, and
+ * the timeout and abort signal that make it give up.
+ */
+class NativeWait {
+  /**
+   * @param {number} token
+   * @param {(value: any) => void} resolve
+   * @param {(error: Error) => void} reject
+   */
+  constructor(token, resolve, reject) {
+    this.token = token;
+    this.resolve = resolve;
+    this.reject = reject;
+    this.cancelled = false;
+    /** @type {import('../wait-timer.js').WaitTimer | undefined} */
+    this.timer = undefined;
+    /** @type {ReturnType<typeof startAbortListener> | undefined} */
+    this.abort = undefined;
+  }
+
+  /**
+   * Arms the wait's timeout and abort signal: `giveUp(error)` when one fires.
+   * @param {{ timeout?: number, signal?: AbortSignal } | undefined} options  validated
+   * @param {string} what  the wait, for the errors: 'Barrier wait', 'KeyedMutex acquire of "a"'
+   * @param {(error: Error) => void} giveUp
+   */
+  watch(options, what, giveUp) {
+    const timeout = options?.timeout;
+    if (!waitsForever(timeout)) this.timer = startWaitTimer(timeout, () => giveUp(new TimeoutError(`${what} timed out after ${timeout} ms`)));
+    const signal = options?.signal;
+    if (signal !== undefined) this.abort = startAbortListener(signal, () => giveUp(new AbortError(`${what} was aborted`, { cause: signal.reason })));
+  }
+
+  cleanup() {
+    if (this.timer !== undefined) stopWaitTimer(this.timer);
+    if (this.abort !== undefined) stopAbortListener(this.abort);
+    this.timer = this.abort = undefined;
+  }
+}
+
+module.exports = { detacher, makeHandle, checkHandle, foreignHandle, NativeWait };
