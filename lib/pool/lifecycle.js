@@ -70,6 +70,7 @@ function spawn(s) {
           slot,
           bell: s.bell.buffer,
           script: s.script,
+          source: s.source,
           control: port2,
           niceIncrement: o.niceIncrement,
           addon: ADDON,
