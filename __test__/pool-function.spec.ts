@@ -1,5 +1,5 @@
 // A WorkerPool made from a function (issue 15 §3): its source text is the worker's task function.
-import { WorkerPool } from '../index';
+import { TaskContext, WorkerPool } from '../index';
 import { fixture, random, seed } from './helpers';
 
 const helper = fixture('pool/function-helper.js');
@@ -14,7 +14,7 @@ function errorClass(e: unknown): string {
   return (e as Error).constructor.name;
 }
 
-function pool(fn: (data: any, context: any) => unknown, opts?: any): WorkerPool {
+function pool<D, R>(fn: (data: D, context: TaskContext) => R | PromiseLike<R>, opts?: any): WorkerPool<D, R> {
   const p = new WorkerPool(fn, opts);
   pools.push(p);
   return p;
@@ -211,5 +211,23 @@ describe('functions that cannot run from their source', () => {
 
   test('something that is neither a script nor a function names what it got', () => {
     expect(() => new WorkerPool(42 as any, 1)).toThrow(new TypeError('workerScript must be a file path, a file: URL or a function, got number'));
+  });
+});
+
+describe('types', () => {
+  type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+  const assertType = <T extends true>(_: T) => {};
+
+  test("the pool takes the function's data and result types (ts-jest type-checks this file)", async () => {
+    const p = pool(async (n: number, { taskId }) => ({ n, taskId }), 1);
+    assertType<Equals<typeof p, WorkerPool<number, { n: number; taskId: number }>>>(true);
+    const r = await p.execute(2);
+    assertType<Equals<typeof r, { n: number; taskId: number }>>(true);
+    expect(r.n).toBe(2);
+    // Type-checked, never run.
+    void (() => {
+      // @ts-expect-error the function takes a number
+      void p.execute('two');
+    });
   });
 });
