@@ -1,6 +1,6 @@
 // A WorkerPool made from a function (issue 15 §3): its source text is the worker's task function.
 import { TaskContext, WorkerPool } from '../index';
-import { fixture, random, seed } from './helpers';
+import { fixture, random } from './helpers';
 
 const helper = fixture('pool/function-helper.js');
 
@@ -40,7 +40,7 @@ describe('results', () => {
     const c = pool(plain, 1);
     const items = Array.from({ length: 60 }, (_, n) => ({ n, spinUs: Math.floor(random() * 300), waitMs: Math.floor(random() * 4) }));
     const [squares, nexts] = await Promise.all([a.map(items), b.map(items)]);
-    expect(squares.map((r: { sq: number }) => r.sq)).toEqual(items.map(({ n }) => n * n)); // seed ${seed}
+    expect(squares.map((r: { sq: number }) => r.sq)).toEqual(items.map(({ n }) => n * n));
     for (const r of squares) expect(r.thread).not.toBe(require('node:worker_threads').threadId);
     expect(nexts).toEqual(items.map(({ n }) => n + 1));
     await expect(c.execute([1, 2, 3])).resolves.toEqual({ sum: 6, self: true });

@@ -37,6 +37,7 @@ const { AbortError, ClosedError, QueueFullError, DataCloneError } = require('../
 const { describe } = require('../validate.js');
 const { taskChannel } = require('../diagnostics.js');
 const { frameTrace } = require('./trace-frame.js');
+const { workerEntry } = require('./entry.js');
 
 const { SUBMIT_START_WORKER } = native;
 
@@ -88,6 +89,8 @@ class WorkerPool extends EventEmitter {
    */
   constructor(workerScript, sizeOrOptions) {
     super();
+    // A bundle without the worker entry fails here, not at the first task.
+    workerEntry();
     const s = new PoolState(this, resolveTask(workerScript), normalizeOptions(sizeOrOptions));
     this.#s = s;
     this.#defaults = Object.freeze(executeOptions({}, s.opts.taskTimeout, null));
