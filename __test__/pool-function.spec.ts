@@ -205,6 +205,11 @@ describe('functions that cannot run from their source', () => {
     expect(thrown.message.startsWith(message)).toBe(true);
   });
 
+  test('sloppy-mode-only code is refused for strict mode, not taken for a method shorthand', () => {
+    const octal = new Function('return function legacy() { return 010; }')();
+    expect(() => new WorkerPool(octal, 1)).toThrow(/^`legacy` is not valid in strict mode, in which a WorkerPool function runs: /);
+  });
+
   test('the method shorthand message says how to write it instead', () => {
     expect(() => new WorkerPool(method as any, 1)).toThrow(/write it as `function f\(x\) \{\}` or an arrow function/);
   });

@@ -58,12 +58,29 @@ function functionSource(fn) {
   } catch (e) {
     // By name: vm's SyntaxError may come from another realm (a test runner's sandbox).
     if (e?.name !== 'SyntaxError') throw e;
+    if (parsesSloppy(source)) {
+      throw new TypeError(`${label} is not valid in strict mode, in which a WorkerPool function runs: ${e.message}`, { cause: e });
+    }
     throw new TypeError(
       `the source of ${label} does not stand alone (${e.message}): a method shorthand such as \`{ f(x) {} }.f\`, a getter or a setter has no source of its own; write it as \`function f(x) {}\` or an arrow function`,
       { cause: e },
     );
   }
   return source;
+}
+
+/**
+ * Whether `source` parses as an expression outside strict mode (it then failed only for strict mode's rules).
+ * @param {string} source
+ * @returns {boolean}
+ */
+function parsesSloppy(source) {
+  try {
+    new vm.Script(`(${source}\n)`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
