@@ -180,7 +180,7 @@ export interface ExecuteOptions {
    * Priority, `maxQueue`, timeouts and crash handling apply as to any task.
    */
   transfer?: ReadonlyArray<ArrayBuffer | import('node:worker_threads').MessagePort>;
-  /** Call this named export of the worker script instead of the default export. */
+  /** Call this named export of the worker script instead of the default export (not for a pool made from a function). */
   name?: string;
   /**
    * Called on the calling thread with each value the task sends with
@@ -362,6 +362,29 @@ export declare class WorkerPool<TData = any, TResult = any> extends EventEmitter
    * @throws {RangeError} for a size of 0, -1, NaN, 1.5 or 1e9, or `minWorkers > maxWorkers`.
    */
   constructor(workerScript: string | URL, sizeOrOptions?: number | WorkerPoolOptions);
+  /**
+   * A pool without a script file: `task`'s source text becomes the workers' task function (sync or async).
+   * It runs in another thread from its text alone, so it **cannot use variables from outside it**: pass
+   * them in the task's data. A read or write of one rejects that task with a `ReferenceError` whose
+   * `code` is `'ERR_THREADKIT_OUTER_VARIABLE'` and whose `variable` names it. Globals (`Math`, `Buffer`,
+   * `process`, ...) and `require()` work inside (`require` resolves as from a file in the current
+   * directory); `import()` does not (a `TypeError`, code `'ERR_THREADKIT_FUNCTION_IMPORT'`). The function
+   * runs in strict mode, with `this` undefined. It has no named exports: `execute()`'s `name` option rejects.
+   * A code-coverage tool that rewrites the function's source (adding counters from outside it) breaks it.
+   * @param task an arrow function, `function` or `async function`.
+   * @param sizeOrOptions a fixed pool size (1 to 1024), or {@link WorkerPoolOptions}.
+   * @throws {TypeError} for a method shorthand (`{ f(x) {} }.f`), getter or setter (their source does not
+   *   stand alone), a bound or native function (no source), a class or a generator.
+   * @example
+   * const pool = new WorkerPool((n: number) => {
+   *   let a = 0, b = 1;
+   *   for (let i = 0; i < n; i++) [a, b] = [b, a + b];
+   *   return a;
+   * }, 2);
+   * const fib40 = await pool.execute(40);
+   * const scaled = new WorkerPool(({ x, factor }: { x: number; factor: number }) => x * factor); // pass outer values as data
+   */
+  constructor(task: (data: TData, context: TaskContext) => TResult | PromiseLike<TResult>, sizeOrOptions?: number | WorkerPoolOptions);
   /**
    * Workers that take tasks: starting, or running and not stopped. Never more
    * than `maxWorkers`. A worker whose task timed out, that is terminated after

@@ -18,8 +18,8 @@ const { outputWritten, STDIO_INTS } = require('./worker-stdio.js');
 const { settle, checkRoom } = require('./settle.js');
 const { directResult, resultLost } = require('./direct.js');
 const { WorkerCrashedError } = require('../errors.js');
+const { workerEntry } = require('./entry.js');
 
-const BOOTSTRAP = path.join(__dirname, 'worker.js');
 /** The addon file native.js loaded, for workers to load directly (null if not found). */
 const ADDON = Object.keys(require.cache).find((k) => k.endsWith('.node') && path.basename(k).startsWith('threadkit.')) ?? null;
 /** The doorbell's layout (src/spin.rs): the sequence word and the count of workers asleep on it. */
@@ -62,7 +62,7 @@ function spawn(s) {
   const o = s.opts;
   let worker;
   try {
-    worker = new Worker(BOOTSTRAP, {
+    worker = new Worker(workerEntry(), {
       workerData: {
         /** @type {import('./worker/thread.js').WorkerInternal} */
         internal: {
@@ -70,6 +70,7 @@ function spawn(s) {
           slot,
           bell: s.bell.buffer,
           script: s.script,
+          source: s.source,
           control: port2,
           niceIncrement: o.niceIncrement,
           addon: ADDON,

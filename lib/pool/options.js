@@ -64,7 +64,7 @@ function checkName(name) {
 function resolveScript(script) {
   if (script instanceof URL) script = fileURLToPath(script);
   if (typeof script !== 'string' || script.length === 0) {
-    throw new TypeError(`workerScript must be a file path or file: URL, got ${script === '' ? 'an empty string' : typeof script}`);
+    throw new TypeError(`workerScript must be a file path, a file: URL or a function, got ${script === '' ? 'an empty string' : typeof script}`);
   }
   if (script.startsWith('file:')) script = fileURLToPath(script);
   const abs = path.resolve(script);
@@ -195,4 +195,17 @@ function executeOptions(options, defaultTimeout, nameIdOf) {
   return task;
 }
 
-module.exports = { resolveScript, normalizeOptions, executeOptions, checkMs, AUTO_QUEUE_PER_WORKER };
+/**
+ * The pool's task: a worker script (`{ script }`, its absolute path), or a
+ * function whose source becomes the task function (`{ script, source }`,
+ * the script a label for messages; function-task.js).
+ * @param {unknown} scriptOrFn unchecked
+ * @returns {{ script: string, source: string | undefined }}
+ */
+function resolveTask(scriptOrFn) {
+  if (typeof scriptOrFn !== 'function') return { script: resolveScript(scriptOrFn), source: undefined };
+  const source = require('./function-task.js').functionSource(scriptOrFn);
+  return { script: `the task function${scriptOrFn.name ? ` ${scriptOrFn.name}` : ''}`, source };
+}
+
+module.exports = { resolveTask, normalizeOptions, executeOptions, checkMs, AUTO_QUEUE_PER_WORKER };

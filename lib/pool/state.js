@@ -22,12 +22,15 @@ const SCRATCH_SIZE = 16 * 1024;
 class PoolState {
   /**
    * @param {import('node:events').EventEmitter} pool the WorkerPool, which emits the events
-   * @param {string} script the worker script
+   * @param {ReturnType<typeof import('./options.js').resolveTask>} task the worker script, or a task function's source
    * @param {ReturnType<typeof import('./options.js').normalizeOptions>} opts
    */
-  constructor(pool, script, opts) {
+  constructor(pool, task, opts) {
     this.pool = pool;
-    this.script = script;
+    /** The worker script's path, or for a function pool a label. */
+    this.script = task.script;
+    /** A function pool's task function source (function-task.js), else undefined. */
+    this.source = task.source;
     this.opts = opts;
     /** The native pool id (set once created). */
     this.id = 0;

@@ -27,7 +27,7 @@ const native = require('../native.js');
 const { encode, encodeDirect, encodeForJob } = require('../codec/index.js');
 const { TaskRecord, clockMs } = require('./records.js');
 const { startAbortListener } = require('../abort-listeners.js');
-const { resolveScript, normalizeOptions, executeOptions, checkMs } = require('./options.js');
+const { resolveTask, normalizeOptions, executeOptions, checkMs } = require('./options.js');
 const { PoolState } = require('./state.js');
 const { settle, settleIdle, checkRoom, watchTakes, hasRoom } = require('./settle.js');
 const { post } = require('./direct.js');
@@ -37,8 +37,20 @@ const { AbortError, ClosedError, QueueFullError, DataCloneError } = require('../
 const { describe } = require('../validate.js');
 const { taskChannel } = require('../diagnostics.js');
 const { frameTrace } = require('./trace-frame.js');
+const { workerEntry } = require('./entry.js');
 
 const { SUBMIT_START_WORKER } = native;
+
+/**
+ * execute()'s `name` on a pool made from a function: it has only that function.
+ * @param {string} name
+ * @returns {never}
+ */
+function noNames(name) {
+  throw new TypeError(
+    `execute() got name ${JSON.stringify(name)}, but a WorkerPool made from a function has no named exports: it runs only that function (pass a worker script for named exports)`,
+  );
+}
 const TERMINATE_WAIT_MS = 5000;
 
 /** Not public API: `pool[MAILBOX_HELD]()` resolves to how many tasks' data the mailbox holds (tests check that none leaks). */
@@ -72,12 +84,14 @@ class WorkerPool extends EventEmitter {
   #options;
 
   /**
-   * @param {string | URL} workerScript
+   * @param {string | URL | ((data: any, context: import('../../index.js').TaskContext) => unknown)} workerScript a script, or a function whose source is the task function (function-task.js)
    * @param {number | import('../../index.js').WorkerPoolOptions} [sizeOrOptions]
    */
   constructor(workerScript, sizeOrOptions) {
     super();
-    const s = new PoolState(this, resolveScript(workerScript), normalizeOptions(sizeOrOptions));
+    // A bundle without the worker entry fails here, not at the first task.
+    workerEntry();
+    const s = new PoolState(this, resolveTask(workerScript), normalizeOptions(sizeOrOptions));
     this.#s = s;
     this.#defaults = Object.freeze(executeOptions({}, s.opts.taskTimeout, null));
     s.drainNow = () => drain(s);
@@ -189,7 +203,7 @@ class WorkerPool extends EventEmitter {
     let ref;
     if (options !== undefined) {
       try {
-        task = executeOptions(options, s.opts.taskTimeout, (name) => native.poolNameId(s.id, name));
+        task = executeOptions(options, s.opts.taskTimeout, s.source === undefined ? (name) => native.poolNameId(s.id, name) : noNames);
       } catch (e) {
         return Promise.reject(e);
       }

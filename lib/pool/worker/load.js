@@ -4,13 +4,15 @@
  * Loading the task script inside a worker, and finding its task functions:
  * a function as the default export or `module.exports` (or a Promise of one:
  * an async loaded script), named exported functions (picked with
- * `execute(data, { name })`), or the seed form (seed-form.js).
+ * `execute(data, { name })`), or the seed form (seed-form.js). A pool made
+ * from a function has no script: its source is the default function
+ * (../function-task.js).
  */
 
 const fs = require('node:fs');
 const path = require('node:path');
 const wt = require('node:worker_threads');
-const { native, pool, script } = require('./thread.js');
+const { native, pool, script, internal } = require('./thread.js');
 
 /**
  * A task function: the data, and the task's context.
@@ -186,6 +188,10 @@ function patchParentPort() {
  * @returns {Promise<void>}
  */
 async function loadTaskScript() {
+  if (internal.source !== undefined) {
+    mod = { default: require('../function-task.js').taskFunction(internal.source) };
+    return;
+  }
   patchParentPort();
   mod = await resolveExports(await loadScript());
   if (!isFunction(mod.default) && wt.parentPort.listenerCount('message') > 0) seedForm = require('./seed-form.js');

@@ -15,7 +15,8 @@ const wt = require('node:worker_threads');
  * @property {number} pool the pool's native handle
  * @property {number} slot this worker's slot in the pool
  * @property {SharedArrayBuffer} bell the pool's doorbell: [sequence, sleepers] (src/spin.rs: BELL_*)
- * @property {string} script the task script's absolute path
+ * @property {string} script the task script's absolute path (a label for a function pool)
+ * @property {string} [source] a function pool's task function source (lib/pool/function-task.js)
  * @property {import('node:worker_threads').MessagePort} control this worker's control port to the pool
  * @property {number} niceIncrement added to this thread's nice value (0: none)
  * @property {SharedArrayBuffer} stdio the output flags (worker-stdio.js)
