@@ -9,7 +9,14 @@ const pool = poolFactory();
 const script = fixture('pool/lib-files.js');
 
 /** Loaded only when used. */
-const LAZY = ['pool/worker/seed-form.js', 'pool/worker/direct-data.js', 'pool/worker-stdio.js', 'codec/record.js', 'codec/v8-values.js'];
+const LAZY = [
+  'pool/worker/seed-form.js',
+  'pool/worker/direct-data.js',
+  'pool/worker-stdio.js',
+  'codec/record.js',
+  'codec/v8-values.js',
+  'pool/trace-frame.js',
+];
 
 describe('a pool worker loads what a task needs, when it needs it', () => {
   test('a worker running number tasks loads none of the parts that only some tasks need', async () => {

@@ -22,7 +22,7 @@ const { encode, decode, isDirect, DIRECT_LEN, jobIdOf, JOB_TAG } = require('../.
 const { fnFor, isFunction } = require('./load.js');
 const { TaskContext } = require('./task-context.js');
 const { complete } = require('./results.js');
-const { TRACE_TAG, readTrace } = require('../trace-frame.js');
+const { T } = require('../../codec/tags.js');
 
 /**
  * direct-data.js, loaded with the first direct task: most workers never see
@@ -102,7 +102,7 @@ function fetchAndRun(id, nameId, traceContext) {
  */
 function run(id, nameId, len, data, traceContext) {
   // A traced task's context comes first (trace-frame.js); its own payload follows it.
-  if (len > 0 && scratch[0] === TRACE_TAG) return runTraced(id, nameId, len);
+  if (len > 0 && scratch[0] === T.TRACE) return runTraced(id, nameId, len);
   if (len === DIRECT_LEN && isDirect(scratch)) return fetchAndRun(id, nameId, undefined);
   return start(id, nameId, len, data, traceContext, 0);
 }
@@ -117,7 +117,8 @@ function run(id, nameId, len, data, traceContext) {
 function runTraced(id, nameId, len) {
   let frame;
   try {
-    frame = readTrace(scratch);
+    // Loaded with the first traced task: most workers never see one (bench M1).
+    frame = require('../trace-frame.js').readTrace(scratch);
   } catch (e) {
     complete(id, true, e);
     return undefined;
