@@ -17,6 +17,7 @@
  */
 
 const dc = require('node:diagnostics_channel');
+const { clockMs } = require('./clock.js');
 
 const TASK = 'threadkit:pool:task';
 const LOCK_WAIT = 'threadkit:lock:wait';
@@ -39,11 +40,6 @@ function tracing(name) {
 const taskChannel = /** @type {any} */ (tracing(TASK));
 /** @type {import('node:diagnostics_channel').TracingChannel<any, any> & { readonly hasSubscribers: boolean }} */
 const lockWaitChannel = /** @type {any} */ (tracing(LOCK_WAIT));
-
-/** Milliseconds on a monotonic clock (as lib/pool/records.js). */
-function clockMs() {
-  return Number(process.hrtime.bigint()) / 1e6;
-}
 
 /**
  * A queued acquire of `kind` (its promise made already): traced on
@@ -75,4 +71,4 @@ function traceLockWait(kind, permits, shared, queued) {
   );
 }
 
-module.exports = { TASK, LOCK_WAIT, taskChannel, lockWaitChannel, traceLockWait, clockMs };
+module.exports = { TASK, LOCK_WAIT, taskChannel, lockWaitChannel, traceLockWait };

@@ -74,9 +74,7 @@ pub fn barrier_wait(env: Env, iso: u32, id: u32, token: u32) -> i32 {
         match s.core.arrive(Arrival { owner: iso, token }, deliver(id)) {
             ArriveOutcome::Tripped(i) => i as i32,
             ArriveOutcome::Waiting(i) => {
-                if let Some(me) = Isolate::get(iso) {
-                    me.local().queued(&env);
-                }
+                isolate::queued(&env, iso);
                 i as i32
             }
             ArriveOutcome::Broken => protocol::STATUS_CLOSED,
@@ -93,9 +91,7 @@ pub fn barrier_leave(env: Env, iso: u32, id: u32, token: u32) -> i32 {
         if !s.core.leave(Arrival { owner: iso, token }, deliver(id)) {
             return 0;
         }
-        if let Some(me) = Isolate::get(iso) {
-            me.local().settled(&env);
-        }
+        isolate::settled(&env, iso);
         1
     })
 }

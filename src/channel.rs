@@ -12,7 +12,8 @@
 //! channels, each thread's attachment and the channel's lifetime are in
 //! [`crate::channel_registry`].
 
-use crate::channel_registry::{self as registry, deliver, group, send_status, settled, with_channel};
+use crate::channel_registry::{self as registry, deliver, group, send_status, with_channel};
+use crate::isolate::{queued, settled};
 use crate::protocol::{self, STATUS_GROUP_FIRED, STATUS_NOTHING_UNFINISHED, STATUS_NOT_QUEUED, STATUS_WOULD_BLOCK};
 use napi::bindgen_prelude::{Buffer, Either, Unknown};
 use napi::{Env, JsValue};
@@ -65,7 +66,7 @@ pub fn chan_recv(env: Env, iso: u32, id: u32, token: u32, gid: u32) -> Either<Bu
         match e.chan.recv(waiter, deliver(id)) {
             RecvOutcome::Value(v) => Either::A(v.into()),
             RecvOutcome::Queued(key) => {
-                registry::queued(&env, iso);
+                queued(&env, iso);
                 Either::B(protocol::QUEUED_KEY_BASE + key as i32)
             }
             RecvOutcome::Empty => Either::B(STATUS_WOULD_BLOCK),
@@ -144,7 +145,7 @@ pub fn chan_join(env: Env, iso: u32, id: u32, token: u32) -> i32 {
     with_channel(iso, id, |e| match e.chan.join(Waiter::new(iso, token, None)) {
         None => 0,
         Some(key) => {
-            registry::queued(&env, iso);
+            queued(&env, iso);
             protocol::QUEUED_KEY_BASE + key as i32
         }
     })

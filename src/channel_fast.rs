@@ -7,8 +7,9 @@
 //! dies.
 
 use crate::channel_registry::{
-    deliver, flush, flush_inner, group, queued, send_status, take_back_reserved, with_channel, Attached, Entry, Outbox,
+    deliver, flush, flush_inner, group, send_status, take_back_reserved, with_channel, Attached, Entry, Outbox,
 };
+use crate::isolate::queued;
 use crate::protocol::{self, QUEUED_BASE, STATUS_GROUP_FIRED, STATUS_TOO_BIG, STATUS_WOULD_BLOCK};
 use crate::shared_memory::{uint8_array, StrongRef};
 use napi::bindgen_prelude::Unknown;

@@ -311,27 +311,13 @@ pub(crate) fn take_back_reserved(e: &Entry, id: u32, iso: u32) -> bool {
     n > 0
 }
 
-/// A waiter of thread `iso` was queued: its loop is kept alive for it.
-pub(crate) fn queued(env: &Env, iso: u32) {
-    if let Some(me) = Isolate::get(iso) {
-        me.local().queued(env);
-    }
-}
-
-/// A waiter of thread `iso` left the queue without a wake (cancelled).
-pub(crate) fn settled(env: &Env, iso: u32) {
-    if let Some(me) = Isolate::get(iso) {
-        me.local().settled(env);
-    }
-}
-
 /// A send's outcome as returned to JS: 0 sent, `QUEUED_KEY_BASE + key` queued (the
 /// thread's loop is kept alive for it), or a negative status.
 pub(crate) fn send_status(env: &Env, iso: u32, outcome: SendOutcome) -> i32 {
     match outcome {
         SendOutcome::Sent => 0,
         SendOutcome::Queued(key) => {
-            queued(env, iso);
+            isolate::queued(env, iso);
             protocol::QUEUED_KEY_BASE + key as i32
         }
         SendOutcome::Full => STATUS_WOULD_BLOCK,

@@ -164,6 +164,21 @@ pub(crate) fn with_isolate<R: Status>(iso: u32, f: impl FnOnce(Arc<Isolate>) -> 
     with_handle(Isolate::get(iso), f)
 }
 
+/// A waiter of thread `iso` was queued (a channel's, a barrier's, a keyed
+/// lock's): its loop is kept alive for it. Called on that thread.
+pub(crate) fn queued(env: &Env, iso: u32) {
+    if let Some(me) = Isolate::get(iso) {
+        me.local().queued(env);
+    }
+}
+
+/// A waiter of thread `iso` left the queue without a wake (cancelled).
+pub(crate) fn settled(env: &Env, iso: u32) {
+    if let Some(me) = Isolate::get(iso) {
+        me.local().settled(env);
+    }
+}
+
 impl Isolate {
     pub(crate) fn local(&self) -> parking_lot::MutexGuard<'_, Local> {
         self.local.lock()

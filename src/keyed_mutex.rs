@@ -66,9 +66,7 @@ pub fn keyed_lock(env: Env, iso: u32, id: u32, key: String, token: u32) -> i32 {
         match s.core.lock(key, KeyWaiter { owner: iso, token }) {
             LockOutcome::Acquired => 1,
             LockOutcome::Queued(at) => {
-                if let Some(me) = Isolate::get(iso) {
-                    me.local().queued(&env);
-                }
+                isolate::queued(&env, iso);
                 protocol::QUEUED_KEY_BASE + at as i32
             }
         }
@@ -98,9 +96,7 @@ pub fn keyed_cancel(env: Env, iso: u32, id: u32, key: String, at: u32, token: u3
         if !s.core.cancel(&key, at as usize, KeyWaiter { owner: iso, token }) {
             return protocol::STATUS_NOT_QUEUED;
         }
-        if let Some(me) = Isolate::get(iso) {
-            me.local().settled(&env);
-        }
+        isolate::settled(&env, iso);
         1
     })
 }

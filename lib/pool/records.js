@@ -1,21 +1,13 @@
 // @ts-check
 'use strict';
 /**
- * What WorkerPool keeps per worker thread and per task, and its clock. A
+ * What WorkerPool keeps per worker thread and per task. A
  * worker's lifecycle state (starting, serving, retiring, stopping) is not
  * here: the native core owns it (crates/core/src/task_queue/workers.rs).
  */
 
 const { stopAbortListener } = require('../abort-listeners.js');
-
-/**
- * Milliseconds on a monotonic clock. Not performance.now(): the
- * `performance` global loads perf_hooks, which a program may not need.
- */
-/** @returns {number} */
-function clockMs() {
-  return Number(process.hrtime.bigint()) / 1e6;
-}
+const { clockMs } = require('../clock.js');
 
 /** A worker thread of the pool, from its spawn until its exit event. */
 class WorkerRecord {
@@ -72,4 +64,4 @@ class TaskRecord {
   }
 }
 
-module.exports = { WorkerRecord, TaskRecord, clockMs };
+module.exports = { WorkerRecord, TaskRecord };

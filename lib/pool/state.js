@@ -10,7 +10,7 @@
 
 const native = require('../native.js');
 const { Samples } = require('./samples.js');
-const { clockMs } = require('./records.js');
+const { clockMs } = require('../clock.js');
 
 /** @typedef {import('./records.js').WorkerRecord} WorkerRecord */
 /** @typedef {import('./records.js').TaskRecord} TaskRecord */

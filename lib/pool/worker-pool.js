@@ -25,7 +25,8 @@
 const { EventEmitter } = require('node:events');
 const native = require('../native.js');
 const { encode, encodeDirect, encodeForJob } = require('../codec/index.js');
-const { TaskRecord, clockMs } = require('./records.js');
+const { TaskRecord } = require('./records.js');
+const { clockMs } = require('../clock.js');
 const { startAbortListener } = require('../abort-listeners.js');
 const { resolveTask, normalizeOptions, executeOptions, checkMs } = require('./options.js');
 const { PoolState } = require('./state.js');
