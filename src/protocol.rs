@@ -102,7 +102,7 @@ pub const COMPLETION_STRIDE: u32 = 7;
 #[napi]
 pub const COMPLETION_ID: u32 = 0;
 /// Offset of the outcome: [`OUTCOME_FULFILLED`], [`OUTCOME_REJECTED`],
-/// [`OUTCOME_TIMED_OUT`] or [`OUTCOME_PROGRESS`].
+/// [`OUTCOME_TIMED_OUT`], [`OUTCOME_PROGRESS`] or [`OUTCOME_YIELD`].
 #[napi]
 pub const COMPLETION_OUTCOME: u32 = 1;
 /// Offset of the time the task waited in the queue, in µs.
@@ -133,6 +133,9 @@ pub const OUTCOME_TIMED_OUT: u32 = Outcome::TimedOut as u32;
 /// Not an end: a value the running task reported with `context.progress`.
 #[napi]
 pub const OUTCOME_PROGRESS: u32 = Outcome::Progress as u32;
+/// Not an end: a value the running task's generator yielded (`pool.stream()`).
+#[napi]
+pub const OUTCOME_YIELD: u32 = Outcome::Yield as u32;
 
 // `poolTake`'s task meta.
 

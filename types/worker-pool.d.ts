@@ -196,6 +196,31 @@ export interface ExecuteOptions {
   onProgress?: (value: any) => void;
 }
 
+/**
+ * Options of {@link WorkerPool.stream}: those of {@link ExecuteOptions}, where
+ * `timeout` covers the whole stream and `signal` stops it, plus `highWaterMark`.
+ */
+export interface StreamOptions extends ExecuteOptions {
+  /**
+   * How many values the worker may send ahead of the caller (an integer from 1 to 2^20). When the
+   * caller has not taken that many, the generator waits at its `yield`, so memory stays bounded
+   * however slowly the caller reads. Larger is faster for many small values. Default 64.
+   */
+  highWaterMark?: number;
+}
+
+/** What {@link WorkerPool.stream} returns: an async iterator of the task's values, for `for await`. */
+export interface PoolStream<T> extends AsyncIterableIterator<T> {
+  /** The next value; `{ done: true }` after the last one. Rejects once with the task's error, if it failed. */
+  next(): Promise<IteratorResult<T, undefined>>;
+  /**
+   * Stops the stream (what `break` in `for await` calls): the values not taken are dropped, and the
+   * generator on the worker returns (its `finally` blocks run). Resolves once the task has ended.
+   */
+  return(value?: any): Promise<IteratorResult<T, any>>;
+  [Symbol.asyncIterator](): PoolStream<T>;
+}
+
 /** The second argument of every task function, inside the worker. */
 export interface TaskContext {
   /** Aborted when the caller aborts this task: stop soon after (the worker is terminated after `abortGrace`). */
@@ -421,6 +446,31 @@ export declare class WorkerPool<TData = any, TResult = any> extends EventEmitter
    * const squares = await pool.map([1, 2, 3], { name: 'square' });
    */
   map<T = TResult>(items: Iterable<TData>, options?: ExecuteOptions): Promise<T[]>;
+  /**
+   * Runs a task whose function returns a generator, sync or async (or any iterable, or a promise of
+   * one), and gives the values it yields, in order, as they come. The task is queued at once, as
+   * with `execute`.
+   *
+   * - Backpressure: the worker sends at most `highWaterMark` values ahead of what the caller has
+   *   taken; then its generator waits at its `yield`.
+   * - `break` (or `return()`) stops the generator on the worker: its `signal` aborts and, at its next
+   *   `yield`, its `finally` blocks run; `return()` resolves once they have. A generator that does
+   *   not reach a `yield` within `abortGrace` ms has its worker terminated and replaced. A stream
+   *   that is neither read to its end nor returned holds its worker.
+   * - The `signal` stops it the same way, and the iteration rejects with {@link AbortError} at once.
+   * - An error the generator throws rejects the iteration after the values it yielded before, with
+   *   the fidelity of `execute` (class, message, code, own properties).
+   * - `timeout` covers the whole stream; {@link TimeoutError} comes after the values already received.
+   * - Values are copied as results are (not `transfer`red); a value that cannot be copied rejects the
+   *   stream and closes the generator.
+   * - `execute` of a task that returns a generator rejects with a TypeError that points here.
+   * @example
+   * // worker.js: exports.lines = async function* (file) { for await (const l of readLines(file)) yield parse(l); };
+   * for await (const row of pool.stream('big.csv', { name: 'lines', highWaterMark: 256 })) {
+   *   if (row.id === wanted) break; // the generator's finally runs on the worker
+   * }
+   */
+  stream<T = any>(data?: TData, options?: StreamOptions): PoolStream<T>;
   /** Resolves when the queue has room (below `maxQueue`; with `maxQueue: 0`, when a worker is free): backpressure for producers. */
   waitForRoom(): Promise<void>;
   /** Resolves when no task is queued or running. */

@@ -30,6 +30,8 @@ const T = Object.freeze({
   JOB: 13,
   /** WorkerPool: [TRACE][u32 length, LE][a tracing context, encoded][the task's payload] (lib/pool/trace-frame.js). */
   TRACE: 14,
+  /** WorkerPool: [STREAM][u32 highWaterMark, LE][the task's payload]: a pool.stream() task (lib/pool/stream-frame.js). */
+  STREAM: 15,
   /** `v8.serialize` output as is: its own first byte, the version tag, is 0xFF. */
   V8: 0xff,
 });

@@ -28,6 +28,7 @@ const {
   OUTCOME_FULFILLED,
   OUTCOME_REJECTED,
   OUTCOME_PROGRESS,
+  OUTCOME_YIELD,
   DRAIN_OVERSIZE_BASE,
 } = native;
 
@@ -51,8 +52,12 @@ function drain(s) {
       const m = i * COMPLETION_STRIDE;
       const id = meta[m + COMPLETION_ID];
       const outcome = meta[m + COMPLETION_OUTCOME];
+      // Not ends: the task goes on (its completion comes later in this queue).
+      if (outcome === OUTCOME_YIELD) {
+        yielded(s, id, meta[m + COMPLETION_OFFSET], meta[m + COMPLETION_LENGTH], meta[m + COMPLETION_WORKER]);
+        continue;
+      }
       if (outcome === OUTCOME_PROGRESS) {
-        // Not an end: the task goes on (its completion comes later in this queue).
         progress(s, id, meta[m + COMPLETION_OFFSET], meta[m + COMPLETION_LENGTH]);
         continue;
       }
@@ -121,6 +126,29 @@ function progress(s, id, offset, length) {
       throw e;
     });
   }
+}
+
+/**
+ * A value a stream task's generator yielded: its TaskStream holds it for the
+ * caller. A value that cannot be decoded fails the stream and stops it.
+ * @param {import('./state.js').PoolState} s
+ * @param {number} id
+ * @param {number} offset
+ * @param {number} length
+ * @param {number} slot the worker's
+ */
+function yielded(s, id, offset, length, slot) {
+  const stream = s.tasks.get(id)?.stream;
+  if (stream === undefined) return; // settled meanwhile (aborted)
+  let value;
+  try {
+    value = decode(s.scratch, offset, offset + length);
+  } catch (e) {
+    stream.stop();
+    settle(s, id, false, e);
+    return;
+  }
+  stream.push(value, s.workers.get(slot));
 }
 
 module.exports = { drain };

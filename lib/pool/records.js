@@ -57,6 +57,8 @@ class TaskRecord {
     this.trace = undefined;
     /** execute()'s `onProgress`: called with each `context.progress(value)`, in order, before it settles. @type {((value: any) => void) | undefined} */
     this.onProgress = undefined;
+    /** pool.stream()'s iterator, which receives the values the task yields. @type {import('./stream.js').TaskStream<any> | undefined} */
+    this.stream = undefined;
   }
   /** Stops listening for its abort: it settled. */
   forget() {

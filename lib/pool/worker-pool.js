@@ -38,6 +38,8 @@ const { AbortError, ClosedError, QueueFullError, DataCloneError } = require('../
 const { describe } = require('../validate.js');
 const { taskChannel } = require('../diagnostics.js');
 const { frameTrace } = require('./trace-frame.js');
+const { frameStream } = require('./stream-frame.js');
+const { TaskStream, streamHighWaterMark } = require('./stream.js');
 const { workerEntry } = require('./entry.js');
 
 const { SUBMIT_START_WORKER } = native;
@@ -72,8 +74,10 @@ const JOB_ID = Symbol('threadkit.jobId');
 const TASK_REF = Symbol('threadkit.taskRef');
 const ABORT_TASK = Symbol('threadkit.abortTask');
 const MAX_WORKERS = Symbol('threadkit.maxWorkers');
+/** Internal execute() option of stream(): the TaskStream that receives the task's values. */
+const STREAM = Symbol('threadkit.stream');
 
-/** @typedef {import('../../index.js').ExecuteOptions & { [JOB_ID]?: string, [TASK_REF]?: { taskId?: number } }} ExecuteInternal */
+/** @typedef {import('../../index.js').ExecuteOptions & { [JOB_ID]?: string, [TASK_REF]?: { taskId?: number }, [STREAM]?: TaskStream<any> }} ExecuteInternal */
 
 class WorkerPool extends EventEmitter {
   /** @type {PoolState} */
@@ -160,6 +164,19 @@ class WorkerPool extends EventEmitter {
   }
 
   /**
+   * Runs a task whose function returns a generator (or any iterable, sync
+   * or async) and gives its values as they come (lib/pool/stream.js).
+   * @param {unknown} data
+   * @param {import('../../index.js').StreamOptions} [options]
+   * @returns {AsyncIterableIterator<any>}
+   */
+  stream(data, options) {
+    const stream = new TaskStream(streamHighWaterMark(options));
+    stream.follow(this.execute(data, { ...options, [STREAM]: stream }));
+    return stream;
+  }
+
+  /**
    * execute() while `threadkit:pool:task` has subscribers: the task's span.
    * A start subscriber may set `traceContext`; it travels with the task.
    * @param {unknown} data
@@ -202,6 +219,7 @@ class WorkerPool extends EventEmitter {
     let task = this.#defaults;
     let jobId;
     let ref;
+    let stream;
     if (options !== undefined) {
       try {
         task = executeOptions(options, s.opts.taskTimeout, s.source === undefined ? (name) => native.poolNameId(s.id, name) : noNames);
@@ -210,6 +228,7 @@ class WorkerPool extends EventEmitter {
       }
       jobId = options[JOB_ID];
       ref = options[TASK_REF];
+      stream = options[STREAM];
     }
     const { priority, timeout, nameId, signal, transfer, onProgress } = task;
     if (signal?.aborted) return Promise.reject(new AbortError('The task was aborted before it was queued', { cause: signal.reason }));
@@ -241,6 +260,7 @@ class WorkerPool extends EventEmitter {
       return Promise.reject(e);
     }
     if (direct) bytes = encodeDirect();
+    if (stream !== undefined) bytes = frameStream(stream.highWaterMark, bytes);
     if (trace !== undefined && trace.traceContext !== undefined) {
       try {
         bytes = frameTrace(trace.traceContext, bytes);
@@ -257,6 +277,11 @@ class WorkerPool extends EventEmitter {
     }
     if (direct) s.direct.add(id);
     const promise = this.#track(s, id, signal, trace, onProgress);
+    if (stream !== undefined) {
+      s.tasks.get(id).stream = stream;
+      stream.id = id;
+      stream.stop = () => this.#stopStream(id);
+    }
     if (ref !== undefined) ref.taskId = id;
     const bell = s.bell;
     Atomics.add(bell, SEQ, 1);
@@ -488,8 +513,28 @@ class WorkerPool extends EventEmitter {
     const runner = runnerOf(s, id);
     // What the task wrote precedes its AbortError, as it precedes a result.
     if (runner) readOutput(s, runner);
+    rec.stream?.drop(); // an aborted stream's caller wants no more of its values
     settle(s, id, false, new AbortError('The task was aborted while running', { cause: reason }));
     if (runner) abortRunning(s, runner, id, reason);
+  }
+
+  /**
+   * A stream's caller stopped reading (return(), `break`): a queued task is
+   * dropped; a running one's generator is asked to return (its finally
+   * blocks run), and its promise settles when it has, or when abortGrace
+   * stops its worker.
+   * @param {number} id
+   */
+  #stopStream(id) {
+    const s = this.#s;
+    if (!s.tasks.has(id)) return;
+    if (native.poolCancel(s.id, id)) {
+      settle(s, id, false, new AbortError('The stream was closed before its task started'));
+      checkRoom(s);
+      return;
+    }
+    const runner = runnerOf(s, id);
+    if (runner) abortRunning(s, runner, id, 'the stream was closed by its consumer');
   }
 }
 

@@ -39,7 +39,7 @@ function complete(id, rejected, value) {
       bytes = encodeDirect();
     } else {
       rejected = true;
-      bytes = encode(e);
+      bytes = encode(isGenerator(value) ? notAStream() : e);
     }
   }
   native.poolComplete(pool, slot, id, rejected, bytes);
@@ -65,6 +65,20 @@ function sendDirect(id, rejected, value, transfer) {
   } catch (e) {
     return e;
   }
+}
+
+/**
+ * @param {any} value
+ * @returns {boolean}
+ */
+function isGenerator(value) {
+  const tag = value?.[Symbol.toStringTag];
+  return tag === 'Generator' || tag === 'AsyncGenerator';
+}
+
+/** What execute() gets from a task function that returned a generator. */
+function notAStream() {
+  return new TypeError('the task returned a generator, and execute() sends back one result: call pool.stream() to receive the values it yields');
 }
 
 module.exports = { complete };

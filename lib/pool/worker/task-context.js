@@ -13,6 +13,7 @@
  * @property {Error | undefined} abortReason set when the caller aborts the task
  * @property {string | undefined} jobId the BullMQ job's id (threadkit/bullmq's serve())
  * @property {unknown} traceContext what a `threadkit:pool:task` subscriber sent with it
+ * @property {import('./stream.js').StreamState} [stream] a pool.stream() task's state (stream.js)
  */
 
 const { native, pool, slot } = require('./thread.js');

@@ -30,6 +30,11 @@ const { T } = require('../../codec/tags.js');
  * @returns {typeof import('./direct-data.js')}
  */
 const directData = () => require('./direct-data.js');
+/**
+ * stream.js, loaded with the first pool.stream() task (bench M1, as above).
+ * @returns {typeof import('./stream.js')}
+ */
+const streams = () => require('./stream.js');
 
 const YIELD_EVERY_MS = 4;
 const SPIN_WAIT_MS = 0.25;
@@ -55,6 +60,9 @@ function onControl(msg) {
   } else if (msg.type === MSG.ABORT && current && current.id === msg.id) {
     current.abortReason = new Error(msg.reason ?? 'aborted');
     current.controller?.abort(current.abortReason);
+    if (current.stream) streams().stop(current);
+  } else if (msg.type === MSG.CREDIT && current?.stream && current.id === msg.id) {
+    streams().credit(current, msg.consumed);
   }
 }
 
@@ -64,9 +72,11 @@ function onControl(msg) {
  * carry): this worker took it from the queue, so it asks for the data now.
  * @param {number} id
  * @param {number} nameId
+ * @param {unknown} traceContext
+ * @param {number} highWaterMark > 0 for a pool.stream() task
  * @returns {Promise<void>}
  */
-function fetchAndRun(id, nameId, traceContext) {
+function fetchAndRun(id, nameId, traceContext, highWaterMark) {
   current = { id, controller: undefined, abortReason: undefined, jobId: undefined, traceContext };
   // The pool posted this worker's mailbox port before it queued the task:
   // take it (and anything before it) off the control port now, whether or
@@ -87,44 +97,40 @@ function fetchAndRun(id, nameId, traceContext) {
         return undefined;
       }
       native.poolStartClock(pool, slot, id); // its timeout counts from now, not from the take
-      return run(id, nameId, -1, msg.data, traceContext);
+      return start(id, nameId, -1, msg.data, traceContext, 0, highWaterMark);
     });
 }
 
 /**
- * Runs one task; returns a promise if it is async. `len` < 0: `data` is already decoded.
+ * Runs one task; returns a promise if it is async. Its payload (`scratch[0..len)`)
+ * may start with a trace frame, then a stream mark, before its data.
  * @param {number} id
  * @param {number} nameId
  * @param {number} len the encoded data's length in `scratch`
- * @param {unknown} [data]
- * @param {unknown} [traceContext] a direct task's (read before its data was fetched)
  * @returns {Promise<void> | undefined}
  */
-function run(id, nameId, len, data, traceContext) {
-  // A traced task's context comes first (trace-frame.js); its own payload follows it.
-  if (len > 0 && scratch[0] === T.TRACE) return runTraced(id, nameId, len);
-  if (len === DIRECT_LEN && isDirect(scratch)) return fetchAndRun(id, nameId, undefined);
-  return start(id, nameId, len, data, traceContext, 0);
-}
-
-/**
- * Runs a task whose payload carries a tracing context.
- * @param {number} id
- * @param {number} nameId
- * @param {number} len
- * @returns {Promise<void> | undefined}
- */
-function runTraced(id, nameId, len) {
-  let frame;
-  try {
-    // Loaded with the first traced task: most workers never see one (bench M1).
-    frame = require('../trace-frame.js').readTrace(scratch);
-  } catch (e) {
-    complete(id, true, e);
-    return undefined;
+function run(id, nameId, len) {
+  let at = 0;
+  let traceContext;
+  if (len > 0 && scratch[0] === T.TRACE) {
+    try {
+      // Loaded with the first traced task: most workers never see one (bench M1).
+      const frame = require('../trace-frame.js').readTrace(scratch);
+      at = frame.at;
+      traceContext = frame.context;
+    } catch (e) {
+      complete(id, true, e);
+      return undefined;
+    }
   }
-  if (len - frame.at === DIRECT_LEN && isDirect(scratch, frame.at)) return fetchAndRun(id, nameId, frame.context);
-  return start(id, nameId, len, undefined, frame.context, frame.at);
+  let highWaterMark = 0;
+  if (len - at > 1 && scratch[at] === T.STREAM) {
+    const mark = require('../stream-frame.js').readStream(scratch, at);
+    highWaterMark = mark.highWaterMark;
+    at = mark.at;
+  }
+  if (len - at === DIRECT_LEN && isDirect(scratch, at)) return fetchAndRun(id, nameId, traceContext, highWaterMark);
+  return start(id, nameId, len, undefined, traceContext, at, highWaterMark);
 }
 
 /**
@@ -135,11 +141,15 @@ function runTraced(id, nameId, len) {
  * @param {unknown} data
  * @param {unknown} traceContext
  * @param {number} at
+ * @param {number} highWaterMark > 0 for a pool.stream() task: what it returns is iterated (stream.js)
  * @returns {Promise<void> | undefined}
  */
-function start(id, nameId, len, data, traceContext, at) {
+function start(id, nameId, len, data, traceContext, at, highWaterMark) {
   /** @type {import('./task-context.js').RunningTask} */
-  const task = { id, controller: undefined, abortReason: undefined, jobId: undefined, traceContext };
+  // An abort that came while a direct task's data was fetched (fetchAndRun) still counts.
+  const before = /** @type {import('./task-context.js').RunningTask | null} */ (current);
+  const abortReason = before !== null && before.id === id ? before.abortReason : undefined;
+  const task = { id, controller: undefined, abortReason, jobId: undefined, traceContext };
   current = task;
   /** @type {any} */
   let result;
@@ -153,6 +163,18 @@ function start(id, nameId, len, data, traceContext, at) {
     current = null;
     complete(id, true, e);
     return undefined;
+  }
+  if (highWaterMark > 0) {
+    return streams().pump(
+      task,
+      result,
+      highWaterMark,
+      (rejected, v) => {
+        current = null;
+        complete(id, rejected, v);
+      },
+      onControl,
+    );
   }
   if (result !== null && (typeof result === 'object' || typeof result === 'function') && isFunction(result.then)) {
     return Promise.resolve(result).then(

@@ -60,6 +60,9 @@ pub enum Outcome {
     /// It reaches the owner in order with the task's other items, and
     /// always before the task's own completion.
     Progress = 3,
+    /// Not an end: a value the running task's generator yielded
+    /// (`pool.stream()`). Ordered like `Progress`.
+    Yield = 4,
 }
 
 /// A task waiting in the queue.
@@ -346,11 +349,23 @@ impl TaskQueue {
         })
     }
 
-    /// A progress value from task `id`, still running on `worker`: queued
-    /// for the owner like a completion (same queue, so in order and before
-    /// the task's end), but the task goes on. `Stale` if the worker is no
-    /// longer running that task (it ended, timed out or was written off).
+    /// A progress value from task `id`, still running on `worker` (see
+    /// [`Self::running_value`]).
     pub fn progress(&self, worker: u32, id: u64, payload: Vec<u8>) -> CompleteResult {
+        self.running_value(worker, id, Outcome::Progress, payload)
+    }
+
+    /// A value the generator of task `id`, still running on `worker`,
+    /// yielded (see [`Self::running_value`]).
+    pub fn yielded(&self, worker: u32, id: u64, payload: Vec<u8>) -> CompleteResult {
+        self.running_value(worker, id, Outcome::Yield, payload)
+    }
+
+    /// A value from task `id`, still running on `worker`: queued for the
+    /// owner like a completion (same queue, so in order and before the
+    /// task's end), but the task goes on. `Stale` if the worker is no
+    /// longer running that task (it ended, timed out or was written off).
+    fn running_value(&self, worker: u32, id: u64, outcome: Outcome, payload: Vec<u8>) -> CompleteResult {
         {
             let g = self.lock();
             match g.workers.get(&worker).and_then(|w| w.running.as_ref()) {
@@ -361,7 +376,7 @@ impl TaskQueue {
             // needs it) cannot get ahead of this value.
             let _ = self.done_tx.send(Completion {
                 id,
-                outcome: Outcome::Progress,
+                outcome,
                 payload,
                 wait: Duration::ZERO,
                 run: Duration::ZERO,

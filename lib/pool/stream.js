@@ -1,0 +1,180 @@
+// @ts-check
+'use strict';
+/**
+ * pool.stream(): the caller's side of a task whose function returns a
+ * generator (or any iterable). The values it yields arrive through the
+ * pool's completion queue (drain.js: OUTCOME_YIELD), in order and before
+ * the task's end, and wait here until the caller takes them. The worker
+ * side is worker/stream.js.
+ *
+ * Backpressure: the worker sends at most `highWaterMark` values more than
+ * the caller has taken; this side tells it what was taken with a CREDIT
+ * message once per half window, so a slow consumer holds at most
+ * `highWaterMark` values here and pauses the generator, and a fast one
+ * costs one message per half window.
+ */
+
+const { MSG } = require('./messages.js');
+const { validateInteger } = require('../validate.js');
+
+/** Values the worker may send ahead of the caller, unless `highWaterMark` says otherwise. */
+const DEFAULT_HIGH_WATER_MARK = 64;
+const MAX_HIGH_WATER_MARK = 2 ** 20;
+
+/** @typedef {{ resolve: (r: IteratorResult<any>) => void, reject: (e: unknown) => void }} Waiter */
+
+/**
+ * The AsyncIterableIterator that pool.stream() returns.
+ * @template T
+ * @implements {AsyncIterableIterator<T>}
+ */
+class TaskStream {
+  /** @param {number} highWaterMark */
+  constructor(highWaterMark) {
+    this.highWaterMark = highWaterMark;
+    /** Values received and not taken yet, from `head` on. @type {unknown[]} */
+    this.values = [];
+    this.head = 0;
+    /** Values the caller has taken; `credited`: the count last sent to the worker. */
+    this.consumed = 0;
+    this.credited = 0;
+    /** The worker running the task, known from its first value. @type {import('./records.js').WorkerRecord | undefined} */
+    this.worker = undefined;
+    /** The task's id, set when it is queued. */
+    this.id = 0;
+    /** Cancels the task, or asks its worker to stop the generator (the pool sets it). @type {() => void} */
+    this.stop = () => {};
+    /** next() calls waiting for a value. @type {Waiter[]} */
+    this.waiters = [];
+    /** 0: open; 1: the task ended, after the values held; 2: the error is still to throw; 3: done. */
+    this.state = 0;
+    /** The task's error, thrown after the values held. @type {unknown} */
+    this.error = undefined;
+    /** Resolves when the task has ended (the worker's generator has finished). @type {Promise<void>} */
+    this.ended = Promise.resolve();
+  }
+
+  /**
+   * Follows the task's promise (what execute() returned).
+   * @param {Promise<unknown>} task
+   */
+  follow(task) {
+    this.ended = task.then(
+      () => this.end(false, undefined),
+      (e) => this.end(true, e),
+    );
+  }
+
+  /**
+   * A value the generator yielded, from worker `w`.
+   * @param {unknown} value
+   * @param {import('./records.js').WorkerRecord | undefined} w
+   */
+  push(value, w) {
+    if (this.state !== 0) return;
+    if (w !== undefined) this.worker = w;
+    const waiter = this.waiters.shift();
+    if (waiter === undefined) {
+      this.values.push(value);
+      return;
+    }
+    this.took();
+    waiter.resolve({ value, done: false });
+  }
+
+  /**
+   * The task ended: with an error (thrown after the values held), or not.
+   * @param {boolean} failed
+   * @param {unknown} error
+   */
+  end(failed, error) {
+    if (this.state !== 0) return;
+    this.state = failed ? 2 : 1;
+    this.error = error;
+    if (this.head < this.values.length) return;
+    for (const w of this.waiters.splice(0)) this.settleEnd(w);
+  }
+
+  /** Drops the values held: the caller aborted, and wants none of them. */
+  drop() {
+    this.values.length = 0;
+    this.head = 0;
+  }
+
+  /**
+   * The end, to a next() call: the error once, then done.
+   * @param {Waiter} w
+   */
+  settleEnd(w) {
+    if (this.state === 2) {
+      this.state = 3;
+      w.reject(this.error);
+    } else {
+      this.state = 3;
+      w.resolve({ value: undefined, done: true });
+    }
+  }
+
+  /** One more value taken: credit the worker once per half window. */
+  took() {
+    this.consumed++;
+    if (this.consumed - this.credited >= Math.ceil(this.highWaterMark / 2) && this.worker !== undefined) {
+      this.credited = this.consumed;
+      /** @type {import('./messages.js').CreditMessage} */
+      const msg = { type: MSG.CREDIT, id: this.id, consumed: this.consumed };
+      this.worker.port.postMessage(msg);
+    }
+  }
+
+  /** @returns {Promise<IteratorResult<T>>} */
+  next() {
+    if (this.head < this.values.length) {
+      const value = this.values[this.head];
+      this.values[this.head++] = undefined;
+      if (this.head === this.values.length) this.drop();
+      // Credit only while the task runs: an ended one reads nothing more.
+      if (this.state === 0) this.took();
+      return Promise.resolve({ value: /** @type {T} */ (value), done: false });
+    }
+    return new Promise((resolve, reject) => {
+      const w = { resolve, reject };
+      if (this.state !== 0) this.settleEnd(w);
+      else this.waiters.push(w);
+    });
+  }
+
+  /**
+   * Stops the stream (what `break` in `for await` calls): the worker's
+   * generator returns, its `finally` blocks run, and the task's signal
+   * aborts; resolves once the task has ended.
+   * @param {any} [value]
+   * @returns {Promise<IteratorResult<T>>}
+   */
+  return(value) {
+    if (this.state === 0) {
+      this.drop();
+      this.stop();
+    }
+    this.state = 3;
+    for (const w of this.waiters.splice(0)) w.resolve({ value: undefined, done: true });
+    return this.ended.then(() => ({ value, done: true }));
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+}
+
+/**
+ * pool.stream()'s own option, checked; the rest are execute()'s.
+ * @param {unknown} options
+ * @returns {number} the highWaterMark
+ */
+function streamHighWaterMark(options) {
+  const hwm = /** @type {{ highWaterMark?: unknown } | undefined} */ (options)?.highWaterMark;
+  if (hwm === undefined) return DEFAULT_HIGH_WATER_MARK;
+  validateInteger(hwm, 'highWaterMark', 1, MAX_HIGH_WATER_MARK);
+  return /** @type {number} */ (hwm);
+}
+
+module.exports = { TaskStream, streamHighWaterMark, DEFAULT_HIGH_WATER_MARK };
