@@ -43,6 +43,7 @@ use threadkit_core::task_queue::names::Names;
 use threadkit_core::task_queue::{Pushed, Task, TaskQueue};
 use watchdog::watchdog;
 
+mod stream;
 mod watchdog;
 mod worker_side;
 mod workers;

@@ -202,9 +202,10 @@ export interface ExecuteOptions {
  */
 export interface StreamOptions extends ExecuteOptions {
   /**
-   * How many values the worker may send ahead of the caller (an integer from 1 to 2^20). When the
-   * caller has not taken that many, the generator waits at its `yield`, so memory stays bounded
-   * however slowly the caller reads. Larger is faster for many small values. Default 64.
+   * How many values the worker may run ahead of what the caller has taken (an integer from 1 to
+   * 2^20); then the generator waits at its `yield`, so memory stays bounded however slowly the
+   * caller reads. It counts values, not bytes: lower it for large values. Each half window costs a
+   * wake-up of the worker, so a small one is slow for many small values. Default 256.
    */
   highWaterMark?: number;
 }

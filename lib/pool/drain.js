@@ -29,6 +29,7 @@ const {
   OUTCOME_REJECTED,
   OUTCOME_PROGRESS,
   OUTCOME_YIELD,
+  YIELD_VALUE_HEAD,
   DRAIN_OVERSIZE_BASE,
 } = native;
 
@@ -54,7 +55,7 @@ function drain(s) {
       const outcome = meta[m + COMPLETION_OUTCOME];
       // Not ends: the task goes on (its completion comes later in this queue).
       if (outcome === OUTCOME_YIELD) {
-        yielded(s, id, meta[m + COMPLETION_OFFSET], meta[m + COMPLETION_LENGTH], meta[m + COMPLETION_WORKER]);
+        yielded(s, id, meta[m + COMPLETION_OFFSET], meta[m + COMPLETION_LENGTH]);
         continue;
       }
       if (outcome === OUTCOME_PROGRESS) {
@@ -129,26 +130,29 @@ function progress(s, id, offset, length) {
 }
 
 /**
- * A value a stream task's generator yielded: its TaskStream holds it for the
- * caller. A value that cannot be decoded fails the stream and stops it.
+ * A batch of values a stream task's generator yielded, each with its length
+ * in front (crates/core/src/task_queue/yields.rs): its TaskStream holds them
+ * for the caller. A value that cannot be decoded fails the stream and stops it.
  * @param {import('./state.js').PoolState} s
  * @param {number} id
  * @param {number} offset
  * @param {number} length
- * @param {number} slot the worker's
  */
-function yielded(s, id, offset, length, slot) {
+function yielded(s, id, offset, length) {
   const stream = s.tasks.get(id)?.stream;
   if (stream === undefined) return; // settled meanwhile (aborted)
-  let value;
+  const buf = s.scratch;
+  const end = offset + length;
   try {
-    value = decode(s.scratch, offset, offset + length);
+    for (let at = offset; at < end;) {
+      const start = at + YIELD_VALUE_HEAD;
+      at = start + buf.readUInt32LE(at);
+      stream.push(decode(buf, start, at));
+    }
   } catch (e) {
     stream.stop();
     settle(s, id, false, e);
-    return;
   }
-  stream.push(value, s.workers.get(slot));
 }
 
 module.exports = { drain };

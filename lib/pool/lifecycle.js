@@ -15,7 +15,8 @@ const { MSG } = require('./messages.js');
 const { WorkerRecord } = require('./records.js');
 const { clockMs } = require('../clock.js');
 const { trimSoon } = require('./trim.js');
-const { outputWritten, STDIO_INTS } = require('./worker-stdio.js');
+const { outputWritten } = require('./worker-stdio.js');
+const { WORDS, WORKER_WORDS } = require('./worker-words.js');
 const { settle, checkRoom } = require('./settle.js');
 const { directResult, resultLost } = require('./direct.js');
 const { WorkerCrashedError } = require('../errors.js');
@@ -59,7 +60,7 @@ function growIfNeeded(s) {
 function spawn(s) {
   const slot = s.nextSlot++;
   const { port1, port2 } = new MessageChannel();
-  const stdio = new Int32Array(new SharedArrayBuffer(4 * STDIO_INTS));
+  const stdio = new Int32Array(new SharedArrayBuffer(4 * WORKER_WORDS));
   const o = s.opts;
   let worker;
   try {
@@ -137,7 +138,7 @@ function onControl(s, rec, m) {
  * @param {WorkerRecord} w
  */
 function readOutput(s, w) {
-  if (w.stdio[0] !== 0) readPort(s, w);
+  if (w.stdio[WORDS.OUTPUT] !== 0) readPort(s, w);
 }
 
 /**
@@ -146,7 +147,7 @@ function readOutput(s, w) {
  * @param {WorkerRecord} w
  */
 function readPort(s, w) {
-  Atomics.store(w.stdio, 0, 0);
+  Atomics.store(w.stdio, WORDS.OUTPUT, 0);
   for (let m; (m = receiveMessageOnPort(w.port)) !== undefined;) onControl(s, w, m.message);
 }
 

@@ -9,7 +9,6 @@
  * Pool -> worker (control port):
  *   { type: MAILBOX, port }           the port to the pool's mailbox thread
  *   { type: ABORT, id, reason }       abort the signal of task `id` (a stream task also stops)
- *   { type: CREDIT, id, consumed }    stream task `id`: the caller has taken `consumed` values
  * Worker -> pool (control port):
  *   { type: READY }                   the task script is loaded
  *   { type: RESULT, id, rejected, value }  a direct task's result (transferables)
@@ -26,7 +25,6 @@
 const MSG = Object.freeze({
   MAILBOX: 'mailbox',
   ABORT: 'abort',
-  CREDIT: 'credit',
   READY: 'ready',
   RESULT: 'result',
   STDIO: 'stdio',
@@ -44,8 +42,7 @@ const MSG = Object.freeze({
 // Pool -> worker (control port).
 /** @typedef {{ type: typeof MSG.MAILBOX, port: MessagePort }} MailboxMessage */
 /** @typedef {{ type: typeof MSG.ABORT, id: number, reason: string }} AbortMessage */
-/** @typedef {{ type: typeof MSG.CREDIT, id: number, consumed: number }} CreditMessage */
-/** @typedef {MailboxMessage | AbortMessage | CreditMessage} PoolToWorkerMessage */
+/** @typedef {MailboxMessage | AbortMessage} PoolToWorkerMessage */
 
 // Worker -> pool (control port).
 /** @typedef {{ type: typeof MSG.READY }} ReadyMessage */

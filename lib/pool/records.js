@@ -21,7 +21,7 @@ class WorkerRecord {
     this.worker = worker;
     this.slot = slot;
     this.port = port;
-    /** `stdio[0]` is 1 when the worker has posted task output on `port` since this thread last read it (layout: worker-stdio.js). */
+    /** The words this thread shares with the worker (layout: worker-words.js). */
     this.stdio = stdio;
     this.threadId = worker.threadId;
     /** Its last 'error' event: the cause of its exit, if it dies. @type {Error | null} */

@@ -8,6 +8,9 @@
  * so only streams pay for the mark, and the worker learns how many values
  * it may send ahead of the caller. A trace frame (trace-frame.js), when
  * there is one, goes in front of this one.
+ *
+ * The values the task yields travel back in batches (OUTCOME_YIELD; the
+ * layout is crates/core/src/task_queue/yields.rs's).
  */
 
 const { T } = require('../codec/tags.js');

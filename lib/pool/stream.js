@@ -7,18 +7,20 @@
  * the task's end, and wait here until the caller takes them. The worker
  * side is worker/stream.js.
  *
- * Backpressure: the worker sends at most `highWaterMark` values more than
- * the caller has taken; this side tells it what was taken with a CREDIT
- * message once per half window, so a slow consumer holds at most
- * `highWaterMark` values here and pauses the generator, and a fast one
- * costs one message per half window.
+ * Backpressure: the worker runs at most `highWaterMark` values ahead of
+ * what the caller has taken. Once per half window this side records the
+ * caller's count in the native core (poolStreamCredit) and bumps the CREDIT
+ * word of the worker running the task (worker-words.js), which wakes it if
+ * it waits. So a slow caller holds at most `highWaterMark` values here and
+ * pauses the generator, and a fast one costs one native call per half window.
  */
 
-const { MSG } = require('./messages.js');
+const native = require('../native.js');
+const { WORDS } = require('./worker-words.js');
 const { validateInteger } = require('../validate.js');
 
 /** Values the worker may send ahead of the caller, unless `highWaterMark` says otherwise. */
-const DEFAULT_HIGH_WATER_MARK = 64;
+const DEFAULT_HIGH_WATER_MARK = 256;
 const MAX_HIGH_WATER_MARK = 2 ** 20;
 
 /** @typedef {{ resolve: (r: IteratorResult<any>) => void, reject: (e: unknown) => void }} Waiter */
@@ -35,12 +37,11 @@ class TaskStream {
     /** Values received and not taken yet, from `head` on. @type {unknown[]} */
     this.values = [];
     this.head = 0;
-    /** Values the caller has taken; `credited`: the count last sent to the worker. */
+    /** Values the caller has taken; `credited`: the count last given to the worker. */
     this.consumed = 0;
     this.credited = 0;
-    /** The worker running the task, known from its first value. @type {import('./records.js').WorkerRecord | undefined} */
-    this.worker = undefined;
-    /** The task's id, set when it is queued. */
+    /** The pool's state and the task's id, set when it is queued. @type {import('./state.js').PoolState | undefined} */
+    this.s = undefined;
     this.id = 0;
     /** Cancels the task, or asks its worker to stop the generator (the pool sets it). @type {() => void} */
     this.stop = () => {};
@@ -66,13 +67,11 @@ class TaskStream {
   }
 
   /**
-   * A value the generator yielded, from worker `w`.
+   * A value the generator yielded.
    * @param {unknown} value
-   * @param {import('./records.js').WorkerRecord | undefined} w
    */
-  push(value, w) {
+  push(value) {
     if (this.state !== 0) return;
-    if (w !== undefined) this.worker = w;
     const waiter = this.waiters.shift();
     if (waiter === undefined) {
       this.values.push(value);
@@ -118,11 +117,14 @@ class TaskStream {
   /** One more value taken: credit the worker once per half window. */
   took() {
     this.consumed++;
-    if (this.consumed - this.credited >= Math.ceil(this.highWaterMark / 2) && this.worker !== undefined) {
+    if (this.consumed - this.credited >= Math.ceil(this.highWaterMark / 2) && this.s !== undefined) {
       this.credited = this.consumed;
-      /** @type {import('./messages.js').CreditMessage} */
-      const msg = { type: MSG.CREDIT, id: this.id, consumed: this.consumed };
-      this.worker.port.postMessage(msg);
+      const slot = native.poolStreamCredit(this.s.id, this.id, this.consumed);
+      const w = slot < 0 ? undefined : this.s.workers.get(slot);
+      if (w !== undefined) {
+        Atomics.add(w.stdio, WORDS.CREDIT, 1);
+        Atomics.notify(w.stdio, WORDS.CREDIT);
+      }
     }
   }
 

@@ -279,6 +279,7 @@ class WorkerPool extends EventEmitter {
     const promise = this.#track(s, id, signal, trace, onProgress);
     if (stream !== undefined) {
       s.tasks.get(id).stream = stream;
+      stream.s = s;
       stream.id = id;
       stream.stop = () => this.#stopStream(id);
     }

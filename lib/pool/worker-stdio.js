@@ -25,9 +25,9 @@ const { MSG } = require('./messages.js');
 
 /** @typedef {import('./messages.js').StdioChunk} StdioChunk */
 
-/** Int32 slots of the shared `written` array: [output flag, unread bytes]. */
-const STDIO_INTS = 2;
-const UNREAD = 1;
+const { WORDS } = require('./worker-words.js');
+
+const { OUTPUT, UNREAD } = WORDS;
 const MAX_UNREAD = 16 * 1024 * 1024;
 
 /**
@@ -83,7 +83,7 @@ function captureStream(name, control, written) {
     for (let u; (u = Atomics.load(written, UNREAD)) > 0 && u + bytes > MAX_UNREAD;) Atomics.wait(written, UNREAD, u);
     Atomics.add(written, UNREAD, bytes);
     control.postMessage(/** @type {import('./messages.js').StdioMessage} */ ({ type: MSG.STDIO, name, chunks, bytes }));
-    Atomics.store(written, 0, 1);
+    Atomics.store(written, OUTPUT, 1);
   };
   return {
     /**
@@ -106,4 +106,4 @@ function captureStream(name, control, written) {
   };
 }
 
-module.exports = { captureStream, outputWritten, STDIO_INTS, MAX_UNREAD };
+module.exports = { captureStream, outputWritten, MAX_UNREAD };

@@ -151,16 +151,6 @@ pub fn pool_progress(env: Env, pool_id: u32, slot: u32, id: f64, payload: Unknow
     })
 }
 
-/// Worker side: a value the generator of task `id` yielded (serialized),
-/// queued for the owner with the completions. False if the task is no
-/// longer running here (the generator should stop).
-#[napi(catch_unwind)]
-pub fn pool_yield(env: Env, pool_id: u32, slot: u32, id: f64, payload: Unknown) -> bool {
-    queue_for_owner(&env, pool_id, id, &payload, |p, id, data| {
-        p.queue.yielded(slot, id, data)
-    })
-}
-
 /// Worker side: the result of task `id` (serialized). False if the task had
 /// already been settled another way (it timed out).
 #[napi(catch_unwind)]

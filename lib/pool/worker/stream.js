@@ -2,32 +2,38 @@
 'use strict';
 /**
  * A pool.stream() task on the worker side: it runs the iterable the task
- * function returned (a generator, sync or async, or any iterable) and sends
- * each value to the caller through the native completion queue, in order
- * and ahead of the task's end. Loaded with the first stream task.
+ * function returned (a generator, sync or async, or any iterable) and hands
+ * each value to the native core (poolYield), which batches them until the
+ * caller's thread drains (crates/core/src/task_queue/yields.rs). Loaded with
+ * the first stream task.
  *
- * Backpressure: it sends at most `highWaterMark` values more than the caller
- * has taken. The caller reports what it took with CREDIT messages on the
- * control port (lib/pool/stream.js sends one per half window), so a slow
- * caller pauses the generator at its `yield`, and memory stays bounded on
- * both sides.
+ * Backpressure: it runs at most `highWaterMark` values ahead of what the
+ * caller has taken. Every poolYield answers with the caller's count; when
+ * it is that far ahead it waits on the CREDIT word it shares with the pool
+ * (worker-words.js), which the caller's thread bumps when it gives credit
+ * (lib/pool/stream.js): first briefly in place, then with Atomics.waitAsync,
+ * so that its event loop runs (the pool's ABORT reaches it) while the
+ * caller is slow.
  *
  * Stop: an ABORT for the task (the caller's signal, or its `break`) ends the
  * iteration at the next value: the generator's `return()` runs its
- * `finally` blocks, and the task's signal aborts.
+ * `finally` blocks (the task's signal is aborted by then).
  */
 
-const wt = require('node:worker_threads');
-const { native, pool, slot, control } = require('./thread.js');
+const { native, pool, slot, internal } = require('./thread.js');
 const { encode } = require('../../codec/index.js');
 const { describe } = require('../../validate.js');
+const { WORDS } = require('../worker-words.js');
+
+const words = new Int32Array(internal.stdio);
+/** How long a pump out of credit waits in place (blocking its thread) before it waits asynchronously. */
+const CREDIT_WAIT_MS = 0.2;
 
 /**
  * What a running stream task keeps (RunningTask.stream).
  * @typedef {object} StreamState
- * @property {number} consumed how many values the caller has taken (its last CREDIT)
- * @property {boolean} stopped the caller stopped the stream, or the task ended
- * @property {(() => void) | null} wake resolves the pump's wait for credit
+ * @property {boolean} stopped the caller stopped the stream
+ * @property {(() => void) | null} wake ends the pump's asynchronous wait for credit
  */
 
 /**
@@ -37,13 +43,30 @@ const { describe } = require('../../validate.js');
 const isThenable = (v) => v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (/** @type {any} */ (v).then) === 'function';
 
 /**
- * The caller took values, or stopped: the pump may go on.
+ * Waits until the caller has taken more than `need` values of task `id`,
+ * or the stream stops. Returns the caller's count, or -1 if the task no
+ * longer runs here.
+ * @param {number} id
  * @param {StreamState} st
+ * @param {number} need
+ * @returns {Promise<number>}
  */
-function wake(st) {
-  const w = st.wake;
-  st.wake = null;
-  w?.();
+async function creditAbove(id, st, need) {
+  let waited = false;
+  for (;;) {
+    const seq = Atomics.load(words, WORDS.CREDIT);
+    const consumed = native.poolStreamConsumed(pool, slot, id);
+    if (consumed < 0 || consumed > need || st.stopped) return consumed;
+    if (!waited) {
+      // A caller that keeps up credits within microseconds: wait for it in place.
+      waited = true;
+      Atomics.wait(words, WORDS.CREDIT, seq, CREDIT_WAIT_MS);
+      continue;
+    }
+    const w = Atomics.waitAsync(words, WORDS.CREDIT, seq);
+    if (w.async) await Promise.race([w.value, new Promise((resolve) => (st.wake = () => resolve(undefined)))]);
+    st.wake = null;
+  }
 }
 
 /**
@@ -53,20 +76,19 @@ function wake(st) {
  * @param {unknown} result
  * @param {number} highWaterMark
  * @param {(rejected: boolean, value: unknown) => void} done completes the task
- * @param {(msg: any) => void} onControl handles a control message (task-loop.js)
  * @returns {Promise<void>}
  */
-async function pump(task, result, highWaterMark, done, onControl) {
+async function pump(task, result, highWaterMark, done) {
   /** @type {StreamState} */
-  const st = { consumed: 0, stopped: false, wake: null };
+  const st = { stopped: task.abortReason !== undefined, wake: null };
   task.stream = st;
-  if (task.abortReason !== undefined) st.stopped = true; // aborted before it started
   /** @type {Iterator<unknown> | AsyncIterator<unknown> | undefined} */
   let it;
   let isAsync = false;
   // Whether `it` still needs return() to close it (it did not finish or throw).
   let open = false;
   let sent = 0;
+  let consumed = 0;
   try {
     if (isThenable(result)) result = await result;
     const r = /** @type {any} */ (result);
@@ -82,25 +104,19 @@ async function pump(task, result, highWaterMark, done, onControl) {
     }
     open = true;
     for (;;) {
-      if (sent - st.consumed >= highWaterMark) {
-        // Credit may already be queued on the port: read it without a trip through the event loop.
-        for (let m; (m = wt.receiveMessageOnPort(control)) !== undefined;) onControl(m.message);
-        while (sent - st.consumed >= highWaterMark && !st.stopped) await new Promise((resolve) => (st.wake = () => resolve(undefined)));
-      }
-      if (st.stopped) break;
+      if (sent - consumed >= highWaterMark && !st.stopped) consumed = await creditAbove(task.id, st, sent - highWaterMark);
+      if (st.stopped || consumed < 0) break;
       open = false; // a next() that throws has finished the iterator
-      let step = /** @type {IteratorResult<unknown>} */ (isAsync ? await it.next() : it.next());
+      const step = /** @type {IteratorResult<unknown>} */ (isAsync ? await it.next() : it.next());
       if (step.done) break;
       open = true;
       let value = step.value;
       // As for await does for a sync iterator's values.
       if (!isAsync && isThenable(value)) value = await value;
       if (st.stopped) break;
-      if (!native.poolYield(pool, slot, task.id, encode(value, 'the streamed value'))) {
-        // The task ended meanwhile (it timed out): close the generator, send nothing more.
-        st.stopped = true;
-        break;
-      }
+      // -1: the task ended meanwhile (it timed out): close the generator, send nothing more.
+      consumed = native.poolYield(pool, slot, task.id, encode(value, 'the streamed value'));
+      if (consumed < 0) break;
       sent++;
     }
     if (open) {
@@ -124,18 +140,6 @@ async function pump(task, result, highWaterMark, done, onControl) {
 }
 
 /**
- * The caller has taken `consumed` values of the stream task `task` (a CREDIT message).
- * @param {import('./task-context.js').RunningTask} task
- * @param {number} consumed
- */
-function credit(task, consumed) {
-  const st = task.stream;
-  if (st === undefined || !(consumed > st.consumed)) return;
-  st.consumed = consumed;
-  wake(st);
-}
-
-/**
  * The caller stopped the stream task `task` (an ABORT): end it at its next value.
  * @param {import('./task-context.js').RunningTask} task
  */
@@ -143,7 +147,9 @@ function stop(task) {
   const st = task.stream;
   if (st === undefined) return;
   st.stopped = true;
-  wake(st);
+  const w = st.wake;
+  st.wake = null;
+  w?.();
 }
 
-module.exports = { pump, credit, stop };
+module.exports = { pump, stop };

@@ -61,8 +61,6 @@ function onControl(msg) {
     current.abortReason = new Error(msg.reason ?? 'aborted');
     current.controller?.abort(current.abortReason);
     if (current.stream) streams().stop(current);
-  } else if (msg.type === MSG.CREDIT && current?.stream && current.id === msg.id) {
-    streams().credit(current, msg.consumed);
   }
 }
 
@@ -165,16 +163,10 @@ function start(id, nameId, len, data, traceContext, at, highWaterMark) {
     return undefined;
   }
   if (highWaterMark > 0) {
-    return streams().pump(
-      task,
-      result,
-      highWaterMark,
-      (rejected, v) => {
-        current = null;
-        complete(id, rejected, v);
-      },
-      onControl,
-    );
+    return streams().pump(task, result, highWaterMark, (rejected, v) => {
+      current = null;
+      complete(id, rejected, v);
+    });
   }
   if (result !== null && (typeof result === 'object' || typeof result === 'function') && isFunction(result.then)) {
     return Promise.resolve(result).then(

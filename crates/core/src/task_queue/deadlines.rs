@@ -49,6 +49,8 @@ impl TaskQueue {
         let mut out = Vec::with_capacity(expired.len());
         for (worker, r) in expired {
             out.push((worker, r.id));
+            // The values it yielded before its deadline go first.
+            self.send_batch(worker, r.id, r.batch);
             let res = self.finish(Completion {
                 id: r.id,
                 outcome: Outcome::TimedOut,

@@ -37,6 +37,8 @@ use workers::{Limits, State, Worker};
 
 pub mod deadlines;
 pub mod names;
+mod yields;
+pub use yields::{Yielded, YIELD_BATCH_CAP, YIELD_VALUE_HEAD};
 pub mod workers;
 
 #[cfg(test)]
@@ -60,8 +62,9 @@ pub enum Outcome {
     /// It reaches the owner in order with the task's other items, and
     /// always before the task's own completion.
     Progress = 3,
-    /// Not an end: a value the running task's generator yielded
-    /// (`pool.stream()`). Ordered like `Progress`.
+    /// Not an end: values the running task's generator yielded
+    /// (`pool.stream()`), a batch of them (yields.rs has the layout).
+    /// Ordered like `Progress`.
     Yield = 4,
 }
 
@@ -132,6 +135,10 @@ struct Running {
     wait: Duration,
     timeout: Option<Duration>,
     deadline: Option<Instant>,
+    /// Values its generator yielded that the owner has not collected yet (yields.rs).
+    batch: Vec<u8>,
+    /// How many of its values the caller has taken (a stream's credit, yields.rs).
+    consumed: u64,
 }
 
 #[derive(Debug, Default)]
@@ -142,6 +149,8 @@ struct Inner {
     /// Every worker from its spawn (or first call) until it is gone.
     workers: HashMap<u32, Worker>,
     limits: Limits,
+    /// Workers whose running task may hold a yield batch (yields.rs); stale entries are skipped.
+    open: Vec<u32>,
 }
 
 /// What a worker should do after asking for work.
@@ -161,6 +170,8 @@ pub struct TaskQueue {
     /// A completion too big for the owner's buffer, kept for its next drain.
     held: Mutex<Option<Completion>>,
     wake_scheduled: AtomicBool,
+    /// Some worker opened a yield batch since the owner last collected them (yields.rs).
+    has_open: AtomicBool,
     /// The owner wants to hear of takes too (it has callers waiting for room).
     watch_takes: AtomicBool,
 }
@@ -180,6 +191,7 @@ impl TaskQueue {
             done_rx,
             held: Mutex::new(None),
             wake_scheduled: AtomicBool::new(false),
+            has_open: AtomicBool::new(false),
             watch_takes: AtomicBool::new(false),
         }
     }
@@ -277,6 +289,8 @@ impl TaskQueue {
             wait: now.saturating_duration_since(task.submitted),
             timeout: task.timeout,
             deadline,
+            batch: Vec::new(),
+            consumed: 0,
         });
         Next::Run(Taken {
             id: task.id,
@@ -334,6 +348,8 @@ impl TaskQueue {
             g.count_completed(worker);
             run
         };
+        // Out of the map, no collect can send it now: the values go first, from this thread.
+        self.send_batch(worker, id, run.batch);
         let outcome = if rejected {
             Outcome::Rejected
         } else {
@@ -349,34 +365,29 @@ impl TaskQueue {
         })
     }
 
-    /// A progress value from task `id`, still running on `worker` (see
-    /// [`Self::running_value`]).
-    pub fn progress(&self, worker: u32, id: u64, payload: Vec<u8>) -> CompleteResult {
-        self.running_value(worker, id, Outcome::Progress, payload)
-    }
-
-    /// A value the generator of task `id`, still running on `worker`,
-    /// yielded (see [`Self::running_value`]).
-    pub fn yielded(&self, worker: u32, id: u64, payload: Vec<u8>) -> CompleteResult {
-        self.running_value(worker, id, Outcome::Yield, payload)
-    }
-
-    /// A value from task `id`, still running on `worker`: queued for the
-    /// owner like a completion (same queue, so in order and before the
-    /// task's end), but the task goes on. `Stale` if the worker is no
+    /// A progress value from task `id`, still running on `worker`: queued
+    /// for the owner like a completion (same queue, so in order and before
+    /// the task's end), but the task goes on. `Stale` if the worker is no
     /// longer running that task (it ended, timed out or was written off).
-    fn running_value(&self, worker: u32, id: u64, outcome: Outcome, payload: Vec<u8>) -> CompleteResult {
+    pub fn progress(&self, worker: u32, id: u64, payload: Vec<u8>) -> CompleteResult {
         {
-            let g = self.lock();
-            match g.workers.get(&worker).and_then(|w| w.running.as_ref()) {
-                Some(r) if r.id == id => {}
-                _ => return CompleteResult::Stale,
-            }
+            let mut g = self.lock();
+            let Some(r) = g
+                .workers
+                .get_mut(&worker)
+                .and_then(|w| w.running.as_mut())
+                .filter(|r| r.id == id)
+            else {
+                return CompleteResult::Stale;
+            };
             // Sent under the lock: a completion of the same task (which
-            // needs it) cannot get ahead of this value.
+            // needs it) cannot get ahead of this value, and the values the
+            // task yielded before it go first.
+            let batch = std::mem::take(&mut r.batch);
+            self.send_batch(worker, id, batch);
             let _ = self.done_tx.send(Completion {
                 id,
-                outcome,
+                outcome: Outcome::Progress,
                 payload,
                 wait: Duration::ZERO,
                 run: Duration::ZERO,
@@ -396,10 +407,13 @@ impl TaskQueue {
         }
     }
 
-    /// Clears the wake flag; call before draining, so a completion pushed
-    /// during the drain schedules a new wake instead of being missed.
+    /// Clears the wake flag, then collects the open yield batches: after
+    /// it, an item pushed before the clear is in the queue, and one pushed
+    /// after it wakes the owner. An RMW, so that when it reads a pusher's
+    /// `swap(true)` it synchronizes with it, and sees what it pushed.
     pub fn begin_drain(&self) {
-        self.wake_scheduled.store(false, Ordering::Release);
+        self.wake_scheduled.swap(false, Ordering::SeqCst);
+        self.collect_yields();
     }
 
     /// The next settled task, if any.
@@ -412,11 +426,29 @@ impl TaskQueue {
     /// buffer of `room` bytes. A completion that does not fit is kept for
     /// the next call (which starts with it); if it is the first one, the
     /// result is `Err(its length)`: the caller needs a larger buffer.
+    ///
+    /// The owner calls it until it returns `Ok(0)`. The wake flag stays set
+    /// until then, so workers that complete or yield while the owner is
+    /// still draining do not wake it again: it will find their items. Only
+    /// the call that finds nothing clears the flag (and looks once more).
     pub fn drain(&self, max: usize, room: usize, mut write: impl FnMut(&Completion, usize)) -> Result<usize, usize> {
         let mut held = crate::sync::lock(&self.held);
-        if held.is_none() {
-            self.begin_drain();
+        self.collect_yields();
+        let n = self.drain_into(&mut held, max, room, &mut write)?;
+        if n > 0 {
+            return Ok(n);
         }
+        self.begin_drain();
+        self.drain_into(&mut held, max, room, &mut write)
+    }
+
+    fn drain_into(
+        &self,
+        held: &mut Option<Completion>,
+        max: usize,
+        room: usize,
+        write: &mut impl FnMut(&Completion, usize),
+    ) -> Result<usize, usize> {
         let (mut count, mut offset) = (0, 0);
         while count < max {
             let Some(c) = held.take().or_else(|| self.next_completion()) else {

@@ -1,6 +1,6 @@
 use super::*;
 
-fn task(id: u64, priority: i32) -> Task {
+pub(super) fn task(id: u64, priority: i32) -> Task {
     Task {
         id,
         priority,
@@ -12,7 +12,7 @@ fn task(id: u64, priority: i32) -> Task {
     }
 }
 
-fn take_id(q: &TaskQueue, worker: u32) -> Option<u64> {
+pub(super) fn take_id(q: &TaskQueue, worker: u32) -> Option<u64> {
     match q.take(worker, Instant::now()) {
         Next::Run(t) => Some(t.id),
         _ => None,
@@ -368,39 +368,5 @@ fn progress_values_reach_the_owner_in_order_before_their_task_ends_and_not_after
     assert_eq!(
         q.complete(8, 2, false, vec![], Instant::now()),
         CompleteResult::Accepted { wake: true }
-    );
-}
-
-#[test]
-fn yielded_values_keep_their_kind_and_order_among_progress_values() {
-    let q = TaskQueue::new();
-    q.push(task(1, 0));
-    assert_eq!(take_id(&q, 7), Some(1));
-    assert_eq!(
-        q.yielded(8, 1, vec![0]),
-        CompleteResult::Stale,
-        "task 1 runs on worker 7"
-    );
-    assert_eq!(q.yielded(7, 1, vec![1]), CompleteResult::Accepted { wake: true });
-    q.progress(7, 1, vec![2]);
-    q.yielded(7, 1, vec![3]);
-    q.complete(7, 1, false, vec![4], Instant::now());
-    assert_eq!(
-        q.yielded(7, 1, vec![5]),
-        CompleteResult::Stale,
-        "task 1 has ended: its generator must stop"
-    );
-    q.begin_drain();
-    let items: Vec<(Outcome, Vec<u8>)> = std::iter::from_fn(|| q.next_completion())
-        .map(|c| (c.outcome, c.payload))
-        .collect();
-    assert_eq!(
-        items,
-        vec![
-            (Outcome::Yield, vec![1]),
-            (Outcome::Progress, vec![2]),
-            (Outcome::Yield, vec![3]),
-            (Outcome::Fulfilled, vec![4]),
-        ]
     );
 }
