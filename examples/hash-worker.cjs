@@ -7,5 +7,13 @@ module.exports = function hash({ text, rounds }) {
   return h;
 };
 module.exports.square = (n) => n * n;
+// A generator: pool.stream() gives its values as they come.
+module.exports.primes = function* primes(below) {
+  for (let n = 2; n < below; n++) {
+    let prime = true;
+    for (let d = 2; d * d <= n && prime; d++) prime = n % d !== 0;
+    if (prime) yield n;
+  }
+};
 // examples/tracing.mjs: what a tracing subscriber sent along with the task.
 module.exports.traced = (n, { taskId, traceContext }) => `task ${taskId} of ${traceContext?.traceId ?? 'no trace'}: ${n * n}`;

@@ -13,54 +13,15 @@
  */
 
 import { createRequire } from 'node:module';
-import { Worker, MessageChannel } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
-import { interleaved, compareRow, describe, withTimeout, fullGc, logged } from '../lib/harness.mjs';
+import { MessageChannel } from 'node:worker_threads';
+import { interleaved, compareRow, describe, fullGc, logged } from '../lib/harness.mjs';
+import { startWorker } from '../lib/stream-worker.mjs';
 
 const require = createRequire(import.meta.url);
 const { Channel } = require('../../index.js');
 
-const workersDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'workers');
 const C1_BUFFER = 256;
 const C2_BUFFER = 64;
-
-/** A worker that takes `{ n, kind }` commands and answers 'done'. */
-function startWorker(file, workerData) {
-  const w = new Worker(path.join(workersDir, file), { workerData });
-  const control = [];
-  const waiting = [];
-  let onData = null;
-  let failure = null;
-  w.on('message', (m) => {
-    if (m !== null && typeof m === 'object' && typeof m.type === 'string') {
-      if (waiting.length) waiting.shift().resolve(m);
-      else control.push(m);
-    } else if (onData !== null) onData(m);
-  });
-  const fail = (err) => {
-    failure = err;
-    while (waiting.length) waiting.shift().reject(err);
-  };
-  w.on('error', fail);
-  w.on('exit', (code) => fail(new Error(`worker ${file} exited (code ${code})`)));
-  return {
-    setOnData: (f) => (onData = f),
-    post: (m) => w.postMessage(m),
-    async expect(type, ms = 60_000) {
-      const next = control.length
-        ? Promise.resolve(control.shift())
-        : failure
-          ? Promise.reject(failure)
-          : new Promise((resolve, reject) => waiting.push({ resolve, reject }));
-      const m = await withTimeout(next, ms, `worker ${file} (waiting for "${type}")`);
-      if (m.type === 'error') throw new Error(`worker ${file}: ${m.message}`);
-      if (m.type !== type) throw new Error(`worker ${file} sent "${m.type}" instead of "${type}"`);
-      return m;
-    },
-    stop: () => w.terminate(),
-  };
-}
 
 const valueOf = (kind, v) => (kind === 'number' ? v : v.i);
 

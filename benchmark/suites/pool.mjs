@@ -6,7 +6,8 @@
  * P1-obj the same with a small flat object as data and result,
  * P2 sequential round trip of one tiny task, P3 CPU-bound speed-up
  * (fib(31) x 16 against the same work inline), P4 the 99th percentile of the
- * main thread's event-loop gaps while P3 runs, M1 the RSS of a process holding N idle
+ * main thread's event-loop gaps while P3 runs, P5 a stream of values from one task
+ * (lib/p5-stream.mjs), M1 the RSS of a process holding N idle
  * workers, and M2 the RSS kept after 500 worker crashes and restarts against
  * plain Workers crashing the same way (child processes, so nothing else is in
  * the heap).
@@ -20,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { interleaved, compareRow, describe, median, logged } from '../lib/harness.mjs';
+import { runP5, runP5memory } from '../lib/p5-stream.mjs';
 
 const require = createRequire(import.meta.url);
 const { WorkerPool } = require('../../index.js');
@@ -408,6 +410,8 @@ export const cases = [
   { id: 'P1-obj', title: 'throughput of tiny tasks whose data and result are a small object', run: runP1obj },
   { id: 'P2', title: 'sequential round trip', run: runP2 },
   { id: 'P3', title: 'CPU-bound speed-up and main-loop gap (P4)', run: runP3 },
+  { id: 'P5', title: 'a stream of values from one task (WorkerPool.stream())', run: runP5 },
+  { id: 'P5-mem', title: 'memory of a stream whose caller is slow', run: runP5memory },
   { id: 'M1', title: 'RSS with idle workers', run: runM1 },
   { id: 'M2', title: 'RSS kept after worker crashes', run: runM2 },
 ];

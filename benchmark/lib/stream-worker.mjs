@@ -1,0 +1,49 @@
+/**
+ * A benchmark worker (a script in benchmark/workers/) that streams values to
+ * the main thread on command: used by C1 (suites/channel.mjs) and P5
+ * (suites/pool.mjs, lib/p5-stream.mjs).
+ */
+
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { withTimeout } from './harness.mjs';
+
+const workersDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'workers');
+
+/** A worker that takes `{ n, kind }` commands and answers 'done'. */
+export function startWorker(file, workerData) {
+  const w = new Worker(path.join(workersDir, file), { workerData });
+  const control = [];
+  const waiting = [];
+  let onData = null;
+  let failure = null;
+  w.on('message', (m) => {
+    if (m !== null && typeof m === 'object' && typeof m.type === 'string') {
+      if (waiting.length) waiting.shift().resolve(m);
+      else control.push(m);
+    } else if (onData !== null) onData(m);
+  });
+  const fail = (err) => {
+    failure = err;
+    while (waiting.length) waiting.shift().reject(err);
+  };
+  w.on('error', fail);
+  w.on('exit', (code) => fail(new Error(`worker ${file} exited (code ${code})`)));
+  return {
+    setOnData: (f) => (onData = f),
+    post: (m) => w.postMessage(m),
+    async expect(type, ms = 60_000) {
+      const next = control.length
+        ? Promise.resolve(control.shift())
+        : failure
+          ? Promise.reject(failure)
+          : new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+      const m = await withTimeout(next, ms, `worker ${file} (waiting for "${type}")`);
+      if (m.type === 'error') throw new Error(`worker ${file}: ${m.message}`);
+      if (m.type !== type) throw new Error(`worker ${file} sent "${m.type}" instead of "${type}"`);
+      return m;
+    },
+    stop: () => w.terminate(),
+  };
+}
