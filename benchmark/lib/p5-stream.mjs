@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { interleaved, compareRow, describe, fullGc, logged } from './harness.mjs';
-import { startWorker } from './stream-worker.mjs';
+import { startWorker, postMessageStream } from './stream-worker.mjs';
 
 const require = createRequire(import.meta.url);
 const { WorkerPool } = require('../../index.js');
@@ -41,31 +41,13 @@ function tkStream(pool) {
   };
 }
 
-function pmStream(w) {
-  return {
-    name: 'worker postMessage',
-    run: (n) =>
-      new Promise((resolve, reject) => {
-        let got = 0;
-        let bad = 0;
-        w.setOnData((v) => {
-          if (v.i !== got) bad++;
-          if (++got === n) {
-            w.setOnData(null);
-            w.expect('done').then(() => (bad ? reject(new Error(`${bad} values out of order`)) : resolve(n)), reject);
-          }
-        });
-        w.post({ n, kind: 'object' });
-      }),
-  };
-}
-
 export async function runP5(ctx) {
   const pool = new WorkerPool(script, 1);
-  const w = startWorker('stream-postmessage.cjs', {});
+  const pm = postMessageStream('object');
+  const w = pm.w;
   try {
     await w.expect('started');
-    const impls = [tkStream(pool), pmStream(w)];
+    const impls = [tkStream(pool), pm];
     // Runs of N records each (a round of 1 ms never asks for more).
     const res = await interleaved({ impls, rounds: ctx.rounds, roundMs: 1, startN: N, multipleOf: N, gcBetween: ctx.gcBetween, log: ctx.log });
     describe(res, 'ops').forEach(ctx.log);

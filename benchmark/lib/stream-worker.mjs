@@ -47,3 +47,30 @@ export function startWorker(file, workerData) {
     stop: () => w.terminate(),
   };
 }
+
+/**
+ * The peer of C1 and P5: a plain worker (workers/stream-postmessage.cjs) that
+ * posts `n` values of `kind` ('number', or 'object': `{ i, s }`) to
+ * parentPort; `run(n)` checks that each arrives, in order.
+ * @param {'number' | 'object'} kind
+ */
+export function postMessageStream(kind) {
+  const w = startWorker('stream-postmessage.cjs', {});
+  return {
+    name: 'worker postMessage',
+    w,
+    run: (n) =>
+      new Promise((resolve, reject) => {
+        let got = 0;
+        let bad = 0;
+        w.setOnData((v) => {
+          if ((kind === 'number' ? v : v.i) !== got) bad++;
+          if (++got === n) {
+            w.setOnData(null);
+            w.expect('done').then(() => (bad ? reject(new Error(`${bad} values out of order`)) : resolve(n)), reject);
+          }
+        });
+        w.post({ n, kind });
+      }),
+  };
+}

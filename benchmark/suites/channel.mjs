@@ -15,7 +15,7 @@
 import { createRequire } from 'node:module';
 import { MessageChannel } from 'node:worker_threads';
 import { interleaved, compareRow, describe, fullGc, logged } from '../lib/harness.mjs';
-import { startWorker } from '../lib/stream-worker.mjs';
+import { startWorker, postMessageStream } from '../lib/stream-worker.mjs';
 
 const require = createRequire(import.meta.url);
 const { Channel } = require('../../index.js');
@@ -46,29 +46,8 @@ function tkStream(kind) {
   };
 }
 
-function pmStream(kind) {
-  const w = startWorker('stream-postmessage.cjs', {});
-  return {
-    name: 'worker postMessage',
-    w,
-    run: (n) =>
-      new Promise((resolve, reject) => {
-        let got = 0;
-        let bad = 0;
-        w.setOnData((v) => {
-          if (valueOf(kind, v) !== got) bad++;
-          if (++got === n) {
-            w.setOnData(null);
-            w.expect('done').then(() => (bad ? reject(new Error(`${bad} values out of order`)) : resolve(n)), reject);
-          }
-        });
-        w.post({ n, kind });
-      }),
-  };
-}
-
 async function runStream(ctx, kind, goal) {
-  const impls = [tkStream(kind), pmStream(kind)];
+  const impls = [tkStream(kind), postMessageStream(kind)];
   try {
     for (const impl of impls) await impl.w.expect('started');
     const res = await interleaved({ impls, rounds: ctx.rounds, roundMs: 250, startN: 2000, gcBetween: ctx.gcBetween, log: ctx.log });

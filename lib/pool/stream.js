@@ -18,6 +18,9 @@
 const native = require('../native.js');
 const { WORDS } = require('./worker-words.js');
 const { validateInteger } = require('../validate.js');
+const { settle, checkRoom } = require('./settle.js');
+const { runnerOf, abortRunning } = require('./lifecycle.js');
+const { AbortError } = require('../errors.js');
 
 /** Values the worker may send ahead of the caller, unless `highWaterMark` says otherwise. */
 const DEFAULT_HIGH_WATER_MARK = 256;
@@ -40,11 +43,9 @@ class TaskStream {
     /** Values the caller has taken; `credited`: the count last given to the worker. */
     this.consumed = 0;
     this.credited = 0;
-    /** The pool's state and the task's id, set when it is queued. @type {import('./state.js').PoolState | undefined} */
+    /** The pool's state and the task's id, set when it is queued (attach). @type {import('./state.js').PoolState | undefined} */
     this.s = undefined;
     this.id = 0;
-    /** Cancels the task, or asks its worker to stop the generator (the pool sets it). @type {() => void} */
-    this.stop = () => {};
     /** next() calls waiting for a value. @type {Waiter[]} */
     this.waiters = [];
     /** 0: open; 1: the task ended, after the values held; 2: the error is still to throw; 3: done. */
@@ -53,6 +54,37 @@ class TaskStream {
     this.error = undefined;
     /** Resolves when the task has ended (the worker's generator has finished). @type {Promise<void>} */
     this.ended = Promise.resolve();
+  }
+
+  /**
+   * The task was queued as `id` in pool `s`: its record gets this stream.
+   * @param {import('./state.js').PoolState} s
+   * @param {number} id
+   */
+  attach(s, id) {
+    const rec = s.tasks.get(id);
+    if (rec !== undefined) rec.stream = this;
+    this.s = s;
+    this.id = id;
+  }
+
+  /**
+   * The caller stopped reading (return(), `break`), or a value could not be
+   * decoded: a queued task is dropped; a running one's generator is asked
+   * to return (its finally blocks run), and its promise settles when it
+   * has, or when abortGrace stops its worker.
+   */
+  stop() {
+    const s = this.s;
+    const id = this.id;
+    if (s === undefined || !s.tasks.has(id)) return;
+    if (native.poolCancel(s.id, id)) {
+      settle(s, id, false, new AbortError('The stream was closed before its task started'));
+      checkRoom(s);
+      return;
+    }
+    const runner = runnerOf(s, id);
+    if (runner) abortRunning(s, runner, id, 'the stream was closed by its consumer');
   }
 
   /**

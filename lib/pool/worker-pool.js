@@ -277,12 +277,7 @@ class WorkerPool extends EventEmitter {
     }
     if (direct) s.direct.add(id);
     const promise = this.#track(s, id, signal, trace, onProgress);
-    if (stream !== undefined) {
-      s.tasks.get(id).stream = stream;
-      stream.s = s;
-      stream.id = id;
-      stream.stop = () => this.#stopStream(id);
-    }
+    if (stream !== undefined) stream.attach(s, id);
     if (ref !== undefined) ref.taskId = id;
     const bell = s.bell;
     Atomics.add(bell, SEQ, 1);
@@ -517,25 +512,6 @@ class WorkerPool extends EventEmitter {
     rec.stream?.drop(); // an aborted stream's caller wants no more of its values
     settle(s, id, false, new AbortError('The task was aborted while running', { cause: reason }));
     if (runner) abortRunning(s, runner, id, reason);
-  }
-
-  /**
-   * A stream's caller stopped reading (return(), `break`): a queued task is
-   * dropped; a running one's generator is asked to return (its finally
-   * blocks run), and its promise settles when it has, or when abortGrace
-   * stops its worker.
-   * @param {number} id
-   */
-  #stopStream(id) {
-    const s = this.#s;
-    if (!s.tasks.has(id)) return;
-    if (native.poolCancel(s.id, id)) {
-      settle(s, id, false, new AbortError('The stream was closed before its task started'));
-      checkRoom(s);
-      return;
-    }
-    const runner = runnerOf(s, id);
-    if (runner) abortRunning(s, runner, id, 'the stream was closed by its consumer');
   }
 }
 
