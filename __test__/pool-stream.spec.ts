@@ -1,7 +1,7 @@
 // pool.stream() (issue 15 §1): a task function that returns a generator, sync or async, streams its values
 // to the caller with backpressure; break/return and the signal stop the generator on the worker (its finally
 // runs); its error rejects the iteration as execute() would; timeout covers the whole stream.
-import { AbortError, ClosedError, TimeoutError, WorkerPool } from '../index';
+import { AbortError, ClosedError, TimeoutError, WorkerCrashedError, WorkerPool } from '../index';
 import { fixture, random, settle, sleep, until } from './helpers';
 import { poolFactory, shared } from './pool-helpers';
 
@@ -227,6 +227,29 @@ describe('pool.stream()', () => {
   ])('highWaterMark %p is refused with a %p', (hwm, cls) => {
     const p = pool(tasks, { maxWorkers: 1 });
     expect(() => p.stream(1, { highWaterMark: hwm as any })).toThrow(cls);
+  });
+
+  test('bad options throw at the call, as for highWaterMark', () => {
+    const p = pool(tasks, { maxWorkers: 1 });
+    expect(() => p.stream(1, { priority: 1.5 })).toThrow(RangeError);
+    expect(() => p.stream(1, { onProgress: 'no' as any })).toThrow(TypeError);
+    expect(() => p.stream(1, { name: '' })).toThrow(TypeError);
+  });
+
+  test('a worker that dies mid-stream rejects the iteration with WorkerCrashedError, after the values it sent; the pool serves on', async () => {
+    const p = pool(tasks, { maxWorkers: 1 });
+    const seen: number[] = [];
+    const err = await (async () => {
+      try {
+        for await (const v of p.stream(3, { name: 'crashes' })) seen.push(v);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(WorkerCrashedError);
+    expect(seen.slice(0, 3)).toEqual([0, 1, 2]);
+    expect(await p.execute(4, { name: 'plain' })).toBe(4);
   });
 
   test('terminate() rejects an open stream with ClosedError', async () => {

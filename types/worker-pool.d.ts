@@ -450,7 +450,8 @@ export declare class WorkerPool<TData = any, TResult = any> extends EventEmitter
   /**
    * Runs a task whose function returns a generator, sync or async (or any iterable, or a promise of
    * one), and gives the values it yields, in order, as they come. The task is queued at once, as
-   * with `execute`.
+   * with `execute`; bad options throw (a TypeError or RangeError) at the call, and what `execute`
+   * would reject with (ClosedError, QueueFullError, DataCloneError, ...) rejects the first `next()`.
    *
    * - Backpressure: the worker sends at most `highWaterMark` values ahead of what the caller has
    *   taken; then its generator waits at its `yield`.

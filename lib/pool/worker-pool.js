@@ -171,6 +171,8 @@ class WorkerPool extends EventEmitter {
    * @returns {AsyncIterableIterator<any>}
    */
   stream(data, options) {
+    // Bad options throw here, as stream() returns no promise to reject.
+    if (options !== undefined) this.#checkOptions(options);
     const stream = new TaskStream(streamHighWaterMark(options));
     stream.follow(this.execute(data, { ...options, [STREAM]: stream }));
     return stream;
@@ -200,6 +202,15 @@ class WorkerPool extends EventEmitter {
   }
 
   /**
+   * execute()'s options, checked and resolved.
+   * @param {ExecuteInternal} options
+   */
+  #checkOptions(options) {
+    const s = this.#s;
+    return executeOptions(options, s.opts.taskTimeout, s.source === undefined ? (name) => native.poolNameId(s.id, name) : noNames);
+  }
+
+  /**
    * Queues task `id`.
    * @param {unknown} data
    * @param {ExecuteInternal | undefined} options
@@ -222,7 +233,7 @@ class WorkerPool extends EventEmitter {
     let stream;
     if (options !== undefined) {
       try {
-        task = executeOptions(options, s.opts.taskTimeout, s.source === undefined ? (name) => native.poolNameId(s.id, name) : noNames);
+        task = this.#checkOptions(options);
       } catch (e) {
         return Promise.reject(e);
       }
