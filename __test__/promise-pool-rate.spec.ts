@@ -143,3 +143,61 @@ test(`a RateLimit shared by handle holds across 4 worker threads together (seed 
   expect(Math.max(...counts.values())).toBeLessThanOrEqual(cap);
   expect(counts.size).toBeGreaterThanOrEqual((4 * perWorker) / cap);
 }, 90_000);
+
+describe('a rate limit carried by a shared Semaphore', () => {
+  test(`PromisePools limited by one shared Semaphore share its rate across 4 worker threads (seed ${seed})`, async () => {
+    const interval = 50;
+    const cap = 4;
+    const sem = new Semaphore(3);
+    const perWorker = 12;
+    const times = new Float64Array(new SharedArrayBuffer(8 * (4 * perWorker + 16)));
+    const count = new Int32Array(new SharedArrayBuffer(4));
+    const code = `
+      const { workerData, parentPort } = require('node:worker_threads');
+      const { PromisePool, Semaphore } = require(${JSON.stringify(root + '/index.js')});
+      const { seededRandom } = require(${JSON.stringify(root + '/__test__/fixtures/random.js')});
+      const random = seededRandom(Number(process.env.TK_WORKER_SEED));
+      const times = new Float64Array(workerData.times);
+      const count = new Int32Array(workerData.count);
+      // Each thread makes its own pool, with the rate as numbers: the semaphore carries it.
+      const pool = new PromisePool(Semaphore.from(workerData.sem), { interval: workerData.interval, intervalCap: workerData.cap });
+      const rate = pool.rateLimit;
+      const take = rate.tryTake.bind(rate);
+      rate.tryTake = () => {
+        const now = Date.now();
+        const ok = take(now);
+        if (ok) times[Atomics.add(count, 0, 1)] = now;
+        return ok;
+      };
+      let ran = 0;
+      const ps = [];
+      for (let i = 0; i < workerData.n; i++) {
+        ps.push(pool.add(() => new Promise((r) => setTimeout(() => r(++ran), Math.floor(random() * 20)))));
+      }
+      Promise.all(ps).then(() => parentPort.postMessage({ done: ran }));
+    `;
+    const ws = [0, 1, 2, 3].map(() => workers.eval(code, { sem: sem.handle, times: times.buffer, count: count.buffer, n: perWorker, interval, cap }));
+    const done = await within(Promise.all(ws.map((w) => messageWhere<{ done: number }>(w, () => true, 60_000))), 60_000, 'workers');
+    expect(done.map((d) => d.done)).toEqual([perWorker, perWorker, perWorker, perWorker]);
+    const n = Atomics.load(count, 0);
+    expect(n).toBe(4 * perWorker);
+    // Its windows start at the epoch (origin 0).
+    const counts = new Map<number, number>();
+    for (const t of times.subarray(0, n)) counts.set(Math.floor(t / interval), (counts.get(Math.floor(t / interval)) ?? 0) + 1);
+    expect(Math.max(...counts.values())).toBeLessThanOrEqual(cap);
+    expect(counts.size).toBeGreaterThanOrEqual((4 * perWorker) / cap);
+  }, 90_000);
+
+  test('one rate per Semaphore: another rate is refused with a TypeError that names the one it carries; a fraction of a ms with a RangeError', () => {
+    const sem = new Semaphore(2);
+    const a = new PromisePool(sem, { interval: 100, intervalCap: 2 });
+    expect(a.rateLimit!.origin).toBe(0);
+    expect(new PromisePool(Semaphore.from(sem.handle), { interval: 100, intervalCap: 2 }).rateLimit!.intervalCap).toBe(2);
+    expect(() => new PromisePool(sem, { interval: 100, intervalCap: 3 })).toThrow(/already carries a rate limit of 2 starts per 100 ms/);
+    expect(() => new PromisePool(new Semaphore(1), { interval: 2.5, intervalCap: 1 })).toThrow(RangeError);
+    expect(() => a.rateLimit!.handle).toThrow(/carried by a Semaphore/);
+    // A pool without a rate, or with a RateLimit of its own, is not affected.
+    expect(new PromisePool(sem).rateLimit).toBeNull();
+    expect(new PromisePool(sem, { rateLimit: new RateLimit({ interval: 7, intervalCap: 9 }) }).rateLimit!.interval).toBe(7);
+  });
+});

@@ -139,11 +139,19 @@ export interface PromisePoolOptions {
    */
   limit?: Semaphore | PrimitiveHandle<'Semaphore'>;
   /**
-   * Rate limit on one thread, as p-queue's: at most `intervalCap` task starts in each fixed window
-   * of `interval` ms. Give both or neither. A refused start waits for the next window on a timer.
-   * @throws {TypeError} / {@link RangeError} if only one is given, or for a bad value (interval: finite > 0; intervalCap: integer ≥ 1).
+   * Rate limit, as p-queue's: at most `intervalCap` task starts in each fixed window of `interval`
+   * ms. Give both or neither. A refused start waits for the next window on a timer. With a number
+   * limit the rate is this pool's. With a Semaphore limit the **semaphore carries the rate** (it is
+   * shared from then on): every PromisePool it limits, on any thread, counts its starts in the same
+   * windows (aligned to the epoch), so the cap holds across all of them together. A semaphore
+   * carries one rate: a pool that asks it for another throws.
+   * @throws {TypeError} / {@link RangeError} if only one is given, for a bad value (interval: finite > 0;
+   *   intervalCap: integer ≥ 1; with a Semaphore, interval a whole number of ms), or (TypeError) when the
+   *   Semaphore already carries another rate.
    * @example
    * const pool = new PromisePool(10, { interval: 1000, intervalCap: 5 }); // ≤ 5 starts per second
+   * // in each of several workers: together ≤ 5 starts per second
+   * const shared = new PromisePool(Semaphore.from(workerData.sem), { interval: 1000, intervalCap: 5 });
    */
   interval?: number;
   /** See {@link PromisePoolOptions.interval}. @example new PromisePool(4, { interval: 60_000, intervalCap: 100 }); */
@@ -236,13 +244,17 @@ export declare class RateLimit {
    * const rate = RateLimit.from(workerData.rate);
    */
   static from(handle: RateLimitHandle): RateLimit;
-  /** A plain object to send to another thread. @example new Worker(file, { workerData: { rate: rate.handle } }); */
+  /**
+   * A plain object to send to another thread. Throws a TypeError for the rate a Semaphore carries
+   * (`pool.rateLimit` of a pool limited by one): share the Semaphore instead.
+   * @example new Worker(file, { workerData: { rate: rate.handle } });
+   */
   readonly handle: RateLimitHandle;
   /** The window length in ms. @example rate.interval; // 1000 */
   readonly interval: number;
   /** Starts allowed per window. @example rate.intervalCap; // 10 */
   readonly intervalCap: number;
-  /** When window 0 began (`Date.now()` milliseconds). @example Math.floor((Date.now() - rate.origin) / rate.interval); // the window now */
+  /** When window 0 began (`Date.now()` milliseconds; 0 for a rate a Semaphore carries). @example Math.floor((Date.now() - rate.origin) / rate.interval); // the window now */
   readonly origin: number;
   /**
    * Takes one start in the window of `now` (default `Date.now()`): `false` if that window is full,

@@ -5,6 +5,7 @@
 const { Semaphore } = require('../sync/index.js');
 const { isAbortSignal, describe, validateOptionKeys } = require('../validate.js');
 const { RateLimit } = require('./rate-limit.js');
+const { RATE_AT } = require('../sync/handle-check.js');
 
 /**
  * A positive integer or Infinity; a TypeError or RangeError naming the value otherwise.
@@ -140,7 +141,11 @@ function parsePoolArgs(limit, options) {
         `options.interval and options.intervalCap go together, got interval ${describe(interval)} and intervalCap ${describe(intervalCap)}`,
       );
     }
-    setup.rate = new RateLimit({ interval, intervalCap });
+    // A shared limit carries the rate, so that it holds across every thread the limit does.
+    setup.rate =
+      setup.sem === null
+        ? new RateLimit({ interval, intervalCap })
+        : RateLimit.ofSemaphore(setup.sem.handle.state, RATE_AT, { interval, intervalCap });
   }
   setup.timeout = checkTimeout(timeout, 'options.timeout');
   if (autoStart !== undefined) {

@@ -15,6 +15,15 @@
  * thread that opens a new window resets the count in the same
  * compare-and-swap that moves the window (two cells would let a start be
  * counted in a window another thread is resetting).
+ *
+ * A shared Semaphore carries one too (RateLimit.ofSemaphore): every
+ * PromisePool that the semaphore limits with a rate, on any thread, counts
+ * its starts in 16 bytes of the semaphore's own SharedArrayBuffer
+ * ([state cell, config cell], lib/sync/handle-check.js), so the rate holds
+ * across all of them without a handle of its own. Its windows start at the
+ * epoch (origin 0), so no thread has to publish an origin, and the config
+ * (interval << 32 | cap) is published with one compare-and-swap: the first
+ * pool sets it, and a pool that asks for another rate is refused.
  */
 
 const { InvalidHandleError } = require('../errors.js');
@@ -26,16 +35,30 @@ const TAG = '__threadkit';
 const BYTES = 32;
 const MAX_CAP = 2 ** 31 - 1;
 
+/** RateLimit.ofSemaphore's key to the constructor. */
+const ON_SEMAPHORE = Symbol('onSemaphore');
+
 class RateLimit {
   #state;
   #origin;
   #interval;
   #cap;
+  /** Carried by a Semaphore (ofSemaphore): it has no handle of its own. */
+  #onSemaphore = false;
 
   /**
    * @param {{ interval: number, intervalCap: number } | SharedArrayBuffer} options
    */
   constructor(options) {
+    if (options !== null && typeof options === 'object' && ON_SEMAPHORE in options) {
+      const { state, interval, cap } = /** @type {any} */ (options)[ON_SEMAPHORE];
+      this.#state = state;
+      this.#origin = 0;
+      this.#interval = interval;
+      this.#cap = cap;
+      this.#onSemaphore = true;
+      return;
+    }
     let buffer;
     if (isSharedArrayBuffer(options)) {
       buffer = options;
@@ -74,8 +97,39 @@ class RateLimit {
     return new RateLimit(handle.state);
   }
 
+  /**
+   * The rate limit carried by a shared Semaphore: its 16 bytes at `at` in the
+   * semaphore's SharedArrayBuffer. Throws if that semaphore already carries
+   * another rate.
+   * @param {SharedArrayBuffer} buffer  the semaphore handle's `state`
+   * @param {number} at
+   * @param {{ interval: number, intervalCap: number }} options
+   * @returns {RateLimit}
+   */
+  static ofSemaphore(buffer, at, { interval, intervalCap }) {
+    checkInterval(interval, 'interval');
+    checkCap(intervalCap, 'intervalCap');
+    if (!Number.isInteger(interval) || interval > 0xffffffff) {
+      throw new RangeError(
+        `a rate limit that a shared Semaphore carries needs a whole number of milliseconds up to 2^32-1 as its interval, got ${describe(interval)}`,
+      );
+    }
+    const cells = new BigUint64Array(buffer, at, 2);
+    const config = (BigInt(interval) << 32n) | BigInt(intervalCap);
+    const was = Atomics.compareExchange(cells, 1, 0n, config);
+    if (was !== 0n && was !== config) {
+      throw new TypeError(
+        `this Semaphore already carries a rate limit of ${Number(was & 0xffffffffn)} starts per ${Number(was >> 32n)} ms, and every PromisePool it limits shares it: give the same interval and intervalCap, or a RateLimit of the pool's own ({ rateLimit })`,
+      );
+    }
+    return new RateLimit(/** @type {any} */ ({ [ON_SEMAPHORE]: { state: cells.subarray(0, 1), interval, cap: intervalCap } }));
+  }
+
   /** A plain object to send to another thread (postMessage, workerData). */
   get handle() {
+    if (this.#onSemaphore) {
+      throw new TypeError("this RateLimit is carried by a Semaphore: share the Semaphore's handle, and each PromisePool it limits shares the rate");
+    }
     return Object.freeze({ [TAG]: 'RateLimit', state: this.#state.buffer });
   }
 

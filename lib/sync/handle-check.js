@@ -7,6 +7,15 @@ const { InvalidHandleError } = require('../errors.js');
 const { isSharedArrayBuffer } = require('node:util').types;
 
 /**
+ * A shared semaphore's SharedArrayBuffer (its handle's `state`): the state
+ * word and the bound word (Int32, fair-semaphore.js), then, from RATE_AT,
+ * the rate limit of the PromisePools it limits (16 bytes:
+ * RateLimit.ofSemaphore in lib/promise-pool/rate-limit.js).
+ */
+const RATE_AT = 8;
+const SHARED_STATE_BYTES = RATE_AT + 16;
+
+/**
  * An InvalidHandleError unless `handle` is an intact handle of a `kind`.
  * @param {any} handle  what the caller passed to `from`
  * @param {string} kind
@@ -28,7 +37,7 @@ function checkHandle(handle, kind, HANDLE_TAG, MAX_PERMITS) {
     handle.max >= 1 &&
     handle.max <= MAX_PERMITS &&
     isSharedArrayBuffer(handle.state) &&
-    handle.state.byteLength === 8;
+    handle.state.byteLength === SHARED_STATE_BYTES;
   if (!ok) {
     throw new InvalidHandleError(
       `${kind}.from() was given a damaged handle; pass \`${kind.toLowerCase()}.handle\` unchanged (it must keep its SharedArrayBuffer)`,
@@ -36,4 +45,4 @@ function checkHandle(handle, kind, HANDLE_TAG, MAX_PERMITS) {
   }
 }
 
-module.exports = { checkHandle };
+module.exports = { checkHandle, SHARED_STATE_BYTES, RATE_AT };

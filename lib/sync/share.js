@@ -10,6 +10,7 @@
 
 const { native, isolateId, waiters, newToken } = require('../isolate.js');
 const { Waiter } = require('./waiters.js');
+const { SHARED_STATE_BYTES } = require('./handle-check.js');
 
 const { SEM_CLOSED: CLOSED, SEM_RELEASE_ANYWHERE: RELEASE_ANYWHERE, QUEUED_KEY_BASE } = native;
 
@@ -18,7 +19,7 @@ const { SEM_CLOSED: CLOSED, SEM_RELEASE_ANYWHERE: RELEASE_ANYWHERE, QUEUED_KEY_B
  * @param {number} sharedWord  what `e.word` holds in shared mode
  */
 function moveToShared(e, sharedWord) {
-  const state = new Int32Array(new SharedArrayBuffer(8));
+  const state = new Int32Array(new SharedArrayBuffer(SHARED_STATE_BYTES));
   // CLOSED is set through native code below, so that it keeps the reason.
   state[0] = e.word & ~CLOSED;
   // A debt moves as the bound it came from, lowered again natively below.
