@@ -26,6 +26,7 @@
 // One file per feature, in the API's order.
 export * from './types/sync.js';
 export * from './types/worker-pool.js';
+export * from './types/pool-stream.js';
 export * from './types/errors.js';
 export * from './types/promise-pool.js';
 export * from './types/channel.js';

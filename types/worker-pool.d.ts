@@ -5,6 +5,7 @@
 
 import { EventEmitter } from 'node:events';
 import type { AbortError, ClosedError, DataCloneError, QueueFullError, TimeoutError, WorkerCrashedError } from './errors.js';
+import type { PoolStream, StreamOptions } from './pool-stream.js';
 
 /** Options of {@link WorkerPool}'s constructor. Every field is optional. */
 export interface WorkerPoolOptions {
@@ -194,32 +195,6 @@ export interface ExecuteOptions {
    * await pool.execute(files, { onProgress: (f) => console.log('done', f) });
    */
   onProgress?: (value: any) => void;
-}
-
-/**
- * Options of {@link WorkerPool.stream}: those of {@link ExecuteOptions}, where
- * `timeout` covers the whole stream and `signal` stops it, plus `highWaterMark`.
- */
-export interface StreamOptions extends ExecuteOptions {
-  /**
-   * How many values the worker may run ahead of what the caller has taken (an integer from 1 to
-   * 2^20); then the generator waits at its `yield`, so memory stays bounded however slowly the
-   * caller reads. It counts values, not bytes: lower it for large values. Each half window costs a
-   * wake-up of the worker, so a small one is slow for many small values. Default 256.
-   */
-  highWaterMark?: number;
-}
-
-/** What {@link WorkerPool.stream} returns: an async iterator of the task's values, for `for await`. */
-export interface PoolStream<T> extends AsyncIterableIterator<T> {
-  /** The next value; `{ done: true }` after the last one. Rejects once with the task's error, if it failed. */
-  next(): Promise<IteratorResult<T, undefined>>;
-  /**
-   * Stops the stream (what `break` in `for await` calls): the values not taken are dropped, and the
-   * generator on the worker returns (its `finally` blocks run). Resolves once the task has ended.
-   */
-  return(value?: any): Promise<IteratorResult<T, any>>;
-  [Symbol.asyncIterator](): PoolStream<T>;
 }
 
 /** The second argument of every task function, inside the worker. */

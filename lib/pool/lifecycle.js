@@ -270,4 +270,23 @@ function abortRunning(s, w, id, reason) {
   }, s.opts.abortGrace).unref();
 }
 
-module.exports = { SEQ, BELL_SLEEPERS, BELL_INTS, STARTUP_FAILED, grow, spawn, readOutput, replace, runnerOf, abortRunning };
+/** How long terminate() waits for a thread to stop before it gives up on it. */
+const TERMINATE_WAIT_MS = 5000;
+
+/**
+ * Terminates `threads`; resolves when each has stopped or TERMINATE_WAIT_MS passed.
+ * @param {Array<{ terminate(): Promise<number> }>} threads
+ * @returns {Promise<void>}
+ */
+function stopThreads(threads) {
+  const stops = threads.map((thread) => {
+    let timer;
+    const giveUp = new Promise((resolve) => {
+      timer = setTimeout(resolve, TERMINATE_WAIT_MS).unref();
+    });
+    return Promise.race([thread.terminate().catch(() => {}), giveUp]).finally(() => clearTimeout(timer));
+  });
+  return Promise.all(stops).then(() => {});
+}
+
+module.exports = { SEQ, BELL_SLEEPERS, BELL_INTS, STARTUP_FAILED, grow, spawn, readOutput, replace, runnerOf, abortRunning, stopThreads };

@@ -208,4 +208,18 @@ function resolveTask(scriptOrFn) {
   return { script: `the task function${scriptOrFn.name ? ` ${scriptOrFn.name}` : ''}`, source };
 }
 
-module.exports = { resolveTask, normalizeOptions, executeOptions, checkMs, AUTO_QUEUE_PER_WORKER };
+/**
+ * close()'s options, checked: `{ timeout, force }`.
+ * @param {any} options
+ * @returns {{ timeout: number, force: boolean }}
+ */
+function closeOptions(options) {
+  if (options === null || typeof options !== 'object') throw new TypeError(`close options must be an object, got ${describe(options)}`);
+  const timeout = options.timeout === undefined || options.timeout === Infinity ? Infinity : checkMs(options.timeout, 'timeout');
+  if (options.force !== undefined && typeof options.force !== 'boolean') {
+    throw new TypeError(`close option force must be a boolean, got ${describe(options.force)}`);
+  }
+  return { timeout, force: options.force === true };
+}
+
+module.exports = { resolveTask, normalizeOptions, executeOptions, closeOptions, checkMs, AUTO_QUEUE_PER_WORKER };

@@ -8,6 +8,9 @@
  * The ring starts small and doubles while it fills, up to `capacity`: a pool
  * that runs few tasks does not hold 2 x 32 KB of zeroed samples.
  */
+const native = require('../native.js');
+const { clockMs } = require('../clock.js');
+
 const INITIAL = 64;
 
 class Samples {
@@ -54,4 +57,31 @@ class Samples {
   }
 }
 
-module.exports = { Samples };
+/**
+ * What getMetrics() returns for pool `s`.
+ * @param {import('./state.js').PoolState} s
+ * @returns {import('../../index.js').WorkerPoolMetrics}
+ */
+function metricsOf(s) {
+  const { queued, running } = native.poolTaskCounts(s.id);
+  const workers = native.poolWorkerCounts(s.id);
+  const now = clockMs();
+  let alive = s.workerTimeClosed;
+  for (const w of s.workers.values()) alive += now - w.startedAt;
+  return {
+    name: s.opts.name,
+    workers: workers.taking,
+    idleWorkers: workers.idle,
+    runningTasks: running,
+    queueSize: queued,
+    tasksSubmitted: s.submitted,
+    tasksCompleted: s.completed,
+    tasksFailed: s.failed,
+    waitTime: s.waitTimes.summary(),
+    runTime: s.runTimes.summary(),
+    utilization: alive > 0 ? Math.min(1, s.busyTime / alive) : 0,
+    uptime: now - s.createdAt,
+  };
+}
+
+module.exports = { Samples, metricsOf };

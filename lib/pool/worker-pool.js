@@ -26,16 +26,15 @@ const { EventEmitter } = require('node:events');
 const native = require('../native.js');
 const { encode, encodeDirect, encodeForJob } = require('../codec/index.js');
 const { TaskRecord } = require('./records.js');
-const { clockMs } = require('../clock.js');
 const { startAbortListener } = require('../abort-listeners.js');
-const { resolveTask, normalizeOptions, executeOptions, checkMs } = require('./options.js');
+const { resolveTask, normalizeOptions, executeOptions, closeOptions } = require('./options.js');
 const { PoolState } = require('./state.js');
 const { settle, settleIdle, checkRoom, watchTakes, hasRoom } = require('./settle.js');
 const { post } = require('./direct.js');
-const { SEQ, BELL_SLEEPERS, STARTUP_FAILED, grow, spawn, readOutput, runnerOf, abortRunning } = require('./lifecycle.js');
+const { SEQ, BELL_SLEEPERS, STARTUP_FAILED, grow, spawn, readOutput, runnerOf, abortRunning, stopThreads } = require('./lifecycle.js');
+const { metricsOf } = require('./samples.js');
 const { drain } = require('./drain.js');
 const { AbortError, ClosedError, QueueFullError, DataCloneError } = require('../errors.js');
-const { describe } = require('../validate.js');
 const { taskChannel } = require('../diagnostics.js');
 const { frameTrace } = require('./trace-frame.js');
 const { frameStream } = require('./stream-frame.js');
@@ -54,7 +53,6 @@ function noNames(name) {
     `execute() got name ${JSON.stringify(name)}, but a WorkerPool made from a function has no named exports: it runs only that function (pass a worker script for named exports)`,
   );
 }
-const TERMINATE_WAIT_MS = 5000;
 
 /** Not public API: `pool[MAILBOX_HELD]()` resolves to how many tasks' data the mailbox holds (tests check that none leaks). */
 const MAILBOX_HELD = Symbol('threadkit.mailboxHeld');
@@ -394,26 +392,7 @@ class WorkerPool extends EventEmitter {
    * @returns {import('../../index.js').WorkerPoolMetrics}
    */
   getMetrics() {
-    const s = this.#s;
-    const { queued, running } = native.poolTaskCounts(s.id);
-    const workers = native.poolWorkerCounts(s.id);
-    const now = clockMs();
-    let alive = s.workerTimeClosed;
-    for (const w of s.workers.values()) alive += now - w.startedAt;
-    return {
-      name: s.opts.name,
-      workers: workers.taking,
-      idleWorkers: workers.idle,
-      runningTasks: running,
-      queueSize: queued,
-      tasksSubmitted: s.submitted,
-      tasksCompleted: s.completed,
-      tasksFailed: s.failed,
-      waitTime: s.waitTimes.summary(),
-      runTime: s.runTimes.summary(),
-      utilization: alive > 0 ? Math.min(1, s.busyTime / alive) : 0,
-      uptime: now - s.createdAt,
-    };
+    return metricsOf(this.#s);
   }
 
   /**
@@ -423,21 +402,17 @@ class WorkerPool extends EventEmitter {
    * @returns {Promise<void>}
    */
   close(options = {}) {
-    if (options === null || typeof options !== 'object')
-      return Promise.reject(new TypeError(`close options must be an object, got ${describe(options)}`));
-    let timeout = Infinity;
+    let timeout;
+    let force;
     try {
-      if (options.timeout !== undefined && options.timeout !== Infinity) timeout = checkMs(options.timeout, 'timeout');
-      if (options.force !== undefined && typeof options.force !== 'boolean') {
-        throw new TypeError(`close option force must be a boolean, got ${describe(options.force)}`);
-      }
+      ({ timeout, force } = closeOptions(options));
     } catch (e) {
       return Promise.reject(e);
     }
     const s = this.#s;
     if (s.state === 'terminated') return s.terminated;
     s.state = 'closing';
-    if (options.force === true) {
+    if (force) {
       for (const id of native.poolClear(s.id)) {
         settle(s, id, false, new ClosedError('WorkerPool was closed with force: true before the task started', { reason: 'closing' }));
       }
@@ -489,14 +464,7 @@ class WorkerPool extends EventEmitter {
     /** @type {Array<{ terminate(): Promise<number> }>} */
     const threads = [...s.workers.values()].map((w) => w.worker);
     if (mailbox) threads.push(mailbox);
-    const stops = threads.map((thread) => {
-      let timer;
-      const giveUp = new Promise((resolve) => {
-        timer = setTimeout(resolve, TERMINATE_WAIT_MS).unref();
-      });
-      return Promise.race([thread.terminate().catch(() => {}), giveUp]).finally(() => clearTimeout(timer));
-    });
-    s.terminated = Promise.all(stops).then(() => {
+    s.terminated = stopThreads(threads).then(() => {
       if (s.refd) native.poolRef(s.id, false);
       native.poolDestroy(s.id);
     });
