@@ -27,6 +27,28 @@ export interface WorkerPoolOptions {
    * `minWorkers` asks for one. A task is never lost or run twice because of it.
    */
   maxTasksPerWorker?: number;
+  /**
+   * Tasks one worker runs at once (an integer from 1 to 65536; default 1), for async tasks that
+   * mostly wait on I/O or timers. While fewer than this many are in flight, a worker takes its next
+   * task as soon as the last one awaits; a synchronous task still holds its thread alone.
+   * Timeouts, aborts, crashes and metrics stay per task:
+   * - A task that times out or is aborted rejects at once (`TimeoutError` / `AbortError`) and its
+   *   `context.signal` aborts; the worker's other tasks go on. It keeps its slot until its function
+   *   returns (its result is then dropped), so honour the signal.
+   * - If the worker does not come back to its event loop within `abortGrace` (a synchronous loop
+   *   holds the thread), it is stopped, and its other running tasks reject with
+   *   {@link WorkerCrashedError}, as in a crash.
+   * - A worker that dies rejects exactly the tasks it was running; queued tasks go to other workers.
+   * - `maxTasksPerWorker` counts tasks: a worker takes no more than that many, and retires once they
+   *   have all returned. `utilization` is the share of task slots in use.
+   * @example
+   * ```ts
+   * // Each of 2 workers keeps up to 16 fetches in flight.
+   * const pool = new WorkerPool('./fetch-task.js', { maxWorkers: 2, concurrentTasksPerWorker: 16 });
+   * const pages = await Promise.all(urls.map((url) => pool.execute(url)));
+   * ```
+   */
+  concurrentTasksPerWorker?: number;
   /** A label for the pool, returned as `getMetrics().name`: a string (anything else is a TypeError); `null` or absent gives `'threadkit'`. */
   name?: string | null;
   /** Given to each worker as `require('node:worker_threads').workerData` (structured-cloned). */
@@ -49,7 +71,10 @@ export interface WorkerPoolOptions {
    * want it. Default 0.
    */
   niceIncrement?: number;
-  /** After an abort, how long (ms) a running task may take to stop by itself before its worker is terminated. Default 1000. */
+  /**
+   * After an abort, how long (ms) a running task may take to stop by itself before its worker is terminated
+   * (with `concurrentTasksPerWorker` > 1: how long its worker may take to come back to its event loop). Default 1000.
+   */
   abortGrace?: number;
 }
 
@@ -65,6 +90,8 @@ export interface WorkerPoolResolvedOptions {
   readonly maxQueue: number;
   /** Tasks a worker completes before it retires (`Infinity`: never). */
   readonly maxTasksPerWorker: number;
+  /** Tasks one worker runs at once (1: one at a time). */
+  readonly concurrentTasksPerWorker: number;
   /** Default run-time limit of every task in ms (`0`: none). */
   readonly taskTimeout: number;
   /** ms an aborted running task has to stop before its worker is terminated. */

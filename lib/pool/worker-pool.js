@@ -103,6 +103,7 @@ class WorkerPool extends EventEmitter {
     if (id < 0) throw new Error(`threadkit: could not create the native pool (status ${id})`);
     s.id = id;
     if (s.opts.maxTasksPerWorker !== Infinity) native.poolSetMaxTasks(id, s.opts.maxTasksPerWorker);
+    if (s.opts.concurrentTasksPerWorker > 1) native.poolSetConcurrency(id, s.opts.concurrentTasksPerWorker);
     this.#options = Object.freeze({ ...s.opts });
     for (let i = 0; i < minWorkers; i++) {
       const err = spawn(s);
@@ -379,7 +380,8 @@ class WorkerPool extends EventEmitter {
       tasksFailed: s.failed,
       waitTime: s.waitTimes.summary(),
       runTime: s.runTimes.summary(),
-      utilization: alive > 0 ? Math.min(1, s.busyTime / alive) : 0,
+      // Of the task slots (concurrentTasksPerWorker per worker): run time adds up per task.
+      utilization: alive > 0 ? Math.min(1, s.busyTime / (alive * s.opts.concurrentTasksPerWorker)) : 0,
       uptime: now - s.createdAt,
     };
   }

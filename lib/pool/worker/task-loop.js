@@ -9,14 +9,16 @@
  *   idle: native poolSpin, src/spin.rs), then blocks in a futex wait for
  *   0.25 ms, then waits with `Atomics.waitAsync` on the pool's doorbell, so
  *   its event loop stays free for timers and I/O (see `waitForWork`).
- * - After an async task it goes back to the queue when the task settles.
+ * - After an async task it goes back to the queue when the task settles; with
+ *   concurrentTasksPerWorker > 1 it takes the next one at once while fewer
+ *   than that many are in flight (loopShared).
  * - It yields to its event loop every few milliseconds even when the queue
  *   never empties, so abort messages and the user's timers still run.
  */
 
 const wt = require('node:worker_threads');
 const { MSG } = require('../messages.js');
-const { native, pool, slot, control, doorbell, leave } = require('./thread.js');
+const { native, pool, slot, control, doorbell, leave, internal } = require('./thread.js');
 const { STATUS_NO_TASK: EMPTY, TAKE_STRIDE, TAKE_ID, TAKE_NAME, BELL_SEQ: SEQ, BELL_SLEEPERS: SLEEPERS } = native;
 const { encode, decode, isDirect, DIRECT_LEN, jobIdOf, JOB_TAG } = require('../../codec/index.js');
 const { fnFor, isFunction } = require('./load.js');
@@ -43,6 +45,10 @@ const SCRATCH_SIZE = 16 * 1024;
 let scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
 /** The task running now (controller made on demand). @type {import('./task-context.js').RunningTask | null} */
 let current = null;
+/** Tasks this worker may run at once (concurrentTasksPerWorker). */
+const LIMIT = internal.concurrency ?? 1;
+/** With LIMIT > 1: the async tasks in flight, by id (`current` is only the last one started). */
+const inFlight = new Map();
 
 /**
  * A message from the pool on the control port.
@@ -52,9 +58,14 @@ function onControl(msg) {
   if (msg === null || typeof msg !== 'object') return;
   if (msg.type === MSG.MAILBOX) {
     directData().useMailbox(msg.port);
-  } else if (msg.type === MSG.ABORT && current && current.id === msg.id) {
-    current.abortReason = new Error(msg.reason ?? 'aborted');
-    current.controller?.abort(current.abortReason);
+  } else if (msg.type === MSG.ABORT) {
+    // This thread is back on its event loop: it is not stuck, its other tasks go on (poolMustStop).
+    if (LIMIT > 1) native.poolAbortSeen(pool, slot, msg.id);
+    const task = LIMIT === 1 ? current : inFlight.get(msg.id);
+    if (task && task.id === msg.id) {
+      task.abortReason = new Error(msg.reason ?? 'aborted');
+      task.controller?.abort(task.abortReason);
+    }
   }
 }
 
@@ -68,6 +79,7 @@ function onControl(msg) {
  */
 function fetchAndRun(id, nameId, traceContext) {
   current = { id, controller: undefined, abortReason: undefined, jobId: undefined, traceContext };
+  if (LIMIT > 1) inFlight.set(id, current);
   // The pool posted this worker's mailbox port before it queued the task:
   // take it (and anything before it) off the control port now, whether or
   // not this thread's event loop has run since.
@@ -75,6 +87,7 @@ function fetchAndRun(id, nameId, traceContext) {
   return directData()
     .fetchData(id)
     .then((msg) => {
+      if (LIMIT > 1) inFlight.delete(id); // start() lists it again if it goes async
       if (msg.lost) {
         current = null;
         complete(id, true, new Error("the task's data was lost: the pool's mailbox thread exited"));
@@ -155,13 +168,16 @@ function start(id, nameId, len, data, traceContext, at) {
     return undefined;
   }
   if (result !== null && (typeof result === 'object' || typeof result === 'function') && isFunction(result.then)) {
+    if (LIMIT > 1) inFlight.set(id, task);
     return Promise.resolve(result).then(
       (v) => {
         current = null;
+        if (LIMIT > 1) inFlight.delete(id);
         complete(id, false, v);
       },
       (e) => {
         current = null;
+        if (LIMIT > 1) inFlight.delete(id);
         complete(id, true, e);
       },
     );
@@ -254,6 +270,11 @@ function waitForWork(seen) {
   if (Atomics.wait(doorbell, SEQ, seen, SPIN_WAIT_MS) !== 'timed-out') return awake();
   const w = Atomics.waitAsync(doorbell, SEQ, seen);
   if (!w.async) return awake();
+  if (LIMIT > 1) {
+    bellWait = true;
+    w.value.then(rangShared);
+    return false;
+  }
   w.value.then(() => {
     awake();
     loop();
@@ -270,4 +291,90 @@ function awake() {
   return true;
 }
 
-module.exports = { loop, onControl };
+// With LIMIT > 1, loopShared() replaces loop(): an async task does not hold
+// it, it takes the next task while fewer than LIMIT are in flight. The same
+// stack rule holds: it re-enters only from a fresh stack (a task's settle,
+// setImmediate, the doorbell), and only through resume(), so at most one run
+// of it is scheduled at a time (`parked` is false while one is).
+let inflight = 0;
+let parked = true;
+/** An Atomics.waitAsync on the doorbell is outstanding (at most one). */
+let bellWait = false;
+/** The pool told this worker to leave while tasks were in flight: it leaves when they are done. */
+let leaving = false;
+
+/** Runs loopShared() unless a run of it is already scheduled. */
+function resume() {
+  if (!parked || leaving) return;
+  parked = false;
+  loopShared();
+}
+
+function loopShared() {
+  let started = Date.now();
+  for (let i = 0; ; i++) {
+    if (inflight >= LIMIT) return void (parked = true); // a settle resumes it
+    let n = take();
+    if (n === EMPTY) {
+      const seen = Atomics.load(doorbell, SEQ);
+      n = take();
+      if (n === EMPTY) {
+        // While tasks are in flight, wait only asynchronously: a spin or a
+        // futex wait would hold up their callbacks. A settle resumes us too.
+        // A wait already outstanding stays the only one (it rings resume()).
+        const woke = !bellWait && (inflight === 0 ? waitForWork(seen) : waitBell(seen));
+        if (!woke) return void (parked = true);
+        started = Date.now();
+        i = -1;
+        continue;
+      }
+    }
+    if (n < 0) {
+      leaving = true;
+      if (inflight === 0) leave();
+      return;
+    }
+    const pending = run(meta[TAKE_ID], meta[TAKE_NAME], n);
+    if (pending) {
+      inflight++;
+      pending.then(settledShared, settledShared);
+    }
+    if ((i & 15) === 15 && Date.now() - started >= YIELD_EVERY_MS) return void setImmediate(loopShared);
+  }
+}
+
+/**
+ * Registers an asynchronous wait on the doorbell: true if it already moved
+ * past `seen` (take again), false if the wait is outstanding.
+ * @param {number} seen
+ * @returns {boolean}
+ */
+function waitBell(seen) {
+  Atomics.add(doorbell, SLEEPERS, 1);
+  const w = Atomics.waitAsync(doorbell, SEQ, seen);
+  if (!w.async) return awake();
+  bellWait = true;
+  w.value.then(rangShared);
+  return false;
+}
+
+/** The doorbell rang for this worker (loopShared's wait). */
+function rangShared() {
+  awake();
+  bellWait = false;
+  // A submit wakes one sleeper: if this worker cannot take now, pass the wake-up on.
+  if (inflight >= LIMIT || leaving) Atomics.notify(doorbell, SEQ, 1);
+  else resume();
+}
+
+/** An async task of loopShared() settled (its result is handed over). */
+function settledShared() {
+  inflight--;
+  if (leaving) {
+    if (inflight === 0) leave();
+    return;
+  }
+  resume();
+}
+
+module.exports = { loop: LIMIT === 1 ? loop : resume, onControl };
