@@ -253,7 +253,7 @@ fn concurrent_workers_settle_every_task_exactly_once_within_their_limit() {
                 let mut mine: Vec<u64> = Vec::new();
                 let mut written_off = Vec::new();
                 loop {
-                    if mine.len() < N && rng.next() % 2 == 0 {
+                    if mine.len() < N && rng.next().is_multiple_of(2) {
                         if let Some(id) = take_id(&q, w) {
                             mine.push(id);
                             assert!(q.running_tasks(w).len() <= N, "worker {w} runs more than {N}");
@@ -268,7 +268,7 @@ fn concurrent_workers_settle_every_task_exactly_once_within_their_limit() {
                     }
                     let id = mine.swap_remove((rng.next() % mine.len() as u64) as usize);
                     // Worker 3 "dies" now and then with all it runs.
-                    if w == 3 && rng.next() % 50 == 0 {
+                    if w == 3 && rng.next().is_multiple_of(50) {
                         mine.push(id);
                         written_off.extend(q.worker_gone(w).tasks);
                         mine.clear();

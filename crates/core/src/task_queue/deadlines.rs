@@ -44,7 +44,7 @@ impl TaskQueue {
             let mut expired: Vec<(u32, u64, Duration, Instant)> = Vec::new();
             for (&slot, w) in g.workers.iter_mut() {
                 for r in w.running.iter_mut() {
-                    if r.ended || !r.deadline.is_some_and(|d| d <= now) {
+                    if r.ended || r.deadline.is_none_or(|d| d > now) {
                         continue;
                     }
                     expired.push((slot, r.id, r.wait, r.started));
