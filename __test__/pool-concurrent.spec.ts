@@ -65,6 +65,16 @@ describe('concurrentTasksPerWorker: running', () => {
     const results = await Promise.all(all);
     expect(results.map((r) => r.index)).toEqual([0, 1, 2, 3, 4]);
   });
+
+  test('keeps yielding to its event loop while tasks that settle in microtasks keep coming', async () => {
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, concurrentTasksPerWorker: 2 });
+    const flood = 20_000;
+    const timer = p.execute(null, { name: 'timerDuringTicks' });
+    const ticks = Array.from({ length: flood }, () => p.execute(null, { name: 'tick' }));
+    // The timer task's 1 ms timer fired while the ticks still ran: the worker's event loop ran.
+    expect(await timer).toBeLessThan(flood);
+    await Promise.all(ticks);
+  });
 });
 
 describe('concurrentTasksPerWorker: timeouts, aborts and crashes stay per task', () => {

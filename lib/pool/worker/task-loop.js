@@ -302,6 +302,13 @@ let parked = true;
 let bellWait = false;
 /** The pool told this worker to leave while tasks were in flight: it leaves when they are done. */
 let leaving = false;
+/**
+ * When this thread's event loop last ran, and tasks taken since. Kept across
+ * runs of loopShared(): tasks that settle in a microtask resume it from a
+ * microtask, so a count per run would never reach the yield.
+ */
+let sliceStart = Date.now();
+let sliceTasks = 0;
 
 /** Runs loopShared() unless a run of it is already scheduled. */
 function resume() {
@@ -311,8 +318,7 @@ function resume() {
 }
 
 function loopShared() {
-  let started = Date.now();
-  for (let i = 0; ; i++) {
+  for (;;) {
     if (inflight >= LIMIT) return void (parked = true); // a settle resumes it
     let n = take();
     if (n === EMPTY) {
@@ -324,8 +330,6 @@ function loopShared() {
         // A wait already outstanding stays the only one (it rings resume()).
         const woke = !bellWait && (inflight === 0 ? waitForWork(seen) : waitBell(seen));
         if (!woke) return void (parked = true);
-        started = Date.now();
-        i = -1;
         continue;
       }
     }
@@ -339,8 +343,14 @@ function loopShared() {
       inflight++;
       pending.then(settledShared, settledShared);
     }
-    if ((i & 15) === 15 && Date.now() - started >= YIELD_EVERY_MS) return void setImmediate(loopShared);
+    if ((++sliceTasks & 15) === 0 && Date.now() - sliceStart >= YIELD_EVERY_MS) return void setImmediate(afterYield);
   }
+}
+
+/** loopShared() again, after this thread's event loop ran (timers, abort messages). */
+function afterYield() {
+  sliceStart = Date.now();
+  loopShared();
 }
 
 /**
@@ -362,6 +372,7 @@ function waitBell(seen) {
 function rangShared() {
   awake();
   bellWait = false;
+  sliceStart = Date.now();
   // A submit wakes one sleeper: if this worker cannot take now, pass the wake-up on.
   if (inflight >= LIMIT || leaving) Atomics.notify(doorbell, SEQ, 1);
   else resume();
