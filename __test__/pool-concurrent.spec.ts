@@ -68,12 +68,17 @@ describe('concurrentTasksPerWorker: running', () => {
 
   test('keeps yielding to its event loop while tasks that settle in microtasks keep coming', async () => {
     const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, concurrentTasksPerWorker: 2 });
+    const view = shared(2);
+    // Holds the worker until every task is queued, so it never finds the queue empty (and waits).
+    const hog = p.execute({ view }, { name: 'hog' });
+    await until(() => Atomics.load(view, STARTED) === 1, 'the hog to start');
     const flood = 20_000;
     const timer = p.execute(null, { name: 'timerDuringTicks' });
     const ticks = Array.from({ length: flood }, () => p.execute(null, { name: 'tick' }));
+    Atomics.store(view, GATE, 1);
     // The timer task's 1 ms timer fired while the ticks still ran: the worker's event loop ran.
     expect(await timer).toBeLessThan(flood);
-    await Promise.all(ticks);
+    await Promise.all([hog, ...ticks]);
   });
 });
 
