@@ -1,7 +1,7 @@
 // concurrentTasksPerWorker (issue 15 §2): a worker runs up to N async tasks at once, while timeouts,
 // aborts, crashes and metrics stay per task. Real workers; shared memory (Int32Array on a
 // SharedArrayBuffer) lets the main thread see what the tasks do, with no wall-clock assertion.
-import { AbortError, TimeoutError, WorkerCrashedError, WorkerPool } from '../index';
+import { AbortError, QueueFullError, TimeoutError, WorkerCrashedError, WorkerPool } from '../index';
 import { fixture, random, sleep, track, until, within } from './helpers';
 import { poolFactory, shared } from './pool-helpers';
 
@@ -64,6 +64,17 @@ describe('concurrentTasksPerWorker: running', () => {
     Atomics.store(view, GATE, 1);
     const results = await Promise.all(all);
     expect(results.map((r) => r.index)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  test('maxQueue: 0 counts free slots: a task fits while a slot is free, and is refused once all N run', async () => {
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, concurrentTasksPerWorker: 2, maxQueue: 0 });
+    await p.execute(null, { name: 'whoami' }); // started
+    const view = shared(2 + 2);
+    const both = [0, 1].map((index) => p.execute({ view, index }, { name: 'gated' }));
+    await until(() => Atomics.load(view, STARTED) === 2, 'two tasks to start');
+    await expect(p.execute(null, { name: 'whoami' })).rejects.toBeInstanceOf(QueueFullError);
+    Atomics.store(view, GATE, 1);
+    await Promise.all(both);
   });
 
   test('keeps yielding to its event loop while tasks that settle in microtasks keep coming', async () => {
