@@ -1,7 +1,15 @@
 // concurrentTasksPerWorker (issue 15 §2): a worker runs up to N async tasks at once, while timeouts,
 // aborts, crashes and metrics stay per task. Real workers; shared memory (Int32Array on a
 // SharedArrayBuffer) lets the main thread see what the tasks do, with no wall-clock assertion.
-import { AbortError, QueueFullError, TimeoutError, WorkerCrashedError, WorkerPool } from '../index';
+import {
+  AbortError,
+  QueueFullError,
+  TimeoutError,
+  WorkerCrashedError,
+  WorkerPool,
+  type WorkerPoolOptions,
+  type WorkerPoolResolvedOptions,
+} from '../index';
 import { fixture, random, sleep, track, until, within } from './helpers';
 import { poolFactory, shared } from './pool-helpers';
 
@@ -19,6 +27,14 @@ function exitsOf(p: WorkerPool): number[] {
 }
 
 describe('concurrentTasksPerWorker: options', () => {
+  test('is typed as a number in WorkerPoolOptions and WorkerPoolResolvedOptions', () => {
+    const given: WorkerPoolOptions = { concurrentTasksPerWorker: 2 };
+    // @ts-expect-error a count, not a string
+    const wrong: WorkerPoolOptions = { concurrentTasksPerWorker: '2' };
+    const read: WorkerPoolResolvedOptions['concurrentTasksPerWorker'] = 2;
+    expect([given.concurrentTasksPerWorker, wrong.concurrentTasksPerWorker, read]).toEqual([2, '2', 2]);
+  });
+
   test('defaults to 1 and reads back as given', () => {
     expect(pool(tasks, { maxWorkers: 1 }).options.concurrentTasksPerWorker).toBe(1);
     expect(pool(tasks, { maxWorkers: 1, concurrentTasksPerWorker: 8 }).options.concurrentTasksPerWorker).toBe(8);

@@ -48,7 +48,7 @@ let current = null;
 /** Tasks this worker may run at once (concurrentTasksPerWorker). */
 const LIMIT = internal.concurrency ?? 1;
 /** With LIMIT > 1: the async tasks in flight, by id (`current` is only the last one started). */
-const inFlight = new Map();
+const runningById = new Map();
 
 /**
  * A message from the pool on the control port.
@@ -61,7 +61,7 @@ function onControl(msg) {
   } else if (msg.type === MSG.ABORT) {
     // This thread is back on its event loop: it is not stuck, its other tasks go on (poolMustStop).
     if (LIMIT > 1) native.poolAbortSeen(pool, slot, msg.id);
-    const task = LIMIT === 1 ? current : inFlight.get(msg.id);
+    const task = LIMIT === 1 ? current : runningById.get(msg.id);
     if (task && task.id === msg.id) {
       task.abortReason = new Error(msg.reason ?? 'aborted');
       task.controller?.abort(task.abortReason);
@@ -79,7 +79,7 @@ function onControl(msg) {
  */
 function fetchAndRun(id, nameId, traceContext) {
   current = { id, controller: undefined, abortReason: undefined, jobId: undefined, traceContext };
-  if (LIMIT > 1) inFlight.set(id, current);
+  if (LIMIT > 1) runningById.set(id, current);
   // The pool posted this worker's mailbox port before it queued the task:
   // take it (and anything before it) off the control port now, whether or
   // not this thread's event loop has run since.
@@ -87,7 +87,7 @@ function fetchAndRun(id, nameId, traceContext) {
   return directData()
     .fetchData(id)
     .then((msg) => {
-      if (LIMIT > 1) inFlight.delete(id); // start() lists it again if it goes async
+      if (LIMIT > 1) runningById.delete(id); // start() lists it again if it goes async
       if (msg.lost) {
         current = null;
         complete(id, true, new Error("the task's data was lost: the pool's mailbox thread exited"));
@@ -168,16 +168,16 @@ function start(id, nameId, len, data, traceContext, at) {
     return undefined;
   }
   if (result !== null && (typeof result === 'object' || typeof result === 'function') && isFunction(result.then)) {
-    if (LIMIT > 1) inFlight.set(id, task);
+    if (LIMIT > 1) runningById.set(id, task);
     return Promise.resolve(result).then(
       (v) => {
         current = null;
-        if (LIMIT > 1) inFlight.delete(id);
+        if (LIMIT > 1) runningById.delete(id);
         complete(id, false, v);
       },
       (e) => {
         current = null;
-        if (LIMIT > 1) inFlight.delete(id);
+        if (LIMIT > 1) runningById.delete(id);
         complete(id, true, e);
       },
     );

@@ -1,6 +1,6 @@
 //! The worker pool's scheduler: a priority queue of serialized tasks that
 //! workers pull from themselves, the one record of each worker (its
-//! lifecycle, its running task), and a completion queue that the pool's
+//! lifecycle, its running tasks), and a completion queue that the pool's
 //! owner drains in batches.
 //!
 //! # Contract
