@@ -167,6 +167,25 @@ describe('concurrentTasksPerWorker: timeouts, aborts and crashes stay per task',
     expect(exits).toEqual([]);
   });
 
+  test('an aborted task that never returns gives up its slot after abortGrace; the worker goes on', async () => {
+    const p = pool(tasks, { minWorkers: 1, maxWorkers: 1, concurrentTasksPerWorker: 2, abortGrace: 50 });
+    const exits = exitsOf(p);
+    const view = shared(2 + 2);
+    const ac = new AbortController();
+    const stuck = track(p.execute({ view, index: 0 }, { name: 'forever', signal: ac.signal }));
+    const other = p.execute({ view, index: 1 }, { name: 'gated' });
+    await until(() => Atomics.load(view, STARTED) === 2, 'both tasks to start');
+    ac.abort();
+    await until(() => Atomics.load(view, FLAGS) === 1, 'the stuck task to see its abort');
+    expect(stuck.error).toBeInstanceOf(AbortError);
+    // Both slots were taken (one by the gated task, still waiting): this task runs only once the
+    // stuck one gave its slot up.
+    expect(typeof (await within(p.execute(null, { name: 'whoami' }), 20_000, 'a task in the freed slot'))).toBe('number');
+    expect(exits).toEqual([]);
+    Atomics.store(view, GATE, 1);
+    expect((await other).aborted).toBe(false);
+  });
+
   test.each(['exit', 'throw'])(
     'a worker that dies (%s in a setImmediate) fails exactly the tasks it was running; queued ones run on its replacement',
     async (how) => {

@@ -34,7 +34,8 @@ export interface WorkerPoolOptions {
    * Timeouts, aborts, crashes and metrics stay per task:
    * - A task that times out or is aborted rejects at once (`TimeoutError` / `AbortError`) and its
    *   `context.signal` aborts; the worker's other tasks go on. It keeps its slot until its function
-   *   returns (its result is then dropped), so honour the signal.
+   *   returns, or for `abortGrace` at most: one that ignores its signal longer no longer counts
+   *   against the limit (it may still run; its result is dropped).
    * - If the worker does not come back to its event loop within `abortGrace` (a synchronous loop
    *   holds the thread), it is stopped, and its other running tasks reject with
    *   {@link WorkerCrashedError}, as in a crash.

@@ -75,6 +75,7 @@ function spawn(s) {
           control: port2,
           niceIncrement: o.niceIncrement,
           concurrency: o.concurrentTasksPerWorker,
+          abortGrace: o.abortGrace,
           addon: ADDON,
           stdio: stdio.buffer,
         },

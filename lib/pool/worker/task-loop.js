@@ -65,6 +65,7 @@ function onControl(msg) {
     if (task && task.id === msg.id) {
       task.abortReason = new Error(msg.reason ?? 'aborted');
       task.controller?.abort(task.abortReason);
+      if (LIMIT > 1) setTimeout(abandon, internal.abortGrace, task).unref();
     }
   }
 }
@@ -338,10 +339,12 @@ function loopShared() {
       if (inflight === 0) leave();
       return;
     }
-    const pending = run(meta[TAKE_ID], meta[TAKE_NAME], n);
+    const id = meta[TAKE_ID];
+    const pending = run(id, meta[TAKE_NAME], n);
     if (pending) {
       inflight++;
-      pending.then(settledShared, settledShared);
+      const settled = () => settledShared(id);
+      pending.then(settled, settled);
     }
     if ((++sliceTasks & 15) === 0 && Date.now() - sliceStart >= YIELD_EVERY_MS) return void setImmediate(afterYield);
   }
@@ -368,6 +371,25 @@ function waitBell(seen) {
   return false;
 }
 
+/** Tasks that gave up their slot (abandon) and have not returned yet. @type {Set<number>} */
+const abandoned = new Set();
+
+/**
+ * An aborted task that still runs after abortGrace, on this worker that saw
+ * the abort: it gives up its slot (natively too), so a task that never
+ * returns cannot take the worker's slots for good. It no longer counts.
+ * @param {import('./task-context.js').RunningTask} task
+ */
+function abandon(task) {
+  if (runningById.get(task.id) !== task || !native.poolAbandon(pool, slot, task.id)) return;
+  runningById.delete(task.id);
+  abandoned.add(task.id);
+  inflight--;
+  if (leaving) {
+    if (inflight === 0) leave();
+  } else resume();
+}
+
 /** The doorbell rang for this worker (loopShared's wait). */
 function rangShared() {
   awake();
@@ -378,8 +400,12 @@ function rangShared() {
   else resume();
 }
 
-/** An async task of loopShared() settled (its result is handed over). */
-function settledShared() {
+/**
+ * An async task of loopShared() settled (its result is handed over).
+ * @param {number} id
+ */
+function settledShared(id) {
+  if (abandoned.delete(id)) return; // no longer counted
   inflight--;
   if (leaving) {
     if (inflight === 0) leave();

@@ -146,6 +146,12 @@ fn after_the_grace_a_worker_is_stopped_only_if_it_did_not_see_the_abort() {
     assert!(!q.must_stop(0, 2), "it returned");
     assert!(!q.abort_seen(0, 2));
 
+    assert!(q.abandon(0, 1), "it ignored its abort: its slot comes free");
+    assert!(!q.abandon(0, 1));
+    q.push(task(3));
+    assert_eq!(take_id(&q, 0), Some(3));
+    assert_eq!(q.complete(0, 1, false, vec![], Instant::now()), CompleteResult::Stale);
+
     let one = TaskQueue::new();
     one.push(task(1));
     take_id(&one, 0);

@@ -35,7 +35,7 @@ impl TaskQueue {
     /// [`Outcome::TimedOut`]. A worker that runs one task at a time is
     /// stopping: returns its `(worker, task)` pair (the caller stops that
     /// thread). A worker that runs several is not stopped here (see
-    /// [`super::running`]): its task keeps its slot until it returns. Also
+    /// [`super::running`]): its task keeps its slot until it returns (or is abandoned). Also
     /// returns whether the owner must be woken.
     pub fn expire(&self, now: Instant) -> (Vec<(u32, u64)>, bool) {
         let (expired, shared) = {

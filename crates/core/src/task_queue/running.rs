@@ -10,7 +10,8 @@
 //!   also kill its other tasks, so [`TaskQueue::expire`] only ends the task
 //!   (the owner rejects it with a timeout) and the owner asks the worker to
 //!   abort it. The task keeps its slot until its function returns (its
-//!   result is then dropped), so the limit still bounds what runs.
+//!   result is then dropped) or it is abandoned (below), so the limit still
+//!   bounds what runs.
 //! - An aborted or timed-out task on a worker that runs several: the worker
 //!   confirms from its event loop that it saw the abort
 //!   ([`TaskQueue::abort_seen`]). If it has not within the grace period, it
@@ -18,6 +19,9 @@
 //!   ([`TaskQueue::must_stop`]); its other tasks then fail as in a crash.
 //!   With one task per worker the rule is unchanged: stop it if the task
 //!   still runs after the grace period.
+//! - A task that ignores its abort past the grace, on a worker that saw the
+//!   abort, gives up its slot ([`TaskQueue::abandon`]): it may never return,
+//!   and the worker's other slots must not be lost to it.
 //!
 //! # Implementation details
 //! A `Vec` searched by id: it holds at most `concurrency` entries (one by
@@ -125,6 +129,15 @@ impl TaskQueue {
             return false;
         };
         g.limits.concurrent == 1 || !r.abort_seen
+    }
+
+    /// `worker` gives up task `id`'s slot: the task was aborted (or timed
+    /// out), the worker saw it, and it still had not returned after the
+    /// grace period. Its result, if it ever comes, is dropped. False if the
+    /// worker no longer runs it.
+    pub fn abandon(&self, worker: u32, id: u64) -> bool {
+        let mut g = self.lock();
+        g.workers.get_mut(&worker).and_then(|w| w.running.remove(id)).is_some()
     }
 
     /// The tasks `worker` runs now and has not settled (in no set order).
