@@ -27,6 +27,7 @@
 export * from './types/sync.js';
 export * from './types/worker-pool.js';
 export * from './types/pool-stream.js';
+export * from './types/tracing.js';
 export * from './types/errors.js';
 export * from './types/promise-pool.js';
 export * from './types/channel.js';

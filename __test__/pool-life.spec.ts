@@ -169,6 +169,7 @@ describe('pool.options', () => {
       idleTimeout: 10_000,
       maxQueue: Infinity,
       maxTasksPerWorker: Infinity,
+      concurrentTasksPerWorker: 1,
       taskTimeout: 0,
       abortGrace: 1000,
       niceIncrement: 0,

@@ -252,6 +252,27 @@ describe('pool.stream()', () => {
     expect(await p.execute(4, { name: 'plain' })).toBe(4);
   });
 
+  test('with concurrentTasksPerWorker, streams share a worker: each gets its own values, and a break stops only its own', async () => {
+    const p = pool(tasks, { maxWorkers: 1, concurrentTasksPerWorker: 3 });
+    const stopped = shared(4);
+    const broken = (async () => {
+      let k = 0;
+      for await (const v of p.stream({ state: stopped, n: 1_000_000 }, { name: 'countedAsync', highWaterMark: 4 })) {
+        expect(v).toBe(k);
+        if (++k === 40) break;
+      }
+    })();
+    const runs = ['a', 'b'].map((tag) =>
+      collect(p.stream({ tag, pauses: Array.from({ length: 60 }, (_, i) => i % 7) }, { name: 'tagged', highWaterMark: 5 })),
+    );
+    await broken;
+    expect(Atomics.load(stopped, 1)).toBe(1); // its finally ran
+    expect(Atomics.load(stopped, 2)).toBe(1); // and its signal was aborted
+    const [a, b] = await Promise.all(runs);
+    expect(a).toEqual(Array.from({ length: 60 }, (_, i) => `a:${i}`));
+    expect(b).toEqual(Array.from({ length: 60 }, (_, i) => `b:${i}`));
+  });
+
   test('terminate() rejects an open stream with ClosedError', async () => {
     const p = new WorkerPool(tasks, { maxWorkers: 1 });
     const state = shared(4);

@@ -28,6 +28,29 @@ export interface WorkerPoolOptions {
    * `minWorkers` asks for one. A task is never lost or run twice because of it.
    */
   maxTasksPerWorker?: number;
+  /**
+   * Tasks one worker runs at once (an integer from 1 to 65536; default 1), for async tasks that
+   * mostly wait on I/O or timers. While fewer than this many are in flight, a worker takes its next
+   * task as soon as the last one awaits; a synchronous task still holds its thread alone.
+   * Timeouts, aborts, crashes and metrics stay per task:
+   * - A task that times out or is aborted rejects at once (`TimeoutError` / `AbortError`) and its
+   *   `context.signal` aborts; the worker's other tasks go on. It keeps its slot until its function
+   *   returns, or for `abortGrace` at most: one that ignores its signal longer no longer counts
+   *   against the limit (it may still run; its result is dropped).
+   * - If the worker does not come back to its event loop within `abortGrace` (a synchronous loop
+   *   holds the thread), it is stopped, and its other running tasks reject with
+   *   {@link WorkerCrashedError}, as in a crash.
+   * - A worker that dies rejects exactly the tasks it was running; queued tasks go to other workers.
+   * - `maxTasksPerWorker` counts tasks: a worker takes no more than that many, and retires once they
+   *   have all returned. `utilization` is the share of task slots in use.
+   * @example
+   * ```ts
+   * // Each of 2 workers keeps up to 16 fetches in flight.
+   * const pool = new WorkerPool('./fetch-task.js', { maxWorkers: 2, concurrentTasksPerWorker: 16 });
+   * const pages = await Promise.all(urls.map((url) => pool.execute(url)));
+   * ```
+   */
+  concurrentTasksPerWorker?: number;
   /** A label for the pool, returned as `getMetrics().name`: a string (anything else is a TypeError); `null` or absent gives `'threadkit'`. */
   name?: string | null;
   /** Given to each worker as `require('node:worker_threads').workerData` (structured-cloned). */
@@ -50,7 +73,10 @@ export interface WorkerPoolOptions {
    * want it. Default 0.
    */
   niceIncrement?: number;
-  /** After an abort, how long (ms) a running task may take to stop by itself before its worker is terminated. Default 1000. */
+  /**
+   * After an abort, how long (ms) a running task may take to stop by itself before its worker is terminated
+   * (with `concurrentTasksPerWorker` > 1: how long its worker may take to come back to its event loop). Default 1000.
+   */
   abortGrace?: number;
 }
 
@@ -66,6 +92,8 @@ export interface WorkerPoolResolvedOptions {
   readonly maxQueue: number;
   /** Tasks a worker completes before it retires (`Infinity`: never). */
   readonly maxTasksPerWorker: number;
+  /** Tasks one worker runs at once (1: one at a time). */
+  readonly concurrentTasksPerWorker: number;
   /** Default run-time limit of every task in ms (`0`: none). */
   readonly taskTimeout: number;
   /** ms an aborted running task has to stop before its worker is terminated. */
@@ -82,68 +110,6 @@ export interface WorkerPoolResolvedOptions {
   readonly env: NodeJS.Dict<string> | typeof import('node:worker_threads').SHARE_ENV | undefined;
   /** As given (or `undefined`). */
   readonly execArgv: string[] | undefined;
-}
-
-/**
- * The context object of the `threadkit:pool:task` tracing channel (`diagnostics_channel.tracingChannel`): one per
- * task, the same object in all of that task's events. Published only while someone subscribes.
- * Events, in order: `start` (in `execute`, before the task is queued), `end` (`execute` returned), then when the
- * task settles `error` (if it rejected; `error` is set), `asyncStart` and `asyncEnd` (`result` is set if it resolved).
- * @example
- * const dc = require('node:diagnostics_channel');
- * dc.tracingChannel('threadkit:pool:task').subscribe({
- *   start(ctx) { ctx.traceContext = { traceparent: currentTraceparent() }; }, // visible in the worker
- *   asyncEnd(ctx) { console.log(`task ${ctx.id}: waited ${ctx.waitTime} ms, ran ${ctx.runTime} ms`); },
- *   end() {}, asyncStart() {}, error() {},
- * });
- */
-export interface PoolTaskTrace {
-  /** The pool's `name` option. */
-  readonly pool: string;
-  /** The task's id in its pool, as the worker's {@link TaskContext.taskId}. */
-  readonly id: number;
-  /** The named export it runs (`execute`'s `name`), or `undefined` for the default export. */
-  readonly name: string | undefined;
-  /** The task's data, as given to `execute`. */
-  readonly data: unknown;
-  /** The BullMQ job id, for a task a `threadkit/bullmq` consumer (`serve`) runs (its {@link TaskContext.jobId}); else `undefined`. */
-  readonly jobId: string | undefined;
-  /**
-   * Set it in a `start` subscriber to carry the caller's tracing context into the worker: it is serialized with
-   * the task (with the same codec as task data; a value that cannot be rejects the task with a `TypeError`) and
-   * is the task function's {@link TaskContext.traceContext}.
-   */
-  traceContext: unknown;
-  /** ms the task waited in the queue; set before `asyncStart` when a worker's result (or timeout) came back. */
-  waitTime: number | undefined;
-  /** ms the task ran; set with `waitTime`. Both stay `undefined` for a task that crashed, was aborted or closed. */
-  runTime: number | undefined;
-  /** The worker thread's id that ran it; set with `waitTime`. */
-  threadId: number | undefined;
-  /** The task's result (set by `tracePromise` before `asyncStart`, if it resolved). */
-  result?: unknown;
-  /** Why it rejected (set by `tracePromise` before `error`). */
-  error?: unknown;
-}
-
-/**
- * The context object of the `threadkit:lock:wait` tracing channel: one per acquire of a Mutex, Semaphore or
- * RwLock that had to queue (an acquire granted at once publishes nothing). `start` when it queues, `end` right
- * after; when it is granted (or rejected: `error`), `asyncStart` and `asyncEnd`.
- */
-export interface LockWaitTrace {
-  /** `'Mutex'`, `'Semaphore'` or `'RwLock'`. */
-  readonly kind: string;
-  /** Permits asked for (a write lock asks for all of an RwLock's). */
-  readonly permits: number;
-  /** The primitive's state is in shared memory (its `handle` was taken), so the wait may be on another thread's release. */
-  readonly shared: boolean;
-  /** ms from queueing to being granted or rejected; set before `asyncStart`. */
-  waitTime: number | undefined;
-  /** The guard (set before `asyncStart`, if granted). */
-  result?: unknown;
-  /** Why it failed (timeout, abort, close; set before `error`). */
-  error?: unknown;
 }
 
 /** Options of {@link WorkerPool.close}. */

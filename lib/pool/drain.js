@@ -10,7 +10,7 @@ const native = require('../native.js');
 const { decode, isDirect, DIRECT_LEN } = require('../codec/index.js');
 const { settle, checkRoom } = require('./settle.js');
 const { directDone } = require('./direct.js');
-const { readOutput, replace } = require('./lifecycle.js');
+const { readOutput, replace, timedOutShared } = require('./lifecycle.js');
 const { SCRATCH_SIZE } = require('./state.js');
 const { TimeoutError } = require('../errors.js');
 
@@ -91,6 +91,8 @@ function drain(s) {
           continue;
         }
         settle(s, id, outcome === OUTCOME_FULFILLED, value);
+      } else if (s.opts.concurrentTasksPerWorker > 1) {
+        timedOutShared(s, w, id); // its worker runs other tasks: only this one ends
       } else {
         // The native core marked it stopping; the watchdog stops its thread, or, without node::Stop, we do:
         if (w && !WATCHDOG_STOPS) w.worker.terminate();

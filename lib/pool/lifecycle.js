@@ -19,7 +19,7 @@ const { outputWritten } = require('./worker-stdio.js');
 const { WORDS, WORKER_WORDS } = require('./worker-words.js');
 const { settle, checkRoom } = require('./settle.js');
 const { directResult, resultLost } = require('./direct.js');
-const { WorkerCrashedError } = require('../errors.js');
+const { WorkerCrashedError, TimeoutError } = require('../errors.js');
 const { workerEntry } = require('./entry.js');
 
 /** The addon file native.js loaded, for workers to load directly (null if not found). */
@@ -75,6 +75,8 @@ function spawn(s) {
           source: s.source,
           control: port2,
           niceIncrement: o.niceIncrement,
+          concurrency: o.concurrentTasksPerWorker,
+          abortGrace: o.abortGrace,
           addon: ADDON,
           stdio: stdio.buffer,
         },
@@ -166,10 +168,11 @@ function onExit(s, rec, code) {
   rec.port.close();
   s.drainNow();
   for (const id of rec.owes) settle(s, id, false, resultLost(code));
-  const { task: lost, started } = native.poolWorkerGone(s.id, rec.slot);
+  const { tasks: lost, started } = native.poolWorkerGone(s.id, rec.slot);
   const cause = rec.lastError ?? new Error(`the worker exited with code ${code}`);
-  if (lost != null) {
-    settle(s, lost, false, new WorkerCrashedError(`the worker running this task died: ${cause.message ?? cause}`, { cause, exitCode: code }));
+  // Every task it was running (several with concurrentTasksPerWorker), and only those.
+  for (const id of lost) {
+    settle(s, id, false, new WorkerCrashedError(`the worker running this task died: ${cause.message ?? cause}`, { cause, exitCode: code }));
   }
   s.pool.emit('workerExit', { threadId: rec.threadId, slot: rec.slot, code });
   if (s.state === 'terminated') return;
@@ -243,13 +246,16 @@ function replace(s) {
  * @returns {WorkerRecord | undefined}
  */
 function runnerOf(s, id) {
-  for (const w of s.workers.values()) if (native.poolRunningTask(s.id, w.slot) === id) return w;
-  return undefined;
+  const slot = native.poolRunnerOf(s.id, id);
+  return slot < 0 ? undefined : s.workers.get(slot);
 }
 
 /**
  * Task `id`, aborted while running on `w`: tells the worker, and after the
- * grace period stops it (and starts a replacement) if it still runs the task.
+ * grace period stops it (and starts a replacement) if the native core says so
+ * (poolMustStop): with one task per worker, if it still runs the task; with
+ * several, if the worker did not see the abort on its event loop (it is stuck
+ * in synchronous code), and then its other tasks fail as in a crash.
  * @param {PoolState} s
  * @param {WorkerRecord} w
  * @param {number} id
@@ -260,7 +266,12 @@ function abortRunning(s, w, id, reason) {
   const abort = { type: MSG.ABORT, id, reason: String(reason?.message ?? reason ?? 'aborted') };
   w.port.postMessage(abort);
   setTimeout(() => {
-    if (s.workers.has(w.slot) && native.poolRunningTask(s.id, w.slot) === id) {
+    if (s.workers.has(w.slot) && native.poolMustStop(s.id, w.slot, id)) {
+      if (s.opts.concurrentTasksPerWorker > 1) {
+        w.lastError ??= new Error(
+          `it did not return to its event loop within abortGrace (${s.opts.abortGrace} ms) after task ${id} was aborted or timed out`,
+        );
+      }
       // It takes no other task even if this one returns before the thread stops: its
       // replacement may start now without more than maxWorkers tasks running.
       native.poolStop(s.id, w.slot);
@@ -289,4 +300,32 @@ function stopThreads(threads) {
   return Promise.all(stops).then(() => {});
 }
 
-module.exports = { SEQ, BELL_SLEEPERS, BELL_INTS, STARTUP_FAILED, grow, spawn, readOutput, replace, runnerOf, abortRunning, stopThreads };
+/**
+ * Task `id` timed out on worker `w`, which runs several tasks at once: the
+ * watchdog did not stop it (crates/core/src/task_queue/running.rs). The task
+ * rejects now and its signal aborts; the worker is stopped only if it does
+ * not come back to its event loop within abortGrace (abortRunning).
+ * @param {PoolState} s
+ * @param {WorkerRecord | undefined} w
+ * @param {number} id
+ */
+function timedOutShared(s, w, id) {
+  const message = 'the task ran longer than its timeout; its signal was aborted';
+  settle(s, id, false, new TimeoutError(message));
+  if (w) abortRunning(s, w, id, message);
+}
+
+module.exports = {
+  SEQ,
+  BELL_SLEEPERS,
+  BELL_INTS,
+  STARTUP_FAILED,
+  grow,
+  spawn,
+  readOutput,
+  replace,
+  runnerOf,
+  abortRunning,
+  timedOutShared,
+  stopThreads,
+};

@@ -82,6 +82,22 @@ function resolveScript(script) {
 const AUTO_QUEUE_PER_WORKER = 4;
 /** The native counter's bound (poolSetMaxTasks takes a u32). */
 const MAX_TASKS_PER_WORKER = 2 ** 32 - 1;
+/** Most tasks one worker may run at once (concurrentTasksPerWorker). */
+const MAX_CONCURRENT_PER_WORKER = 2 ** 16;
+
+/**
+ * `concurrentTasksPerWorker`: undefined gives 1 (one task at a time), else an
+ * integer from 1 to MAX_CONCURRENT_PER_WORKER.
+ * @param {unknown} value
+ * @returns {number}
+ */
+function checkConcurrency(value) {
+  if (value === undefined) return 1;
+  if (!Number.isInteger(value) || /** @type {number} */ (value) < 1 || /** @type {number} */ (value) > MAX_CONCURRENT_PER_WORKER) {
+    throw new RangeError(`concurrentTasksPerWorker must be an integer from 1 to ${MAX_CONCURRENT_PER_WORKER}, got ${describe(value)}`);
+  }
+  return /** @type {number} */ (value);
+}
 
 /**
  * An optional limit: undefined or Infinity give Infinity (no limit), else an integer from `min` to `max`.
@@ -141,6 +157,7 @@ function normalizeOptions(sizeOrOptions) {
     idleTimeout: o.idleTimeout === undefined ? 10_000 : checkMs(o.idleTimeout, 'idleTimeout'),
     maxQueue: checkMaxQueue(o.maxQueue, maxWorkers),
     maxTasksPerWorker: checkLimit(o.maxTasksPerWorker, 'maxTasksPerWorker', { min: 1, max: MAX_TASKS_PER_WORKER }),
+    concurrentTasksPerWorker: checkConcurrency(o.concurrentTasksPerWorker),
     taskTimeout: o.taskTimeout === undefined ? 0 : checkMs(o.taskTimeout, 'taskTimeout', { allowZero: false }),
     abortGrace: o.abortGrace === undefined ? 1000 : checkMs(o.abortGrace, 'abortGrace'),
     niceIncrement: o.niceIncrement === undefined ? 0 : checkCount(o.niceIncrement, 'niceIncrement', { max: 19 }),

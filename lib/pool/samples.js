@@ -79,7 +79,8 @@ function metricsOf(s) {
     tasksFailed: s.failed,
     waitTime: s.waitTimes.summary(),
     runTime: s.runTimes.summary(),
-    utilization: alive > 0 ? Math.min(1, s.busyTime / alive) : 0,
+    // Of the task slots (concurrentTasksPerWorker per worker): run time adds up per task.
+    utilization: alive > 0 ? Math.min(1, s.busyTime / (alive * s.opts.concurrentTasksPerWorker)) : 0,
     uptime: now - s.createdAt,
   };
 }

@@ -70,8 +70,9 @@ function unrefIfIdle(s) {
 
 /**
  * Whether one more task fits under maxQueue. With `maxQueue: 0` a task fits
- * only if a worker is free for it: idle, starting, or one the pool may still
- * start (below maxWorkers); every task already queued takes one of those.
+ * only if a worker is free for it: idle (or with a free slot, when workers run
+ * several tasks at once), starting, or one the pool may still start (below
+ * maxWorkers); every task already queued takes one of those.
  * @param {PoolState} s
  * @param {number} [queued] the queue's length, if the caller has it
  * @returns {boolean}
@@ -80,7 +81,7 @@ function hasRoom(s, queued = native.poolTaskCounts(s.id).queued) {
   const max = s.opts.maxQueue;
   if (max > 0) return queued < max;
   const w = native.poolWorkerCounts(s.id);
-  return queued < w.idle + w.starting + (s.opts.maxWorkers - w.taking);
+  return queued < w.free + (w.starting + s.opts.maxWorkers - w.taking) * s.opts.concurrentTasksPerWorker;
 }
 
 /**

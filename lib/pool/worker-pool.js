@@ -105,6 +105,7 @@ class WorkerPool extends EventEmitter {
     if (id < 0) throw new Error(`threadkit: could not create the native pool (status ${id})`);
     s.id = id;
     if (s.opts.maxTasksPerWorker !== Infinity) native.poolSetMaxTasks(id, s.opts.maxTasksPerWorker);
+    if (s.opts.concurrentTasksPerWorker > 1) native.poolSetConcurrency(id, s.opts.concurrentTasksPerWorker);
     this.#options = Object.freeze({ ...s.opts });
     for (let i = 0; i < minWorkers; i++) {
       const err = spawn(s);

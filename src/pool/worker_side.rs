@@ -142,6 +142,26 @@ pub fn pool_take_rest(env: Env, pool_id: u32, slot: u32, scratch: Unknown) -> i3
     }
 }
 
+/// Worker side: this worker saw the abort (or timeout) of task `id` on its
+/// event loop, so it is not stuck in synchronous code (`poolMustStop`).
+#[napi(catch_unwind)]
+pub fn pool_abort_seen(pool_id: u32, slot: u32, id: f64) -> bool {
+    match (pool(pool_id), task_id(id)) {
+        (Some(p), Some(id)) => p.queue.abort_seen(slot, id),
+        _ => false,
+    }
+}
+
+/// Worker side: gives up the slot of task `id`, aborted and still running
+/// after the grace period (see `TaskQueue::abandon`). False if it had returned.
+#[napi(catch_unwind)]
+pub fn pool_abandon(pool_id: u32, slot: u32, id: f64) -> bool {
+    match (pool(pool_id), task_id(id)) {
+        (Some(p), Some(id)) => p.queue.abandon(slot, id),
+        _ => false,
+    }
+}
+
 /// Worker side: a progress value of task `id` (serialized), queued for the
 /// owner with the completions. False if the task is no longer running here.
 #[napi(catch_unwind)]

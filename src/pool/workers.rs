@@ -3,7 +3,7 @@
 //! (start a worker? retire idle ones?). Each worker's state is the core's
 //! alone (`threadkit_core::task_queue::workers`).
 
-use super::pool;
+use super::{pool, task_id};
 use napi_derive::napi;
 use std::time::{Duration, Instant};
 
@@ -21,6 +21,9 @@ pub struct PoolWorkerCounts {
     pub idle: u32,
     /// Started workers that are not being stopped.
     pub serving: u32,
+    /// Tasks the started workers would take now by themselves: `idle` when
+    /// each runs one task at a time, their free slots when they run several.
+    pub free: u32,
 }
 
 /// Workers by what they can do now; all 0 if the pool is gone.
@@ -34,6 +37,7 @@ pub fn pool_worker_counts(pool_id: u32) -> PoolWorkerCounts {
         starting: n(c.starting),
         idle: n(c.idle),
         serving: n(c.serving),
+        free: n(c.free),
     }
 }
 
@@ -53,12 +57,32 @@ pub fn pool_worker_spawned(pool_id: u32, slot: u32) {
     }
 }
 
-/// The task worker `slot` runs now, or -1.
+/// The slot of the worker that runs task `id` now, or -1.
 #[napi(catch_unwind)]
-pub fn pool_running_task(pool_id: u32, slot: u32) -> f64 {
-    pool(pool_id)
-        .and_then(|p| p.queue.running_task(slot))
-        .map_or(-1.0, |id| id as f64)
+pub fn pool_runner_of(pool_id: u32, id: f64) -> f64 {
+    match (pool(pool_id), task_id(id)) {
+        (Some(p), Some(id)) => p.queue.runner_of(id).map_or(-1.0, f64::from),
+        _ => -1.0,
+    }
+}
+
+/// After the grace period of task `id`'s abort or timeout: whether the owner
+/// must stop worker `slot` (the core's rule, `task_queue::running`).
+#[napi(catch_unwind)]
+pub fn pool_must_stop(pool_id: u32, slot: u32, id: f64) -> bool {
+    match (pool(pool_id), task_id(id)) {
+        (Some(p), Some(id)) => p.queue.must_stop(slot, id),
+        _ => false,
+    }
+}
+
+/// Each worker runs up to `n` tasks at once (at least 1). False if the pool is gone.
+#[napi(catch_unwind)]
+pub fn pool_set_concurrency(pool_id: u32, n: u32) -> bool {
+    pool(pool_id).is_some_and(|p| {
+        p.queue.set_concurrency(n as usize);
+        true
+    })
 }
 
 /// What `poolRetireIdle` did.
@@ -107,9 +131,9 @@ pub fn pool_worker_started(pool_id: u32, slot: u32) -> bool {
 /// What `poolWorkerGone` found.
 #[napi(object)]
 pub struct PoolWorkerGone {
-    /// The task it was running, now written off (the owner rejects it with
-    /// the cause), if any.
-    pub task: Option<f64>,
+    /// The tasks it was running, now written off (the owner rejects them
+    /// with the cause).
+    pub tasks: Vec<f64>,
     /// It had started (registered); if not, it died while starting.
     pub started: bool,
 }
@@ -121,14 +145,14 @@ pub struct PoolWorkerGone {
 pub fn pool_worker_gone(pool_id: u32, slot: u32) -> PoolWorkerGone {
     let Some(p) = pool(pool_id) else {
         return PoolWorkerGone {
-            task: None,
+            tasks: Vec::new(),
             started: false,
         };
     };
     p.envs.lock().remove(&slot);
     let gone = p.queue.worker_gone(slot);
     PoolWorkerGone {
-        task: gone.task.map(|id| id as f64),
+        tasks: gone.tasks.into_iter().map(|id| id as f64).collect(),
         started: gone.started,
     }
 }

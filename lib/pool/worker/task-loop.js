@@ -9,14 +9,16 @@
  *   idle: native poolSpin, src/spin.rs), then blocks in a futex wait for
  *   0.25 ms, then waits with `Atomics.waitAsync` on the pool's doorbell, so
  *   its event loop stays free for timers and I/O (see `waitForWork`).
- * - After an async task it goes back to the queue when the task settles.
+ * - After an async task it goes back to the queue when the task settles; with
+ *   concurrentTasksPerWorker > 1 it takes the next one at once while fewer
+ *   than that many are in flight (loopShared).
  * - It yields to its event loop every few milliseconds even when the queue
  *   never empties, so abort messages and the user's timers still run.
  */
 
 const wt = require('node:worker_threads');
 const { MSG } = require('../messages.js');
-const { native, pool, slot, control, doorbell, leave } = require('./thread.js');
+const { native, pool, slot, control, doorbell, leave, internal } = require('./thread.js');
 const { STATUS_NO_TASK: EMPTY, TAKE_STRIDE, TAKE_ID, TAKE_NAME, BELL_SEQ: SEQ, BELL_SLEEPERS: SLEEPERS } = native;
 const { encode, decode, isDirect, DIRECT_LEN, jobIdOf, JOB_TAG } = require('../../codec/index.js');
 const { fnFor, isFunction } = require('./load.js');
@@ -48,6 +50,10 @@ const SCRATCH_SIZE = 16 * 1024;
 let scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
 /** The task running now (controller made on demand). @type {import('./task-context.js').RunningTask | null} */
 let current = null;
+/** Tasks this worker may run at once (concurrentTasksPerWorker). */
+const LIMIT = internal.concurrency ?? 1;
+/** With LIMIT > 1: the async tasks in flight, by id (`current` is only the last one started). */
+const runningById = new Map();
 
 /**
  * A message from the pool on the control port.
@@ -57,10 +63,16 @@ function onControl(msg) {
   if (msg === null || typeof msg !== 'object') return;
   if (msg.type === MSG.MAILBOX) {
     directData().useMailbox(msg.port);
-  } else if (msg.type === MSG.ABORT && current && current.id === msg.id) {
-    current.abortReason = new Error(msg.reason ?? 'aborted');
-    current.controller?.abort(current.abortReason);
-    if (current.stream) streams().stop(current);
+  } else if (msg.type === MSG.ABORT) {
+    // This thread is back on its event loop: it is not stuck, its other tasks go on (poolMustStop).
+    if (LIMIT > 1) native.poolAbortSeen(pool, slot, msg.id);
+    const task = LIMIT === 1 ? current : runningById.get(msg.id);
+    if (task && task.id === msg.id) {
+      task.abortReason = new Error(msg.reason ?? 'aborted');
+      task.controller?.abort(task.abortReason);
+      if (task.stream) streams().stop(task);
+      if (LIMIT > 1) setTimeout(abandon, internal.abortGrace, task).unref();
+    }
   }
 }
 
@@ -76,6 +88,7 @@ function onControl(msg) {
  */
 function fetchAndRun(id, nameId, traceContext, highWaterMark) {
   current = { id, controller: undefined, abortReason: undefined, jobId: undefined, traceContext };
+  if (LIMIT > 1) runningById.set(id, current);
   // The pool posted this worker's mailbox port before it queued the task:
   // take it (and anything before it) off the control port now, whether or
   // not this thread's event loop has run since.
@@ -83,6 +96,7 @@ function fetchAndRun(id, nameId, traceContext, highWaterMark) {
   return directData()
     .fetchData(id)
     .then((msg) => {
+      if (LIMIT > 1) runningById.delete(id); // start() lists it again if it goes async
       if (msg.lost) {
         current = null;
         complete(id, true, new Error("the task's data was lost: the pool's mailbox thread exited"));
@@ -143,10 +157,10 @@ function run(id, nameId, len) {
  * @returns {Promise<void> | undefined}
  */
 function start(id, nameId, len, data, traceContext, at, highWaterMark) {
-  /** @type {import('./task-context.js').RunningTask} */
   // An abort that came while a direct task's data was fetched (fetchAndRun) still counts.
-  const before = /** @type {import('./task-context.js').RunningTask | null} */ (current);
+  const before = /** @type {import('./task-context.js').RunningTask | null} */ (LIMIT > 1 ? (runningById.get(id) ?? null) : current);
   const abortReason = before !== null && before.id === id ? before.abortReason : undefined;
+  /** @type {import('./task-context.js').RunningTask} */
   const task = { id, controller: undefined, abortReason, jobId: undefined, traceContext };
   current = task;
   /** @type {any} */
@@ -163,19 +177,24 @@ function start(id, nameId, len, data, traceContext, at, highWaterMark) {
     return undefined;
   }
   if (highWaterMark > 0) {
+    if (LIMIT > 1) runningById.set(id, task);
     return streams().pump(task, result, highWaterMark, (rejected, v) => {
       current = null;
+      if (LIMIT > 1) runningById.delete(id);
       complete(id, rejected, v);
     });
   }
   if (result !== null && (typeof result === 'object' || typeof result === 'function') && isFunction(result.then)) {
+    if (LIMIT > 1) runningById.set(id, task);
     return Promise.resolve(result).then(
       (v) => {
         current = null;
+        if (LIMIT > 1) runningById.delete(id);
         complete(id, false, v);
       },
       (e) => {
         current = null;
+        if (LIMIT > 1) runningById.delete(id);
         complete(id, true, e);
       },
     );
@@ -268,6 +287,11 @@ function waitForWork(seen) {
   if (Atomics.wait(doorbell, SEQ, seen, SPIN_WAIT_MS) !== 'timed-out') return awake();
   const w = Atomics.waitAsync(doorbell, SEQ, seen);
   if (!w.async) return awake();
+  if (LIMIT > 1) {
+    bellWait = true;
+    w.value.then(rangShared);
+    return false;
+  }
   w.value.then(() => {
     awake();
     loop();
@@ -284,4 +308,126 @@ function awake() {
   return true;
 }
 
-module.exports = { loop, onControl };
+// With LIMIT > 1, loopShared() replaces loop(): an async task does not hold
+// it, it takes the next task while fewer than LIMIT are in flight. The same
+// stack rule holds: it re-enters only from a fresh stack (a task's settle,
+// setImmediate, the doorbell), and only through resume(), so at most one run
+// of it is scheduled at a time (`parked` is false while one is).
+let inflight = 0;
+let parked = true;
+/** An Atomics.waitAsync on the doorbell is outstanding (at most one). */
+let bellWait = false;
+/** The pool told this worker to leave while tasks were in flight: it leaves when they are done. */
+let leaving = false;
+/**
+ * When this thread's event loop last ran, and tasks taken since. Kept across
+ * runs of loopShared(): tasks that settle in a microtask resume it from a
+ * microtask, so a count per run would never reach the yield.
+ */
+let sliceStart = Date.now();
+let sliceTasks = 0;
+
+/** Runs loopShared() unless a run of it is already scheduled. */
+function resume() {
+  if (!parked || leaving) return;
+  parked = false;
+  loopShared();
+}
+
+function loopShared() {
+  for (;;) {
+    if (inflight >= LIMIT) return void (parked = true); // a settle resumes it
+    let n = take();
+    if (n === EMPTY) {
+      const seen = Atomics.load(doorbell, SEQ);
+      n = take();
+      if (n === EMPTY) {
+        // While tasks are in flight, wait only asynchronously: a spin or a
+        // futex wait would hold up their callbacks. A settle resumes us too.
+        // A wait already outstanding stays the only one (it rings resume()).
+        const woke = !bellWait && (inflight === 0 ? waitForWork(seen) : waitBell(seen));
+        if (!woke) return void (parked = true);
+        continue;
+      }
+    }
+    if (n < 0) {
+      leaving = true;
+      if (inflight === 0) leave();
+      return;
+    }
+    const id = meta[TAKE_ID];
+    const pending = run(id, meta[TAKE_NAME], n);
+    if (pending) {
+      inflight++;
+      const settled = () => settledShared(id);
+      pending.then(settled, settled);
+    }
+    if ((++sliceTasks & 15) === 0 && Date.now() - sliceStart >= YIELD_EVERY_MS) return void setImmediate(afterYield);
+  }
+}
+
+/** loopShared() again, after this thread's event loop ran (timers, abort messages). */
+function afterYield() {
+  sliceStart = Date.now();
+  loopShared();
+}
+
+/**
+ * Registers an asynchronous wait on the doorbell: true if it already moved
+ * past `seen` (take again), false if the wait is outstanding.
+ * @param {number} seen
+ * @returns {boolean}
+ */
+function waitBell(seen) {
+  Atomics.add(doorbell, SLEEPERS, 1);
+  const w = Atomics.waitAsync(doorbell, SEQ, seen);
+  if (!w.async) return awake();
+  bellWait = true;
+  w.value.then(rangShared);
+  return false;
+}
+
+/** Tasks that gave up their slot (abandon) and have not returned yet. @type {Set<number>} */
+const abandoned = new Set();
+
+/**
+ * An aborted task that still runs after abortGrace, on this worker that saw
+ * the abort: it gives up its slot (natively too), so a task that never
+ * returns cannot take the worker's slots for good. It no longer counts.
+ * @param {import('./task-context.js').RunningTask} task
+ */
+function abandon(task) {
+  if (runningById.get(task.id) !== task || !native.poolAbandon(pool, slot, task.id)) return;
+  runningById.delete(task.id);
+  abandoned.add(task.id);
+  inflight--;
+  if (leaving) {
+    if (inflight === 0) leave();
+  } else resume();
+}
+
+/** The doorbell rang for this worker (loopShared's wait). */
+function rangShared() {
+  awake();
+  bellWait = false;
+  sliceStart = Date.now();
+  // A submit wakes one sleeper: if this worker cannot take now, pass the wake-up on.
+  if (inflight >= LIMIT || leaving) Atomics.notify(doorbell, SEQ, 1);
+  else resume();
+}
+
+/**
+ * An async task of loopShared() settled (its result is handed over).
+ * @param {number} id
+ */
+function settledShared(id) {
+  if (abandoned.delete(id)) return; // no longer counted
+  inflight--;
+  if (leaving) {
+    if (inflight === 0) leave();
+    return;
+  }
+  resume();
+}
+
+module.exports = { loop: LIMIT === 1 ? loop : resume, onControl };

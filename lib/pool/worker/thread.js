@@ -19,6 +19,8 @@ const wt = require('node:worker_threads');
  * @property {string} [source] a function pool's task function source (lib/pool/function-task.js)
  * @property {import('node:worker_threads').MessagePort} control this worker's control port to the pool
  * @property {number} niceIncrement added to this thread's nice value (0: none)
+ * @property {number} concurrency tasks this worker may run at once (concurrentTasksPerWorker)
+ * @property {number} abortGrace the pool's abortGrace (ms)
  * @property {SharedArrayBuffer} stdio the output flags (worker-stdio.js)
  */
 

@@ -4,7 +4,8 @@
 //! until the earliest deadline it has been told about ([`Watchdog::due`]),
 //! then [`Watchdog::sweep`]s the pools: each running task whose deadline
 //! passed ends with [`Outcome::TimedOut`], its worker is stopped (through
-//! [`Supervised::stop_worker`]), the owner is woken, and the pool's next
+//! [`Supervised::stop_worker`]; a worker that runs several tasks at once is
+//! left to the owner's grace rule instead, see [`super::running`]), the owner is woken, and the pool's next
 //! deadline is re-armed. So it works while every JS thread is blocked, and
 //! costs nothing while no task has a deadline.
 //!
@@ -13,50 +14,64 @@
 //! alarm, the sweep that follows sees the task and re-arms it; if after, the
 //! alarm keeps it.
 
-use super::{CompleteResult, Completion, Outcome, Running, State, TaskQueue};
+use super::running::RunningSet;
+use super::{CompleteResult, Completion, Outcome, State, TaskQueue};
 use crate::sync::Mutex;
 use std::ops::Deref;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 impl TaskQueue {
     /// Starts the run time of task `id` on `worker` now (a task taken with
     /// `deferred_clock`, once its data arrived). Returns its new deadline.
     pub fn start_clock(&self, worker: u32, id: u64, now: Instant) -> Option<Instant> {
         let mut g = self.lock();
-        let r = g.workers.get_mut(&worker)?.running.as_mut().filter(|r| r.id == id)?;
+        let r = g.workers.get_mut(&worker)?.running.get_mut(id)?;
         r.started = now;
         r.deadline = r.timeout.and_then(|t| now.checked_add(t));
         r.deadline
     }
 
     /// Ends every running task whose deadline is at or before `now` with
-    /// [`Outcome::TimedOut`]; their workers are stopping. Returns `(worker,
-    /// task)` pairs (the caller stops those threads) and whether the owner
-    /// must be woken.
+    /// [`Outcome::TimedOut`]. A worker that runs one task at a time is
+    /// stopping: returns its `(worker, task)` pair (the caller stops that
+    /// thread). A worker that runs several is not stopped here (see
+    /// [`super::running`]): its task keeps its slot until it returns (or is abandoned). Also
+    /// returns whether the owner must be woken.
     pub fn expire(&self, now: Instant) -> (Vec<(u32, u64)>, bool) {
-        let expired: Vec<(u32, Running)> = {
+        let (expired, shared) = {
             let mut g = self.lock();
-            g.workers
-                .iter_mut()
-                .filter(|(_, w)| w.running.as_ref().is_some_and(|r| r.deadline.is_some_and(|d| d <= now)))
-                .map(|(&slot, w)| {
+            let shared = g.limits.concurrent > 1;
+            let mut expired: Vec<(u32, u64, Duration, Instant, Vec<u8>)> = Vec::new();
+            for (&slot, w) in g.workers.iter_mut() {
+                for r in w.running.iter_mut() {
+                    if r.ended || r.deadline.is_none_or(|d| d > now) {
+                        continue;
+                    }
+                    // The values it yielded before its deadline go first (yields.rs).
+                    expired.push((slot, r.id, r.wait, r.started, std::mem::take(&mut r.batch)));
+                    r.ended = true;
+                    r.deadline = None;
+                }
+                if !shared && expired.last().is_some_and(|e| e.0 == slot) {
                     w.state = State::Stopping;
-                    (slot, w.running.take().unwrap())
-                })
-                .collect()
+                    w.running = RunningSet::default();
+                }
+            }
+            (expired, shared)
         };
         let mut wake = false;
         let mut out = Vec::with_capacity(expired.len());
-        for (worker, r) in expired {
-            out.push((worker, r.id));
-            // The values it yielded before its deadline go first.
-            self.send_batch(worker, r.id, r.batch);
+        for (worker, id, wait, started, batch) in expired {
+            if !shared {
+                out.push((worker, id));
+            }
+            self.send_batch(worker, id, batch);
             let res = self.finish(Completion {
-                id: r.id,
+                id,
                 outcome: Outcome::TimedOut,
                 payload: Vec::new(),
-                wait: r.wait,
-                run: now.saturating_duration_since(r.started),
+                wait,
+                run: now.saturating_duration_since(started),
                 worker,
             });
             wake |= res == CompleteResult::Accepted { wake: true };
@@ -69,7 +84,7 @@ impl TaskQueue {
         self.lock()
             .workers
             .values()
-            .filter_map(|w| w.running.as_ref()?.deadline)
+            .flat_map(|w| w.running.live().filter_map(|r| r.deadline))
             .min()
     }
 }

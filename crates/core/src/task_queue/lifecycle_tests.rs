@@ -42,7 +42,8 @@ fn a_worker_goes_from_starting_to_serving_to_gone() {
             staying: 1,
             starting: 1,
             idle: 0,
-            serving: 0
+            serving: 0,
+            free: 0
         }
     );
     q.register(4, now);
@@ -56,13 +57,14 @@ fn a_worker_goes_from_starting_to_serving_to_gone() {
             staying: 1,
             starting: 0,
             idle: 1,
-            serving: 1
+            serving: 1,
+            free: 1
         }
     );
     assert_eq!(
         q.worker_gone(4),
         workers::Gone {
-            task: None,
+            tasks: Vec::new(),
             started: true
         }
     );
@@ -72,14 +74,14 @@ fn a_worker_goes_from_starting_to_serving_to_gone() {
     assert_eq!(
         q.worker_gone(5),
         workers::Gone {
-            task: None,
+            tasks: Vec::new(),
             started: false
         }
     );
     assert_eq!(
         q.worker_gone(5),
         workers::Gone {
-            task: None,
+            tasks: Vec::new(),
             started: false
         },
         "twice: nothing"

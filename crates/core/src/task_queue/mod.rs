@@ -1,16 +1,17 @@
 //! The worker pool's scheduler: a priority queue of serialized tasks that
 //! workers pull from themselves, the one record of each worker (its
-//! lifecycle, its running task), and a completion queue that the pool's
+//! lifecycle, its running tasks), and a completion queue that the pool's
 //! owner drains in batches.
 //!
 //! # Contract
 //! - [`TaskQueue::push`] queues a task. Lower `priority` numbers are taken
 //!   first, and tasks of equal priority are taken in push order.
 //! - [`TaskQueue::take`] hands the next task to a worker and records it as
-//!   that worker's running task. A worker runs one task at a time.
+//!   one of that worker's running tasks. A worker runs one task at a time,
+//!   or up to [`TaskQueue::set_concurrency`] ([`running`]).
 //! - Every task that was taken ends in exactly one of: [`TaskQueue::complete`]
 //!   (the worker's result), [`TaskQueue::expire`] (its deadline passed; the
-//!   caller must stop the worker), or [`TaskQueue::worker_gone`] (the worker
+//!   caller must stop the worker, unless it runs several tasks), or [`TaskQueue::worker_gone`] (the worker
 //!   died; the caller rejects the task with the cause it knows). Whichever
 //!   comes first wins, and the others find nothing, so a task is never
 //!   settled twice and never lost.
@@ -31,16 +32,20 @@
 //! must wake the owner; the owner clears it before draining.
 
 use crate::sync::{AtomicBool, Mutex, Ordering};
+use running::Running;
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 use workers::{Limits, State, Worker};
 
 pub mod deadlines;
 pub mod names;
+pub mod running;
 mod yields;
 pub use yields::{Yielded, YIELD_BATCH_CAP, YIELD_VALUE_HEAD};
 pub mod workers;
 
+#[cfg(test)]
+mod concurrent_tests;
 #[cfg(test)]
 mod lifecycle_tests;
 #[cfg(test)]
@@ -126,19 +131,6 @@ pub enum CompleteResult {
     /// The worker was not running that task any more (it had timed out or
     /// been written off); the result was dropped.
     Stale,
-}
-
-#[derive(Debug)]
-struct Running {
-    id: u64,
-    started: Instant,
-    wait: Duration,
-    timeout: Option<Duration>,
-    deadline: Option<Instant>,
-    /// Values its generator yielded that the owner has not collected yet (yields.rs).
-    batch: Vec<u8>,
-    /// How many of its values the caller has taken (a stream's credit, yields.rs).
-    consumed: u64,
 }
 
 #[derive(Debug, Default)]
@@ -242,19 +234,16 @@ impl TaskQueue {
         self.len() == 0
     }
 
-    /// Number of tasks being run.
+    /// Number of tasks being run (taken, not settled).
     pub fn running(&self) -> usize {
-        self.lock().workers.values().filter(|w| w.running.is_some()).count()
+        self.lock().workers.values().map(|w| w.running.live().count()).sum()
     }
 
-    /// The task `worker` is running, if any.
-    pub fn running_task(&self, worker: u32) -> Option<u64> {
-        self.lock().workers.get(&worker)?.running.as_ref().map(|r| r.id)
-    }
-
-    /// Gives `worker` the next task. A worker that still has a running task
-    /// records nothing new: it must complete first (it gets `Empty`). A
-    /// worker that asks for work has started, whether or not it registered.
+    /// Gives `worker` the next task. A worker that runs as many tasks as it
+    /// may ([`Self::set_concurrency`]; with `max_tasks`, no more than that in
+    /// its life) records nothing new: one must complete first (it gets
+    /// `Empty`). A worker that asks for work has started, whether or not it
+    /// registered.
     pub fn take(&self, worker: u32, now: Instant) -> Next {
         let mut guard = self.lock();
         let g = &mut *guard;
@@ -270,7 +259,14 @@ impl TaskQueue {
             State::Retiring | State::Starting => w.state = State::Serving,
             State::Serving => {}
         }
-        if w.running.is_some() {
+        // Several at once: never more than max_tasks in its life, so it can
+        // retire once they are done (one at a time, count_completed does it).
+        if w.running.len() >= g.limits.concurrent
+            || (g.limits.concurrent > 1
+                && g.limits
+                    .max_tasks
+                    .is_some_and(|m| w.completed + w.running.len() as u64 >= m))
+        {
             return Next::Empty;
         }
         let Some((_, task)) = g.queued.pop_first() else {
@@ -283,12 +279,14 @@ impl TaskQueue {
             task.timeout.and_then(|t| now.checked_add(t))
         };
         w.last_active = now;
-        w.running = Some(Running {
+        w.running.push(Running {
             id: task.id,
             started: now,
             wait: now.saturating_duration_since(task.submitted),
             timeout: task.timeout,
             deadline,
+            ended: false,
+            abort_seen: false,
             batch: Vec::new(),
             consumed: 0,
         });
@@ -331,21 +329,22 @@ impl TaskQueue {
         self.watch_takes.load(Ordering::Acquire) && !self.wake_scheduled.swap(true, Ordering::AcqRel)
     }
 
-    /// Records `worker`'s result for task `id`.
+    /// Records `worker`'s result for task `id`. A task that timed out while
+    /// its worker ran others gives back its slot, and its result is dropped.
     pub fn complete(&self, worker: u32, id: u64, rejected: bool, payload: Vec<u8>, now: Instant) -> CompleteResult {
         let run = {
             let mut g = self.lock();
             let Some(w) = g.workers.get_mut(&worker) else {
                 return CompleteResult::Stale;
             };
-            let run = match &w.running {
-                Some(r) if r.id == id => {
-                    w.last_active = now;
-                    w.running.take().unwrap()
-                }
-                _ => return CompleteResult::Stale,
+            let Some(run) = w.running.remove(id) else {
+                return CompleteResult::Stale;
             };
+            w.last_active = now;
             g.count_completed(worker);
+            if run.ended {
+                return CompleteResult::Stale;
+            }
             run
         };
         // Out of the map, no collect can send it now: the values go first, from this thread.
@@ -375,8 +374,8 @@ impl TaskQueue {
             let Some(r) = g
                 .workers
                 .get_mut(&worker)
-                .and_then(|w| w.running.as_mut())
-                .filter(|r| r.id == id)
+                .and_then(|w| w.running.get_mut(id))
+                .filter(|r| !r.ended)
             else {
                 return CompleteResult::Stale;
             };

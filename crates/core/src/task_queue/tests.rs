@@ -94,10 +94,10 @@ fn each_taken_task_settles_exactly_once() {
     assert_eq!(q.complete(0, 1, false, vec![], Instant::now()), CompleteResult::Stale);
     q.push(task(3, 0));
     assert!(matches!(q.take(0, Instant::now()), Next::Retire));
-    assert_eq!(q.worker_gone(0).task, None);
+    assert_eq!(q.worker_gone(0).tasks, Vec::<u64>::new());
     assert!(q.cancel(3));
     // Worker 1 dies: its task is written off once.
-    assert_eq!(q.worker_gone(1).task, Some(2));
+    assert_eq!(q.worker_gone(1).tasks, vec![2]);
     assert_eq!(q.complete(1, 2, false, vec![], Instant::now()), CompleteResult::Stale);
     assert_eq!(drain(&q), vec![(1, Outcome::TimedOut)]);
 }
@@ -264,7 +264,7 @@ fn no_task_lost_or_duplicated_across_threads() {
                         Next::Run(t) => {
                             // Worker 3 "dies" on every 100th task it takes.
                             if w == 3 && t.id % 100 == 0 {
-                                assert_eq!(q.worker_gone(w).task, Some(t.id));
+                                assert_eq!(q.worker_gone(w).tasks, vec![t.id]);
                             } else {
                                 q.complete(w, t.id, false, t.payload, Instant::now());
                             }

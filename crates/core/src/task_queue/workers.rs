@@ -17,7 +17,8 @@
 //! states: it asks [`TaskQueue::counts`], [`TaskQueue::should_start_worker`]
 //! and [`TaskQueue::retire_idle`].
 
-use super::{Inner, Running, TaskQueue};
+use super::running::RunningSet;
+use super::{Inner, TaskQueue};
 use std::time::{Duration, Instant};
 
 /// Where a worker is in its life.
@@ -40,7 +41,8 @@ pub(super) struct Worker {
     pub(super) state: State,
     /// It got as far as registering (its script loaded).
     pub(super) registered: bool,
-    pub(super) running: Option<Running>,
+    /// The tasks it runs now (up to the pool's `concurrent`).
+    pub(super) running: RunningSet,
     /// When it last took or finished a task (or started).
     pub(super) last_active: Instant,
     /// A taken payload that did not fit the worker's buffer.
@@ -54,7 +56,7 @@ impl Worker {
         Self {
             state: State::Starting,
             registered: false,
-            running: None,
+            running: RunningSet::default(),
             last_active: now,
             held: None,
             completed: 0,
@@ -71,7 +73,7 @@ impl Worker {
     }
 
     fn idle(&self) -> bool {
-        self.registered && self.running.is_none() && self.state != State::Stopping
+        self.registered && self.running.is_empty() && self.state != State::Stopping
     }
 }
 
@@ -82,6 +84,8 @@ pub(super) struct Limits {
     pub(super) max: usize,
     /// A worker leaves after completing this many tasks (`None`: never).
     pub(super) max_tasks: Option<u64>,
+    /// Tasks a worker runs at once (at least 1).
+    pub(super) concurrent: usize,
 }
 
 impl Default for Limits {
@@ -90,6 +94,7 @@ impl Default for Limits {
             min: 0,
             max: usize::MAX,
             max_tasks: None,
+            concurrent: 1,
         }
     }
 }
@@ -109,6 +114,9 @@ pub struct Counts {
     pub idle: usize,
     /// Registered and not stopping: a started worker serves the queue.
     pub serving: usize,
+    /// Tasks the serving workers would take now, by themselves: `idle`
+    /// when each runs one task at a time, more when they run several.
+    pub free: usize,
 }
 
 /// What [`TaskQueue::retire_idle`] did.
@@ -122,10 +130,10 @@ pub struct IdleCheck {
 }
 
 /// The outcome of [`TaskQueue::worker_gone`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Gone {
-    /// The task it was running, now written off (the owner rejects it).
-    pub task: Option<u64>,
+    /// The tasks it was running, now written off (the owner rejects them).
+    pub tasks: Vec<u64>,
     /// It had registered; if not, it died while starting.
     pub started: bool,
 }
@@ -165,6 +173,7 @@ impl Inner {
             }
             if w.registered && w.state != State::Stopping {
                 c.serving += 1;
+                c.free += self.limits.concurrent.saturating_sub(w.running.len());
             }
         }
         c
@@ -172,10 +181,10 @@ impl Inner {
 
     /// One worker starting at a time; never more than the maximum taking
     /// tasks; start one while fewer than the minimum stay, or while more
-    /// tasks wait than idle workers will take.
+    /// tasks wait than the serving workers will take (their free slots).
     pub(super) fn should_start_worker(&self) -> bool {
         let c = self.counts();
-        c.starting == 0 && c.taking < self.limits.max && (c.staying < self.limits.min || self.queued.len() > c.idle)
+        c.starting == 0 && c.taking < self.limits.max && (c.staying < self.limits.min || self.queued.len() > c.free)
     }
 }
 
@@ -266,7 +275,7 @@ impl TaskQueue {
         let Some(w) = g.workers.get_mut(&worker) else {
             return false;
         };
-        if w.state != State::Serving || !w.registered || w.running.is_some() || !g.queued.is_empty() {
+        if w.state != State::Serving || !w.registered || !w.running.is_empty() || !g.queued.is_empty() {
             return false;
         }
         w.state = State::Retiring;
@@ -303,15 +312,16 @@ impl TaskQueue {
         }
     }
 
-    /// The worker died: forgets it. Its running task, if any, is written off.
+    /// The worker died: forgets it. Its running tasks are written off (not
+    /// those already settled: a timed-out one that had kept its slot).
     pub fn worker_gone(&self, worker: u32) -> Gone {
         match self.lock().workers.remove(&worker) {
             Some(w) => Gone {
-                task: w.running.map(|r| r.id),
+                tasks: w.running.into_live_ids(),
                 started: w.registered,
             },
             None => Gone {
-                task: None,
+                tasks: Vec::new(),
                 started: false,
             },
         }

@@ -54,8 +54,8 @@ impl TaskQueue {
             let Inner { workers, open, .. } = &mut *g;
             let Some(r) = workers
                 .get_mut(&worker)
-                .and_then(|w| w.running.as_mut())
-                .filter(|r| r.id == id)
+                .and_then(|w| w.running.get_mut(id))
+                .filter(|r| !r.ended)
             else {
                 return Yielded::Stale;
             };
@@ -86,7 +86,7 @@ impl TaskQueue {
         let (&worker, r) = g
             .workers
             .iter_mut()
-            .find_map(|(slot, w)| Some((slot, w.running.as_mut().filter(|r| r.id == id)?)))?;
+            .find_map(|(slot, w)| Some((slot, w.running.get_mut(id).filter(|r| !r.ended)?)))?;
         r.consumed = r.consumed.max(consumed);
         Some(worker)
     }
@@ -95,7 +95,7 @@ impl TaskQueue {
     /// has taken; None if the worker no longer runs it.
     pub fn consumed(&self, worker: u32, id: u64) -> Option<u64> {
         let g = self.lock();
-        let r = g.workers.get(&worker)?.running.as_ref().filter(|r| r.id == id)?;
+        let r = g.workers.get(&worker)?.running.get(id).filter(|r| !r.ended)?;
         Some(r.consumed)
     }
 
@@ -131,11 +131,12 @@ impl TaskQueue {
         self.has_open.store(false, Ordering::SeqCst);
         let Inner { workers, open, .. } = &mut *g;
         for worker in open.drain(..) {
-            let Some(r) = workers.get_mut(&worker).and_then(|w| w.running.as_mut()) else {
-                continue; // it ended: its batch went with its completion
-            };
-            let batch = std::mem::take(&mut r.batch);
-            self.send_batch(worker, r.id, batch);
+            // A worker gone, or a task ended: its batch went with its end.
+            let Some(w) = workers.get_mut(&worker) else { continue };
+            for r in w.running.iter_mut() {
+                let batch = std::mem::take(&mut r.batch);
+                self.send_batch(worker, r.id, batch);
+            }
         }
     }
 }
