@@ -127,7 +127,8 @@ export interface ExecuteOptions {
   /**
    * Abort the task. A queued task leaves the queue at once; a running task's
    * `signal` (see {@link TaskContext}) is aborted, and if it has not finished
-   * within `abortGrace` ms its worker is terminated and replaced. Either way
+   * within `abortGrace` ms its worker is terminated and replaced (with `concurrentTasksPerWorker` above 1:
+   * only if the worker has not come back to its event loop by then). Either way
    * the promise rejects with {@link AbortError} at once.
    */
   signal?: AbortSignal;
@@ -165,7 +166,11 @@ export interface ExecuteOptions {
 
 /** The second argument of every task function, inside the worker. */
 export interface TaskContext {
-  /** Aborted when the caller aborts this task: stop soon after (the worker is terminated after `abortGrace`). */
+  /**
+   * Aborted when the caller aborts this task (or it times out): stop soon after. The worker is
+   * terminated after `abortGrace` if the task still runs (with `concurrentTasksPerWorker` above 1:
+   * if the worker has not come back to its event loop).
+   */
   readonly signal: AbortSignal;
   /**
    * The id of the BullMQ job this task runs for, when a `threadkit/bullmq` consumer (`serve`) runs it;
