@@ -103,7 +103,7 @@ describe('handles', () => {
        try { tk.Mutex.from(workerData.real); out.push('real ok'); } catch (e) { out.push('real ' + e.name); }
        try { tk.Mutex.from(workerData.forged); out.push('forged ok'); } catch (e) { out.push('forged ' + e.name); }
        parentPort.postMessage(out);`,
-      { real: h, forged: { __threadkit: 'Mutex', id: h.id, max: 1, state: new SharedArrayBuffer(8) } },
+      { real: h, forged: { __threadkit: 'Mutex', id: h.id, max: 1, state: new SharedArrayBuffer(h.state.byteLength) } },
     );
     expect(await nextMessage(w)).toEqual(['real ok', 'forged InvalidHandleError']);
     (await mutex.acquire({ timeout: 10_000 })).release();
