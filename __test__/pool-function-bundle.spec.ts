@@ -20,6 +20,8 @@ beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadkit-bundle-'));
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+// esbuild's API keeps a service process running: stop it, or a run of jest in one process never exits.
+afterAll(() => esbuild.stop());
 
 /** The recipe's build, with `threadkit` resolved to this checkout. Returns the output directory. */
 async function bundle(entries: Record<string, string>): Promise<string> {
