@@ -60,7 +60,7 @@ use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 use threadkit_core::spin_budget::{
     budget_from_env, busy_score, nr_running, online_cpus, oversubscribed, spin_from_env, worker_may_spin, Budget,
-    BUSY_SCALE, MIN_SPIN, WORKER_MAX_SPIN,
+    HandOver, BUSY_SCALE, MIN_SPIN, WORKER_MAX_SPIN,
 };
 
 /// `UV_PREPARE` in libuv's `uv_handle_type`.
@@ -170,10 +170,12 @@ static SPINS: AtomicU64 = AtomicU64::new(0);
 static CAUGHT: AtomicU64 = AtomicU64::new(0);
 static WORKER_SPINS: AtomicU64 = AtomicU64::new(0);
 static WORKER_CAUGHT: AtomicU64 = AtomicU64::new(0);
+/// Times a worker gave its core up after waking its pool's owner.
+static HANDOVERS: AtomicU64 = AtomicU64::new(0);
 
 /// `[spins started, spins that caught their wake-up, full budget in µs,
 /// worker spins started, worker spins that caught their task, workers' full
-/// budget in µs]`, process-wide: how much spinning this process did, and
+/// budget in µs, hand-overs ([`after_completion`])]`, process-wide: how much spinning this process did, and
 /// whether it paid. The first budget is 0 when spinning is off (by the
 /// environment, or because libuv's functions were not found).
 #[napi_derive::napi]
@@ -190,7 +192,36 @@ pub fn spin_stats() -> Vec<f64> {
         WORKER_SPINS.load(Ordering::Relaxed) as f64,
         WORKER_CAUGHT.load(Ordering::Relaxed) as f64,
         WORKER_FULL_SPIN.as_micros() as f64,
+        HANDOVERS.load(Ordering::Relaxed) as f64,
     ]
+}
+
+/// What a worker does after a completion that woke its owner:
+/// `THREADKIT_WAKE_HANDOVER` (see [`HandOver::from_env`]), off by default.
+static HANDOVER: LazyLock<HandOver> =
+    LazyLock::new(|| HandOver::from_env(std::env::var("THREADKIT_WAKE_HANDOVER").ok().as_deref(), HandOver::Off));
+
+/// A pool worker handed a completion (or a progress value) to its owner;
+/// `woke_owner`: that scheduled the owner's wake-up; `owner`: the owner
+/// thread's signal (a wake-up scheduled and not run yet). On a machine with
+/// no idle core, the worker then gives its core up once (the policy:
+/// [`HandOver`]), so that the owner's event loop runs now instead of after
+/// the worker's time slice.
+pub(crate) fn after_completion(woke_owner: bool, owner: Option<&Signal>) {
+    let policy = *HANDOVER;
+    if policy == HandOver::Off {
+        return;
+    }
+    let pending = owner.is_some_and(Signal::is_ready);
+    if !woke_owner && !pending {
+        return;
+    }
+    match policy.after_completion(woke_owner, pending, core_idle()) {
+        HandOver::Off => return,
+        HandOver::Yield | HandOver::YieldWhilePending => std::thread::yield_now(),
+        HandOver::Sleep(d) => std::thread::sleep(d),
+    }
+    HANDOVERS.fetch_add(1, Ordering::Relaxed);
 }
 
 thread_local! {

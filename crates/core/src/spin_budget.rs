@@ -145,6 +145,72 @@ pub fn busy_score(prev: u32, oversubscribed: bool) -> u32 {
     (prev.min(BUSY_SCALE) * 7 + sample) / 8
 }
 
+/// What a pool worker does right after its completion scheduled the owner's
+/// wake-up (issue 19, H3): on a machine with no idle core the woken owner
+/// waits in a run queue until some thread's time slice ends, and while work
+/// is queued the workers never block, so that wait falls on the owner's
+/// event loop. A worker that gives its core up once, right after the wake-up
+/// it posted, lets the owner run at once. Once per wake-up, not per task: a
+/// wake-up is posted only when none is pending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HandOver {
+    /// Go on with the next task.
+    Off,
+    /// `sched_yield` once.
+    Yield,
+    /// `sched_yield` once after any completion while the owner's wake-up is
+    /// scheduled and has not run yet, whichever completion scheduled it.
+    YieldWhilePending,
+    /// Sleep this long once (the kernel rounds it up by the thread's timer slack).
+    Sleep(Duration),
+}
+
+/// The most `THREADKIT_WAKE_HANDOVER` may ask a worker to sleep.
+pub const HANDOVER_SLEEP_LIMIT_US: u64 = 1000;
+
+impl HandOver {
+    /// The policy from `THREADKIT_WAKE_HANDOVER`'s value: `yield`; `pending`
+    /// ([`HandOver::YieldWhilePending`]); a whole
+    /// number of microseconds to sleep (at most [`HANDOVER_SLEEP_LIMIT_US`]);
+    /// `0`, `off`, `false` or `no` for none; unset or anything else: `default`.
+    pub fn from_env(value: Option<&str>, default: HandOver) -> HandOver {
+        let Some(v) = value.map(|v| v.trim().to_ascii_lowercase()) else {
+            return default;
+        };
+        match v.as_str() {
+            "yield" => HandOver::Yield,
+            "pending" => HandOver::YieldWhilePending,
+            "off" | "false" | "no" => HandOver::Off,
+            _ => match v.parse::<u64>() {
+                Ok(0) => HandOver::Off,
+                Ok(us) => HandOver::Sleep(Duration::from_micros(us.min(HANDOVER_SLEEP_LIMIT_US))),
+                Err(_) => default,
+            },
+        }
+    }
+
+    /// What to do after a completion: nothing unless it scheduled the owner's
+    /// wake-up (`woke_owner`; for [`HandOver::YieldWhilePending`], unless
+    /// the owner has one scheduled and not yet run: `owner_pending`) while
+    /// the machine has no idle core (`core_idle` false). With a core idle the
+    /// owner gets it without help, and a hand-over would only delay the
+    /// worker's next task.
+    pub fn after_completion(self, woke_owner: bool, owner_pending: bool, core_idle: bool) -> HandOver {
+        let due = match self {
+            HandOver::Off => false,
+            HandOver::YieldWhilePending => owner_pending,
+            HandOver::Yield | HandOver::Sleep(_) => woke_owner,
+        };
+        if !due || core_idle {
+            HandOver::Off
+        } else if self == HandOver::YieldWhilePending {
+            HandOver::Yield
+        } else {
+            self
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,5 +324,68 @@ mod tests {
         assert_eq!(spin_from_env(Some("lots")), MAX_SPIN, "not a number: the default");
         let mut b = Budget::full(Duration::ZERO);
         assert_eq!(b.start(Duration::ZERO), None, "0 turns spinning off");
+    }
+
+    #[test]
+    fn a_worker_hands_its_core_over_only_after_waking_the_owner_on_a_busy_machine() {
+        for policy in [HandOver::Yield, HandOver::Sleep(Duration::from_micros(20))] {
+            assert_eq!(
+                policy.after_completion(true, true, false),
+                policy,
+                "woke the owner, no idle core"
+            );
+            assert_eq!(
+                policy.after_completion(false, true, false),
+                HandOver::Off,
+                "a wake-up was already pending: the owner got its hand-over then"
+            );
+            assert_eq!(
+                policy.after_completion(true, true, true),
+                HandOver::Off,
+                "a core is idle for the owner"
+            );
+        }
+        assert_eq!(HandOver::Off.after_completion(true, true, false), HandOver::Off);
+        let p = HandOver::YieldWhilePending;
+        assert_eq!(p.after_completion(true, true, false), HandOver::Yield);
+        assert_eq!(
+            p.after_completion(false, true, false),
+            HandOver::Yield,
+            "another completion's wake-up, not run yet"
+        );
+        assert_eq!(
+            p.after_completion(false, false, false),
+            HandOver::Off,
+            "the owner ran its wake-up"
+        );
+        assert_eq!(
+            p.after_completion(true, true, true),
+            HandOver::Off,
+            "a core is idle for the owner"
+        );
+    }
+
+    #[test]
+    fn the_environment_sets_the_hand_over() {
+        let d = HandOver::Off;
+        assert_eq!(HandOver::from_env(None, d), d);
+        assert_eq!(HandOver::from_env(None, HandOver::Yield), HandOver::Yield);
+        assert_eq!(HandOver::from_env(Some(" Yield "), d), HandOver::Yield);
+        assert_eq!(HandOver::from_env(Some("pending"), d), HandOver::YieldWhilePending);
+        assert_eq!(HandOver::from_env(Some("off"), HandOver::Yield), HandOver::Off);
+        assert_eq!(HandOver::from_env(Some("0"), HandOver::Yield), HandOver::Off);
+        assert_eq!(
+            HandOver::from_env(Some("20"), d),
+            HandOver::Sleep(Duration::from_micros(20))
+        );
+        assert_eq!(
+            HandOver::from_env(Some("999999"), d),
+            HandOver::Sleep(Duration::from_micros(HANDOVER_SLEEP_LIMIT_US))
+        );
+        assert_eq!(
+            HandOver::from_env(Some("lots"), HandOver::Yield),
+            HandOver::Yield,
+            "not understood: the default"
+        );
     }
 }
