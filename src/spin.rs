@@ -60,7 +60,7 @@ use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 use threadkit_core::spin_budget::{
     budget_from_env, busy_score, nr_running, online_cpus, oversubscribed, spin_from_env, worker_may_spin, Budget,
-    HandOver, BUSY_SCALE, MIN_SPIN, WORKER_MAX_SPIN,
+    HandOver, Pending, BUSY_SCALE, DEFAULT_HANDOVER, MIN_SPIN, WORKER_MAX_SPIN,
 };
 
 /// `UV_PREPARE` in libuv's `uv_handle_type`.
@@ -70,11 +70,15 @@ const UV_PREPARE: c_int = 9;
 #[derive(Default)]
 pub(crate) struct Signal {
     ready: AtomicI32,
+    /// Wake-ups ever scheduled (wrapping): tells one pending wake-up from the
+    /// next, for the workers' hand-over ([`after_completion`]).
+    posts: AtomicU32,
 }
 
 impl Signal {
     /// A poster scheduled a wake-up (its threadsafe-function call succeeded).
     pub(crate) fn posted(&self) {
+        self.posts.fetch_add(1, Ordering::Relaxed);
         self.ready.fetch_add(1, Ordering::Release);
     }
 
@@ -196,37 +200,52 @@ pub fn spin_stats() -> Vec<f64> {
     ]
 }
 
-/// What a worker does after a completion that woke its owner:
-/// `THREADKIT_WAKE_HANDOVER` (see [`HandOver::from_env`]), off by default.
-static HANDOVER: LazyLock<HandOver> =
-    LazyLock::new(|| HandOver::from_env(std::env::var("THREADKIT_WAKE_HANDOVER").ok().as_deref(), HandOver::Off));
-
-/// A pool worker handed a completion (or a progress value) to its owner;
-/// `woke_owner`: that scheduled the owner's wake-up; `owner`: the owner
-/// thread's signal (a wake-up scheduled and not run yet). On a machine with
-/// no idle core, the worker then gives its core up once (the policy:
-/// [`HandOver`]), so that the owner's event loop runs now instead of after
-/// the worker's time slice.
-pub(crate) fn after_completion(woke_owner: bool, owner: Option<&Signal>) {
-    let policy = *HANDOVER;
-    if policy == HandOver::Off {
-        return;
-    }
-    let pending = owner.is_some_and(Signal::is_ready);
-    if !woke_owner && !pending {
-        return;
-    }
-    match policy.after_completion(woke_owner, pending, core_idle()) {
-        HandOver::Off => return,
-        HandOver::Yield | HandOver::YieldWhilePending => std::thread::yield_now(),
-        HandOver::Sleep(d) => std::thread::sleep(d),
-    }
-    HANDOVERS.fetch_add(1, Ordering::Relaxed);
-}
+/// What a worker does after a completion while its owner's wake-up is
+/// pending: `THREADKIT_WAKE_HANDOVER` (see [`HandOver::from_env`]), read once;
+/// by default [`DEFAULT_HANDOVER`].
+static HANDOVER: LazyLock<HandOver> = LazyLock::new(|| {
+    HandOver::from_env(
+        std::env::var("THREADKIT_WAKE_HANDOVER").ok().as_deref(),
+        DEFAULT_HANDOVER,
+    )
+});
 
 thread_local! {
     /// A pool worker's adaptive budget (each worker thread has its own).
     static WORKER_BUDGET: Cell<Budget> = Cell::new(Budget::full(*WORKER_FULL_SPIN));
+    /// The owner's wake-up (its `Signal::posts` count) this worker last gave way for.
+    static GAVE_WAY_FOR: Cell<Option<u32>> = const { Cell::new(None) };
+}
+
+/// A pool worker handed a completion (or a progress value) to its owner;
+/// `woke_owner`: that scheduled the owner's wake-up; `owner`: the owner
+/// thread's signal. While that thread has a wake-up scheduled and not yet
+/// run, on a machine with no idle core, the worker gives its core up (the
+/// policy: [`HandOver`]), so that the owner's event loop runs now instead of
+/// after the worker's time slice.
+pub(crate) fn after_completion(woke_owner: bool, owner: Option<&Signal>) {
+    let policy = *HANDOVER;
+    let Some(owner) = owner.filter(|_| policy != HandOver::Off) else {
+        return;
+    };
+    let posts = owner.posts.load(Ordering::Relaxed);
+    let pending = if !owner.is_ready() {
+        Pending::No
+    } else if GAVE_WAY_FOR.with(Cell::get) == Some(posts) {
+        Pending::Seen
+    } else {
+        Pending::New
+    };
+    if pending == Pending::No && !woke_owner {
+        return;
+    }
+    match policy.after_completion(woke_owner, pending, core_idle()) {
+        HandOver::Off => return,
+        HandOver::Sleep(d) => std::thread::sleep(d),
+        _ => std::thread::yield_now(),
+    }
+    GAVE_WAY_FOR.with(|c| c.set(Some(posts)));
+    HANDOVERS.fetch_add(1, Ordering::Relaxed);
 }
 
 /// A slot of the process-wide spin cap, given back when dropped (a spin

@@ -11,7 +11,7 @@
  * adds the bench's mixed window (/hash + /health at once); HTTP_KNOBS_SET=slice
  * a 0.1 ms EEVDF slice for the server's main thread (Linux ≥ 6.12); HTTP_KNOBS_SET=handover
  * the workers' hand-over after waking the main thread (THREADKIT_WAKE_HANDOVER: off, yield,
- * pending; with HTTP_KNOBS_SLEEP=1 also a 20 µs sleep), with the mixed window.
+ * pending, once; with HTTP_KNOBS_SLEEP=1 also a 20 µs sleep), with the mixed window.
  * PROBE_BEFORE=<path of an index.js> adds that copy of threadkit to the set.
  *
  * Per window the same figures as the bench: req/s and p99 from autocannon,
@@ -43,6 +43,7 @@ const SETS = {
     { name: 'threadkit, no hand-over', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'off' } },
     { name: 'threadkit, hand-over: sched_yield', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'yield' } },
     { name: 'threadkit, hand-over: sched_yield while a wake-up is pending', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'pending' } },
+    { name: 'threadkit, hand-over: sched_yield once per worker and wake-up', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'once' } },
     ...(process.env.HTTP_KNOBS_SLEEP
       ? [{ name: 'threadkit, hand-over: sleep 20 µs', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: '20' } }]
       : []),

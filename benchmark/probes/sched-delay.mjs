@@ -9,7 +9,7 @@
  *   node benchmark/probes/sched-delay.mjs [rounds=2]     (needs perf and root)
  *
  * SCHED_DELAY_SET=handover compares the workers' hand-over after waking the
- * main thread (THREADKIT_WAKE_HANDOVER off, yield, pending) with piscina,
+ * main thread (THREADKIT_WAKE_HANDOVER off, yield, pending, once) with piscina,
  * and adds each window's /hash req/s and loop delay p99, then medians.
  */
 
@@ -35,6 +35,7 @@ const SETS = {
     { name: 'tk off', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'off' } },
     { name: 'tk yield', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'yield' } },
     { name: 'tk pending', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'pending' } },
+    { name: 'tk once', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'once' } },
     { name: 'piscina', kind: 'piscina', env: {} },
   ],
   // The pool threads' scheduling (server.mjs HTTP_BENCH_WORKER_*): a long EEVDF slice, or SCHED_BATCH.
