@@ -30,6 +30,10 @@
 //! `spinStats()` (a native export, not public API) counts the spins and
 //! those that paid.
 //!
+//! A pool worker that completes a task while its owner has a wake-up
+//! pending, on a machine with no idle core, gives its core up so that the
+//! owner runs now ([`after_completion`], the `handover` submodule).
+//!
 //! Pool workers spin too, when they find the queue empty ([`worker_spin`]),
 //! with their own adaptive budget, only while a core is left after the
 //! pool's running tasks and the submitter
@@ -50,6 +54,10 @@
 //! before the loop is closed: the handle is closed from an async cleanup hook,
 //! which Node waits for.
 
+mod handover;
+
+pub(crate) use handover::after_completion;
+
 use crate::node_symbols::{self, Uv};
 use napi::{sys, Env};
 use std::cell::{Cell, RefCell};
@@ -60,7 +68,7 @@ use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 use threadkit_core::spin_budget::{
     budget_from_env, busy_score, nr_running, online_cpus, oversubscribed, spin_from_env, worker_may_spin, Budget,
-    HandOver, Pending, BUSY_SCALE, DEFAULT_HANDOVER, MIN_SPIN, WORKER_MAX_SPIN,
+    BUSY_SCALE, MIN_SPIN, WORKER_MAX_SPIN,
 };
 
 /// `UV_PREPARE` in libuv's `uv_handle_type`.
@@ -174,13 +182,11 @@ static SPINS: AtomicU64 = AtomicU64::new(0);
 static CAUGHT: AtomicU64 = AtomicU64::new(0);
 static WORKER_SPINS: AtomicU64 = AtomicU64::new(0);
 static WORKER_CAUGHT: AtomicU64 = AtomicU64::new(0);
-/// Times a worker gave its core up after waking its pool's owner.
-static HANDOVERS: AtomicU64 = AtomicU64::new(0);
 
 /// `[spins started, spins that caught their wake-up, full budget in µs,
 /// worker spins started, worker spins that caught their task, workers' full
-/// budget in µs, hand-overs ([`after_completion`])]`, process-wide: how much spinning this process did, and
-/// whether it paid. The first budget is 0 when spinning is off (by the
+/// budget in µs, worker hand-overs ([`after_completion`])]`, process-wide:
+/// how much spinning this process did, and whether it paid. The first budget is 0 when spinning is off (by the
 /// environment, or because libuv's functions were not found).
 #[napi_derive::napi]
 pub fn spin_stats() -> Vec<f64> {
@@ -196,56 +202,13 @@ pub fn spin_stats() -> Vec<f64> {
         WORKER_SPINS.load(Ordering::Relaxed) as f64,
         WORKER_CAUGHT.load(Ordering::Relaxed) as f64,
         WORKER_FULL_SPIN.as_micros() as f64,
-        HANDOVERS.load(Ordering::Relaxed) as f64,
+        handover::HANDOVERS.load(Ordering::Relaxed) as f64,
     ]
 }
-
-/// What a worker does after a completion while its owner's wake-up is
-/// pending: `THREADKIT_WAKE_HANDOVER` (see [`HandOver::from_env`]), read once;
-/// by default [`DEFAULT_HANDOVER`].
-static HANDOVER: LazyLock<HandOver> = LazyLock::new(|| {
-    HandOver::from_env(
-        std::env::var("THREADKIT_WAKE_HANDOVER").ok().as_deref(),
-        DEFAULT_HANDOVER,
-    )
-});
 
 thread_local! {
     /// A pool worker's adaptive budget (each worker thread has its own).
     static WORKER_BUDGET: Cell<Budget> = Cell::new(Budget::full(*WORKER_FULL_SPIN));
-    /// The owner's wake-up (its `Signal::posts` count) this worker last gave way for.
-    static GAVE_WAY_FOR: Cell<Option<u32>> = const { Cell::new(None) };
-}
-
-/// A pool worker handed a completion (or a progress value) to its owner;
-/// `woke_owner`: that scheduled the owner's wake-up; `owner`: the owner
-/// thread's signal. While that thread has a wake-up scheduled and not yet
-/// run, on a machine with no idle core, the worker gives its core up (the
-/// policy: [`HandOver`]), so that the owner's event loop runs now instead of
-/// after the worker's time slice.
-pub(crate) fn after_completion(woke_owner: bool, owner: Option<&Signal>) {
-    let policy = *HANDOVER;
-    let Some(owner) = owner.filter(|_| policy != HandOver::Off) else {
-        return;
-    };
-    let posts = owner.posts.load(Ordering::Relaxed);
-    let pending = if !owner.is_ready() {
-        Pending::No
-    } else if GAVE_WAY_FOR.with(Cell::get) == Some(posts) {
-        Pending::Seen
-    } else {
-        Pending::New
-    };
-    if pending == Pending::No && !woke_owner {
-        return;
-    }
-    match policy.after_completion(woke_owner, pending, core_idle()) {
-        HandOver::Off => return,
-        HandOver::Sleep(d) => std::thread::sleep(d),
-        _ => std::thread::yield_now(),
-    }
-    GAVE_WAY_FOR.with(|c| c.set(Some(posts)));
-    HANDOVERS.fetch_add(1, Ordering::Relaxed);
 }
 
 /// A slot of the process-wide spin cap, given back when dropped (a spin
