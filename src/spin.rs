@@ -30,6 +30,10 @@
 //! `spinStats()` (a native export, not public API) counts the spins and
 //! those that paid.
 //!
+//! A pool worker that completes a task while its owner has a wake-up
+//! pending, on a machine with no idle core, gives its core up so that the
+//! owner runs now ([`after_completion`], the `handover` submodule).
+//!
 //! Pool workers spin too, when they find the queue empty ([`worker_spin`]),
 //! with their own adaptive budget, only while a core is left after the
 //! pool's running tasks and the submitter
@@ -49,6 +53,10 @@
 //! sized with `uv_handle_size` and freed from its close callback, which runs
 //! before the loop is closed: the handle is closed from an async cleanup hook,
 //! which Node waits for.
+
+mod handover;
+
+pub(crate) use handover::after_completion;
 
 use crate::node_symbols::{self, Uv};
 use napi::{sys, Env};
@@ -70,11 +78,15 @@ const UV_PREPARE: c_int = 9;
 #[derive(Default)]
 pub(crate) struct Signal {
     ready: AtomicI32,
+    /// Wake-ups ever scheduled (wrapping): tells one pending wake-up from the
+    /// next, for the workers' hand-over ([`after_completion`]).
+    posts: AtomicU32,
 }
 
 impl Signal {
     /// A poster scheduled a wake-up (its threadsafe-function call succeeded).
     pub(crate) fn posted(&self) {
+        self.posts.fetch_add(1, Ordering::Relaxed);
         self.ready.fetch_add(1, Ordering::Release);
     }
 
@@ -173,8 +185,8 @@ static WORKER_CAUGHT: AtomicU64 = AtomicU64::new(0);
 
 /// `[spins started, spins that caught their wake-up, full budget in µs,
 /// worker spins started, worker spins that caught their task, workers' full
-/// budget in µs]`, process-wide: how much spinning this process did, and
-/// whether it paid. The first budget is 0 when spinning is off (by the
+/// budget in µs, worker hand-overs ([`after_completion`])]`, process-wide:
+/// how much spinning this process did, and whether it paid. The first budget is 0 when spinning is off (by the
 /// environment, or because libuv's functions were not found).
 #[napi_derive::napi]
 pub fn spin_stats() -> Vec<f64> {
@@ -190,6 +202,7 @@ pub fn spin_stats() -> Vec<f64> {
         WORKER_SPINS.load(Ordering::Relaxed) as f64,
         WORKER_CAUGHT.load(Ordering::Relaxed) as f64,
         WORKER_FULL_SPIN.as_micros() as f64,
+        handover::HANDOVERS.load(Ordering::Relaxed) as f64,
     ]
 }
 

@@ -111,6 +111,10 @@ const pool = await makePool();
 await Promise.all(Array.from({ length: 64 }, (_, i) => (i % 2 ? pool.small(String(i)) : pool.hash(String(i)))));
 /** Threads that appeared with the pool: its workers (and threadkit's own helper threads, if any). */
 const poolThreads = new Set([...threadCpuUs().keys()].filter((t) => !threadsBefore.has(t)));
+if (process.env.HTTP_BENCH_WORKER_SLICE_US || process.env.HTTP_BENCH_WORKER_POLICY) {
+  const policy = process.env.HTTP_BENCH_WORKER_POLICY === 'batch' ? 3 : 0;
+  for (const tid of poolThreads) schedSetattr(tid, policy, Number(process.env.HTTP_BENCH_WORKER_SLICE_US ?? 0));
+}
 
 // ------------------------------------------------------------------ serving
 
@@ -155,17 +159,22 @@ server.keepAliveTimeout = 60_000;
 // HTTP_BENCH_SLICE_US (a probe, issue 19 §4.3 c): ask Linux's EEVDF scheduler (≥ 6.12) for a short
 // time slice for this main thread (sched_setattr's sched_runtime with SCHED_OTHER), which gives it an
 // earlier deadline at each wake-up. Set from a python3 helper: Node has no binding for the syscall.
-if (process.env.HTTP_BENCH_SLICE_US) {
+// HTTP_BENCH_WORKER_SLICE_US does the same for the pool's threads (a long slice: the main thread's
+// default one is then the shorter, and EEVDF lets a shorter-slice wakee preempt), and
+// HTTP_BENCH_WORKER_POLICY=batch puts them in SCHED_BATCH (probes for H3, CHANGES.md §3).
+/** sched_setattr(tid, SCHED_OTHER or SCHED_BATCH, slice µs or 0 for the default) through python3. */
+function schedSetattr(tid, policy, sliceUs) {
   const code = [
     'import ctypes, struct, sys',
-    'attr = struct.pack("IIQiIQQQII", 56, 0, 0, 0, 0, int(sys.argv[2]) * 1000, 0, 0, 0, 1024)',
+    'attr = struct.pack("IIQiIQQQII", 56, int(sys.argv[3]), 0, 0, 0, int(sys.argv[2]) * 1000, 0, 0, 0, 1024)',
     'libc = ctypes.CDLL(None, use_errno=True)',
     'r = libc.syscall(314, int(sys.argv[1]), ctypes.c_char_p(attr), 0)',
     'sys.exit(0 if r == 0 else ctypes.get_errno())',
   ].join('\n');
-  const r = spawnSync('python3', ['-c', code, String(process.pid), process.env.HTTP_BENCH_SLICE_US]);
-  if (r.status !== 0) throw new Error(`sched_setattr failed: errno ${r.status} ${r.stderr}`);
+  const r = spawnSync('python3', ['-c', code, String(tid), String(sliceUs), String(policy)]);
+  if (r.status !== 0) throw new Error(`sched_setattr(${tid}) failed: errno ${r.status} ${r.stderr}`);
 }
+if (process.env.HTTP_BENCH_SLICE_US) schedSetattr(process.pid, 0, Number(process.env.HTTP_BENCH_SLICE_US));
 
 // ------------------------------------------------------------------ measuring
 
@@ -208,6 +217,8 @@ function stats() {
     mainSlices: threads.size ? since(process.pid, 'slices') : null,
     poolSlices: threads.size ? poolSlices : null,
     mainSpins: spinStats ? { started: spinStats()[0] - window.spins[0], caught: spinStats()[1] - window.spins[1] } : null,
+    // Workers that gave their core up after waking the main thread (THREADKIT_WAKE_HANDOVER; 0 for builds without it).
+    handOvers: spinStats ? (spinStats()[6] ?? 0) - (window.spins[6] ?? 0) : null,
     loopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max), mean: ms(delay.mean) },
     loadavg: os.loadavg(),
   };

@@ -9,7 +9,9 @@
  *
  * HTTP_KNOBS_SET=nice compares niceIncrement 0, 2, 5 and 19 instead, and
  * adds the bench's mixed window (/hash + /health at once); HTTP_KNOBS_SET=slice
- * a 0.1 ms EEVDF slice for the server's main thread (Linux ≥ 6.12).
+ * a 0.1 ms EEVDF slice for the server's main thread (Linux ≥ 6.12); HTTP_KNOBS_SET=handover
+ * the workers' hand-over after waking the main thread (THREADKIT_WAKE_HANDOVER: off, yield,
+ * pending, once; with HTTP_KNOBS_SLEEP=1 also a 20 µs sleep), with the mixed window.
  * PROBE_BEFORE=<path of an index.js> adds that copy of threadkit to the set.
  *
  * Per window the same figures as the bench: req/s and p99 from autocannon,
@@ -36,6 +38,17 @@ const SETS = {
     { name: 'threadkit, niceIncrement 19', kind: 'threadkit', env: { HTTP_BENCH_NICE: '19' } },
     { name: 'piscina', kind: 'piscina', env: {} },
   ],
+  // Issue 19, CHANGES.md §1.3 (b): a worker whose completion woke the main thread gives its core up once.
+  handover: [
+    { name: 'threadkit, no hand-over', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'off' } },
+    { name: 'threadkit, hand-over: sched_yield', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'yield' } },
+    { name: 'threadkit, hand-over: sched_yield while a wake-up is pending', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'pending' } },
+    { name: 'threadkit, hand-over: sched_yield once per worker and wake-up', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'once' } },
+    ...(process.env.HTTP_KNOBS_SLEEP
+      ? [{ name: 'threadkit, hand-over: sleep 20 µs', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: '20' } }]
+      : []),
+    { name: 'piscina', kind: 'piscina', env: {} },
+  ],
   // Issue 19 §4.3 (c): a short EEVDF slice for the server's main thread (server.mjs HTTP_BENCH_SLICE_US).
   slice: [
     { name: 'threadkit (as built)', kind: 'threadkit', env: {} },
@@ -53,7 +66,7 @@ const CONFIGS = SETS[process.env.HTTP_KNOBS_SET ?? 'spin'];
 
 /** The bench's mixed window, in the `nice` set only: /hash and /health at once. */
 async function mixed(server) {
-  if (process.env.HTTP_KNOBS_SET !== 'nice' && process.env.HTTP_KNOBS_SET !== 'slice') return {};
+  if (!['nice', 'slice', 'handover'].includes(process.env.HTTP_KNOBS_SET)) return {};
   const m = await measure(
     server,
     [
@@ -82,6 +95,8 @@ async function once(c) {
       hashMain: hash.server.threadCpuUs.main / hash.server.requests.hash,
       ...(await mixed(server)),
       hashSpins: hash.server.mainSpins ? hash.server.mainSpins.started / hash.server.requests.hash : NaN,
+      hashHandOvers: hash.server.handOvers !== null ? hash.server.handOvers / hash.server.requests.hash : NaN,
+      hashMainWait: hash.server.mainRunQueueWaitUs / (hash.server.windowMs / 1000) / 1000,
     };
   } finally {
     await server.stop();
@@ -116,7 +131,19 @@ for (let i = 0; i < CONFIGS.length; i++) {
     `| ${CONFIGS[i].name} | ${col('smallRps', 0)} | ${col('smallCpu')} | ${col('smallMain')} | ${col('smallPool')} | ${col('smallLag')} | ${col('hashRps', 0)} | ${col('hashP99', 0)} | ${col('hashLag')} | ${col('hashMain')} | ${rs[0].hashSpins === rs[0].hashSpins ? col('hashSpins', 2) : '—'} |`,
   );
 }
-if (process.env.HTTP_KNOBS_SET === 'nice') {
+if (process.env.HTTP_KNOBS_SET === 'handover') {
+  lines.push('', '| configuration | hand-overs per /hash | main thread run-queue wait under /hash, ms/s |', '|---|---|---|');
+  for (let i = 0; i < CONFIGS.length; i++) {
+    const rs = results[i];
+    const col = (k, d) =>
+      span(
+        rs.map((x) => x[k]),
+        d,
+      );
+    lines.push(`| ${CONFIGS[i].name} | ${rs[0].hashHandOvers === rs[0].hashHandOvers ? col('hashHandOvers', 2) : '—'} | ${col('hashMainWait', 0)} |`);
+  }
+}
+if (['nice', 'slice', 'handover'].includes(process.env.HTTP_KNOBS_SET)) {
   lines.push('', '| configuration | mixed: /hash req/s | mixed: /hash p99 ms | mixed: /health req/s | mixed: loop p99 ms |', '|---|---|---|---|---|');
   for (let i = 0; i < CONFIGS.length; i++) {
     const col = (k, d = 1) =>

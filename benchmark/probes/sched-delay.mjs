@@ -6,12 +6,16 @@
  * server's threads were switched in, with its scheduling delay (runnable →
  * running). Prints the main thread's and the other threads' delays.
  *
- *   node benchmark/probes/sched-delay.mjs      (needs perf and root)
+ *   node benchmark/probes/sched-delay.mjs [rounds=2]     (needs perf and root)
+ *
+ * SCHED_DELAY_SET=handover compares the workers' hand-over after waking the
+ * main thread (THREADKIT_WAKE_HANDOVER off, yield, pending, once) with piscina,
+ * and adds each window's /hash req/s and loop delay p99, then medians.
  */
 
 import { startServer, runLoad } from '../http/drive.mjs';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import path from 'node:path';
 
@@ -21,12 +25,45 @@ const q = (xs, p) => {
   return a.length ? a[Math.floor((a.length - 1) * p)] : NaN;
 };
 
-for (const [i, kind] of ['threadkit', 'piscina', 'threadkit', 'piscina'].entries()) {
-  const server = await startServer(kind);
-  const file = path.join(dir, `${i}-${kind}.data`);
+const rounds = Number(process.argv[2] ?? 2);
+const SETS = {
+  default: [
+    { name: 'threadkit', kind: 'threadkit', env: {} },
+    { name: 'piscina', kind: 'piscina', env: {} },
+  ],
+  handover: [
+    { name: 'tk off', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'off' } },
+    { name: 'tk yield', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'yield' } },
+    { name: 'tk pending', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'pending' } },
+    { name: 'tk once', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'once' } },
+    { name: 'piscina', kind: 'piscina', env: {} },
+  ],
+  // The pool threads' scheduling (server.mjs HTTP_BENCH_WORKER_*): a long EEVDF slice, or SCHED_BATCH.
+  workers: [
+    { name: 'tk off', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'off' } },
+    { name: 'tk pending', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'pending' } },
+    { name: 'tk slice 3ms', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'off', HTTP_BENCH_WORKER_SLICE_US: '3000' } },
+    { name: 'tk batch', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'off', HTTP_BENCH_WORKER_POLICY: 'batch' } },
+    { name: 'piscina', kind: 'piscina', env: {} },
+  ],
+};
+const configs = SETS[process.env.SCHED_DELAY_SET ?? 'default'];
+const runs = [];
+for (let r = 0; r < rounds; r++) for (let k = 0; k < configs.length; k++) runs.push(configs[(k + r) % configs.length]);
+const summary = new Map(configs.map((c) => [c.name, { p99: [], rps: [], lag: [], loadP99: [], run: [] }]));
+
+for (const [i, c] of runs.entries()) {
+  const kind = c.name;
+  const server = await startServer(c.kind, c.env);
+  const file = path.join(dir, `${i}-${c.kind}.data`);
   let rec;
+  let loadPid = -1;
   try {
-    await runLoad([{ label: 'hash', url: server.url('/hash?p=x'), connections: 50 }], 5, async () => {
+    const [load] = await runLoad([{ label: 'hash', url: server.url('/hash?p=x'), connections: 50 }], 5, async () => {
+      // The load process (autocannon): this process's child that is not the server.
+      const kids = readFileSync(`/proc/self/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+      loadPid = kids.find((k) => k !== server.pid) ?? -1;
+      await server.reset();
       setTimeout(() => {
         rec = spawn('perf', ['sched', 'record', '-o', file, '--', 'sleep', '2'], { stdio: 'ignore' });
       }, 1000);
@@ -37,16 +74,38 @@ for (const [i, kind] of ['threadkit', 'piscina', 'threadkit', 'piscina'].entries
       maxBuffer: 1 << 28,
       stdio: ['ignore', 'pipe', 'ignore'],
     });
-    const delays = { main: [], other: [] };
+    const delays = { main: [], other: [], load: [], mainRun: [] };
     // time  [cpu]  name[tid/pid] (the main thread: name[pid])  wait  sch-delay  run   (ms)
     for (const line of out.split('\n')) {
       const m = line.match(/^\s*[\d.]+\s+\[\d+\]\s+\S*\[(\d+)(?:\/(\d+))?\]\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)/);
-      if (!m || Number(m[2] ?? m[1]) !== server.pid) continue;
+      if (!m) continue;
+      const pid = Number(m[2] ?? m[1]);
+      if (pid === loadPid) delays.load.push(Number(m[4]));
+      if (pid !== server.pid) continue;
       (Number(m[1]) === server.pid ? delays.main : delays.other).push(Number(m[4]));
+      // How long the main thread ran once switched in: a long run is a long loop iteration, not a wait for a CPU.
+      if (Number(m[1]) === server.pid) delays.mainRun.push(Number(m[5]));
     }
+    const stats = await server.stats();
     const f = (xs) => `${xs.length} switch-ins, scheduling delay p50 ${q(xs, 0.5)} ms, p99 ${q(xs, 0.99)} ms, max ${q(xs, 1)} ms`;
-    process.stdout.write(`${kind.padEnd(9)} load ${loadavg()[0].toFixed(1)}  main thread: ${f(delays.main)}; other threads: ${f(delays.other)}\n`);
+    const window = `/hash ${load.rps.toFixed(0)} req/s, loop delay p99 ${stats.loopDelayMs.p99.toFixed(1)} ms`;
+    process.stdout.write(
+      `${kind.padEnd(9)} load ${loadavg()[0].toFixed(1)}  ${window}; main thread: ${f(delays.main)}, run p99 ${q(delays.mainRun, 0.99)} ms; other threads: ${f(delays.other)}; load process: ${f(delays.load)}\n`,
+    );
+    const sum = summary.get(c.name);
+    sum.p99.push(q(delays.main, 0.99));
+    sum.rps.push(load.rps);
+    sum.lag.push(stats.loopDelayMs.p99);
+    sum.loadP99.push(q(delays.load, 0.99));
+    sum.run.push(q(delays.mainRun, 0.99));
   } finally {
     await server.stop();
   }
 }
+
+const span = (xs, d) => `${q(xs, 0.5).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`;
+process.stdout.write(
+  '\n| configuration | main thread scheduling delay p99, ms | main thread run p99, ms | load process scheduling delay p99, ms | /hash req/s | loop delay p99, ms |\n|---|---|---|---|---|---|\n',
+);
+for (const [name, s] of summary)
+  process.stdout.write(`| ${name} | ${span(s.p99, 2)} | ${span(s.run, 2)} | ${span(s.loadP99, 2)} | ${span(s.rps, 0)} | ${span(s.lag, 1)} |\n`);

@@ -200,6 +200,7 @@ fn queue_for_owner(
             if wake {
                 p.wake_owner();
             }
+            crate::spin::after_completion(wake, p.signal.as_deref());
             true
         }
         CompleteResult::Stale => false,

@@ -145,6 +145,93 @@ pub fn busy_score(prev: u32, oversubscribed: bool) -> u32 {
     (prev.min(BUSY_SCALE) * 7 + sample) / 8
 }
 
+/// What a pool worker does after a completion while its owner's wake-up is
+/// scheduled and has not run yet (issue 19, H3). On a machine with no idle
+/// core the woken owner waits in a run queue until some thread's time slice
+/// ends (up to a scheduler tick), and while work is queued the workers never
+/// block, so that wait falls on the owner's event loop. A worker that gives
+/// its core up (`sched_yield`) lets an owner queued on its core run now. The wait is also longer than
+/// it looks: Node's threadsafe function holds its mutex while it wakes the
+/// owner, so an owner that runs before the worker let go of it sleeps on the
+/// mutex and needs a second wake-up (benchmark/http/CHANGES.md §3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HandOver {
+    /// Go on with the next task.
+    Off,
+    /// `sched_yield` once, after the completion that scheduled the wake-up.
+    Yield,
+    /// `sched_yield` after every completion while the wake-up is pending,
+    /// whichever worker's completion scheduled it (the default: the owner
+    /// may be queued on the other core, where only that core's worker can
+    /// give way, and a wake-up still pending a task later is the tail of
+    /// the owner's lag).
+    YieldWhilePending,
+    /// `sched_yield` once per worker and pending wake-up.
+    YieldOncePerWake,
+    /// Sleep this long once, after the completion that scheduled the wake-up
+    /// (the kernel rounds it up by the thread's timer slack).
+    Sleep(Duration),
+}
+
+/// The default [`HandOver`] policy.
+pub const DEFAULT_HANDOVER: HandOver = HandOver::YieldWhilePending;
+
+/// The most `THREADKIT_WAKE_HANDOVER` may ask a worker to sleep.
+pub const HANDOVER_SLEEP_LIMIT_US: u64 = 1000;
+
+/// The owner's wake-up as a worker sees it after a completion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pending {
+    /// None is scheduled (the owner already ran it).
+    No,
+    /// One is scheduled, and this worker has not given way for it yet.
+    New,
+    /// One is scheduled, and this worker already gave way for it.
+    Seen,
+}
+
+impl HandOver {
+    /// The policy from `THREADKIT_WAKE_HANDOVER`'s value: `pending`
+    /// ([`HandOver::YieldWhilePending`]), `once`
+    /// ([`HandOver::YieldOncePerWake`]), `yield`, a whole number of microseconds to
+    /// sleep (at most [`HANDOVER_SLEEP_LIMIT_US`]); `0`, `off`, `false` or
+    /// `no` for none; unset or anything else: `default`.
+    pub fn from_env(value: Option<&str>, default: HandOver) -> HandOver {
+        let Some(v) = value.map(|v| v.trim().to_ascii_lowercase()) else {
+            return default;
+        };
+        match v.as_str() {
+            "once" => HandOver::YieldOncePerWake,
+            "yield" => HandOver::Yield,
+            "pending" => HandOver::YieldWhilePending,
+            "off" | "false" | "no" => HandOver::Off,
+            _ => match v.parse::<u64>() {
+                Ok(0) => HandOver::Off,
+                Ok(us) => HandOver::Sleep(Duration::from_micros(us.min(HANDOVER_SLEEP_LIMIT_US))),
+                Err(_) => default,
+            },
+        }
+    }
+
+    /// What to do after a completion: `woke_owner` says whether it scheduled
+    /// the owner's wake-up, `pending` where that wake-up stands. Nothing
+    /// while the machine has an idle core (`core_idle`): the owner gets one
+    /// without help, and a hand-over would only delay the worker's next task.
+    pub fn after_completion(self, woke_owner: bool, pending: Pending, core_idle: bool) -> HandOver {
+        let due = match self {
+            HandOver::Off => false,
+            HandOver::Yield | HandOver::Sleep(_) => woke_owner,
+            HandOver::YieldWhilePending => pending != Pending::No,
+            HandOver::YieldOncePerWake => pending == Pending::New,
+        };
+        match self {
+            _ if !due || core_idle => HandOver::Off,
+            HandOver::YieldWhilePending | HandOver::YieldOncePerWake => HandOver::Yield,
+            _ => self,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,5 +345,103 @@ mod tests {
         assert_eq!(spin_from_env(Some("lots")), MAX_SPIN, "not a number: the default");
         let mut b = Budget::full(Duration::ZERO);
         assert_eq!(b.start(Duration::ZERO), None, "0 turns spinning off");
+    }
+
+    #[test]
+    fn a_worker_hands_its_core_over_only_for_a_pending_wake_up_on_a_busy_machine() {
+        use Pending::*;
+        for policy in [HandOver::Yield, HandOver::Sleep(Duration::from_micros(20))] {
+            assert_eq!(
+                policy.after_completion(true, New, false),
+                policy,
+                "woke the owner, no idle core"
+            );
+            assert_eq!(
+                policy.after_completion(false, New, false),
+                HandOver::Off,
+                "another completion scheduled the wake-up"
+            );
+            assert_eq!(
+                policy.after_completion(true, New, true),
+                HandOver::Off,
+                "a core is idle for the owner"
+            );
+        }
+        let p = HandOver::YieldWhilePending;
+        assert_eq!(p.after_completion(true, New, false), HandOver::Yield);
+        assert_eq!(
+            p.after_completion(false, Seen, false),
+            HandOver::Yield,
+            "every completion"
+        );
+        assert_eq!(
+            p.after_completion(false, No, false),
+            HandOver::Off,
+            "the owner ran its wake-up"
+        );
+        assert_eq!(
+            p.after_completion(true, New, true),
+            HandOver::Off,
+            "a core is idle for the owner"
+        );
+        let o = HandOver::YieldOncePerWake;
+        assert_eq!(
+            o.after_completion(true, New, false),
+            HandOver::Yield,
+            "this completion woke the owner"
+        );
+        assert_eq!(
+            o.after_completion(false, New, false),
+            HandOver::Yield,
+            "the other worker's completion woke it"
+        );
+        assert_eq!(
+            o.after_completion(false, Seen, false),
+            HandOver::Off,
+            "once per wake-up"
+        );
+        assert_eq!(
+            o.after_completion(false, No, false),
+            HandOver::Off,
+            "the owner ran its wake-up"
+        );
+        assert_eq!(
+            o.after_completion(true, New, true),
+            HandOver::Off,
+            "a core is idle for the owner"
+        );
+        for pending in [No, New, Seen] {
+            assert_eq!(HandOver::Off.after_completion(true, pending, false), HandOver::Off);
+        }
+    }
+
+    #[test]
+    fn by_default_a_worker_gives_way_after_each_completion_while_a_wake_up_is_pending() {
+        assert_eq!(HandOver::from_env(None, DEFAULT_HANDOVER), HandOver::YieldWhilePending);
+    }
+
+    #[test]
+    fn the_environment_sets_the_hand_over() {
+        let d = HandOver::Off;
+        assert_eq!(HandOver::from_env(None, d), d);
+        assert_eq!(HandOver::from_env(None, HandOver::Yield), HandOver::Yield);
+        assert_eq!(HandOver::from_env(Some(" Yield "), d), HandOver::Yield);
+        assert_eq!(HandOver::from_env(Some("pending"), d), HandOver::YieldWhilePending);
+        assert_eq!(HandOver::from_env(Some("once"), d), HandOver::YieldOncePerWake);
+        assert_eq!(HandOver::from_env(Some("off"), HandOver::Yield), HandOver::Off);
+        assert_eq!(HandOver::from_env(Some("0"), HandOver::Yield), HandOver::Off);
+        assert_eq!(
+            HandOver::from_env(Some("20"), d),
+            HandOver::Sleep(Duration::from_micros(20))
+        );
+        assert_eq!(
+            HandOver::from_env(Some("999999"), d),
+            HandOver::Sleep(Duration::from_micros(HANDOVER_SLEEP_LIMIT_US))
+        );
+        assert_eq!(
+            HandOver::from_env(Some("lots"), HandOver::Yield),
+            HandOver::Yield,
+            "not understood: the default"
+        );
     }
 }
