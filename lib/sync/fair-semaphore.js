@@ -107,6 +107,8 @@ class FairSemaphore {
       /** @type {Int32Array | null} */
       this.state = null;
       this.slot = -1;
+      this.guess = 0;
+      this.after = 0;
       return;
     }
     this.id = handle.id;
@@ -115,6 +117,9 @@ class FairSemaphore {
     this.debt = 0;
     this.heldLocal = 0;
     this.state = new Int32Array(handle.state);
+    /** Shared mode: the word this thread's last fast acquire saw before and left after its CAS. */
+    this.guess = Atomics.load(this.state, 0) & ~(WAITERS | CLOSED);
+    this.after = this.guess;
     this.anywhere = (Atomics.load(this.state, 1) & RELEASE_ANYWHERE) !== 0;
     this.slot = this.attachNative(false);
   }
@@ -209,21 +214,7 @@ class FairSemaphore {
    */
   tryAcquire(n) {
     if (this.takeLocal(n)) return true;
-    if (!this.shared) return false;
-    const st = this.state;
-    // No call between the compare-and-swap and the ledger write (see releaseShared).
-    const lg = this.lb.arr;
-    const slot = this.slot;
-    let s = Atomics.load(st, 0);
-    for (;;) {
-      if ((s & (WAITERS | CLOSED)) !== 0 || s >> SHIFT < n) return false;
-      const seen = Atomics.compareExchange(st, 0, s, s - (n << SHIFT));
-      if (seen === s) {
-        lg[slot] += n;
-        return true;
-      }
-      s = seen;
-    }
+    return this.shared && this.takeShared(n);
   }
 
   /**
@@ -236,10 +227,43 @@ class FairSemaphore {
   acquire(n, options) {
     if (options === undefined) {
       if (this.takeLocal(n)) return grantedPermit(this, n);
-      // Local mode, contended: straight to the queue (what acquireSlow would do after its checks).
-      if (!this.shared && !detection.enabled) return this.enqueueLocal(n, undefined);
+      if (this.shared) {
+        if (this.takeShared(n)) return grantedPermit(this, n);
+      } else if (!detection.enabled) {
+        // Local mode, contended: straight to the queue (what acquireSlow would do after its checks).
+        return this.enqueueLocal(n, undefined);
+      }
     }
     return this.acquireSlow(n, options);
+  }
+
+  /**
+   * Shared mode's uncontended path: one compare-and-swap on the shared word
+   * and the ledger write. The CAS expects the word this thread last saw free
+   * (`guess`), so a thread alone on the primitive pays no load before it;
+   * a wrong guess costs nothing, since the CAS returns the real word.
+   * @param {number} n
+   * @returns {boolean}
+   */
+  takeShared(n) {
+    const st = /** @type {Int32Array} */ (this.state);
+    // No call between the compare-and-swap and the ledger write (see releaseShared).
+    const lg = this.lb.arr;
+    const slot = this.slot;
+    // `guess` never has WAITERS or CLOSED set (it is a word seen free), only too few permits maybe.
+    let s = this.guess >> SHIFT >= n ? this.guess : Atomics.load(st, 0);
+    for (;;) {
+      if ((s & (WAITERS | CLOSED)) !== 0 || s >> SHIFT < n) return false;
+      const after = s - (n << SHIFT);
+      const seen = Atomics.compareExchange(st, 0, s, after);
+      if (seen === s) {
+        lg[slot] += n;
+        this.guess = s;
+        this.after = after;
+        return true;
+      }
+      s = seen;
+    }
   }
 
   /**
@@ -389,6 +413,7 @@ class FairSemaphore {
   /** Takes the handle for the first time: move local waiters into the native queue (share.js). */
   share() {
     moveToShared(this, SHARED_WORD);
+    this.guess = this.after = Atomics.load(/** @type {Int32Array} */ (this.state), 0) & ~(WAITERS | CLOSED);
   }
 
   /**
@@ -427,7 +452,10 @@ class FairSemaphore {
     // then give back a second time (the terminated-workers tests caught it).
     const left = held > n ? held - n : 0;
     const st = /** @type {Int32Array} */ (this.state);
-    let s = Atomics.load(st, 0);
+    // Expect the word as this thread's last acquire left it (a thread alone
+    // on the primitive finds it so); a wrong guess only costs the CAS that
+    // returns the real word. A guess with WAITERS set is never used.
+    let s = (this.after & WAITERS) === 0 && !anywhere ? this.after : Atomics.load(st, 0);
     while ((s & WAITERS) === 0) {
       // Releases anywhere may overfill; native code has the last word (a setPermits may race).
       if (anywhere && (s >> SHIFT) + n > (Atomics.load(st, 1) & BOUND_MASK)) break;
