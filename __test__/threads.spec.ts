@@ -142,7 +142,7 @@ describe('across threads', () => {
       expect(() => Mutex.from(junk as never)).toThrow(InvalidHandleError);
     }
     // The id of a live mutex, with some other shared memory: a forgery.
-    const forged = { ...mutex.handle, state: new SharedArrayBuffer(8) };
+    const forged = { ...mutex.handle, state: new SharedArrayBuffer(mutex.handle.state.byteLength) };
     expect(() => Mutex.from(forged)).toThrow(InvalidHandleError);
     expect(() => Mutex.from(forged)).toThrow(/does not match/);
   });

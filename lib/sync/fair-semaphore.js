@@ -50,16 +50,19 @@ const { lockWaitChannel, traceLockWait } = require('../diagnostics.js');
 const { releaseLocalAnywhere, releaseLocalSlow, setBound, throwOverRelease, throwNotHeld } = require('./bound.js');
 const { checkHandle } = require('./handle-check.js');
 const { moveToShared } = require('./share.js');
+const { joinLease, handOff, acquireLeasing } = require('./lease.js');
 
 /** The state word's layout (crates/core/src/semaphore.rs, exported by src/protocol.rs). */
 const { SEM_WAITERS: WAITERS, SEM_CLOSED: CLOSED, SEM_SHIFT: SHIFT, SEM_MAX_PERMITS: MAX_PERMITS } = native;
-/** `semAcquire` returns `QUEUED_KEY_BASE + key` when it queued the waiter (src/protocol.rs). */
-const { QUEUED_KEY_BASE } = native;
+/** `semAcquire` returns `QUEUED_KEY_BASE + key` when it queued the waiter, `semAcquireLeasing` also SEM_LEASED (src/protocol.rs). */
+const { QUEUED_KEY_BASE, SEM_LEASED } = native;
 /** The bound word `state[1]` (crates/core/src/semaphore/word.rs, exported by src/protocol.rs). */
 const { SEM_BOUND_MASK: BOUND_MASK, SEM_RELEASE_ANYWHERE: RELEASE_ANYWHERE } = native;
 const HANDLE_TAG = '__threadkit';
 /** `word` in shared mode, where the real word is `state[0]`: its WAITERS and CLOSED bits fail every local fast path. */
 const SHARED_WORD = -1;
+/** Where `acquireLeasing` leaves the promise of a waiter that queued on a lease. */
+const leased = { promise: null };
 
 /**
  * A primitive's `handle`: plain and cloneable, for `X.from(handle)` on another thread.
@@ -96,6 +99,11 @@ class FairSemaphore {
     this.levels = null;
     this.closeReason = undefined;
     this.lb = ledgerBox;
+    /**
+     * Shared mode: this thread's lease on the queue, while it may hold one (lease.js).
+     * @type {import('./lease.js').Group | null}
+     */
+    this.lease = null;
     if (handle === undefined) {
       this.id = native.newPrimitiveId();
       this.anywhere = anywhere;
@@ -229,6 +237,10 @@ class FairSemaphore {
       if (this.takeLocal(n)) return grantedPermit(this, n);
       if (this.shared) {
         if (this.takeShared(n)) return grantedPermit(this, n);
+        if (this.lease !== null && !detection.enabled) {
+          const queued = joinLease(this, n);
+          if (queued !== null) return lockWaitChannel.hasSubscribers ? traceLockWait(this.kind, n, true, queued) : queued;
+        }
       } else if (!detection.enabled) {
         // Local mode, contended: straight to the queue (what acquireSlow would do after its checks).
         return this.enqueueLocal(n, undefined);
@@ -304,12 +316,19 @@ class FairSemaphore {
       if (within === undefined) return this.enqueueLocal(n, options);
       this.share(); // the detector's graph is native
     }
+    // A plain wait may queue on (or start) this thread's lease on the queue (lease.js).
+    const leasing = options === undefined && within === undefined && !this.anywhere;
     for (;;) {
       const token = newToken();
-      const r = native.semAcquire(isolateId, this.id, n, token, priority);
+      const r = leasing ? acquireLeasing(this, n, token, leased) : native.semAcquire(isolateId, this.id, n, token, priority);
       if (r === 1) return grantedPermit(this, n); // native code counted it in the ledger
       if (r === STATUS.CLOSED) return Promise.reject(this.closedError());
       if (r < 0) return Promise.reject(new Error(`threadkit: ${this.kind} acquire failed (status ${r})`));
+      if (r === SEM_LEASED) {
+        const queued = /** @type {Promise<any>} */ (leased.promise);
+        leased.promise = null;
+        return lockWaitChannel.hasSubscribers ? traceLockWait(this.kind, n, true, queued) : queued;
+      }
       const queued = new Promise((resolve, reject) => {
         const w = new Waiter(this, n, r - QUEUED_KEY_BASE, token, resolve, reject);
         waiters.set(token, w);
@@ -445,6 +464,8 @@ class FairSemaphore {
     const held = lg[slot];
     const anywhere = this.anywhere;
     if (held < n && !anywhere) throwNotHeld(this, n, held);
+    // This thread's own waiters on its lease come first: the permits pass to them without a native call.
+    if (this.lease !== null && handOff(this, n)) return;
     // Computed before the compare-and-swap: between it and the ledger write
     // there must be no call. V8 stops a terminated thread at a call (as at a
     // loop's back edge), and a thread stopped between the two leaves a ledger

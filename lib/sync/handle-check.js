@@ -28,7 +28,7 @@ function checkHandle(handle, kind, HANDLE_TAG, MAX_PERMITS) {
     handle.max >= 1 &&
     handle.max <= MAX_PERMITS &&
     isSharedArrayBuffer(handle.state) &&
-    handle.state.byteLength === 8;
+    handle.state.byteLength === 12;
   if (!ok) {
     throw new InvalidHandleError(
       `${kind}.from() was given a damaged handle; pass \`${kind.toLowerCase()}.handle\` unchanged (it must keep its SharedArrayBuffer)`,

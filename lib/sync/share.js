@@ -18,7 +18,8 @@ const { SEM_CLOSED: CLOSED, SEM_RELEASE_ANYWHERE: RELEASE_ANYWHERE, QUEUED_KEY_B
  * @param {number} sharedWord  what `e.word` holds in shared mode
  */
 function moveToShared(e, sharedWord) {
-  const state = new Int32Array(new SharedArrayBuffer(8));
+  // The state word, the bound word and the lease word (lease.js).
+  const state = new Int32Array(new SharedArrayBuffer(12));
   // CLOSED is set through native code below, so that it keeps the reason.
   state[0] = e.word & ~CLOSED;
   // A debt moves as the bound it came from, lowered again natively below.
