@@ -35,8 +35,8 @@
  * `from(handle)` start shared.
  */
 
-const { native, isolateId, STATUS, waiters, newToken, settleWakes, attach, ledgerBox } = require('../isolate.js');
-const { AbortError, ClosedError, InvalidHandleError } = require('../errors.js');
+const { native, isolateId, STATUS, waiters, newToken, settleWakes, ledgerBox } = require('../isolate.js');
+const { AbortError, ClosedError } = require('../errors.js');
 const { validateInteger, validateWaitOptions } = require('../validate.js');
 
 const MIN_PRIORITY = -(2 ** 31);
@@ -49,7 +49,8 @@ const { insertRanked, untail } = require('./ranked-queue.js');
 const { lockWaitChannel, traceLockWait } = require('../diagnostics.js');
 const { releaseLocalAnywhere, releaseLocalSlow, setBound, throwOverRelease, throwNotHeld } = require('./bound.js');
 const { checkHandle } = require('./handle-check.js');
-const { moveToShared } = require('./share.js');
+const { moveToShared, attachShared } = require('./share.js');
+const { closeEngine } = require('./close.js');
 const { joinLease, handOff, acquireLeasing } = require('./lease.js');
 
 /** The state word's layout (crates/core/src/semaphore.rs, exported by src/protocol.rs). */
@@ -129,7 +130,7 @@ class FairSemaphore {
     this.guess = Atomics.load(this.state, 0) & ~(WAITERS | CLOSED);
     this.after = this.guess;
     this.anywhere = (Atomics.load(this.state, 1) & RELEASE_ANYWHERE) !== 0;
-    this.slot = this.attachNative(false);
+    this.slot = attachShared(this, false);
   }
 
   /**
@@ -138,25 +139,6 @@ class FairSemaphore {
    */
   get max() {
     return this.state === null ? this.maxLocal : Atomics.load(this.state, 1) & BOUND_MASK;
-  }
-
-  /**
-   * Attaches this thread to the shared primitive; an InvalidHandleError if native code refuses.
-   * @param {boolean} creating
-   * @returns {number} the ledger slot
-   */
-  attachNative(creating) {
-    const state = /** @type {Int32Array} */ (this.state);
-    const slot = attach(this, this.id, state, state[1] & BOUND_MASK, creating);
-    if (slot < 0) {
-      const kind = this.kind;
-      throw new InvalidHandleError(
-        slot === STATUS.FOREIGN_HANDLE
-          ? `this ${kind} handle does not match a shared ${kind} with id ${this.id} in this process (was it forged, or copied from another process?)`
-          : `could not attach to the ${kind} (status ${slot})`,
-      );
-    }
-    return slot;
   }
 
   /**
@@ -494,28 +476,11 @@ class FairSemaphore {
   }
 
   /**
-   * Closes the primitive: every queued and future acquire rejects with a ClosedError.
+   * Closes the primitive: every queued and future acquire rejects with a ClosedError (close.js).
    * @param {any} [reason]  an Error (its message is kept) or any value (kept as a string)
    */
   close(reason) {
-    const text = reason === undefined ? undefined : String(reason?.message ?? reason);
-    if (!this.shared) {
-      if (this.closed) return;
-      this.closeReason = text;
-      this.word = (this.word & ~WAITERS) | CLOSED | (this.debt > 0 ? WAITERS : 0);
-      const error = this.closedError();
-      for (let w = this.head; w !== null;) {
-        const next = w.next;
-        this.unlinkLocal(w);
-        if (w.extra !== null) cleanupExtra(w.extra);
-        w.reject(error);
-        w = next;
-      }
-      return;
-    }
-    const r = native.semClose(isolateId, this.id, text);
-    if (r < 0) throw new Error(`threadkit: ${this.kind} close failed (status ${r})`);
-    settleWakes(r);
+    closeEngine(this, reason);
   }
 
   /**
