@@ -7,6 +7,10 @@ import { Workers, messageWhere, nextMessage, until, within, root, exitOf, fixtur
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const native: Record<string, unknown> = require('../lib/native.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { isolateId } = require('../lib/isolate.js');
+/** Whether this thread's wake-up function keeps its loop alive (a lease holds it while it lasts). */
+const keepsAlive = () => (native.isolateHasRef as (iso: number) => boolean)(isolateId);
 
 const workers = new Workers();
 afterEach(() => workers.stopAll());
@@ -60,6 +64,7 @@ describe('tasks of one thread contending on a shared primitive', () => {
     expect(ops).toBe(tasks * rounds);
     expect(most).toBe(limit);
     expect(lock.waiting).toBe(0);
+    expect(keepsAlive()).toBe(false); // every lease ended
     // A lease costs two calls (start, end); the old path made two per queued acquire.
     expect(calls).toBeLessThan(ops / 20);
   });
@@ -74,6 +79,7 @@ describe('tasks of one thread contending on a shared primitive', () => {
     for (const q of queued) await expect(q).rejects.toBeInstanceOf(ClosedError);
     hold.release();
     expect(m.waiting).toBe(0);
+    expect(keepsAlive()).toBe(false);
   });
 });
 
@@ -101,6 +107,7 @@ describe('a lease and other threads', () => {
     expect(Array.from(order.slice(1, 8))).toEqual([100, 101, 102, 1, 103, 104, 105]);
     expect(mutex.isLocked()).toBe(false);
     expect(mutex.waiting).toBe(0);
+    expect(keepsAlive()).toBe(false);
   });
 
   test('stress: main and 2 workers, 20 tasks each, on one Mutex and one Semaphore(2), random pauses', async () => {
