@@ -62,7 +62,7 @@ describe('handles', () => {
   // Regression test (was a library bug, fixed by refusing ids never shared by
   // their creator): a primitive whose handle was never taken
   // (local mode) has an id but no native core, so a forged handle with that
-  // id and any SharedArrayBuffer is accepted: FairSemaphore.attachNative ->
+  // id and any SharedArrayBuffer is accepted: attachShared (lib/sync/share.js) ->
   // isolate::attach creates a new core for the id. The forged "mutex" is
   // locked forever (a zeroed word = 0 permits), and worse, the genuine
   // primitive can no longer be shared: its `.handle` getter now throws

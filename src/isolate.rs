@@ -71,8 +71,13 @@ impl StateWord for SabWord {
 
 impl BoundWord for SabWord {
     fn bound(&self) -> &AtomicI32 {
-        // Safety: `attach` checked that the `Int32Array` has two words; alive as above.
+        // Safety: `attach` checked that the `Int32Array` has three words; alive as above.
         unsafe { &*self.0.add(1) }
+    }
+
+    fn lease(&self) -> &AtomicI32 {
+        // Safety: as for `bound`.
+        unsafe { &*self.0.add(2) }
     }
 }
 
@@ -109,6 +114,8 @@ struct Posted {
     code: i32,
     core: u32,
     permits: u32,
+    /// The waiter leaves the queue with this wake (not a group's `GrantedPart`).
+    settles: bool,
 }
 
 struct Mailbox {
@@ -273,7 +280,7 @@ impl Local {
 
 fn wake_code(d: Delivery) -> i32 {
     match d {
-        Delivery::Granted => WAKE_GRANTED,
+        Delivery::Granted | Delivery::GrantedPart => WAKE_GRANTED,
         Delivery::Closed => WAKE_CLOSED,
     }
 }
@@ -286,6 +293,7 @@ pub(crate) fn deliver_remote(core: u32, w: &Waiter, d: Delivery) -> bool {
             code: wake_code(d),
             core,
             permits: w.permits,
+            settles: d != Delivery::GrantedPart,
         }),
         None => false,
     }
@@ -301,6 +309,7 @@ pub(crate) fn post_wake(owner: u32, token: u32, code: i32, core: u32) -> bool {
             code,
             core,
             permits: 0,
+            settles: true,
         }),
         None => false,
     }
@@ -320,8 +329,10 @@ pub(crate) fn deliver_from<'a>(
             return deliver_remote(core, w, d);
         }
         if local.push_wake(w.token, wake_code(d)) {
-            local.settled(env);
-            if d == Delivery::Granted {
+            if d != Delivery::GrantedPart {
+                local.settled(env);
+            }
+            if d != Delivery::Closed {
                 local.credit(core, w.permits);
             }
             true
@@ -331,6 +342,7 @@ pub(crate) fn deliver_from<'a>(
                 code: wake_code(d),
                 core,
                 permits: w.permits,
+                settles: d != Delivery::GrantedPart,
             })
         }
     }
@@ -404,7 +416,9 @@ impl tsfn::Owner for Isolate {
                 let mut local = self.local.lock();
                 local.begin_call();
                 while next < items.len() && local.push_wake(items[next].token, items[next].code) {
-                    local.settled(env);
+                    if items[next].settles {
+                        local.settled(env);
+                    }
                     if items[next].code == WAKE_GRANTED {
                         local.credit(items[next].core, items[next].permits);
                     }

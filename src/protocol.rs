@@ -205,6 +205,18 @@ pub const SEM_SHIFT: u32 = threadkit_core::semaphore::word::SHIFT;
 /// Semaphore state word: the largest permit count it can hold.
 #[napi]
 pub const SEM_MAX_PERMITS: u32 = threadkit_core::semaphore::word::MAX_PERMITS;
+/// `semAcquireLeasing`: queued on a lease this thread now holds.
+#[napi]
+pub const SEM_LEASED: i32 = 0;
+/// Semaphore lease word (the third word): `owner << SEM_LEASE_SHIFT | count`.
+#[napi]
+pub const SEM_LEASE_SHIFT: u32 = threadkit_core::semaphore::word::LEASE_SHIFT;
+/// Semaphore lease word: the largest count, and its mask.
+#[napi]
+pub const SEM_LEASE_COUNT_MAX: i32 = threadkit_core::semaphore::word::LEASE_COUNT_MAX;
+/// Semaphore lease word: the largest thread id that can hold a lease.
+#[napi]
+pub const SEM_LEASE_MAX_OWNER: u32 = threadkit_core::semaphore::word::LEASE_MAX_OWNER;
 /// Semaphore bound word (`state[1]`): the mask of the bound, `max`.
 #[napi]
 pub const SEM_BOUND_MASK: i32 = threadkit_core::semaphore::word::BOUND_MASK;

@@ -102,7 +102,48 @@ pub fn sem_acquire(env: Env, iso: u32, id: u32, permits: u32, token: u32, priori
                 local.queued(&env);
                 protocol::QUEUED_KEY_BASE + key as i32
             }
+            AcquireOutcome::Leased => protocol::STATUS_BAD_ARGUMENT, // never without `acquire_leasing`
         }
+    })
+}
+
+/// Slow path of a plain acquire (priority 0, no timeout or signal): as
+/// `sem_acquire`, but a waiter that queues on an empty queue starts this
+/// thread's lease on the queue (`threadkit_core::semaphore`'s `lease.rs`)
+/// and gets `SEM_LEASED`. The lease keeps the thread's loop alive until it
+/// ends (`sem_lease_end`) or its group is served.
+#[napi(catch_unwind)]
+pub fn sem_acquire_leasing(env: Env, iso: u32, id: u32, permits: u32, token: u32) -> i32 {
+    with_core(iso, id, |_, local, core| {
+        if permits == 0 || permits > threadkit_core::semaphore::word::MAX_PERMITS {
+            return protocol::STATUS_BAD_ARGUMENT;
+        }
+        match core.sem.acquire_leasing(permits, iso, token) {
+            AcquireOutcome::Acquired => {
+                local.credit(id, permits);
+                1
+            }
+            AcquireOutcome::Closed => protocol::STATUS_CLOSED,
+            AcquireOutcome::Queued(key) => {
+                local.queued(&env);
+                protocol::QUEUED_KEY_BASE + key as i32
+            }
+            AcquireOutcome::Leased => {
+                local.queued(&env);
+                protocol::SEM_LEASED
+            }
+        }
+    })
+}
+
+/// This thread handed off the last waiter of its lease: ends the lease and
+/// lets its loop go. Returns 0 or a negative status.
+#[napi(catch_unwind)]
+pub fn sem_lease_end(env: Env, iso: u32, id: u32) -> i32 {
+    with_core(iso, id, |_, local, core| {
+        core.sem.lease_end(iso);
+        local.settled(&env);
+        0
     })
 }
 

@@ -35,8 +35,8 @@
  * `from(handle)` start shared.
  */
 
-const { native, isolateId, STATUS, waiters, newToken, settleWakes, attach, ledgerBox } = require('../isolate.js');
-const { AbortError, ClosedError, InvalidHandleError } = require('../errors.js');
+const { native, isolateId, STATUS, waiters, newToken, settleWakes, ledgerBox } = require('../isolate.js');
+const { AbortError, ClosedError } = require('../errors.js');
 const { validateInteger, validateWaitOptions } = require('../validate.js');
 
 const MIN_PRIORITY = -(2 ** 31);
@@ -49,17 +49,21 @@ const { insertRanked, untail } = require('./ranked-queue.js');
 const { lockWaitChannel, traceLockWait } = require('../diagnostics.js');
 const { releaseLocalAnywhere, releaseLocalSlow, setBound, throwOverRelease, throwNotHeld } = require('./bound.js');
 const { checkHandle } = require('./handle-check.js');
-const { moveToShared } = require('./share.js');
+const { moveToShared, attachShared } = require('./share.js');
+const { closeEngine } = require('./close.js');
+const { joinLease, handOff, acquireLeasing } = require('./lease.js');
 
 /** The state word's layout (crates/core/src/semaphore.rs, exported by src/protocol.rs). */
 const { SEM_WAITERS: WAITERS, SEM_CLOSED: CLOSED, SEM_SHIFT: SHIFT, SEM_MAX_PERMITS: MAX_PERMITS } = native;
-/** `semAcquire` returns `QUEUED_KEY_BASE + key` when it queued the waiter (src/protocol.rs). */
-const { QUEUED_KEY_BASE } = native;
+/** `semAcquire` returns `QUEUED_KEY_BASE + key` when it queued the waiter, `semAcquireLeasing` also SEM_LEASED (src/protocol.rs). */
+const { QUEUED_KEY_BASE, SEM_LEASED } = native;
 /** The bound word `state[1]` (crates/core/src/semaphore/word.rs, exported by src/protocol.rs). */
 const { SEM_BOUND_MASK: BOUND_MASK, SEM_RELEASE_ANYWHERE: RELEASE_ANYWHERE } = native;
 const HANDLE_TAG = '__threadkit';
 /** `word` in shared mode, where the real word is `state[0]`: its WAITERS and CLOSED bits fail every local fast path. */
 const SHARED_WORD = -1;
+/** Where `acquireLeasing` leaves the promise of a waiter that queued on a lease. */
+const leased = { promise: null };
 
 /**
  * A primitive's `handle`: plain and cloneable, for `X.from(handle)` on another thread.
@@ -96,6 +100,11 @@ class FairSemaphore {
     this.levels = null;
     this.closeReason = undefined;
     this.lb = ledgerBox;
+    /**
+     * Shared mode: this thread's lease on the queue, while it may hold one (lease.js).
+     * @type {import('./lease.js').Group | null}
+     */
+    this.lease = null;
     if (handle === undefined) {
       this.id = native.newPrimitiveId();
       this.anywhere = anywhere;
@@ -107,6 +116,8 @@ class FairSemaphore {
       /** @type {Int32Array | null} */
       this.state = null;
       this.slot = -1;
+      this.guess = 0;
+      this.after = 0;
       return;
     }
     this.id = handle.id;
@@ -115,8 +126,11 @@ class FairSemaphore {
     this.debt = 0;
     this.heldLocal = 0;
     this.state = new Int32Array(handle.state);
+    /** Shared mode: the word this thread's last fast acquire saw before and left after its CAS. */
+    this.guess = Atomics.load(this.state, 0) & ~(WAITERS | CLOSED);
+    this.after = this.guess;
     this.anywhere = (Atomics.load(this.state, 1) & RELEASE_ANYWHERE) !== 0;
-    this.slot = this.attachNative(false);
+    this.slot = attachShared(this, false);
   }
 
   /**
@@ -125,25 +139,6 @@ class FairSemaphore {
    */
   get max() {
     return this.state === null ? this.maxLocal : Atomics.load(this.state, 1) & BOUND_MASK;
-  }
-
-  /**
-   * Attaches this thread to the shared primitive; an InvalidHandleError if native code refuses.
-   * @param {boolean} creating
-   * @returns {number} the ledger slot
-   */
-  attachNative(creating) {
-    const state = /** @type {Int32Array} */ (this.state);
-    const slot = attach(this, this.id, state, state[1] & BOUND_MASK, creating);
-    if (slot < 0) {
-      const kind = this.kind;
-      throw new InvalidHandleError(
-        slot === STATUS.FOREIGN_HANDLE
-          ? `this ${kind} handle does not match a shared ${kind} with id ${this.id} in this process (was it forged, or copied from another process?)`
-          : `could not attach to the ${kind} (status ${slot})`,
-      );
-    }
-    return slot;
   }
 
   /**
@@ -209,21 +204,7 @@ class FairSemaphore {
    */
   tryAcquire(n) {
     if (this.takeLocal(n)) return true;
-    if (!this.shared) return false;
-    const st = this.state;
-    // No call between the compare-and-swap and the ledger write (see releaseShared).
-    const lg = this.lb.arr;
-    const slot = this.slot;
-    let s = Atomics.load(st, 0);
-    for (;;) {
-      if ((s & (WAITERS | CLOSED)) !== 0 || s >> SHIFT < n) return false;
-      const seen = Atomics.compareExchange(st, 0, s, s - (n << SHIFT));
-      if (seen === s) {
-        lg[slot] += n;
-        return true;
-      }
-      s = seen;
-    }
+    return this.shared && this.takeShared(n);
   }
 
   /**
@@ -236,10 +217,47 @@ class FairSemaphore {
   acquire(n, options) {
     if (options === undefined) {
       if (this.takeLocal(n)) return grantedPermit(this, n);
-      // Local mode, contended: straight to the queue (what acquireSlow would do after its checks).
-      if (!this.shared && !detection.enabled) return this.enqueueLocal(n, undefined);
+      if (this.shared) {
+        if (this.takeShared(n)) return grantedPermit(this, n);
+        if (this.lease !== null && !detection.enabled) {
+          const queued = joinLease(this, n);
+          if (queued !== null) return lockWaitChannel.hasSubscribers ? traceLockWait(this.kind, n, true, queued) : queued;
+        }
+      } else if (!detection.enabled) {
+        // Local mode, contended: straight to the queue (what acquireSlow would do after its checks).
+        return this.enqueueLocal(n, undefined);
+      }
     }
     return this.acquireSlow(n, options);
+  }
+
+  /**
+   * Shared mode's uncontended path: one compare-and-swap on the shared word
+   * and the ledger write. The CAS expects the word this thread last saw free
+   * (`guess`), so a thread alone on the primitive pays no load before it;
+   * a wrong guess costs nothing, since the CAS returns the real word.
+   * @param {number} n
+   * @returns {boolean}
+   */
+  takeShared(n) {
+    const st = /** @type {Int32Array} */ (this.state);
+    // No call between the compare-and-swap and the ledger write (see releaseShared).
+    const lg = this.lb.arr;
+    const slot = this.slot;
+    // `guess` never has WAITERS or CLOSED set (it is a word seen free), only too few permits maybe.
+    let s = this.guess >> SHIFT >= n ? this.guess : Atomics.load(st, 0);
+    for (;;) {
+      if ((s & (WAITERS | CLOSED)) !== 0 || s >> SHIFT < n) return false;
+      const after = s - (n << SHIFT);
+      const seen = Atomics.compareExchange(st, 0, s, after);
+      if (seen === s) {
+        lg[slot] += n;
+        this.guess = s;
+        this.after = after;
+        return true;
+      }
+      s = seen;
+    }
   }
 
   /**
@@ -280,12 +298,19 @@ class FairSemaphore {
       if (within === undefined) return this.enqueueLocal(n, options);
       this.share(); // the detector's graph is native
     }
+    // A plain wait may queue on (or start) this thread's lease on the queue (lease.js).
+    const leasing = options === undefined && within === undefined && !this.anywhere;
     for (;;) {
       const token = newToken();
-      const r = native.semAcquire(isolateId, this.id, n, token, priority);
+      const r = leasing ? acquireLeasing(this, n, token, leased) : native.semAcquire(isolateId, this.id, n, token, priority);
       if (r === 1) return grantedPermit(this, n); // native code counted it in the ledger
       if (r === STATUS.CLOSED) return Promise.reject(this.closedError());
       if (r < 0) return Promise.reject(new Error(`threadkit: ${this.kind} acquire failed (status ${r})`));
+      if (r === SEM_LEASED) {
+        const queued = /** @type {Promise<any>} */ (leased.promise);
+        leased.promise = null;
+        return lockWaitChannel.hasSubscribers ? traceLockWait(this.kind, n, true, queued) : queued;
+      }
       const queued = new Promise((resolve, reject) => {
         const w = new Waiter(this, n, r - QUEUED_KEY_BASE, token, resolve, reject);
         waiters.set(token, w);
@@ -389,6 +414,7 @@ class FairSemaphore {
   /** Takes the handle for the first time: move local waiters into the native queue (share.js). */
   share() {
     moveToShared(this, SHARED_WORD);
+    this.guess = this.after = Atomics.load(/** @type {Int32Array} */ (this.state), 0) & ~(WAITERS | CLOSED);
   }
 
   /**
@@ -420,6 +446,8 @@ class FairSemaphore {
     const held = lg[slot];
     const anywhere = this.anywhere;
     if (held < n && !anywhere) throwNotHeld(this, n, held);
+    // This thread's own waiters on its lease come first: the permits pass to them without a native call.
+    if (this.lease !== null && handOff(this, n)) return;
     // Computed before the compare-and-swap: between it and the ledger write
     // there must be no call. V8 stops a terminated thread at a call (as at a
     // loop's back edge), and a thread stopped between the two leaves a ledger
@@ -427,7 +455,10 @@ class FairSemaphore {
     // then give back a second time (the terminated-workers tests caught it).
     const left = held > n ? held - n : 0;
     const st = /** @type {Int32Array} */ (this.state);
-    let s = Atomics.load(st, 0);
+    // Expect the word as this thread's last acquire left it (a thread alone
+    // on the primitive finds it so); a wrong guess only costs the CAS that
+    // returns the real word. A guess with WAITERS set is never used.
+    let s = (this.after & WAITERS) === 0 && !anywhere ? this.after : Atomics.load(st, 0);
     while ((s & WAITERS) === 0) {
       // Releases anywhere may overfill; native code has the last word (a setPermits may race).
       if (anywhere && (s >> SHIFT) + n > (Atomics.load(st, 1) & BOUND_MASK)) break;
@@ -445,28 +476,11 @@ class FairSemaphore {
   }
 
   /**
-   * Closes the primitive: every queued and future acquire rejects with a ClosedError.
+   * Closes the primitive: every queued and future acquire rejects with a ClosedError (close.js).
    * @param {any} [reason]  an Error (its message is kept) or any value (kept as a string)
    */
   close(reason) {
-    const text = reason === undefined ? undefined : String(reason?.message ?? reason);
-    if (!this.shared) {
-      if (this.closed) return;
-      this.closeReason = text;
-      this.word = (this.word & ~WAITERS) | CLOSED | (this.debt > 0 ? WAITERS : 0);
-      const error = this.closedError();
-      for (let w = this.head; w !== null;) {
-        const next = w.next;
-        this.unlinkLocal(w);
-        if (w.extra !== null) cleanupExtra(w.extra);
-        w.reject(error);
-        w = next;
-      }
-      return;
-    }
-    const r = native.semClose(isolateId, this.id, text);
-    if (r < 0) throw new Error(`threadkit: ${this.kind} close failed (status ${r})`);
-    settleWakes(r);
+    closeEngine(this, reason);
   }
 
   /**

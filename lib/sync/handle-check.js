@@ -8,11 +8,12 @@ const { isSharedArrayBuffer } = require('node:util').types;
 
 /**
  * A shared semaphore's SharedArrayBuffer (its handle's `state`): the state
- * word and the bound word (Int32, fair-semaphore.js), then, from RATE_AT,
- * the rate limit of the PromisePools it limits (16 bytes:
- * RateLimit.ofSemaphore in lib/promise-pool/rate-limit.js).
+ * word, the bound word and the lease word (Int32: fair-semaphore.js,
+ * lease.js), then, from RATE_AT (8-aligned), the rate limit of the
+ * PromisePools it limits (16 bytes: RateLimit.ofSemaphore in
+ * lib/promise-pool/rate-limit.js).
  */
-const RATE_AT = 8;
+const RATE_AT = 16;
 const SHARED_STATE_BYTES = RATE_AT + 16;
 
 /**

@@ -8,17 +8,40 @@
  * lowered again natively so that the core owns it from then on.
  */
 
-const { native, isolateId, waiters, newToken } = require('../isolate.js');
+const { native, isolateId, waiters, newToken, attach, STATUS } = require('../isolate.js');
+const { InvalidHandleError } = require('../errors.js');
 const { Waiter } = require('./waiters.js');
 const { SHARED_STATE_BYTES } = require('./handle-check.js');
 
-const { SEM_CLOSED: CLOSED, SEM_RELEASE_ANYWHERE: RELEASE_ANYWHERE, QUEUED_KEY_BASE } = native;
+const { SEM_CLOSED: CLOSED, SEM_RELEASE_ANYWHERE: RELEASE_ANYWHERE, SEM_BOUND_MASK: BOUND_MASK, QUEUED_KEY_BASE } = native;
+
+/**
+ * Attaches this thread to the shared primitive of `e` (its `state` set); an
+ * InvalidHandleError if native code refuses.
+ * @param {import('./fair-semaphore.js').FairSemaphore} e
+ * @param {boolean} creating
+ * @returns {number} the ledger slot
+ */
+function attachShared(e, creating) {
+  const state = /** @type {Int32Array} */ (e.state);
+  const slot = attach(e, e.id, state, state[1] & BOUND_MASK, creating);
+  if (slot < 0) {
+    const kind = e.kind;
+    throw new InvalidHandleError(
+      slot === STATUS.FOREIGN_HANDLE
+        ? `this ${kind} handle does not match a shared ${kind} with id ${e.id} in this process (was it forged, or copied from another process?)`
+        : `could not attach to the ${kind} (status ${slot})`,
+    );
+  }
+  return slot;
+}
 
 /**
  * @param {import('./fair-semaphore.js').FairSemaphore} e  in local mode
  * @param {number} sharedWord  what `e.word` holds in shared mode
  */
 function moveToShared(e, sharedWord) {
+  // The state word, the bound word and the lease word (lease.js), then a rate's cells (handle-check.js).
   const state = new Int32Array(new SharedArrayBuffer(SHARED_STATE_BYTES));
   // CLOSED is set through native code below, so that it keeps the reason.
   state[0] = e.word & ~CLOSED;
@@ -27,7 +50,7 @@ function moveToShared(e, sharedWord) {
   state[1] = (e.maxLocal + debt) | (e.anywhere ? RELEASE_ANYWHERE : 0);
   const max = e.maxLocal;
   e.state = state;
-  e.slot = e.attachNative(true);
+  e.slot = attachShared(e, true);
   e.lb.arr[e.slot] = e.heldLocal;
   e.heldLocal = 0;
   e.debt = 0;
@@ -60,4 +83,4 @@ function moveToShared(e, sharedWord) {
   e.localWaiting = 0;
 }
 
-module.exports = { moveToShared };
+module.exports = { moveToShared, attachShared };

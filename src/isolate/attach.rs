@@ -48,10 +48,11 @@ pub(crate) fn attach(
 ) -> Result<usize, i32> {
     use threadkit_core::semaphore::word::{BOUND_MASK, MAX_PERMITS};
     let (ptr, len) = int32_array(env, state).ok_or(crate::protocol::STATUS_BAD_ARGUMENT)?;
-    if len < 2 {
+    // The state word, the bound word and the lease word.
+    if len < 3 {
         return Err(crate::protocol::STATUS_BAD_ARGUMENT);
     }
-    // Safety: `len >= 2` words of a live `Int32Array` (4-aligned).
+    // Safety: `len >= 3` words of a live `Int32Array` (4-aligned).
     let bound = unsafe { (*ptr.add(1)).load(Ordering::Acquire) } & BOUND_MASK;
     // The bound word is the truth (setPermits changes it); `max` is what the
     // creator wrote there, checked once. An attach to an existing core is

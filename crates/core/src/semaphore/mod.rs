@@ -51,9 +51,17 @@
 //! skipped and its permits stay available for the next waiter, so a dead
 //! thread can never swallow a lock.
 //!
+//! One thread's waiters may queue without native calls while nobody else
+//! waits: the queue lease (`lease.rs`). Every call that takes `inner`'s lock
+//! breaks a lease first, so the rest of this file sees a plain queue (with
+//! at most one group entry, served one waiter at a time).
+//!
 //! Files: this one (the queue and its fast/slow paths), `word.rs` (the
-//! shared word's layout and where it lives), `tests.rs`.
+//! shared words' layout and where they live), `lease.rs` (the queue lease),
+//! `bound.rs` (`set_max`), `tests.rs`.
 
+mod bound;
+mod lease;
 pub mod word;
 
 pub use word::{BoundWord, OwnedWord, StateWord};
@@ -77,6 +85,9 @@ pub struct Waiter {
 pub enum Delivery {
     /// It now holds its permits.
     Granted,
+    /// One waiter of a group (a broken lease, see `lease.rs`) now holds its
+    /// permits; the group stays queued for the others.
+    GrantedPart,
     /// The semaphore was closed; it holds nothing.
     Closed,
 }
@@ -87,6 +98,8 @@ pub enum AcquireOutcome {
     Acquired,
     /// Queued; `deliver` will be called with this waiter later.
     Queued(WaiterKey),
+    /// Queued on a lease the caller now holds (see `lease.rs`).
+    Leased,
     Closed,
 }
 
@@ -101,6 +114,10 @@ struct Inner {
     close_reason: Option<String>,
     /// Permits held above a lowered bound that releases must retire first.
     debt: u32,
+    /// The queue's lease, while one thread holds it (`lease.rs`).
+    lease: Option<lease::Lease>,
+    /// The queued entry that stands for a broken lease's waiters.
+    group: Option<lease::Group>,
 }
 
 /// See the module docs.
@@ -121,6 +138,8 @@ impl<W: BoundWord> Semaphore<W> {
                 queue: WaiterQueue::new(),
                 close_reason: None,
                 debt: 0,
+                lease: None,
+                group: None,
             }),
         }
     }
@@ -152,8 +171,11 @@ impl<W: BoundWord> Semaphore<W> {
         word::permits(self.word().load(Ordering::Acquire))
     }
 
+    /// Waiters queued, on every thread (a group counts as its waiters, a lease as its count).
     pub fn waiting(&self) -> usize {
-        lock(&self.inner).queue.len()
+        let inner = lock(&self.inner);
+        let in_group = inner.group.map_or(0, |g| g.left as usize - 1);
+        inner.queue.len() + in_group + self.lease_count(&inner)
     }
 
     pub fn is_closed(&self) -> bool {
@@ -219,8 +241,13 @@ impl<W: BoundWord> Semaphore<W> {
     /// [`acquire`](Self::acquire) that queues, if it must, behind every
     /// waiter of a lower or equal `priority` and ahead of the others.
     pub fn acquire_with_priority(&self, permits: u32, owner: u32, token: u32, priority: i32) -> AcquireOutcome {
+        self.acquire_inner(permits, owner, token, priority, false)
+    }
+
+    fn acquire_inner(&self, permits: u32, owner: u32, token: u32, priority: i32, leasing: bool) -> AcquireOutcome {
         assert!((1..=word::MAX_PERMITS).contains(&permits), "permits out of range");
         let mut inner = lock(&self.inner);
+        self.break_lease(&mut inner);
         let w = self.word();
         let mut s = w.load(Ordering::Acquire);
         loop {
@@ -240,6 +267,11 @@ impl<W: BoundWord> Semaphore<W> {
                 Ok(_) => break,
                 Err(actual) => s = actual,
             }
+        }
+        if leasing && lease::may_lease(&inner, owner, self.releases_anywhere()) {
+            self.state.lease().store(word::lease(owner, 1), Ordering::SeqCst);
+            inner.lease = Some(lease::Lease { owner, token, permits });
+            return AcquireOutcome::Leased;
         }
         AcquireOutcome::Queued(inner.queue.push(Waiter { owner, token, permits }, priority))
     }
@@ -262,6 +294,7 @@ impl<W: BoundWord> Semaphore<W> {
         deliver: impl FnMut(&Waiter, Delivery) -> bool,
     ) -> Result<(), ReleaseError> {
         let mut inner = lock(&self.inner);
+        self.break_lease(&mut inner);
         let w = self.word();
         let mut s = w.load(Ordering::Acquire);
         let max = self.max();
@@ -305,6 +338,7 @@ impl<W: BoundWord> Semaphore<W> {
         deliver: impl FnMut(&Waiter, Delivery) -> bool,
     ) -> bool {
         let mut inner = lock(&self.inner);
+        self.break_lease(&mut inner);
         match inner.queue.get(key) {
             Some(w) if w.owner == owner && w.token == token => {}
             _ => return false,
@@ -317,7 +351,11 @@ impl<W: BoundWord> Semaphore<W> {
     /// Removes every waiter of a dead `owner`. Returns how many were removed.
     pub fn remove_owner(&self, owner: u32, deliver: impl FnMut(&Waiter, Delivery) -> bool) -> usize {
         let mut inner = lock(&self.inner);
+        self.break_lease(&mut inner);
         let removed = inner.queue.remove_where(|w| w.owner == owner).len();
+        if inner.group.is_some_and(|g| g.owner == owner) {
+            inner.group = None;
+        }
         if removed > 0 {
             self.reserve_after_removal(&mut inner, deliver);
         }
@@ -365,6 +403,7 @@ impl<W: BoundWord> Semaphore<W> {
     /// Returns `false` if it was already closed.
     pub fn close(&self, reason: Option<String>, mut deliver: impl FnMut(&Waiter, Delivery) -> bool) -> bool {
         let mut inner = lock(&self.inner);
+        self.break_lease(&mut inner);
         let w = self.word();
         let mut s = w.load(Ordering::Acquire);
         if s & word::CLOSED != 0 {
@@ -372,6 +411,8 @@ impl<W: BoundWord> Semaphore<W> {
         }
         inner.close_reason = reason;
         if s & word::WAITERS != 0 {
+            // A group is told once: its thread rejects all of its waiters.
+            inner.group = None;
             while let Some(waiter) = inner.queue.pop_front() {
                 deliver(&waiter, Delivery::Closed);
             }
@@ -389,70 +430,26 @@ impl<W: BoundWord> Semaphore<W> {
         }
     }
 
-    /// Changes the bound to `max` (in `1..=MAX_PERMITS`), as the module docs
-    /// say: raising it frees the difference (after paying any debt) and
-    /// serves the waiters that now fit; lowering it takes the difference from
-    /// the free permits and owes the rest. Waiters asking for more than the
-    /// new bound stay queued.
-    pub fn set_max(&self, max: u32, mut deliver: impl FnMut(&Waiter, Delivery) -> bool) {
-        assert!((1..=word::MAX_PERMITS).contains(&max), "max permits out of range");
-        let mut inner = lock(&self.inner);
-        let bound = self.state.bound();
-        let flags = bound.load(Ordering::Acquire) & !word::BOUND_MASK;
-        let old = self.max();
-        let w = self.word();
-        if max < old {
-            // The bound first (module docs), then the word.
-            bound.store(max as i32 | flags, Ordering::SeqCst);
-            let cut = old - max;
-            let mut s = w.load(Ordering::Acquire);
-            loop {
-                let available = word::permits(s);
-                let take = cut.min(available);
-                let owed = cut - take;
-                if s & word::WAITERS != 0 {
-                    inner.debt += owed;
-                    w.store(Self::settle(&inner, available - take, s), Ordering::Release);
-                    return;
-                }
-                let waiters = if owed > 0 { word::WAITERS } else { 0 };
-                let next = word::encode(available - take, (s & word::CLOSED) | waiters);
-                match w.compare_exchange(s, next, Ordering::SeqCst, Ordering::Acquire) {
-                    Ok(_) => {
-                        inner.debt += owed;
-                        return;
-                    }
-                    Err(actual) => s = actual,
-                }
-            }
-        }
-        if max > old {
-            let mut add = max - old;
-            let paid = add.min(inner.debt);
-            inner.debt -= paid;
-            add -= paid;
-            let mut s = w.load(Ordering::Acquire);
-            loop {
-                if s & word::WAITERS != 0 {
-                    let left = Self::serve(&mut inner, word::permits(s) + add, &mut deliver);
-                    w.store(Self::settle(&inner, left, s), Ordering::SeqCst);
-                    break;
-                }
-                match w.compare_exchange(s, s + word::encode(add, 0), Ordering::SeqCst, Ordering::Acquire) {
-                    Ok(_) => break,
-                    Err(actual) => s = actual,
-                }
-            }
-            // The word first, then the bound (module docs).
-            bound.store(max as i32 | flags, Ordering::SeqCst);
-        }
-    }
-
     /// Grants to queue heads while they fit. Returns the permits left.
     fn serve(inner: &mut Inner, mut available: u32, mut deliver: impl FnMut(&Waiter, Delivery) -> bool) -> u32 {
         while let Some(head) = inner.queue.front().copied() {
             if head.permits > available {
                 break;
+            }
+            if let Some(g) = inner.group.as_mut().filter(|g| g.is(&head)) {
+                if g.left > 1 {
+                    // One waiter of the group; the others stay at the head.
+                    if deliver(&head, Delivery::GrantedPart) {
+                        available -= head.permits;
+                        g.left -= 1;
+                        continue;
+                    }
+                    // Its thread is gone, and all of the group's waiters with it.
+                    inner.group = None;
+                    inner.queue.pop_front();
+                    continue;
+                }
+                inner.group = None;
             }
             inner.queue.pop_front();
             if deliver(&head, Delivery::Granted) {

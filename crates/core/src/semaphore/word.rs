@@ -34,14 +34,29 @@ pub trait StateWord: Send + Sync {
     fn word(&self) -> &AtomicI32;
 }
 
+/// The lease word (the third `i32`): `owner << LEASE_SHIFT | count` while
+/// thread `owner` holds the queue's lease (see `lease.rs`), 0 otherwise.
+pub const LEASE_SHIFT: u32 = 16;
+/// The most waiters a lease's count can hold; a thread with this many goes native.
+pub const LEASE_COUNT_MAX: i32 = (1 << LEASE_SHIFT) - 1;
+/// The largest thread (isolate) id that can hold a lease (its word stays positive).
+pub const LEASE_MAX_OWNER: u32 = (i32::MAX >> LEASE_SHIFT) as u32;
+
+/// The lease word of `owner` with `count` waiters.
+pub fn lease(owner: u32, count: u32) -> i32 {
+    ((owner as i32) << LEASE_SHIFT) | count as i32
+}
+
 /// A semaphore's words: the state word and, beside it, the bound word
-/// (`max | RELEASE_ANYWHERE`), which JS reads to check a release and `permits`.
+/// (`max | RELEASE_ANYWHERE`), which JS reads to check a release and `permits`,
+/// and the lease word.
 pub trait BoundWord: StateWord {
     fn bound(&self) -> &AtomicI32;
+    fn lease(&self) -> &AtomicI32;
 }
 
 /// A state word owned by Rust (tests, and anything that needs no JS view).
-pub struct OwnedWord(AtomicI32, AtomicI32);
+pub struct OwnedWord(AtomicI32, AtomicI32, AtomicI32);
 
 impl OwnedWord {
     /// `permits` free, and a bound of `permits`.
@@ -52,7 +67,11 @@ impl OwnedWord {
     /// `permits` free out of a bound of `max`; `release_anywhere` as [`RELEASE_ANYWHERE`].
     pub fn bounded(permits: u32, max: u32, release_anywhere: bool) -> Self {
         let flag = if release_anywhere { RELEASE_ANYWHERE } else { 0 };
-        Self(AtomicI32::new(encode(permits, 0)), AtomicI32::new(max as i32 | flag))
+        Self(
+            AtomicI32::new(encode(permits, 0)),
+            AtomicI32::new(max as i32 | flag),
+            AtomicI32::new(0),
+        )
     }
 }
 
@@ -65,5 +84,9 @@ impl StateWord for OwnedWord {
 impl BoundWord for OwnedWord {
     fn bound(&self) -> &AtomicI32 {
         &self.1
+    }
+
+    fn lease(&self) -> &AtomicI32 {
+        &self.2
     }
 }

@@ -12,6 +12,7 @@ use loom::thread;
 use threadkit_core::{AcquireOutcome, Delivery, OwnedWord, Semaphore, Waiter};
 
 mod channel;
+mod lease;
 mod prim;
 
 struct Model {
@@ -56,6 +57,7 @@ impl Model {
         match self.sem.acquire(permits, me, 0) {
             AcquireOutcome::Acquired => true,
             AcquireOutcome::Closed => false,
+            AcquireOutcome::Leased => unreachable!("only acquire_leasing leases (lease.rs)"),
             AcquireOutcome::Queued(_) => loop {
                 if self.granted[me as usize].load(Ordering::Acquire) {
                     self.granted[me as usize].store(false, Ordering::Relaxed);
