@@ -20,7 +20,8 @@
  *   (the engine's ledger), like any other holder.
  */
 
-const { FairSemaphore, MAX_PERMITS, validateWaitOptions } = require('./fair-semaphore.js');
+const { FairSemaphore, MAX_PERMITS } = require('./fair-semaphore.js');
+const { validateWaitOptions } = require('../validate.js');
 
 /** A waiter's permits: more than a clear Event's bound (1), never more than a set one's. */
 const WAIT_PERMITS = 2;

@@ -493,15 +493,4 @@ class FairSemaphore {
   }
 }
 
-/**
- * A permit count in [1, max].
- * @param {unknown} n
- * @param {string} name
- * @param {number} max
- * @returns {number}
- */
-function validatePermits(n, name, max) {
-  return validateInteger(n, name, 1, max);
-}
-
-module.exports = { FairSemaphore, MAX_PERMITS, validatePermits, validateWaitOptions };
+module.exports = { FairSemaphore, MAX_PERMITS };

@@ -8,7 +8,19 @@
  * `X.from(handle)` there.
  */
 
-const { FairSemaphore, MAX_PERMITS, validatePermits, validateWaitOptions } = require('./fair-semaphore.js');
+const { FairSemaphore, MAX_PERMITS } = require('./fair-semaphore.js');
+const { validateWaitOptions } = require('../validate.js');
+
+/**
+ * A permit count in [1, max].
+ * @param {unknown} n
+ * @param {string} name
+ * @param {number} max
+ * @returns {number}
+ */
+function validatePermits(n, name, max) {
+  return validateInteger(n, name, 1, max);
+}
 const { Permit, newPermit } = require('./permit.js');
 const { validateFunction, validateInteger } = require('../validate.js');
 const { detection, runAsScope } = require('./deadlock.js');
