@@ -89,21 +89,10 @@ pub fn sem_acquire(env: Env, iso: u32, id: u32, permits: u32, token: u32, priori
         if permits == 0 || permits > threadkit_core::semaphore::word::MAX_PERMITS {
             return protocol::STATUS_BAD_ARGUMENT;
         }
-        match core
+        let outcome = core
             .sem
-            .acquire_with_priority(permits, iso, token, priority.unwrap_or(0))
-        {
-            AcquireOutcome::Acquired => {
-                local.credit(id, permits);
-                1
-            }
-            AcquireOutcome::Closed => protocol::STATUS_CLOSED,
-            AcquireOutcome::Queued(key) => {
-                local.queued(&env);
-                protocol::QUEUED_KEY_BASE + key as i32
-            }
-            AcquireOutcome::Leased => protocol::STATUS_BAD_ARGUMENT, // never without `acquire_leasing`
-        }
+            .acquire_with_priority(permits, iso, token, priority.unwrap_or(0));
+        acquire_status(&env, local, id, permits, outcome)
     })
 }
 
@@ -118,22 +107,30 @@ pub fn sem_acquire_leasing(env: Env, iso: u32, id: u32, permits: u32, token: u32
         if permits == 0 || permits > threadkit_core::semaphore::word::MAX_PERMITS {
             return protocol::STATUS_BAD_ARGUMENT;
         }
-        match core.sem.acquire_leasing(permits, iso, token) {
-            AcquireOutcome::Acquired => {
-                local.credit(id, permits);
-                1
-            }
-            AcquireOutcome::Closed => protocol::STATUS_CLOSED,
-            AcquireOutcome::Queued(key) => {
-                local.queued(&env);
-                protocol::QUEUED_KEY_BASE + key as i32
-            }
-            AcquireOutcome::Leased => {
-                local.queued(&env);
-                protocol::SEM_LEASED
-            }
-        }
+        let outcome = core.sem.acquire_leasing(permits, iso, token);
+        acquire_status(&env, local, id, permits, outcome)
     })
+}
+
+/// What an acquire's outcome tells JS (`sem_acquire`, `sem_acquire_leasing`):
+/// 1 if acquired (counted in this thread's ledger), `QUEUED_KEY_BASE + key`,
+/// `SEM_LEASED`, or `STATUS_CLOSED`.
+fn acquire_status(env: &Env, local: &mut isolate::Local, id: u32, permits: u32, outcome: AcquireOutcome) -> i32 {
+    match outcome {
+        AcquireOutcome::Acquired => {
+            local.credit(id, permits);
+            1
+        }
+        AcquireOutcome::Closed => protocol::STATUS_CLOSED,
+        AcquireOutcome::Queued(key) => {
+            local.queued(env);
+            protocol::QUEUED_KEY_BASE + key as i32
+        }
+        AcquireOutcome::Leased => {
+            local.queued(env);
+            protocol::SEM_LEASED
+        }
+    }
 }
 
 /// This thread handed off the last waiter of its lease: ends the lease and

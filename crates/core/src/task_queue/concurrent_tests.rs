@@ -8,30 +8,10 @@ use super::*;
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use super::tests::{drain, take_id};
+
 fn task(id: u64) -> Task {
-    Task {
-        id,
-        priority: 0,
-        name: 0,
-        payload: vec![id as u8],
-        timeout: None,
-        deferred_clock: false,
-        submitted: Instant::now(),
-    }
-}
-
-fn take_id(q: &TaskQueue, worker: u32) -> Option<u64> {
-    match q.take(worker, Instant::now()) {
-        Next::Run(t) => Some(t.id),
-        _ => None,
-    }
-}
-
-fn drain(q: &TaskQueue) -> Vec<(u64, Outcome)> {
-    q.begin_drain();
-    std::iter::from_fn(|| q.next_completion())
-        .map(|c| (c.id, c.outcome))
-        .collect()
+    super::tests::task(id, 0)
 }
 
 fn accepted(r: CompleteResult) -> bool {

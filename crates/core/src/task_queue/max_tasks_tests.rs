@@ -8,15 +8,7 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 
 fn task(id: u64) -> Task {
-    Task {
-        id,
-        priority: 0,
-        name: 0,
-        payload: vec![id as u8],
-        timeout: None,
-        deferred_clock: false,
-        submitted: Instant::now(),
-    }
+    super::tests::task(id, 0)
 }
 
 fn run(q: &TaskQueue, worker: u32) -> u64 {

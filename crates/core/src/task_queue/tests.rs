@@ -19,7 +19,7 @@ pub(super) fn take_id(q: &TaskQueue, worker: u32) -> Option<u64> {
     }
 }
 
-fn drain(q: &TaskQueue) -> Vec<(u64, Outcome)> {
+pub(super) fn drain(q: &TaskQueue) -> Vec<(u64, Outcome)> {
     q.begin_drain();
     std::iter::from_fn(|| q.next_completion())
         .map(|c| (c.id, c.outcome))
