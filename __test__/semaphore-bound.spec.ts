@@ -208,5 +208,9 @@ describe.each(modes)('Semaphore bound (%s mode)', (_mode, prep) => {
     }
     expect(granted).toEqual(expectedGrants);
     expect(seed).toBeDefined();
+    // A queued waiter of a shared semaphore keeps its thread alive, as it should: cancel the ones left.
+    for (const r of queue) r.timer!.abort();
+    await settle(2);
+    expect(s.waiting).toBe(0);
   });
 });
