@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { interleaved, compareRow, describe, fullGc, logged } from './harness.mjs';
-import { startWorker, postMessageStream } from './stream-worker.mjs';
+import { startWorker, postMessageStream, pausedMemoryRow, rssGrowth } from './stream-worker.mjs';
 
 const require = createRequire(import.meta.url);
 const { WorkerPool } = require('../../index.js');
@@ -23,7 +23,6 @@ const { DEFAULT_HIGH_WATER_MARK } = require('../../lib/pool/stream.js');
 
 const script = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'workers', 'pool-stream.cjs');
 const N = 100_000;
-const MB = 2 ** 20;
 
 function tkStream(pool) {
   return {
@@ -105,19 +104,13 @@ export async function runP5memory(ctx) {
   const n = N;
   const tk = await growth('tk', 1500, n);
   const pm = await growth('pm', 1500, n);
-  const fmt = (x) => `RSS ${x >= 0 ? '+' : ''}${(x / MB).toFixed(1)} MB`;
-  ctx.log(`slow caller (does not read for 1.5 s while ${n} records of ~1 KB are streamed): threadkit ${fmt(tk)}, postMessage ${fmt(pm)}`);
+  ctx.log(`slow caller (does not read for 1.5 s while ${n} records of ~1 KB are streamed): threadkit ${rssGrowth(tk)}, postMessage ${rssGrowth(pm)}`);
   return [
-    {
-      case: 'P5 memory: caller pauses 1.5 s (100k × 1 KB streamed)',
-      peer: 'postMessage',
-      peerFigure: fmt(pm),
-      tkFigure: fmt(tk),
-      ratio: '—',
-      basis: '—',
-      goal: 'bounded (≤ 10 MB)',
-      met: tk <= 10 * MB ? 'yes' : 'NO',
-      note: `the caller's RSS after a forced gc at the end of the pause, against before; the stream holds at most highWaterMark (${DEFAULT_HIGH_WATER_MARK}) values, so the generator waits.`,
-    },
+    pausedMemoryRow(
+      'P5 memory: caller pauses 1.5 s (100k × 1 KB streamed)',
+      tk,
+      pm,
+      `the caller's RSS after a forced gc at the end of the pause, against before; the stream holds at most highWaterMark (${DEFAULT_HIGH_WATER_MARK}) values, so the generator waits.`,
+    ),
   ];
 }

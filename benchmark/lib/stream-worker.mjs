@@ -74,3 +74,30 @@ export function postMessageStream(kind) {
       }),
   };
 }
+
+const MB = 2 ** 20;
+
+/**
+ * The memory row of C1 and P5: the caller's RSS growth (bytes) while it did
+ * not read, threadkit's and the postMessage peer's; goal: bounded.
+ * @param {string} name  the row's case
+ * @param {number} tk
+ * @param {number} pm
+ * @param {string} note
+ */
+export function pausedMemoryRow(name, tk, pm, note) {
+  return {
+    case: name,
+    peer: 'postMessage',
+    peerFigure: rssGrowth(pm),
+    tkFigure: rssGrowth(tk),
+    ratio: '—',
+    basis: '—',
+    goal: 'bounded (≤ 10 MB)',
+    met: tk <= 10 * MB ? 'yes' : 'NO',
+    note,
+  };
+}
+
+/** An RSS growth in bytes, as the memory rows print it. */
+export const rssGrowth = (x) => `RSS ${x >= 0 ? '+' : ''}${(x / MB).toFixed(1)} MB`;

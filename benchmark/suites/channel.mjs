@@ -15,7 +15,7 @@
 import { createRequire } from 'node:module';
 import { MessageChannel } from 'node:worker_threads';
 import { interleaved, compareRow, describe, fullGc, logged } from '../lib/harness.mjs';
-import { startWorker, postMessageStream } from '../lib/stream-worker.mjs';
+import { startWorker, postMessageStream, pausedMemoryRow, rssGrowth } from '../lib/stream-worker.mjs';
 
 const require = createRequire(import.meta.url);
 const { Channel } = require('../../index.js');
@@ -89,26 +89,19 @@ async function memoryGrowth(file, pauseMs, n) {
 }
 
 async function runMemory(ctx) {
-  const MB = 2 ** 20;
   const n = 100_000;
   const tk = await memoryGrowth('stream-channel.cjs', 1500, n);
   const pm = await memoryGrowth('stream-postmessage.cjs', 1500, n);
-  const fmt = (x) => `RSS ${x >= 0 ? '+' : ''}${(x / MB).toFixed(1)} MB`;
   ctx.log(
-    `slow receiver (main does not receive for 1.5 s while the worker sends ${n} values of ~1 KB): threadkit ${fmt(tk)}, postMessage ${fmt(pm)}`,
+    `slow receiver (main does not receive for 1.5 s while the worker sends ${n} values of ~1 KB): threadkit ${rssGrowth(tk)}, postMessage ${rssGrowth(pm)}`,
   );
   return [
-    {
-      case: 'C1 memory: receiver pauses 1.5 s (100k × 1 KB sent)',
-      peer: 'postMessage',
-      peerFigure: fmt(pm),
-      tkFigure: fmt(tk),
-      ratio: '—',
-      basis: '—',
-      goal: 'bounded (≤ 10 MB)',
-      met: tk <= 10 * MB ? 'yes' : 'NO',
-      note: `main's RSS after a forced gc at the end of the pause, against before; the Channel holds at most ${C1_BUFFER} values, so its sender waits.`,
-    },
+    pausedMemoryRow(
+      'C1 memory: receiver pauses 1.5 s (100k × 1 KB sent)',
+      tk,
+      pm,
+      `main's RSS after a forced gc at the end of the pause, against before; the Channel holds at most ${C1_BUFFER} values, so its sender waits.`,
+    ),
   ];
 }
 

@@ -175,6 +175,14 @@ mod tests {
     type Log = std::rc::Rc<std::cell::RefCell<Vec<(Arrival, BarrierWake)>>>;
 
     /// A delivery log, and a function that takes what it holds.
+    /// The delivery callback that records each wake in `l` (and accepts it).
+    fn recorder(l: &Log) -> impl Fn(&Arrival, BarrierWake) -> bool + Copy + '_ {
+        move |w, k| {
+            l.borrow_mut().push((*w, k));
+            true
+        }
+    }
+
     fn log() -> (Log, impl Fn() -> Vec<(Arrival, BarrierWake)>) {
         let l = Log::default();
         let l2 = l.clone();
@@ -185,10 +193,7 @@ mod tests {
     fn the_last_party_trips_and_each_gets_its_arrival_index() {
         let b = Barrier::new(3);
         let (l, take) = log();
-        let d = |w: &Arrival, k| {
-            l.borrow_mut().push((*w, k));
-            true
-        };
+        let d = recorder(&l);
         assert_eq!(b.arrive(a(1, 1), d), ArriveOutcome::Waiting(0));
         assert_eq!(b.arrive(a(2, 1), d), ArriveOutcome::Waiting(1));
         assert!(take().is_empty());
@@ -204,10 +209,7 @@ mod tests {
     fn generations_do_not_mix() {
         let b = Barrier::new(2);
         let (l, take) = log();
-        let d = |w: &Arrival, k| {
-            l.borrow_mut().push((*w, k));
-            true
-        };
+        let d = recorder(&l);
         for g in 0..5u32 {
             assert_eq!(b.arrive(a(1, g), d), ArriveOutcome::Waiting(0));
             assert_eq!(b.arrive(a(2, g), d), ArriveOutcome::Tripped(1));
@@ -226,10 +228,7 @@ mod tests {
     fn a_party_that_leaves_breaks_it_for_the_others_until_reset() {
         let b = Barrier::new(3);
         let (l, take) = log();
-        let d = |w: &Arrival, k| {
-            l.borrow_mut().push((*w, k));
-            true
-        };
+        let d = recorder(&l);
         b.arrive(a(1, 1), d);
         b.arrive(a(2, 1), d);
         assert!(b.leave(a(1, 1), d));
@@ -255,10 +254,7 @@ mod tests {
     fn a_dead_thread_breaks_it_only_if_it_was_waiting() {
         let b = Barrier::new(3);
         let (l, take) = log();
-        let d = |w: &Arrival, k| {
-            l.borrow_mut().push((*w, k));
-            true
-        };
+        let d = recorder(&l);
         b.arrive(a(1, 1), d);
         assert_eq!(b.owner_gone(9, d), 0);
         assert!(!b.is_broken());
@@ -272,10 +268,7 @@ mod tests {
     fn reset_breaks_current_waiters_and_abort_breaks_it() {
         let b = Barrier::new(3);
         let (l, take) = log();
-        let d = |w: &Arrival, k| {
-            l.borrow_mut().push((*w, k));
-            true
-        };
+        let d = recorder(&l);
         b.arrive(a(1, 1), d);
         b.reset(d);
         assert_eq!(take(), vec![(a(1, 1), BarrierWake::Broken)]);

@@ -38,6 +38,15 @@ function isFunction(f) {
   return typeof f === 'function';
 }
 
+/**
+ * A promise, or anything `await` treats as one.
+ * @param {unknown} v
+ * @returns {v is PromiseLike<unknown>}
+ */
+function isThenable(v) {
+  return v !== null && (typeof v === 'object' || typeof v === 'function') && isFunction(/** @type {any} */ (v).then);
+}
+
 /** @returns {TaskFunction | null} */
 function defaultFunction() {
   if (isFunction(mod.default)) return mod.default;
@@ -155,8 +164,6 @@ async function loadScript() {
  * @returns {Promise<Record<string, any>>}
  */
 async function resolveExports(ns) {
-  /** @param {any} v */
-  const isThenable = (v) => v !== null && (typeof v === 'object' || typeof v === 'function') && isFunction(v.then);
   if (!isThenable(ns.default) && !isThenable(ns.default?.default)) return ns;
   const out = { ...ns, default: await ns.default };
   // Transpiled ESM in CommonJS: exports.default = load().
@@ -202,4 +209,4 @@ async function loadTaskScript() {
   }
 }
 
-module.exports = { esmHooksGiven, fnFor, isFunction, loadTaskScript };
+module.exports = { esmHooksGiven, fnFor, isFunction, isThenable, loadTaskScript };

@@ -24,6 +24,7 @@ const { native, pool, slot, internal } = require('./thread.js');
 const { encode } = require('../../codec/index.js');
 const { describe } = require('../../validate.js');
 const { WORDS } = require('../worker-words.js');
+const { isThenable } = require('./load.js');
 
 const words = new Int32Array(internal.stdio);
 /** How long a pump out of credit waits in place (blocking its thread) before it waits asynchronously. */
@@ -35,12 +36,6 @@ const CREDIT_WAIT_MS = 0.2;
  * @property {boolean} stopped the caller stopped the stream
  * @property {(() => void) | null} wake ends the pump's asynchronous wait for credit
  */
-
-/**
- * @param {unknown} v
- * @returns {v is PromiseLike<unknown>}
- */
-const isThenable = (v) => v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (/** @type {any} */ (v).then) === 'function';
 
 /**
  * Waits until the caller has taken more than `need` values of task `id`,

@@ -21,7 +21,7 @@ const { MSG } = require('../messages.js');
 const { native, pool, slot, control, doorbell, leave, internal } = require('./thread.js');
 const { STATUS_NO_TASK: EMPTY, TAKE_STRIDE, TAKE_ID, TAKE_NAME, BELL_SEQ: SEQ, BELL_SLEEPERS: SLEEPERS } = native;
 const { encode, decode, isDirect, DIRECT_LEN, jobIdOf, JOB_TAG } = require('../../codec/index.js');
-const { fnFor, isFunction } = require('./load.js');
+const { fnFor, isThenable } = require('./load.js');
 const { TaskContext } = require('./task-context.js');
 const { complete } = require('./results.js');
 const { T } = require('../../codec/tags.js');
@@ -184,7 +184,7 @@ function start(id, nameId, len, data, traceContext, at, highWaterMark) {
       complete(id, rejected, v);
     });
   }
-  if (result !== null && (typeof result === 'object' || typeof result === 'function') && isFunction(result.then)) {
+  if (isThenable(result)) {
     if (LIMIT > 1) runningById.set(id, task);
     return Promise.resolve(result).then(
       (v) => {
