@@ -3,7 +3,9 @@
  * (the watchdog) and libuv (the spin) are looked up at run time, and each
  * has a fallback when the lookup fails. The fallbacks are run here through
  * the test hook THREADKIT_TEST_NO_NODE_SYMBOLS (`stop`, `uv`), in child
- * processes, since the lookup happens once per process.
+ * processes, since the lookup happens once per process. Owners are woken
+ * through libuv too (src/owner_wake), with a Node-API threadsafe function
+ * as the fallback, which THREADKIT_OWNER_WAKE=tsfn also picks.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -40,11 +42,13 @@ const glibc = process.platform === 'linux' && (process.report.getReport() as any
 });
 
 /** Runs a fixture in a child process with the test hook set to `hook` (none if undefined); its JSON output. */
-function runWithHook(name: string, hook: string | undefined, args: string[] = []) {
+function runWithHook(name: string, hook: string | undefined, args: string[] = [], ownerWake?: string) {
   const env = { ...process.env };
   delete env.THREADKIT_SPIN_MAX_US;
   delete env.THREADKIT_TEST_NO_NODE_SYMBOLS;
+  delete env.THREADKIT_OWNER_WAKE;
   if (hook !== undefined) env.THREADKIT_TEST_NO_NODE_SYMBOLS = hook;
+  if (ownerWake !== undefined) env.THREADKIT_OWNER_WAKE = ownerWake;
   // The timeout only keeps a hung child from hanging the suite.
   const r = spawnSync(process.execPath, [fixture(name), ...args], { env, encoding: 'utf8', timeout: 60_000 });
   expect({ status: r.status, signal: r.signal, stderr: r.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
@@ -56,7 +60,11 @@ describe('without node::Stop, the owner thread stops timed-out workers', () => {
     ['found', undefined, true],
     ['not found (test hook)', 'stop,uv', false],
   ])('node::Stop %s: a stuck task rejects with TimeoutError, its worker is replaced, no other task is lost', (_, hook, stops) => {
-    expect(runWithHook('fallback-pool.js', hook)).toEqual({
+    const { ownerWakes, ...r } = runWithHook('fallback-pool.js', hook);
+    // The pool and the owner thread's mailbox: by libuv when it is found, else by threadsafe functions.
+    const [uv, tsfn] = ownerWakes;
+    expect(stops ? { uv: uv > 0, tsfn } : { uv, tsfn: tsfn > 0 }).toEqual(stops ? { uv: true, tsfn: 0 } : { uv: 0, tsfn: true });
+    expect(r).toEqual({
       watchdogStops: stops,
       timeoutError: true,
       exitsAtLeast1: true,
@@ -66,14 +74,18 @@ describe('without node::Stop, the owner thread stops timed-out workers', () => {
   });
 });
 
-describe('without libuv, there is no spin, and locks and channels still work across threads', () => {
+describe('without libuv, there is no spin, owners are woken by threadsafe functions, and locks and channels still work across threads', () => {
   test.each([
-    ['found', undefined],
-    ['not found (test hook)', 'uv'],
-  ])('libuv %s', (_, hook) => {
+    ['found', undefined, undefined],
+    ['not found (test hook)', 'uv', undefined],
+    ['found, owners woken by threadsafe functions (THREADKIT_OWNER_WAKE=tsfn)', undefined, 'tsfn'],
+  ])('libuv %s', (_, hook, ownerWake) => {
     console.log(`fallback-threads seed ${seed}, TK_SEED=${seed} replays it (libuv ${hook ? 'hidden' : 'found'})`);
-    const r = runWithHook('fallback-threads.js', hook, [String(seed)]);
-    expect({ ...r, spinStats: undefined }).toEqual({
+    const r = runWithHook('fallback-threads.js', hook, [String(seed)], ownerWake);
+    // Every thread's mailbox (main + 2 workers) is woken one way.
+    const [uv, tsfn] = r.ownerWakes;
+    expect({ uv, tsfn }).toEqual(hook || ownerWake ? { uv: 0, tsfn: 3 } : { uv: 3, tsfn: 0 });
+    expect({ ...r, spinStats: undefined, ownerWakes: undefined }).toEqual({
       counter: 3 * 300,
       overlaps: 0,
       received: 2 * 300,

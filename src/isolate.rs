@@ -27,10 +27,10 @@
 //! Lock order: `Isolate::local` → core lock → any `Isolate::mailbox`.
 
 use crate::handle::{with_handle, Status};
+use crate::owner_wake::{self, OwnerWake};
 use crate::protocol::{WAKE_CLOSED, WAKE_GRANTED};
 use crate::shared_memory::{int32_array, StrongRef};
 use crate::spin;
-use crate::tsfn::{self, Tsfn};
 use napi::{sys, Env};
 use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
@@ -120,7 +120,7 @@ struct Posted {
 
 struct Mailbox {
     /// `None` until `init` created it.
-    tsfn: Option<Tsfn>,
+    wake_fn: Option<OwnerWake>,
     /// The batch and its once-per-batch wake-up (`threadkit_core::mailbox`).
     queue: threadkit_core::mailbox::Mailbox<Posted>,
 }
@@ -141,7 +141,7 @@ pub(crate) struct Local {
     ledger: Ledger<LedgerBuf>,
     attachments: HashMap<u32, Attachment>,
     pending: u32,
-    tsfn: Option<Tsfn>,
+    wake_fn: Option<OwnerWake>,
 }
 
 // Safety: `Local` is only used on its isolate's own thread (or by the env
@@ -194,11 +194,11 @@ impl Isolate {
     /// Posts a wake to this isolate from any thread. `false` if it is dead.
     fn post(&self, item: Posted) -> bool {
         let mut mb = self.mailbox.lock();
-        let tsfn = mb.tsfn;
+        let wake_fn = mb.wake_fn;
         // A failed call: closing, the thread is going away.
         mb.queue
             .post(item, || {
-                let called = tsfn.is_some_and(Tsfn::call);
+                let called = wake_fn.is_some_and(OwnerWake::call);
                 if called {
                     if let Some(s) = &self.signal {
                         s.posted();
@@ -226,7 +226,7 @@ impl Local {
     pub(crate) fn queued(&mut self, env: &Env) {
         self.pending += 1;
         if self.pending == 1 {
-            if let Some(t) = self.tsfn {
+            if let Some(t) = self.wake_fn {
                 t.set_ref(env, true);
             }
             spin::want(true);
@@ -242,7 +242,7 @@ impl Local {
         debug_assert!(self.pending > 0);
         self.pending = self.pending.saturating_sub(1);
         if self.pending == 0 {
-            if let Some(t) = self.tsfn {
+            if let Some(t) = self.wake_fn {
                 t.set_ref(env, false);
             }
             spin::want(false);
@@ -369,7 +369,7 @@ pub(crate) fn init(
         id,
         thread_id,
         mailbox: Mutex::new(Mailbox {
-            tsfn: None,
+            wake_fn: None,
             queue: Default::default(),
         }),
         local: Mutex::new(Local {
@@ -379,14 +379,14 @@ pub(crate) fn init(
             ledger: Ledger::new(ledger_words),
             attachments: HashMap::new(),
             pending: 0,
-            tsfn: None,
+            wake_fn: None,
         }),
         signal: spin::signal(env),
     });
 
-    let tsfn = Tsfn::create(env, wake_fn, resource, &iso).ok_or(crate::protocol::STATUS_BAD_ARGUMENT)?;
-    iso.mailbox.lock().tsfn = Some(tsfn);
-    iso.local.lock().tsfn = Some(tsfn);
+    let wake_fn = OwnerWake::create(env, wake_fn, resource, &iso).ok_or(crate::protocol::STATUS_BAD_ARGUMENT)?;
+    iso.mailbox.lock().wake_fn = Some(wake_fn);
+    iso.local.lock().wake_fn = Some(wake_fn);
     ISOLATES.write().insert(id, iso.clone());
     // Added after the threadsafe function, so it runs before Node's own
     // teardown of it (cleanup hooks run in reverse order).
@@ -396,7 +396,7 @@ pub(crate) fn init(
     Ok(id)
 }
 
-impl tsfn::Owner for Isolate {
+impl owner_wake::Owner for Isolate {
     const NAME: &'static CStr = c"threadkit.wake";
 
     /// Drains the mailbox into the wake buffer and calls JS once per buffer-full.
@@ -429,7 +429,7 @@ impl tsfn::Owner for Isolate {
             let mut arg = ptr::null_mut();
             // Safety: on the owning thread with its env.
             unsafe { sys::napi_create_int32(env.raw(), count, &mut arg) };
-            if !tsfn::call_function(env, js_cb, &[arg]) {
+            if !owner_wake::call_function(env, js_cb, &[arg]) {
                 break;
             }
         }

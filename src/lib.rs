@@ -22,8 +22,9 @@
 //!   [`channel_registry`]: the table of channels and each thread's attachment.
 //! - [`handle`]: the look-up prelude shared by every call on a handle.
 //! - [`allocator`]: returning the C allocator's free memory to the OS.
-//! - [`tsfn`]: the one way the two threadsafe functions above (wake mailbox,
-//!   pool completions) are made, called, ref'd and released, panics caught.
+//! - [`owner_wake`]: the one way another thread wakes an owner's event loop
+//!   (wake mailbox, pool completions): the addon's own libuv async handle,
+//!   or a Node-API threadsafe function as the fallback; panics caught.
 //! - [`protocol`]: the JS↔native boundary declared once: every status code,
 //!   wake code and positional layout, exported to JS as constants.
 //! - [`spin`]: a short adaptive spin before a thread's event loop sleeps
@@ -46,10 +47,10 @@ mod isolate;
 mod keyed_mutex;
 mod node_env;
 mod node_symbols;
+mod owner_wake;
 mod pool;
 mod protocol;
 mod semaphore;
 mod shared_memory;
 mod shared_registry;
 mod spin;
-mod tsfn;

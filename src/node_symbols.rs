@@ -2,11 +2,12 @@
 //!
 //! The addon imports only Node-API and the C runtime at link time (checked
 //! by `__test__/node-symbols.spec.ts`), so it links on every platform and
-//! loads in any Node that has the Node-API version it needs. Two features
+//! loads in any Node that has the Node-API version it needs. Three features
 //! use more than Node-API, through functions the node executable exports to
 //! addons: the watchdog stops a worker with Node's C++ `node::Stop`
-//! ([`crate::node_env`]), and the spin uses a libuv prepare handle
-//! ([`crate::spin`]). They are looked up once, on first use, in the running
+//! ([`crate::node_env`]), the spin uses a libuv prepare handle
+//! ([`crate::spin`]), and owners are woken through a libuv async handle
+//! ([`crate::owner_wake`]). They are looked up once, on first use, in the running
 //! process: `dlopen(NULL)` + `dlsym` on Unix, `GetModuleHandleW(NULL)` +
 //! `GetProcAddress` on Windows (both through `libloading`).
 //!
@@ -15,7 +16,8 @@
 //! - no [`NodeStop`]: the watchdog still ends timed-out tasks, but the
 //!   owner thread terminates their workers (`worker.terminate()`), so a
 //!   stuck worker is stopped only once the owner's event loop runs;
-//! - no [`Uv`]: no spin before sleeping; wake-ups work as before.
+//! - no [`Uv`]: no spin before sleeping, and owners are woken through a
+//!   Node-API threadsafe function ([`crate::owner_wake`]).
 //!
 //! `node::Stop` and friends are C++: they are called through the Itanium
 //! C++ ABI (see [`crate::node_env`]), so they are looked up only where
@@ -56,17 +58,20 @@ pub(crate) struct NodeStop {
     pub stop: unsafe extern "C" fn(*mut c_void, c_int) -> c_int,
 }
 
-/// A libuv callback taking the handle (`uv_prepare_cb`, `uv_close_cb`).
+/// A libuv callback taking the handle (`uv_prepare_cb`, `uv_async_cb`, `uv_close_cb`).
 // Safety: a function pointer type only (see the note above `NodeStop`).
 pub(crate) type UvHandleCb = unsafe extern "C" fn(*mut c_void);
 
-/// The libuv functions behind [`crate::spin`].
+/// The libuv functions behind [`crate::spin`] and [`crate::owner_wake`].
 // Safety: function pointer types only (see the note above `NodeStop`).
 pub(crate) struct Uv {
     pub handle_size: unsafe extern "C" fn(c_int) -> usize,
     pub prepare_init: unsafe extern "C" fn(*mut sys::uv_loop_s, *mut c_void) -> c_int,
     pub prepare_start: unsafe extern "C" fn(*mut c_void, UvHandleCb) -> c_int,
     pub prepare_stop: unsafe extern "C" fn(*mut c_void) -> c_int,
+    pub async_init: unsafe extern "C" fn(*mut sys::uv_loop_s, *mut c_void, UvHandleCb) -> c_int,
+    pub async_send: unsafe extern "C" fn(*mut c_void) -> c_int,
+    pub ref_: unsafe extern "C" fn(*mut c_void),
     pub unref: unsafe extern "C" fn(*mut c_void),
     pub close: unsafe extern "C" fn(*mut c_void, UvHandleCb),
     pub backend_timeout: unsafe extern "C" fn(*const sys::uv_loop_s) -> c_int,
@@ -173,6 +178,9 @@ fn lookup_uv(lib: &Library) -> Option<Uv> {
             prepare_init: sym(lib, "uv_prepare_init")?,
             prepare_start: sym(lib, "uv_prepare_start")?,
             prepare_stop: sym(lib, "uv_prepare_stop")?,
+            async_init: sym(lib, "uv_async_init")?,
+            async_send: sym(lib, "uv_async_send")?,
+            ref_: sym(lib, "uv_ref")?,
             unref: sym(lib, "uv_unref")?,
             close: sym(lib, "uv_close")?,
             backend_timeout: sym(lib, "uv_backend_timeout")?,

@@ -22,6 +22,7 @@
 //! Payloads cross as `Uint8Array`s; task ids are JS numbers (integers below
 //! 2^53). Negative return values are status codes.
 
+use crate::owner_wake::{self, OwnerWake};
 use crate::protocol::{
     self, COMPLETION_ID, COMPLETION_LENGTH, COMPLETION_OFFSET, COMPLETION_OUTCOME, COMPLETION_RUN_US,
     COMPLETION_WAIT_US, COMPLETION_WORKER, DRAIN_OVERSIZE_BASE, DRAIN_OVERSIZE_MAX, STATUS_UNKNOWN_POOL, SUBMIT_QUEUED,
@@ -29,7 +30,6 @@ use crate::protocol::{
 };
 use crate::shared_memory::{bytes, f64s};
 use crate::spin;
-use crate::tsfn::{self, Tsfn};
 use napi::bindgen_prelude::Unknown;
 use napi::{sys, Env, JsValue};
 use napi_derive::napi;
@@ -52,7 +52,7 @@ const STRIDE: usize = protocol::COMPLETION_STRIDE as usize;
 
 struct Waker {
     /// `None` until `pool_create` created it.
-    tsfn: Option<Tsfn>,
+    wake_fn: Option<OwnerWake>,
     /// Not released by `pool_destroy` nor finalized: calls may be made.
     alive: bool,
     /// The owner has tasks outstanding (the threadsafe function is ref'd).
@@ -74,7 +74,7 @@ struct Pool {
 impl Pool {
     fn wake_owner(&self) {
         let w = self.waker.lock();
-        if w.alive && w.tsfn.is_some_and(Tsfn::call) {
+        if w.alive && w.wake_fn.is_some_and(OwnerWake::call) {
             if let Some(s) = &self.signal {
                 s.posted();
             }
@@ -114,7 +114,7 @@ pub fn pool_create(env: Env, on_wake: Unknown, resource: Unknown, min_workers: u
     let p = Arc::new(Pool {
         queue,
         waker: Mutex::new(Waker {
-            tsfn: None,
+            wake_fn: None,
             alive: false,
             reffed: false,
         }),
@@ -122,11 +122,11 @@ pub fn pool_create(env: Env, on_wake: Unknown, resource: Unknown, min_workers: u
         envs: Mutex::default(),
         names: Names::new(),
     });
-    let Some(tsfn) = Tsfn::create(&env, on_wake.raw(), resource.raw(), &p) else {
+    let Some(wake_fn) = OwnerWake::create(&env, on_wake.raw(), resource.raw(), &p) else {
         return crate::protocol::STATUS_BAD_ARGUMENT;
     };
     *p.waker.lock() = Waker {
-        tsfn: Some(tsfn),
+        wake_fn: Some(wake_fn),
         alive: true,
         reffed: false,
     };
@@ -134,7 +134,7 @@ pub fn pool_create(env: Env, on_wake: Unknown, resource: Unknown, min_workers: u
     id as i32
 }
 
-impl tsfn::Owner for Pool {
+impl owner_wake::Owner for Pool {
     const NAME: &'static CStr = c"threadkit.pool";
 
     /// Calls the owner's `on_wake()`, which drains the completions.
@@ -142,7 +142,7 @@ impl tsfn::Owner for Pool {
         if let Some(s) = &self.signal {
             s.drained();
         }
-        tsfn::call_function(env, js_cb, &[]);
+        owner_wake::call_function(env, js_cb, &[]);
     }
 
     fn finalized(&self) {
@@ -185,7 +185,7 @@ pub fn pool_ref(env: Env, pool_id: u32, on: bool) -> bool {
         w.reffed = on;
         spin::want(on);
     }
-    if let Some(t) = w.tsfn {
+    if let Some(t) = w.wake_fn {
         t.set_ref(&env, on);
     }
     true
@@ -214,7 +214,7 @@ pub fn pool_destroy(pool_id: u32) -> bool {
     }
     if w.alive {
         w.alive = false;
-        if let Some(t) = w.tsfn.take() {
+        if let Some(t) = w.wake_fn.take() {
             t.release();
         }
     }

@@ -1,19 +1,8 @@
-//! The threadsafe functions threadkit creates, made one way: a thread's wake
-//! mailbox (`threadkit.wake`, [`crate::isolate`]) and each pool's completion
-//! wake-up (`threadkit.pool`, [`crate::pool`]).
-//!
-//! Both are long-lived and carry no data: what is delivered waits in the
-//! owner's mailbox or queue, and a call only schedules the owner's drain.
-//! A call is non-blocking from any thread and allocates nothing. The owner
-//! refs the function while it waits for something, so an idle thread is not
-//! kept alive, and passes an async resource whose `hasRef()` says so (what
-//! jest's `--detectOpenHandles` reads). The `call_js` trampoline catches a
-//! panic and reports it to JS as an uncaught exception instead of letting it
-//! abort the process.
+//! The fallback [`super::OwnerWake`]: a Node-API threadsafe function.
 //!
 //! Why not napi-rs's `ThreadsafeFunction` (napi 3.16): it passes no async
 //! resource and names every function `napi_rs_threadsafe_function`, so
-//! neither the name nor `hasRef()` above can be had (open-handles.spec fails
+//! neither the name nor `hasRef()` can be had (open-handles.spec fails
 //! with it); it boxes each call's data (a heap allocation per call, which
 //! these calls do not need); its `call_js` calls the JS function exactly once
 //! per call, where the wake mailbox calls it once per buffer-full; its
@@ -24,23 +13,12 @@
 //! `benchmark/README.md`. The cost is small: the missing features decide.
 
 use napi::{sys, Env};
-use std::any::Any;
-use std::ffi::{c_void, CStr};
+use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
-/// What owns a threadsafe function: its state, and what runs on its thread.
-pub(crate) trait Owner: Send + Sync + 'static {
-    /// The async resource's type name (async_hooks, `--detectOpenHandles`).
-    const NAME: &'static CStr;
-    /// Runs on the owning thread once per successful [`Tsfn::call`]. `js_cb`
-    /// is the function the owner passed to [`Tsfn::create`].
-    fn call_js(&self, env: &Env, js_cb: sys::napi_value);
-    /// The function is gone (released, or its env torn down): no call of it
-    /// will succeed from now on. Runs on the owning thread.
-    fn finalized(&self);
-}
+use super::{run_call_js, Owner};
 
 /// A threadsafe function created by [`Tsfn::create`].
 #[derive(Clone, Copy)]
@@ -135,45 +113,6 @@ impl Tsfn {
     }
 }
 
-/// Calls `js_cb(...args)` with `this` undefined; `false` if it threw. A JS
-/// exception there is a threadkit bug: it goes to Node's uncaught-exception
-/// handling instead of being swallowed.
-pub(crate) fn call_function(env: &Env, js_cb: sys::napi_value, args: &[sys::napi_value]) -> bool {
-    let mut undefined = ptr::null_mut();
-    let mut result = ptr::null_mut();
-    // Safety: called from `Owner::call_js`, on the owning thread with its env
-    // and callback; `args` are values of this call.
-    unsafe {
-        sys::napi_get_undefined(env.raw(), &mut undefined);
-        if sys::napi_call_function(env.raw(), undefined, js_cb, args.len(), args.as_ptr(), &mut result)
-            == sys::Status::napi_ok
-        {
-            return true;
-        }
-        let mut exception = ptr::null_mut();
-        if sys::napi_get_and_clear_last_exception(env.raw(), &mut exception) == sys::Status::napi_ok
-            && !exception.is_null()
-        {
-            sys::napi_fatal_exception(env.raw(), exception);
-        }
-    }
-    false
-}
-
-/// Test hook, not an API: `THREADKIT_TEST_PANIC_IN_CALL_JS=threadkit.pool`
-/// (or `threadkit.wake`, or both, comma-separated) makes that function's
-/// `call_js` panic after its work, so that tests can see the panic caught.
-/// Read once.
-static PANIC_HOOK: LazyLock<Option<String>> = LazyLock::new(|| std::env::var("THREADKIT_TEST_PANIC_IN_CALL_JS").ok());
-
-fn hook_panics(name: &CStr) -> bool {
-    hook_names(PANIC_HOOK.as_deref(), name)
-}
-
-fn hook_names(value: Option<&str>, name: &CStr) -> bool {
-    value.is_some_and(|v| v.split(',').any(|n| n.trim().as_bytes() == name.to_bytes()))
-}
-
 /// # Safety
 /// Called by Node on the owning thread, with the `context` that
 /// [`Tsfn::create`] registered (see inside).
@@ -192,15 +131,7 @@ unsafe extern "C" fn call_js<O: Owner>(
     let owner = unsafe { &*(context as *const O) };
     // Node passes the owning thread's live env.
     let env = Env::from_raw(env);
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        owner.call_js(&env, js_cb);
-        if hook_panics(O::NAME) {
-            panic!("test hook THREADKIT_TEST_PANIC_IN_CALL_JS");
-        }
-    }));
-    if let Err(payload) = outcome {
-        report_panic(&env, O::NAME, payload);
-    }
+    run_call_js(owner, &env, js_cb);
 }
 
 /// # Safety
@@ -211,42 +142,4 @@ unsafe extern "C" fn finalize<O: Owner>(_env: sys::napi_env, data: *mut c_void, 
     let owner = unsafe { Arc::from_raw(data as *const O) };
     // Nothing to report to: the env may be going away.
     let _ = catch_unwind(AssertUnwindSafe(|| owner.finalized()));
-}
-
-/// Hands a caught panic to Node as an uncaught `Error` naming the function,
-/// so it is seen (and can be handled) instead of aborting the process.
-fn report_panic(env: &Env, name: &CStr, payload: Box<dyn Any + Send>) {
-    let what = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic".to_string());
-    let message = format!("threadkit internal error in {}: {what}", name.to_string_lossy());
-    let mut text = ptr::null_mut();
-    let mut error = ptr::null_mut();
-    // Safety: on the owning thread with its env (from `call_js`); `message`
-    // outlives the call that copies it.
-    unsafe {
-        if sys::napi_create_string_utf8(env.raw(), message.as_ptr().cast(), message.len() as isize, &mut text)
-            == sys::Status::napi_ok
-            && sys::napi_create_error(env.raw(), ptr::null_mut(), text, &mut error) == sys::Status::napi_ok
-        {
-            sys::napi_fatal_exception(env.raw(), error);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::hook_names;
-
-    #[test]
-    fn the_panic_hook_names_functions_separated_by_commas() {
-        assert!(!hook_names(None, c"threadkit.pool"));
-        assert!(!hook_names(Some(""), c"threadkit.pool"));
-        assert!(hook_names(Some("threadkit.pool"), c"threadkit.pool"));
-        assert!(!hook_names(Some("threadkit.pool"), c"threadkit.wake"));
-        assert!(hook_names(Some("threadkit.wake, threadkit.pool"), c"threadkit.pool"));
-        assert!(!hook_names(Some("threadkit"), c"threadkit.pool"));
-    }
 }
