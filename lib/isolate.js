@@ -7,7 +7,7 @@
  * Each such thread registers itself with the addon once, handing over:
  * - a wake buffer: native code writes `[token, code]` pairs into it, either
  *   during a call from this thread (its own waiters woken by its own release:
- *   no thread hop) or from the threadsafe function that drains this thread's
+ *   no thread hop) or from the wake-up (src/owner_wake) that drains this thread's
  *   mailbox when another thread woke them;
  * - a ledger: `ledger[slot]` is the number of permits this thread holds on
  *   the primitive attached at `slot`. JS counts what its fast paths take and

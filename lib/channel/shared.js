@@ -20,7 +20,7 @@
  * Waking reuses the semaphore machinery (lib/isolate.js): each blocked
  * operation is a waiter in the per-thread `waiters` table under a token;
  * native code posts `(token, code)` to the owner's mailbox and its one
- * threadsafe function settles it. Codes: 1 done, 2 closed, 3 dropped (a
+ * wake-up (src/owner_wake) settles it. Codes: 1 done, 2 closed, 3 dropped (a
  * select's losing case).
  *
  * # Fast paths (why a stream can beat postMessage)
