@@ -22,6 +22,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { interleaved, compareRow, describe, median, logged } from '../lib/harness.mjs';
 import { runP5, runP5memory } from '../lib/p5-stream.mjs';
+import { napiBindingFloorKb } from '../lib/napi-binding-floor.mjs';
 
 const require = createRequire(import.meta.url);
 const { WorkerPool } = require('../../index.js');
@@ -31,6 +32,7 @@ const { Tinypool } = require('tinypool');
 const workerpool = require('workerpool');
 
 const workersDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'workers');
+const root = path.join(workersDir, '..', '..');
 const script = path.join(workersDir, 'pool-tasks.cjs');
 const threads = Math.max(1, (await import('node:os')).availableParallelism());
 const { fib } = require(script);
@@ -341,6 +343,12 @@ async function runM1(ctx) {
   // with every process that maps the same file: the node binary, the addon).
   const split = samples.threadkit[0].anon === null ? null : (which) => `${mb(med(which, 'anon'))} anonymous + ${mb(med(which, 'file'))} file-backed`;
   if (split) ctx.log(`RSS split (medians): threadkit ${split('threadkit')}, piscina ${split('piscina')}, no pool ${split('none')}`);
+  // The floor any N-API addon pays and a pure-JS pool does not (lib/napi-binding-floor.mjs).
+  const floor = napiBindingFloorKb(root, workersDir);
+  const floorNote = floor
+    ? `node-binary pages made resident by loading (medians of 3): a shared object binding the addon's ${floor.count} N-API imports and running nothing ${mb((floor.imports - floor.none) * 1024)} more than one binding none; the addon itself ${mb((floor.addon - floor.none) * 1024)} more`
+    : null;
+  if (floorNote) ctx.log(`floor: ${floorNote}`);
   return [
     {
       case: `M1 RSS with ${n} idle workers`,
@@ -351,7 +359,7 @@ async function runM1(ctx) {
       basis: 'peer/tk RSS',
       goal: '≥ 1.00×',
       met: pi / tk >= 1 ? 'yes' : 'NO',
-      note: split ? `RSS split: threadkit ${split('threadkit')}, piscina ${split('piscina')}` : undefined,
+      note: split ? `RSS split: threadkit ${split('threadkit')}, piscina ${split('piscina')}${floorNote ? `; floor: ${floorNote}` : ''}` : undefined,
     },
   ];
 }
