@@ -73,8 +73,12 @@ use threadkit_core::spin_budget::{
 
 /// `UV_PREPARE` in libuv's `uv_handle_type`.
 const UV_PREPARE: c_int = 9;
-/// Wake-ups scheduled for one thread and not yet run there. Shared with the
-/// threads that post them.
+/// Whether a wake-up is scheduled for one thread and not yet run there.
+/// Shared with the threads that post them.
+///
+/// A flag, not a count: the libuv wake-up (`owner_wake`) runs once for any
+/// number of sends made before it started, so a count of sends would never
+/// come back to zero. A send made after `drained` gets a run of its own.
 #[derive(Default)]
 pub(crate) struct Signal {
     ready: AtomicI32,
@@ -84,15 +88,15 @@ pub(crate) struct Signal {
 }
 
 impl Signal {
-    /// A poster scheduled a wake-up (its threadsafe-function call succeeded).
+    /// A poster scheduled a wake-up (its call of the owner's wake-up succeeded).
     pub(crate) fn posted(&self) {
         self.posts.fetch_add(1, Ordering::Relaxed);
-        self.ready.fetch_add(1, Ordering::Release);
+        self.ready.store(1, Ordering::Release);
     }
 
     /// The owning thread is running a scheduled wake-up.
     pub(crate) fn drained(&self) {
-        self.ready.fetch_sub(1, Ordering::Relaxed);
+        self.ready.store(0, Ordering::Relaxed);
     }
 
     fn is_ready(&self) -> bool {
@@ -488,5 +492,26 @@ unsafe extern "C" fn on_closed(handle: *mut c_void) {
     drop(Box::from_raw(closing.mem));
     if !remove.is_null() {
         sys::napi_remove_async_cleanup_hook(remove);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Signal;
+
+    #[test]
+    fn sends_coalesced_into_one_run_leave_no_wake_up_pending() {
+        // The libuv wake-up runs once for both sends: one `drained`.
+        let s = Signal::default();
+        s.posted();
+        s.posted();
+        assert!(s.is_ready());
+        s.drained();
+        assert!(
+            !s.is_ready(),
+            "a wake-up counted twice and run once stayed pending forever"
+        );
+        s.posted();
+        assert!(s.is_ready(), "a send after the run is pending again");
     }
 }
