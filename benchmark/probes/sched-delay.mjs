@@ -9,7 +9,7 @@
  *   node benchmark/probes/sched-delay.mjs [rounds=2]     (needs perf and root)
  *
  * SCHED_DELAY_SET=handover compares the workers' hand-over after waking the
- * main thread (THREADKIT_WAKE_HANDOVER off, yield, pending, once, wait) with piscina,
+ * main thread (THREADKIT_WAKE_HANDOVER off, yield, pending, once) with piscina,
  * and adds each window's /hash req/s and loop delay p99, then medians.
  * SCHED_DELAY_SET=ownerwake compares the owner's wake-up through the addon's
  * libuv async handle (the default) with Node's threadsafe function
@@ -39,14 +39,12 @@ const SETS = {
     { name: 'tk yield', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'yield' } },
     { name: 'tk pending', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'pending' } },
     { name: 'tk once', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'once' } },
-    { name: 'tk wait', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'wait' } },
     { name: 'piscina', kind: 'piscina', env: {} },
   ],
   // How the owner's loop is woken (src/owner_wake): the addon's own libuv async handle, or Node's threadsafe function.
   ownerwake: [
     { name: 'tk uv', kind: 'threadkit', env: {} },
     { name: 'tk tsfn', kind: 'threadkit', env: { THREADKIT_OWNER_WAKE: 'tsfn' } },
-    { name: 'tk uv, wait', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'wait' } },
     { name: 'piscina', kind: 'piscina', env: {} },
   ],
   // The pool threads' scheduling (server.mjs HTTP_BENCH_WORKER_*): a long EEVDF slice, or SCHED_BATCH.
