@@ -55,8 +55,10 @@
 //! which Node waits for.
 
 mod handover;
+mod signal;
 
 pub(crate) use handover::after_completion;
+pub(crate) use signal::Signal;
 
 use crate::node_symbols::{self, Uv};
 use napi::{sys, Env};
@@ -73,37 +75,6 @@ use threadkit_core::spin_budget::{
 
 /// `UV_PREPARE` in libuv's `uv_handle_type`.
 const UV_PREPARE: c_int = 9;
-/// Whether a wake-up is scheduled for one thread and not yet run there.
-/// Shared with the threads that post them.
-///
-/// A flag, not a count: the libuv wake-up (`owner_wake`) runs once for any
-/// number of sends made before it started, so a count of sends would never
-/// come back to zero. A send made after `drained` gets a run of its own.
-#[derive(Default)]
-pub(crate) struct Signal {
-    ready: AtomicI32,
-    /// Wake-ups ever scheduled (wrapping): tells one pending wake-up from the
-    /// next, for the workers' hand-over ([`after_completion`]).
-    posts: AtomicU32,
-}
-
-impl Signal {
-    /// A poster scheduled a wake-up (its call of the owner's wake-up succeeded).
-    pub(crate) fn posted(&self) {
-        self.posts.fetch_add(1, Ordering::Relaxed);
-        self.ready.store(1, Ordering::Release);
-    }
-
-    /// The owning thread is running a scheduled wake-up.
-    pub(crate) fn drained(&self) {
-        self.ready.store(0, Ordering::Relaxed);
-    }
-
-    fn is_ready(&self) -> bool {
-        self.ready.load(Ordering::Acquire) > 0
-    }
-}
-
 /// One thread's spinner. Touched only on that thread.
 struct Spinner {
     uv: &'static Uv,
@@ -492,26 +463,5 @@ unsafe extern "C" fn on_closed(handle: *mut c_void) {
     drop(Box::from_raw(closing.mem));
     if !remove.is_null() {
         sys::napi_remove_async_cleanup_hook(remove);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Signal;
-
-    #[test]
-    fn sends_coalesced_into_one_run_leave_no_wake_up_pending() {
-        // The libuv wake-up runs once for both sends: one `drained`.
-        let s = Signal::default();
-        s.posted();
-        s.posted();
-        assert!(s.is_ready());
-        s.drained();
-        assert!(
-            !s.is_ready(),
-            "a wake-up counted twice and run once stayed pending forever"
-        );
-        s.posted();
-        assert!(s.is_ready(), "a send after the run is pending again");
     }
 }
