@@ -77,6 +77,24 @@ pub(crate) struct Uv {
     pub backend_timeout: unsafe extern "C" fn(*const sys::uv_loop_s) -> c_int,
 }
 
+/// `env`'s libuv loop, and zeroed 8-aligned memory for a handle of `kind`
+/// (`uv_handle_size`), leaked for the caller to init and, once closed, free
+/// with `Box::from_raw`. `None` if either cannot be had.
+///
+/// # Safety
+/// `env` must be the calling thread's env.
+pub(crate) unsafe fn handle_memory(uv: &Uv, env: &napi::Env, kind: c_int) -> Option<(*mut sys::uv_loop_s, *mut [u64])> {
+    let mut lp = std::ptr::null_mut();
+    if sys::napi_get_uv_event_loop(env.raw(), &mut lp) != sys::Status::napi_ok || lp.is_null() {
+        return None;
+    }
+    let words = (uv.handle_size)(kind).div_ceil(8);
+    if words == 0 {
+        return None;
+    }
+    Some((lp, Box::into_raw(vec![0u64; words].into_boxed_slice())))
+}
+
 /// glibc's `int malloc_trim(size_t pad)`.
 // Safety: a function pointer type only (see the note above `NodeStop`).
 pub(crate) type MallocTrim = unsafe extern "C" fn(usize) -> c_int;

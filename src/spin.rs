@@ -308,15 +308,7 @@ pub(crate) fn signal(env: &Env) -> Option<Arc<Signal>> {
 /// `env` must be the calling thread's env; call once per thread.
 unsafe fn setup(env: &Env) -> Option<Spinner> {
     let uv = node_symbols::uv()?;
-    let mut lp = ptr::null_mut();
-    if sys::napi_get_uv_event_loop(env.raw(), &mut lp) != sys::Status::napi_ok || lp.is_null() {
-        return None;
-    }
-    let words = (uv.handle_size)(UV_PREPARE).div_ceil(8);
-    if words == 0 {
-        return None;
-    }
-    let mem: *mut [u64] = Box::into_raw(vec![0u64; words].into_boxed_slice());
+    let (lp, mem) = node_symbols::handle_memory(uv, env, UV_PREPARE)?;
     let handle = mem as *mut u64 as *mut c_void;
     if (uv.prepare_init)(lp, handle) != 0 {
         drop(Box::from_raw(mem));

@@ -77,15 +77,7 @@ impl UvWake {
         // is to a local or to memory allocated here; on each failure what was
         // made is undone before returning (see `close`).
         unsafe {
-            let mut lp = ptr::null_mut();
-            if sys::napi_get_uv_event_loop(env.raw(), &mut lp) != sys::Status::napi_ok || lp.is_null() {
-                return None;
-            }
-            let words = (uv.handle_size)(UV_ASYNC).div_ceil(8);
-            if words == 0 {
-                return None;
-            }
-            let mem: *mut [u64] = Box::into_raw(vec![0u64; words].into_boxed_slice());
+            let (lp, mem) = node_symbols::handle_memory(uv, env, UV_ASYNC)?;
             let handle = mem as *mut u64 as *mut c_void;
             if (uv.async_init)(lp, handle, on_async::<O>) != 0 {
                 drop(Box::from_raw(mem));
