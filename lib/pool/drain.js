@@ -13,6 +13,7 @@ const { directDone } = require('./direct.js');
 const { readOutput, replace, timedOutShared } = require('./lifecycle.js');
 const { SCRATCH_SIZE } = require('./state.js');
 const { TimeoutError } = require('../errors.js');
+const { wakeStreams } = require('./stream.js');
 
 const WATCHDOG_STOPS = native.poolWatchdogStops();
 /** poolDrain's completion layout (src/protocol.rs). */
@@ -36,6 +37,8 @@ const {
  * @param {import('./state.js').PoolState} s
  */
 function drain(s) {
+  // A stream's worker wakes this thread for values, not completions (stream-ring.js).
+  wakeStreams(s);
   if (s.terminated && s.tasks.size === 0) return;
   const meta = s.meta;
   let any = false;

@@ -19,9 +19,13 @@
  *   passes through a ring of CAP bytes.
  * - TAKEN (caller): values the caller has taken. The worker runs at most
  *   highWaterMark values ahead of it.
- * - READER_WAITING: the caller set it before waiting (Atomics.waitAsync) for
- *   a value; the worker that publishes one clears it and notifies. So a
- *   wake costs a notify only when the caller may be asleep, once per batch.
+ * - READER_WAITING: the caller set it before it waits for a value; the
+ *   worker that publishes one clears it and wakes the pool's owner (the
+ *   caller's thread: poolStreamWake, Pool::wake_owner, whose drain serves the
+ *   streams that wait). So a wake costs a native call only when the caller
+ *   may be asleep, once per batch. Through the owner's wake, not
+ *   Atomics.waitAsync: the owner's spin (src/spin.rs) watches that wake, so
+ *   a caller whose event loop is about to sleep catches it without sleeping.
  * - WRITER_WAITING, WANT_TAKEN, WANT_READ: the worker, out of credit or of
  *   space, sets its targets, then the flag; the caller clears the flag and
  *   notifies once it has taken and freed that much (half a window of slack,
@@ -77,8 +81,13 @@ class RingView {
 
 /** The worker's side. */
 class RingWriter extends RingView {
-  constructor(bytes = RING_BYTES) {
+  /**
+   * @param {() => void} wakeReader wakes the caller's thread
+   * @param {number} [bytes] data bytes (a power of two)
+   */
+  constructor(wakeReader, bytes = RING_BYTES) {
     super(new SharedArrayBuffer(HEAD_BYTES + bytes));
+    this.wakeReader = wakeReader;
     /** WRITE, as this side last stored it. */
     this.write = 0;
     /** Values written. */
@@ -152,9 +161,7 @@ class RingWriter extends RingView {
   publish(n) {
     this.write = (this.write + n) | 0;
     Atomics.store(this.h, WRITE, this.write);
-    if (Atomics.load(this.h, READER_WAITING) !== 0 && Atomics.exchange(this.h, READER_WAITING, 0) !== 0) {
-      Atomics.notify(this.h, READER_WAITING);
-    }
+    if (Atomics.load(this.h, READER_WAITING) !== 0 && Atomics.exchange(this.h, READER_WAITING, 0) !== 0) this.wakeReader();
   }
 
   /**
@@ -173,7 +180,7 @@ class RingWriter extends RingView {
   async waitForRoom(highWaterMark, bytes, stopped, setWake) {
     const h = this.h;
     // Half a window (and half the ring) of slack: a slow caller wakes this side once per half.
-    const wantTaken = highWaterMark === 0 ? Atomics.load(h, TAKEN) : this.sent - highWaterMark + Math.ceil(highWaterMark / 2);
+    const wantTaken = highWaterMark === 0 ? Atomics.load(h, TAKEN) : this.sent - highWaterMark + Math.ceil(highWaterMark / 8);
     Atomics.store(h, WANT_TAKEN, wantTaken | 0);
     Atomics.store(h, WANT_READ, (this.write + Math.max(bytes, this.cap >> 1) - this.cap) | 0);
     let inPlace = true;
@@ -214,8 +221,6 @@ class RingReader extends RingView {
     this.bigAt = 0;
     /** Record bytes of `big` still in the ring (with its padding). */
     this.bigLeft = 0;
-    /** An Atomics.waitAsync for a value is outstanding. */
-    this.armed = false;
   }
 
   /**
@@ -311,27 +316,16 @@ class RingReader extends RingView {
   }
 
   /**
-   * Calls `onWake` once a value may have come (at once if one came since the
-   * last take), unless a wait is already outstanding.
-   * @param {() => void} onWake
+   * The caller is about to wait for a value: true if the writer will wake
+   * it (READER_WAITING is set), false if a value came meanwhile (take again).
+   * @returns {boolean}
    */
-  wait(onWake) {
-    if (this.armed) return;
+  sleep() {
     Atomics.store(this.h, READER_WAITING, 1);
     // A value published before the flag was stored is seen here.
-    if (Atomics.load(this.h, WRITE) !== this.read) {
-      Atomics.store(this.h, READER_WAITING, 0);
-      queueMicrotask(onWake);
-      return;
-    }
-    const w = Atomics.waitAsync(this.h, READER_WAITING, 1);
-    this.armed = true;
-    const woke = () => {
-      this.armed = false;
-      onWake();
-    };
-    if (w.async) w.value.then(woke);
-    else queueMicrotask(woke);
+    if (Atomics.load(this.h, WRITE) === this.read) return true;
+    Atomics.store(this.h, READER_WAITING, 0);
+    return false;
   }
 
   /**
@@ -340,10 +334,7 @@ class RingReader extends RingView {
    * pieces that was not finished).
    */
   close() {
-    if (this.end !== -1) return;
-    this.end = Atomics.load(this.h, WRITE);
-    // Ends this side's own wait, if one is outstanding.
-    if (Atomics.exchange(this.h, READER_WAITING, 0) !== 0) Atomics.notify(this.h, READER_WAITING);
+    if (this.end === -1) this.end = Atomics.load(this.h, WRITE);
   }
 }
 

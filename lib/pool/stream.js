@@ -54,7 +54,6 @@ class TaskStream {
     this.error = undefined;
     /** Resolves when the task has ended (the worker's generator has finished). @type {Promise<void>} */
     this.ended = Promise.resolve();
-    this.onWake = () => this.serve();
   }
 
   /**
@@ -120,14 +119,15 @@ class TaskStream {
     this.state = failed ? 2 : 1;
     this.error = error;
     this.ring?.close();
+    this.s?.waitingStreams.delete(this);
     this.serve();
   }
 
   /** Drops the values held: the caller aborted, and wants none of them. */
   drop() {
     this.dropped = true;
-    this.ring?.close();
     this.ring = null;
+    this.s?.waitingStreams.delete(this);
   }
 
   /**
@@ -151,19 +151,29 @@ class TaskStream {
     }
   }
 
-  /** Gives the waiting next() calls what has come; waits on the ring for more. */
+  /**
+   * Gives the waiting next() calls what has come. If some still wait, the
+   * ring's writer wakes the pool's owner for more, whose drain calls this
+   * again (wakeStreams).
+   */
   serve() {
     const waiters = this.waiters;
-    while (waiters.length > 0) {
-      const value = this.take();
-      if (value === NONE) break;
-      /** @type {Waiter} */ (waiters.shift()).resolve({ value, done: false });
-    }
-    if (waiters.length === 0) return;
-    if (this.state !== 0) {
-      for (const w of waiters.splice(0)) this.settleEnd(w);
-    } else if (this.ring !== null) {
-      this.ring.wait(this.onWake);
+    for (;;) {
+      while (waiters.length > 0) {
+        const value = this.take();
+        if (value === NONE) break;
+        /** @type {Waiter} */ (waiters.shift()).resolve({ value, done: false });
+      }
+      if (waiters.length === 0) return;
+      if (this.state !== 0) {
+        for (const w of waiters.splice(0)) this.settleEnd(w);
+        return;
+      }
+      if (this.ring === null || this.s === undefined) return; // attachRing serves
+      if (this.ring.sleep()) {
+        this.s.waitingStreams.add(this);
+        return;
+      }
     }
   }
 
@@ -227,4 +237,17 @@ function streamHighWaterMark(options) {
   return /** @type {number} */ (hwm);
 }
 
-module.exports = { TaskStream, streamHighWaterMark, DEFAULT_HIGH_WATER_MARK };
+/**
+ * The pool's owner was woken (its drain): serves the streams that waited
+ * for a value (a ring's writer wakes the owner only for one that waits).
+ * @param {import('./state.js').PoolState} s
+ */
+function wakeStreams(s) {
+  const waiting = s.waitingStreams;
+  if (waiting.size === 0) return;
+  const streams = [...waiting];
+  waiting.clear();
+  for (const stream of streams) stream.serve();
+}
+
+module.exports = { TaskStream, streamHighWaterMark, wakeStreams, DEFAULT_HIGH_WATER_MARK };

@@ -19,7 +19,7 @@
  * runs its `finally` blocks (the task's signal is aborted by then).
  */
 
-const { control, internal } = require('./thread.js');
+const { native, pool, control, internal } = require('./thread.js');
 const { encodeCopy } = require('../../codec/index.js');
 const { describe } = require('../../validate.js');
 const { WORDS } = require('../worker-words.js');
@@ -28,6 +28,8 @@ const { RingWriter, recordBytes } = require('../stream-ring.js');
 const { isThenable } = require('./load.js');
 
 const words = new Int32Array(internal.stdio);
+/** Wakes the pool's owner for a caller that waits for a value (once per wait: the ring's flag). */
+const wakeOwner = () => native.poolStreamWake(pool);
 
 /**
  * What a running stream task keeps (RunningTask.stream).
@@ -42,7 +44,7 @@ const words = new Int32Array(internal.stdio);
  * @returns {RingWriter}
  */
 function openRing(id) {
-  const ring = new RingWriter();
+  const ring = new RingWriter(wakeOwner);
   control.postMessage(/** @type {import('../messages.js').StreamMessage} */ ({ type: MSG.STREAM, id, ring: ring.sab }));
   Atomics.store(words, WORDS.OUTPUT, 1);
   return ring;
