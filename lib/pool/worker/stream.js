@@ -110,7 +110,12 @@ async function pump(task, result, highWaterMark, done) {
     open = true;
     for (;;) {
       if (ring !== null && ring.credit(highWaterMark) <= 0 && !st.stopped) {
-        await ring.waitForRoom(highWaterMark, 0, () => st.stopped, (w) => (st.wake = w));
+        await ring.waitForRoom(
+          highWaterMark,
+          0,
+          () => st.stopped,
+          (w) => (st.wake = w),
+        );
       }
       if (st.stopped) break;
       open = false; // a next() that throws has finished the iterator
