@@ -28,8 +28,12 @@
  *   a caller whose event loop is about to sleep catches it without sleeping.
  * - WRITER_WAITING, WANT_TAKEN, WANT_READ: the worker, out of credit or of
  *   space, sets its targets, then the flag; the caller clears the flag and
- *   notifies once it has taken and freed that much (half a window of slack,
- *   so a slow caller wakes the worker once per half window, not per value).
+ *   notifies once it has taken and freed that much (a quarter of the window
+ *   of slack, so the worker is woken once per quarter window, not per value,
+ *   and still has three quarters buffered ahead of the caller when it is).
+ *
+ * Each side keeps what it last learned of the other (free bytes, credit,
+ * WRITE) and loads the shared word again only when that runs out.
  *
  * Lost wake-ups: each side stores its progress, then loads the other's flag;
  * the sleeper stores its flag, then loads the other's progress (all
@@ -92,6 +96,11 @@ class RingWriter extends RingView {
     this.write = 0;
     /** Values written. */
     this.sent = 0;
+    /** Free bytes and credit (values) as last loaded, less what was written since. */
+    this.knownFree = 0;
+    this.knownCredit = 0;
+    /** A view of the ring that ends at most where the caller was (see tryPut). @type {Buffer | null} */
+    this.bounded = null;
   }
 
   /** Free data bytes. */
@@ -101,7 +110,8 @@ class RingWriter extends RingView {
 
   /** Values this side may still write before the caller takes more. */
   credit(highWaterMark) {
-    return highWaterMark - ((this.sent - Atomics.load(this.h, TAKEN)) | 0);
+    if (this.knownCredit > 0) return this.knownCredit;
+    return (this.knownCredit = highWaterMark - ((this.sent - Atomics.load(this.h, TAKEN)) | 0));
   }
 
   /**
@@ -113,16 +123,30 @@ class RingWriter extends RingView {
    */
   tryPut(value) {
     const at = HEAD_BYTES + (this.write & this.mask);
-    const free = this.free();
-    const end = Math.min(at + free, this.u8.length);
-    if (end - at < LENGTH + 1) return false;
-    const t = end === this.u8.length ? this.u8 : this.u8.subarray(0, end);
-    const n = encodeTo(value, t, at + LENGTH, 'the streamed value');
-    if (n < 0) return false;
-    this.u8.writeUInt32LE(n, at);
-    this.publish(recordBytes(n));
-    this.sent++;
-    return true;
+    for (let fresh = false; ; fresh = true) {
+      if (fresh) this.knownFree = this.free();
+      const end = Math.min(at + this.knownFree, this.u8.length);
+      if (end - at > LENGTH) {
+        let t = this.u8;
+        if (end < t.length) {
+          // The free bytes end where the caller is, before the ring's end: a view that ends there
+          // (or a little before: an older one is kept while it is close, as a subarray costs).
+          t = this.bounded ?? t;
+          if (t.length > end || t.length < Math.max(end - (this.cap >> 2), at + 64)) t = this.bounded = this.u8.subarray(0, end);
+        }
+        const n = encodeTo(value, t, at + LENGTH, 'the streamed value');
+        if (n >= 0) {
+          this.u8.writeUInt32LE(n, at);
+          const size = recordBytes(n);
+          this.knownFree -= size;
+          this.publish(size);
+          this.sent++;
+          this.knownCredit--;
+          return true;
+        }
+      }
+      if (fresh) return false;
+    }
   }
 
   /**
@@ -152,8 +176,12 @@ class RingWriter extends RingView {
       pos += k;
       from += k;
     }
+    this.knownFree = 0;
     this.publish(n);
-    if (done + n === total) this.sent++;
+    if (done + n === total) {
+      this.sent++;
+      this.knownCredit--;
+    }
     return done + n;
   }
 
@@ -180,7 +208,7 @@ class RingWriter extends RingView {
   async waitForRoom(highWaterMark, bytes, stopped, setWake) {
     const h = this.h;
     // Half a window (and half the ring) of slack: a slow caller wakes this side once per half.
-    const wantTaken = highWaterMark === 0 ? Atomics.load(h, TAKEN) : this.sent - highWaterMark + Math.ceil(highWaterMark / 8);
+    const wantTaken = highWaterMark === 0 ? Atomics.load(h, TAKEN) : this.sent - highWaterMark + Math.ceil(highWaterMark / 4);
     Atomics.store(h, WANT_TAKEN, wantTaken | 0);
     Atomics.store(h, WANT_READ, (this.write + Math.max(bytes, this.cap >> 1) - this.cap) | 0);
     let inPlace = true;
@@ -199,6 +227,8 @@ class RingWriter extends RingView {
       setWake(null);
     }
     Atomics.store(h, WRITER_WAITING, 0);
+    this.knownCredit = 0;
+    this.knownFree = 0;
   }
 }
 
@@ -215,6 +245,8 @@ class RingReader extends RingView {
     this.taken = 0;
     /** Where the values end, once the task has ended (WRITE then); -1 while it runs. */
     this.end = -1;
+    /** WRITE as last loaded. */
+    this.limit = 0;
     /** A value bigger than the free space, copied out piece by piece: its bytes, and how many are here. */
     /** @type {Buffer | null} */
     this.big = null;
@@ -229,7 +261,8 @@ class RingReader extends RingView {
    * @returns {unknown}
    */
   take() {
-    const limit = this.end === -1 ? Atomics.load(this.h, WRITE) : this.end;
+    let limit = this.limit;
+    if (limit === this.read) limit = this.limit = this.end === -1 ? Atomics.load(this.h, WRITE) : this.end;
     for (;;) {
       const avail = (limit - this.read) | 0;
       if (this.big !== null) {
@@ -334,7 +367,7 @@ class RingReader extends RingView {
    * pieces that was not finished).
    */
   close() {
-    if (this.end === -1) this.end = Atomics.load(this.h, WRITE);
+    if (this.end === -1) this.end = this.limit = Atomics.load(this.h, WRITE);
   }
 }
 
