@@ -77,6 +77,7 @@ class RingView {
   constructor(sab) {
     this.sab = sab;
     this.h = new Int32Array(sab, 0, HEAD_WORDS);
+    /** @type {Buffer} */
     this.u8 = Buffer.from(sab);
     this.cap = sab.byteLength - HEAD_BYTES;
     this.mask = this.cap - 1;
