@@ -68,7 +68,7 @@ async function put(ring, value, st) {
   for (let done = 0; ;) {
     done = ring.putPiece(bytes, done);
     if (done === total) return true;
-    // Room for all of it if it fits in the ring (the caller then gets it whole), else for half a ring.
+    // The caller copies each piece out as it takes it: wait for room for the rest, or for half a ring.
     await ring.waitForRoom(0, Math.min(total - done, ring.cap >> 1), stopped, setWake);
     if (st.stopped) return false;
   }
