@@ -195,9 +195,10 @@ class RingWriter extends RingView {
 
   /**
    * Waits until the caller has room for the next value: credit under
-   * `highWaterMark` values (0: credit does not count), and `bytes` free bytes. First briefly in place,
-   * then with Atomics.waitAsync, so that this thread's event loop runs (the
-   * pool's ABORT reaches it) while the caller is slow. Returns early when
+   * `highWaterMark` values (0: credit does not count), and `bytes` free
+   * bytes. First briefly in place, then with Atomics.waitAsync, so that this
+   * thread's event loop runs (the pool's ABORT reaches it) while the caller
+   * is slow. Returns early when
    * `stopped()` says so. (A caller that stops reading always sends an ABORT:
    * a stop, its signal, or its task's timeout.)
    * @param {number} highWaterMark
@@ -208,7 +209,7 @@ class RingWriter extends RingView {
    */
   async waitForRoom(highWaterMark, bytes, stopped, setWake) {
     const h = this.h;
-    // Half a window (and half the ring) of slack: a slow caller wakes this side once per half.
+    // Slack (see the module docs): woken once per quarter window, or half a ring freed.
     const wantTaken = highWaterMark === 0 ? Atomics.load(h, TAKEN) : this.sent - highWaterMark + Math.ceil(highWaterMark / 4);
     Atomics.store(h, WANT_TAKEN, wantTaken | 0);
     Atomics.store(h, WANT_READ, (this.write + Math.max(bytes, this.cap >> 1) - this.cap) | 0);
