@@ -42,7 +42,11 @@ describe('the stream ring, in one thread', () => {
   test.each([256, 4096])(
     'values of random sizes, in pieces when larger than the free space, arrive whole, in order, exactly once (ring of %d bytes)',
     (cap) => {
-      const ring = new RingWriter(() => {}, cap);
+      const ring = new RingWriter(
+        () => {},
+        () => false,
+        cap,
+      );
       const reader = new RingReader(ring.sab);
       const want = sizes(3000, 3 * cap, cap);
       const hwm = 1 + Math.floor(random() * 16);
@@ -83,7 +87,11 @@ describe('the stream ring, in one thread', () => {
 
   test('a reader about to sleep sees a value written before its flag, and otherwise the writer wakes it once', () => {
     let wakes = 0;
-    const ring = new RingWriter(() => wakes++, 256);
+    const ring = new RingWriter(
+      () => wakes++,
+      () => false,
+      256,
+    );
     const reader = new RingReader(ring.sab);
     expect(reader.sleep()).toBe(true);
     expect(ring.tryPut(1)).toBe(true);
@@ -97,7 +105,11 @@ describe('the stream ring, in one thread', () => {
   });
 
   test('after close(), the values are those written before it: a later one, or a value still in pieces, is not one of them', () => {
-    const ring = new RingWriter(() => {}, 256);
+    const ring = new RingWriter(
+      () => {},
+      () => false,
+      256,
+    );
     const reader = new RingReader(ring.sab);
     ring.tryPut('a');
     const bytes = encodeCopy('b'.repeat(1000));

@@ -88,11 +88,16 @@ class RingView {
 class RingWriter extends RingView {
   /**
    * @param {() => void} wakeReader wakes the caller's thread
+   * @param {(word: Int32Array, seen: number) => boolean} spin spins while `word[0]` is `seen`, if the
+   *   spin policy allows (the pool's poolSpin): true if it moved
    * @param {number} [bytes] data bytes (a power of two)
    */
-  constructor(wakeReader, bytes = RING_BYTES) {
+  constructor(wakeReader, spin, bytes = RING_BYTES) {
     super(new SharedArrayBuffer(HEAD_BYTES + bytes));
     this.wakeReader = wakeReader;
+    this.spin = spin;
+    /** WRITER_WAITING alone, for `spin`. */
+    this.waitingWord = new Int32Array(this.sab, 4 * WRITER_WAITING, 1);
     /** WRITE, as this side last stored it. */
     this.write = 0;
     /** Values written. */
@@ -219,9 +224,10 @@ class RingWriter extends RingView {
       if ((highWaterMark === 0 || this.credit(highWaterMark) > 0) && this.free() >= bytes) break;
       if (stopped()) break;
       if (inPlace) {
-        // A caller that keeps up makes room within microseconds: wait for it in place.
+        // A caller that keeps up makes room within microseconds: spin for it (where a core is
+        // idle: the pool's worker spin policy), then wait for it in place.
         inPlace = false;
-        Atomics.wait(h, WRITER_WAITING, 1, WAIT_IN_PLACE_MS);
+        if (!this.spin(this.waitingWord, 1)) Atomics.wait(h, WRITER_WAITING, 1, WAIT_IN_PLACE_MS);
         continue;
       }
       const w = Atomics.waitAsync(h, WRITER_WAITING, 1);

@@ -30,6 +30,12 @@ const { isThenable } = require('./load.js');
 const words = new Int32Array(internal.stdio);
 /** Wakes the pool's owner for a caller that waits for a value (once per wait: the ring's flag). */
 const wakeOwner = () => native.poolStreamWake(pool);
+/**
+ * Spins while `word[0]` is `seen`, as this worker does on the pool's doorbell (within the process's spin policy).
+ * @param {Int32Array} word
+ * @param {number} seen
+ */
+const spin = (word, seen) => native.poolSpin(pool, word, seen, false);
 
 /**
  * What a running stream task keeps (RunningTask.stream).
@@ -44,7 +50,7 @@ const wakeOwner = () => native.poolStreamWake(pool);
  * @returns {RingWriter}
  */
 function openRing(id) {
-  const ring = new RingWriter(wakeOwner);
+  const ring = new RingWriter(wakeOwner, spin);
   control.postMessage(/** @type {import('../messages.js').StreamMessage} */ ({ type: MSG.STREAM, id, ring: ring.sab }));
   Atomics.store(words, WORDS.OUTPUT, 1);
   return ring;
