@@ -2,7 +2,7 @@
 // value bigger than the ring goes in pieces, a slow caller bounds the bytes (not only the values) the
 // worker runs ahead, and streams that share a worker each keep their own ring. Random choices come from
 // the suite's seed (printed after the tests; TK_SEED replays them).
-import { WorkerPool } from '../index';
+import { TimeoutError, WorkerPool } from '../index';
 import { fixture, random, seed, sleep, settle, until } from './helpers';
 import { poolFactory, shared } from './pool-helpers';
 
@@ -164,6 +164,29 @@ describe('pool.stream() through the ring', () => {
       );
     });
     await Promise.all(runs);
+  });
+
+  test('with concurrentTasksPerWorker, a stream that times out while its generator waits for room ends with TimeoutError after its values; the worker serves on', async () => {
+    const p = pool(tasks, { maxWorkers: 1, concurrentTasksPerWorker: 2 });
+    const state = shared(4);
+    const it = p.stream({ state, n: 1_000_000 }, { name: 'counted', highWaterMark: 8, timeout: 250 });
+    const seen: number[] = [];
+    const err = await (async () => {
+      try {
+        for await (const v of it) {
+          seen.push(v);
+          await sleep(20); // a slow caller: the generator waits for room most of the time
+        }
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i));
+    expect(seen.length).toBeGreaterThan(0);
+    await until(() => Atomics.load(state, 1) === 1, "the generator's finally");
+    expect(await p.execute(3, { name: 'plain' })).toBe(3);
   });
 
   test('a pool whose caller waits for each value (an empty ring each time) gets them all', async () => {
