@@ -102,7 +102,7 @@ pub const COMPLETION_STRIDE: u32 = 7;
 #[napi]
 pub const COMPLETION_ID: u32 = 0;
 /// Offset of the outcome: [`OUTCOME_FULFILLED`], [`OUTCOME_REJECTED`],
-/// [`OUTCOME_TIMED_OUT`], [`OUTCOME_PROGRESS`] or [`OUTCOME_YIELD`].
+/// [`OUTCOME_TIMED_OUT`] or [`OUTCOME_PROGRESS`].
 #[napi]
 pub const COMPLETION_OUTCOME: u32 = 1;
 /// Offset of the time the task waited in the queue, in µs.
@@ -133,13 +133,6 @@ pub const OUTCOME_TIMED_OUT: u32 = Outcome::TimedOut as u32;
 /// Not an end: a value the running task reported with `context.progress`.
 #[napi]
 pub const OUTCOME_PROGRESS: u32 = Outcome::Progress as u32;
-/// Not an end: a batch of values the running task's generator yielded
-/// (`pool.stream()`), each with [`YIELD_VALUE_HEAD`] bytes of length in front.
-#[napi]
-pub const OUTCOME_YIELD: u32 = Outcome::Yield as u32;
-/// Bytes in front of each value of an [`OUTCOME_YIELD`] batch: its length, u32 LE.
-#[napi]
-pub const YIELD_VALUE_HEAD: u32 = threadkit_core::task_queue::YIELD_VALUE_HEAD as u32;
 
 // `poolTake`'s task meta.
 

@@ -13,8 +13,9 @@ export interface StreamOptions extends ExecuteOptions {
   /**
    * How many values the worker may run ahead of what the caller has taken (an integer from 1 to
    * 2^20); then the generator waits at its `yield`, so memory stays bounded however slowly the
-   * caller reads. It counts values, not bytes: lower it for large values. Each half window costs a
-   * wake-up of the worker, so a small one is slow for many small values. Default 256.
+   * caller reads. The values also pass through a ring of 64 KiB per stream, so the worker never runs
+   * more bytes than that ahead either (a larger value passes through in pieces). A worker that waits
+   * is woken once per quarter window, so a small one is slow for many small values. Default 256.
    */
   highWaterMark?: number;
 }

@@ -399,8 +399,8 @@ export declare class WorkerPool<TData = any, TResult = any> extends EventEmitter
    * with `execute`; bad options throw (a TypeError or RangeError) at the call, and what `execute`
    * would reject with (ClosedError, QueueFullError, DataCloneError, ...) rejects the first `next()`.
    *
-   * - Backpressure: the worker sends at most `highWaterMark` values ahead of what the caller has
-   *   taken; then its generator waits at its `yield`.
+   * - Backpressure: the worker sends at most `highWaterMark` values, and at most a 64 KiB ring of
+   *   bytes, ahead of what the caller has taken; then its generator waits at its `yield`.
    * - `break` (or `return()`) stops the generator on the worker: its `signal` aborts and, at its next
    *   `yield`, its `finally` blocks run; `return()` resolves once they have. A generator that does
    *   not reach a `yield` within `abortGrace` ms has its worker terminated and replaced. A stream

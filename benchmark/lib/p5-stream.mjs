@@ -7,8 +7,8 @@
  *   `parentPort.postMessage` to a 'message' listener. Both check that every
  *   record arrives, in order.
  * - P5 memory: the same with ~1 KB records while the caller does not read
- *   for 1.5 s: the stream holds at most highWaterMark values (its generator
- *   waits); postMessage's queue grows with everything posted.
+ *   for 1.5 s: the stream holds at most highWaterMark values and one ring
+ *   (its generator waits); postMessage's queue grows with everything posted.
  */
 
 import { createRequire } from 'node:module';
@@ -20,6 +20,7 @@ import { startWorker, postMessageStream, pausedMemoryRow, rssGrowth } from './st
 const require = createRequire(import.meta.url);
 const { WorkerPool } = require('../../index.js');
 const { DEFAULT_HIGH_WATER_MARK } = require('../../lib/pool/stream.js');
+const { RING_BYTES } = require('../../lib/pool/stream-ring.js');
 
 const script = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'workers', 'pool-stream.cjs');
 const N = 100_000;
@@ -110,7 +111,7 @@ export async function runP5memory(ctx) {
       'P5 memory: caller pauses 1.5 s (100k × 1 KB streamed)',
       tk,
       pm,
-      `the caller's RSS after a forced gc at the end of the pause, against before; the stream holds at most highWaterMark (${DEFAULT_HIGH_WATER_MARK}) values, so the generator waits.`,
+      `the caller's RSS after a forced gc at the end of the pause, against before; the stream holds at most highWaterMark (${DEFAULT_HIGH_WATER_MARK}) values and one ring of ${RING_BYTES / 1024} KiB, so the generator waits.`,
     ),
   ];
 }

@@ -13,6 +13,7 @@ const { directDone } = require('./direct.js');
 const { readOutput, replace, timedOutShared } = require('./lifecycle.js');
 const { SCRATCH_SIZE } = require('./state.js');
 const { TimeoutError } = require('../errors.js');
+const { wakeStreams } = require('./stream.js');
 
 const WATCHDOG_STOPS = native.poolWatchdogStops();
 /** poolDrain's completion layout (src/protocol.rs). */
@@ -28,8 +29,6 @@ const {
   OUTCOME_FULFILLED,
   OUTCOME_REJECTED,
   OUTCOME_PROGRESS,
-  OUTCOME_YIELD,
-  YIELD_VALUE_HEAD,
   DRAIN_OVERSIZE_BASE,
 } = native;
 
@@ -38,6 +37,8 @@ const {
  * @param {import('./state.js').PoolState} s
  */
 function drain(s) {
+  // A stream's worker wakes this thread for values, not completions (stream-ring.js).
+  wakeStreams(s);
   if (s.terminated && s.tasks.size === 0) return;
   const meta = s.meta;
   let any = false;
@@ -53,11 +54,7 @@ function drain(s) {
       const m = i * COMPLETION_STRIDE;
       const id = meta[m + COMPLETION_ID];
       const outcome = meta[m + COMPLETION_OUTCOME];
-      // Not ends: the task goes on (its completion comes later in this queue).
-      if (outcome === OUTCOME_YIELD) {
-        yielded(s, id, meta[m + COMPLETION_OFFSET], meta[m + COMPLETION_LENGTH]);
-        continue;
-      }
+      // Not an end: the task goes on (its completion comes later in this queue).
       if (outcome === OUTCOME_PROGRESS) {
         progress(s, id, meta[m + COMPLETION_OFFSET], meta[m + COMPLETION_LENGTH]);
         continue;
@@ -128,32 +125,6 @@ function progress(s, id, offset, length) {
     queueMicrotask(() => {
       throw e;
     });
-  }
-}
-
-/**
- * A batch of values a stream task's generator yielded, each with its length
- * in front (crates/core/src/task_queue/yields.rs): its TaskStream holds them
- * for the caller. A value that cannot be decoded fails the stream and stops it.
- * @param {import('./state.js').PoolState} s
- * @param {number} id
- * @param {number} offset
- * @param {number} length
- */
-function yielded(s, id, offset, length) {
-  const stream = s.tasks.get(id)?.stream;
-  if (stream === undefined) return; // settled meanwhile (aborted)
-  const buf = s.scratch;
-  const end = offset + length;
-  try {
-    for (let at = offset; at < end;) {
-      const start = at + YIELD_VALUE_HEAD;
-      at = start + buf.readUInt32LE(at);
-      stream.push(decode(buf, start, at));
-    }
-  } catch (e) {
-    stream.stop();
-    settle(s, id, false, e);
   }
 }
 

@@ -131,6 +131,8 @@ function onControl(s, rec, m) {
     if (s.state !== 'terminated') growIfNeeded(s);
   } else if (m.type === MSG.RESULT) {
     directResult(s, m);
+  } else if (m.type === MSG.STREAM) {
+    s.tasks.get(m.id)?.stream?.attachRing(m.ring);
   }
 }
 
@@ -144,7 +146,7 @@ function readOutput(s, w) {
 }
 
 /**
- * Handles what worker `w` posted on its control port so far, now (task output, direct results).
+ * Handles what worker `w` posted on its control port so far, now (task output, direct results, stream rings).
  * @param {PoolState} s
  * @param {WorkerRecord} w
  */

@@ -13,6 +13,7 @@
  *   { type: READY }                   the task script is loaded
  *   { type: RESULT, id, rejected, value }  a direct task's result (transferables)
  *   { type: STDIO, name, chunks, bytes }   buffered stdout/stderr output
+ *   { type: STREAM, id, ring }        the byte ring of stream task `id`'s values (stream-ring.js)
  * Pool -> mailbox thread (its inbox):
  *   { type: PUT, id, data, transfer } { type: DROP, id }
  *   { type: WORKER, port }            a new worker's port
@@ -28,6 +29,7 @@ const MSG = Object.freeze({
   READY: 'ready',
   RESULT: 'result',
   STDIO: 'stdio',
+  STREAM: 'stream',
   PUT: 'put',
   DROP: 'drop',
   WORKER: 'worker',
@@ -52,7 +54,8 @@ const MSG = Object.freeze({
  * @typedef {{ chunk: string | Uint8Array, encoding: BufferEncoding }} StdioChunk
  */
 /** @typedef {{ type: typeof MSG.STDIO, name: 'stdout' | 'stderr', chunks: StdioChunk[], bytes: number }} StdioMessage */
-/** @typedef {ReadyMessage | ResultMessage | StdioMessage} WorkerToPoolMessage */
+/** @typedef {{ type: typeof MSG.STREAM, id: number, ring: SharedArrayBuffer }} StreamMessage */
+/** @typedef {ReadyMessage | ResultMessage | StdioMessage | StreamMessage} WorkerToPoolMessage */
 
 // Pool -> mailbox thread (its inbox).
 /** @typedef {{ type: typeof MSG.PUT, id: number, data: unknown, transfer: readonly TransferListItem[] | undefined }} PutMessage */

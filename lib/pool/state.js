@@ -63,6 +63,8 @@ class PoolState {
     this.startupError = null;
     /** waitForRoom() callers' resolvers. @type {Array<(value?: unknown) => void>} */
     this.roomWaiters = [];
+    /** pool.stream() iterators whose caller waits for a value their worker will wake this thread for (stream.js). @type {Set<import('./stream.js').TaskStream<any>>} */
+    this.waitingStreams = new Set();
     /** onIdle() callers' resolvers. @type {Array<(value?: unknown) => void>} */
     this.idleWaiters = [];
     /** The idle-retirement check's interval (lifecycle.js), while workers above minWorkers may retire. @type {NodeJS.Timeout | null} */

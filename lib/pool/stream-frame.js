@@ -9,8 +9,8 @@
  * it may send ahead of the caller. A trace frame (trace-frame.js), when
  * there is one, goes in front of this one.
  *
- * The values the task yields travel back in batches (OUTCOME_YIELD; the
- * layout is crates/core/src/task_queue/yields.rs's).
+ * The values the task yields travel back through a byte ring in shared
+ * memory (stream-ring.js), not through the task's payload or completion.
  */
 
 const { T } = require('../codec/tags.js');

@@ -2,25 +2,27 @@
 'use strict';
 /**
  * pool.stream(): the caller's side of a task whose function returns a
- * generator (or any iterable). The values it yields arrive through the
- * pool's completion queue (drain.js: OUTCOME_YIELD), in order and before
- * the task's end, and wait here until the caller takes them. The worker
- * side is worker/stream.js.
+ * generator (or any iterable). The values it yields come through a byte
+ * ring in shared memory (stream-ring.js) that the worker made at the first
+ * value and sent over its control port (lifecycle.js: MSG.STREAM); the
+ * iterator decodes each value straight from the ring when the caller takes
+ * it. The worker side is worker/stream.js.
  *
- * Backpressure: the worker runs at most `highWaterMark` values ahead of
- * what the caller has taken. Once per half window this side records the
- * caller's count in the native core (poolStreamCredit) and bumps the CREDIT
- * word of the worker running the task (worker-words.js), which wakes it if
- * it waits. So a slow caller holds at most `highWaterMark` values here and
- * pauses the generator, and a fast one costs one native call per half window.
+ * Backpressure: the worker runs at most `highWaterMark` values (and at most
+ * a ring of bytes) ahead of what the caller has taken, counted in the ring,
+ * so a slow caller holds at most that much and pauses the generator.
+ *
+ * The end: the task's completion still comes through the pool's completion
+ * queue, after its values. When it settles, the values are those the worker
+ * wrote into the ring by then; the error, if any, comes after them.
  */
 
 const native = require('../native.js');
-const { WORDS } = require('./worker-words.js');
 const { validateInteger } = require('../validate.js');
 const { settle, checkRoom } = require('./settle.js');
 const { runnerOf, abortRunning } = require('./lifecycle.js');
 const { AbortError } = require('../errors.js');
+const { RingReader, NONE } = require('./stream-ring.js');
 
 /** Values the worker may send ahead of the caller, unless `highWaterMark` says otherwise. */
 const DEFAULT_HIGH_WATER_MARK = 256;
@@ -37,16 +39,14 @@ class TaskStream {
   /** @param {number} highWaterMark */
   constructor(highWaterMark) {
     this.highWaterMark = highWaterMark;
-    /** Values received and not taken yet, from `head` on. @type {unknown[]} */
-    this.values = [];
-    this.head = 0;
-    /** Values the caller has taken; `credited`: the count last given to the worker. */
-    this.consumed = 0;
-    this.credited = 0;
+    /** The ring the values come through, once the worker has sent it. @type {RingReader | null} */
+    this.ring = null;
+    /** The caller wants no more values (it aborted or returned). */
+    this.dropped = false;
     /** The pool's state and the task's id, set when it is queued (attach). @type {import('./state.js').PoolState | undefined} */
     this.s = undefined;
     this.id = 0;
-    /** next() calls waiting for a value. @type {Waiter[]} */
+    /** next() calls waiting for a value, in order. @type {Waiter[]} */
     this.waiters = [];
     /** 0: open; 1: the task ended, after the values held; 2: the error is still to throw; 3: done. */
     this.state = 0;
@@ -66,6 +66,17 @@ class TaskStream {
     if (rec !== undefined) rec.stream = this;
     this.s = s;
     this.id = id;
+  }
+
+  /**
+   * The worker's ring for this task's values (it comes before the task's
+   * end: the worker flags its control port, which the drain reads first).
+   * @param {SharedArrayBuffer} sab
+   */
+  attachRing(sab) {
+    if (this.ring !== null || this.state !== 0 || this.dropped) return;
+    this.ring = new RingReader(sab);
+    if (this.waiters.length > 0) this.serve();
   }
 
   /**
@@ -99,21 +110,6 @@ class TaskStream {
   }
 
   /**
-   * A value the generator yielded.
-   * @param {unknown} value
-   */
-  push(value) {
-    if (this.state !== 0) return;
-    const waiter = this.waiters.shift();
-    if (waiter === undefined) {
-      this.values.push(value);
-      return;
-    }
-    this.took();
-    waiter.resolve({ value, done: false });
-  }
-
-  /**
    * The task ended: with an error (thrown after the values held), or not.
    * @param {boolean} failed
    * @param {unknown} error
@@ -122,14 +118,63 @@ class TaskStream {
     if (this.state !== 0) return;
     this.state = failed ? 2 : 1;
     this.error = error;
-    if (this.head < this.values.length) return;
-    for (const w of this.waiters.splice(0)) this.settleEnd(w);
+    this.ring?.close();
+    this.s?.waitingStreams.delete(this);
+    this.serve();
   }
 
   /** Drops the values held: the caller aborted, and wants none of them. */
   drop() {
-    this.values.length = 0;
-    this.head = 0;
+    this.dropped = true;
+    this.ring = null;
+    this.s?.waitingStreams.delete(this);
+  }
+
+  /**
+   * The next value from the ring, or NONE. A value that cannot be decoded
+   * fails the stream (its error is the next one thrown) and stops the task.
+   * @returns {unknown}
+   */
+  take() {
+    if (this.ring === null) return NONE;
+    try {
+      return this.ring.take();
+    } catch (e) {
+      if (this.state === 0) {
+        this.stop();
+        if (this.s !== undefined) settle(this.s, this.id, false, e);
+        this.state = 2;
+        this.error = e;
+      }
+      this.drop();
+      return NONE;
+    }
+  }
+
+  /**
+   * Gives the waiting next() calls what has come. If some still wait, the
+   * ring's writer wakes the pool's owner for more, whose drain calls this
+   * again (wakeStreams).
+   */
+  serve() {
+    const waiters = this.waiters;
+    for (;;) {
+      while (waiters.length > 0) {
+        const value = this.take();
+        if (value === NONE) break;
+        /** @type {Waiter} */ (waiters.shift()).resolve({ value, done: false });
+      }
+      if (waiters.length === 0) return;
+      if (this.state !== 0) {
+        for (const w of waiters.splice(0)) this.settleEnd(w);
+        return;
+      }
+      if (this.ring === null || this.s === undefined) return; // attachRing serves
+      if (this.ring.sleep()) {
+        this.s.waitingStreams.add(this);
+        return;
+      }
+    }
   }
 
   /**
@@ -146,34 +191,15 @@ class TaskStream {
     }
   }
 
-  /** One more value taken: credit the worker once per half window. */
-  took() {
-    this.consumed++;
-    if (this.consumed - this.credited >= Math.ceil(this.highWaterMark / 2) && this.s !== undefined) {
-      this.credited = this.consumed;
-      const slot = native.poolStreamCredit(this.s.id, this.id, this.consumed);
-      const w = slot < 0 ? undefined : this.s.workers.get(slot);
-      if (w !== undefined) {
-        Atomics.add(w.stdio, WORDS.CREDIT, 1);
-        Atomics.notify(w.stdio, WORDS.CREDIT);
-      }
-    }
-  }
-
   /** @returns {Promise<IteratorResult<T>>} */
   next() {
-    if (this.head < this.values.length) {
-      const value = this.values[this.head];
-      this.values[this.head++] = undefined;
-      if (this.head === this.values.length) this.drop();
-      // Credit only while the task runs: an ended one reads nothing more.
-      if (this.state === 0) this.took();
-      return Promise.resolve({ value: /** @type {T} */ (value), done: false });
+    if (this.waiters.length === 0) {
+      const value = this.take();
+      if (value !== NONE) return Promise.resolve({ value: /** @type {T} */ (value), done: false });
     }
     return new Promise((resolve, reject) => {
-      const w = { resolve, reject };
-      if (this.state !== 0) this.settleEnd(w);
-      else this.waiters.push(w);
+      this.waiters.push({ resolve, reject });
+      this.serve();
     });
   }
 
@@ -211,4 +237,17 @@ function streamHighWaterMark(options) {
   return /** @type {number} */ (hwm);
 }
 
-module.exports = { TaskStream, streamHighWaterMark, DEFAULT_HIGH_WATER_MARK };
+/**
+ * The pool's owner was woken (its drain): serves the streams that waited
+ * for a value (a ring's writer wakes the owner only for one that waits).
+ * @param {import('./state.js').PoolState} s
+ */
+function wakeStreams(s) {
+  const waiting = s.waitingStreams;
+  if (waiting.size === 0) return;
+  const streams = [...waiting];
+  waiting.clear();
+  for (const stream of streams) stream.serve();
+}
+
+module.exports = { TaskStream, streamHighWaterMark, wakeStreams, DEFAULT_HIGH_WATER_MARK };

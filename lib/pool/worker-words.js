@@ -5,14 +5,13 @@
  * SharedArrayBuffer per worker (lifecycle.js makes it; the worker gets it
  * as `workerData.internal.stdio`). Their layout, in one place:
  *
- * - OUTPUT: 1 when the worker has posted task output on its control port
- *   since the pool last read it (worker-stdio.js);
- * - UNREAD: bytes of output posted and not written out yet (worker-stdio.js);
- * - CREDIT: bumped (and notified) when a caller took values of a stream
- *   task running on this worker (stream.js, worker/stream.js).
+ * - OUTPUT: 1 when the worker has posted on its control port, since the pool
+ *   last read it, what must reach the pool before a task settles: task output
+ *   (worker-stdio.js), or the ring of a pool.stream() task (worker/stream.js);
+ * - UNREAD: bytes of output posted and not written out yet (worker-stdio.js).
  */
-const WORDS = Object.freeze({ OUTPUT: 0, UNREAD: 1, CREDIT: 2 });
+const WORDS = Object.freeze({ OUTPUT: 0, UNREAD: 1 });
 /** How many words there are. */
-const WORKER_WORDS = 3;
+const WORKER_WORDS = 2;
 
 module.exports = { WORDS, WORKER_WORDS };

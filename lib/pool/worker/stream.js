@@ -2,65 +2,81 @@
 'use strict';
 /**
  * A pool.stream() task on the worker side: it runs the iterable the task
- * function returned (a generator, sync or async, or any iterable) and hands
- * each value to the native core (poolYield), which batches them until the
- * caller's thread drains (crates/core/src/task_queue/yields.rs). Loaded with
- * the first stream task.
+ * function returned (a generator, sync or async, or any iterable) and
+ * encodes each value straight into the stream's byte ring in shared memory
+ * (../stream-ring.js), which the caller's iterator reads: no native call per
+ * value, and a wake for the caller only when it may be asleep. The ring is
+ * made at the first value and sent to the pool over the control port, which
+ * is flagged (WORDS.OUTPUT) so the pool reads it before it settles the task.
+ * Loaded with the first stream task.
  *
- * Backpressure: it runs at most `highWaterMark` values ahead of what the
- * caller has taken. Every poolYield answers with the caller's count; when
- * it is that far ahead it waits on the CREDIT word it shares with the pool
- * (worker-words.js), which the caller's thread bumps when it gives credit
- * (lib/pool/stream.js): first briefly in place, then with Atomics.waitAsync,
- * so that its event loop runs (the pool's ABORT reaches it) while the
- * caller is slow.
+ * Backpressure: it runs at most `highWaterMark` values, and a ring of bytes,
+ * ahead of what the caller has taken; then it waits (RingWriter.waitForRoom).
+ * A value that does not fit in the free space goes in pieces.
  *
- * Stop: an ABORT for the task (the caller's signal, or its `break`) ends the
- * iteration at the next value: the generator's `return()` runs its
- * `finally` blocks (the task's signal is aborted by then).
+ * Stop: an ABORT for the task (the caller's signal, its `break`, or its
+ * timeout) ends the iteration at the next value: the generator's `return()`
+ * runs its `finally` blocks (the task's signal is aborted by then).
  */
 
-const { native, pool, slot, internal } = require('./thread.js');
-const { encode } = require('../../codec/index.js');
+const { native, pool, control, internal } = require('./thread.js');
+const { encodeCopy } = require('../../codec/index.js');
 const { describe } = require('../../validate.js');
 const { WORDS } = require('../worker-words.js');
+const { MSG } = require('../messages.js');
+const { RingWriter, recordBytes } = require('../stream-ring.js');
 const { isThenable } = require('./load.js');
 
 const words = new Int32Array(internal.stdio);
-/** How long a pump out of credit waits in place (blocking its thread) before it waits asynchronously. */
-const CREDIT_WAIT_MS = 0.2;
+/** Wakes the pool's owner for a caller that waits for a value (once per wait: the ring's flag). */
+const wakeOwner = () => native.poolStreamWake(pool);
+/**
+ * Spins while `word[0]` is `seen`, as this worker does on the pool's doorbell (within the process's spin policy).
+ * @param {Int32Array} word
+ * @param {number} seen
+ */
+const spin = (word, seen) => native.poolSpin(pool, word, seen, false);
 
 /**
  * What a running stream task keeps (RunningTask.stream).
  * @typedef {object} StreamState
  * @property {boolean} stopped the caller stopped the stream
- * @property {(() => void) | null} wake ends the pump's asynchronous wait for credit
+ * @property {(() => void) | null} wake ends the pump's asynchronous wait for room
  */
 
 /**
- * Waits until the caller has taken more than `need` values of task `id`,
- * or the stream stops. Returns the caller's count, or -1 if the task no
- * longer runs here.
+ * A new ring for task `id`'s values, sent to the pool.
  * @param {number} id
- * @param {StreamState} st
- * @param {number} need
- * @returns {Promise<number>}
+ * @returns {RingWriter}
  */
-async function creditAbove(id, st, need) {
-  let waited = false;
-  for (;;) {
-    const seq = Atomics.load(words, WORDS.CREDIT);
-    const consumed = native.poolStreamConsumed(pool, slot, id);
-    if (consumed < 0 || consumed > need || st.stopped) return consumed;
-    if (!waited) {
-      // A caller that keeps up credits within microseconds: wait for it in place.
-      waited = true;
-      Atomics.wait(words, WORDS.CREDIT, seq, CREDIT_WAIT_MS);
-      continue;
-    }
-    const w = Atomics.waitAsync(words, WORDS.CREDIT, seq);
-    if (w.async) await Promise.race([w.value, new Promise((resolve) => (st.wake = () => resolve(undefined)))]);
-    st.wake = null;
+function openRing(id) {
+  const ring = new RingWriter(wakeOwner, spin);
+  control.postMessage(/** @type {import('../messages.js').StreamMessage} */ ({ type: MSG.STREAM, id, ring: ring.sab }));
+  Atomics.store(words, WORDS.OUTPUT, 1);
+  return ring;
+}
+
+/**
+ * Writes `value`, which did not fit in the ring's free space before its end,
+ * in pieces, waiting for room as needed (its credit was checked). Returns
+ * false if the stream stopped first.
+ * @param {RingWriter} ring
+ * @param {unknown} value
+ * @param {StreamState} st
+ * @returns {Promise<boolean>}
+ */
+async function put(ring, value, st) {
+  const stopped = () => st.stopped;
+  const setWake = (/** @type {(() => void) | null} */ w) => (st.wake = w);
+  // Too big for the free space before the ring's end: a copy of its bytes goes in pieces.
+  const bytes = encodeCopy(value, 'the streamed value');
+  const total = recordBytes(bytes.length);
+  for (let done = 0; ;) {
+    done = ring.putPiece(bytes, done);
+    if (done === total) return true;
+    // The caller copies each piece out as it takes it: wait for room for the rest, or for half a ring.
+    await ring.waitForRoom(0, Math.min(total - done, ring.cap >> 1), stopped, setWake);
+    if (st.stopped) return false;
   }
 }
 
@@ -82,8 +98,8 @@ async function pump(task, result, highWaterMark, done) {
   let isAsync = false;
   // Whether `it` still needs return() to close it (it did not finish or throw).
   let open = false;
-  let sent = 0;
-  let consumed = 0;
+  /** @type {RingWriter | null} */
+  let ring = null;
   try {
     if (isThenable(result)) result = await result;
     const r = /** @type {any} */ (result);
@@ -99,8 +115,15 @@ async function pump(task, result, highWaterMark, done) {
     }
     open = true;
     for (;;) {
-      if (sent - consumed >= highWaterMark && !st.stopped) consumed = await creditAbove(task.id, st, sent - highWaterMark);
-      if (st.stopped || consumed < 0) break;
+      if (ring !== null && ring.credit(highWaterMark) <= 0 && !st.stopped) {
+        await ring.waitForRoom(
+          highWaterMark,
+          0,
+          () => st.stopped,
+          (w) => (st.wake = w),
+        );
+      }
+      if (st.stopped) break;
       open = false; // a next() that throws has finished the iterator
       const step = /** @type {IteratorResult<unknown>} */ (isAsync ? await it.next() : it.next());
       if (step.done) break;
@@ -109,10 +132,8 @@ async function pump(task, result, highWaterMark, done) {
       // As for await does for a sync iterator's values.
       if (!isAsync && isThenable(value)) value = await value;
       if (st.stopped) break;
-      // -1: the task ended meanwhile (it timed out): close the generator, send nothing more.
-      consumed = native.poolYield(pool, slot, task.id, encode(value, 'the streamed value'));
-      if (consumed < 0) break;
-      sent++;
+      ring ??= openRing(task.id);
+      if (!ring.tryPut(value) && !(await put(ring, value, st))) break;
     }
     if (open) {
       open = false;

@@ -41,14 +41,13 @@ impl TaskQueue {
         let (expired, shared) = {
             let mut g = self.lock();
             let shared = g.limits.concurrent > 1;
-            let mut expired: Vec<(u32, u64, Duration, Instant, Vec<u8>)> = Vec::new();
+            let mut expired: Vec<(u32, u64, Duration, Instant)> = Vec::new();
             for (&slot, w) in g.workers.iter_mut() {
                 for r in w.running.iter_mut() {
                     if r.ended || r.deadline.is_none_or(|d| d > now) {
                         continue;
                     }
-                    // The values it yielded before its deadline go first (yields.rs).
-                    expired.push((slot, r.id, r.wait, r.started, std::mem::take(&mut r.batch)));
+                    expired.push((slot, r.id, r.wait, r.started));
                     r.ended = true;
                     r.deadline = None;
                 }
@@ -61,11 +60,10 @@ impl TaskQueue {
         };
         let mut wake = false;
         let mut out = Vec::with_capacity(expired.len());
-        for (worker, id, wait, started, batch) in expired {
+        for (worker, id, wait, started) in expired {
             if !shared {
                 out.push((worker, id));
             }
-            self.send_batch(worker, id, batch);
             let res = self.finish(Completion {
                 id,
                 outcome: Outcome::TimedOut,

@@ -40,8 +40,6 @@ use workers::{Limits, State, Worker};
 pub mod deadlines;
 pub mod names;
 pub mod running;
-mod yields;
-pub use yields::{Yielded, YIELD_BATCH_CAP, YIELD_VALUE_HEAD};
 pub mod workers;
 
 #[cfg(test)]
@@ -67,10 +65,6 @@ pub enum Outcome {
     /// It reaches the owner in order with the task's other items, and
     /// always before the task's own completion.
     Progress = 3,
-    /// Not an end: values the running task's generator yielded
-    /// (`pool.stream()`), a batch of them (yields.rs has the layout).
-    /// Ordered like `Progress`.
-    Yield = 4,
 }
 
 /// A task waiting in the queue.
@@ -141,8 +135,6 @@ struct Inner {
     /// Every worker from its spawn (or first call) until it is gone.
     workers: HashMap<u32, Worker>,
     limits: Limits,
-    /// Workers whose running task may hold a yield batch (yields.rs); stale entries are skipped.
-    open: Vec<u32>,
 }
 
 /// What a worker should do after asking for work.
@@ -162,8 +154,6 @@ pub struct TaskQueue {
     /// A completion too big for the owner's buffer, kept for its next drain.
     held: Mutex<Option<Completion>>,
     wake_scheduled: AtomicBool,
-    /// Some worker opened a yield batch since the owner last collected them (yields.rs).
-    has_open: AtomicBool,
     /// The owner wants to hear of takes too (it has callers waiting for room).
     watch_takes: AtomicBool,
 }
@@ -183,7 +173,6 @@ impl TaskQueue {
             done_rx,
             held: Mutex::new(None),
             wake_scheduled: AtomicBool::new(false),
-            has_open: AtomicBool::new(false),
             watch_takes: AtomicBool::new(false),
         }
     }
@@ -287,8 +276,6 @@ impl TaskQueue {
             deadline,
             ended: false,
             abort_seen: false,
-            batch: Vec::new(),
-            consumed: 0,
         });
         Next::Run(Taken {
             id: task.id,
@@ -347,8 +334,6 @@ impl TaskQueue {
             }
             run
         };
-        // Out of the map, no collect can send it now: the values go first, from this thread.
-        self.send_batch(worker, id, run.batch);
         let outcome = if rejected {
             Outcome::Rejected
         } else {
@@ -370,20 +355,13 @@ impl TaskQueue {
     /// longer running that task (it ended, timed out or was written off).
     pub fn progress(&self, worker: u32, id: u64, payload: Vec<u8>) -> CompleteResult {
         {
-            let mut g = self.lock();
-            let Some(r) = g
-                .workers
-                .get_mut(&worker)
-                .and_then(|w| w.running.get_mut(id))
-                .filter(|r| !r.ended)
-            else {
+            let g = self.lock();
+            let running = g.workers.get(&worker).and_then(|w| w.running.get(id));
+            if running.is_none_or(|r| r.ended) {
                 return CompleteResult::Stale;
-            };
+            }
             // Sent under the lock: a completion of the same task (which
-            // needs it) cannot get ahead of this value, and the values the
-            // task yielded before it go first.
-            let batch = std::mem::take(&mut r.batch);
-            self.send_batch(worker, id, batch);
+            // needs it) cannot get ahead of this value.
             let _ = self.done_tx.send(Completion {
                 id,
                 outcome: Outcome::Progress,
@@ -406,13 +384,12 @@ impl TaskQueue {
         }
     }
 
-    /// Clears the wake flag, then collects the open yield batches: after
-    /// it, an item pushed before the clear is in the queue, and one pushed
-    /// after it wakes the owner. An RMW, so that when it reads a pusher's
-    /// `swap(true)` it synchronizes with it, and sees what it pushed.
+    /// Clears the wake flag: after it, an item pushed before the clear is
+    /// in the queue, and one pushed after it wakes the owner. An RMW, so
+    /// that when it reads a pusher's `swap(true)` it synchronizes with it,
+    /// and sees what it pushed.
     pub fn begin_drain(&self) {
         self.wake_scheduled.swap(false, Ordering::SeqCst);
-        self.collect_yields();
     }
 
     /// The next settled task, if any.
@@ -427,12 +404,11 @@ impl TaskQueue {
     /// result is `Err(its length)`: the caller needs a larger buffer.
     ///
     /// The owner calls it until it returns `Ok(0)`. The wake flag stays set
-    /// until then, so workers that complete or yield while the owner is
+    /// until then, so workers that complete or report progress while the owner is
     /// still draining do not wake it again: it will find their items. Only
     /// the call that finds nothing clears the flag (and looks once more).
     pub fn drain(&self, max: usize, room: usize, mut write: impl FnMut(&Completion, usize)) -> Result<usize, usize> {
         let mut held = crate::sync::lock(&self.held);
-        self.collect_yields();
         let n = self.drain_into(&mut held, max, room, &mut write)?;
         if n > 0 {
             return Ok(n);

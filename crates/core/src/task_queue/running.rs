@@ -44,10 +44,6 @@ pub(super) struct Running {
     pub(super) ended: bool,
     /// The worker saw the abort of this task on its event loop.
     pub(super) abort_seen: bool,
-    /// Values its generator yielded that the owner has not collected yet (yields.rs).
-    pub(super) batch: Vec<u8>,
-    /// How many of its values the caller has taken (a stream's credit, yields.rs).
-    pub(super) consumed: u64,
 }
 
 /// The tasks one worker runs now.
