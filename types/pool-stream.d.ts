@@ -15,7 +15,8 @@ export interface StreamOptions extends ExecuteOptions {
    * 2^20); then the generator waits at its `yield`, so memory stays bounded however slowly the
    * caller reads. The values also pass through a ring of 64 KiB per stream, so the worker never runs
    * more bytes than that ahead either (a larger value passes through in pieces). A worker that waits
-   * is woken once per quarter window, so a small one is slow for many small values. Default 256.
+   * is woken once per quarter window, so a small one is slow for many small values. Default 4096:
+   * for small values the 64 KiB ring is the bound (about 4000 records of a few fields fit).
    */
   highWaterMark?: number;
 }
