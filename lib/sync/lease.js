@@ -177,16 +177,13 @@ function passOn(e, n, own) {
   if (!e.shared) return (e.word & (WAITERS | CLOSED)) === 0 && e.heldLocal >= n;
   if (e.lb.arr[e.slot] < n) return false; // not held: let the release say so
   const st = /** @type {Int32Array} */ (e.state);
-  if ((Atomics.load(st, 0) & (WAITERS | CLOSED)) === 0) return true;
+  // The lease first: while the pool's acquire waits, that is the case, and one load (a lease that holds is
+  // never closed: closing breaks it).
   const g = e.lease;
-  return (
-    own !== null &&
-    g !== null &&
-    g.size === 1 &&
-    g.permits === n &&
-    /** @type {Member} */ (g.head).promise === own &&
-    Atomics.load(st, 2) === BASE + 1
-  );
+  if (own !== null && g !== null && g.size === 1 && g.permits === n && /** @type {Member} */ (g.head).promise === own) {
+    if (Atomics.load(st, 2) === BASE + 1) return true;
+  }
+  return (Atomics.load(st, 0) & (WAITERS | CLOSED)) === 0;
 }
 
 /**
