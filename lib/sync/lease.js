@@ -149,8 +149,10 @@ function handOff(e, n) {
   }
   g.serveHead();
   if (g.size === 0) {
-    // The last one: end the lease, so that the fast paths work again and the loop may sleep.
+    // The last one: end the lease, so that the fast paths work again and the loop may sleep. No native
+    // grant can name its token any more (a break from now on finds no waiter), so it leaves the table.
     e.lease = null;
+    waiters.delete(g.token);
     native.semLeaseEnd(isolateId, e.id);
   }
   return true;
