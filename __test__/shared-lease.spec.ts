@@ -69,6 +69,23 @@ describe('tasks of one thread contending on a shared primitive', () => {
     expect(calls).toBeLessThan(ops / 20);
   });
 
+  test('a lease that ends leaves nothing behind in the waiter table', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { waiters } = require('../lib/isolate.js') as { waiters: Map<number, unknown> };
+    const m = new Mutex();
+    void m.handle;
+    const before = waiters.size;
+    for (let i = 0; i < 200; i++) {
+      const hold = await m.acquire();
+      const queued = [m.acquire(), m.acquire()]; // on a new lease
+      hold.release();
+      for (const q of queued) (await q).release(); // the last hand-off ends the lease
+    }
+    expect(m.waiting).toBe(0);
+    expect(keepsAlive()).toBe(false);
+    expect(waiters.size).toBe(before); // each ended lease's group used to stay in it: 200 more
+  });
+
   test('closing rejects every waiter of the lease', async () => {
     const m = new Mutex();
     void m.handle;

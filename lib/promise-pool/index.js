@@ -355,8 +355,13 @@ class PromisePool extends EventEmitter {
     r.resolve = null;
     this.#finishing++;
     try {
-      // Before settling: a map may queue its next item from `done`, and should find the permit free.
-      if (this.#sem !== null) releasePermit(this.#sem);
+      // Before settling: a map may queue its next item from `done`, and should find the permit free. Unless a
+      // task waits for it and the gate may keep it for that one (nobody else waits for it: gate.js), then #next
+      // starts the task with it, or gives it back.
+      if (this.#sem !== null) {
+        if (this.#queue.live !== 0 && !this.#observed && this.#gate.keep()) r.kept = true;
+        else releasePermit(this.#sem);
+      }
       if (typeof x === 'function') resolve(ok ? value : NativePromise.reject(value));
       else if (ok) x.done(value);
       else x.fail(value);
@@ -371,13 +376,18 @@ class PromisePool extends EventEmitter {
     let idle = true;
     let q;
     // Read the queue anew each time: a task that adds with a priority may switch it to a PriorityQueue.
-    while ((q = this.#queue).live !== 0 && this.#active <= this.#concurrency && this.#takePermit()) {
+    while ((q = this.#queue).live !== 0 && this.#active <= this.#concurrency && this.#takePermitFor(r)) {
       const scope = q.takeInto(r);
       if (this.#observed) this.#shrank();
       if (this.#launch(r, scope)) {
         idle = false;
         break;
       }
+    }
+    if (r.kept) {
+      // Kept by #finish for a task that is gone now (a map that stopped dropped it).
+      r.kept = false;
+      releasePermit(/** @type {any} */ (this.#sem));
     }
     if (idle) {
       this.#active--;
@@ -410,6 +420,13 @@ class PromisePool extends EventEmitter {
   /** A start needs a free slot (checked by the caller) and, when gated: not paused, a permit, a start in the rate window. */
   #takePermit() {
     return !this.#gated || this.#gate.take();
+  }
+
+  /** #takePermit for runner r's next task, with the permit #finish kept for it if it did. */
+  #takePermitFor(r) {
+    if (!r.kept) return this.#takePermit();
+    r.kept = false;
+    return this.#gate.takeKept();
   }
 
   #checkIdle() {

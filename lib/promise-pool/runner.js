@@ -162,6 +162,8 @@ class Runner {
     this.resolve = null;
     this.ok = null;
     this.fail = null;
+    /** It holds the permit of its finished task, for its next one (PromisePool's #finish and #next). */
+    this.kept = false;
   }
 }
 

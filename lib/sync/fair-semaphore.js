@@ -35,7 +35,7 @@
  * `from(handle)` start shared.
  */
 
-const { native, isolateId, STATUS, waiters, newToken, settleWakes, ledgerBox } = require('../isolate.js');
+const { native, isolateId, STATUS, waiters, newToken, ledgerBox } = require('../isolate.js');
 const { AbortError, ClosedError } = require('../errors.js');
 const { validateInteger, validateWaitOptions } = require('../validate.js');
 
@@ -47,11 +47,12 @@ const { captured, capture, forget } = require('../resolvers.js');
 const { LocalWaiter, Waiter, watch, cleanupExtra, waitName } = require('./waiters.js');
 const { insertRanked, untail } = require('./ranked-queue.js');
 const { lockWaitChannel, traceLockWait } = require('../diagnostics.js');
-const { releaseLocalAnywhere, releaseLocalSlow, setBound, throwOverRelease, throwNotHeld } = require('./bound.js');
+const { releaseLocalAnywhere, releaseLocalSlow, setBound, throwNotHeld } = require('./bound.js');
 const { checkHandle } = require('./handle-check.js');
 const { moveToShared, attachShared } = require('./share.js');
 const { closeEngine } = require('./close.js');
-const { joinLease, handOff, acquireLeasing } = require('./lease.js');
+const { joinLease, acquireLeasing } = require('./lease.js');
+const { takeSharedFrom, releaseSharedFrom } = require('./shared-paths.js');
 
 /** The state word's layout (crates/core/src/semaphore.rs, exported by src/protocol.rs). */
 const { SEM_WAITERS: WAITERS, SEM_CLOSED: CLOSED, SEM_SHIFT: SHIFT, SEM_MAX_PERMITS: MAX_PERMITS } = native;
@@ -216,48 +217,49 @@ class FairSemaphore {
    */
   acquire(n, options) {
     if (options === undefined) {
-      if (this.takeLocal(n)) return grantedPermit(this, n);
-      if (this.shared) {
-        if (this.takeShared(n)) return grantedPermit(this, n);
-        if (this.lease !== null && !detection.enabled) {
-          const queued = joinLease(this, n);
-          if (queued !== null) return lockWaitChannel.hasSubscribers ? traceLockWait(this.kind, n, true, queued) : queued;
-        }
-      } else if (!detection.enabled) {
-        // Local mode, contended: straight to the queue (what acquireSlow would do after its checks).
-        return this.enqueueLocal(n, undefined);
-      }
+      if (this.takeLocal(n) || (this.shared && this.takeShared(n))) return grantedPermit(this, n);
+      return this.acquireContended(n);
     }
     return this.acquireSlow(n, options);
+  }
+
+  /**
+   * A plain acquire that found no permit free: local mode's queue, this
+   * thread's lease, or the slow path (kept out of `acquire`, like every
+   * path but the uncontended ones, so that V8 inlines `acquire` whole).
+   * @param {number} n
+   * @returns {Promise<import('./permit.js').Permit>}
+   */
+  acquireContended(n) {
+    if (!detection.enabled) {
+      if (!this.shared) return this.enqueueLocal(n, undefined); // what acquireSlow would do after its checks
+      if (this.lease !== null) {
+        const queued = joinLease(this, n);
+        if (queued !== null) return lockWaitChannel.hasSubscribers ? traceLockWait(this.kind, n, true, queued) : queued;
+      }
+    }
+    return this.acquireSlow(n, undefined);
   }
 
   /**
    * Shared mode's uncontended path: one compare-and-swap on the shared word
    * and the ledger write. The CAS expects the word this thread last saw free
    * (`guess`), so a thread alone on the primitive pays no load before it;
-   * a wrong guess costs nothing, since the CAS returns the real word.
+   * a wrong guess costs nothing, since the CAS returns the real word. Only
+   * the first try is here: small enough to inline (S1's shared row).
    * @param {number} n
    * @returns {boolean}
    */
   takeShared(n) {
     const st = /** @type {Int32Array} */ (this.state);
-    // No call between the compare-and-swap and the ledger write (see releaseShared).
-    const lg = this.lb.arr;
-    const slot = this.slot;
-    // `guess` never has WAITERS or CLOSED set (it is a word seen free), only too few permits maybe.
-    let s = this.guess >> SHIFT >= n ? this.guess : Atomics.load(st, 0);
-    for (;;) {
-      if ((s & (WAITERS | CLOSED)) !== 0 || s >> SHIFT < n) return false;
-      const after = s - (n << SHIFT);
-      const seen = Atomics.compareExchange(st, 0, s, after);
-      if (seen === s) {
-        lg[slot] += n;
-        this.guess = s;
-        this.after = after;
-        return true;
-      }
-      s = seen;
-    }
+    const g = this.guess; // never has WAITERS or CLOSED set (a word seen free), only too few permits maybe
+    if (g >> SHIFT < n) return takeSharedFrom(this, n, Atomics.load(st, 0));
+    const after = g - (n << SHIFT);
+    const seen = Atomics.compareExchange(st, 0, g, after);
+    if (seen !== g) return takeSharedFrom(this, n, seen);
+    this.lb.arr[this.slot] += n; // no call between the compare-and-swap and the ledger write (see releaseShared)
+    this.after = after;
+    return true;
   }
 
   /**
@@ -437,42 +439,24 @@ class FairSemaphore {
   }
 
   /**
-   * `release` in shared mode (kept apart so that `release` stays small enough to inline).
+   * `release` in shared mode (kept apart so that `release` stays small
+   * enough to inline): its common case, one compare-and-swap that expects
+   * the word as this thread's last acquire left it (a thread alone on the
+   * primitive finds it so). Everything else is in shared-paths.js.
    * @param {number} n
    */
   releaseShared(n) {
     const lg = this.lb.arr;
     const slot = this.slot;
     const held = lg[slot];
-    const anywhere = this.anywhere;
-    if (held < n && !anywhere) throwNotHeld(this, n, held);
-    // This thread's own waiters on its lease come first: the permits pass to them without a native call.
-    if (this.lease !== null && handOff(this, n)) return;
-    // Computed before the compare-and-swap: between it and the ledger write
-    // there must be no call. V8 stops a terminated thread at a call (as at a
-    // loop's back edge), and a thread stopped between the two leaves a ledger
-    // that still counts permits it already gave back, which its death would
-    // then give back a second time (the terminated-workers tests caught it).
-    const left = held > n ? held - n : 0;
-    const st = /** @type {Int32Array} */ (this.state);
-    // Expect the word as this thread's last acquire left it (a thread alone
-    // on the primitive finds it so); a wrong guess only costs the CAS that
-    // returns the real word. A guess with WAITERS set is never used.
-    let s = (this.after & WAITERS) === 0 && !anywhere ? this.after : Atomics.load(st, 0);
-    while ((s & WAITERS) === 0) {
-      // Releases anywhere may overfill; native code has the last word (a setPermits may race).
-      if (anywhere && (s >> SHIFT) + n > (Atomics.load(st, 1) & BOUND_MASK)) break;
-      const seen = Atomics.compareExchange(st, 0, s, s + (n << SHIFT));
-      if (seen === s) {
-        lg[slot] = left;
-        return;
-      }
-      s = seen;
+    const a = this.after;
+    if (held >= n && (a & WAITERS) === 0 && this.lease === null && !this.anywhere) {
+      const seen = Atomics.compareExchange(/** @type {Int32Array} */ (this.state), 0, a, a + (n << SHIFT));
+      if (seen !== a) return releaseSharedFrom(this, n, seen);
+      lg[slot] = held - n; // no call in between: see shared-paths.js
+      return;
     }
-    const r = native.semRelease(isolateId, this.id, n); // debits the ledger
-    if (r === STATUS.OVER_RELEASE) throwOverRelease(this, n, Atomics.load(st, 0) >> SHIFT, this.max);
-    if (r < 0) throw new Error(`threadkit: ${this.kind} release failed (status ${r})`);
-    settleWakes(r);
+    releaseSharedFrom(this, n, undefined);
   }
 
   /**

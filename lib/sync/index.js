@@ -94,8 +94,19 @@ function semaphoreArgs(permits, options) {
   return [/** @type {number} */ (max), /** @type {number} */ (permits), true];
 }
 
-/** Engines of public objects, for acquireAll. */
+/** Engines of public objects, for acquireAll and semaphoreEngine. */
 const engines = new WeakMap();
+
+/**
+ * The engine behind a Semaphore, for PromisePool's start gate (internal: it
+ * takes and gives back bare permits, with no Permit object per task), or
+ * null for a subclass, whose own methods may do more and must be called.
+ * @param {Semaphore} sem
+ * @returns {import('./fair-semaphore.js').FairSemaphore | null}
+ */
+function semaphoreEngine(sem) {
+  return Object.getPrototypeOf(sem) === Semaphore.prototype ? engines.get(sem).engine : null;
+}
 
 class Semaphore {
   #e;
@@ -413,4 +424,4 @@ async function acquireAll(locks, options) {
   return new MultiGuard(held);
 }
 
-module.exports = { Semaphore, Mutex, RwLock, Permit, acquireAll, MAX_PERMITS };
+module.exports = { Semaphore, Mutex, RwLock, Permit, acquireAll, MAX_PERMITS, semaphoreEngine };

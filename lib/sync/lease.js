@@ -18,6 +18,11 @@
  * the state word nor the ledger changes (the permits pass from this thread
  * to this thread). A failed compare-and-swap means the lease was broken:
  * the caller goes native, and the group is served by native grants.
+ *
+ * passOn() reads the lease (and the state word) for a PromisePool: a
+ * finished task's permit may stay with the pool for its next task when the
+ * pool's own queued acquire is the lease's one waiter, since a release
+ * would hand it to exactly that waiter.
  */
 
 const { native, isolateId, waiters } = require('../isolate.js');
@@ -25,16 +30,20 @@ const { newResolvedPermit } = require('./permit.js');
 const { captured, capture, forget } = require('../resolvers.js');
 
 const { SEM_LEASE_SHIFT: SHIFT, SEM_LEASE_COUNT_MAX: COUNT_MAX, SEM_LEASE_MAX_OWNER: MAX_OWNER, WAKE_CLOSED } = native;
+const { SEM_WAITERS: WAITERS, SEM_CLOSED: CLOSED } = native;
 /** This thread's lease word with a count of 0 (no lease if this thread's id is too large for the word). */
 const BASE = isolateId <= MAX_OWNER ? isolateId << SHIFT : -1;
 
 /** One waiter of a group: as small as the local mode's waiters. */
 class Member {
   /**
+   * @param {Promise<unknown>} promise
    * @param {(permit: unknown) => void} resolve
    * @param {(error: Error) => void} reject
    */
-  constructor(resolve, reject) {
+  constructor(promise, resolve, reject) {
+    /** What its acquire returned: how its caller knows it (passOn). */
+    this.promise = promise;
     this.resolve = resolve;
     this.reject = reject;
     /** @type {Member | null} */
@@ -69,7 +78,7 @@ class Group {
   /** A new waiter at the tail; its promise. */
   push() {
     const promise = new Promise(capture);
-    const m = new Member(/** @type {any} */ (captured.resolve), /** @type {any} */ (captured.reject));
+    const m = new Member(promise, /** @type {any} */ (captured.resolve), /** @type {any} */ (captured.reject));
     forget();
     if (this.tail === null) this.head = m;
     else this.tail.next = m;
@@ -140,11 +149,43 @@ function handOff(e, n) {
   }
   g.serveHead();
   if (g.size === 0) {
-    // The last one: end the lease, so that the fast paths work again and the loop may sleep.
+    // The last one: end the lease, so that the fast paths work again and the loop may sleep. No native
+    // grant can name its token any more (a break from now on finds no waiter), so it leaves the table.
     e.lease = null;
+    waiters.delete(g.token);
     native.semLeaseEnd(isolateId, e.id);
   }
   return true;
+}
+
+/**
+ * This thread holds `n` permits of `e`, is done with them and wants `n`
+ * again at once (a PromisePool's finished task and its next one): true if
+ * it may simply keep them (nothing is written), because a release would
+ * leave them to it anyway: nobody waits and the primitive is open (its
+ * re-acquire's fast path would win), or the one waiter, on every thread, is
+ * the caller's own acquire (whose promise is `own`), queued on this
+ * thread's lease for `n`, which the release would hand them to (the lease
+ * word `BASE + 1` says that the lease holds, so the native queue is empty,
+ * with that one waiter). False: release them. Never on a semaphore that
+ * allows release anywhere, whose release may be refused: let it say so.
+ * @param {import('./fair-semaphore.js').FairSemaphore} e
+ * @param {number} n
+ * @param {Promise<unknown> | null} own
+ * @returns {boolean}
+ */
+function passOn(e, n, own) {
+  if (e.anywhere) return false;
+  if (!e.shared) return (e.word & (WAITERS | CLOSED)) === 0 && e.heldLocal >= n;
+  if (e.lb.arr[e.slot] < n) return false; // not held: let the release say so
+  const st = /** @type {Int32Array} */ (e.state);
+  // The lease first: while the pool's acquire waits, that is the case, and one load (a lease that holds is
+  // never closed: closing breaks it).
+  const g = e.lease;
+  if (own !== null && g !== null && g.size === 1 && g.permits === n && /** @type {Member} */ (g.head).promise === own) {
+    if (Atomics.load(st, 2) === BASE + 1) return true;
+  }
+  return (Atomics.load(st, 0) & (WAITERS | CLOSED)) === 0;
 }
 
 /**
@@ -169,4 +210,4 @@ function acquireLeasing(e, n, token, out) {
   return r;
 }
 
-module.exports = { joinLease, handOff, acquireLeasing, Group };
+module.exports = { joinLease, handOff, passOn, acquireLeasing, Group };
