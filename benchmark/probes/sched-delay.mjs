@@ -47,6 +47,14 @@ const SETS = {
     { name: 'tk tsfn', kind: 'threadkit', env: { THREADKIT_OWNER_WAKE: 'tsfn' } },
     { name: 'piscina', kind: 'piscina', env: {} },
   ],
+  // A short EEVDF slice for the pool's threads (Linux >= 6.12): the woken main thread may preempt a worker
+  // once the worker has run its slice, not a default slice (RUN_TO_PARITY) or a tick later.
+  shortslice: [
+    { name: 'tk', kind: 'threadkit', env: {} },
+    { name: 'tk slice 100us', kind: 'threadkit', env: { HTTP_BENCH_WORKER_SLICE_US: '100' } },
+    { name: 'tk slice 300us', kind: 'threadkit', env: { HTTP_BENCH_WORKER_SLICE_US: '300' } },
+    { name: 'piscina', kind: 'piscina', env: {} },
+  ],
   // The pool threads' scheduling (server.mjs HTTP_BENCH_WORKER_*): a long EEVDF slice, or SCHED_BATCH.
   workers: [
     { name: 'tk off', kind: 'threadkit', env: { THREADKIT_WAKE_HANDOVER: 'off' } },
