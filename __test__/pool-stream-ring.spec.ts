@@ -45,9 +45,10 @@ describe('the stream ring, in one thread', () => {
       const ring = new RingWriter(
         () => {},
         () => false,
+        1,
         cap,
       );
-      const reader = new RingReader(ring.sab);
+      const reader = new RingReader(ring.sab, 1);
       const want = sizes(3000, 3 * cap, cap);
       const hwm = 1 + Math.floor(random() * 16);
       let next = 0; // the next value to write
@@ -90,9 +91,10 @@ describe('the stream ring, in one thread', () => {
     const ring = new RingWriter(
       () => wakes++,
       () => false,
+      1,
       256,
     );
-    const reader = new RingReader(ring.sab);
+    const reader = new RingReader(ring.sab, 1);
     expect(reader.sleep()).toBe(true);
     expect(ring.tryPut(1)).toBe(true);
     expect(ring.tryPut(2)).toBe(true);
@@ -108,9 +110,10 @@ describe('the stream ring, in one thread', () => {
     const ring = new RingWriter(
       () => {},
       () => false,
+      1,
       256,
     );
-    const reader = new RingReader(ring.sab);
+    const reader = new RingReader(ring.sab, 1);
     ring.tryPut('a');
     const bytes = encodeCopy('b'.repeat(1000));
     expect(ring.putPiece(bytes, 0)).toBeLessThan(recordBytes(bytes.length));

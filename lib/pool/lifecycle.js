@@ -21,6 +21,8 @@ const { settle, checkRoom } = require('./settle.js');
 const { directResult, resultLost } = require('./direct.js');
 const { WorkerCrashedError, TimeoutError } = require('../errors.js');
 const { workerEntry } = require('./entry.js');
+const { ringSent, workerGone } = require('./stream-rings.js');
+const { ownerTag } = require('./stream-ring.js');
 
 /** The addon file native.js loaded, for workers to load directly (null if not found). */
 const ADDON = Object.keys(require.cache).find((k) => k.endsWith('.node') && path.basename(k).startsWith('threadkit.')) ?? null;
@@ -132,7 +134,7 @@ function onControl(s, rec, m) {
   } else if (m.type === MSG.RESULT) {
     directResult(s, m);
   } else if (m.type === MSG.STREAM) {
-    s.tasks.get(m.id)?.stream?.attachRing(m.ring);
+    ringSent(s, rec.slot, m, ownerTag(m.id));
   }
 }
 
@@ -168,6 +170,7 @@ function onExit(s, rec, code) {
   // Direct results the worker posted before it exited are still queued on the port.
   for (let m; (m = receiveMessageOnPort(rec.port)) !== undefined;) onControl(s, rec, m.message);
   rec.port.close();
+  workerGone(s, rec.slot); // before its tasks settle: their streams take the values it wrote
   s.drainNow();
   for (const id of rec.owes) settle(s, id, false, resultLost(code));
   const { tasks: lost, started } = native.poolWorkerGone(s.id, rec.slot);

@@ -13,7 +13,8 @@
  *   { type: READY }                   the task script is loaded
  *   { type: RESULT, id, rejected, value }  a direct task's result (transferables)
  *   { type: STDIO, name, chunks, bytes }   buffered stdout/stderr output
- *   { type: STREAM, id, ring }        the byte ring of stream task `id`'s values (stream-ring.js)
+ *   { type: STREAM, id, ring }        a new byte ring, for stream task `id`'s values (stream-ring.js;
+ *                                    a ring sent once is reused without a message: stream-rings.js)
  * Pool -> mailbox thread (its inbox):
  *   { type: PUT, id, data, transfer } { type: DROP, id }
  *   { type: WORKER, port }            a new worker's port

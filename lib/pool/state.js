@@ -65,6 +65,8 @@ class PoolState {
     this.roomWaiters = [];
     /** pool.stream() iterators whose caller waits for a value their worker will wake this thread for (stream.js). @type {Set<import('./stream.js').TaskStream<any>>} */
     this.waitingStreams = new Set();
+    /** worker slot → the header of each stream ring it sent, until it exits (stream-rings.js). @type {Map<number, Int32Array[]>} */
+    this.streamRings = new Map();
     /** onIdle() callers' resolvers. @type {Array<(value?: unknown) => void>} */
     this.idleWaiters = [];
     /** The idle-retirement check's interval (lifecycle.js), while workers above minWorkers may retire. @type {NodeJS.Timeout | null} */

@@ -43,8 +43,23 @@
  * streams that share a worker would share the ring, and a slow caller would
  * stall the others (or the caller's thread would have to copy values out
  * into queues of its own: the extra copy and the unbounded memory the ring
- * avoids). A ring costs one SharedArrayBuffer of RING_BYTES and one control
- * message (worker/stream.js), made at a stream's first value.
+ * avoids). A new ring costs one SharedArrayBuffer of RING_BYTES and one
+ * control message (worker/stream.js), tens of µs, so a worker reuses the
+ * rings it has sent once their streams are done with them:
+ *
+ * - OWNER (both sides) says who holds the ring: the tag of a task
+ *   (ownerTag(id) > 0), FREE, or DROPPED. The worker sets a tag when it
+ *   makes or claims the ring for a stream; the caller's side sets FREE
+ *   (compareExchange from its own tag) once its stream is done with the
+ *   ring; the worker sets DROPPED when it keeps the ring no longer.
+ * - Claim (worker, RingWriter.claim): only a FREE ring whose last stream
+ *   has ended on this worker too. It resets the counters, then stores the
+ *   tag: the caller, which finds its task's ring by that tag (the pool
+ *   keeps the rings each worker sent, stream-rings.js), sees the reset
+ *   counters once it sees the tag. Nothing else writes a FREE ring: the
+ *   caller's side stops touching a ring before it frees it. The claim sets
+ *   READER_WAITING, as the caller cannot have yet: the first value wakes
+ *   the pool's owner, whose drain lets the caller look for the ring.
  */
 
 const { encodeTo, decode } = require('../codec/index.js');
@@ -59,7 +74,12 @@ const TAKEN = 17;
 const WRITER_WAITING = 18;
 const WANT_TAKEN = 19;
 const WANT_READ = 20;
+const OWNER = 24;
 const HEAD_WORDS = 32;
+/** OWNER of a ring no stream holds: the worker may claim it. */
+const FREE = 0;
+/** OWNER of a ring its worker no longer keeps: it is never reused. */
+const DROPPED = -1;
 const HEAD_BYTES = 4 * HEAD_WORDS;
 /** Bytes in front of each value: its length. */
 const LENGTH = 4;
@@ -68,6 +88,13 @@ const WAIT_IN_PLACE_MS = 0.2;
 
 /** A record of `n` value bytes: its length, the bytes, padding to 4. */
 const recordBytes = (n) => (LENGTH + n + 3) & ~3;
+/**
+ * The OWNER word of task `id`'s ring: > 0, and told apart from another task's while fewer than
+ * 2^31 - 1 tasks were submitted between them (ids are positive integers).
+ * @param {number} id
+ * @returns {number}
+ */
+const ownerTag = (id) => (id % 0x7fffffff) + 1;
 /** a >= b, for counters modulo 2^32. */
 const reached = (a, b) => ((a - b) | 0) >= 0;
 
@@ -90,10 +117,12 @@ class RingWriter extends RingView {
    * @param {() => void} wakeReader wakes the caller's thread
    * @param {(word: Int32Array, seen: number) => boolean} spin spins while `word[0]` is `seen`, if the
    *   spin policy allows (the pool's poolSpin): true if it moved
+   * @param {number} tag the OWNER of its first stream (ownerTag)
    * @param {number} [bytes] data bytes (a power of two)
    */
-  constructor(wakeReader, spin, bytes = RING_BYTES) {
+  constructor(wakeReader, spin, tag, bytes = RING_BYTES) {
     super(new SharedArrayBuffer(HEAD_BYTES + bytes));
+    Atomics.store(this.h, OWNER, tag);
     this.wakeReader = wakeReader;
     this.spin = spin;
     /** WRITER_WAITING alone, for `spin`. */
@@ -107,6 +136,38 @@ class RingWriter extends RingView {
     this.knownCredit = 0;
     /** A view of the ring that ends at most where the caller was (see tryPut). @type {Buffer | null} */
     this.bounded = null;
+  }
+
+  /**
+   * Takes this ring for the stream whose OWNER is `tag` if no stream holds
+   * it (see the module docs): false if one does. Call it only once the
+   * ring's last stream has ended on this side.
+   * @param {number} tag
+   * @returns {boolean}
+   */
+  claim(tag) {
+    const h = this.h;
+    if (Atomics.load(h, OWNER) !== FREE) return false;
+    for (const word of [WRITE, READ, TAKEN, WRITER_WAITING, WANT_TAKEN, WANT_READ]) Atomics.store(h, word, 0);
+    Atomics.store(h, READER_WAITING, 1);
+    this.write = 0;
+    this.sent = 0;
+    this.knownFree = 0;
+    this.knownCredit = 0;
+    this.bounded = null;
+    // Last: the caller's side trusts the counters once it sees its tag.
+    Atomics.store(h, OWNER, tag);
+    return true;
+  }
+
+  /** No stream holds the ring. */
+  isFree() {
+    return Atomics.load(this.h, OWNER) === FREE;
+  }
+
+  /** This side keeps the ring no longer (its last stream has ended here): never reused. */
+  drop() {
+    Atomics.store(this.h, OWNER, DROPPED);
   }
 
   /** Free data bytes. */
@@ -245,9 +306,13 @@ const NONE = Symbol('none');
 
 /** The caller's side. */
 class RingReader extends RingView {
-  /** @param {SharedArrayBuffer} sab the writer's */
-  constructor(sab) {
+  /**
+   * @param {SharedArrayBuffer} sab the writer's
+   * @param {number} tag its OWNER while this stream holds it
+   */
+  constructor(sab, tag) {
     super(sab);
+    this.tag = tag;
     /** READ and TAKEN, as this side last stored them. */
     this.read = 0;
     this.taken = 0;
@@ -377,6 +442,32 @@ class RingReader extends RingView {
   close() {
     if (this.end === -1) this.end = this.limit = Atomics.load(this.h, WRITE);
   }
+
+  /** This stream is done with the ring: its worker may reuse it. Touches the ring no more. */
+  release() {
+    Atomics.compareExchange(this.h, OWNER, this.tag, FREE);
+  }
 }
 
-module.exports = { RingWriter, RingReader, NONE, RING_BYTES, recordBytes };
+/**
+ * The OWNER word of the ring `header` (an Int32Array over its first words).
+ * @param {Int32Array} header
+ * @returns {number}
+ */
+const ownerOf = (header) => Atomics.load(header, OWNER);
+
+/**
+ * The header view a pool keeps of a ring it was sent (ownerOf reads it).
+ * @param {SharedArrayBuffer} sab
+ * @returns {Int32Array}
+ */
+const ringHeader = (sab) => new Int32Array(sab, 0, HEAD_WORDS);
+
+/**
+ * Frees the ring `header` if the stream whose OWNER is `tag` holds it (as RingReader.release).
+ * @param {Int32Array} header
+ * @param {number} tag
+ */
+const releaseRing = (header, tag) => Atomics.compareExchange(header, OWNER, tag, FREE);
+
+module.exports = { RingWriter, RingReader, NONE, RING_BYTES, FREE, DROPPED, recordBytes, ownerTag, ownerOf, ringHeader, releaseRing };

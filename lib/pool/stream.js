@@ -3,10 +3,14 @@
 /**
  * pool.stream(): the caller's side of a task whose function returns a
  * generator (or any iterable). The values it yields come through a byte
- * ring in shared memory (stream-ring.js) that the worker made at the first
- * value and sent over its control port (lifecycle.js: MSG.STREAM); the
- * iterator decodes each value straight from the ring when the caller takes
- * it. The worker side is worker/stream.js.
+ * ring in shared memory (stream-ring.js) that the worker took at the first
+ * value: a new one it sent over its control port (lifecycle.js: MSG.STREAM),
+ * or one it sent before and reuses, which this side finds by its OWNER word
+ * (stream-rings.js: the claim wakes this thread, whose drain looks again);
+ * the iterator decodes each value straight from the ring when the caller
+ * takes it, and frees the ring for reuse once it is done with it (its end
+ * was taken, or it returned, aborted or failed). The worker side is
+ * worker/stream.js.
  *
  * Backpressure: the worker runs at most `highWaterMark` values (and at most
  * a ring of bytes) ahead of what the caller has taken, counted in the ring,
@@ -22,7 +26,8 @@ const { validateInteger } = require('../validate.js');
 const { settle, checkRoom } = require('./settle.js');
 const { runnerOf, abortRunning } = require('./lifecycle.js');
 const { AbortError } = require('../errors.js');
-const { RingReader, NONE } = require('./stream-ring.js');
+const { RingReader, NONE, ownerTag } = require('./stream-ring.js');
+const { findRing, abandoned } = require('./stream-rings.js');
 
 /**
  * Values the worker may send ahead of the caller, unless `highWaterMark` says otherwise. The ring bounds
@@ -52,6 +57,8 @@ class TaskStream {
     /** The pool's state and the task's id, set when it is queued (attach). @type {import('./state.js').PoolState | undefined} */
     this.s = undefined;
     this.id = 0;
+    /** The OWNER word of its ring while it holds it (ownerTag(id)). */
+    this.tag = 0;
     /** next() calls waiting for a value, in order. @type {Waiter[]} */
     this.waiters = [];
     /** 0: open; 1: the task ended, after the values held; 2: the error is still to throw; 3: done. */
@@ -72,17 +79,54 @@ class TaskStream {
     if (rec !== undefined) rec.stream = this;
     this.s = s;
     this.id = id;
+    this.tag = ownerTag(id);
+    // If the caller drops this stream unread, its ring is freed when it is collected.
+    abandoned.register(this, { s, tag: this.tag }, this);
   }
 
   /**
-   * The worker's ring for this task's values (it comes before the task's
-   * end: the worker flags its control port, which the drain reads first).
+   * A new ring the worker sent for this task's values (it comes before the
+   * task's end: the worker flags its control port, which the drain reads
+   * first). Returns false if this stream does not take it (it has one, or
+   * wants no more values): the caller frees it.
    * @param {SharedArrayBuffer} sab
+   * @returns {boolean}
    */
   attachRing(sab) {
-    if (this.ring !== null || this.state !== 0 || this.dropped) return;
-    this.ring = new RingReader(sab);
+    if (!this.useRing(sab)) return false;
     if (this.waiters.length > 0) this.serve();
+    return true;
+  }
+
+  /**
+   * Takes `sab` as this stream's ring, if it has none yet and still wants values.
+   * @param {SharedArrayBuffer} sab
+   * @returns {boolean}
+   */
+  useRing(sab) {
+    if (this.ring !== null || this.state >= 3 || this.dropped) return false;
+    this.ring = new RingReader(sab, this.tag);
+    if (this.state !== 0) this.ring.close();
+    return true;
+  }
+
+  /**
+   * Looks for a ring the worker reused for this task (its claim stored our
+   * tag in it): true if this stream has a ring now.
+   * @returns {boolean}
+   */
+  lookForRing() {
+    if (this.ring !== null) return true;
+    if (this.s === undefined || this.dropped || this.state >= 3) return false;
+    const sab = findRing(this.s, this.tag);
+    return sab !== null && this.useRing(sab);
+  }
+
+  /** This stream is done with its ring: the worker may reuse it. */
+  release() {
+    this.ring?.release();
+    this.ring = null;
+    abandoned.unregister(this);
   }
 
   /**
@@ -124,6 +168,8 @@ class TaskStream {
     if (this.state !== 0) return;
     this.state = failed ? 2 : 1;
     this.error = error;
+    // A reused ring it had not found yet holds values (the worker claimed it before it wrote them).
+    this.lookForRing();
     this.ring?.close();
     this.s?.waitingStreams.delete(this);
     this.serve();
@@ -132,7 +178,12 @@ class TaskStream {
   /** Drops the values held: the caller aborted, and wants none of them. */
   drop() {
     this.dropped = true;
-    this.ring = null;
+    // A ring the worker claimed for it and it had not found yet is freed too.
+    if (this.ring === null && this.s !== undefined) {
+      const sab = findRing(this.s, this.tag);
+      if (sab !== null) this.ring = new RingReader(sab, this.tag);
+    }
+    this.release();
     this.s?.waitingStreams.delete(this);
   }
 
@@ -175,8 +226,13 @@ class TaskStream {
         for (const w of waiters.splice(0)) this.settleEnd(w);
         return;
       }
-      if (this.ring === null || this.s === undefined) return; // attachRing serves
-      if (this.ring.sleep()) {
+      if (this.s === undefined) return;
+      if (!this.lookForRing()) {
+        // A new ring comes by message (attachRing serves); a reused one wakes the drain (wakeStreams).
+        this.s.waitingStreams.add(this);
+        return;
+      }
+      if (/** @type {RingReader} */ (this.ring).sleep()) {
         this.s.waitingStreams.add(this);
         return;
       }
@@ -188,6 +244,7 @@ class TaskStream {
    * @param {Waiter} w
    */
   settleEnd(w) {
+    this.release();
     if (this.state === 2) {
       this.state = 3;
       w.reject(this.error);
@@ -222,6 +279,7 @@ class TaskStream {
       this.stop();
     }
     this.state = 3;
+    this.release();
     for (const w of this.waiters.splice(0)) w.resolve({ value: undefined, done: true });
     return this.ended.then(() => ({ value, done: true }));
   }

@@ -6,8 +6,12 @@
  * encodes each value straight into the stream's byte ring in shared memory
  * (../stream-ring.js), which the caller's iterator reads: no native call per
  * value, and a wake for the caller only when it may be asleep. The ring is
- * made at the first value and sent to the pool over the control port, which
- * is flagged (WORDS.OUTPUT) so the pool reads it before it settles the task.
+ * taken at the first value: a ring this worker sent before, if the stream
+ * that held it is done with it (the caller freed it, and it has ended here
+ * too), else a new one, sent to the pool over the control port, which is
+ * flagged (WORDS.OUTPUT) so the pool reads it before it settles the task.
+ * A reused ring costs no message: the caller finds it by its OWNER word
+ * (../stream-rings.js). This worker keeps at most MAX_FREE_RINGS free ones.
  * Loaded with the first stream task.
  *
  * Backpressure: it runs at most `highWaterMark` values, and a ring of bytes,
@@ -24,7 +28,7 @@ const { encodeCopy } = require('../../codec/index.js');
 const { describe } = require('../../validate.js');
 const { WORDS } = require('../worker-words.js');
 const { MSG } = require('../messages.js');
-const { RingWriter, recordBytes } = require('../stream-ring.js');
+const { RingWriter, recordBytes, ownerTag } = require('../stream-ring.js');
 const { isThenable } = require('./load.js');
 
 const words = new Int32Array(internal.stdio);
@@ -44,16 +48,49 @@ const spin = (word, seen) => native.poolSpin(pool, word, seen, false);
  * @property {(() => void) | null} wake ends the pump's asynchronous wait for room
  */
 
+/** Free rings a worker keeps for its next streams; more are dropped (each is RING_BYTES of memory). */
+const MAX_FREE_RINGS = 4;
 /**
- * A new ring for task `id`'s values, sent to the pool.
+ * The rings this worker sent to the pool whose stream has ended here, oldest first: free ones, and
+ * ones whose caller still holds them (it has not taken all their values yet, or never will).
+ * @type {RingWriter[]}
+ */
+const idle = [];
+
+/**
+ * A ring for task `id`'s values: a free one this worker sent before, else a new one, sent to the pool.
  * @param {number} id
  * @returns {RingWriter}
  */
 function openRing(id) {
-  const ring = new RingWriter(wakeOwner, spin);
+  const tag = ownerTag(id);
+  for (let i = 0; i < idle.length; i++) {
+    const ring = idle[i];
+    if (ring.claim(tag)) {
+      idle.splice(i, 1);
+      return ring;
+    }
+  }
+  const ring = new RingWriter(wakeOwner, spin, tag);
   control.postMessage(/** @type {import('../messages.js').StreamMessage} */ ({ type: MSG.STREAM, id, ring: ring.sab }));
   Atomics.store(words, WORDS.OUTPUT, 1);
   return ring;
+}
+
+/**
+ * Task `ring`'s stream has ended on this worker: the ring may be reused once its caller frees it.
+ * Keeps at most MAX_FREE_RINGS free rings (the newest).
+ * @param {RingWriter} ring
+ */
+function closeRing(ring) {
+  idle.push(ring);
+  let free = 0;
+  for (let i = idle.length - 1; i >= 0; i--) {
+    if (idle[i].isFree() && ++free > MAX_FREE_RINGS) {
+      idle[i].drop();
+      idle.splice(i, 1);
+    }
+  }
 }
 
 /**
@@ -139,6 +176,7 @@ async function pump(task, result, highWaterMark, done) {
       open = false;
       await it.return?.();
     }
+    ring = endRing(ring);
     done(false, undefined);
   } catch (e) {
     if (open && it !== undefined) {
@@ -149,10 +187,22 @@ async function pump(task, result, highWaterMark, done) {
         // The first error is the one to report.
       }
     }
+    ring = endRing(ring);
     done(true, e);
   } finally {
     st.stopped = true;
   }
+}
+
+/**
+ * The stream's writing is over: its ring goes back for reuse, before the task completes (the next
+ * task may start within `done`).
+ * @param {RingWriter | null} ring
+ * @returns {null}
+ */
+function endRing(ring) {
+  if (ring !== null) closeRing(ring);
+  return null;
 }
 
 /**
@@ -168,4 +218,4 @@ function stop(task) {
   w?.();
 }
 
-module.exports = { pump, stop };
+module.exports = { pump, stop, MAX_FREE_RINGS };
