@@ -81,6 +81,8 @@ const FREE = 0;
 /** OWNER of a ring its worker no longer keeps: it is never reused. */
 const DROPPED = -1;
 const HEAD_BYTES = 4 * HEAD_WORDS;
+/** Free rings a worker keeps for its next streams (worker/stream.js); more are dropped, as each is RING_BYTES of memory. */
+const MAX_FREE_RINGS = 4;
 /** Bytes in front of each value: its length. */
 const LENGTH = 4;
 /** How long a writer out of credit or space waits in place (blocking its thread) before it waits asynchronously. */
@@ -470,4 +472,4 @@ const ringHeader = (sab) => new Int32Array(sab, 0, HEAD_WORDS);
  */
 const releaseRing = (header, tag) => Atomics.compareExchange(header, OWNER, tag, FREE);
 
-module.exports = { RingWriter, RingReader, NONE, RING_BYTES, FREE, DROPPED, recordBytes, ownerTag, ownerOf, ringHeader, releaseRing };
+module.exports = { RingWriter, RingReader, NONE, RING_BYTES, MAX_FREE_RINGS, FREE, DROPPED, recordBytes, ownerTag, ownerOf, ringHeader, releaseRing };

@@ -28,7 +28,7 @@ const { encodeCopy } = require('../../codec/index.js');
 const { describe } = require('../../validate.js');
 const { WORDS } = require('../worker-words.js');
 const { MSG } = require('../messages.js');
-const { RingWriter, recordBytes, ownerTag } = require('../stream-ring.js');
+const { RingWriter, recordBytes, ownerTag, MAX_FREE_RINGS } = require('../stream-ring.js');
 const { isThenable } = require('./load.js');
 
 const words = new Int32Array(internal.stdio);
@@ -48,8 +48,6 @@ const spin = (word, seen) => native.poolSpin(pool, word, seen, false);
  * @property {(() => void) | null} wake ends the pump's asynchronous wait for room
  */
 
-/** Free rings a worker keeps for its next streams; more are dropped (each is RING_BYTES of memory). */
-const MAX_FREE_RINGS = 4;
 /**
  * The rings this worker sent to the pool whose stream has ended here, oldest first: free ones, and
  * ones whose caller still holds them (it has not taken all their values yet, or never will).
@@ -218,4 +216,4 @@ function stop(task) {
   w?.();
 }
 
-module.exports = { pump, stop, MAX_FREE_RINGS };
+module.exports = { pump, stop };
