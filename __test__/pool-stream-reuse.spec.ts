@@ -114,7 +114,7 @@ describe('pool.stream() reuses its worker rings', () => {
   test('many short streams interleaved on one worker (concurrentTasksPerWorker), random breaks and pauses: exactly-once, in order, never another stream value', async () => {
     const p = pool(tasks, { maxWorkers: 1, concurrentTasksPerWorker: 4 });
     const rings = new Set<SharedArrayBuffer>();
-    let streams = 0;
+    let withValues = 0;
     const lane = async (l: number) => {
       for (let k = 0; k < 40; k++) {
         const tag = `l${l}s${k}`;
@@ -125,14 +125,14 @@ describe('pool.stream() reuses its worker rings', () => {
         const got = await take(it, tag, want, stopAt);
         expect(got.n).toBe(Math.min(want.length, stopAt));
         for (const sab of got.rings) rings.add(sab);
-        streams++;
+        if (got.n > 0) withValues++;
       }
     };
     await Promise.all([0, 1, 2, 3, 4, 5].map(lane));
-    expect(streams).toBe(240);
-    // Reuse happened (how much depends on the timing; a stream holds its ring while it runs).
-    console.log(`240 interleaved streams read from ${rings.size} rings (seed ${seed})`);
-    expect(rings.size).toBeLessThan(240);
+    // Reuse happened (how much depends on the timing: a stream holds its ring while it runs, and at most
+    // 4 run at once; each stream with a value read from one ring).
+    console.log(`${withValues} interleaved streams with values read from ${rings.size} rings (seed ${seed})`);
+    expect(rings.size).toBeLessThan(withValues);
   });
 
   test(`a worker keeps at most MAX_FREE_RINGS free rings when one of its streams ends: after 8 concurrent streams, the others are dropped`, async () => {
@@ -187,7 +187,8 @@ describe('pool.stream() reuses its worker rings', () => {
       return owner(ring) === FREE;
     }, 'the ring of the collected stream to be freed');
     const next = await take(p.stream({ tag: 'n', sizes: [5, 6] }, { name: 'taggedSized' }), 'n', [5, 6]);
-    expect([...next.rings]).toEqual([ring]);
+    expect(next.rings.size).toBe(1);
+    expect([...next.rings][0]).toBe(ring); // the same memory, not an equal copy
   });
 
   test('a worker that dies mid-stream on a reused ring: the values it wrote arrive, then WorkerCrashedError; its replacement serves on', async () => {
