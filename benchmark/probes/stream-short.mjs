@@ -4,9 +4,11 @@
  * - execute: a task that returns one small record;
  * - stream 1: a stream of 1 small record;
  * - stream 10: a stream of 10 small records.
- * It prints each kind's median µs per task over the rounds, and the min-max across rounds.
+ * It prints each kind's median µs per task over the rounds, and the min-max across rounds. With a gap
+ * (ms), each task starts that long after the last one ended (its worker has gone to sleep by then: a
+ * wake-up is in each task's time), and only the tasks themselves are timed.
  *
- *   node benchmark/probes/stream-short.mjs [rounds=7] [n=2000]
+ *   node benchmark/probes/stream-short.mjs [rounds=7] [n=2000] [gapMs=0]
  *   TK_ROOT=/path/to/another/checkout node benchmark/probes/stream-short.mjs   (the same probe on other code)
  */
 import { createRequire } from 'node:module';
@@ -20,6 +22,7 @@ const { WorkerPool } = require(path.join(root, 'index.js'));
 
 const ROUNDS = Number(process.argv[2] ?? 7);
 const N = Number(process.argv[3] ?? 2000);
+const GAP_MS = Number(process.argv[4] ?? 0);
 const script = path.join(here, 'stream-short-worker.cjs');
 
 const pool = new WorkerPool(script, 1);
@@ -39,11 +42,23 @@ const kinds = [
   ['stream 10', () => streamOf(10)],
 ];
 
-/** µs per task for `n` sequential runs of `fn`. */
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** µs per task for `n` sequential runs of `fn` (GAP_MS apart, not timed). */
 async function time(fn, n) {
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) await fn();
-  return Number(process.hrtime.bigint() - t0) / 1000 / n;
+  if (GAP_MS === 0) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) await fn();
+    return Number(process.hrtime.bigint() - t0) / 1000 / n;
+  }
+  let total = 0n;
+  for (let i = 0; i < n; i++) {
+    await pause(GAP_MS);
+    const t0 = process.hrtime.bigint();
+    await fn();
+    total += process.hrtime.bigint() - t0;
+  }
+  return Number(total) / 1000 / n;
 }
 
 const samples = kinds.map(() => []);
@@ -54,7 +69,7 @@ for (let r = 0; r < ROUNDS; r++) {
 await pool.terminate();
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`${root}: ${ROUNDS} rounds of ${N} sequential tasks each, one worker`);
+console.log(`${root}: ${ROUNDS} rounds of ${N} sequential tasks each${GAP_MS ? `, ${GAP_MS} ms apart` : ''}, one worker`);
 for (let k = 0; k < kinds.length; k++) {
   const xs = samples[k];
   console.log(
