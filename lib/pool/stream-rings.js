@@ -9,6 +9,17 @@
  * - A worker sends a ring once (MSG.STREAM, for a stream that needed a new
  *   one: ringSent); after that it claims it again for its next streams
  *   (worker/stream.js), and the caller looks it up here (findRing).
+ * - No lost wake-up: a stream that waits for a value and finds no ring
+ *   joins PoolState.waitingStreams in the same synchronous run as its look
+ *   (TaskStream.serve). The worker's claim stores the tag, then its first
+ *   value wakes the owner (the claim set READER_WAITING); that wake's drain
+ *   (wakeStreams) runs after the look, so it looks again and sees the tag.
+ *   A task's completion comes after its values, and so after the claim:
+ *   TaskStream.end looks once more, and takes what the ring holds.
+ * - A ring is in this list before any claim of it after the first: the
+ *   pool reads the STREAM message before it settles the first task (the
+ *   worker flags its port), and the worker reuses a ring only once its
+ *   stream freed it, which it does after it took the ring.
  * - A ring the worker dropped (OWNER DROPPED) is forgotten here the next
  *   time that worker sends one; the rings of a worker that exited are
  *   forgotten with it (workerGone), after the streams that had not found
