@@ -135,6 +135,19 @@ describe('pool.stream() reuses its worker rings', () => {
     expect(rings.size).toBeLessThan(withValues);
   });
 
+  test('many streams queued at once, each awaited from the start, on reused rings: each gets its own values', async () => {
+    const p = pool(tasks, { maxWorkers: 2 });
+    const rings = new Set<SharedArrayBuffer>();
+    const runs = Array.from({ length: 60 }, async (_, k) => {
+      const want = sizes(1 + Math.floor(random() * 6));
+      const got = await take(p.stream({ tag: `q${k}`, sizes: want }, { name: 'taggedSized' }), `q${k}`, want);
+      expect(got.n).toBe(want.length);
+      for (const sab of got.rings) rings.add(sab);
+    });
+    await Promise.all(runs);
+    console.log(`60 queued streams on 2 workers read from ${rings.size} rings (seed ${seed})`);
+  });
+
   test(`a worker keeps at most MAX_FREE_RINGS free rings when one of its streams ends: after 8 concurrent streams, the others are dropped`, async () => {
     const p = pool(tasks, { maxWorkers: 1, concurrentTasksPerWorker: 8 });
     const its = Array.from({ length: 8 }, (_, k) => p.stream({ tag: `c${k}`, sizes: [1, 2, 3], pauses: [5, 5, 5] }, { name: 'taggedSized' }));

@@ -65,6 +65,8 @@ class PoolState {
     this.roomWaiters = [];
     /** pool.stream() iterators whose caller waits for a value their worker will wake this thread for (stream.js). @type {Set<import('./stream.js').TaskStream<any>>} */
     this.waitingStreams = new Set();
+    /** pool.stream() iterators whose caller waits for a value before they found a ring, by their ring tag (stream-rings.js). @type {Map<number, import('./stream.js').TaskStream<any>>} */
+    this.ringless = new Map();
     /** worker slot → the header of each stream ring it sent, until it exits (stream-rings.js). @type {Map<number, Int32Array[]>} */
     this.streamRings = new Map();
     /** onIdle() callers' resolvers. @type {Array<(value?: unknown) => void>} */

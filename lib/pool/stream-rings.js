@@ -10,10 +10,10 @@
  *   one: ringSent); after that it claims it again for its next streams
  *   (worker/stream.js), and the caller looks it up here (findRing).
  * - No lost wake-up: a stream that waits for a value and finds no ring
- *   joins PoolState.waitingStreams in the same synchronous run as its look
+ *   joins PoolState.ringless in the same synchronous run as its look
  *   (TaskStream.serve). The worker's claim stores the tag, then its first
  *   value wakes the owner (the claim set READER_WAITING); that wake's drain
- *   (wakeStreams) runs after the look, so it looks again and sees the tag.
+ *   (wakeStreams: attachClaimed) runs after the look, so it sees the tag.
  *   A task's completion comes after its values, and so after the claim:
  *   TaskStream.end looks once more, and takes what the ring holds.
  * - A ring is in this list before any claim of it after the first: the
@@ -76,6 +76,21 @@ function findRing(s, tag) {
 }
 
 /**
+ * Gives the streams that wait for a ring (PoolState.ringless) the rings
+ * their workers claimed for them: one pass over the rings, not one per
+ * stream, as many streams may wait (queued ones, say).
+ * @param {PoolState} s
+ */
+function attachClaimed(s) {
+  for (const rings of s.streamRings.values()) {
+    for (const h of rings) {
+      const tag = ownerOf(h);
+      if (tag > 0) s.ringless.get(tag)?.attachRing(/** @type {SharedArrayBuffer} */ (h.buffer));
+    }
+  }
+}
+
+/**
  * Worker `slot` exited: its rings are forgotten, once the streams that had not found theirs have it.
  * @param {PoolState} s
  * @param {number} slot
@@ -92,4 +107,4 @@ const abandoned = new FinalizationRegistry((/** @type {{ s: PoolState, tag: numb
   for (const rings of held.s.streamRings.values()) for (const h of rings) releaseRing(h, held.tag);
 });
 
-module.exports = { ringSent, findRing, workerGone, abandoned };
+module.exports = { ringSent, findRing, attachClaimed, workerGone, abandoned };

@@ -27,7 +27,7 @@ const { settle, checkRoom } = require('./settle.js');
 const { runnerOf, abortRunning } = require('./lifecycle.js');
 const { AbortError } = require('../errors.js');
 const { RingReader, NONE, ownerTag } = require('./stream-ring.js');
-const { findRing, abandoned } = require('./stream-rings.js');
+const { findRing, attachClaimed, abandoned } = require('./stream-rings.js');
 
 /**
  * Values the worker may send ahead of the caller, unless `highWaterMark` says otherwise. The ring bounds
@@ -105,6 +105,7 @@ class TaskStream {
    */
   useRing(sab) {
     if (this.ring !== null || this.state >= 3 || this.dropped) return false;
+    this.s?.ringless.delete(this.tag);
     this.ring = new RingReader(sab, this.tag);
     if (this.state !== 0) this.ring.close();
     return true;
@@ -172,6 +173,7 @@ class TaskStream {
     this.lookForRing();
     this.ring?.close();
     this.s?.waitingStreams.delete(this);
+    this.s?.ringless.delete(this.tag);
     this.serve();
   }
 
@@ -185,6 +187,7 @@ class TaskStream {
     }
     this.release();
     this.s?.waitingStreams.delete(this);
+    this.s?.ringless.delete(this.tag);
   }
 
   /**
@@ -229,7 +232,7 @@ class TaskStream {
       if (this.s === undefined) return;
       if (!this.lookForRing()) {
         // A new ring comes by message (attachRing serves); a reused one wakes the drain (wakeStreams).
-        this.s.waitingStreams.add(this);
+        this.s.ringless.set(this.tag, this);
         return;
       }
       if (/** @type {RingReader} */ (this.ring).sleep()) {
@@ -303,10 +306,12 @@ function streamHighWaterMark(options) {
 
 /**
  * The pool's owner was woken (its drain): serves the streams that waited
- * for a value (a ring's writer wakes the owner only for one that waits).
+ * for a value (a ring's writer wakes the owner only for one that waits), and
+ * those that waited for a ring their worker has claimed since.
  * @param {import('./state.js').PoolState} s
  */
 function wakeStreams(s) {
+  if (s.ringless.size > 0) attachClaimed(s);
   const waiting = s.waitingStreams;
   if (waiting.size === 0) return;
   const streams = [...waiting];
