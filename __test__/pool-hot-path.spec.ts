@@ -1,13 +1,15 @@
 /**
  * The main thread's work per pooled task (issue 19, H2; benchmark/http/CHANGES.md §5):
  * an idle pool's lazy unref hops on plain promise jobs, not on Node's
- * queueMicrotask (an AsyncResource and a bound function per call), and a pool
+ * queueMicrotask (an AsyncResource and a bound function per call), a burst of
+ * submits notifies each sleeping worker once (not once per submit until the
+ * woken worker runs), and a pool
  * that stays in use keeps no settled task's result alive.
  */
 import { spawnSync } from 'node:child_process';
 import { WorkerPool } from '../index';
-import { random, root, seed, settle } from './helpers';
-import { poolFactory, tasks } from './pool-helpers';
+import { random, root, settle, sleep } from './helpers';
+import { poolFactory, shared, tasks } from './pool-helpers';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const native = require('../native.js');
 
@@ -21,7 +23,7 @@ test('going idle and unref-ing the pool calls no queueMicrotask', async () => {
   await settle();
   const queue = jest.spyOn(globalThis, 'queueMicrotask');
   const poolRef = jest.spyOn(native, 'poolRef');
-  // Each awaited task makes the pool busy, then idle again (seed ${seed}: a random number in flight).
+  // Each awaited task makes the pool busy, then idle again (a random number in flight).
   for (let i = 0; i < 20; i++) {
     const n = 1 + Math.floor(random() * 4);
     const got = await Promise.all(Array.from({ length: n }, (_, k) => p.execute(i * 10 + k)));
@@ -61,4 +63,22 @@ test("a settled task's result is not kept alive by the pool that stays in use", 
   );
   expect(r.stderr).toBe('');
   expect(r.stdout.trim()).toBe('1');
+});
+
+test('a burst of submits notifies each sleeping worker once', async () => {
+  const view = shared(4);
+  const p: WorkerPool = pool(tasks, { minWorkers: 2, maxWorkers: 2, workerData: { sab: view.buffer } });
+  await Promise.all([p.execute(0), p.execute(1)]);
+  // Both workers asleep (past their spin and futex wait, in Atomics.waitAsync).
+  await sleep(50);
+  const notify = jest.spyOn(Atomics, 'notify');
+  // Gate tasks hold each woken worker: none can go back to sleep during the burst.
+  const n = 40 + Math.floor(random() * 40);
+  const gates = Array.from({ length: n }, () => p.execute(1, { name: 'gate' }));
+  // Two sleepers, two wake-ups; before, every submit notified until a woken worker ran.
+  expect(notify.mock.calls.length).toBeLessThanOrEqual(2);
+  notify.mockRestore();
+  Atomics.store(view, 1, 1);
+  Atomics.notify(view, 1);
+  await expect(Promise.all(gates)).resolves.toEqual(Array(n).fill(1));
 });
