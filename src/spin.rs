@@ -274,9 +274,10 @@ pub(crate) fn worker_spin(seq: &AtomicI32, seen: i32, woke_soon: bool, running: 
 /// The pool doorbell's layout (an `Int32Array` over a SharedArrayBuffer of
 /// `BELL_INTS` words, made by the pool, shared with its workers):
 /// `BELL_SEQ` moves on every submit (the word workers wait on),
-/// `BELL_SLEEPERS` counts workers inside `Atomics.wait`/`waitAsync` on it,
-/// so a submit notifies only when one sleeps (lib/pool/worker/task-loop.js says why no
-/// wake-up is lost).
+/// `BELL_SLEEPERS` counts workers inside `Atomics.wait`/`waitAsync` on it
+/// that no notify has woken yet (a notifier counts out the one it woke), so
+/// a submit notifies only when one sleeps, and each sleeper once
+/// (lib/pool/worker/task-loop.js says why no wake-up is lost).
 #[napi_derive::napi]
 pub const BELL_SEQ: u32 = 0;
 /// The doorbell's count of sleeping workers (see [`BELL_SEQ`]).

@@ -36,6 +36,8 @@ function settle(s, id, ok, value) {
 
 /** Promise jobs an idle pool waits for a next task before it unrefs (settleIdle). */
 const UNREF_HOPS = 8;
+/** What settleIdle's hops chain on: a `then` is a plain promise job, a third of Node's queueMicrotask (which makes an AsyncResource per call). */
+const SETTLED = Promise.resolve();
 
 /**
  * No task is outstanding: let the event loop exit (soon), and resolve onIdle().
@@ -49,7 +51,7 @@ function settleIdle(s) {
   // main-thread CPU per trickled task, more than it saves).
   if (s.refd && s.unrefHops === 0) {
     s.unrefHops = UNREF_HOPS;
-    queueMicrotask((s.unrefCheck ??= () => unrefIfIdle(s)));
+    SETTLED.then((s.unrefCheck ??= () => unrefIfIdle(s)));
   }
   for (const r of s.idleWaiters.splice(0)) r();
 }
@@ -63,7 +65,7 @@ function unrefIfIdle(s) {
     s.unrefHops = 0;
     return;
   }
-  if (--s.unrefHops > 0) return void queueMicrotask(s.unrefCheck);
+  if (--s.unrefHops > 0) return void SETTLED.then(s.unrefCheck);
   s.refd = false;
   native.poolRef(s.id, false);
 }

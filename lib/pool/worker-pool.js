@@ -292,7 +292,8 @@ class WorkerPool extends EventEmitter {
     const bell = s.bell;
     Atomics.add(bell, SEQ, 1);
     // A spinning or running worker sees SEQ move by itself (worker/task-loop.js says why no wake-up is lost).
-    if (Atomics.load(bell, BELL_SLEEPERS) > 0) Atomics.notify(bell, SEQ, 1);
+    // The notifier counts out the sleeper it woke, so the next submits do not notify it again before it runs.
+    if (Atomics.load(bell, BELL_SLEEPERS) > 0 && Atomics.notify(bell, SEQ, 1) === 1) Atomics.sub(bell, BELL_SLEEPERS, 1);
     s.backlog = true;
     if (!s.watching && this.listenerCount('drain') > 0) {
       watchTakes(s, true);

@@ -276,35 +276,41 @@ function waitForWork(seen) {
   // SEQ !== seen and returns at once; otherwise it sees SLEEPERS > 0 and
   // notifies, either a waiter already listed or, if it comes first, a wait
   // that will then see the new SEQ. A sleeper counted too long only costs a
-  // notify for nothing.
+  // notify for nothing. A notify that wakes a sleeper ('ok') takes it off
+  // SLEEPERS itself (awake), so a burst of submits notifies it only once; it
+  // subtracts after the wake, so SLEEPERS is never below the real count.
   Atomics.add(doorbell, SLEEPERS, 1);
   // The futex wait's first FULL_SPIN_MS tell poolSpin whether a spin would
   // have caught this wake-up (its budget only learns from spins otherwise).
-  if (FULL_SPIN_MS > 0 && Atomics.wait(doorbell, SEQ, seen, FULL_SPIN_MS) !== 'timed-out') {
+  let r = FULL_SPIN_MS > 0 ? Atomics.wait(doorbell, SEQ, seen, FULL_SPIN_MS) : 'timed-out';
+  if (r !== 'timed-out') {
     wokeSoon = true;
-    return awake();
+    return awake(r);
   }
-  if (Atomics.wait(doorbell, SEQ, seen, SPIN_WAIT_MS) !== 'timed-out') return awake();
+  r = Atomics.wait(doorbell, SEQ, seen, SPIN_WAIT_MS);
+  if (r !== 'timed-out') return awake(r);
   const w = Atomics.waitAsync(doorbell, SEQ, seen);
-  if (!w.async) return awake();
+  if (!w.async) return awake(w.value);
   if (LIMIT > 1) {
     bellWait = true;
     w.value.then(rangShared);
     return false;
   }
-  w.value.then(() => {
-    awake();
+  w.value.then((got) => {
+    awake(got);
     loop();
   });
   return false;
 }
 
 /**
- * This worker left its wait on the doorbell.
+ * This worker left its wait on the doorbell: it counts itself out of
+ * SLEEPERS, unless a notify woke it ('ok'): the notifier did (waitForWork).
+ * @param {string} [how] the wait's result
  * @returns {true}
  */
-function awake() {
-  Atomics.sub(doorbell, SLEEPERS, 1);
+function awake(how) {
+  if (how !== 'ok') Atomics.sub(doorbell, SLEEPERS, 1);
   return true;
 }
 
@@ -381,7 +387,7 @@ function afterYield() {
 function waitBell(seen) {
   Atomics.add(doorbell, SLEEPERS, 1);
   const w = Atomics.waitAsync(doorbell, SEQ, seen);
-  if (!w.async) return awake();
+  if (!w.async) return awake(w.value);
   bellWait = true;
   w.value.then(rangShared);
   return false;
@@ -406,14 +412,18 @@ function abandon(task) {
   } else resume();
 }
 
-/** The doorbell rang for this worker (loopShared's wait). */
-function rangShared() {
-  awake();
+/**
+ * The doorbell rang for this worker (loopShared's wait).
+ * @param {string} how the wait's result
+ */
+function rangShared(how) {
+  awake(how);
   bellWait = false;
   sliceStart = Date.now();
-  // A submit wakes one sleeper: if this worker cannot take now, pass the wake-up on.
-  if (inflight >= LIMIT || leaving) Atomics.notify(doorbell, SEQ, 1);
-  else resume();
+  // A submit wakes one sleeper: if this worker cannot take now, pass the wake-up on (counting it out, as a submit does).
+  if (inflight >= LIMIT || leaving) {
+    if (Atomics.notify(doorbell, SEQ, 1) === 1) Atomics.sub(doorbell, SLEEPERS, 1);
+  } else resume();
 }
 
 /**
