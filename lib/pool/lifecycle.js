@@ -223,7 +223,8 @@ function watchIdle(s) {
     const { retired, watching } = native.poolRetireIdle(s.id, s.opts.idleTimeout);
     if (retired > 0) {
       Atomics.add(s.bell, SEQ, 1);
-      Atomics.notify(s.bell, SEQ);
+      // A waker counts out the sleepers it woke (see worker/task-loop.js).
+      Atomics.sub(s.bell, BELL_SLEEPERS, Atomics.notify(s.bell, SEQ));
     }
     if (!watching) {
       clearInterval(s.idleTimer);

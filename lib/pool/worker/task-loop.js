@@ -290,7 +290,7 @@ function waitForWork(seen) {
   r = Atomics.wait(doorbell, SEQ, seen, SPIN_WAIT_MS);
   if (r !== 'timed-out') return awake(r);
   const w = Atomics.waitAsync(doorbell, SEQ, seen);
-  if (!w.async) return awake(w.value);
+  if (!w.async) return awake(/** @type {string} */ (w.value));
   if (LIMIT > 1) {
     bellWait = true;
     w.value.then(rangShared);
@@ -387,7 +387,7 @@ function afterYield() {
 function waitBell(seen) {
   Atomics.add(doorbell, SLEEPERS, 1);
   const w = Atomics.waitAsync(doorbell, SEQ, seen);
-  if (!w.async) return awake(w.value);
+  if (!w.async) return awake(/** @type {string} */ (w.value));
   bellWait = true;
   w.value.then(rangShared);
   return false;
