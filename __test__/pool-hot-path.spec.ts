@@ -3,12 +3,11 @@
  * an idle pool's lazy unref hops on plain promise jobs, not on Node's
  * queueMicrotask (an AsyncResource and a bound function per call), a burst of
  * submits notifies each sleeping worker once (not once per submit until the
- * woken worker runs), and a pool
- * that stays in use keeps no settled task's result alive.
+ * woken worker runs). That a pool in use keeps no settled result alive is in
+ * retention.spec.ts.
  */
-import { spawnSync } from 'node:child_process';
 import { WorkerPool } from '../index';
-import { random, root, settle, sleep } from './helpers';
+import { random, settle, sleep } from './helpers';
 import { poolFactory, shared, tasks } from './pool-helpers';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const native = require('../native.js');
@@ -34,35 +33,6 @@ test('going idle and unref-ing the pool calls no queueMicrotask', async () => {
   // The lazy unref still happened: the pool no longer keeps the process alive.
   const calls = poolRef.mock.calls;
   expect(calls[calls.length - 1][1]).toBe(false);
-});
-
-test("a settled task's result is not kept alive by the pool that stays in use", () => {
-  // A fresh process with --expose-gc; a FinalizationRegistry says whether the result was collected.
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--expose-gc',
-      '-e',
-      `const tk = require(${JSON.stringify(root)});
-       let collected = 0;
-       const registry = new FinalizationRegistry(() => collected++);
-       globalThis.pool = new tk.WorkerPool(${JSON.stringify(tasks)}, { minWorkers: 1, maxWorkers: 1 });
-       (async () => {
-         let result = await pool.execute({ big: new Array(1000).fill(7) });
-         registry.register(result, 'result');
-         result = null;
-         for (let i = 0; i < 10 && collected === 0; i++) {
-           await new Promise((r) => setTimeout(r, 10));
-           gc();
-         }
-         console.log(collected);
-         await pool.terminate();
-       })();`,
-    ],
-    { cwd: root, encoding: 'utf8', timeout: 30_000 },
-  );
-  expect(r.stderr).toBe('');
-  expect(r.stdout.trim()).toBe('1');
 });
 
 test('a burst of submits notifies each sleeping worker once', async () => {

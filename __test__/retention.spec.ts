@@ -3,6 +3,7 @@
 // in a fresh process with --expose-gc and watches an object with a
 // FinalizationRegistry (a WeakRef would keep its target alive until the end of
 // the job that made it).
+import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { root } from './helpers';
 
@@ -50,6 +51,15 @@ describe('settled promises keep nothing alive', () => {
       open();
       await first;
       await waited;`);
+    expect(out).toBe('1/1');
+  });
+
+  test('the result of a WorkerPool task, once awaited and dropped (the pool stays in use)', () => {
+    const out = collectedAfter(`
+      globalThis.pool = new tk.WorkerPool(${JSON.stringify(path.join(__dirname, 'fixtures', 'pool', 'tasks.js'))}, { minWorkers: 1, maxWorkers: 1 });
+      watch(await pool.execute({ big: new Array(1000).fill(7) }));
+      await pool.execute(1);
+      setTimeout(() => pool.terminate(), 100);`);
     expect(out).toBe('1/1');
   });
 
