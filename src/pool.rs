@@ -89,6 +89,15 @@ fn pool(id: u32) -> Option<Arc<Pool>> {
     POOLS.read().get(&id).cloned()
 }
 
+/// `f(pool, task id)` for a live pool and a valid task id; `otherwise` if
+/// either is not (the prelude of every call about one task).
+fn with_task<T>(pool_id: u32, id: f64, otherwise: T, f: impl FnOnce(&Pool, u64) -> T) -> T {
+    match (pool(pool_id), task_id(id)) {
+        (Some(p), Some(id)) => f(&p, id),
+        _ => otherwise,
+    }
+}
+
 fn task_id(id: f64) -> Option<u64> {
     (id.fract() == 0.0 && (0.0..9_007_199_254_740_992.0).contains(&id)).then_some(id as u64)
 }
@@ -281,10 +290,7 @@ pub fn pool_name_of(pool_id: u32, id: u32) -> Option<String> {
 /// Removes a queued task; false if it is running, done or unknown.
 #[napi(catch_unwind)]
 pub fn pool_cancel(pool_id: u32, id: f64) -> bool {
-    match (pool(pool_id), task_id(id)) {
-        (Some(p), Some(id)) => p.queue.cancel(id),
-        _ => false,
-    }
+    with_task(pool_id, id, false, |p, id| p.queue.cancel(id))
 }
 
 /// Removes every queued task; returns their ids.

@@ -3,7 +3,7 @@
 //! direct task's clock, and hand back a result. The owner thread's side is
 //! in the parent module.
 
-use super::{pool, task_id, watchdog, Pool};
+use super::{pool, task_id, watchdog, with_task, Pool};
 use crate::node_env;
 use crate::protocol::{STATUS_NO_TASK, STATUS_RETIRE, STATUS_UNKNOWN_POOL, TAKE_ID, TAKE_NAME, TAKE_STRIDE};
 use crate::shared_memory::{bytes, f64s};
@@ -146,20 +146,14 @@ pub fn pool_take_rest(env: Env, pool_id: u32, slot: u32, scratch: Unknown) -> i3
 /// event loop, so it is not stuck in synchronous code (`poolMustStop`).
 #[napi(catch_unwind)]
 pub fn pool_abort_seen(pool_id: u32, slot: u32, id: f64) -> bool {
-    match (pool(pool_id), task_id(id)) {
-        (Some(p), Some(id)) => p.queue.abort_seen(slot, id),
-        _ => false,
-    }
+    with_task(pool_id, id, false, |p, id| p.queue.abort_seen(slot, id))
 }
 
 /// Worker side: gives up the slot of task `id`, aborted and still running
 /// after the grace period (see `TaskQueue::abandon`). False if it had returned.
 #[napi(catch_unwind)]
 pub fn pool_abandon(pool_id: u32, slot: u32, id: f64) -> bool {
-    match (pool(pool_id), task_id(id)) {
-        (Some(p), Some(id)) => p.queue.abandon(slot, id),
-        _ => false,
-    }
+    with_task(pool_id, id, false, |p, id| p.queue.abandon(slot, id))
 }
 
 /// Worker side: a progress value of task `id` (serialized), queued for the

@@ -3,7 +3,7 @@
 //! (start a worker? retire idle ones?). Each worker's state is the core's
 //! alone (`threadkit_core::task_queue::workers`).
 
-use super::{pool, task_id};
+use super::{pool, with_task};
 use napi_derive::napi;
 use std::time::{Duration, Instant};
 
@@ -60,20 +60,14 @@ pub fn pool_worker_spawned(pool_id: u32, slot: u32) {
 /// The slot of the worker that runs task `id` now, or -1.
 #[napi(catch_unwind)]
 pub fn pool_runner_of(pool_id: u32, id: f64) -> f64 {
-    match (pool(pool_id), task_id(id)) {
-        (Some(p), Some(id)) => p.queue.runner_of(id).map_or(-1.0, f64::from),
-        _ => -1.0,
-    }
+    with_task(pool_id, id, -1.0, |p, id| p.queue.runner_of(id).map_or(-1.0, f64::from))
 }
 
 /// After the grace period of task `id`'s abort or timeout: whether the owner
 /// must stop worker `slot` (the core's rule, `task_queue::running`).
 #[napi(catch_unwind)]
 pub fn pool_must_stop(pool_id: u32, slot: u32, id: f64) -> bool {
-    match (pool(pool_id), task_id(id)) {
-        (Some(p), Some(id)) => p.queue.must_stop(slot, id),
-        _ => false,
-    }
+    with_task(pool_id, id, false, |p, id| p.queue.must_stop(slot, id))
 }
 
 /// Each worker runs up to `n` tasks at once (at least 1). False if the pool is gone.
