@@ -95,7 +95,10 @@ export interface RemoteServer extends EventEmitter {
  *   `concurrency` defaults to the pool's `maxWorkers` plus a prefetch that follows the jobs' length,
  *   so that no thread idles while the next job travels from Redis, and few jobs wait here that another
  *   consumer could run: about 20 ms of work per thread, from 1 job (jobs of 20 × maxWorkers ms or
- *   more, at start, and after the consumer idles) to 16 (tiny jobs); `server.worker.concurrency` shows it. An explicit `concurrency` is kept as it is.
+ *   more, at start, and after the consumer idles) to 32 (tiny jobs); `server.worker.concurrency` shows it. When
+ *   long jobs follow tiny ones, the jobs the pool has not started beyond the lowered concurrency go back to the
+ *   queue for any consumer (not under BullMQ's `maxStartedAttempts`, which counts each start). An explicit
+ *   `concurrency` is kept as it is.
  * - A job's `timeout` is enforced by the pool's watchdog (the thread is stopped: no zombie job).
  * - An aborted job (see {@link RemoteExecuteOptions.signal}) fails without a retry.
  * - A worker script that cannot start (syntax error, no such export): the jobs go back to waiting, this

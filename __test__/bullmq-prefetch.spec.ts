@@ -1,6 +1,8 @@
 // threadkit/bullmq: serve's default concurrency, maxWorkers plus a prefetch that follows the jobs' length
 // (lib/bullmq/prefetch.js): the rule alone, with seeded random job lengths, then a consumer on a real
-// redis-server whose prefetch rises on tiny jobs and falls back on long ones.
+// redis-server whose prefetch rises on tiny jobs and falls back on long ones, and which gives back the jobs
+// its pool has not started when long jobs follow tiny ones.
+import { Queue, QueueEvents } from 'bullmq';
 import { WorkerPool } from '../index';
 import { random, seed } from './helpers';
 import { startRedis, Redis, queueName, bullmqTasks, tkBullmq } from './bullmq-helpers';
@@ -11,14 +13,14 @@ const { serve, RemotePool } = tkBullmq;
 
 describe('the prefetch rule', () => {
   test('about PREFETCH_BUDGET_MS of work per thread, from MIN_PREFETCH (long jobs) to MAX_PREFETCH (tiny jobs)', () => {
-    expect([MIN_PREFETCH, MAX_PREFETCH, PREFETCH_BUDGET_MS]).toEqual([1, 16, 20]);
-    expect(prefetchFor(2, 0.05)).toBe(16);
-    expect(prefetchFor(2, 1)).toBe(16);
+    expect([MIN_PREFETCH, MAX_PREFETCH, PREFETCH_BUDGET_MS]).toEqual([1, 32, 20]);
+    expect(prefetchFor(2, 0.05)).toBe(32);
+    expect(prefetchFor(2, 1)).toBe(32);
     expect(prefetchFor(2, 10)).toBe(4);
     expect(prefetchFor(8, 40)).toBe(4);
     expect(prefetchFor(2, 40)).toBe(1);
     expect(prefetchFor(2, 100)).toBe(1);
-    expect(prefetchFor(2, 0)).toBe(16);
+    expect(prefetchFor(2, 0)).toBe(32);
   });
 
   test('starts at maxWorkers + 1, rises on tiny jobs, falls within two jobs when long ones come (seeded)', () => {
@@ -43,7 +45,7 @@ describe('the prefetch rule', () => {
     }
   });
 
-  test("a job's time in the pool is divided by the pool rounds it queued behind; running jobs and an empty queue count", () => {
+  test("a job's time in the pool is divided by the pool rounds it queued behind; running jobs, a wait with no completion and an empty queue count", () => {
     const p = new AdaptivePrefetch(2);
     // 20 ms in the pool with 10 jobs in flight on 2 threads: 5 rounds of 4 ms jobs, so prefetch ceil(2 x 20 / 4).
     expect(p.observe(0, 20, 10)).toBe(2 + 10);
@@ -53,8 +55,16 @@ describe('the prefetch rule', () => {
     expect(p.running(200, 200.1, 1)).toBe(2 + 1);
     for (let i = 0; i < 100; i++) p.observe(300 + i, 300.1 + i, 1);
     expect(p.concurrency).toBe(2 + MAX_PREFETCH);
+    // No completion for 10 ms while jobs wait in the pool: every running job is at least 10 ms long.
+    expect(p.waited(10)).toBe(2 + 4);
+    // A shorter wait says nothing new.
+    expect(p.waited(1)).toBe(2 + 4);
+    for (let i = 0; i < 100; i++) p.observe(500 + i, 500.1 + i, 1);
+    expect(p.concurrency).toBe(2 + MAX_PREFETCH);
     // The consumer went idle: start over at one.
     expect(p.reset()).toBe(2 + 1);
+    // With no job measured yet, a wait says nothing (the concurrency is at its minimum already).
+    expect(p.waited(50)).toBe(2 + 1);
     expect(p.observe(1001, 1001.1, 1)).toBe(2 + MAX_PREFETCH);
   });
 });
@@ -95,6 +105,69 @@ describe('serve with the default concurrency, on a real Redis', () => {
       await remote.close();
       await server.close();
       await pool.close();
+    }
+  });
+});
+
+describe('serve gives back the jobs its pool has not started when long jobs follow tiny ones, on a real Redis', () => {
+  let redis: Redis;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  test('a second consumer gets the long jobs that the first took at its tiny-job concurrency, and each runs once', async () => {
+    const q = queueName('give-back');
+    const poolA = new WorkerPool(bullmqTasks, { maxWorkers: 2, minWorkers: 2 });
+    const poolB = new WorkerPool(bullmqTasks, { maxWorkers: 2, minWorkers: 2 });
+    const serverA = serve(poolA, q, { connection: redis.connection, name: 'A' });
+    let serverB: ReturnType<typeof serve> | undefined;
+    const remote = new RemotePool(q, { connection: redis.connection });
+    const queue = new Queue(q, { connection: redis.connection });
+    const events = new QueueEvents(q, { connection: redis.connection });
+    let givenBack = 0;
+    events.on('waiting', ({ prev }: { prev?: string }) => {
+      if (prev === 'active') givenBack++;
+    });
+    try {
+      await events.waitUntilReady();
+      let risen = 0;
+      serverA.worker.on('active', () => (risen = Math.max(risen, serverA.worker.concurrency)));
+      // Tiny jobs, and at once behind them long ones (seeded 200-300 ms, sleeping): A reaches them at its
+      // tiny-job concurrency, above the number of long jobs.
+      const tiny = Array.from({ length: 400 }, (_, i) => i);
+      const lengths = Array.from({ length: 12 }, () => 200 + Math.floor(random() * 100));
+      const tinyDone = remote.map(tiny, { name: 'square' });
+      const longDone = Promise.all(lengths.map((ms) => remote.execute(ms, { name: 'sleep' })));
+      await expect(tinyDone).resolves.toEqual(tiny.map((i) => i * i));
+      expect({ seed, risen: risen > 2 + lengths.length }).toEqual({ seed, risen: true });
+      // A finds that its jobs are long and keeps few of them; B comes once every long job was taken.
+      while ((await queue.getJobCounts('wait')).wait + givenBack === 0 && (await queue.getJobCounts('active')).active < lengths.length) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      serverB = serve(poolB, q, { connection: redis.connection, name: 'B', concurrency: 2 });
+      await expect(longDone).resolves.toEqual(lengths.map(() => 'done'));
+      const jobs = (await queue.getJobs(['completed'], 0, -1)).filter((j) => j.name === 'sleep');
+      const by = { A: 0, B: 0 } as Record<string, number>;
+      for (const j of jobs) by[j.processedBy ?? '?'] = (by[j.processedBy ?? '?'] ?? 0) + 1;
+      expect({ seed, jobs: jobs.length, givenBack: givenBack > 0, bGotSome: by.B > 0 }).toEqual({
+        seed,
+        jobs: lengths.length,
+        givenBack: true,
+        bGotSome: true,
+      });
+      // Each long task ran once: the pools together started as many as there were jobs.
+      expect(poolA.getMetrics().tasksCompleted + poolB.getMetrics().tasksCompleted).toBe(tiny.length + lengths.length);
+    } finally {
+      await remote.close();
+      await serverA.close();
+      await serverB?.close();
+      await events.close();
+      await queue.close();
+      await poolA.close();
+      await poolB.close();
     }
   });
 });

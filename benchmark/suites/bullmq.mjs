@@ -7,10 +7,11 @@
  *    follows the jobs' length) against BullMQ's sandboxed processor with `useWorkerThreads: true`, both at the
  *    concurrency serve reaches on these jobs and at several thread counts (the best one is reported too).
  * D2 the same with jobs that each spin the CPU for 1 ms.
- * C1/C2 serve's default concurrency against fixed prefetches (1, 16, 32) on the D1 and D2 jobs: the
- *    measurement behind the default. C3/C4: the same with two consumers on one queue.
- * F1 long jobs (50-200 ms) and two consumers: how prefetch 0, 1, the default and 16 split them, and the
- *    makespan against the ideal schedule (benchmark/bullmq/fairness.mjs): what a large prefetch costs.
+ * C1/C2 serve's default concurrency against fixed prefetches (1; 16, the cap before; 2 x the cap) on the D1
+ *    and D2 jobs: the measurement behind the default. C3/C4: the same with two consumers on one queue.
+ * F1 long jobs (50-200 ms) and two consumers: how prefetch 0, 1, the default, 16 and the cap split them, and
+ *    the makespan against the ideal schedule (benchmark/bullmq/fairness.mjs): what a large prefetch costs.
+ * F2 the switch a large cap risks: tiny jobs, then at once long ones (20-80 ms), two consumers.
  * D3 stalled jobs while every job busy-loops 3 x lockDuration, against a plain in-process BullMQ processor
  *    (whose busy main thread cannot renew the job locks).
  *
@@ -40,15 +41,16 @@ import {
   cpuPerJob,
   jobsFigure,
 } from '../bullmq/jobs.mjs';
-import { runFairness, fairnessRows } from '../bullmq/fairness.mjs';
+import { runFairness, fairnessRows, SCENARIOS } from '../bullmq/fairness.mjs';
 
 export const optIn = true;
 
 const require = createRequire(import.meta.url);
 const { Queue, QueueEvents, Worker } = require('bullmq');
 
-/** The larger fixed prefetch of C1-C4 and F1. */
-const BIG_PREFETCH = 16;
+/** serve's prefetch cap (tiny jobs reach it), and the cap before it, 16: the fixed prefetches C1-C4, F1 and F2 compare with. */
+const { MAX_PREFETCH } = require('../../lib/bullmq/prefetch.js');
+const OLD_CAP = 16;
 
 /**
  * threadkit's serve at its default (maxWorkers threads, the concurrency its prefetch reaches on these jobs)
@@ -135,13 +137,13 @@ async function compareWithSandbox(ctx, { id, ms, goal, roundMs, startN, floor = 
 
 // ------------------------------------------------------------------ C1, C2
 
-/** serve's default concurrency against fixed prefetches (1, the old default for 2 workers; BIG_PREFETCH; 2 x BIG_PREFETCH), with `consumers` consumer processes on each queue. */
+/** serve's default concurrency against fixed prefetches (1, the old default for 2 workers; OLD_CAP; 2 x MAX_PREFETCH), with `consumers` consumer processes on each queue. */
 async function runPrefetch(ctx, { id, ms, roundMs, startN, consumers = 1 }) {
   const variants = [
     { key: 'default', concurrency: undefined, label: 'default (adaptive)' },
     { key: 'p1', concurrency: threads + 1, label: `prefetch 1 (concurrency ${threads + 1})` },
-    { key: 'big', concurrency: threads + BIG_PREFETCH, label: `prefetch ${BIG_PREFETCH} (concurrency ${threads + BIG_PREFETCH})` },
-    { key: 'huge', concurrency: threads + 2 * BIG_PREFETCH, label: `prefetch ${2 * BIG_PREFETCH} (concurrency ${threads + 2 * BIG_PREFETCH})` },
+    { key: 'big', concurrency: threads + OLD_CAP, label: `prefetch ${OLD_CAP} (concurrency ${threads + OLD_CAP})` },
+    { key: 'huge', concurrency: threads + 2 * MAX_PREFETCH, label: `prefetch ${2 * MAX_PREFETCH} (concurrency ${threads + 2 * MAX_PREFETCH})` },
   ];
   const specs = variants.map((v) => ({
     key: v.key,
@@ -312,9 +314,23 @@ export const cases = [
         { key: 'p0', label: `prefetch 0 (concurrency ${threads})`, concurrency: threads },
         { key: 'p1', label: `prefetch 1 (concurrency ${threads + 1})`, concurrency: threads + 1 },
         { key: 'default', label: "serve's default" },
-        { key: 'big', label: `prefetch ${BIG_PREFETCH} (concurrency ${threads + BIG_PREFETCH})`, concurrency: threads + BIG_PREFETCH },
+        { key: 'big', label: `prefetch ${OLD_CAP} (concurrency ${threads + OLD_CAP})`, concurrency: threads + OLD_CAP },
+        { key: 'cap', label: `prefetch ${MAX_PREFETCH} (concurrency ${threads + MAX_PREFETCH})`, concurrency: threads + MAX_PREFETCH },
       ];
-      return logged(ctx, fairnessRows(await runFairness(ctx, variants)));
+      return logged(ctx, fairnessRows(await runFairness(ctx, variants, SCENARIOS.F1), SCENARIOS.F1));
+    },
+  },
+  {
+    id: 'F2',
+    title: 'tiny jobs, then at once long ones (20-80 ms), two consumers: what the prefetch cap costs at the switch',
+    run: async (ctx) => {
+      const variants = [
+        { key: 'p1', label: `prefetch 1 (concurrency ${threads + 1})`, concurrency: threads + 1 },
+        { key: 'default', label: "serve's default" },
+        { key: 'big', label: `prefetch ${OLD_CAP} (concurrency ${threads + OLD_CAP})`, concurrency: threads + OLD_CAP },
+        { key: 'cap', label: `prefetch ${MAX_PREFETCH} (concurrency ${threads + MAX_PREFETCH})`, concurrency: threads + MAX_PREFETCH },
+      ];
+      return logged(ctx, fairnessRows(await runFairness(ctx, variants, SCENARIOS.F2), SCENARIOS.F2));
     },
   },
   { id: 'D3', title: 'stalled jobs under CPU-bound jobs: serve vs in-process processor', run: runD3 },

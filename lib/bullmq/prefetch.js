@@ -17,12 +17,15 @@
  * the jobs in flight at its start make: d / max(1, inFlight / maxWorkers).
  * The prefetch starts at the minimum (no job measured: assume long ones), and
  * falls faster than it rises: long jobs after tiny ones cut it within a job or two.
- * Two more signals, so a switch from tiny to long jobs costs few held jobs:
+ * More signals, so a switch from tiny to long jobs costs few held jobs:
  * a job still running counts as at least as long as it has run (serve checks
- * the oldest one as each job starts), and a consumer idle for IDLE_RESET_MS
- * starts over at the minimum (a prefetch only pays while there is a backlog,
- * and the next jobs may be long ones).
- * Measured by the bench cases C1-C4 and F1 (docs/performance.md).
+ * the oldest one as each job starts); while jobs wait in the pool, no
+ * completion for a while means every running job has run that long (serve
+ * checks every STALL_CHECK_MS, and hands the jobs the pool has not started
+ * beyond the new concurrency back to the queue, for any consumer); and a
+ * consumer idle for IDLE_RESET_MS starts over at the minimum (a prefetch only
+ * pays while there is a backlog, and the next jobs may be long ones).
+ * Measured by the bench cases C1-C4, F1 and F2 (docs/performance.md).
  */
 
 /**
@@ -32,7 +35,17 @@
  */
 const PREFETCH_BUDGET_MS = 20;
 const MIN_PREFETCH = 1;
-const MAX_PREFETCH = 16;
+/**
+ * The cap, which tiny jobs reach. Past hiding the round trip, more jobs in flight batch the work: the pool
+ * takes several queued tasks per thread wake-up, and Redis several commands per read. Tiny jobs through one
+ * consumer (2 workers, 2-core machine, one run, interleaved): concurrency 18 (a cap of 16) 10.4k jobs/s,
+ * 26: 11.3k, 34: 11.5k, 50: 11.8k, 66: 11.9k, with the consumer's CPU per job 73 µs at 18 and 65-68 µs
+ * above (benchmark/probes/bullmq-serve-cost.mjs and bench C1). 32 takes most of that gain; a larger cap
+ * would take more jobs at a switch from tiny to long jobs, before the estimate rises (bench F2).
+ */
+const MAX_PREFETCH = 32;
+/** While jobs wait in its pool, serve checks this often whether one completed (waited()). */
+const STALL_CHECK_MS = 5;
 /** A consumer with no job for this long has no backlog (refills take a round trip): serve then calls reset(). */
 const IDLE_RESET_MS = 50;
 /** The moving average's weight of a job longer than the average (fast: long jobs cut the prefetch at once) and of a shorter one. */
@@ -87,6 +100,16 @@ class AdaptivePrefetch {
     return this.concurrency;
   }
 
+  /**
+   * No job completed for `gapMs` while jobs waited in the pool (every thread busy): each running job has run at
+   * least that long, so the jobs are at least that long. Returns the concurrency to use now.
+   * @param {number} gapMs
+   */
+  waited(gapMs) {
+    if (this.#jobMs !== Infinity && gapMs > this.#jobMs) this.#jobMs = gapMs;
+    return this.concurrency;
+  }
+
   /** The consumer went idle (no backlog): start over at the minimum, as the next jobs may be long ones. */
   reset() {
     this.#jobMs = Infinity;
@@ -94,4 +117,4 @@ class AdaptivePrefetch {
   }
 }
 
-module.exports = { AdaptivePrefetch, prefetchFor, PREFETCH_BUDGET_MS, MIN_PREFETCH, MAX_PREFETCH, IDLE_RESET_MS };
+module.exports = { AdaptivePrefetch, prefetchFor, PREFETCH_BUDGET_MS, MIN_PREFETCH, MAX_PREFETCH, IDLE_RESET_MS, STALL_CHECK_MS };

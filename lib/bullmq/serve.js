@@ -10,7 +10,11 @@
  * then their jobs stall and run twice).
  *
  * - Concurrency: by default the pool's maxWorkers plus a prefetch that
- *   follows the jobs' length, 1 to 16 (prefetch.js); an explicit one is kept.
+ *   follows the jobs' length, 1 to 32 (prefetch.js); an explicit one is kept.
+ *   When the prefetch falls (long jobs after tiny ones), the jobs held here
+ *   that the pool has not started, beyond the new concurrency, go back to the
+ *   queue for any consumer (BullMQ's moveToWait; not with maxStartedAttempts,
+ *   which counts each start).
  * - A job's name picks the export (protocol.js), its TIMEOUT_OPT is the
  *   pool's timeout (the pool's watchdog stops the thread: no zombie).
  * - Abort: producers publish a job id on the queue's cancel channel; this
@@ -32,11 +36,11 @@
 const { EventEmitter } = require('node:events');
 const { isNativeError } = require('node:util').types;
 const { loadBullmq } = require('./load.js');
-const { WorkerPool, JOB_ID, TASK_REF, ABORT_TASK, MAX_WORKERS, STARTUP_FAILED } = require('../pool/worker-pool.js');
+const { WorkerPool, JOB_ID, TASK_REF, ABORT_TASK, UNQUEUE_TASK, MAX_WORKERS, STARTUP_FAILED } = require('../pool/worker-pool.js');
 const { toJob, fromJob, errorToString } = require('./envelope.js');
 const { DEFAULT_EXPORT, TIMEOUT_OPT, ERROR_FIELD, CANCEL_CHANNEL } = require('./protocol.js');
 const { describe } = require('../validate.js');
-const { AdaptivePrefetch, IDLE_RESET_MS } = require('./prefetch.js');
+const { AdaptivePrefetch, IDLE_RESET_MS, STALL_CHECK_MS } = require('./prefetch.js');
 
 const CANCEL_MEMORY_MS = 60_000;
 /** Names of errors that steer BullMQ's own flow (a processor throws them after moving the job itself). */
@@ -44,11 +48,12 @@ const BULLMQ_CONTROL_ERRORS = new Set(['DelayedError', 'WaitingError', 'WaitingC
 const RATE_LIMIT_MESSAGE = 'bullmq:rateLimitExceeded';
 const ABORT_REASON = 'aborted by the caller of RemotePool.execute';
 
-/** A job that runs here: its pool task (TASK_REF sets taskId), whether a cancel aborted it, when it started and the jobs in flight then. */
+/** A job that runs here: its pool task (TASK_REF sets taskId), whether a cancel aborted it or the prefetch gave it back, when it started and the jobs in flight then. */
 class RunningJob {
   constructor(t0, inFlight) {
     this.taskId = -1;
     this.aborted = false;
+    this.givenBack = false;
     this.t0 = t0;
     this.inFlight = inFlight;
   }
@@ -71,6 +76,12 @@ class Server extends EventEmitter {
   #prefetch = null;
   /** Resets the prefetch once no job has run here for IDLE_RESET_MS (set while none runs). */
   #idleTimer = null;
+  /** Checks that jobs still complete while some wait in the pool (#stallCheck). */
+  #stallTimer = null;
+  /** When a job last completed here, or the first of a busy spell arrived (performance.now()). */
+  #lastDone = 0;
+  /** Whether jobs the pool has not started may go back to the queue (not with maxStartedAttempts). */
+  #mayGiveBack;
 
   constructor(pool, queueName, workerOptions) {
     super();
@@ -81,6 +92,7 @@ class Server extends EventEmitter {
       this.#prefetch = new AdaptivePrefetch(pool[MAX_WORKERS]);
       options.concurrency = this.#prefetch.concurrency;
     }
+    this.#mayGiveBack = !options.maxStartedAttempts;
     // Two parameters, not three: BullMQ then makes no AbortSignal per job (see #cancel).
     const processor = (job, token) => this.#process(job, token);
     const worker = new this.#bullmq.Worker(queueName, processor, options);
@@ -163,11 +175,19 @@ class Server extends EventEmitter {
     const timeout = job.opts[TIMEOUT_OPT];
     if (timeout !== undefined) options.timeout = timeout;
     let result;
+    if (this.#running.size === 0) this.#lastDone = run.t0;
     this.#running.set(job.id, run);
+    if (this.#prefetch !== null && this.#running.size > this.#pool[MAX_WORKERS]) this.#armStallCheck();
     try {
       result = await this.#pool.execute(data, options);
-      if (this.#prefetch !== null) this.#setConcurrency(this.#prefetch.observe(run.t0, performance.now(), run.inFlight));
+      this.#lastDone = performance.now();
+      if (this.#prefetch !== null) this.#setConcurrency(this.#prefetch.observe(run.t0, this.#lastDone, run.inFlight));
     } catch (err) {
+      if (run.givenBack) {
+        await this.#backToWait(job, token);
+        throw new WaitingError();
+      }
+      this.#lastDone = performance.now();
       if (run.aborted) throw new UnrecoverableError(`aborted: ${ABORT_REASON}`);
       if (err?.[STARTUP_FAILED] === true) {
         await this.#startupFailed(job, token, err);
@@ -187,6 +207,50 @@ class Server extends EventEmitter {
       if (this.#running.size === 0) this.#setConcurrency(this.#prefetch.reset());
     }, IDLE_RESET_MS);
     this.#idleTimer.unref();
+  }
+
+  /** While jobs wait in the pool: a check in STALL_CHECK_MS that some still complete. */
+  #armStallCheck() {
+    if (this.#stallTimer !== null) return;
+    this.#stallTimer = setTimeout(() => {
+      // After this turn's poll phase, so that completions already delivered count (a busy thread delays both).
+      setImmediate(() => {
+        this.#stallTimer = null;
+        this.#stallCheck();
+      });
+    }, STALL_CHECK_MS);
+    this.#stallTimer.unref();
+  }
+
+  /** No completion since #lastDone while jobs wait in the pool: the jobs are at least that long (prefetch.js). */
+  #stallCheck() {
+    const threads = this.#pool[MAX_WORKERS];
+    if (this.#closing !== null || this.#prefetch === null || this.#running.size <= threads) return;
+    const c = this.#prefetch.waited(performance.now() - this.#lastDone);
+    this.#setConcurrency(c);
+    if (this.#mayGiveBack) this.#giveBackBeyond(c);
+    if (this.#running.size > threads) this.#armStallCheck();
+  }
+
+  /** Gives the newest jobs that the pool has not started back to the queue, until at most `c` are held here. */
+  #giveBackBeyond(c) {
+    if (this.#running.size <= c) return;
+    const held = [...this.#running];
+    for (let k = held.length - 1; k >= 0 && this.#running.size > c; k--) {
+      const [id, run] = held[k];
+      if (run.aborted || !this.#pool[UNQUEUE_TASK](run.taskId, new Error('given back to the queue'))) continue;
+      run.givenBack = true; // #process puts the job back in the queue
+      this.#running.delete(id);
+    }
+  }
+
+  /** Puts a job this consumer holds back in the queue's wait list, where any consumer may take it. */
+  async #backToWait(job, token) {
+    try {
+      await job.moveToWait(token);
+    } catch {
+      // Its lock expires, and BullMQ's stalled check puts it back.
+    }
   }
 
   /** The default concurrency follows the jobs' length (prefetch.js); BullMQ's run loop reads it before each fetch. */
@@ -213,11 +277,7 @@ class Server extends EventEmitter {
 
   /** The pool cannot start its worker script: put the job back and stop taking jobs (once). */
   async #startupFailed(job, token, err) {
-    try {
-      await job.moveToWait(token);
-    } catch {
-      // Its lock expires, and BullMQ's stalled check puts it back.
-    }
+    await this.#backToWait(job, token);
     if (this.#startupReported) return;
     this.#startupReported = true;
     // Not awaited: pause() waits for the running jobs, and this is one of them.

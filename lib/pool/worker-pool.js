@@ -71,6 +71,12 @@ const JOB_ID = Symbol('threadkit.jobId');
  */
 const TASK_REF = Symbol('threadkit.taskRef');
 const ABORT_TASK = Symbol('threadkit.abortTask');
+/**
+ * Not public API, for serve(): `pool[UNQUEUE_TASK](taskId, error)` takes a
+ * task back if no worker has taken it yet (its promise rejects with `error`)
+ * and says whether it did; a running task is left alone.
+ */
+const UNQUEUE_TASK = Symbol('threadkit.unqueueTask');
 const MAX_WORKERS = Symbol('threadkit.maxWorkers');
 /** Internal execute() option of stream(): the TaskStream that receives the task's values. */
 const STREAM = Symbol('threadkit.stream');
@@ -312,6 +318,18 @@ class WorkerPool extends EventEmitter {
     this.#abort(taskId, reason);
   }
 
+  /**
+   * @param {number} taskId
+   * @param {Error} error
+   */
+  [UNQUEUE_TASK](taskId, error) {
+    const s = this.#s;
+    if (!s.tasks.has(taskId) || !native.poolCancel(s.id, taskId)) return false;
+    settle(s, taskId, false, error);
+    checkRoom(s);
+    return true;
+  }
+
   get [MAX_WORKERS]() {
     return this.#s.opts.maxWorkers;
   }
@@ -496,4 +514,4 @@ class WorkerPool extends EventEmitter {
   }
 }
 
-module.exports = { WorkerPool, MAILBOX_HELD, JOB_ID, TASK_REF, ABORT_TASK, MAX_WORKERS, STARTUP_FAILED };
+module.exports = { WorkerPool, MAILBOX_HELD, JOB_ID, TASK_REF, ABORT_TASK, UNQUEUE_TASK, MAX_WORKERS, STARTUP_FAILED };
