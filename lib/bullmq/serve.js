@@ -40,7 +40,7 @@ const { WorkerPool, JOB_ID, TASK_REF, ABORT_TASK, UNQUEUE_TASK, MAX_WORKERS, STA
 const { toJob, fromJob, errorToString } = require('./envelope.js');
 const { DEFAULT_EXPORT, TIMEOUT_OPT, ERROR_FIELD, CANCEL_CHANNEL } = require('./protocol.js');
 const { describe } = require('../validate.js');
-const { AdaptivePrefetch, IDLE_RESET_MS, STALL_CHECK_MS } = require('./prefetch.js');
+const { AdaptivePrefetch, IDLE_RESET_MS, STALL_CHECK_MS, STALL_MIN_MS } = require('./prefetch.js');
 
 const CANCEL_MEMORY_MS = 60_000;
 /** Names of errors that steer BullMQ's own flow (a processor throws them after moving the job itself). */
@@ -222,13 +222,16 @@ class Server extends EventEmitter {
     this.#stallTimer.unref();
   }
 
-  /** No completion since #lastDone while jobs wait in the pool: the jobs are at least that long (prefetch.js). */
+  /** No completion since #lastDone, STALL_MIN_MS or more, while jobs wait in the pool: the jobs are at least that long (prefetch.js). */
   #stallCheck() {
     const threads = this.#pool[MAX_WORKERS];
     if (this.#closing !== null || this.#prefetch === null || this.#running.size <= threads) return;
-    const c = this.#prefetch.waited(performance.now() - this.#lastDone);
-    this.#setConcurrency(c);
-    if (this.#mayGiveBack) this.#giveBackBeyond(c);
+    const gap = performance.now() - this.#lastDone;
+    if (gap >= STALL_MIN_MS) {
+      const c = this.#prefetch.waited(gap);
+      this.#setConcurrency(c);
+      if (this.#mayGiveBack) this.#giveBackBeyond(c);
+    }
     if (this.#running.size > threads) this.#armStallCheck();
   }
 
