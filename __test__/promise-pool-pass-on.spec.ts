@@ -10,6 +10,8 @@ import { Workers, nextMessage, randomPause, within, tick, root, seed } from './h
 const native: Record<string, unknown> = require('../lib/native.js');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { FairSemaphore } = require('../lib/sync/fair-semaphore.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { StartGate } = require('../lib/promise-pool/gate.js');
 
 const workers = new Workers();
 afterEach(() => workers.stopAll());
@@ -82,6 +84,33 @@ test('a pool alone on a shared Semaphore: permits pass from task to task, with o
   expect(calls.acquire).toBeLessThan(10);
   expect(calls.native).toBeLessThan(20);
 });
+
+test.each(modes)(
+  'adding tasks while the pool waits for a permit (%s) asks the gate nothing: it is refused until the acquire is granted',
+  async (_, make) => {
+    const sem = make(4);
+    const pool = new PromisePool(sem); // concurrency Infinity: the Semaphore alone limits it
+    const take = StartGate.prototype.take;
+    let takes = 0;
+    StartGate.prototype.take = function (this: unknown) {
+      takes++;
+      return take.call(this);
+    };
+    let ran = 0;
+    let results: Promise<number>[];
+    try {
+      results = Array.from({ length: 2000 }, () => pool.add(async () => ++ran));
+    } finally {
+      StartGate.prototype.take = take;
+    }
+    // Four starts take the permits; the fifth add is refused twice (its own try, then the pump that queues the
+    // pool's acquire); the other 1995 adds only queue (before: a refused try each).
+    expect(takes).toBe(6);
+    expect(pool.activeCount).toBe(4);
+    expect(new Set(await Promise.all(results)).size).toBe(2000);
+    expect(sem.available).toBe(4);
+  },
+);
 
 test.each(modes)('a plain acquire queued on the same thread (%s) is served while the pool still has tasks waiting', async (_, make) => {
   const sem = make(2);

@@ -405,7 +405,9 @@ class PromisePool extends EventEmitter {
    * called while a pump runs, it does nothing, because that pump's loop checks pending and free slots again.
    */
   #pump() {
-    if (this.#pumping || this.#finishing !== 0) return;
+    // While the gate's acquire waits on the semaphore, every start is refused until it is granted (which pumps):
+    // a pool limited by a Semaphore alone (concurrency Infinity) would otherwise try, and fail, on every add.
+    if (this.#pumping || this.#finishing !== 0 || this.#gate.pending !== null) return;
     this.#pumping = true;
     try {
       while (this.#queue.live !== 0 && this.#active < this.#concurrency) {
