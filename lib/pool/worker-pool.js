@@ -40,6 +40,7 @@ const { frameTrace } = require('./trace-frame.js');
 const { frameStream } = require('./stream-frame.js');
 const { TaskStream, streamHighWaterMark } = require('./stream.js');
 const { workerEntry } = require('./entry.js');
+const { MAILBOX_HELD, JOB_ID, TASK_REF, ABORT_TASK, UNQUEUE_TASK, MAX_WORKERS, STREAM } = require('./internal.js');
 
 const { SUBMIT_START_WORKER } = native;
 
@@ -53,33 +54,6 @@ function noNames(name) {
     `execute() got name ${JSON.stringify(name)}, but a WorkerPool made from a function has no named exports: it runs only that function (pass a worker script for named exports)`,
   );
 }
-
-/** Not public API: `pool[MAILBOX_HELD]()` resolves to how many tasks' data the mailbox holds (tests check that none leaks). */
-const MAILBOX_HELD = Symbol('threadkit.mailboxHeld');
-/**
- * Not public API, for threadkit/bullmq's serve(): the execute() option that
- * gives the BullMQ job id (TaskContext.jobId in the worker), the pool's
- * maxWorkers (`pool[MAX_WORKERS]`), and the mark of an error that says the
- * worker script could not start (`err[STARTUP_FAILED] === true`, lifecycle.js).
- */
-const JOB_ID = Symbol('threadkit.jobId');
-/**
- * Not public API, for serve(): an execute() option `{ taskId }` whose taskId
- * execute() sets, and `pool[ABORT_TASK](taskId, reason)`, which aborts that
- * task as its AbortSignal would. serve() aborts a job only when a cancel for
- * it arrives; an AbortSignal per job costs its listener on every job.
- */
-const TASK_REF = Symbol('threadkit.taskRef');
-const ABORT_TASK = Symbol('threadkit.abortTask');
-/**
- * Not public API, for serve(): `pool[UNQUEUE_TASK](taskId, error)` takes a
- * task back if no worker has taken it yet (its promise rejects with `error`)
- * and says whether it did; a running task is left alone.
- */
-const UNQUEUE_TASK = Symbol('threadkit.unqueueTask');
-const MAX_WORKERS = Symbol('threadkit.maxWorkers');
-/** Internal execute() option of stream(): the TaskStream that receives the task's values. */
-const STREAM = Symbol('threadkit.stream');
 
 /** @typedef {import('../../index.js').ExecuteOptions & { [JOB_ID]?: string, [TASK_REF]?: { taskId?: number }, [STREAM]?: TaskStream<any> }} ExecuteInternal */
 
