@@ -107,16 +107,6 @@ describe('serve with the default concurrency, on a real Redis', () => {
       await pool.close();
     }
   });
-});
-
-describe('serve gives back the jobs its pool has not started when long jobs follow tiny ones, on a real Redis', () => {
-  let redis: Redis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
 
   test('a second consumer gets the long jobs that the first took at its tiny-job concurrency, and each runs once', async () => {
     const q = queueName('give-back');
