@@ -97,7 +97,8 @@ export interface RemoteServer extends EventEmitter {
  *   consumer could run: about 20 ms of work per thread, from 1 job (jobs of 20 × maxWorkers ms or
  *   more, at start, and after the consumer idles) to 32 (tiny jobs); `server.worker.concurrency` shows it. When
  *   long jobs follow tiny ones, the jobs the pool has not started beyond the lowered concurrency go back to the
- *   queue for any consumer (not under BullMQ's `maxStartedAttempts`, which counts each start). An explicit
+ *   queue for any consumer (not under BullMQ's `maxStartedAttempts`, which counts each start, nor under a
+ *   `limiter`, which counts each fetch). An explicit
  *   `concurrency` is kept as it is.
  * - A job's `timeout` is enforced by the pool's watchdog (the thread is stopped: no zombie job).
  * - An aborted job (see {@link RemoteExecuteOptions.signal}) fails without a retry.

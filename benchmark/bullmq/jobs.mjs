@@ -41,7 +41,7 @@ export const freshQueueName = (what) => `bench-${what}-${process.pid}-${++queueS
 /** A consumer child process; resolves once it takes jobs. `concurrency` is the BullMQ concurrency it runs with. */
 export async function startConsumer(config) {
   // TK_CONSUMER_ARGS: node flags for the consumer processes (a probe's --cpu-prof or --perf-basic-prof).
-  const execArgv = process.env.TK_CONSUMER_ARGS?.split(' ');
+  const execArgv = process.env.TK_CONSUMER_ARGS?.split(' ').filter(Boolean);
   const child = fork(consumerScript, [JSON.stringify(config)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = once(child, 'exit');
   const [ready] = await Promise.race([

@@ -14,7 +14,10 @@
  *   When the prefetch falls (long jobs after tiny ones), the jobs held here
  *   that the pool has not started, beyond the new concurrency, go back to the
  *   queue for any consumer (BullMQ's moveToWait; not with maxStartedAttempts,
- *   which counts each start).
+ *   which counts each start, nor with a limiter, which counts each fetch).
+ *   "Jobs wait in the pool" is read as more jobs held than maxWorkers: with
+ *   concurrentTasksPerWorker above 1 the check may run while none waits, and
+ *   then finds nothing to give back.
  * - A job's name picks the export (protocol.js), its TIMEOUT_OPT is the
  *   pool's timeout (the pool's watchdog stops the thread: no zombie).
  * - Abort: producers publish a job id on the queue's cancel channel; this
@@ -36,17 +39,21 @@
 const { EventEmitter } = require('node:events');
 const { isNativeError } = require('node:util').types;
 const { loadBullmq } = require('./load.js');
-const { WorkerPool, JOB_ID, TASK_REF, ABORT_TASK, UNQUEUE_TASK, MAX_WORKERS, STARTUP_FAILED } = require('../pool/worker-pool.js');
+const { WorkerPool } = require('../pool/worker-pool.js');
+const { JOB_ID, TASK_REF, ABORT_TASK, UNQUEUE_TASK, MAX_WORKERS } = require('../pool/internal.js');
+const { STARTUP_FAILED } = require('../pool/lifecycle.js');
 const { toJob, fromJob, errorToString } = require('./envelope.js');
 const { DEFAULT_EXPORT, TIMEOUT_OPT, ERROR_FIELD, CANCEL_CHANNEL } = require('./protocol.js');
 const { describe } = require('../validate.js');
-const { AdaptivePrefetch, IDLE_RESET_MS, STALL_CHECK_MS, STALL_MIN_MS } = require('./prefetch.js');
+const { AdaptivePrefetch, IDLE_RESET_MS, STALL_CHECK_MS, STALL_MIN_MS, MIN_PREFETCH } = require('./prefetch.js');
 
 const CANCEL_MEMORY_MS = 60_000;
 /** Names of errors that steer BullMQ's own flow (a processor throws them after moving the job itself). */
 const BULLMQ_CONTROL_ERRORS = new Set(['DelayedError', 'WaitingError', 'WaitingChildrenError']);
 const RATE_LIMIT_MESSAGE = 'bullmq:rateLimitExceeded';
 const ABORT_REASON = 'aborted by the caller of RemotePool.execute';
+/** What a given-back job's pool task rejects with (serve only reads run.givenBack). */
+const GIVEN_BACK = new Error('threadkit/bullmq: given back to the queue');
 
 /** A job that runs here: its pool task (TASK_REF sets taskId), whether a cancel aborted it or the prefetch gave it back, when it started and the jobs in flight then. */
 class RunningJob {
@@ -80,6 +87,8 @@ class Server extends EventEmitter {
   #stallTimer = null;
   /** When a job last completed here, or the first of a busy spell arrived (performance.now()). */
   #lastDone = 0;
+  /** When more jobs than pool threads came to be held here (performance.now()): the stall check's gap starts no earlier. */
+  #fullSince = 0;
   /** Whether jobs the pool has not started may go back to the queue (not with maxStartedAttempts). */
   #mayGiveBack;
 
@@ -92,7 +101,7 @@ class Server extends EventEmitter {
       this.#prefetch = new AdaptivePrefetch(pool[MAX_WORKERS]);
       options.concurrency = this.#prefetch.concurrency;
     }
-    this.#mayGiveBack = !options.maxStartedAttempts;
+    this.#mayGiveBack = !options.maxStartedAttempts && !options.limiter;
     // Two parameters, not three: BullMQ then makes no AbortSignal per job (see #cancel).
     const processor = (job, token) => this.#process(job, token);
     const worker = new this.#bullmq.Worker(queueName, processor, options);
@@ -177,13 +186,18 @@ class Server extends EventEmitter {
     let result;
     if (this.#running.size === 0) this.#lastDone = run.t0;
     this.#running.set(job.id, run);
-    if (this.#prefetch !== null && this.#running.size > this.#pool[MAX_WORKERS]) this.#armStallCheck();
+    if (this.#prefetch !== null && this.#running.size > this.#pool[MAX_WORKERS]) {
+      if (this.#running.size === this.#pool[MAX_WORKERS] + 1) this.#fullSince = run.t0;
+      this.#armStallCheck();
+    }
     try {
       result = await this.#pool.execute(data, options);
       this.#lastDone = performance.now();
       if (this.#prefetch !== null) this.#setConcurrency(this.#prefetch.observe(run.t0, this.#lastDone, run.inFlight));
     } catch (err) {
       if (run.givenBack) {
+        // A cancel that came since is remembered (#cancel): honour it here rather than queue the job again.
+        if (this.#cancelled.size > 0 && this.#cancelled.delete(job.id)) throw new UnrecoverableError(`${ABORT_REASON} before it started`);
         await this.#backToWait(job, token);
         throw new WaitingError();
       }
@@ -195,13 +209,15 @@ class Server extends EventEmitter {
       }
       throw await this.#failed(job, err);
     } finally {
-      this.#running.delete(job.id);
+      // A given-back job left #running already, and this consumer may hold it again by now.
+      if (this.#running.get(job.id) === run) this.#running.delete(job.id);
       if (this.#prefetch !== null && this.#running.size === 0) this.#idleSoon();
     }
     return toJob(result, 'the task result');
   }
 
   #idleSoon() {
+    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = null;
       if (this.#running.size === 0) this.#setConcurrency(this.#prefetch.reset());
@@ -222,17 +238,22 @@ class Server extends EventEmitter {
     this.#stallTimer.unref();
   }
 
-  /** No completion since #lastDone, STALL_MIN_MS or more, while jobs wait in the pool: the jobs are at least that long (prefetch.js). */
+  /**
+   * No completion for STALL_MIN_MS or more while jobs wait in the pool (since #lastDone, and since the pool
+   * filled up): every running job has run that long, so the jobs are at least that long (prefetch.js).
+   */
   #stallCheck() {
     const threads = this.#pool[MAX_WORKERS];
     if (this.#closing !== null || this.#prefetch === null || this.#running.size <= threads) return;
-    const gap = performance.now() - this.#lastDone;
+    const gap = performance.now() - Math.max(this.#lastDone, this.#fullSince);
+    let c = this.#worker.concurrency;
     if (gap >= STALL_MIN_MS) {
-      const c = this.#prefetch.waited(gap);
+      c = this.#prefetch.waited(gap);
       this.#setConcurrency(c);
       if (this.#mayGiveBack) this.#giveBackBeyond(c);
     }
-    if (this.#running.size > threads) this.#armStallCheck();
+    // Again while there is something to lower or to give back; the next job that fills the pool re-arms it.
+    if (this.#running.size > threads && (c > threads + MIN_PREFETCH || this.#running.size > c)) this.#armStallCheck();
   }
 
   /** Gives the newest jobs that the pool has not started back to the queue, until at most `c` are held here. */
@@ -241,7 +262,7 @@ class Server extends EventEmitter {
     const held = [...this.#running];
     for (let k = held.length - 1; k >= 0 && this.#running.size > c; k--) {
       const [id, run] = held[k];
-      if (run.aborted || !this.#pool[UNQUEUE_TASK](run.taskId, new Error('given back to the queue'))) continue;
+      if (run.aborted || !this.#pool[UNQUEUE_TASK](run.taskId, GIVEN_BACK)) continue;
       run.givenBack = true; // #process puts the job back in the queue
       this.#running.delete(id);
     }

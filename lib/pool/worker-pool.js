@@ -297,9 +297,17 @@ class WorkerPool extends EventEmitter {
    * @param {Error} error
    */
   [UNQUEUE_TASK](taskId, error) {
+    if (!this.#s.tasks.has(taskId) || !this.#unqueue(taskId, error)) return false;
+    this.#s.failed--; // withdrawn, not failed: the metrics count it as never submitted
+    this.#s.submitted--;
+    return true;
+  }
+
+  /** Takes task `id` out of the queue if no worker has taken it yet, rejecting it with `error`. @param {number} id @param {unknown} error */
+  #unqueue(id, error) {
     const s = this.#s;
-    if (!s.tasks.has(taskId) || !native.poolCancel(s.id, taskId)) return false;
-    settle(s, taskId, false, error);
+    if (!native.poolCancel(s.id, id)) return false;
+    settle(s, id, false, error);
     checkRoom(s);
     return true;
   }
@@ -474,11 +482,7 @@ class WorkerPool extends EventEmitter {
     const s = this.#s;
     const rec = s.tasks.get(id);
     if (!rec) return;
-    if (native.poolCancel(s.id, id)) {
-      settle(s, id, false, new AbortError('The task was aborted while queued', { cause: reason }));
-      checkRoom(s);
-      return;
-    }
+    if (this.#unqueue(id, new AbortError('The task was aborted while queued', { cause: reason }))) return;
     const runner = runnerOf(s, id);
     // What the task wrote precedes its AbortError, as it precedes a result.
     if (runner) readOutput(s, runner);
