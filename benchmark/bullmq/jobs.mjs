@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -75,20 +76,40 @@ export async function closeAll(consumers) {
 /** Samples of fewer jobs record no CPU time per job: Linux counts a thread's CPU time in 10 ms ticks. */
 export const CPU_MIN_JOBS = 500;
 
+/** CPU time (ms) of process `pid` so far, from /proc (Linux; null elsewhere), in 10 ms ticks. */
+function processCpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime (fields 14 and 15 of stat)
+  } catch {
+    return null;
+  }
+}
+
+/** The CPU that Redis and this producer spend, whoever consumes (ms so far): redis-server's and this process's. */
+async function sharedCpuMs() {
+  const redisMs = processCpuMs((await redis()).pid);
+  if (redisMs === null) return null;
+  const { user, system } = process.cpuUsage();
+  return redisMs + (user + system) / 1000;
+}
+
 /**
  * A throughput implementation for `interleaved`: `run(n)` adds n jobs of `ms` CPU milliseconds to its own queue
  * and waits until the consumer listening on that queue completed them all. With `consumer`, each sample also
  * records that consumer's CPU time per job (µs, outside the timing) in `cpu.main` (its main thread; Linux
- * only) and `cpu.all` (the whole process).
+ * only) and `cpu.all` (the whole process), and in `cpu.shared` what Redis and the producer (this process)
+ * spent per job meanwhile, the same for every consumer (Linux only).
  */
 export function throughputImpl(name, queue, ms, consumer = null) {
-  const cpu = { main: [], all: [] };
+  const cpu = { main: [], all: [], shared: [] };
   return {
     name,
     cpu,
     run: async (n) => {
       const jobs = Array.from({ length: n }, (_, i) => ({ name: JOB_NAME, data: { i, ms } }));
       const before = consumer && n >= CPU_MIN_JOBS ? await consumer.stats() : null;
+      const sharedBefore = before ? await sharedCpuMs() : null;
       const t0 = now();
       for (let k = 0; k < n; k += BATCH) await queue.addBulk(jobs.slice(k, k + BATCH));
       for (;;) {
@@ -100,6 +121,8 @@ export function throughputImpl(name, queue, ms, consumer = null) {
       const elapsed = now() - t0;
       // Untimed: the CPU the consumer spent, some results checked, then the queue emptied for the next sample.
       if (consumer && n >= CPU_MIN_JOBS) {
+        const sharedAfter = sharedBefore !== null ? await sharedCpuMs() : null;
+        if (sharedAfter !== null) cpu.shared.push(((sharedAfter - sharedBefore) * 1000) / n);
         const after = await consumer.stats();
         if (after.mainThreadCpuMs !== null) cpu.main.push(((after.mainThreadCpuMs - before.mainThreadCpuMs) * 1000) / n);
         cpu.all.push(((after.processCpuMs - before.processCpuMs) * 1000) / n);

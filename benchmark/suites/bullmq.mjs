@@ -118,6 +118,27 @@ async function compareWithSandbox(ctx, { id, ms, goal, roundMs, startN, floor = 
         note: note(best),
       }),
     ];
+    if (ms > 0) {
+      // A CPU-bound machine divides its cores among the jobs' CPU: the consumer's, and Redis' and the producer's,
+      // which are the same whoever consumes. A consumer that spent only the job's own CPU would reach this ratio.
+      const shared = median(impls.flatMap((impl) => impl.cpu.shared));
+      const sbCpu = median(same.impl.cpu.all);
+      const tkCpu = median(impls[0].cpu.all);
+      if (Number.isFinite(shared) && Number.isFinite(sbCpu) && Number.isFinite(tkCpu)) {
+        const bound = (sbCpu + shared) / (ms * 1000 + shared);
+        rows.unshift({
+          case: `${id}-floor ${what}: the most any consumer could reach against the sandbox at serve's concurrency (${reached}) on a CPU-bound machine`,
+          peer: `BullMQ sandbox, ${same.c} threads`,
+          peerFigure: `${sbCpu.toFixed(0)} µs CPU/job`,
+          tkFigure: `${(ms * 1000).toFixed(0)} µs CPU/job (the job alone)`,
+          ratio: `${bound.toFixed(2)}×`,
+          basis: 'CPU/job bound',
+          goal: '—',
+          met: '—',
+          note: `CPU per job, medians of the samples: the sandbox (all threads) ${sbCpu.toFixed(0)} µs, serve ${tkCpu.toFixed(0)} µs, Redis and the producer ${shared.toFixed(0)} µs (the same for every consumer). A consumer costing nothing beyond the job's ${ms * 1000} µs would reach (${sbCpu.toFixed(0)} + ${shared.toFixed(0)}) / (${ms * 1000} + ${shared.toFixed(0)}); serve's CPU gives (${sbCpu.toFixed(0)} + ${shared.toFixed(0)}) / (${tkCpu.toFixed(0)} + ${shared.toFixed(0)}) = ${((sbCpu + shared) / (tkCpu + shared)).toFixed(2)}×. It bounds jobs/s only while the cores are saturated (see the jobs/s above).`,
+        });
+      }
+    }
     if (floor) {
       const inp = res.at(-1);
       rows.unshift(
