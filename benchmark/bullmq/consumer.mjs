@@ -83,9 +83,15 @@ if (side === 'threadkit') {
 
 /**
  * CPU time of this process's main thread alone (its worker threads left out), in ms: Linux's
- * /proc/<pid>/task/<pid>/stat, in clock ticks (assumed 100 per second, Linux's USER_HZ). null elsewhere.
+ * /proc/<pid>/task/<pid>/schedstat (ns on a CPU), else its stat, in clock ticks (assumed 100 per second,
+ * Linux's USER_HZ). null elsewhere.
  */
 function mainThreadCpuMs() {
+  try {
+    return Number(readFileSync(`/proc/${process.pid}/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    // No schedstat (a kernel without CONFIG_SCHED_INFO): the stat's ticks.
+  }
   try {
     const stat = readFileSync(`/proc/${process.pid}/task/${process.pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
