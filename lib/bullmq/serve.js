@@ -45,7 +45,7 @@ const { STARTUP_FAILED } = require('../pool/lifecycle.js');
 const { toJob, fromJob, errorToString } = require('./envelope.js');
 const { DEFAULT_EXPORT, TIMEOUT_OPT, ERROR_FIELD, CANCEL_CHANNEL } = require('./protocol.js');
 const { describe } = require('../validate.js');
-const { AdaptivePrefetch, IDLE_RESET_MS, STALL_CHECK_MS, STALL_MIN_MS, MIN_PREFETCH } = require('./prefetch.js');
+const { AdaptivePrefetch, IDLE_RESET_MS, STALL_MIN_MS, MIN_PREFETCH } = require('./prefetch.js');
 
 const CANCEL_MEMORY_MS = 60_000;
 /** Names of errors that steer BullMQ's own flow (a processor throws them after moving the job itself). */
@@ -225,17 +225,30 @@ class Server extends EventEmitter {
     this.#idleTimer.unref();
   }
 
-  /** While jobs wait in the pool: a check in STALL_CHECK_MS that some still complete. */
+  /** While jobs wait in the pool: a look every STALL_MIN_MS that some still complete. */
   #armStallCheck() {
     if (this.#stallTimer !== null) return;
-    this.#stallTimer = setTimeout(() => {
-      // After this turn's poll phase, so that completions already delivered count (a busy thread delays both).
-      setImmediate(() => {
-        this.#stallTimer = null;
-        this.#stallCheck();
-      });
-    }, STALL_CHECK_MS);
+    this.#stallTimer = setTimeout(() => this.#stallLook(), STALL_MIN_MS);
     this.#stallTimer.unref();
+  }
+
+  /** The timer's look: cheap while jobs complete (the common case), #stallCheck once none has for STALL_MIN_MS. */
+  #stallLook() {
+    const timer = /** @type {NodeJS.Timeout} */ (this.#stallTimer);
+    if (this.#closing === null && this.#running.size > this.#pool[MAX_WORKERS] && this.#stallGap() < STALL_MIN_MS) {
+      timer.refresh();
+      return;
+    }
+    // After this turn's poll phase, so that completions already delivered count (a busy thread delays both).
+    setImmediate(() => {
+      this.#stallTimer = null;
+      this.#stallCheck();
+    });
+  }
+
+  /** ms since a job last completed here, or since the pool filled up if later. */
+  #stallGap() {
+    return performance.now() - Math.max(this.#lastDone, this.#fullSince);
   }
 
   /**
@@ -245,7 +258,7 @@ class Server extends EventEmitter {
   #stallCheck() {
     const threads = this.#pool[MAX_WORKERS];
     if (this.#closing !== null || this.#prefetch === null || this.#running.size <= threads) return;
-    const gap = performance.now() - Math.max(this.#lastDone, this.#fullSince);
+    const gap = this.#stallGap();
     let c = this.#worker.concurrency;
     if (gap >= STALL_MIN_MS) {
       c = this.#prefetch.waited(gap);
