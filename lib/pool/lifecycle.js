@@ -11,6 +11,7 @@
 const { Worker, MessageChannel, receiveMessageOnPort } = require('node:worker_threads');
 const path = require('node:path');
 const native = require('../native.js');
+const { waker } = require('./doorbell.js');
 const { MSG } = require('./messages.js');
 const { WorkerRecord } = require('./records.js');
 const { clockMs } = require('../clock.js');
@@ -28,6 +29,8 @@ const { ownerTag } = require('./stream-ring.js');
 const ADDON = Object.keys(require.cache).find((k) => k.endsWith('.node') && path.basename(k).startsWith('threadkit.')) ?? null;
 /** The doorbell's layout (src/spin.rs): the sequence word and the count of workers asleep on it. */
 const { BELL_SEQ: SEQ, BELL_SLEEPERS, BELL_INTS } = native;
+/** Wakes up to `count` workers waiting on a pool's doorbell, counting them out (doorbell.js). */
+const wakeSleepers = waker(native);
 /**
  * Not public API, for threadkit/bullmq's serve(): the mark of an error that
  * says the worker script could not start (`err[STARTUP_FAILED] === true`).
@@ -223,8 +226,7 @@ function watchIdle(s) {
     const { retired, watching } = native.poolRetireIdle(s.id, s.opts.idleTimeout);
     if (retired > 0) {
       Atomics.add(s.bell, SEQ, 1);
-      // A waker counts out the sleepers it woke (see worker/task-loop.js).
-      Atomics.sub(s.bell, BELL_SLEEPERS, Atomics.notify(s.bell, SEQ));
+      wakeSleepers(s.bell, Infinity);
     }
     if (!watching) {
       clearInterval(s.idleTimer);
@@ -324,6 +326,7 @@ function timedOutShared(s, w, id) {
 module.exports = {
   SEQ,
   BELL_SLEEPERS,
+  wakeSleepers,
   BELL_INTS,
   STARTUP_FAILED,
   grow,

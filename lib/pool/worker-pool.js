@@ -31,7 +31,7 @@ const { resolveTask, normalizeOptions, executeOptions, closeOptions } = require(
 const { PoolState } = require('./state.js');
 const { settle, settleIdle, checkRoom, watchTakes, hasRoom } = require('./settle.js');
 const { post } = require('./direct.js');
-const { SEQ, BELL_SLEEPERS, STARTUP_FAILED, grow, spawn, readOutput, runnerOf, abortRunning, stopThreads } = require('./lifecycle.js');
+const { SEQ, BELL_SLEEPERS, wakeSleepers, STARTUP_FAILED, grow, spawn, readOutput, runnerOf, abortRunning, stopThreads } = require('./lifecycle.js');
 const { metricsOf } = require('./samples.js');
 const { drain } = require('./drain.js');
 const { AbortError, ClosedError, QueueFullError, DataCloneError } = require('../errors.js');
@@ -272,8 +272,7 @@ class WorkerPool extends EventEmitter {
     const bell = s.bell;
     Atomics.add(bell, SEQ, 1);
     // A spinning or running worker sees SEQ move by itself (worker/task-loop.js says why no wake-up is lost).
-    // The notifier counts out the sleeper it woke, so the next submits do not notify it again before it runs.
-    if (Atomics.load(bell, BELL_SLEEPERS) > 0 && Atomics.notify(bell, SEQ, 1) === 1) Atomics.sub(bell, BELL_SLEEPERS, 1);
+    if (Atomics.load(bell, BELL_SLEEPERS) > 0) wakeSleepers(bell, 1);
     s.backlog = true;
     if (!s.watching && this.listenerCount('drain') > 0) {
       watchTakes(s, true);

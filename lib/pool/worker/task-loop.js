@@ -19,7 +19,10 @@
 const wt = require('node:worker_threads');
 const { MSG } = require('../messages.js');
 const { native, pool, slot, control, doorbell, leave, internal } = require('./thread.js');
+const { waker } = require('../doorbell.js');
 const { STATUS_NO_TASK: EMPTY, TAKE_STRIDE, TAKE_ID, TAKE_NAME, BELL_SEQ: SEQ, BELL_SLEEPERS: SLEEPERS } = native;
+/** Wakes up to `count` workers waiting on the doorbell, counting them out (doorbell.js). */
+const wakeSleepers = waker(native);
 const { encode, decode, isDirect, DIRECT_LEN, jobIdOf, JOB_TAG } = require('../../codec/index.js');
 const { fnFor, isThenable } = require('./load.js');
 const { TaskContext } = require('./task-context.js');
@@ -422,7 +425,7 @@ function rangShared(how) {
   sliceStart = Date.now();
   // A submit wakes one sleeper: if this worker cannot take now, pass the wake-up on (counting it out, as a submit does).
   if (inflight >= LIMIT || leaving) {
-    if (Atomics.notify(doorbell, SEQ, 1) === 1) Atomics.sub(doorbell, SLEEPERS, 1);
+    wakeSleepers(doorbell, 1);
   } else resume();
 }
 
